@@ -1,0 +1,99 @@
+/**
+ * The libc symbol table: the only place that calls `Deno.dlopen`.
+ *
+ * The library is opened once per process, on first use, so importing the module needs no
+ * permission; the first call without `--allow-ffi` throws an error naming the flag.
+ *
+ * @module
+ */
+
+const SYMBOLS = {
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
+  getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
+  sendto: {
+    parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"],
+    result: "isize",
+  },
+  recvfrom: {
+    parameters: ["i32", "buffer", "usize", "i32", "buffer", "buffer"],
+    result: "isize",
+  },
+  close: { parameters: ["i32"], result: "i32" },
+  // The one blocking wait of the process: see ffi/poller.ts.
+  poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
+  eventfd: { parameters: ["u32", "i32"], result: "i32" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  setns: { parameters: ["i32", "i32"], result: "i32" },
+  unshare: { parameters: ["i32"], result: "i32" },
+  mount: { parameters: ["buffer", "buffer", "buffer", "u64", "pointer"], result: "i32" },
+  umount2: { parameters: ["buffer", "i32"], result: "i32" },
+  mkdir: { parameters: ["buffer", "u32"], result: "i32" },
+  unlink: { parameters: ["buffer"], result: "i32" },
+  opendir: { parameters: ["buffer"], result: "pointer" },
+  readdir: { parameters: ["pointer"], result: "pointer" },
+  closedir: { parameters: ["pointer"], result: "i32" },
+  ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
+  ioctl_int: { name: "ioctl", parameters: ["i32", "u64", "u64"], result: "i32" },
+  getpid: { parameters: [], result: "i32" },
+  strerror: { parameters: ["i32"], result: "pointer" },
+  __errno_location: { parameters: [], result: "pointer" },
+} as const;
+
+/** The bound libc functions. */
+export type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+
+let lib: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
+let errnoView: Deno.UnsafePointerView | undefined;
+
+/** Thrown when the process may not load libc: the message names the missing flag. */
+export class PermissionError extends Error {
+  override name = "PermissionError";
+}
+
+/** The libc symbols, loading libc on first use. */
+export function libc(): Libc {
+  if (lib) return lib.symbols;
+  try {
+    lib = Deno.dlopen("libc.so.6", SYMBOLS);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      throw new PermissionError(
+        "netlink needs the FFI permission to call libc: run deno with --allow-ffi",
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+  const loc = lib.symbols.__errno_location();
+  if (loc === null) throw new Error("__errno_location returned NULL");
+  errnoView = new Deno.UnsafePointerView(loc);
+  return lib.symbols;
+}
+
+/**
+ * The calling thread's errno. Read it right after the failing sync call: it is not reliable
+ * across an `await` or after a `nonblocking` call (those run on another thread).
+ */
+export function errno(): number {
+  return errnoView!.getInt32();
+}
+
+/** libc's text for an errno ("File exists"). */
+export function strerror(code: number): string {
+  const p = libc().strerror(code);
+  return p === null ? `errno ${code}` : Deno.UnsafePointerView.getCString(p);
+}
+
+const encoder = new TextEncoder();
+
+/** A NUL-terminated C string in a fresh buffer. */
+export function cstring(s: string): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(s.length * 3 + 1);
+  const { written } = encoder.encodeInto(s, bytes);
+  return bytes.subarray(0, written + 1);
+}

@@ -1,0 +1,247 @@
+/**
+ * Network namespaces, compatible with `ip netns` both ways: a named namespace is a bind mount of
+ * a namespace file under `/run/netns`, so `ip netns add blue` is visible to `netns.list()` and
+ * `netns.create("blue")` to `ip netns list`.
+ *
+ * Entering a namespace never moves the process: a network namespace belongs to a thread, so the
+ * main thread `setns`es, runs one synchronous step (creating a socket), and `setns`es back before
+ * any other JavaScript runs.
+ *
+ * @example
+ * ```ts ignore
+ * import { netns } from "@denonet/netlink/netns";
+ * netns.create("blue");
+ * console.log(netns.list()); // ["blue", …]
+ * netns.remove("blue");
+ * ```
+ *
+ * @module
+ */
+
+import { cstring, errno, libc } from "./libc.ts";
+import { SyscallError } from "./errors.ts";
+
+/** Where `ip netns` keeps named namespaces. */
+export const NETNS_RUN_DIR = "/run/netns";
+
+/** Which namespace: a name under /run/netns, an absolute path to a namespace file, or a pid's. */
+export type NetnsTarget = string | { pid: number };
+
+const CLONE_NEWNET = 0x40000000;
+const O_RDONLY = 0;
+const O_CREAT = 0o100;
+const O_EXCL = 0o200;
+const O_CLOEXEC = 0o2000000;
+const MS_BIND = 4096;
+const MS_REC = 16384;
+const MS_SHARED = 1 << 20;
+const MNT_DETACH = 2;
+const EEXIST = 17;
+const EINVAL = 22;
+const ENOENT = 2;
+
+/** Checks a namespace name as `ip netns` would accept it; throws TypeError naming the field. */
+export function validateName(name: unknown, field = "netns"): string {
+  if (typeof name !== "string") {
+    throw new TypeError(`${field}: expected a namespace name (string), got ${typeof name}`);
+  }
+  if (name === "" || name === "." || name === "..") {
+    throw new TypeError(`${field}: invalid namespace name ${JSON.stringify(name)}`);
+  }
+  if (name.includes("/") || name.includes("\0")) {
+    throw new TypeError(
+      `${field}: namespace name must not contain "/" or NUL: ${JSON.stringify(name)}`,
+    );
+  }
+  if (new TextEncoder().encode(name).length > 255) {
+    throw new TypeError(`${field}: namespace name longer than 255 bytes`);
+  }
+  return name;
+}
+
+/** The namespace file of a target: /run/netns/NAME, the path itself, or /proc/PID/ns/net. */
+export function netnsPath(target: NetnsTarget): string {
+  if (typeof target === "object" && target !== null) {
+    if (!Number.isInteger(target.pid) || target.pid <= 0) {
+      throw new RangeError(`netns.pid: expected a positive integer, got ${target.pid}`);
+    }
+    return `/proc/${target.pid}/ns/net`;
+  }
+  if (typeof target === "string" && target.startsWith("/")) return target;
+  return `${NETNS_RUN_DIR}/${validateName(target)}`;
+}
+
+function describe(target: NetnsTarget): string {
+  return typeof target === "object" ? `of pid ${target.pid}` : JSON.stringify(target);
+}
+
+/** Opens a namespace file; a missing one is an error naming the namespace. */
+function openNs(target: NetnsTarget): number {
+  const fd = libc().open(cstring(netnsPath(target)), O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0) {
+    const e = errno();
+    throw new SyscallError(
+      "open",
+      e,
+      e === ENOENT
+        ? `network namespace ${describe(target)} (it does not exist)`
+        : `network namespace ${describe(target)}`,
+    );
+  }
+  return fd;
+}
+
+/**
+ * Runs `fn` with the calling thread inside `target`'s network namespace and returns its result;
+ * the thread is back in its own namespace when this returns or throws. `fn` must be synchronous.
+ */
+export function withNetns<T>(target: NetnsTarget | undefined, fn: () => T): T {
+  if (target === undefined) return fn();
+  const c = libc();
+  const nsFd = openNs(target);
+  const selfFd = c.open(cstring("/proc/thread-self/ns/net"), O_RDONLY | O_CLOEXEC, 0);
+  if (selfFd < 0) {
+    const e = errno();
+    c.close(nsFd);
+    throw new SyscallError("open", e, "/proc/thread-self/ns/net");
+  }
+  try {
+    if (c.setns(nsFd, CLONE_NEWNET) < 0) {
+      throw new SyscallError("setns", errno(), `network namespace ${describe(target)}`);
+    }
+    try {
+      return fn();
+    } finally {
+      if (c.setns(selfFd, CLONE_NEWNET) < 0) {
+        // Continuing in the wrong namespace would silently change the wrong network.
+        throw new SyscallError("setns", errno(), "back to the original namespace");
+      }
+    }
+  } finally {
+    c.close(selfFd);
+    c.close(nsFd);
+  }
+}
+
+function ensureRunDir(): void {
+  const c = libc();
+  const dir = cstring(NETNS_RUN_DIR);
+  if (c.mkdir(dir, 0o755) < 0 && errno() !== EEXIST) {
+    throw new SyscallError("mkdir", errno(), NETNS_RUN_DIR);
+  }
+  // As `ip netns` does: make the directory a shared mount so mounts propagate to other mount
+  // namespaces; the first time it is not a mount point, so bind it onto itself.
+  const none = cstring("none");
+  const empty = cstring("");
+  if (c.mount(empty, dir, none, BigInt(MS_SHARED | MS_REC), null) === 0) return;
+  if (errno() !== EINVAL) {
+    throw new SyscallError("mount", errno(), `--make-shared ${NETNS_RUN_DIR}`);
+  }
+  if (c.mount(dir, dir, none, BigInt(MS_BIND | MS_REC), null) < 0) {
+    throw new SyscallError("mount", errno(), `--bind ${NETNS_RUN_DIR}`);
+  }
+  if (c.mount(empty, dir, none, BigInt(MS_SHARED | MS_REC), null) < 0) {
+    throw new SyscallError("mount", errno(), `--make-shared ${NETNS_RUN_DIR}`);
+  }
+}
+
+/** Creates the named network namespace (as `ip netns add NAME`). Nothing is left on failure. */
+export function create(name: string): void {
+  validateName(name, "name");
+  const c = libc();
+  ensureRunDir();
+  const path = cstring(`${NETNS_RUN_DIR}/${name}`);
+  const fd = c.open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+  if (fd < 0) {
+    const e = errno();
+    throw new SyscallError(
+      "open",
+      e,
+      e === EEXIST ? `network namespace "${name}" already exists` : `${NETNS_RUN_DIR}/${name}`,
+    );
+  }
+  c.close(fd);
+  const selfFd = c.open(cstring("/proc/thread-self/ns/net"), O_RDONLY | O_CLOEXEC, 0);
+  if (selfFd < 0) {
+    const e = errno();
+    c.unlink(path);
+    throw new SyscallError("open", e, "/proc/thread-self/ns/net");
+  }
+  try {
+    if (c.unshare(CLONE_NEWNET) < 0) {
+      const e = errno();
+      c.unlink(path);
+      throw new SyscallError("unshare", e, "CLONE_NEWNET");
+    }
+    const rc = c.mount(
+      cstring("/proc/thread-self/ns/net"),
+      path,
+      cstring("none"),
+      BigInt(MS_BIND),
+      null,
+    );
+    const e = errno();
+    if (c.setns(selfFd, CLONE_NEWNET) < 0) {
+      throw new SyscallError("setns", errno(), "back to the original namespace");
+    }
+    if (rc < 0) {
+      c.unlink(path);
+      throw new SyscallError("mount", e, `--bind ${NETNS_RUN_DIR}/${name}`);
+    }
+  } finally {
+    c.close(selfFd);
+  }
+}
+
+/** Removes the named network namespace (as `ip netns del NAME`). */
+export function remove(name: string): void {
+  validateName(name, "name");
+  const c = libc();
+  const path = cstring(`${NETNS_RUN_DIR}/${name}`);
+  if (c.umount2(path, MNT_DETACH) < 0) {
+    const e = errno();
+    if (e === ENOENT) {
+      throw new SyscallError("umount2", e, `network namespace "${name}" (it does not exist)`);
+    }
+    if (e !== EINVAL) throw new SyscallError("umount2", e, `${NETNS_RUN_DIR}/${name}`);
+  }
+  if (c.unlink(path) < 0) throw new SyscallError("unlink", errno(), `${NETNS_RUN_DIR}/${name}`);
+}
+
+/** Whether a namespace of that name exists under /run/netns. */
+export function exists(name: string): boolean {
+  validateName(name, "name");
+  const c = libc();
+  const fd = c.open(cstring(`${NETNS_RUN_DIR}/${name}`), O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0) return false;
+  c.close(fd);
+  return true;
+}
+
+/** The names of the namespaces under /run/netns (as `ip netns list`), sorted. */
+export function list(): string[] {
+  const c = libc();
+  const dir = c.opendir(cstring(NETNS_RUN_DIR));
+  if (dir === null) return [];
+  const names: string[] = [];
+  try {
+    for (let ent = c.readdir(dir); ent !== null; ent = c.readdir(dir)) {
+      // struct dirent64: d_ino u64, d_off s64, d_reclen u16, d_type u8, d_name[]
+      const name = Deno.UnsafePointerView.getCString(ent, 19);
+      if (name !== "." && name !== "..") names.push(name);
+    }
+  } finally {
+    c.closedir(dir);
+  }
+  return names.sort();
+}
+
+/** Opens a namespace file and returns its fd (for `IFLA_NET_NS_FD`); close it with {@link closeFd}. */
+export function openFd(target: NetnsTarget): number {
+  return openNs(target);
+}
+
+/** Closes a descriptor returned by {@link openFd}. */
+export function closeFd(fd: number): void {
+  libc().close(fd);
+}

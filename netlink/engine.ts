@@ -1,0 +1,523 @@
+/**
+ * The request engine: sequence numbers, acknowledgements, replies, multipart dumps, errors with
+ * extended acks, and unsolicited events, over any {@link Transport} (a netlink socket, or a fake
+ * one in tests).
+ *
+ * Any number of requests may be in flight on one socket; replies are matched by sequence number
+ * and port. Whoever waits pumps the socket: a receive is a synchronous call, and only an empty
+ * queue makes the caller wait for readability.
+ *
+ * @module
+ */
+
+import {
+  NLA_HDRLEN,
+  NLM_F,
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  NLMSG_HDRLEN,
+  NLMSGERR_ATTR,
+} from "./constants.ts";
+import { DecodeError, DumpInterruptedError, NetlinkError, OverrunError } from "./errors.ts";
+import type { ExtAck } from "./errors.ts";
+import type { MessageSchema } from "./schema.ts";
+import { decodeString } from "./view.ts";
+
+/** What the engine needs of a socket. {@link NetlinkSocket} is one. */
+export interface Transport {
+  /** The local port id (replies carry it in nlmsg_pid). */
+  readonly portId: number;
+  /** Multicast groups of the last received datagram (0 = unicast). */
+  readonly lastGroups: number;
+  /** Whether the transport is closed. */
+  readonly closed: boolean;
+  /** Sends one datagram; false when it would block. */
+  send(bytes: Uint8Array): boolean;
+  /** One datagram from the kernel, or null when none is queued. */
+  receive(): ArrayBuffer | null;
+  /** Resolves when a datagram may be queued. */
+  readable(signal?: AbortSignal): Promise<void>;
+  /** Closes the transport. */
+  close(): void;
+}
+
+/** Turns one received message into a value; return undefined to skip it. */
+export type Decoder<T> = (
+  dv: DataView,
+  u8: Uint8Array,
+  offset: number,
+  length: number,
+  type: number,
+) => T | undefined;
+
+/** Options of one request. */
+export interface RequestOptions<T> {
+  /** Decodes reply messages (for gets and dumps). */
+  decoder?: Decoder<T>;
+  /** The request's message schema: lets errors name the offending attribute. */
+  schema?: MessageSchema;
+  /** A description for errors, e.g. "RTM_NEWROUTE". */
+  describe?: string;
+  /** Aborts waiting (the request may still take effect in the kernel). */
+  signal?: AbortSignal;
+}
+
+/** Options of a dump. */
+export interface DumpOptions<T> extends RequestOptions<T> {
+  /** How many times to rerun a dump interrupted by a concurrent change (array form only); default 0. */
+  retryInterrupted?: number;
+}
+
+interface Pending {
+  seq: number;
+  kind: "ack" | "dump";
+  request: Uint8Array;
+  decoder?: Decoder<unknown>;
+  schema?: MessageSchema;
+  describe?: string;
+  results: unknown[];
+  done: boolean;
+  error?: Error;
+  interrupted: boolean;
+  discard: boolean;
+  settle?: () => void;
+}
+
+/** Counters of what the engine dropped. */
+export interface EngineStats {
+  /** Messages for no pending request (foreign sequence number or port). */
+  foreign: number;
+  /** Malformed datagrams. */
+  malformed: number;
+  /** Unsolicited messages with nobody listening. */
+  unhandled: number;
+}
+
+/** The request engine over one transport. */
+export class NetlinkEngine {
+  /** The transport. */
+  readonly transport: Transport;
+  /** What was dropped. */
+  readonly stats: EngineStats = { foreign: 0, malformed: 0, unhandled: 0 };
+  /** Receives unsolicited (multicast) messages: the datagram and each message's offset, length, type. */
+  onEvent?: (dv: DataView, u8: Uint8Array, offset: number, length: number, type: number) => void;
+  #seq = (Math.random() * 0x7fffffff) >>> 0;
+  readonly #pending = new Map<number, Pending>();
+
+  /** An engine over `transport`. */
+  constructor(transport: Transport) {
+    this.transport = transport;
+  }
+
+  /** Number of requests awaiting their answer. */
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  #nextSeq(): number {
+    this.#seq = (this.#seq + 1) >>> 0;
+    if (this.#seq === 0) this.#seq = 1;
+    return this.#seq;
+  }
+
+  /**
+   * Sends a request (its nlmsg_seq and nlmsg_pid are overwritten) and registers it.
+   * Returns the pending record; the caller pumps until it is done.
+   */
+  #start(bytes: Uint8Array, kind: "ack" | "dump", opts: RequestOptions<unknown>): Pending {
+    if (this.transport.closed) throw new Error("the netlink socket is closed");
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const seq = this.#nextSeq();
+    dv.setUint32(8, seq, true);
+    dv.setUint32(12, 0, true);
+    let flags = dv.getUint16(6, true) | NLM_F.REQUEST;
+    if (kind === "ack") flags |= NLM_F.ACK;
+    dv.setUint16(6, flags, true);
+    const p: Pending = {
+      seq,
+      kind,
+      request: bytes,
+      decoder: opts.decoder,
+      schema: opts.schema,
+      describe: opts.describe,
+      results: [],
+      done: false,
+      interrupted: false,
+      discard: false,
+    };
+    this.#pending.set(seq, p);
+    return p;
+  }
+
+  #send(p: Pending, bytes: Uint8Array): Promise<void> | void {
+    try {
+      if (this.transport.send(bytes)) return;
+    } catch (e) {
+      this.#pending.delete(p.seq);
+      throw e;
+    }
+    // The send buffer is full: drain replies, then retry.
+    return (async () => {
+      while (!this.transport.send(bytes)) await this.#step(p, undefined);
+    })();
+  }
+
+  /**
+   * Sends a request that expects an acknowledgement, and resolves with the reply messages it
+   * produced (none for most changes; the object for a get).
+   */
+  async request<T>(bytes: Uint8Array, opts: RequestOptions<T> = {}): Promise<T[]> {
+    const p = this.#start(bytes, "ack", opts as RequestOptions<unknown>);
+    await this.#send(p, bytes);
+    while (!p.done) await this.#step(p, opts.signal);
+    if (p.error) throw p.error;
+    return p.results as T[];
+  }
+
+  /**
+   * Sends many requests back to back, packed several to a datagram, and resolves when all are
+   * answered: each result is the reply list or the error of its request. At most `window`
+   * requests are in flight at once.
+   */
+  async pipeline(
+    requests: readonly Uint8Array[],
+    opts: RequestOptions<unknown> & { window?: number } = {},
+  ): Promise<(unknown[] | Error)[]> {
+    const window = Math.max(1, opts.window ?? 256);
+    const out: (unknown[] | Error)[] = new Array(requests.length);
+    let inFlight = 0;
+    let next = 0;
+    let last: Pending | undefined;
+    while (next < requests.length || inFlight > 0) {
+      if (next < requests.length && inFlight < window) {
+        const batch: Pending[] = [];
+        let total = 0;
+        while (
+          next < requests.length && inFlight + batch.length < window &&
+          (batch.length === 0 || total + requests[next].byteLength <= 65536)
+        ) {
+          const i = next++;
+          const p = this.#start(requests[i], "ack", opts);
+          p.settle = () => {
+            out[i] = p.error ?? p.results;
+            inFlight--;
+          };
+          batch.push(p);
+          total += requests[i].byteLength;
+        }
+        inFlight += batch.length;
+        const buf = batch.length === 1
+          ? batch[0].request
+          : concat(batch.map((p) => p.request), total);
+        try {
+          await this.#send(batch[0], buf);
+        } catch (e) {
+          for (const p of batch) this.#finish(p, e instanceof Error ? e : new Error(String(e)));
+        }
+        last = batch[batch.length - 1];
+        continue;
+      }
+      await this.#step(last!, opts.signal);
+    }
+    return out;
+  }
+
+  /**
+   * Sends a dump request and yields each decoded message as it arrives. A dump interrupted by a
+   * concurrent change throws {@link DumpInterruptedError} at its end (the messages already
+   * yielded may be inconsistent).
+   */
+  async *dump<T>(bytes: Uint8Array, opts: RequestOptions<T> = {}): AsyncGenerator<T> {
+    const p = this.#startDump(bytes, opts as RequestOptions<unknown>);
+    await this.#send(p, bytes);
+    try {
+      for (;;) {
+        if (p.results.length > 0) {
+          const batch = p.results;
+          p.results = [];
+          for (const item of batch) yield item as T;
+          continue;
+        }
+        if (p.done) break;
+        await this.#step(p, opts.signal);
+      }
+      if (p.error) throw p.error;
+      if (p.interrupted) throw new DumpInterruptedError(p.describe);
+    } finally {
+      if (!p.done) this.#abandon(p);
+    }
+  }
+
+  /** Sends a dump request and resolves with every decoded message. */
+  async dumpAll<T>(bytes: Uint8Array, opts: DumpOptions<T> = {}): Promise<T[]> {
+    for (let attempt = 0;; attempt++) {
+      const copy = attempt === 0 ? bytes : bytes.slice();
+      const p = this.#startDump(copy, opts as RequestOptions<unknown>);
+      try {
+        await this.#send(p, copy);
+        while (!p.done) await this.#step(p, opts.signal);
+      } finally {
+        if (!p.done) this.#abandon(p);
+      }
+      if (p.error) throw p.error;
+      if (!p.interrupted) return p.results as T[];
+      if (attempt >= (opts.retryInterrupted ?? 0)) throw new DumpInterruptedError(p.describe);
+    }
+  }
+
+  #startDump(bytes: Uint8Array, opts: RequestOptions<unknown>): Pending {
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    dv.setUint16(6, dv.getUint16(6, true) | NLM_F.DUMP, true);
+    return this.#start(bytes, "dump", opts);
+  }
+
+  /** An abandoned dump is drained so the socket is free for the next one. */
+  #abandon(p: Pending): void {
+    p.discard = true;
+    p.results = [];
+    try {
+      for (let i = 0; i < 100000 && !p.done; i++) {
+        const buf = this.transport.receive();
+        if (!buf) break;
+        this.dispatch(buf);
+      }
+    } catch {
+      // The socket failed; the pending entry is removed below.
+    }
+    if (!p.done) this.#pending.delete(p.seq);
+  }
+
+  /** Receives one datagram (waiting if none is queued) and dispatches it. */
+  async #step(p: Pending, signal: AbortSignal | undefined): Promise<void> {
+    if (this.transport.closed) {
+      this.#failAll(new Error("the netlink socket was closed while a request was pending"));
+      return;
+    }
+    let buf: ArrayBuffer | null;
+    try {
+      buf = this.transport.receive();
+    } catch (e) {
+      if ((e as { code?: string }).code === "ENOBUFS") {
+        // Replies may have been lost: nobody can tell which, so every pending request fails.
+        this.#failAll(new OverrunError());
+        return;
+      }
+      throw e;
+    }
+    if (buf) {
+      this.dispatch(buf);
+      return;
+    }
+    try {
+      await this.transport.readable(signal);
+    } catch (e) {
+      if (signal?.aborted) {
+        this.#finish(
+          p,
+          signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)),
+        );
+        return;
+      }
+      this.#failAll(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  #failAll(error: Error): void {
+    const all = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of all) {
+      p.done = true;
+      p.error ??= error;
+      p.settle?.();
+    }
+  }
+
+  /** Rejects every pending request with `error` (used by close). */
+  failAll(error: Error): void {
+    this.#failAll(error);
+  }
+
+  /** Dispatches every message of one datagram to its request or to {@link onEvent}. */
+  dispatch(buf: ArrayBuffer): void {
+    const dv = new DataView(buf);
+    const u8 = new Uint8Array(buf);
+    const groups = this.transport.lastGroups;
+    const size = buf.byteLength;
+    for (let off = 0; off + NLMSG_HDRLEN <= size;) {
+      const len = dv.getUint32(off, true);
+      if (len < NLMSG_HDRLEN || off + len > size) {
+        this.stats.malformed++;
+        const p = this.#pending.get(dv.getUint32(off + 8, true));
+        if (p && dv.getUint32(off + 12, true) === this.transport.portId) {
+          this.#finish(p, new DecodeError(`message of ${len} bytes in a datagram of ${size}`));
+        }
+        return;
+      }
+      const type = dv.getUint16(off + 4, true);
+      const seq = dv.getUint32(off + 8, true);
+      const pid = dv.getUint32(off + 12, true);
+      const p = groups === 0 && pid === this.transport.portId ? this.#pending.get(seq) : undefined;
+      if (p) this.#deliver(p, dv, u8, off, len, type);
+      else if (groups !== 0 && this.onEvent) this.onEvent(dv, u8, off, len, type);
+      else if (groups !== 0) this.stats.unhandled++;
+      else this.stats.foreign++;
+      off += (len + 3) & ~3;
+    }
+  }
+
+  #deliver(p: Pending, dv: DataView, u8: Uint8Array, off: number, len: number, type: number): void {
+    const flags = dv.getUint16(off + 6, true);
+    if (flags & NLM_F.DUMP_INTR) p.interrupted = true;
+    if (type === NLMSG_ERROR || type === NLMSG_DONE) {
+      let err = 0;
+      if (len >= NLMSG_HDRLEN + 4) err = dv.getInt32(off + NLMSG_HDRLEN, true);
+      else if (type === NLMSG_ERROR) {
+        return this.#finish(p, new DecodeError("truncated NLMSG_ERROR"));
+      }
+      if (err === 0) return this.#finish(p);
+      const extack = type === NLMSG_ERROR
+        ? parseExtAck(dv, u8, off, len, flags)
+        : parseDoneExtAck(dv, u8, off, len, flags);
+      if (extack.offset !== undefined && p.schema) {
+        extack.attribute = attributeAt(p.schema, p.request, extack.offset) ?? extack.attribute;
+      }
+      return this.#finish(p, new NetlinkError(-err, extack, p.describe));
+    }
+    if (p.discard || !p.decoder) return;
+    try {
+      const v = p.decoder(dv, u8, off, len, type);
+      if (v !== undefined) p.results.push(v);
+    } catch (e) {
+      p.error ??= e instanceof Error ? e : new Error(String(e));
+    }
+  }
+
+  #finish(p: Pending, error?: Error): void {
+    if (p.done) return;
+    p.done = true;
+    if (error) p.error ??= error;
+    this.#pending.delete(p.seq);
+    p.settle?.();
+  }
+
+  /**
+   * Reads unsolicited messages: yields each datagram (or "overrun" when the kernel dropped some)
+   * until `signal` aborts or the transport closes.
+   */
+  async *datagrams(signal?: AbortSignal): AsyncGenerator<ArrayBuffer | "overrun"> {
+    while (!this.transport.closed && !signal?.aborted) {
+      let buf: ArrayBuffer | null;
+      try {
+        buf = this.transport.receive();
+      } catch (e) {
+        if ((e as { code?: string }).code === "ENOBUFS") {
+          yield "overrun";
+          continue;
+        }
+        if (this.transport.closed) return;
+        throw e;
+      }
+      if (buf) {
+        yield buf;
+        continue;
+      }
+      try {
+        await this.transport.readable(signal);
+      } catch (e) {
+        if (signal?.aborted || this.transport.closed) return;
+        throw e;
+      }
+    }
+  }
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.byteLength;
+  }
+  return out;
+}
+
+function parseTlvs(dv: DataView, u8: Uint8Array, start: number, end: number): ExtAck {
+  const out: ExtAck = {};
+  for (let p = start; p + NLA_HDRLEN <= end;) {
+    const alen = dv.getUint16(p, true);
+    if (alen < NLA_HDRLEN || p + alen > end) break;
+    const t = dv.getUint16(p + 2, true) & 0x3fff;
+    const plen = alen - NLA_HDRLEN;
+    if (t === NLMSGERR_ATTR.MSG) out.msg = decodeString(u8, p + NLA_HDRLEN, plen);
+    else if (t === NLMSGERR_ATTR.OFFS && plen >= 4) out.offset = dv.getUint32(p + NLA_HDRLEN, true);
+    else if (t === NLMSGERR_ATTR.MISS_TYPE && plen >= 4) {
+      out.missingType = dv.getUint32(p + NLA_HDRLEN, true);
+    }
+    p += (alen + 3) & ~3;
+  }
+  return out;
+}
+
+/** Parses the extended ack of an NLMSG_ERROR message at `off`. */
+export function parseExtAck(
+  dv: DataView,
+  u8: Uint8Array,
+  off: number,
+  len: number,
+  flags: number,
+): ExtAck {
+  if (!(flags & NLM_F.ACK_TLVS)) return {};
+  // error (4) + the original header, and its payload unless the kernel capped it.
+  let p = off + NLMSG_HDRLEN + 4;
+  if (p + NLMSG_HDRLEN > off + len) return {};
+  const origLen = dv.getUint32(p, true);
+  p += flags & NLM_F.CAPPED ? NLMSG_HDRLEN : (origLen + 3) & ~3;
+  return parseTlvs(dv, u8, p, off + len);
+}
+
+function parseDoneExtAck(
+  dv: DataView,
+  u8: Uint8Array,
+  off: number,
+  len: number,
+  flags: number,
+): ExtAck {
+  if (!(flags & NLM_F.ACK_TLVS)) return {};
+  return parseTlvs(dv, u8, off + NLMSG_HDRLEN + 4, off + len);
+}
+
+/** Names the attribute that starts at byte `offset` of an encoded request, walking nests. */
+export function attributeAt(
+  schema: MessageSchema,
+  request: Uint8Array,
+  offset: number,
+): string | number | undefined {
+  const dv = new DataView(request.buffer, request.byteOffset, request.byteLength);
+  let start = NLMSG_HDRLEN + ((schema.header.size + 3) & ~3);
+  let end = Math.min(dv.getUint32(0, true), request.byteLength);
+  let attrs = schema.attrs;
+  let found: string | number | undefined;
+  for (let depth = 0; depth < 8; depth++) {
+    let next = false;
+    for (let p = start; p + NLA_HDRLEN <= end;) {
+      const alen = dv.getUint16(p, true);
+      if (alen < NLA_HDRLEN) return found;
+      const t = dv.getUint16(p + 2, true) & 0x3fff;
+      const def = attrs?.byType[t];
+      if (p === offset) return def?.kernelName ?? t;
+      if (offset > p && offset < p + alen) {
+        found = def?.kernelName ?? t;
+        const codec = def?.codec;
+        if (!codec || typeof codec === "string" || codec.kind !== "nest") return found;
+        attrs = codec.schema();
+        start = p + NLA_HDRLEN;
+        end = p + alen;
+        next = true;
+        break;
+      }
+      p += (alen + 3) & ~3;
+    }
+    if (!next) return found;
+  }
+  return found;
+}

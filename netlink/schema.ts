@@ -1,0 +1,309 @@
+/**
+ * The schema language: one declarative table per message family drives decoding, encoding and
+ * the TypeScript types.
+ *
+ * A table lists the fixed header's fields and every attribute by its kernel name, number and
+ * value codec:
+ *
+ * ```ts
+ * const IFLA = attrs("IFLA_", {
+ *   IFLA_ADDRESS: [1, "lladdr"],
+ *   IFLA_IFNAME: [3, "string"],
+ *   IFLA_LINKINFO: [18, nest(() => LINKINFO)],
+ * });
+ * ```
+ *
+ * Attributes are named after the uapi constant with the prefix dropped and lower-cased
+ * (`IFLA_IFNAME` → `ifname`).
+ *
+ * @module
+ */
+
+/** Scalar value codecs. */
+export type ScalarCodec =
+  | "u8"
+  | "u16"
+  | "u32"
+  | "u64"
+  | "s8"
+  | "s16"
+  | "s32"
+  | "s64"
+  | "be16"
+  | "be32"
+  | "be64"
+  | "string"
+  | "binary"
+  | "ipaddr"
+  | "lladdr"
+  | "flag"
+  | "hex";
+
+/** A fixed-layout C struct codec. */
+export interface StructCodec<F extends readonly StructField[] = readonly StructField[]> {
+  readonly kind: "struct";
+  /** The fields, in order; offsets are computed from natural sizes unless given. */
+  readonly fields: F;
+  /** The struct's size in bytes. */
+  readonly size: number;
+}
+
+/** A struct field: name, codec, and optionally its byte offset (else packed after the last). */
+export type StructField = readonly [name: string, codec: FieldCodec, offset?: number];
+
+/** Codecs allowed inside a struct. */
+export type FieldCodec =
+  | "u8"
+  | "u16"
+  | "u32"
+  | "u64"
+  | "s8"
+  | "s16"
+  | "s32"
+  | "s64"
+  | "be16"
+  | "be32"
+  | "be64"
+  | "pad"
+  | `char[${number}]`
+  | `bytes[${number}]`
+  | `ipaddr[${number}]`;
+
+/** A nested attribute set. */
+export interface NestCodec<S extends AttrSchema = AttrSchema> {
+  readonly kind: "nest";
+  /** The nested schema (a thunk, so schemas can refer to each other). */
+  readonly schema: () => S;
+  /** A fixed header before the attributes (VETH_INFO_PEER carries an ifinfomsg). */
+  readonly header?: StructCodec;
+}
+
+/** An array of values, each an attribute whose type is its index (1, 2, …) or any type. */
+export interface ArrayCodec<C extends Codec = Codec> {
+  readonly kind: "array";
+  /** The codec of each element. */
+  readonly of: C;
+}
+
+/** A codec chosen by the value of a sibling attribute (`IFLA_INFO_KIND` picks `IFLA_INFO_DATA`). */
+export interface SelectCodec {
+  readonly kind: "select";
+  /** Short name of the sibling attribute whose value selects. */
+  readonly by: string;
+  /** Codec per sibling value; unknown values decode as raw bytes. */
+  readonly choices: () => Readonly<Record<string, Codec>>;
+}
+
+/** An enumeration: a number on the wire, a name for people. */
+export interface EnumCodec {
+  readonly kind: "enum";
+  /** The wire codec. */
+  readonly base: "u8" | "u16" | "u32";
+  /** Name → number. */
+  readonly names: Readonly<Record<string, number>>;
+}
+
+/** Any value codec. */
+export type Codec = ScalarCodec | StructCodec | NestCodec | ArrayCodec | SelectCodec | EnumCodec;
+
+/** One attribute of a schema. */
+export interface AttrDef {
+  /** Kernel constant, e.g. "IFLA_IFNAME". */
+  readonly kernelName: string;
+  /** Short name, e.g. "ifname". */
+  readonly name: string;
+  /** Attribute type number. */
+  readonly type: number;
+  /** Value codec. */
+  readonly codec: Codec;
+}
+
+/** A table of attributes as written in a schema file: kernel name → [number, codec]. */
+export type AttrTable = Readonly<Record<string, readonly [number, Codec]>>;
+
+/** A compiled attribute schema. */
+export interface AttrSchema<P extends string = string, T extends AttrTable = AttrTable> {
+  /** Kernel name prefix, e.g. "IFLA_". */
+  readonly prefix: P;
+  /** The table as written. */
+  readonly table: T;
+  /** Attributes by short name and by kernel name. */
+  readonly byName: ReadonlyMap<string, AttrDef>;
+  /** Attributes by type number (sparse). */
+  readonly byType: readonly (AttrDef | undefined)[];
+  /** Highest attribute number + 1. */
+  readonly slots: number;
+}
+
+/** The short name of a kernel constant: prefix dropped, lower-cased. */
+export function shortName(kernelName: string, prefix: string): string {
+  return (kernelName.startsWith(prefix) ? kernelName.slice(prefix.length) : kernelName)
+    .toLowerCase();
+}
+
+/** Compiles an attribute table. */
+export function attrs<P extends string, T extends AttrTable>(
+  prefix: P,
+  table: T,
+): AttrSchema<P, T> {
+  const byName = new Map<string, AttrDef>();
+  const byType: (AttrDef | undefined)[] = [];
+  let slots = 0;
+  for (const [kernelName, [type, codec]] of Object.entries(table)) {
+    const def: AttrDef = { kernelName, name: shortName(kernelName, prefix), type, codec };
+    if (byName.has(def.name)) throw new Error(`schema ${prefix}: duplicate name ${def.name}`);
+    if (byType[type]) throw new Error(`schema ${prefix}: duplicate number ${type}`);
+    byName.set(def.name, def);
+    byName.set(kernelName, def);
+    byType[type] = def;
+    slots = Math.max(slots, type + 1);
+  }
+  return { prefix, table, byName, byType, slots };
+}
+
+/** A nested-attribute codec. */
+export function nest<S extends AttrSchema>(schema: () => S, header?: StructCodec): NestCodec<S> {
+  return header ? { kind: "nest", schema, header } : { kind: "nest", schema };
+}
+
+/** An array codec. */
+export function array<C extends Codec>(of: C): ArrayCodec<C> {
+  return { kind: "array", of };
+}
+
+/** A codec selected by a sibling attribute's value. */
+export function select(by: string, choices: () => Readonly<Record<string, Codec>>): SelectCodec {
+  return { kind: "select", by, choices };
+}
+
+/** An enumeration codec. */
+export function enumOf(
+  base: "u8" | "u16" | "u32",
+  names: Readonly<Record<string, number>>,
+): EnumCodec {
+  return { kind: "enum", base, names };
+}
+
+const FIELD_SIZE: Record<string, number> = {
+  u8: 1,
+  s8: 1,
+  u16: 2,
+  s16: 2,
+  be16: 2,
+  u32: 4,
+  s32: 4,
+  be32: 4,
+  u64: 8,
+  s64: 8,
+  be64: 8,
+};
+
+/** The byte size of one struct field codec. */
+export function fieldSize(codec: FieldCodec): number {
+  const fixed = FIELD_SIZE[codec];
+  if (fixed !== undefined) return fixed;
+  const m = /\[(\d+)\]$/.exec(codec);
+  if (m) return Number(m[1]);
+  if (codec === "pad") return 1;
+  throw new Error(`unknown struct field codec ${codec}`);
+}
+
+/** A compiled struct field with its offset. */
+export interface LaidField {
+  /** Field name. */
+  readonly name: string;
+  /** Field codec. */
+  readonly codec: FieldCodec;
+  /** Byte offset in the struct. */
+  readonly offset: number;
+  /** Byte size. */
+  readonly size: number;
+}
+
+/** Defines a struct: fields are laid out in order (pass an explicit offset to skip padding). */
+export function struct<F extends readonly StructField[]>(
+  fields: F,
+  size?: number,
+): StructCodec<F> & {
+  readonly laid: readonly LaidField[];
+} {
+  const laid: LaidField[] = [];
+  let off = 0;
+  for (const [name, codec, offset] of fields) {
+    const sz = fieldSize(codec);
+    if (offset !== undefined) off = offset;
+    laid.push({ name, codec, offset: off, size: sz });
+    off += sz;
+  }
+  return { kind: "struct", fields, size: size ?? off, laid };
+}
+
+/** The layout of a struct codec. */
+export function layout(s: StructCodec): readonly LaidField[] {
+  return (s as StructCodec & { laid: readonly LaidField[] }).laid;
+}
+
+/** A message family: the fixed header after nlmsghdr and the attribute schema. */
+export interface MessageSchema<
+  H extends StructCodec = StructCodec,
+  A extends AttrSchema = AttrSchema,
+> {
+  /** A name for messages, e.g. "link". */
+  readonly name: string;
+  /** The fixed header (ifinfomsg, rtmsg, …). */
+  readonly header: H;
+  /** The attributes that follow it. */
+  readonly attrs: A;
+}
+
+/** Defines a message family. */
+export function message<H extends StructCodec, A extends AttrSchema>(
+  name: string,
+  header: H,
+  attrSchema: A,
+): MessageSchema<H, A> {
+  return { name, header, attrs: attrSchema };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Types mapped from the tables.
+
+type Lower<S extends string> = Lowercase<S>;
+/** The short name of kernel name K under prefix P. */
+export type ShortName<K, P extends string> = K extends `${P}${infer R}` ? Lower<R>
+  : K extends string ? Lower<K>
+  : never;
+
+type FieldValue<C> = C extends "u64" | "s64" | "be64" ? number
+  : C extends `char[${number}]` ? string
+  : C extends `ipaddr[${number}]` ? string
+  : C extends `bytes[${number}]` ? Uint8Array
+  : number;
+
+/** The decoded object of a struct codec. */
+export type StructValue<F extends readonly StructField[]> = {
+  [E in F[number] as E[0] extends "pad" | `_${string}` ? never : E[0]]: FieldValue<E[1]>;
+};
+
+/** The decoded value of a codec. */
+export type CodecValue<C> = C extends "string" | "ipaddr" | "lladdr" | "hex" ? string
+  : C extends "flag" ? boolean
+  : C extends "binary" ? Uint8Array
+  : C extends ScalarCodec ? number
+  : C extends EnumCodec ? string | number
+  : C extends StructCodec<infer F> ? StructValue<F>
+  : C extends NestCodec<infer S> ? AttrValues<S>
+  : C extends ArrayCodec<infer E> ? CodecValue<E>[]
+  : C extends SelectCodec ? unknown
+  : unknown;
+
+/** The decoded attribute values of a schema, keyed by short name. */
+export type AttrValues<S> = S extends AttrSchema<infer P, infer T> ? {
+    -readonly [K in keyof T as ShortName<K, P>]?: CodecValue<T[K][1]>;
+  }
+  : never;
+
+/** The decoded header of a message schema. */
+export type HeaderValues<M> = M extends MessageSchema<infer H>
+  ? H extends StructCodec<infer F> ? StructValue<F> : never
+  : never;

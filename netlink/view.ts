@@ -1,0 +1,573 @@
+/**
+ * Lazy, zero-copy views over received messages.
+ *
+ * A view is a window on the datagram's `ArrayBuffer`. Nothing is decoded until it is read: the
+ * first lookups scan the attributes in place, later ones build an offset table (libmnl's `tb[]`)
+ * in one pass; values decode on access, and objects (nests, structs) are cached.
+ *
+ * @module
+ */
+
+import { formatHex, formatIp } from "./addr.ts";
+import { NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN } from "./constants.ts";
+import { DecodeError } from "./errors.ts";
+import { layout } from "./schema.ts";
+import type {
+  AttrDef,
+  AttrSchema,
+  Codec,
+  FieldCodec,
+  MessageSchema,
+  StructCodec,
+} from "./schema.ts";
+
+/** A key of {@link AttrView.get}: short name, kernel name, attribute number, or a path of them. */
+export type AttrKey = string | number | readonly (string | number)[];
+
+const utf8 = new TextDecoder();
+
+/** Decodes a NUL-terminated (or not) string of `len` bytes at `off`. */
+export function decodeString(u8: Uint8Array, off: number, len: number): string {
+  let end = off;
+  const stop = off + len;
+  let ascii = true;
+  while (end < stop && u8[end] !== 0) {
+    if (u8[end] > 0x7f) ascii = false;
+    end++;
+  }
+  if (ascii && end - off <= 64) {
+    let s = "";
+    for (let i = off; i < end; i++) s += String.fromCharCode(u8[i]);
+    return s;
+  }
+  return utf8.decode(u8.subarray(off, end));
+}
+
+/** Reads one struct field at `off`; returns undefined when the field is beyond `limit`. */
+function readField(
+  dv: DataView,
+  u8: Uint8Array,
+  codec: FieldCodec,
+  off: number,
+  size: number,
+  limit: number,
+): unknown {
+  if (off + size > limit) return undefined;
+  switch (codec) {
+    case "u8":
+      return dv.getUint8(off);
+    case "s8":
+      return dv.getInt8(off);
+    case "u16":
+      return dv.getUint16(off, true);
+    case "s16":
+      return dv.getInt16(off, true);
+    case "be16":
+      return dv.getUint16(off, false);
+    case "u32":
+      return dv.getUint32(off, true);
+    case "s32":
+      return dv.getInt32(off, true);
+    case "be32":
+      return dv.getUint32(off, false);
+    case "u64":
+      return Number(dv.getBigUint64(off, true));
+    case "s64":
+      return Number(dv.getBigInt64(off, true));
+    case "be64":
+      return Number(dv.getBigUint64(off, false));
+    case "pad":
+      return undefined;
+  }
+  if (codec.startsWith("char[")) return decodeString(u8, off, size);
+  if (codec.startsWith("ipaddr[")) return formatIp(u8, off, size);
+  return u8.slice(off, off + size);
+}
+
+/** Decodes a struct at `off` with `len` bytes available (shorter structs leave fields undefined). */
+export function decodeStruct(
+  dv: DataView,
+  u8: Uint8Array,
+  s: StructCodec,
+  off: number,
+  len: number,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const limit = off + len;
+  for (const f of layout(s)) {
+    if (f.codec === "pad" || f.name.startsWith("_")) continue;
+    const v = readField(dv, u8, f.codec, off + f.offset, f.size, limit);
+    if (v !== undefined) out[f.name] = v;
+  }
+  return out;
+}
+
+function need(len: number, size: number, def: AttrDef | undefined, type: number): void {
+  if (len < size) {
+    throw new DecodeError(`attribute ${def?.kernelName ?? type}: ${len} bytes, expected ${size}`);
+  }
+}
+
+/**
+ * Decodes the payload of one attribute (`len` bytes at `off`) with `codec`. `owner` is the view
+ * holding the attribute (for sibling-selected codecs).
+ */
+export function decodeValue(
+  owner: AttrView,
+  codec: Codec,
+  off: number,
+  len: number,
+  def: AttrDef | undefined,
+  type: number,
+): unknown {
+  const dv = owner.dv;
+  if (typeof codec === "string") {
+    switch (codec) {
+      case "u8":
+        need(len, 1, def, type);
+        return dv.getUint8(off);
+      case "s8":
+        need(len, 1, def, type);
+        return dv.getInt8(off);
+      case "u16":
+        need(len, 2, def, type);
+        return dv.getUint16(off, true);
+      case "s16":
+        need(len, 2, def, type);
+        return dv.getInt16(off, true);
+      case "be16":
+        need(len, 2, def, type);
+        return dv.getUint16(off, false);
+      case "u32":
+        need(len, 4, def, type);
+        return dv.getUint32(off, true);
+      case "s32":
+        need(len, 4, def, type);
+        return dv.getInt32(off, true);
+      case "be32":
+        need(len, 4, def, type);
+        return dv.getUint32(off, false);
+      case "u64":
+        // Some kernels send 32-bit values for 64-bit attributes (and vice versa): accept both.
+        if (len === 4) return dv.getUint32(off, true);
+        need(len, 8, def, type);
+        return Number(dv.getBigUint64(off, true));
+      case "s64":
+        need(len, 8, def, type);
+        return Number(dv.getBigInt64(off, true));
+      case "be64":
+        need(len, 8, def, type);
+        return Number(dv.getBigUint64(off, false));
+      case "string":
+        return decodeString(owner.u8, off, len);
+      case "binary":
+        return owner.u8.subarray(off, off + len);
+      case "hex":
+      case "lladdr":
+        return formatHex(owner.u8, off, len);
+      case "ipaddr":
+        return formatIp(owner.u8, off, len);
+      case "flag":
+        return true;
+    }
+  }
+  switch (codec.kind) {
+    case "enum": {
+      const n = decodeValue(owner, codec.base, off, len, def, type) as number;
+      for (const [name, v] of Object.entries(codec.names)) if (v === n) return name;
+      return n;
+    }
+    case "struct":
+      return decodeStruct(dv, owner.u8, codec, off, len);
+    case "nest": {
+      const skip = codec.header ? Math.min(len, (codec.header.size + 3) & ~3) : 0;
+      return nestView(codec.schema(), owner.dv, owner.u8, off + skip, off + len);
+    }
+    case "array": {
+      const out: unknown[] = [];
+      for (let p = off; p + NLA_HDRLEN <= off + len;) {
+        const alen = dv.getUint16(p, true);
+        if (alen < NLA_HDRLEN || p + alen > off + len) {
+          throw new DecodeError(`array element of ${def?.kernelName ?? type}: bad length ${alen}`);
+        }
+        out.push(decodeValue(owner, codec.of, p + NLA_HDRLEN, alen - NLA_HDRLEN, def, type));
+        p += (alen + 3) & ~3;
+      }
+      return out;
+    }
+    case "select": {
+      const key = owner.get(codec.by);
+      const chosen = typeof key === "string" || typeof key === "number"
+        ? codec.choices()[key]
+        : undefined;
+      if (chosen === undefined) return owner.u8.subarray(off, off + len);
+      return decodeValue(owner, chosen, off, len, def, type);
+    }
+  }
+}
+
+/**
+ * A lazy view over a run of attributes. Values are read with {@link AttrView.get} or the typed
+ * properties of the schema's view class.
+ */
+export class AttrView<S extends AttrSchema = AttrSchema> {
+  /** The datagram's DataView. */
+  readonly dv: DataView;
+  /** The datagram's bytes. */
+  readonly u8: Uint8Array;
+  /** Offset of the first attribute. */
+  readonly start: number;
+  /** Offset just past the last attribute. */
+  readonly end: number;
+  /** The attribute schema. */
+  readonly schema: S;
+  #index?: Int32Array;
+  #lookups = 0;
+  #cache?: Map<number, unknown>;
+
+  /** A view over attributes in `[start, end)` of the datagram. */
+  constructor(schema: S, dv: DataView, u8: Uint8Array, start: number, end: number) {
+    this.schema = schema;
+    this.dv = dv;
+    this.u8 = u8;
+    this.start = start;
+    this.end = end;
+  }
+
+  /** The offset of attribute `type`'s header, or -1. Throws DecodeError on malformed lengths. */
+  protected find(type: number): number {
+    if (this.#index) return type < this.#index.length ? this.#index[type] - 1 : this.#scan(type);
+    if (++this.#lookups > 3 && this.schema.slots > 0) return this.#build(type);
+    return this.#scan(type);
+  }
+
+  #scan(type: number): number {
+    const dv = this.dv, end = this.end;
+    for (let p = this.start; p + NLA_HDRLEN <= end;) {
+      const len = dv.getUint16(p, true);
+      if (len < NLA_HDRLEN || p + len > end) {
+        throw new DecodeError(`attribute at ${p}: bad length ${len}`);
+      }
+      if ((dv.getUint16(p + 2, true) & NLA_TYPE_MASK) === type) return p;
+      p += (len + 3) & ~3;
+    }
+    return -1;
+  }
+
+  #build(type: number): number {
+    const index = new Int32Array(this.schema.slots);
+    const dv = this.dv, end = this.end;
+    for (let p = this.start; p + NLA_HDRLEN <= end;) {
+      const len = dv.getUint16(p, true);
+      if (len < NLA_HDRLEN || p + len > end) {
+        throw new DecodeError(`attribute at ${p}: bad length ${len}`);
+      }
+      const t = dv.getUint16(p + 2, true) & NLA_TYPE_MASK;
+      if (t < index.length && index[t] === 0) index[t] = p + 1;
+      p += (len + 3) & ~3;
+    }
+    this.#index = index;
+    return type < index.length ? index[type] - 1 : this.#scan(type);
+  }
+
+  #def(key: string | number): AttrDef | number | undefined {
+    if (typeof key === "number") return this.schema.byType[key] ?? key;
+    return this.schema.byName.get(key);
+  }
+
+  /** Decodes attribute `type` (or undefined when absent). */
+  protected attr(type: number): unknown {
+    const p = this.find(type);
+    if (p < 0) return undefined;
+    const def = this.schema.byType[type];
+    if (!def) return this.u8.subarray(p + NLA_HDRLEN, p + this.dv.getUint16(p, true));
+    const codec = def.codec;
+    const objectLike = typeof codec !== "string" && codec.kind !== "enum";
+    if (objectLike) {
+      const hit = this.#cache?.get(type);
+      if (hit !== undefined) return hit;
+    }
+    const v = decodeValue(
+      this,
+      codec,
+      p + NLA_HDRLEN,
+      this.dv.getUint16(p, true) - NLA_HDRLEN,
+      def,
+      type,
+    );
+    if (objectLike) (this.#cache ??= new Map()).set(type, v);
+    return v;
+  }
+
+  /**
+   * A value by short name (`"mtu"`), kernel name (`"IFLA_MTU"`), number (unknown attributes come
+   * back as bytes), or path (`["linkinfo", "info_kind"]`). Undefined when absent.
+   */
+  get(key: AttrKey): unknown {
+    if (Array.isArray(key)) {
+      let cur: unknown = this;
+      for (const k of key) {
+        if (!(cur instanceof AttrView)) return undefined;
+        cur = cur.get(k);
+      }
+      return cur;
+    }
+    const def = this.#def(key as string | number);
+    if (def === undefined) return undefined;
+    return this.attr(typeof def === "number" ? def : def.type);
+  }
+
+  /** Whether the attribute is present. */
+  has(key: string | number): boolean {
+    const def = this.#def(key);
+    if (def === undefined) return false;
+    return this.find(typeof def === "number" ? def : def.type) >= 0;
+  }
+
+  /** Every attribute in order, as [type, payload offset, payload length] (repeats included). */
+  *raw(): IterableIterator<[type: number, offset: number, length: number]> {
+    const dv = this.dv, end = this.end;
+    for (let p = this.start; p + NLA_HDRLEN <= end;) {
+      const len = dv.getUint16(p, true);
+      if (len < NLA_HDRLEN || p + len > end) {
+        throw new DecodeError(`attribute at ${p}: bad length ${len}`);
+      }
+      yield [dv.getUint16(p + 2, true) & NLA_TYPE_MASK, p + NLA_HDRLEN, len - NLA_HDRLEN];
+      p += (len + 3) & ~3;
+    }
+  }
+
+  /** Every value of a repeated attribute (e.g. `IFLA_ALT_IFNAME` in a property list). */
+  getAll(key: string | number): unknown[] {
+    const def = this.#def(key);
+    if (def === undefined) return [];
+    const type = typeof def === "number" ? def : def.type;
+    const d = typeof def === "number" ? undefined : def;
+    const out: unknown[] = [];
+    for (const [t, off, len] of this.raw()) {
+      if (t !== type) continue;
+      out.push(d ? decodeValue(this, d.codec, off, len, d, t) : this.u8.subarray(off, off + len));
+    }
+    return out;
+  }
+
+  /** The attributes as a plain object (nests become objects; unknown ones `attr_N`: hex). */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [t] of this.raw()) {
+      const def = this.schema.byType[t];
+      const key = def ? def.name : `attr_${t}`;
+      if (key in out) continue;
+      out[key] = plain(this.attr(t));
+    }
+    return out;
+  }
+}
+
+/** Converts decoded values to plain JSON-able data. */
+export function plain(v: unknown): unknown {
+  if (v instanceof AttrView) return v.toJSON();
+  if (v instanceof Uint8Array) return formatHex(v, 0, v.length);
+  if (Array.isArray(v)) return v.map(plain);
+  if (typeof v === "bigint") return Number(v);
+  return v;
+}
+
+/** A view over one whole netlink message: nlmsghdr, the family's fixed header, attributes. */
+export class MessageView<M extends MessageSchema = MessageSchema> extends AttrView<M["attrs"]> {
+  /** Offset of the nlmsghdr in the datagram. */
+  readonly offset: number;
+  /** The message schema. */
+  readonly message: M;
+
+  /** A view of the message at `offset` with `length` bytes (nlmsg_len). */
+  constructor(message: M, dv: DataView, u8: Uint8Array, offset: number, length: number) {
+    const hdr = offset + NLMSG_HDRLEN;
+    super(
+      message.attrs,
+      dv,
+      u8,
+      Math.min(hdr + ((message.header.size + 3) & ~3), offset + length),
+      offset + length,
+    );
+    this.offset = offset;
+    this.message = message;
+  }
+
+  /** nlmsg_type, e.g. 16 (RTM_NEWLINK). */
+  get nlmsgType(): number {
+    return this.dv.getUint16(this.offset + 4, true);
+  }
+
+  /** nlmsg_flags. */
+  get nlmsgFlags(): number {
+    return this.dv.getUint16(this.offset + 6, true);
+  }
+
+  /** nlmsg_seq. */
+  get nlmsgSeq(): number {
+    return this.dv.getUint32(this.offset + 8, true);
+  }
+
+  /** nlmsg_pid. */
+  get nlmsgPid(): number {
+    return this.dv.getUint32(this.offset + 12, true);
+  }
+
+  /** A header field by name (`"index"`, `"family"`, …), undefined when the kernel sent fewer bytes. */
+  headerField(name: string): unknown {
+    const f = layout(this.message.header).find((x) => x.name === name);
+    if (!f) return undefined;
+    const base = this.offset + NLMSG_HDRLEN;
+    return readField(this.dv, this.u8, f.codec, base + f.offset, f.size, this.end);
+  }
+
+  /** The fixed header as an object. */
+  header(): Record<string, unknown> {
+    const base = this.offset + NLMSG_HDRLEN;
+    return decodeStruct(this.dv, this.u8, this.message.header, base, Math.max(0, this.end - base));
+  }
+
+  /** Header fields and attributes by name; attributes win where both have the name and the attribute is present. */
+  override get(key: AttrKey): unknown {
+    if (typeof key === "string" && !this.schema.byName.has(key)) return this.headerField(key);
+    if (typeof key === "string") {
+      const v = super.get(key);
+      return v === undefined ? this.headerField(key) : v;
+    }
+    return super.get(key);
+  }
+
+  /** The fixed header's fields and the attributes as one plain object. */
+  override toJSON(): Record<string, unknown> {
+    return { ...this.header(), ...super.toJSON() };
+  }
+}
+
+type ViewCtor<M extends MessageSchema> = new (
+  dv: DataView,
+  u8: Uint8Array,
+  offset: number,
+  length: number,
+) => MessageView<M>;
+const messageClasses = new WeakMap<MessageSchema, ViewCtor<MessageSchema>>();
+const nestClasses = new WeakMap<
+  AttrSchema,
+  new (dv: DataView, u8: Uint8Array, start: number, end: number) => AttrView
+>();
+const RESERVED = new Set([
+  "get",
+  "has",
+  "raw",
+  "getAll",
+  "toJSON",
+  "header",
+  "headerField",
+  "offset",
+  "message",
+  "dv",
+  "u8",
+  "start",
+  "end",
+  "schema",
+  "find",
+  "attr",
+  "constructor",
+]);
+
+function defineAttrGetters(proto: object, schema: AttrSchema): void {
+  for (const def of schema.byType) {
+    if (!def || RESERVED.has(def.name)) continue;
+    const type = def.type;
+    Object.defineProperty(proto, def.name, {
+      get(this: AttrView) {
+        return (this as unknown as { attr(t: number): unknown }).attr(type);
+      },
+      configurable: true,
+    });
+  }
+}
+
+/** The view class of a message schema: typed getters for header fields and attributes. */
+export function messageViewClass<M extends MessageSchema>(message: M): ViewCtor<M> {
+  let C = messageClasses.get(message) as ViewCtor<M> | undefined;
+  if (C) return C;
+  const Cls = class extends MessageView<M> {
+    constructor(dv: DataView, u8: Uint8Array, offset: number, length: number) {
+      super(message, dv, u8, offset, length);
+    }
+  };
+  const hdrBase = NLMSG_HDRLEN;
+  for (const f of layout(message.header)) {
+    if (f.codec === "pad" || f.name.startsWith("_") || RESERVED.has(f.name)) continue;
+    const attrDef = message.attrs.byName.get(f.name);
+    Object.defineProperty(Cls.prototype, f.name, {
+      get(this: MessageView) {
+        if (attrDef) {
+          const v = (this as unknown as { attr(t: number): unknown }).attr(attrDef.type);
+          if (v !== undefined) return v;
+        }
+        return readField(
+          this.dv,
+          this.u8,
+          f.codec,
+          this.offset + hdrBase + f.offset,
+          f.size,
+          this.end,
+        );
+      },
+      configurable: true,
+    });
+  }
+  const headerNames = new Set(layout(message.header).map((f) => f.name));
+  defineAttrGetters(Cls.prototype, {
+    ...message.attrs,
+    byType: message.attrs.byType.map((d) => (d && headerNames.has(d.name) ? undefined : d)),
+  });
+  C = Cls as ViewCtor<M>;
+  messageClasses.set(message, C as unknown as ViewCtor<MessageSchema>);
+  return C;
+}
+
+/** A nested view of `schema` with typed getters. */
+export function nestView(
+  schema: AttrSchema,
+  dv: DataView,
+  u8: Uint8Array,
+  start: number,
+  end: number,
+): AttrView {
+  let C = nestClasses.get(schema);
+  if (!C) {
+    C = class extends AttrView {
+      constructor(dv: DataView, u8: Uint8Array, start: number, end: number) {
+        super(schema, dv, u8, start, end);
+      }
+    };
+    defineAttrGetters(C.prototype, schema);
+    nestClasses.set(schema, C);
+  }
+  return new C(dv, u8, start, end);
+}
+
+import type { ArrayCodec, CodecValue, HeaderValues, NestCodec, ShortName } from "./schema.ts";
+
+/** The value a view's typed property returns: nests are views too, everything else as decoded. */
+export type ViewValue<C> = C extends NestCodec<infer S> ? TypedView<S>
+  : C extends ArrayCodec<infer E> ? ViewValue<E>[]
+  : CodecValue<C>;
+
+/** Typed properties for every attribute of a schema. */
+export type ViewValues<S> = S extends AttrSchema<infer P, infer T> ? {
+    readonly [K in keyof T as ShortName<K, P>]?: ViewValue<T[K][1]>;
+  }
+  : never;
+
+/** A nested attribute view with typed properties. */
+export type TypedView<S extends AttrSchema> = AttrView<S> & ViewValues<S>;
+
+/** A message view with typed properties for its header fields and attributes. */
+export type TypedMessage<M extends MessageSchema> =
+  & MessageView<M>
+  & Readonly<HeaderValues<M>>
+  & Omit<ViewValues<M["attrs"]>, keyof HeaderValues<M>>;

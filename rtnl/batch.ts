@@ -1,0 +1,141 @@
+/**
+ * Batches: many requests pipelined over one socket, packed several to a datagram, with every
+ * ack awaited and each failure reported with its request.
+ *
+ * @module
+ */
+
+import type { AddrCommand, AddrSpec } from "./addr.ts";
+import { buildAddr } from "./addr.ts";
+import type { Built, RtnlCore } from "./core.ts";
+import type { LinkCommand, LinkSpec } from "./link.ts";
+import { buildLink } from "./link.ts";
+import type { RouteCommand, RouteSpec } from "./route.ts";
+import { buildRoute } from "./route.ts";
+import type { RuleCommand, RuleSpec } from "./rule.ts";
+import { buildRule } from "./rule.ts";
+import type { NeighCommand, NeighSpec } from "./neigh.ts";
+import { buildNeigh } from "./neigh.ts";
+import type { NexthopCommand, NexthopSpec } from "./nexthop.ts";
+import { buildNexthop } from "./nexthop.ts";
+
+/** One failed request of a batch. */
+export interface BatchFailure {
+  /** Position of the request in the batch. */
+  index: number;
+  /** What it was, e.g. "route add". */
+  describe: string;
+  /** The spec as given. */
+  spec: unknown;
+  /** The kernel's refusal (or the input error). */
+  error: Error;
+}
+
+/** Thrown by `ip.batch` when any request failed; the others were applied. */
+export class BatchError extends Error {
+  override name = "BatchError";
+  /** Each failure with its request. */
+  readonly failures: BatchFailure[];
+  /** How many requests succeeded. */
+  readonly succeeded: number;
+  constructor(failures: BatchFailure[], succeeded: number) {
+    const first = failures[0];
+    super(
+      `${failures.length} of ${
+        failures.length + succeeded
+      } requests failed; first: #${first.index} ${first.describe}: ${first.error.message}`,
+    );
+    this.failures = failures;
+    this.succeeded = succeeded;
+  }
+}
+
+type Entry = { built: Built | Promise<Built>; spec: unknown; describe: string };
+
+/** Collects requests for {@link runBatch}. Each method queues one request. */
+export class Batch {
+  readonly #core: RtnlCore;
+  /** @internal */
+  readonly entries: Entry[] = [];
+  /** @internal */
+  constructor(core: RtnlCore) {
+    this.#core = core;
+  }
+  #push(built: Promise<Built>, spec: unknown, describe: string): void {
+    built.catch(() => {}); // reported by runBatch
+    this.entries.push({ built, spec, describe });
+  }
+  /** Queues a link request. */
+  link(cmd: LinkCommand, spec: LinkSpec): void {
+    this.#push(buildLink(this.#core, cmd, spec), spec, `link ${cmd}`);
+  }
+  /** Queues an address request. */
+  addr(cmd: AddrCommand, spec: AddrSpec): void {
+    this.#push(buildAddr(this.#core, cmd, spec), spec, `addr ${cmd}`);
+  }
+  /** Queues a route request. */
+  route(cmd: RouteCommand, spec: RouteSpec): void {
+    this.#push(buildRoute(this.#core, cmd, spec), spec, `route ${cmd}`);
+  }
+  /** Queues a rule request. */
+  rule(cmd: RuleCommand, spec: RuleSpec): void {
+    this.#push(buildRule(this.#core, cmd, spec), spec, `rule ${cmd}`);
+  }
+  /** Queues a neighbour request. */
+  neigh(cmd: NeighCommand, spec: NeighSpec): void {
+    this.#push(buildNeigh(this.#core, cmd, spec), spec, `neigh ${cmd}`);
+  }
+  /** Queues a nexthop request. */
+  nexthop(cmd: NexthopCommand, spec: NexthopSpec): void {
+    this.#push(buildNexthop(this.#core, cmd, spec), spec, `nexthop ${cmd}`);
+  }
+}
+
+/** Options of a batch. */
+export interface BatchOptions {
+  /** Requests in flight at once (default 512). */
+  window?: number;
+}
+
+/**
+ * Runs `fn` to collect requests, sends them pipelined, and waits for every ack. Resolves with
+ * the number of requests applied; throws {@link BatchError} listing each failure otherwise.
+ */
+export async function runBatch(
+  core: RtnlCore,
+  fn: (b: Batch) => void | Promise<void>,
+  options: BatchOptions = {},
+): Promise<number> {
+  const b = new Batch(core);
+  await fn(b);
+  const failures: BatchFailure[] = [];
+  const ready: { i: number; built: Built }[] = [];
+  for (const [i, e] of b.entries.entries()) {
+    try {
+      ready.push({ i, built: await e.built });
+    } catch (error) {
+      failures.push({ index: i, describe: e.describe, spec: e.spec, error: error as Error });
+    }
+  }
+  const results = await core.engine.pipeline(ready.map((r) => r.built.bytes), {
+    window: options.window ?? 512,
+  });
+  let ok = 0;
+  results.forEach((r, k) => {
+    const { i, built } = ready[k];
+    built.cleanup?.();
+    if (r instanceof Error) {
+      failures.push({
+        index: i,
+        describe: b.entries[i].describe,
+        spec: b.entries[i].spec,
+        error: r,
+      });
+    } else ok++;
+  });
+  if (failures.length) {
+    failures.sort((x, y) => x.index - y.index);
+    throw new BatchError(failures, ok);
+  }
+  return ok;
+}

@@ -1,0 +1,207 @@
+/**
+ * The rtnetlink connection every verb module builds on: one NETLINK_ROUTE socket, its request
+ * engine, and the helpers that turn a built request into acks, replies and dumps.
+ *
+ * @module
+ */
+
+import { NETLINK, NetlinkSocket } from "../ffi/socket.ts";
+import type { NetnsTarget } from "../ffi/netns.ts";
+import { NetlinkEngine } from "../netlink/engine.ts";
+import type { DumpOptions } from "../netlink/engine.ts";
+import { encodeMessage } from "../netlink/encoder.ts";
+import type { MessageSpec } from "../netlink/encoder.ts";
+import type { MessageSchema } from "../netlink/schema.ts";
+import { messageViewClass } from "../netlink/view.ts";
+import type { TypedMessage } from "../netlink/view.ts";
+import { NLM_F } from "../netlink/constants.ts";
+import { describeValue } from "../netlink/addr.ts";
+import { RTM, rtmName } from "./constants.ts";
+import { LINK_MESSAGE } from "./schemas/link.ts";
+import { NetlinkError } from "../netlink/errors.ts";
+
+/** Options of {@link RtnlCore} and IPRoute. */
+export interface IPRouteOptions {
+  /** Work in this network namespace: a name under /run/netns, a path, or `{ pid }`. */
+  netns?: NetnsTarget;
+  /** Receive buffer in bytes (default 4 MiB: dumps of a million routes need room). */
+  rcvbuf?: number;
+  /** Kernel-side strict checking of dump filters (default true). */
+  strict?: boolean;
+}
+
+/** A request ready to send: its bytes, schema and a description for errors. */
+export interface Built<M extends MessageSchema = MessageSchema> {
+  /** The encoded message. */
+  bytes: Uint8Array;
+  /** Its schema (decodes replies and names attributes in errors). */
+  schema: M;
+  /** E.g. "RTM_NEWROUTE". */
+  describe: string;
+  /** Releases what building took (namespace descriptors), after the request is answered. */
+  cleanup?: () => void;
+}
+
+/** Thrown when an interface name given in a spec does not exist. */
+export class NoSuchInterfaceError extends NetlinkError {
+  constructor(name: string, field: string) {
+    super(19, { msg: `${field}: no interface named ${JSON.stringify(name)}` }, "interface lookup");
+  }
+}
+
+/** The rtnetlink connection. */
+export class RtnlCore implements Disposable {
+  /** The NETLINK_ROUTE socket. */
+  readonly socket: NetlinkSocket;
+  /** The request engine. */
+  readonly engine: NetlinkEngine;
+  /** The options it was opened with. */
+  readonly options: Readonly<IPRouteOptions>;
+
+  /** Opens a NETLINK_ROUTE socket (in `options.netns` when given). */
+  constructor(options: IPRouteOptions = {}) {
+    this.options = { ...options };
+    this.socket = new NetlinkSocket(NETLINK.ROUTE, {
+      netns: options.netns,
+      rcvbuf: options.rcvbuf ?? 4 << 20,
+      strict: options.strict,
+    });
+    this.engine = new NetlinkEngine(this.socket);
+  }
+
+  /** Encodes one message of `schema`. */
+  build<M extends MessageSchema>(schema: M, spec: MessageSpec): Built<M> {
+    return { bytes: encodeMessage(schema, spec), schema, describe: rtmName(spec.type) };
+  }
+
+  /** Sends a built request, waits for the ack, and returns any reply messages as views. */
+  async send<M extends MessageSchema>(
+    built: Built<M>,
+    signal?: AbortSignal,
+  ): Promise<TypedMessage<M>[]> {
+    const C = messageViewClass(built.schema);
+    try {
+      return await this.engine.request<TypedMessage<M>>(built.bytes, {
+        decoder: (dv, u8, off, len) => new C(dv, u8, off, len) as TypedMessage<M>,
+        schema: built.schema,
+        describe: built.describe,
+        signal,
+      });
+    } finally {
+      built.cleanup?.();
+    }
+  }
+
+  /** Dumps messages of `schema` with a request spec; returns every message as a view. */
+  dump<M extends MessageSchema>(
+    schema: M,
+    spec: MessageSpec,
+    opts: DumpOptions<TypedMessage<M>> = {},
+  ): Promise<TypedMessage<M>[]> {
+    const C = messageViewClass(schema);
+    const bytes = encodeMessage(schema, { ...spec, flags: spec.flags | NLM_F.DUMP });
+    return this.engine.dumpAll<TypedMessage<M>>(bytes, {
+      decoder: (dv, u8, off, len, type) =>
+        type === spec.type - 2 || type === spec.type
+          ? new C(dv, u8, off, len) as TypedMessage<M>
+          : undefined,
+      schema,
+      describe: `${rtmName(spec.type)} dump`,
+      ...opts,
+    });
+  }
+
+  /** Dumps as an async iterator (for tables too large to hold). */
+  dumpIter<M extends MessageSchema>(
+    schema: M,
+    spec: MessageSpec,
+    opts: DumpOptions<TypedMessage<M>> = {},
+  ): AsyncGenerator<TypedMessage<M>> {
+    const C = messageViewClass(schema);
+    const bytes = encodeMessage(schema, { ...spec, flags: spec.flags | NLM_F.DUMP });
+    return this.engine.dump<TypedMessage<M>>(bytes, {
+      decoder: (dv, u8, off, len, type) =>
+        type === spec.type - 2 || type === spec.type
+          ? new C(dv, u8, off, len) as TypedMessage<M>
+          : undefined,
+      schema,
+      describe: `${rtmName(spec.type)} dump`,
+      ...opts,
+    });
+  }
+
+  /**
+   * An interface index from a spec value: a positive integer as is, a name looked up with a
+   * kernel `get`. Throws TypeError/RangeError naming `field` for bad values, and
+   * {@link NoSuchInterfaceError} for a name that does not exist.
+   */
+  ifindex(value: unknown, field: string): number | Promise<number> {
+    if (typeof value === "number") {
+      if (!Number.isInteger(value) || value <= 0 || value > 0x7fffffff) {
+        throw new RangeError(`${field}: interface index must be a positive integer, got ${value}`);
+      }
+      return value;
+    }
+    if (typeof value === "string") {
+      checkIfname(value, field);
+      return this.#lookup(value, field);
+    }
+    throw new TypeError(
+      `${field}: expected an interface index or name, got ${describeValue(value)}`,
+    );
+  }
+
+  async #lookup(name: string, field: string): Promise<number> {
+    const built = this.build(LINK_MESSAGE, {
+      type: RTM.GETLINK,
+      flags: 0,
+      header: {},
+      attrs: { ifname: name, ext_mask: 1 },
+    });
+    try {
+      const [link] = await this.send(built);
+      if (link?.index) return link.index;
+    } catch (e) {
+      if (e instanceof NetlinkError && (e.code === "ENODEV" || e.code === "ENOENT")) {
+        throw new NoSuchInterfaceError(name, field);
+      }
+      throw e;
+    }
+    throw new NoSuchInterfaceError(name, field);
+  }
+
+  /** Closes the socket; pending requests reject with a clear error. Closing twice is harmless. */
+  close(): void {
+    if (this.socket.closed) return;
+    this.engine.failAll(new Error("IPRoute was closed while the request was pending"));
+    this.socket.close();
+  }
+
+  /** Same as {@link close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+const IFNAMSIZ = 16;
+
+/** Checks an interface name as the kernel would accept it; throws naming `field`. */
+export function checkIfname(name: unknown, field: string): string {
+  if (typeof name !== "string") {
+    throw new TypeError(`${field}: expected an interface name, got ${describeValue(name)}`);
+  }
+  if (name === "" || name === "." || name === "..") {
+    throw new TypeError(`${field}: invalid interface name ${JSON.stringify(name)}`);
+  }
+  if (/[/:\s\0]/.test(name)) {
+    throw new TypeError(
+      `${field}: interface name must not contain "/", ":" or whitespace: ${JSON.stringify(name)}`,
+    );
+  }
+  if (new TextEncoder().encode(name).length >= IFNAMSIZ) {
+    throw new RangeError(
+      `${field}: interface name ${JSON.stringify(name)} is longer than ${IFNAMSIZ - 1} bytes`,
+    );
+  }
+  return name;
+}

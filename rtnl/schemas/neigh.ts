@@ -1,0 +1,58 @@
+/**
+ * Neighbour messages (`RTM_NEWNEIGH`…): `struct ndmsg` and `NDA_*` (linux/neighbour.h).
+ * Bridge fdb entries are neighbour messages of family AF_BRIDGE.
+ *
+ * @module
+ */
+
+import { attrs, message, struct } from "../../netlink/schema.ts";
+
+/** `struct ndmsg`. */
+export const NDMSG = struct(
+  [
+    ["family", "u8"],
+    ["_pad1", "u8"],
+    ["_pad2", "u16"],
+    ["ifindex", "s32"],
+    ["state", "u16"],
+    ["flags", "u8"],
+    ["ndm_type", "u8"],
+  ] as const,
+);
+
+/** `struct nda_cacheinfo`. */
+export const NDA_CACHEINFO = struct(
+  [
+    ["ndm_confirmed", "u32"],
+    ["ndm_used", "u32"],
+    ["ndm_updated", "u32"],
+    ["ndm_refcnt", "u32"],
+  ] as const,
+);
+
+/** `NDA_*`. */
+export const NDA = attrs(
+  "NDA_",
+  {
+    NDA_DST: [1, "ipaddr"],
+    NDA_LLADDR: [2, "lladdr"],
+    NDA_CACHEINFO: [3, NDA_CACHEINFO],
+    NDA_PROBES: [4, "u32"],
+    NDA_VLAN: [5, "u16"],
+    NDA_PORT: [6, "be16"],
+    NDA_VNI: [7, "u32"],
+    NDA_IFINDEX: [8, "u32"],
+    NDA_MASTER: [9, "u32"],
+    NDA_LINK_NETNSID: [10, "s32"],
+    NDA_SRC_VNI: [11, "u32"],
+    NDA_PROTOCOL: [12, "u8"],
+    NDA_NH_ID: [13, "u32"],
+    NDA_FDB_EXT_ATTRS: [14, "binary"],
+    NDA_FLAGS_EXT: [15, "u32"],
+    NDA_NDM_STATE_MASK: [16, "u16"],
+    NDA_NDM_FLAGS_MASK: [17, "u8"],
+  } as const,
+);
+
+/** The neighbour message schema. */
+export const NEIGH_MESSAGE = message("neigh", NDMSG, NDA);

@@ -1,0 +1,7 @@
+/**
+ * TaskStats: per-task statistics through the TASKSTATS generic netlink family.
+ *
+ * @module
+ */
+
+export {};
