@@ -109,17 +109,25 @@ export function withNetns<T>(target: NetnsTarget | undefined, fn: () => T): T {
     if (c.setns(nsFd, CLONE_NEWNET) < 0) {
       throw new SyscallError("setns", errno(), `network namespace ${describe(target)}`);
     }
+    let result: T;
     try {
-      return fn();
-    } finally {
-      if (c.setns(selfFd, CLONE_NEWNET) < 0) {
-        // Continuing in the wrong namespace would silently change the wrong network.
-        throw new SyscallError("setns", errno(), "back to the original namespace");
-      }
+      result = fn();
+    } catch (e) {
+      restore(selfFd);
+      throw e;
     }
+    restore(selfFd);
+    return result;
   } finally {
     c.close(selfFd);
     c.close(nsFd);
+  }
+}
+
+function restore(selfFd: number): void {
+  if (libc().setns(selfFd, CLONE_NEWNET) < 0) {
+    // Continuing in the wrong namespace would silently change the wrong network.
+    throw new SyscallError("setns", errno(), "back to the original namespace");
   }
 }
 

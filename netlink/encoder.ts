@@ -7,7 +7,7 @@
 
 import { describeValue, parseIp, parseMac } from "./addr.ts";
 import { NLA_F_NESTED, NLA_HDRLEN, NLMSG_HDRLEN } from "./constants.ts";
-import { layout } from "./schema.ts";
+import { layout, structSize } from "./schema.ts";
 import type { AttrSchema, Codec, FieldCodec, MessageSchema, StructCodec } from "./schema.ts";
 
 const utf8 = new TextEncoder();
@@ -254,10 +254,10 @@ export function writeAttr(
       return writeAttr(w, type, codec.base, n, field);
     }
     case "struct": {
-      const at = w.reserve(NLA_HDRLEN + codec.size);
-      w.dv.setUint16(at, NLA_HDRLEN + codec.size, true);
+      const at = w.reserve(NLA_HDRLEN + structSize(codec));
+      w.dv.setUint16(at, NLA_HDRLEN + structSize(codec), true);
       w.dv.setUint16(at + 2, type, true);
-      w.u8.fill(0, at + NLA_HDRLEN, at + NLA_HDRLEN + codec.size);
+      w.u8.fill(0, at + NLA_HDRLEN, at + NLA_HDRLEN + structSize(codec));
       writeStruct(w, at + NLA_HDRLEN, codec, value as Record<string, unknown>, field);
       return;
     }
@@ -266,8 +266,9 @@ export function writeAttr(
       if (codec.header) {
         // The header's fields may be given under "header"; the rest are attributes.
         const { header, ...rest } = (value ?? {}) as Record<string, unknown>;
-        const h = w.reserve(codec.header.size);
-        w.u8.fill(0, h, h + codec.header.size);
+        const hsize = structSize(codec.header);
+        const h = w.reserve(hsize);
+        w.u8.fill(0, h, h + hsize);
         if (header !== undefined) {
           writeStruct(w, h, codec.header, header as Record<string, unknown>, `${field}.header`);
         }
@@ -354,7 +355,7 @@ export function encodeMessage(
   w = new Writer(),
 ): Uint8Array<ArrayBuffer> {
   w.length = 0;
-  const at = w.reserve(NLMSG_HDRLEN + schema.header.size);
+  const at = w.reserve(NLMSG_HDRLEN + structSize(schema.header));
   w.u8.fill(0, at, w.length);
   w.dv.setUint16(at + 4, spec.type, true);
   w.dv.setUint16(at + 6, spec.flags, true);

@@ -21,6 +21,7 @@ import {
 import { DecodeError, DumpInterruptedError, NetlinkError, OverrunError } from "./errors.ts";
 import type { ExtAck } from "./errors.ts";
 import type { MessageSchema } from "./schema.ts";
+import { structSize } from "./schema.ts";
 import { decodeString } from "./view.ts";
 
 /** What the engine needs of a socket. {@link NetlinkSocket} is one. */
@@ -493,7 +494,7 @@ export function attributeAt(
   offset: number,
 ): string | number | undefined {
   const dv = new DataView(request.buffer, request.byteOffset, request.byteLength);
-  let start = NLMSG_HDRLEN + ((schema.header.size + 3) & ~3);
+  let start = NLMSG_HDRLEN + ((structSize(schema.header) + 3) & ~3);
   let end = Math.min(dv.getUint32(0, true), request.byteLength);
   let attrs = schema.attrs;
   let found: string | number | undefined;

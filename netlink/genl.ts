@@ -20,13 +20,16 @@ import { encodeMessage } from "./encoder.ts";
 import { NetlinkEngine } from "./engine.ts";
 import type { Decoder } from "./engine.ts";
 import { NetlinkError } from "./errors.ts";
-import { array, attrs, message, nest, struct } from "./schema.ts";
+import { attrs, message } from "./schema.ts";
 import type { AttrSchema, MessageSchema } from "./schema.ts";
 import { messageViewClass } from "./view.ts";
 import type { TypedMessage } from "./view.ts";
 
 /** `struct genlmsghdr`. */
-export const GENLMSGHDR = struct([["cmd", "u8"], ["version", "u8"], ["_reserved", "u16"]] as const);
+export const GENLMSGHDR = {
+  kind: "struct",
+  fields: [["cmd", "u8"], ["version", "u8"], ["_reserved", "u16"]],
+} as const;
 
 /** The nlctrl family id. */
 export const GENL_ID_CTRL = 0x10;
@@ -34,38 +37,51 @@ export const GENL_ID_CTRL = 0x10;
 export const CTRL_CMD = { NEWFAMILY: 1, DELFAMILY: 2, GETFAMILY: 3 } as const;
 
 /** `CTRL_ATTR_OP_*`. */
-export const CTRL_OP = attrs(
+export const CTRL_OP_TABLE = {
+  CTRL_ATTR_OP_ID: [1, "u32"],
+  CTRL_ATTR_OP_FLAGS: [2, "u32"],
+} as const;
+
+/** The compiled CTRL_OP table. */
+export const CTRL_OP: AttrSchema<"CTRL_ATTR_OP_", typeof CTRL_OP_TABLE> = attrs(
   "CTRL_ATTR_OP_",
-  {
-    CTRL_ATTR_OP_ID: [1, "u32"],
-    CTRL_ATTR_OP_FLAGS: [2, "u32"],
-  } as const,
+  CTRL_OP_TABLE,
 );
 
 /** `CTRL_ATTR_MCAST_GRP_*`. */
-export const CTRL_MCAST_GRP = attrs(
-  "CTRL_ATTR_MCAST_GRP_",
-  {
-    CTRL_ATTR_MCAST_GRP_NAME: [1, "string"],
-    CTRL_ATTR_MCAST_GRP_ID: [2, "u32"],
-  } as const,
-);
+export const CTRL_MCAST_GRP_TABLE = {
+  CTRL_ATTR_MCAST_GRP_NAME: [1, "string"],
+  CTRL_ATTR_MCAST_GRP_ID: [2, "u32"],
+} as const;
+
+/** The compiled CTRL_MCAST_GRP table. */
+export const CTRL_MCAST_GRP: AttrSchema<"CTRL_ATTR_MCAST_GRP_", typeof CTRL_MCAST_GRP_TABLE> =
+  attrs("CTRL_ATTR_MCAST_GRP_", CTRL_MCAST_GRP_TABLE);
 
 /** `CTRL_ATTR_*` of nlctrl. */
-export const CTRL_ATTR = attrs(
+export const CTRL_ATTR_TABLE = {
+  CTRL_ATTR_FAMILY_ID: [1, "u16"],
+  CTRL_ATTR_FAMILY_NAME: [2, "string"],
+  CTRL_ATTR_VERSION: [3, "u32"],
+  CTRL_ATTR_HDRSIZE: [4, "u32"],
+  CTRL_ATTR_MAXATTR: [5, "u32"],
+  CTRL_ATTR_OPS: [6, {
+    kind: "array",
+    of: { kind: "nest", schema: (): typeof CTRL_OP => CTRL_OP },
+  }],
+  CTRL_ATTR_MCAST_GROUPS: [7, {
+    kind: "array",
+    of: { kind: "nest", schema: (): typeof CTRL_MCAST_GRP => CTRL_MCAST_GRP },
+  }],
+  CTRL_ATTR_POLICY: [8, "binary"],
+  CTRL_ATTR_OP_POLICY: [9, "binary"],
+  CTRL_ATTR_OP: [10, "u32"],
+} as const;
+
+/** The compiled CTRL_ATTR table. */
+export const CTRL_ATTR: AttrSchema<"CTRL_ATTR_", typeof CTRL_ATTR_TABLE> = attrs(
   "CTRL_ATTR_",
-  {
-    CTRL_ATTR_FAMILY_ID: [1, "u16"],
-    CTRL_ATTR_FAMILY_NAME: [2, "string"],
-    CTRL_ATTR_VERSION: [3, "u32"],
-    CTRL_ATTR_HDRSIZE: [4, "u32"],
-    CTRL_ATTR_MAXATTR: [5, "u32"],
-    CTRL_ATTR_OPS: [6, array(nest(() => CTRL_OP))],
-    CTRL_ATTR_MCAST_GROUPS: [7, array(nest(() => CTRL_MCAST_GRP))],
-    CTRL_ATTR_POLICY: [8, "binary"],
-    CTRL_ATTR_OP_POLICY: [9, "binary"],
-    CTRL_ATTR_OP: [10, "u32"],
-  } as const,
+  CTRL_ATTR_TABLE,
 );
 
 /** Builds the message schema of a generic netlink family: genlmsghdr plus the family's attributes. */
@@ -77,7 +93,10 @@ export function genlMessage<A extends AttrSchema>(
 }
 
 /** The nlctrl message schema. */
-export const CTRL_MESSAGE = genlMessage("nlctrl", CTRL_ATTR);
+export const CTRL_MESSAGE: MessageSchema<typeof GENLMSGHDR, typeof CTRL_ATTR> = genlMessage(
+  "nlctrl",
+  CTRL_ATTR,
+);
 
 /** A resolved generic netlink family. */
 export interface GenlFamily {

@@ -39,13 +39,16 @@ export type ScalarCodec =
   | "flag"
   | "hex";
 
-/** A fixed-layout C struct codec. */
+/**
+ * A fixed-layout C struct codec, written as a literal:
+ * `{ kind: "struct", fields: [["family", "u8"], ["_pad", "u8"], ["index", "s32", 4]] }`.
+ */
 export interface StructCodec<F extends readonly StructField[] = readonly StructField[]> {
   readonly kind: "struct";
   /** The fields, in order; offsets are computed from natural sizes unless given. */
   readonly fields: F;
-  /** The struct's size in bytes. */
-  readonly size: number;
+  /** The struct's size in bytes (default: the end of the last field). */
+  readonly size?: number;
 }
 
 /** A struct field: name, codec, and optionally its byte offset (else packed after the last). */
@@ -220,27 +223,37 @@ export interface LaidField {
   readonly size: number;
 }
 
-/** Defines a struct: fields are laid out in order (pass an explicit offset to skip padding). */
-export function struct<F extends readonly StructField[]>(
-  fields: F,
-  size?: number,
-): StructCodec<F> & {
-  readonly laid: readonly LaidField[];
-} {
+/** Defines a struct (for code; exported schema tables write the literal form). */
+export function struct<F extends readonly StructField[]>(fields: F, size?: number): StructCodec<F> {
+  return size === undefined ? { kind: "struct", fields } : { kind: "struct", fields, size };
+}
+
+const layouts = new WeakMap<StructCodec, { laid: readonly LaidField[]; size: number }>();
+
+function compile(s: StructCodec): { laid: readonly LaidField[]; size: number } {
+  let c = layouts.get(s);
+  if (c) return c;
   const laid: LaidField[] = [];
   let off = 0;
-  for (const [name, codec, offset] of fields) {
+  for (const [name, codec, offset] of s.fields) {
     const sz = fieldSize(codec);
     if (offset !== undefined) off = offset;
     laid.push({ name, codec, offset: off, size: sz });
     off += sz;
   }
-  return { kind: "struct", fields, size: size ?? off, laid };
+  c = { laid, size: s.size ?? off };
+  layouts.set(s, c);
+  return c;
 }
 
-/** The layout of a struct codec. */
+/** The layout of a struct codec: each field with its offset and size. */
 export function layout(s: StructCodec): readonly LaidField[] {
-  return (s as StructCodec & { laid: readonly LaidField[] }).laid;
+  return compile(s).laid;
+}
+
+/** The size of a struct codec in bytes. */
+export function structSize(s: StructCodec): number {
+  return compile(s).size;
 }
 
 /** A message family: the fixed header after nlmsghdr and the attribute schema. */

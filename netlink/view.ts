@@ -11,7 +11,7 @@
 import { formatHex, formatIp } from "./addr.ts";
 import { NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN } from "./constants.ts";
 import { DecodeError } from "./errors.ts";
-import { layout } from "./schema.ts";
+import { layout, structSize } from "./schema.ts";
 import type {
   AttrDef,
   AttrSchema,
@@ -180,7 +180,7 @@ export function decodeValue(
     case "struct":
       return decodeStruct(dv, owner.u8, codec, off, len);
     case "nest": {
-      const skip = codec.header ? Math.min(len, (codec.header.size + 3) & ~3) : 0;
+      const skip = codec.header ? Math.min(len, (structSize(codec.header) + 3) & ~3) : 0;
       return nestView(codec.schema(), owner.dv, owner.u8, off + skip, off + len);
     }
     case "array": {
@@ -305,10 +305,11 @@ export class AttrView<S extends AttrSchema = AttrSchema> {
    */
   get(key: AttrKey): unknown {
     if (Array.isArray(key)) {
-      let cur: unknown = this;
-      for (const k of key) {
-        if (!(cur instanceof AttrView)) return undefined;
-        cur = cur.get(k);
+      let cur: unknown = undefined;
+      for (const [i, k] of key.entries()) {
+        if (i === 0) cur = this.get(k);
+        else if (cur instanceof AttrView) cur = cur.get(k);
+        else return undefined;
       }
       return cur;
     }
@@ -387,7 +388,7 @@ export class MessageView<M extends MessageSchema = MessageSchema> extends AttrVi
       message.attrs,
       dv,
       u8,
-      Math.min(hdr + ((message.header.size + 3) & ~3), offset + length),
+      Math.min(hdr + ((structSize(message.header) + 3) & ~3), offset + length),
       offset + length,
     );
     this.offset = offset;

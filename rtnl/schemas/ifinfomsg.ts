@@ -5,16 +5,15 @@
  * @module
  */
 
-import { struct } from "../../netlink/schema.ts";
-
 /** `struct ifinfomsg`. */
-export const IFINFOMSG = struct(
-  [
+export const IFINFOMSG = {
+  kind: "struct",
+  fields: [
     ["family", "u8"],
     ["_pad", "u8"],
     ["ifi_type", "u16"],
     ["index", "s32"],
     ["flags", "u32"],
     ["change", "u32"],
-  ] as const,
-);
+  ],
+} as const;
