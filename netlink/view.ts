@@ -9,7 +9,7 @@
  */
 
 import { formatHex, formatIp } from "./addr.ts";
-import { NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN } from "./constants.ts";
+import { NLA_F_NET_BYTEORDER, NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN } from "./constants.ts";
 import { DecodeError } from "./errors.ts";
 import { layout, structSize } from "./schema.ts";
 import type {
@@ -25,6 +25,8 @@ import type {
 export type AttrKey = string | number | readonly (string | number)[];
 
 const utf8 = new TextDecoder();
+
+const NET_ORDER: Readonly<Record<string, Codec>> = { u16: "be16", u32: "be32", u64: "be64" };
 
 /** Decodes a NUL-terminated (or not) string of `len` bytes at `off`. */
 export function decodeString(u8: Uint8Array, off: number, len: number): string {
@@ -281,7 +283,11 @@ export class AttrView<S extends AttrSchema = AttrSchema> {
     if (p < 0) return undefined;
     const def = this.schema.byType[type];
     if (!def) return this.u8.subarray(p + NLA_HDRLEN, p + this.dv.getUint16(p, true));
-    const codec = def.codec;
+    let codec = def.codec;
+    // NLA_F_NET_BYTEORDER: the sender wrote this integer big-endian.
+    if (typeof codec === "string" && (this.dv.getUint16(p + 2, true) & NLA_F_NET_BYTEORDER)) {
+      codec = NET_ORDER[codec] ?? codec;
+    }
     const objectLike = typeof codec !== "string" && codec.kind !== "enum";
     if (objectLike) {
       const hit = this.#cache?.get(type);
