@@ -34,6 +34,7 @@ function formatIp6(u8: Uint8Array, off: number): string {
     }
     if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && w[5] === 0xffff))) {
       // IPv4-compatible or IPv4-mapped: the last 32 bits as dotted quad.
+      if (s !== "" && !s.endsWith(":")) s += ":";
       return s + u8[off + 12] + "." + u8[off + 13] + "." + u8[off + 14] + "." + u8[off + 15];
     }
     if (s !== "" && !s.endsWith(":")) s += ":";

@@ -451,12 +451,13 @@ export class MessageView<M extends MessageSchema = MessageSchema> extends AttrVi
   }
 }
 
-type ViewCtor<M extends MessageSchema> = new (
+/** The constructor of a schema's typed view class. */
+export type ViewCtor<M extends MessageSchema> = new (
   dv: DataView,
   u8: Uint8Array,
   offset: number,
   length: number,
-) => MessageView<M>;
+) => TypedMessage<M>;
 const messageClasses = new WeakMap<MessageSchema, ViewCtor<MessageSchema>>();
 const nestClasses = new WeakMap<
   AttrSchema,
