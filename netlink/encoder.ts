@@ -285,7 +285,7 @@ export function writeAttr(
         throw new TypeError(`${field}: expected an array, got ${describeValue(value)}`);
       }
       const at = w.beginNest(type);
-      value.forEach((v, i) => writeAttr(w, i + 1, codec.of, v, `${field}[${i}]`));
+      value.forEach((v, i) => writeAttr(w, codec.type ?? i + 1, codec.of, v, `${field}[${i}]`));
       w.endNest(at);
       return;
     }

@@ -86,6 +86,11 @@ export interface ArrayCodec<C extends Codec = Codec> {
   readonly kind: "array";
   /** The codec of each element. */
   readonly of: C;
+  /**
+   * The attribute type of every element, for lists that repeat one type (VLAN QoS mappings);
+   * without it, elements are numbered 1, 2, ….
+   */
+  readonly type?: number;
 }
 
 /** A codec chosen by the value of a sibling attribute (`IFLA_INFO_KIND` picks `IFLA_INFO_DATA`). */

@@ -377,6 +377,12 @@ export function plain(v: unknown): unknown {
   if (v instanceof Uint8Array) return formatHex(v, 0, v.length);
   if (Array.isArray(v)) return v.map(plain);
   if (typeof v === "bigint") return Number(v);
+  if (typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype) {
+    // A decoded struct: its byte fields (bridge ids' addresses) become hex too.
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = plain(x);
+    return out;
+  }
   return v;
 }
 
