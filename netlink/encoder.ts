@@ -306,18 +306,22 @@ export function writeAttr(
 /**
  * Writes attributes from `values` (keys: short or kernel names, or numbers with Uint8Array
  * payloads) in the table's order of keys given. Unknown keys are a TypeError naming the field.
+ * `context` supplies selector values that are not attributes themselves (a message's header
+ * fields: `IFLA_AF_SPEC` is chosen by `family`).
  */
 export function writeAttrs(
   w: Writer,
   schema: AttrSchema,
   values: Record<string, unknown>,
   field = "",
+  context?: Record<string, unknown>,
 ): void {
   if (typeof values !== "object" || values === null || Array.isArray(values)) {
     throw new TypeError(
       `${field || "attributes"}: expected an object, got ${describeValue(values)}`,
     );
   }
+  const siblings = context ? { ...context, ...values } : values;
   for (const [key, value] of Object.entries(values)) {
     if (value === undefined) continue;
     const name = field ? `${field}.${key}` : key;
@@ -330,7 +334,7 @@ export function writeAttrs(
     }
     const def = schema.byName.get(key);
     if (!def) throw new TypeError(`${name}: unknown attribute for ${schema.prefix}*`);
-    writeAttr(w, def.type, def.codec, value, name, values);
+    writeAttr(w, def.type, def.codec, value, name, siblings);
   }
 }
 
@@ -360,7 +364,7 @@ export function encodeMessage(
   w.dv.setUint16(at + 4, spec.type, true);
   w.dv.setUint16(at + 6, spec.flags, true);
   if (spec.header) writeStruct(w, at + NLMSG_HDRLEN, schema.header, spec.header, "header");
-  if (spec.attrs) writeAttrs(w, schema.attrs, spec.attrs);
+  if (spec.attrs) writeAttrs(w, schema.attrs, spec.attrs, "", spec.header);
   spec.extra?.(w);
   w.dv.setUint32(at, w.length, true);
   return w.finish();
