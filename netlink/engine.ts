@@ -102,6 +102,12 @@ export class NetlinkEngine {
   readonly stats: EngineStats = { foreign: 0, malformed: 0, unhandled: 0 };
   /** Receives unsolicited (multicast) messages: the datagram and each message's offset, length, type. */
   onEvent?: (dv: DataView, u8: Uint8Array, offset: number, length: number, type: number) => void;
+  /**
+   * Receives unicast messages the kernel sent on its own (nlmsg_pid 0, answering no request),
+   * such as taskstats exit records sent to a registered listener. Without it they are counted
+   * as foreign.
+   */
+  onUnicast?: (dv: DataView, u8: Uint8Array, offset: number, length: number, type: number) => void;
   #seq = (Math.random() * 0x7fffffff) >>> 0;
   readonly #pending = new Map<number, Pending>();
 
@@ -361,6 +367,7 @@ export class NetlinkEngine {
       if (p) this.#deliver(p, dv, u8, off, len, type);
       else if (groups !== 0 && this.onEvent) this.onEvent(dv, u8, off, len, type);
       else if (groups !== 0) this.stats.unhandled++;
+      else if (pid === 0 && this.onUnicast) this.onUnicast(dv, u8, off, len, type);
       else this.stats.foreign++;
       off += (len + 3) & ~3;
     }
