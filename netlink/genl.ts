@@ -1,25 +1,52 @@
 /**
  * Generic netlink: resolving families by name through `nlctrl`, sending commands with a
- * family's attribute schema, and joining a family's multicast groups by name.
+ * family's attribute schema, joining a family's multicast groups by name, and reading what the
+ * kernel sends on its own (multicast events, and unicast records to a registered listener).
  *
- * Adding a family is a schema table and a few calls (see taskstats/ for a worked example):
+ * ## Adding a family
+ *
+ * A family is a schema table per attribute space (the kernel's `enum`s, one line per attribute)
+ * and a few calls; nothing else is needed. `taskstats/` is the worked example: the TASKSTATS
+ * family written only with this API. In short:
  *
  * ```ts ignore
- * const FOO = attrs("FOO_ATTR_", { FOO_ATTR_PID: [1, "u32"] });
- * const foo = genlMessage("foo", FOO);
+ * import { attrs, GenericNetlink, genlMessage } from "@denonet/netlink/netlink";
+ *
+ * // 1. The attribute tables: kernel name → [number, codec], names as in the uapi header.
+ * const CMD_ATTR = attrs("TASKSTATS_CMD_ATTR_", {
+ *   TASKSTATS_CMD_ATTR_PID: [1, "u32"],
+ *   TASKSTATS_CMD_ATTR_REGISTER_CPUMASK: [3, "string"],
+ * } as const);
+ * const TYPE = attrs("TASKSTATS_TYPE_", {
+ *   TASKSTATS_TYPE_PID: [1, "u32"],
+ *   TASKSTATS_TYPE_STATS: [3, "binary"],
+ * } as const);
+ * // 2. Message schemas: genlmsghdr + the attributes (requests and replies may differ).
+ * const REQUEST = genlMessage("taskstats request", CMD_ATTR);
+ * const REPLY = genlMessage("taskstats", TYPE);
+ *
+ * // 3. Resolve the family by name (cached) and send commands; replies are typed views.
  * using genl = new GenericNetlink();
- * const replies = await genl.command("FOO", 1, { pid: 42 }, { schema: foo });
+ * const fam = await genl.resolve("TASKSTATS"); // { id, version, ops, groups, … }
+ * const [reply] = await genl.command(fam, 1, { pid: Deno.pid }, { schema: REQUEST, reply: REPLY });
+ * console.log(reply.cmd, reply.get(["aggr_pid", "pid"]));
+ *
+ * // 4. Events: join multicast groups by name and/or register as a listener in `setup`.
+ * for await (const ev of genl.monitor({ family: fam, schema: REPLY, groups: [], signal })) {
+ *   if (ev.type === "message") console.log(ev.message.toJSON());
+ * }
  * ```
  *
  * @module
  */
 
 import { NETLINK, NetlinkSocket } from "../ffi/socket.ts";
+import { NLM_F } from "./constants.ts";
 import type { NetlinkSocketOptions } from "../ffi/socket.ts";
 import { encodeMessage } from "./encoder.ts";
 import { NetlinkEngine } from "./engine.ts";
 import type { Decoder } from "./engine.ts";
-import { NetlinkError } from "./errors.ts";
+import { NetlinkError, OverrunError } from "./errors.ts";
 import { attrs, message } from "./schema.ts";
 import type { AttrSchema, MessageSchema } from "./schema.ts";
 import { messageViewClass } from "./view.ts";
@@ -120,16 +147,49 @@ export interface GenlFamily {
 export type GenericNetlinkOptions = Omit<NetlinkSocketOptions, "groups">;
 
 /** Options of {@link GenericNetlink.command}. */
-export interface CommandOptions<M extends MessageSchema> {
-  /** The family's message schema (genlmsghdr + attributes), for encoding and decoding. */
+export interface CommandOptions<M extends MessageSchema, R extends MessageSchema = M> {
+  /** The family's message schema (genlmsghdr + attributes), for encoding (and decoding). */
   schema: M;
+  /**
+   * The schema of the replies when they use another attribute space than the request (TASKSTATS
+   * requests carry `TASKSTATS_CMD_ATTR_*`, its replies `TASKSTATS_TYPE_*`). Default: `schema`.
+   */
+  reply?: R;
   /** Send as a dump and collect every reply. */
   dump?: boolean;
   /** The command version (default: the family's). */
   version?: number;
   /** Extra nlmsg_flags. */
   flags?: number;
+  /** Stops waiting for the answer (the command may still take effect in the kernel). */
+  signal?: AbortSignal;
 }
+
+/** Options of {@link GenericNetlink.monitor}. */
+export interface GenlMonitorOptions<M extends MessageSchema> {
+  /** The family whose messages are yielded (messages of other types are dropped and counted). */
+  family: string | GenlFamily;
+  /** The schema the messages are decoded with. */
+  schema: M;
+  /** Multicast groups of the family to join first, by name. */
+  groups?: readonly string[];
+  /**
+   * Runs once the monitor listens and before anything is yielded: the place to register with
+   * the family (taskstats sends its CPU mask here), so that no message sent in between is lost.
+   */
+  setup?: () => Promise<unknown> | unknown;
+  /** Ends the iteration. */
+  signal?: AbortSignal;
+}
+
+/**
+ * One thing a {@link GenericNetlink.monitor} saw: a message of the family (`multicast` tells a
+ * group event from a unicast record sent to this socket), or an overrun: the kernel dropped
+ * messages because the receive buffer was full.
+ */
+export type GenlEvent<M extends MessageSchema> =
+  | { type: "message"; multicast: boolean; message: TypedMessage<M> }
+  | { type: "overrun"; multicast?: undefined; message?: undefined };
 
 function familyOf(v: TypedMessage<typeof CTRL_MESSAGE>): GenlFamily {
   const groups: Record<string, number> = {};
@@ -154,6 +214,7 @@ export class GenericNetlink implements Disposable {
   /** The request engine over it. */
   readonly engine: NetlinkEngine;
   readonly #families = new Map<string, GenlFamily>();
+  #monitoring = false;
 
   /** Opens a NETLINK_GENERIC socket (in `options.netns` when given). */
   constructor(options: GenericNetlinkOptions = {}) {
@@ -209,39 +270,157 @@ export class GenericNetlink implements Disposable {
     return all.map(familyOf);
   }
 
-  /** Sends command `cmd` of `family` with attribute values `attrValues`; resolves with the typed replies. */
-  async command<M extends MessageSchema>(
+  /**
+   * Sends command `cmd` of `family` with attribute values `attrValues` (by short name, as in the
+   * schema) and resolves with the typed replies (decoded with `opts.reply`, else `opts.schema`).
+   * A refusal is a {@link NetlinkError} with the kernel's errno name in `code`.
+   */
+  async command<M extends MessageSchema, R extends MessageSchema = M>(
     family: string | GenlFamily,
     cmd: number,
     attrValues: Record<string, unknown>,
-    opts: CommandOptions<M>,
-  ): Promise<TypedMessage<M>[]> {
+    opts: CommandOptions<M, R>,
+  ): Promise<TypedMessage<R>[]> {
     const fam = typeof family === "string" ? await this.resolve(family) : family;
-    const req = encodeMessage(opts.schema, {
+    const req = this.#encode(fam, cmd, attrValues, opts);
+    const decoder = viewDecoder((opts.reply ?? opts.schema) as R);
+    const describe = `${fam.name} command ${cmd}`;
+    const o = { decoder, schema: opts.schema, describe, signal: opts.signal };
+    if (opts.dump) return await this.engine.dumpAll(req, o);
+    return await this.engine.request(req, o);
+  }
+
+  /**
+   * Sends command `cmd` without waiting for an answer (no `NLM_F_ACK`; an error the kernel
+   * returns is dropped). For cleanup paths that cannot wait, such as `close()` deregistering a
+   * listener. `family` must already be resolved.
+   */
+  commandNoAck<M extends MessageSchema>(
+    family: GenlFamily,
+    cmd: number,
+    attrValues: Record<string, unknown>,
+    opts: Pick<CommandOptions<M>, "schema" | "version" | "flags">,
+  ): void {
+    const req = this.#encode(family, cmd, attrValues, opts);
+    const dv = new DataView(req.buffer);
+    dv.setUint16(6, dv.getUint16(6, true) | NLM_F.REQUEST, true);
+    dv.setUint32(12, 0, true);
+    this.socket.send(req);
+  }
+
+  #encode(
+    fam: GenlFamily,
+    cmd: number,
+    attrValues: Record<string, unknown>,
+    opts: Pick<CommandOptions<MessageSchema>, "schema" | "version" | "flags">,
+  ): Uint8Array<ArrayBuffer> {
+    if (!Number.isInteger(cmd) || cmd < 0 || cmd > 0xff) {
+      throw new RangeError(`cmd: expected a command number 0-255, got ${cmd}`);
+    }
+    return encodeMessage(opts.schema, {
       type: fam.id,
       flags: opts.flags ?? 0,
       header: { cmd, version: opts.version ?? fam.version },
       attrs: attrValues,
     });
-    const decoder = viewDecoder(opts.schema);
-    const describe = `${fam.name} command ${cmd}`;
-    if (opts.dump) {
-      return await this.engine.dumpAll(req, { decoder, schema: opts.schema, describe });
-    }
-    return await this.engine.request(req, { decoder, schema: opts.schema, describe });
   }
 
   /** Joins a family's multicast group by name; returns the group id. */
-  async subscribe(family: string, group: string): Promise<number> {
-    const fam = await this.resolve(family);
+  async subscribe(family: string | GenlFamily, group: string): Promise<number> {
+    const fam = typeof family === "string" ? await this.resolve(family) : family;
     const id = fam.groups[group];
     if (id === undefined) {
       throw new TypeError(
-        `group: family ${family} has no multicast group ${JSON.stringify(group)}`,
+        `group: family ${fam.name} has no multicast group ${JSON.stringify(group)} (it has: ${
+          Object.keys(fam.groups).join(", ") || "none"
+        })`,
       );
     }
     this.socket.addMembership(id);
     return id;
+  }
+
+  /** Leaves a family's multicast group joined with {@link subscribe}. */
+  async unsubscribe(family: string | GenlFamily, group: string): Promise<void> {
+    const fam = typeof family === "string" ? await this.resolve(family) : family;
+    const id = fam.groups[group];
+    if (id !== undefined) this.socket.dropMembership(id);
+  }
+
+  /**
+   * Yields what the kernel sends this socket on its own for `family`: events of the multicast
+   * groups joined (`opts.groups`, or earlier with {@link subscribe}) and unicast records sent to
+   * this socket's port (taskstats exit records after a CPU-mask registration), as typed views,
+   * plus `{ type: "overrun" }` when the kernel dropped some. Commands may be sent on the same
+   * socket meanwhile; their replies still go to them. One monitor per socket at a time; it ends
+   * when `opts.signal` aborts or the socket closes.
+   */
+  async *monitor<M extends MessageSchema>(
+    opts: GenlMonitorOptions<M>,
+  ): AsyncGenerator<GenlEvent<M>> {
+    if (this.#monitoring) {
+      throw new Error("this GenericNetlink socket already has a monitor; open another socket");
+    }
+    if (opts.signal?.aborted) return;
+    const fam = typeof opts.family === "string" ? await this.resolve(opts.family) : opts.family;
+    this.#monitoring = true;
+    const engine = this.engine;
+    const queue: GenlEvent<M>[] = [];
+    const View = messageViewClass(opts.schema);
+    const take =
+      (multicast: boolean) =>
+      (dv: DataView, u8: Uint8Array, off: number, len: number, type: number) => {
+        if (type !== fam.id) {
+          engine.stats.unhandled++;
+          return;
+        }
+        queue.push({
+          type: "message",
+          multicast,
+          message: new View(dv, u8, off, len) as TypedMessage<M>,
+        });
+      };
+    const saved = [engine.onEvent, engine.onUnicast] as const;
+    engine.onEvent = take(true);
+    engine.onUnicast = take(false);
+    try {
+      for (const g of opts.groups ?? []) await this.subscribe(fam, g);
+      await opts.setup?.();
+      while (queue.length > 0) yield queue.shift()!;
+      // Receive and dispatch with nothing in between: dispatch reads the sender's groups of the
+      // datagram just received (commands pumping this socket meanwhile receive too).
+      const t = engine.transport;
+      while (!t.closed && !opts.signal?.aborted) {
+        let buf: ArrayBuffer | null;
+        try {
+          buf = t.receive();
+        } catch (e) {
+          if ((e as { code?: string }).code !== "ENOBUFS") {
+            if (t.closed) return;
+            throw e;
+          }
+          // Replies of pending commands may be lost too: they fail rather than wait forever.
+          if (engine.inFlight > 0) engine.failAll(new OverrunError());
+          yield { type: "overrun" };
+          continue;
+        }
+        if (buf) {
+          engine.dispatch(buf);
+          while (queue.length > 0) yield queue.shift()!;
+          continue;
+        }
+        try {
+          await t.readable(opts.signal);
+        } catch (e) {
+          if (opts.signal?.aborted || t.closed) return;
+          throw e;
+        }
+      }
+    } finally {
+      engine.onEvent = saved[0];
+      engine.onUnicast = saved[1];
+      this.#monitoring = false;
+    }
   }
 
   /** Closes the socket; pending requests reject. */
