@@ -1,22 +1,38 @@
 /**
  * Address verbs: `addr("add" | "del" | "replace", spec)`, `getAddr(filter)`, `flushAddr(filter)`.
  *
+ * Requests match iproute2's (`ip addr add 10.0.0.1/24 dev v0` sends the same bytes): IFA_LOCAL
+ * is the address, IFA_ADDRESS the peer (or the address again), flags above 0xff go in IFA_FLAGS.
+ *
  * @module
  */
 
-import { describeValue, parsePrefix } from "../netlink/addr.ts";
+import { describeValue, formatIp, parsePrefix } from "../netlink/addr.ts";
 import type { TypedMessage } from "../netlink/view.ts";
 import { NLM_F } from "../netlink/constants.ts";
 import { AF, RTM } from "./constants.ts";
 import type { Built, RtnlCore } from "./core.ts";
 import { ADDR_MESSAGE, IFA_F } from "./schemas/addr.ts";
 import { scopeId } from "./names.ts";
+import {
+  checkSpec,
+  commandOf,
+  familyOf,
+  flagsOf,
+  indexRef,
+  named,
+  prefixOf,
+  uint,
+} from "./spec.ts";
 
 /** An address message view. */
 export type Addr = TypedMessage<typeof ADDR_MESSAGE>;
 
 /** Address commands. */
 export type AddrCommand = "add" | "del" | "replace";
+
+/** `IFAPROT_*`: who made an address (IFA_PROTO). */
+export const IFAPROT = { unspec: 0, kernel_lo: 1, kernel_ra: 2, kernel_ll: 3 } as const;
 
 /** An address spec. */
 export interface AddrSpec {
@@ -28,24 +44,34 @@ export interface AddrSpec {
   prefixlen?: number;
   /** Alias of `prefixlen` (pyroute2's name). */
   mask?: number;
-  /** Peer address of a point-to-point link. */
+  /** Peer address of a point-to-point link (its "/prefix" sets the prefix length). */
   peer?: string;
-  /** Local address (defaults to `address`). */
+  /** Local address (IFA_LOCAL; defaults to `address`, which then is IFA_ADDRESS). */
   local?: string;
-  /** Broadcast address, or `true` to compute it from the prefix (IPv4). */
-  broadcast?: string | true;
-  /** Label (IPv4), e.g. "eth0:1". */
+  /** Broadcast address, or `true` to compute it from the prefix (IPv4, prefix ≤ 30). */
+  broadcast?: string | boolean;
+  /** Anycast address (IPv6). */
+  anycast?: string;
+  /** Label (IPv4), e.g. "eth0:1", at most 15 bytes. */
   label?: string;
   /** Scope by name or number. */
   scope?: string | number;
-  /** IFA_F_* flags by name or as a number. */
-  flags?: number | readonly (keyof typeof IFA_F)[];
-  /** Preferred lifetime in seconds (with `valid`). */
-  preferred?: number;
-  /** Valid lifetime in seconds. */
-  valid?: number;
+  /** IFA_F_* flags by name (`["nodad", "noprefixroute"]`) or as a number. */
+  flags?: number | keyof typeof IFA_F | readonly (keyof typeof IFA_F)[];
+  /** Preferred lifetime in seconds, or "forever" (with `valid`). */
+  preferred?: number | "forever";
+  /** Valid lifetime in seconds, or "forever". */
+  valid?: number | "forever";
+  /** Alias of `preferred` (iproute2's name). */
+  preferred_lft?: number | "forever";
+  /** Alias of `valid` (iproute2's name). */
+  valid_lft?: number | "forever";
   /** Route metric of the prefix route (IFA_RT_PRIORITY). */
   metric?: number;
+  /** Who made the address (IFA_PROTO), by name or number. */
+  proto?: keyof typeof IFAPROT | number;
+  /** 2 (IPv4) or 10 (IPv6): must agree with the addresses. */
+  family?: number;
 }
 
 const KNOWN = new Set([
@@ -56,49 +82,64 @@ const KNOWN = new Set([
   "peer",
   "local",
   "broadcast",
+  "anycast",
   "label",
   "scope",
   "flags",
   "preferred",
   "valid",
+  "preferred_lft",
+  "valid_lft",
   "metric",
+  "proto",
   "family",
 ]);
 
-function bcast(bytes: Uint8Array, prefixlen: number): string {
-  const a = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
-  const host = prefixlen >= 32 ? 0 : (0xffffffff >>> prefixlen);
-  const b = (a | host) >>> 0;
-  return `${b >>> 24}.${(b >>> 16) & 255}.${(b >>> 8) & 255}.${b & 255}`;
+const COMMANDS: Record<AddrCommand, readonly [number, number]> = {
+  add: [RTM.NEWADDR, NLM_F.CREATE | NLM_F.EXCL],
+  replace: [RTM.NEWADDR, NLM_F.CREATE | NLM_F.REPLACE],
+  del: [RTM.DELADDR, 0],
+};
+
+const FOREVER = 0xffffffff;
+
+function lifetime(v: unknown, field: string): number {
+  if (v === "forever") return FOREVER;
+  return uint(v, "u32", field);
 }
 
-/** Builds an address request. */
+function bcast(bytes: Uint8Array, prefixlen: number): Uint8Array {
+  const a = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
+  const b = (a | (0xffffffff >>> prefixlen)) >>> 0;
+  return Uint8Array.of(b >>> 24, (b >>> 16) & 255, (b >>> 8) & 255, b & 255);
+}
+
+/** Builds an address request. Every check runs before the interface name is looked up. */
 export async function buildAddr(
   core: RtnlCore,
   cmd: AddrCommand,
   spec: AddrSpec,
 ): Promise<Built<typeof ADDR_MESSAGE>> {
-  const type = cmd === "add" || cmd === "replace"
-    ? RTM.NEWADDR
-    : cmd === "del"
-    ? RTM.DELADDR
-    : undefined;
-  if (type === undefined) {
-    throw new TypeError(
-      `command: unknown address command ${describeValue(cmd)} (add, del, replace)`,
-    );
+  const [type, nlflags] = commandOf(cmd, COMMANDS, "address");
+  checkSpec(spec, KNOWN, "address");
+  if (spec.address === undefined && spec.local === undefined) {
+    throw new TypeError("address: required");
   }
-  if (typeof spec !== "object" || spec === null) {
-    throw new TypeError(`spec: expected an object, got ${describeValue(spec)}`);
-  }
-  for (const k of Object.keys(spec)) {
-    if (!KNOWN.has(k)) throw new TypeError(`${k}: unknown address attribute`);
-  }
-  if (spec.address === undefined) throw new TypeError("address: required");
   if (spec.index === undefined) throw new TypeError("index: required (interface index or name)");
-  const p = parsePrefix(spec.address, "address");
-  const max = p.family === AF.INET ? 32 : 128;
-  let prefixlen = p.prefixlen;
+  const index = indexRef(core, spec.index, "index");
+  const fam: { f?: number } = {};
+  if (spec.family !== undefined) fam.f = familyOf(spec.family);
+  const main = prefixOf(
+    spec.address ?? spec.local,
+    spec.address !== undefined ? "address" : "local",
+    fam,
+  );
+  const max = main.family === AF.INET ? 32 : 128;
+  let prefixlen = main.prefixlen;
+  let hasPrefix = main.hasPrefix;
+  if (spec.prefixlen !== undefined && spec.mask !== undefined && spec.prefixlen !== spec.mask) {
+    throw new TypeError("mask: contradicts prefixlen");
+  }
   const given = spec.prefixlen ?? spec.mask;
   if (given !== undefined) {
     const field = spec.prefixlen !== undefined ? "prefixlen" : "mask";
@@ -108,71 +149,96 @@ export async function buildAddr(
     if (given < 0 || given > max) {
       throw new RangeError(`${field}: ${given} is out of range 0..${max}`);
     }
-    if (p.hasPrefix && given !== p.prefixlen) {
+    if (main.hasPrefix && given !== main.prefixlen) {
       throw new TypeError(`${field}: ${given} contradicts the prefix in address ${spec.address}`);
     }
     prefixlen = given;
+    hasPrefix = true;
   }
-  const attrs: Record<string, unknown> = {};
-  const local = spec.local !== undefined ? parsePrefix(spec.local, "local") : p;
-  if (local.family !== p.family) throw new TypeError("local: address family differs from address");
-  attrs.local = local.bytes;
+  // IFA_LOCAL is this host's address; IFA_ADDRESS the peer's (or the same address).
+  const local = spec.local !== undefined && spec.address !== undefined
+    ? prefixOf(spec.local, "local", fam)
+    : main;
+  let peerBytes = main.bytes;
   if (spec.peer !== undefined) {
-    const peer = parsePrefix(spec.peer, "peer");
-    if (peer.family !== p.family) throw new TypeError("peer: address family differs from address");
-    attrs.address = peer.bytes;
-    if (peer.hasPrefix && given === undefined && !p.hasPrefix) prefixlen = peer.prefixlen;
-  } else attrs.address = p.bytes;
-  if (spec.broadcast !== undefined) {
-    if (p.family !== AF.INET) {
-      throw new TypeError("broadcast: only IPv4 addresses have a broadcast address");
+    if (spec.local !== undefined && spec.address !== undefined) {
+      throw new TypeError("peer: give either peer or both local and address, not all three");
     }
-    if (spec.broadcast === true) attrs.broadcast = bcast(p.bytes, prefixlen);
-    else {
-      const b = parsePrefix(spec.broadcast, "broadcast");
-      if (b.family !== AF.INET) throw new TypeError("broadcast: expected an IPv4 address");
-      attrs.broadcast = b.bytes;
+    const peer = prefixOf(spec.peer, "peer", fam);
+    peerBytes = peer.bytes;
+    if (peer.hasPrefix) {
+      if (hasPrefix && prefixlen !== peer.prefixlen) {
+        throw new TypeError(`peer: prefix /${peer.prefixlen} contradicts /${prefixlen}`);
+      }
+      prefixlen = peer.prefixlen;
+      hasPrefix = true;
     }
   }
+  const attrs: Record<string, unknown> = { local: local.bytes };
   if (spec.label !== undefined) {
     if (typeof spec.label !== "string") {
       throw new TypeError(`label: expected a string, got ${describeValue(spec.label)}`);
     }
-    if (spec.label.length > 15) throw new RangeError("label: longer than 15 bytes");
+    if (main.family !== AF.INET) throw new TypeError("label: only IPv4 addresses have labels");
+    if (new TextEncoder().encode(spec.label).length > 15) {
+      throw new RangeError(`label: ${JSON.stringify(spec.label)} is longer than 15 bytes`);
+    }
+    if (spec.label === "") throw new TypeError("label: must not be empty");
     attrs.label = spec.label;
   }
-  let flags = 0;
-  if (Array.isArray(spec.flags)) {
-    for (const f of spec.flags) {
-      const v = (IFA_F as Record<string, number>)[f];
-      if (v === undefined) throw new TypeError(`flags: unknown address flag ${JSON.stringify(f)}`);
-      flags |= v;
+  // A deletion without any prefix is iproute2's wildcard deletion: IFA_LOCAL alone.
+  const wildcard = type === RTM.DELADDR && !hasPrefix && spec.peer === undefined &&
+    spec.local === undefined;
+  if (!wildcard) attrs.address = peerBytes;
+  if (spec.broadcast !== undefined && spec.broadcast !== false) {
+    if (main.family !== AF.INET) {
+      throw new TypeError("broadcast: only IPv4 addresses have a broadcast address");
     }
-  } else if (spec.flags !== undefined) {
-    if (typeof spec.flags !== "number") {
-      throw new TypeError(`flags: expected a number or a list of flag names`);
+    if (spec.broadcast === true) {
+      if (prefixlen <= 30) attrs.broadcast = bcast(peerBytes, prefixlen);
+    } else {
+      attrs.broadcast = prefixOf(spec.broadcast, "broadcast", fam).bytes;
     }
-    flags = spec.flags;
   }
+  if (spec.anycast !== undefined) {
+    if (main.family !== AF.INET6) throw new TypeError("anycast: only IPv6 has anycast addresses");
+    attrs.anycast = prefixOf(spec.anycast, "anycast", fam).bytes;
+  }
+  const flags = spec.flags !== undefined ? flagsOf(spec.flags, IFA_F, "flags") : 0;
+  const pref = spec.preferred ?? spec.preferred_lft;
+  const valid = spec.valid ?? spec.valid_lft;
+  if (pref !== undefined || valid !== undefined) {
+    const v = valid !== undefined
+      ? lifetime(valid, spec.valid !== undefined ? "valid" : "valid_lft")
+      : lifetime(pref, spec.preferred !== undefined ? "preferred" : "preferred_lft");
+    const p = pref !== undefined
+      ? lifetime(pref, spec.preferred !== undefined ? "preferred" : "preferred_lft")
+      : v;
+    if (v === 0) throw new RangeError("valid: a valid lifetime of 0 is not allowed");
+    if (p > v) throw new RangeError(`preferred: ${p} is longer than the valid lifetime ${v}`);
+    attrs.cacheinfo = { ifa_preferred: p, ifa_valid: v };
+  }
+  if (spec.metric !== undefined) attrs.rt_priority = uint(spec.metric, "u32", "metric");
+  if (spec.proto !== undefined) attrs.proto = named(spec.proto, IFAPROT, "proto", 255, "protocol");
   if (flags > 0xff) attrs.flags = flags;
-  if (spec.preferred !== undefined || spec.valid !== undefined) {
-    const valid = spec.valid ?? spec.preferred!;
-    const preferred = spec.preferred ?? valid;
-    if (preferred > valid) throw new RangeError("preferred: longer than the valid lifetime");
-    attrs.cacheinfo = { ifa_preferred: preferred, ifa_valid: valid };
-  }
-  if (spec.metric !== undefined) attrs.rt_priority = spec.metric;
   const scope = spec.scope !== undefined ? scopeId(spec.scope) : 0;
-  const index = await core.ifindex(spec.index, "index");
-  const nlflags = cmd === "add"
-    ? NLM_F.CREATE | NLM_F.EXCL
-    : cmd === "replace"
-    ? NLM_F.CREATE | NLM_F.REPLACE
-    : 0;
+  const ifindex = await index();
+  if (wildcard && main.family === AF.INET6) {
+    // IPv6 deletes by address and prefix length: find the prefix length the address has.
+    const found = (await getAddr(core, { family: AF.INET6, index: ifindex }))
+      .find((a) => (a.local ?? a.address) === formatIp(main.bytes, 0, 16));
+    if (found) prefixlen = found.prefixlen;
+  }
   const built = core.build(ADDR_MESSAGE, {
     type,
     flags: nlflags,
-    header: { family: p.family, prefixlen, flags: flags & 0xff, scope, index },
+    header: {
+      family: main.family,
+      prefixlen,
+      flags: flags > 0xff ? 0 : flags,
+      scope,
+      index: ifindex,
+    },
     attrs,
   });
   built.describe = `addr ${cmd}`;
@@ -184,53 +250,93 @@ export async function addrCommand(core: RtnlCore, cmd: AddrCommand, spec: AddrSp
   await core.send(await buildAddr(core, cmd, spec));
 }
 
-/** Filter of {@link getAddr}. */
+/** Filter of {@link getAddr}: family and index filter in the kernel, the rest here. */
 export interface AddrFilter {
   /** 2 (IPv4) or 10 (IPv6). */
   family?: number;
   /** Interface index or name. */
   index?: number | string;
+  /** The address (IFA_LOCAL, else IFA_ADDRESS), with or without "/prefix". */
+  address?: string;
+  /** The label. */
+  label?: string;
+  /** Scope by name or number. */
+  scope?: string | number;
+  /** Prefix length. */
+  prefixlen?: number;
   /** Any other attribute or header field, compared for equality. */
   [key: string]: unknown;
 }
 
-/** Dumps addresses; family and index filter in the kernel, the rest here. */
+function addrMatcher(filter: AddrFilter): (a: Addr) => boolean {
+  const checks: ((a: Addr) => boolean)[] = [];
+  for (const [k, v] of Object.entries(filter)) {
+    if (v === undefined || k === "family" || k === "index") continue;
+    switch (k) {
+      case "address":
+      case "local": {
+        const p = parsePrefix(v, k);
+        const text = formatIp(p.bytes, 0, p.bytes.length);
+        checks.push((a) =>
+          (k === "local" ? a.local : a.local ?? a.address) === text &&
+          (!p.hasPrefix || a.prefixlen === p.prefixlen)
+        );
+        break;
+      }
+      case "scope": {
+        const s = scopeId(v);
+        checks.push((a) => a.scope === s);
+        break;
+      }
+      default:
+        checks.push((a) => a.get(k) === v);
+    }
+  }
+  return (a) => checks.every((c) => c(a));
+}
+
+/** Dumps addresses; family and index filter in the kernel (strict checking), the rest here. */
 export async function getAddr(core: RtnlCore, filter: AddrFilter = {}): Promise<Addr[]> {
-  const header: Record<string, unknown> = { family: filter.family ?? 0 };
-  if (filter.index !== undefined) header.index = await core.ifindex(filter.index, "index");
+  if (typeof filter !== "object" || filter === null) {
+    throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
+  }
+  const family = filter.family !== undefined ? familyOf(filter.family, "family", true) : 0;
+  const match = addrMatcher(filter);
+  const ref = filter.index !== undefined ? indexRef(core, filter.index, "index") : undefined;
+  const header: Record<string, unknown> = { family };
+  if (ref) header.index = await ref();
   const all = await core.dump(ADDR_MESSAGE, { type: RTM.GETADDR, flags: 0, header }, {
     retryInterrupted: 3,
   });
-  const rest = Object.entries(filter).filter(([k, v]) =>
-    v !== undefined && k !== "family" && k !== "index"
-  );
   return all.filter((a) =>
     (header.index === undefined || a.index === header.index) &&
-    (filter.family === undefined || a.family === filter.family) &&
-    rest.every(([k, v]) => a.get(k) === v)
+    (family === 0 || a.family === family) && match(a)
   );
 }
 
-/** Deletes every address matching the filter; returns how many were deleted. */
+/**
+ * Deletes every address matching the filter (all of them for `{}`); resolves with how many
+ * deletions the kernel acknowledged (secondaries that went with their primary are not counted).
+ */
 export async function flushAddr(core: RtnlCore, filter: AddrFilter = {}): Promise<number> {
   const addrs = await getAddr(core, filter);
-  let n = 0;
-  for (const a of addrs) {
+  const reqs = addrs.map((a) => {
     const attrs: Record<string, unknown> = {};
     if (a.local !== undefined) attrs.local = a.local;
     if (a.address !== undefined) attrs.address = a.address;
-    try {
-      await core.send(core.build(ADDR_MESSAGE, {
-        type: RTM.DELADDR,
-        flags: 0,
-        header: { family: a.family, prefixlen: a.prefixlen, scope: a.scope, index: a.index },
-        attrs,
-      }));
-      n++;
-    } catch (e) {
-      // Deleting a primary address removes its secondaries with it.
-      if ((e as { code?: string }).code !== "EADDRNOTAVAIL") throw e;
-    }
+    return core.build(ADDR_MESSAGE, {
+      type: RTM.DELADDR,
+      flags: 0,
+      header: { family: a.family, prefixlen: a.prefixlen, scope: a.scope, index: a.index },
+      attrs,
+    }).bytes;
+  });
+  const results = await core.engine.pipeline(reqs, { schema: ADDR_MESSAGE, describe: "addr del" });
+  let n = 0;
+  for (const r of results) {
+    if (!(r instanceof Error)) n++;
+    // Deleting a primary address removes its secondaries with it.
+    else if ((r as { code?: string }).code !== "EADDRNOTAVAIL") throw r;
   }
   return n;
 }

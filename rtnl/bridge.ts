@@ -1,59 +1,394 @@
 /**
- * Bridge forwarding database (`fdb`) and VLAN filtering (`vlanFilter`).
+ * The bridge: forwarding database entries (`fdb`: neighbour messages of family AF_BRIDGE) and
+ * port VLANs (`vlanFilter`: AF_BRIDGE link messages carrying IFLA_BRIDGE_VLAN_INFO in
+ * IFLA_AF_SPEC). Requests match `bridge fdb add …` and `bridge vlan add …`.
  *
  * @module
  */
 
+import { describeValue, formatHex, parseMac } from "../netlink/addr.ts";
 import type { TypedMessage } from "../netlink/view.ts";
-import type { MessageSchema } from "../netlink/schema.ts";
+import { NLA_HDRLEN, NLM_F } from "../netlink/constants.ts";
+import { AF, NUD, RTM } from "./constants.ts";
 import type { Built, RtnlCore } from "./core.ts";
+import { NEIGH_MESSAGE, NTF, NTF_EXT } from "./schemas/neigh.ts";
+import {
+  BRIDGE_FLAGS,
+  BRIDGE_LINK_MESSAGE,
+  BRIDGE_VLAN_INFO_F,
+  RTEXT_FILTER,
+} from "./schemas/bridge.ts";
+import { nudState } from "./names.ts";
+import {
+  bool,
+  checkSpec,
+  commandOf,
+  flagsOf,
+  indexRef,
+  prefixOf,
+  rangeOf,
+  resolveAll,
+  uint,
+} from "./spec.ts";
+import type { IndexRef } from "./spec.ts";
+import { ifindexRef, vlanId } from "./neigh.ts";
 
-/** An fdb entry view. */
-export type FdbEntry = TypedMessage<MessageSchema>;
+/** An fdb entry: a neighbour view of family AF_BRIDGE (`lladdr`, `ifindex`, `vlan`, `master`…). */
+export type FdbEntry = TypedMessage<typeof NEIGH_MESSAGE>;
+
 /** fdb commands. */
 export type FdbCommand = "add" | "del" | "replace" | "append";
+
 /** VLAN commands. */
 export type VlanCommand = "add" | "del";
 
-/** Builds an fdb request. */
-export function buildFdb(
-  _core: RtnlCore,
-  _cmd: FdbCommand,
-  _spec: Record<string, unknown>,
-): Promise<Built> {
-  return Promise.reject(new Error("fdb: not implemented yet"));
+/** The kinds of fdb entry iproute2 names (the NUD state each sends). */
+export const FDB_STATE = {
+  /** A local entry: the bridge's own address (`permanent`, NUD_PERMANENT|NUD_NOARP). */
+  permanent: NUD.permanent | NUD.noarp,
+  /** A static entry that never ages (`static`, NUD_NOARP|NUD_REACHABLE). */
+  static: NUD.noarp | NUD.reachable,
+  /** An entry that ages like a learnt one (`dynamic`, NUD_REACHABLE). */
+  dynamic: NUD.reachable,
+} as const;
+
+/** An fdb spec. */
+export interface FdbSpec {
+  /** The MAC address. Required. */
+  lladdr: string;
+  /** The port (or device) the entry points to, index or name. Required. */
+  ifindex?: number | string;
+  /** Alias of `ifindex`. */
+  index?: number | string;
+  /** NTF_* flags: "self" (the device's own table, the default), "master" (the bridge's), … */
+  flags?: number | keyof typeof NTF | readonly (keyof typeof NTF)[];
+  /** "permanent" (default), "static", "dynamic", or NUD_* names / a number. */
+  state?: keyof typeof FDB_STATE | string | readonly string[] | number;
+  /** VLAN id (needs a bridge with VLAN filtering). */
+  vlan?: number;
+  /** Remote address (VXLAN fdb entries). */
+  dst?: string;
+  /** The master device, index or name (NDA_MASTER). */
+  master?: number | string;
+  /** VXLAN id (NDA_VNI). */
+  vni?: number;
+  /** VXLAN destination port (NDA_PORT). */
+  port?: number;
+  /** Source VNI (NDA_SRC_VNI). */
+  src_vni?: number;
+  /** Nexthop group id (NDA_NH_ID, VXLAN). */
+  nh_id?: number;
+  /** Extended flags (NDA_FLAGS_EXT). */
+  flags_ext?: number | keyof typeof NTF_EXT | readonly (keyof typeof NTF_EXT)[];
 }
 
-/** Runs an fdb command. */
-export async function fdbCommand(
+const KNOWN = new Set([
+  "lladdr",
+  "ifindex",
+  "index",
+  "flags",
+  "state",
+  "vlan",
+  "dst",
+  "master",
+  "vni",
+  "port",
+  "src_vni",
+  "nh_id",
+  "flags_ext",
+]);
+
+const FDB_COMMANDS: Record<FdbCommand, readonly [number, number]> = {
+  add: [RTM.NEWNEIGH, NLM_F.CREATE | NLM_F.EXCL],
+  replace: [RTM.NEWNEIGH, NLM_F.CREATE | NLM_F.REPLACE],
+  append: [RTM.NEWNEIGH, NLM_F.CREATE | NLM_F.APPEND],
+  del: [RTM.DELNEIGH, 0],
+};
+
+/** Builds an fdb request. */
+export async function buildFdb(
   core: RtnlCore,
   cmd: FdbCommand,
-  spec: Record<string, unknown>,
-): Promise<void> {
+  spec: FdbSpec,
+): Promise<Built<typeof NEIGH_MESSAGE>> {
+  const [type, nlflags] = commandOf(cmd, FDB_COMMANDS, "fdb");
+  checkSpec(spec, KNOWN, "fdb");
+  if (spec.lladdr === undefined) throw new TypeError("lladdr: required (the MAC address)");
+  const mac = parseMac(spec.lladdr, "lladdr");
+  if (mac.length !== 6) throw new TypeError(`lladdr: expected 6 bytes, got ${mac.length}`);
+  const refs: Record<string, IndexRef | undefined> = {
+    ifindex: ifindexRef(core, spec, true),
+    master: spec.master !== undefined ? indexRef(core, spec.master, "master") : undefined,
+  };
+  let flags = spec.flags !== undefined ? flagsOf(spec.flags, NTF, "flags", 0xff) : 0;
+  if (!(flags & (NTF.self | NTF.master))) flags |= NTF.self;
+  let state: number = FDB_STATE.permanent;
+  if (spec.state !== undefined) {
+    state = typeof spec.state === "string" && Object.hasOwn(FDB_STATE, spec.state)
+      ? FDB_STATE[spec.state as keyof typeof FDB_STATE]
+      : nudState(spec.state);
+  }
+  const attrs: Record<string, unknown> = { lladdr: mac };
+  if (spec.vlan !== undefined) attrs.vlan = vlanId(spec.vlan);
+  if (spec.dst !== undefined) {
+    const d = prefixOf(spec.dst, "dst", {});
+    if (d.hasPrefix) throw new TypeError("dst: a remote address has no prefix length");
+    attrs.dst = d.bytes;
+  }
+  if (spec.port !== undefined) attrs.port = uint(spec.port, "u16", "port");
+  if (spec.vni !== undefined) attrs.vni = vni(spec.vni, "vni");
+  if (spec.src_vni !== undefined) attrs.src_vni = vni(spec.src_vni, "src_vni");
+  if (spec.nh_id !== undefined) attrs.nh_id = uint(spec.nh_id, "u32", "nh_id");
+  if (spec.flags_ext !== undefined) {
+    attrs.flags_ext = flagsOf(spec.flags_ext, NTF_EXT, "flags_ext");
+  }
+  const idx = await resolveAll(refs);
+  if (idx.master !== undefined) attrs.master = idx.master;
+  const built = core.build(NEIGH_MESSAGE, {
+    type,
+    flags: nlflags,
+    header: { family: AF.BRIDGE, ifindex: idx.ifindex, state, flags, ndm_type: 0 },
+    attrs,
+  });
+  built.describe = `fdb ${cmd}`;
+  return built;
+}
+
+function vni(v: unknown, field: string): number {
+  const n = uint(v, "u32", field);
+  if (n > 0xffffff) throw new RangeError(`${field}: ${n} is out of range 0..16777215`);
+  return n;
+}
+
+/** Adds, replaces, appends or deletes a bridge forwarding database entry. */
+export async function fdbCommand(core: RtnlCore, cmd: FdbCommand, spec: FdbSpec): Promise<void> {
   await core.send(await buildFdb(core, cmd, spec));
 }
 
-/** Dumps the forwarding database. */
-export function getFdb(
-  _core: RtnlCore,
-  _filter: Record<string, unknown> = {},
-): Promise<FdbEntry[]> {
-  return Promise.reject(new Error("getFdb: not implemented yet"));
+/** Filter of {@link getFdb}. */
+export interface FdbFilter {
+  /** Entries of this port (brport), index or name. In the kernel. */
+  ifindex?: number | string;
+  /** Alias of `ifindex`. */
+  index?: number | string;
+  /** Entries of this bridge's ports, index or name. In the kernel. */
+  master?: number | string;
+  /** The MAC address. Here. */
+  lladdr?: string;
+  /** VLAN id. Here. */
+  vlan?: number;
+  /** Any other attribute or header field, compared for equality. Here. */
+  [key: string]: unknown;
 }
 
-/** Adds or removes bridge port VLANs. */
-export function vlanFilter(
-  _core: RtnlCore,
-  _cmd: VlanCommand,
-  _spec: Record<string, unknown>,
-): Promise<void> {
-  return Promise.reject(new Error("vlanFilter: not implemented yet"));
+/** Dumps the forwarding database. Port (ifindex) and bridge (master) filter in the kernel. */
+export async function getFdb(core: RtnlCore, filter: FdbFilter = {}): Promise<FdbEntry[]> {
+  if (typeof filter !== "object" || filter === null || Array.isArray(filter)) {
+    throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
+  }
+  const refs: Record<string, IndexRef | undefined> = {
+    ifindex: ifindexRef(core, filter, false),
+    master: filter.master !== undefined ? indexRef(core, filter.master, "master") : undefined,
+  };
+  const checks: ((n: FdbEntry) => boolean)[] = [];
+  for (const [k, v] of Object.entries(filter)) {
+    if (v === undefined || ["ifindex", "index", "master"].includes(k)) continue;
+    if (k === "lladdr") {
+      const mac = parseMac(v, "lladdr");
+      const text = formatHex(mac, 0, mac.length);
+      checks.push((n) => n.lladdr === text);
+    } else if (k === "vlan") {
+      const id = vlanId(v);
+      checks.push((n) => n.vlan === id);
+    } else checks.push((n) => n.get(k) === v);
+  }
+  const idx = await resolveAll(refs);
+  const attrs: Record<string, unknown> = {};
+  if (idx.master !== undefined) attrs.master = idx.master;
+  const all = await core.dump(NEIGH_MESSAGE, {
+    type: RTM.GETNEIGH,
+    flags: 0,
+    header: { family: AF.BRIDGE, ifindex: idx.ifindex ?? 0 },
+    attrs,
+  }, { retryInterrupted: 3 });
+  return all.filter((n) =>
+    n.family === AF.BRIDGE &&
+    (idx.ifindex === undefined || n.headerField("ifindex") === idx.ifindex) &&
+    checks.every((c) => c(n))
+  );
 }
 
-/** Dumps bridge port VLANs. */
-export function getVlans(
-  _core: RtnlCore,
-  _filter: Record<string, unknown> = {},
-): Promise<unknown[]> {
-  return Promise.reject(new Error("getVlans: not implemented yet"));
+/** A VLAN spec of a bridge port (or of the bridge itself, with `self`). */
+export interface VlanSpec {
+  /** The port (or bridge) index or name. Required. */
+  ifindex?: number | string;
+  /** Alias of `ifindex`. */
+  index?: number | string;
+  /** VLAN id 1..4094, or a range: "20-30", [20, 30], { start, end }. Required. */
+  vid: number | string | readonly [number, number] | { start: number; end: number };
+  /** Untagged egress. */
+  untagged?: boolean;
+  /** The port's PVID (not for a range). */
+  pvid?: boolean;
+  /** Apply to the bridge master (BRIDGE_FLAGS_MASTER). */
+  master?: boolean;
+  /** Apply to the device itself (BRIDGE_FLAGS_SELF). */
+  self?: boolean;
+}
+
+const VLAN_KNOWN = new Set(["ifindex", "index", "vid", "untagged", "pvid", "master", "self"]);
+
+const VLAN_COMMANDS: Record<VlanCommand, readonly [number, number]> = {
+  add: [RTM.SETLINK, 0],
+  del: [RTM.DELLINK, 0],
+};
+
+/** Builds a bridge VLAN request (RTM_SETLINK / RTM_DELLINK of family AF_BRIDGE). */
+export async function buildVlan(
+  core: RtnlCore,
+  cmd: VlanCommand,
+  spec: VlanSpec,
+): Promise<Built<typeof BRIDGE_LINK_MESSAGE>> {
+  const [type, nlflags] = commandOf(cmd, VLAN_COMMANDS, "vlan");
+  checkSpec(spec, VLAN_KNOWN, "vlan");
+  const ifindex = ifindexRef(core, spec, true)!;
+  if (spec.vid === undefined) throw new TypeError("vid: required (a VLAN id or range)");
+  const r = typeof spec.vid === "number"
+    ? { start: vlanId(spec.vid, "vid"), end: spec.vid }
+    : rangeOf(spec.vid, "u16", "vid");
+  vlanId(r.start, "vid");
+  vlanId(r.end, "vid");
+  let vflags = 0;
+  if (spec.untagged !== undefined && bool(spec.untagged, "untagged")) {
+    vflags |= BRIDGE_VLAN_INFO_F.untagged;
+  }
+  if (spec.pvid !== undefined && bool(spec.pvid, "pvid")) {
+    if (r.start !== r.end) throw new TypeError("pvid: cannot be set for a VLAN range");
+    vflags |= BRIDGE_VLAN_INFO_F.pvid;
+  }
+  let bflags = 0;
+  if (spec.master !== undefined && bool(spec.master, "master")) bflags |= BRIDGE_FLAGS.master;
+  if (spec.self !== undefined && bool(spec.self, "self")) bflags |= BRIDGE_FLAGS.self;
+  const af: Record<string, unknown>[] = [];
+  if (bflags) af.push({ flags: bflags });
+  if (r.start === r.end) af.push({ vlan_info: { flags: vflags, vid: r.start } });
+  else {
+    af.push({ vlan_info: { flags: vflags | BRIDGE_VLAN_INFO_F.range_begin, vid: r.start } });
+    af.push({ vlan_info: { flags: vflags | BRIDGE_VLAN_INFO_F.range_end, vid: r.end } });
+  }
+  const index = await ifindex();
+  const built = core.build(BRIDGE_LINK_MESSAGE, {
+    type,
+    flags: nlflags,
+    header: { family: AF.BRIDGE, index },
+    // IFLA_AF_SPEC holds repeated IFLA_BRIDGE_VLAN_INFO: written here, not as one object.
+    extra: (w) => {
+      const at = w.beginNest(26);
+      for (const a of af) {
+        if (a.flags !== undefined) {
+          const p = w.reserve(NLA_HDRLEN + 2);
+          w.dv.setUint16(p, NLA_HDRLEN + 2, true);
+          w.dv.setUint16(p + 2, 0, true); // IFLA_BRIDGE_FLAGS
+          w.dv.setUint16(p + NLA_HDRLEN, a.flags as number, true);
+        } else {
+          const v = a.vlan_info as { flags: number; vid: number };
+          const p = w.reserve(NLA_HDRLEN + 4);
+          w.dv.setUint16(p, NLA_HDRLEN + 4, true);
+          w.dv.setUint16(p + 2, 2, true); // IFLA_BRIDGE_VLAN_INFO
+          w.dv.setUint16(p + NLA_HDRLEN, v.flags, true);
+          w.dv.setUint16(p + NLA_HDRLEN + 2, v.vid, true);
+        }
+      }
+      w.endNest(at);
+    },
+  });
+  built.describe = `vlan ${cmd}`;
+  return built;
+}
+
+/** Adds or removes VLANs of a bridge port. */
+export async function vlanFilter(core: RtnlCore, cmd: VlanCommand, spec: VlanSpec): Promise<void> {
+  await core.send(await buildVlan(core, cmd, spec));
+}
+
+/** One VLAN of a port. */
+export interface BridgeVlan {
+  /** VLAN id. */
+  vid: number;
+  /** BRIDGE_VLAN_INFO_* flags. */
+  flags: number;
+  /** Whether it is the port's PVID. */
+  pvid: boolean;
+  /** Whether egress is untagged. */
+  untagged: boolean;
+}
+
+/** The VLANs of one bridge port (or bridge). */
+export interface PortVlans {
+  /** Interface index. */
+  index: number;
+  /** Interface name. */
+  ifname?: string;
+  /** Its bridge's index, if it is a port. */
+  master?: number;
+  /** Its VLANs (ranges expanded). */
+  vlans: BridgeVlan[];
+}
+
+/** Filter of {@link getVlans}. */
+export interface VlanFilter {
+  /** Only this port, index or name. */
+  ifindex?: number | string;
+  /** Alias of `ifindex`. */
+  index?: number | string;
+}
+
+/**
+ * The VLANs of bridge ports (`bridge vlan show`): an AF_BRIDGE link dump asking for
+ * IFLA_BRIDGE_VLAN_INFO (RTEXT_FILTER_BRVLAN). Ports without VLAN information (a kernel
+ * without bridge VLAN filtering) come back with an empty list.
+ */
+export async function getVlans(core: RtnlCore, filter: VlanFilter = {}): Promise<PortVlans[]> {
+  if (typeof filter !== "object" || filter === null || Array.isArray(filter)) {
+    throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
+  }
+  checkSpec(filter, new Set(["ifindex", "index"]), "vlan filter");
+  const ref = ifindexRef(core, filter, false);
+  const index = ref ? await ref() : undefined;
+  const links = await core.dump(BRIDGE_LINK_MESSAGE, {
+    type: RTM.GETLINK,
+    flags: 0,
+    header: { family: AF.BRIDGE },
+    attrs: { ext_mask: RTEXT_FILTER.brvlan },
+  }, { retryInterrupted: 3 });
+  const out: PortVlans[] = [];
+  for (const l of links) {
+    if (index !== undefined && l.index !== index) continue;
+    const vlans: BridgeVlan[] = [];
+    const spec = l.af_spec;
+    let begin: { flags: number; vid: number } | undefined;
+    for (const raw of spec?.getAll("vlan_info") ?? []) {
+      const v = raw as { flags: number; vid: number };
+      if (v.flags & BRIDGE_VLAN_INFO_F.range_begin) {
+        begin = v;
+        continue;
+      }
+      const first = begin && v.flags & BRIDGE_VLAN_INFO_F.range_end ? begin.vid : v.vid;
+      begin = undefined;
+      const flags = v.flags & ~(BRIDGE_VLAN_INFO_F.range_begin | BRIDGE_VLAN_INFO_F.range_end);
+      for (let vid = first; vid <= v.vid; vid++) {
+        vlans.push({
+          vid,
+          flags,
+          pvid: (flags & BRIDGE_VLAN_INFO_F.pvid) !== 0,
+          untagged: (flags & BRIDGE_VLAN_INFO_F.untagged) !== 0,
+        });
+      }
+    }
+    const entry: PortVlans = { index: l.index, vlans };
+    if (l.ifname !== undefined) entry.ifname = l.ifname;
+    if (l.master !== undefined) entry.master = l.master;
+    out.push(entry);
+  }
+  return out;
 }

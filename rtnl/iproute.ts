@@ -17,13 +17,22 @@ import type { MonitorEvent, MonitorOptions } from "./monitor.ts";
 import { monitor } from "./monitor.ts";
 import type { Route, RouteCommand, RouteFilter, RouteSpec } from "./route.ts";
 import { flushRoutes, getRoutes, iterRoutes, routeCommand } from "./route.ts";
-import type { Rule, RuleCommand, RuleSpec } from "./rule.ts";
+import type { Rule, RuleCommand, RuleFilter, RuleSpec } from "./rule.ts";
 import { getRules, ruleCommand } from "./rule.ts";
-import type { Neigh, NeighCommand, NeighSpec } from "./neigh.ts";
+import type { Neigh, NeighCommand, NeighFilter, NeighSpec } from "./neigh.ts";
 import { getNeighbours, neighCommand } from "./neigh.ts";
-import type { Nexthop, NexthopCommand, NexthopSpec } from "./nexthop.ts";
+import type { Nexthop, NexthopCommand, NexthopFilter, NexthopSpec } from "./nexthop.ts";
 import { getNexthops, nexthopCommand } from "./nexthop.ts";
-import type { FdbCommand, FdbEntry, VlanCommand } from "./bridge.ts";
+import type {
+  FdbCommand,
+  FdbEntry,
+  FdbFilter,
+  FdbSpec,
+  PortVlans,
+  VlanCommand,
+  VlanFilter,
+  VlanSpec,
+} from "./bridge.ts";
 import { fdbCommand, getFdb, getVlans, vlanFilter } from "./bridge.ts";
 import type { TcCommand, TcMessage } from "./tc/mod.ts";
 import { getClasses, getFilters, getQdiscs, tcCommand } from "./tc/mod.ts";
@@ -100,7 +109,7 @@ export class IPRoute extends RtnlCore {
   }
 
   /** Every rule, or those matching the filter. */
-  getRules(filter?: Record<string, unknown>): Promise<Rule[]> {
+  getRules(filter?: RuleFilter): Promise<Rule[]> {
     return getRules(this, filter);
   }
 
@@ -110,7 +119,7 @@ export class IPRoute extends RtnlCore {
   }
 
   /** Every neighbour entry, or those matching the filter. */
-  getNeighbours(filter?: Record<string, unknown>): Promise<Neigh[]> {
+  getNeighbours(filter?: NeighFilter): Promise<Neigh[]> {
     return getNeighbours(this, filter);
   }
 
@@ -120,27 +129,27 @@ export class IPRoute extends RtnlCore {
   }
 
   /** Every nexthop object, or those matching the filter. */
-  getNexthops(filter?: Record<string, unknown>): Promise<Nexthop[]> {
+  getNexthops(filter?: NexthopFilter): Promise<Nexthop[]> {
     return getNexthops(this, filter);
   }
 
   /** Adds or deletes a bridge forwarding database entry. */
-  fdb(cmd: FdbCommand, spec: Record<string, unknown>): Promise<void> {
+  fdb(cmd: FdbCommand, spec: FdbSpec): Promise<void> {
     return fdbCommand(this, cmd, spec);
   }
 
   /** The bridge forwarding database. */
-  getFdb(filter?: Record<string, unknown>): Promise<FdbEntry[]> {
+  getFdb(filter?: FdbFilter): Promise<FdbEntry[]> {
     return getFdb(this, filter);
   }
 
   /** Adds or removes VLANs of a bridge port. */
-  vlanFilter(cmd: VlanCommand, spec: Record<string, unknown>): Promise<void> {
+  vlanFilter(cmd: VlanCommand, spec: VlanSpec): Promise<void> {
     return vlanFilter(this, cmd, spec);
   }
 
   /** VLANs of bridge ports. */
-  getVlans(filter?: Record<string, unknown>): Promise<unknown[]> {
+  getVlans(filter?: VlanFilter): Promise<PortVlans[]> {
     return getVlans(this, filter);
   }
 

@@ -17,12 +17,39 @@ export { NoSuchInterfaceError, RtnlCore } from "./core.ts";
 export type { Built, IPRouteOptions } from "./core.ts";
 export type { Link, LinkCommand, LinkFilter, LinkSpec } from "./link.ts";
 export type { Addr, AddrCommand, AddrFilter, AddrSpec } from "./addr.ts";
-export type { NextHopSpec, Route, RouteCommand, RouteFilter, RouteSpec } from "./route.ts";
+export { IFAPROT } from "./addr.ts";
+export type {
+  NextHop,
+  NextHopSpec,
+  Route,
+  RouteCommand,
+  RouteFilter,
+  RouteSpec,
+  Seg6Encap,
+} from "./route.ts";
 export { multipathOf } from "./route.ts";
-export type { Rule, RuleCommand, RuleSpec } from "./rule.ts";
-export type { Neigh, NeighCommand, NeighSpec } from "./neigh.ts";
-export type { Nexthop, NexthopCommand, NexthopSpec } from "./nexthop.ts";
-export type { FdbCommand, FdbEntry, VlanCommand } from "./bridge.ts";
+export type { RangeSpec, Rule, RuleCommand, RuleFilter, RuleSpec } from "./rule.ts";
+export { IPPROTO } from "./rule.ts";
+export type { Neigh, NeighCommand, NeighFilter, NeighSpec, NudName } from "./neigh.ts";
+export type {
+  Nexthop,
+  NexthopCommand,
+  NexthopFilter,
+  NexthopGroupMember,
+  NexthopSpec,
+} from "./nexthop.ts";
+export type {
+  BridgeVlan,
+  FdbCommand,
+  FdbEntry,
+  FdbFilter,
+  FdbSpec,
+  PortVlans,
+  VlanCommand,
+  VlanFilter,
+  VlanSpec,
+} from "./bridge.ts";
+export { FDB_STATE } from "./bridge.ts";
 export type { TcCommand, TcMessage } from "./tc/mod.ts";
 export { Batch, BatchError } from "./batch.ts";
 export type { BatchFailure, BatchOptions } from "./batch.ts";
@@ -30,9 +57,10 @@ export { decodeEvents, DEFAULT_GROUPS, monitor } from "./monitor.ts";
 export type { GroupName, MonitorEvent, MonitorOptions } from "./monitor.ts";
 export * from "./constants.ts";
 export { LINK_MESSAGE } from "./schemas/link.ts";
-export { ADDR_MESSAGE } from "./schemas/addr.ts";
-export { ROUTE_MESSAGE } from "./schemas/route.ts";
-export { RULE_MESSAGE } from "./schemas/rule.ts";
-export { NEIGH_MESSAGE } from "./schemas/neigh.ts";
-export { NEXTHOP_MESSAGE } from "./schemas/nexthop.ts";
+export { ADDR_MESSAGE, IFA_F } from "./schemas/addr.ts";
+export { LWTUNNEL_ENCAP, ROUTE_MESSAGE, RTM_F } from "./schemas/route.ts";
+export { FIB_RULE, FR_ACT, RULE_MESSAGE } from "./schemas/rule.ts";
+export { NEIGH_MESSAGE, NTF, NTF_EXT } from "./schemas/neigh.ts";
+export { NEXTHOP_GRP_TYPE, NEXTHOP_MESSAGE, RTNH_F } from "./schemas/nexthop.ts";
+export { BRIDGE_VLAN_INFO_F } from "./schemas/bridge.ts";
 export { TC_MESSAGE } from "./schemas/tc.ts";

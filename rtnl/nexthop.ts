@@ -1,27 +1,256 @@
 /**
- * Nexthop objects: `nexthop(cmd, spec)`, `getNexthops(filter)`.
+ * Nexthop objects (pyroute2 has none): `nexthop("add" | "del" | "replace", spec)` for single
+ * next hops, blackholes, fdb next hops and groups (multipath or resilient), and
+ * `getNexthops(filter)`. Requests match iproute2's `ip nexthop add …`.
+ *
+ * A nexthop view's `group` property decodes NHA_GROUP (`struct nexthop_grp` entries) into
+ * `{ id, weight }` members; `nh.get("group")` still gives the raw bytes.
  *
  * @module
  */
 
+import { describeValue, formatIp } from "../netlink/addr.ts";
+import { MessageView, messageViewClass } from "../netlink/view.ts";
 import type { TypedMessage } from "../netlink/view.ts";
-import type { MessageSchema } from "../netlink/schema.ts";
+import { NLM_F } from "../netlink/constants.ts";
+import { NetlinkError } from "../netlink/errors.ts";
+import { AF, RTM } from "./constants.ts";
 import type { Built, RtnlCore } from "./core.ts";
+import { NEXTHOP_GRP_TYPE, NEXTHOP_MESSAGE, RTNH_F } from "./schemas/nexthop.ts";
+import { protoId, scopeId } from "./names.ts";
+import {
+  bool,
+  checkSpec,
+  commandOf,
+  familyOf,
+  flagsOf,
+  indexRef,
+  named,
+  prefixOf,
+  resolveAll,
+  uint,
+} from "./spec.ts";
+import type { IndexRef } from "./spec.ts";
+import { encodeSeg6 } from "./route.ts";
+import type { Seg6Encap } from "./route.ts";
 
-/** A nexthop message view. */
-export type Nexthop = TypedMessage<MessageSchema>;
+/** One member of a nexthop group. */
+export interface NexthopGroupMember {
+  /** The member nexthop's id. */
+  id: number;
+  /** Its weight, 1..256 (the wire carries weight − 1). */
+  weight: number;
+}
+
+/** A nexthop message view; `group` holds the decoded members of a group. */
+export type Nexthop = Omit<TypedMessage<typeof NEXTHOP_MESSAGE>, "group"> & {
+  /** The members of a group, decoded (undefined for a single next hop). */
+  readonly group?: NexthopGroupMember[];
+};
+
 /** Nexthop commands. */
 export type NexthopCommand = "add" | "del" | "replace";
+
 /** A nexthop spec. */
-export type NexthopSpec = Record<string, unknown>;
+export interface NexthopSpec {
+  /** The id (the kernel picks one when adding without). Required to delete or replace. */
+  id?: number;
+  /** Gateway address. */
+  gateway?: string;
+  /** Outgoing interface (index or name): required unless blackhole, fdb or group. */
+  oif?: number | string;
+  /** A blackhole next hop (traffic is dropped). */
+  blackhole?: boolean;
+  /** Group members: ids, or `{ id, weight }` (weight 1..256). */
+  group?: readonly (number | NexthopGroupMember)[];
+  /** Group type: "mpath" (default) or "resilient". */
+  group_type?: keyof typeof NEXTHOP_GRP_TYPE | number;
+  /** Resilient group parameters (timers in clock ticks). */
+  res_group?: { buckets?: number; idle_timer?: number; unbalanced_timer?: number };
+  /** For VXLAN fdb entries (NHA_FDB). */
+  fdb?: boolean;
+  /** Who made it (nh_protocol), by name or number. */
+  protocol?: string | number;
+  /** RTNH_F_* flags by name (`["onlink"]`) or number. */
+  flags?: number | keyof typeof RTNH_F | readonly (keyof typeof RTNH_F)[];
+  /** 2 or 10; taken from the gateway when given, IPv4 otherwise (0 for groups). */
+  family?: number;
+  /** Scope by name or number. */
+  scope?: string | number;
+  /** Lightweight tunnel encapsulation (seg6). */
+  encap?: Seg6Encap;
+}
+
+const KNOWN = new Set([
+  "id",
+  "gateway",
+  "oif",
+  "blackhole",
+  "group",
+  "group_type",
+  "res_group",
+  "fdb",
+  "protocol",
+  "flags",
+  "family",
+  "scope",
+  "encap",
+]);
+
+const COMMANDS: Record<NexthopCommand, readonly [number, number]> = {
+  add: [RTM.NEWNEXTHOP, NLM_F.CREATE | NLM_F.EXCL],
+  replace: [RTM.NEWNEXTHOP, NLM_F.CREATE | NLM_F.REPLACE],
+  del: [RTM.DELNEXTHOP, 0],
+};
+
+function encodeGroup(group: unknown): Uint8Array {
+  if (!Array.isArray(group) || group.length === 0) {
+    throw new TypeError(`group: expected a non-empty array of nexthop ids or { id, weight }`);
+  }
+  const b = new Uint8Array(8 * group.length);
+  const dv = new DataView(b.buffer);
+  const seen = new Set<number>();
+  group.forEach((m, i) => {
+    const field = `group[${i}]`;
+    let id: unknown, weight: unknown = 1;
+    if (typeof m === "number") id = m;
+    else if (typeof m === "object" && m !== null && !Array.isArray(m)) {
+      for (const k of Object.keys(m)) {
+        if (k !== "id" && k !== "weight") throw new TypeError(`${field}.${k}: unknown field`);
+      }
+      ({ id, weight = 1 } = m as { id?: unknown; weight?: unknown });
+    } else {
+      throw new TypeError(
+        `${field}: expected a nexthop id or { id, weight }, got ${describeValue(m)}`,
+      );
+    }
+    const n = uint(id, "u32", typeof m === "number" ? field : `${field}.id`);
+    if (n === 0) throw new RangeError(`${field}.id: 0 is not a nexthop id`);
+    if (seen.has(n)) throw new TypeError(`${field}.id: nexthop ${n} is in the group twice`);
+    seen.add(n);
+    if (typeof weight !== "number" || !Number.isInteger(weight)) {
+      throw new TypeError(`${field}.weight: expected an integer, got ${describeValue(weight)}`);
+    }
+    if (weight < 1 || weight > 256) {
+      throw new RangeError(`${field}.weight: ${weight} is out of range 1..256`);
+    }
+    dv.setUint32(8 * i, n, true);
+    dv.setUint8(8 * i + 4, weight - 1);
+  });
+  return b;
+}
+
+function resGroup(v: unknown): Record<string, number> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw new TypeError(`res_group: expected an object, got ${describeValue(v)}`);
+  }
+  const out: Record<string, number> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (x === undefined) continue;
+    if (k === "buckets") {
+      out.buckets = uint(x, "u16", "res_group.buckets");
+      if (out.buckets === 0) throw new RangeError("res_group.buckets: at least 1");
+    } else if (k === "idle_timer" || k === "unbalanced_timer") {
+      out[k] = uint(x, "u32", `res_group.${k}`);
+    } else throw new TypeError(`res_group.${k}: unknown resilient group attribute`);
+  }
+  return out;
+}
 
 /** Builds a nexthop request. */
-export function buildNexthop(
-  _core: RtnlCore,
-  _cmd: NexthopCommand,
-  _spec: NexthopSpec,
-): Promise<Built> {
-  return Promise.reject(new Error("nexthop: not implemented yet"));
+export async function buildNexthop(
+  core: RtnlCore,
+  cmd: NexthopCommand,
+  spec: NexthopSpec,
+): Promise<Built<typeof NEXTHOP_MESSAGE>> {
+  const [type, nlflags] = commandOf(cmd, COMMANDS, "nexthop");
+  checkSpec(spec, KNOWN, "nexthop");
+  const attrs: Record<string, unknown> = {};
+  if (spec.id !== undefined) {
+    attrs.id = uint(spec.id, "u32", "id");
+    if (attrs.id === 0) {
+      throw new RangeError("id: 0 is not a nexthop id (omit it to let the kernel pick)");
+    }
+  } else if (cmd !== "add") {
+    throw new TypeError(`id: required to ${cmd === "del" ? "delete" : cmd}`);
+  }
+  const fam: { f?: number } = {};
+  let family: number | undefined = spec.family !== undefined ? familyOf(spec.family) : undefined;
+  if (family !== undefined) fam.f = family;
+  if (cmd === "del") {
+    for (const k of Object.keys(spec)) {
+      if (k !== "id" && (spec as Record<string, unknown>)[k] !== undefined) {
+        throw new TypeError(`${k}: a nexthop is deleted by id alone`);
+      }
+    }
+    const built = core.build(NEXTHOP_MESSAGE, { type, flags: nlflags, header: {}, attrs });
+    built.describe = `nexthop ${cmd}`;
+    return built;
+  }
+  const blackhole = spec.blackhole !== undefined ? bool(spec.blackhole, "blackhole") : false;
+  const fdb = spec.fdb !== undefined ? bool(spec.fdb, "fdb") : false;
+  let oif: IndexRef | undefined;
+  if (spec.group !== undefined) {
+    for (const k of ["gateway", "oif", "encap", "flags"] as const) {
+      if (spec[k] !== undefined) throw new TypeError(`${k}: a group has members, not ${k}`);
+    }
+    if (blackhole) throw new TypeError("blackhole: a group cannot be a blackhole");
+    if (spec.family !== undefined) throw new TypeError("family: a group has no family");
+    attrs.group = encodeGroup(spec.group);
+    family = AF.UNSPEC;
+    if (spec.res_group !== undefined) attrs.res_group = resGroup(spec.res_group);
+    if (spec.group_type !== undefined) {
+      const t = named(spec.group_type, NEXTHOP_GRP_TYPE, "group_type", 0xffff, "group type");
+      if (t !== NEXTHOP_GRP_TYPE.mpath) attrs.group_type = t;
+      if (t !== NEXTHOP_GRP_TYPE.resilient && attrs.res_group) {
+        throw new TypeError("res_group: only for a resilient group");
+      }
+    } else if (attrs.res_group) throw new TypeError("res_group: only for a resilient group");
+  } else {
+    for (const k of ["group_type", "res_group"] as const) {
+      if (spec[k] !== undefined) throw new TypeError(`${k}: only for a group`);
+    }
+    if (blackhole) {
+      for (const k of ["gateway", "oif", "encap"] as const) {
+        if (spec[k] !== undefined) throw new TypeError(`${k}: a blackhole has no ${k}`);
+      }
+      if (fdb) throw new TypeError("fdb: a blackhole cannot be an fdb nexthop");
+      attrs.blackhole = true;
+    } else {
+      if (spec.gateway !== undefined) {
+        const g = prefixOf(spec.gateway, "gateway", fam);
+        if (g.hasPrefix) throw new TypeError("gateway: a gateway has no prefix length");
+        attrs.gateway = g.bytes;
+        family = g.family;
+      }
+      if (spec.oif !== undefined) {
+        if (fdb) throw new TypeError("oif: an fdb nexthop has no device");
+        oif = indexRef(core, spec.oif, "oif");
+      } else if (!fdb) {
+        throw new TypeError("oif: required (unless blackhole, fdb or group)");
+      } else if (spec.gateway === undefined) {
+        throw new TypeError("gateway: an fdb nexthop needs a gateway");
+      }
+      if (spec.encap !== undefined) {
+        attrs.encap = encodeSeg6(spec.encap, "encap");
+        attrs.encap_type = 5;
+      }
+    }
+  }
+  if (fdb) attrs.fdb = true;
+  const protocol = spec.protocol !== undefined ? protoId(spec.protocol, "protocol") : 0;
+  const scope = spec.scope !== undefined ? scopeId(spec.scope) : 0;
+  const flags = spec.flags !== undefined ? flagsOf(spec.flags, RTNH_F, "flags") : 0;
+  const idx = await resolveAll({ oif });
+  if (idx.oif !== undefined) attrs.oif = idx.oif;
+  const built = core.build(NEXTHOP_MESSAGE, {
+    type,
+    flags: nlflags,
+    header: { family: family ?? AF.INET, scope, protocol, flags },
+    attrs,
+  });
+  built.describe = `nexthop ${cmd}`;
+  return built;
 }
 
 /** Runs a nexthop command. */
@@ -33,10 +262,134 @@ export async function nexthopCommand(
   await core.send(await buildNexthop(core, cmd, spec));
 }
 
-/** Dumps nexthops. */
-export function getNexthops(
-  _core: RtnlCore,
-  _filter: Record<string, unknown> = {},
-): Promise<Nexthop[]> {
-  return Promise.reject(new Error("getNexthops: not implemented yet"));
+/** Filter of {@link getNexthops}. */
+export interface NexthopFilter {
+  /** One nexthop by id (a kernel get). */
+  id?: number;
+  /** Next hops using this device. In the kernel. */
+  oif?: number | string;
+  /** Next hops whose device has this master. In the kernel. */
+  master?: number | string;
+  /** Only groups. In the kernel. */
+  groups?: boolean;
+  /** Only fdb next hops. In the kernel. */
+  fdb?: boolean;
+  /** 2 or 10. Here. */
+  family?: number;
+  /** Gateway. Here. */
+  gateway?: string;
+  /** Protocol by name or number. Here. */
+  protocol?: string | number;
+  /** Any other attribute or header field, compared for equality. Here. */
+  [key: string]: unknown;
+}
+
+/** Dumps nexthop objects. Oif, master, groups and fdb filter in the kernel; an id is a get. */
+export async function getNexthops(core: RtnlCore, filter: NexthopFilter = {}): Promise<Nexthop[]> {
+  if (typeof filter !== "object" || filter === null || Array.isArray(filter)) {
+    throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
+  }
+  const attrs: Record<string, unknown> = {};
+  const checks: ((n: Nexthop) => boolean)[] = [];
+  const refs: Record<string, IndexRef | undefined> = {};
+  let id: number | undefined;
+  for (const [k, v] of Object.entries(filter)) {
+    if (v === undefined) continue;
+    switch (k) {
+      case "id":
+        id = uint(v, "u32", "id");
+        break;
+      case "oif":
+      case "master":
+        refs[k] = indexRef(core, v, k);
+        break;
+      case "groups":
+      case "fdb":
+        if (bool(v, k)) attrs[k] = true;
+        checks.push((n) => (n.get(k === "groups" ? "group" : "fdb") !== undefined) === v);
+        break;
+      case "family": {
+        const f = familyOf(v, "family", true);
+        checks.push((n) => n.family === f);
+        break;
+      }
+      case "gateway": {
+        const p = prefixOf(v, "gateway", {});
+        const text = formatIp(p.bytes, 0, p.bytes.length);
+        checks.push((n) => n.gateway === text);
+        break;
+      }
+      case "protocol": {
+        const p = protoId(v, "protocol");
+        checks.push((n) => n.protocol === p);
+        break;
+      }
+      default:
+        checks.push((n) => n.get(k) === v);
+    }
+  }
+  const idx = await resolveAll(refs);
+  Object.assign(attrs, idx);
+  for (const [k, i] of Object.entries(idx)) checks.push((n) => n.get(k) === i);
+  let all: Nexthop[];
+  if (id !== undefined) {
+    const built = core.build(NEXTHOP_MESSAGE, {
+      type: RTM.GETNEXTHOP,
+      flags: 0,
+      header: {},
+      attrs: { id },
+    });
+    try {
+      all = await core.send(built) as unknown as Nexthop[];
+    } catch (e) {
+      if (e instanceof NetlinkError && e.code === "ENOENT") return [];
+      throw e;
+    }
+  } else {
+    all = await core.dump(NEXTHOP_MESSAGE, {
+      type: RTM.GETNEXTHOP,
+      flags: 0,
+      header: {},
+      attrs,
+    }, { retryInterrupted: 3 }) as unknown as Nexthop[];
+  }
+  return all.filter((n) => checks.every((c) => c(n)));
+}
+
+/** The members of a nexthop group from NHA_GROUP bytes. */
+export function decodeGroup(raw: Uint8Array): NexthopGroupMember[] {
+  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const out: NexthopGroupMember[] = [];
+  for (let p = 0; p + 8 <= raw.length; p += 8) {
+    out.push({ id: dv.getUint32(p, true), weight: raw[p + 4] + 1 });
+  }
+  return out;
+}
+
+// Nexthop views decode NHA_GROUP on access (and in toJSON) into members.
+{
+  const proto = messageViewClass(NEXTHOP_MESSAGE).prototype;
+  const cache = new WeakMap<object, NexthopGroupMember[]>();
+  Object.defineProperty(proto, "group", {
+    get(this: MessageView) {
+      let g = cache.get(this);
+      if (g) return g;
+      const raw = this.get("group");
+      if (!(raw instanceof Uint8Array)) return undefined;
+      g = decodeGroup(raw);
+      cache.set(this, g);
+      return g;
+    },
+    configurable: true,
+  });
+  Object.defineProperty(proto, "toJSON", {
+    value(this: MessageView) {
+      const out = MessageView.prototype.toJSON.call(this);
+      const raw = this.get("group");
+      if (raw instanceof Uint8Array) out.group = decodeGroup(raw);
+      return out;
+    },
+    configurable: true,
+    writable: true,
+  });
 }

@@ -1,22 +1,52 @@
 /**
  * Route verbs: `route("add" | "del" | "replace" | "change" | "append" | "get", spec)`,
- * `getRoutes(filter)`, `flushRoutes(filter)`. Defaults follow iproute2 (`proto boot`, scope
- * `link` for a route without a gateway, table `main`).
+ * `getRoutes(filter)`, `iterRoutes(filter)`, `flushRoutes(filter)`. Defaults follow iproute2
+ * (`proto boot`, scope `link` for a route without a gateway, table `main`; `get` asks for the
+ * table the route was found in, RTM_F_LOOKUP_TABLE).
+ *
+ * A route's `multipath` property decodes RTA_MULTIPATH into its next hops
+ * (`route.multipath?.[0].gateway`); `route.get("multipath")` still gives the raw bytes.
  *
  * @module
  */
 
-import { describeValue, formatIp, parseIp, parsePrefix } from "../netlink/addr.ts";
-import type { TypedMessage } from "../netlink/view.ts";
+import { describeValue, formatIp, parseIp } from "../netlink/addr.ts";
+import { MessageView, messageViewClass, nestView, plain } from "../netlink/view.ts";
+import type { AttrView, TypedMessage } from "../netlink/view.ts";
 import { NLM_F } from "../netlink/constants.ts";
-import { checkInt } from "../netlink/encoder.ts";
-import { AF, RT_SCOPE, RTM, RTN } from "./constants.ts";
+import { writeAttrs, Writer } from "../netlink/encoder.ts";
+import { NetlinkError } from "../netlink/errors.ts";
+import { AF, RT_SCOPE, RTM, RTN, RTPROT } from "./constants.ts";
 import type { Built, RtnlCore } from "./core.ts";
-import { ROUTE_MESSAGE, RTAX } from "./schemas/route.ts";
+import { ROUTE_MESSAGE, RTA, RTAX, RTM_F } from "./schemas/route.ts";
+import { RTNH_F } from "./schemas/nexthop.ts";
 import { protoId, routeTypeId, scopeId, tableId } from "./names.ts";
+import { bool, checkSpec, commandOf, familyOf, flagsOf, indexRef, prefixOf, uint } from "./spec.ts";
+import type { IndexRef } from "./spec.ts";
 
-/** A route message view. */
-export type Route = TypedMessage<typeof ROUTE_MESSAGE>;
+/** One decoded next hop of a multipath route (a `struct rtnexthop` and its attributes). */
+export interface NextHop {
+  /** Outgoing interface index (0 when none). */
+  oif: number;
+  /** Weight, 1..256 (the wire carries weight − 1). */
+  weight: number;
+  /** RTNH_F_* flags (dead, onlink, linkdown, …). */
+  flags: number;
+  /** Gateway address. */
+  gateway?: string;
+  /** Realm (RTA_FLOW). */
+  flow?: number;
+  /** Encapsulation type (LWTUNNEL_ENCAP_*). */
+  encap_type?: number;
+  /** Encapsulation attributes (a seg6 encap has `srh`). */
+  encap?: unknown;
+}
+
+/** A route message view; `multipath` holds the decoded next hops. */
+export type Route = Omit<TypedMessage<typeof ROUTE_MESSAGE>, "multipath"> & {
+  /** The next hops of a multipath route, decoded (undefined for a single-path route). */
+  readonly multipath?: NextHop[];
+};
 
 /** Route commands. */
 export type RouteCommand = "add" | "del" | "replace" | "change" | "append" | "get";
@@ -27,19 +57,31 @@ export interface NextHopSpec {
   gateway?: string;
   /** Outgoing interface (index or name). */
   oif?: number | string;
-  /** Weight (1..256). */
+  /** Weight (1..256, default 1). */
   weight?: number;
-  /** RTNH_F_* flags. */
-  flags?: number;
+  /** RTNH_F_* flags by name (`["onlink"]`) or number. */
+  flags?: number | keyof typeof RTNH_F | readonly (keyof typeof RTNH_F)[];
+  /** Lightweight tunnel encapsulation of this hop. */
+  encap?: Seg6Encap;
+}
+
+/** A seg6 lightweight-tunnel encapsulation. */
+export interface Seg6Encap {
+  /** Only "seg6". */
+  type: "seg6";
+  /** Encapsulation mode (default "encap"). */
+  mode?: "inline" | "encap" | "l2encap" | "encap.red" | "l2encap.red";
+  /** Segments, first hop first. */
+  segs: readonly string[];
 }
 
 /** A route spec. */
 export interface RouteSpec {
-  /** Destination: "10.0.0.0/24", an address (a host route), or "default". */
+  /** Destination: "10.0.0.0/24", an address (a host route), or "default". Required. */
   dst?: string;
   /** Destination prefix length when `dst` has none. */
   dst_len?: number;
-  /** Source prefix (policy routing by source, IPv6). */
+  /** Source prefix (policy routing by source, IPv6; for `get`, the source address). */
   src?: string;
   /** Gateway. */
   gateway?: string;
@@ -49,32 +91,44 @@ export interface RouteSpec {
   iif?: number | string;
   /** Preferred source address. */
   prefsrc?: string;
-  /** Table by number or name. */
+  /** Table by number (any u32) or name (main, local, default, /etc/iproute2/rt_tables). */
   table?: number | string;
   /** Metric. */
   priority?: number;
-  /** Protocol by name or number. */
+  /** Alias of `priority` (iproute2's name). */
+  metric?: number;
+  /** Protocol by name or number (default "boot" when adding). */
   proto?: string | number;
   /** Scope by name or number. */
   scope?: string | number;
-  /** Route type by name or number. */
+  /** Route type by name or number (unicast, local, blackhole, unreachable, prohibit, throw, …). */
   type?: string | number;
-  /** 2 or 10 (otherwise taken from the addresses). */
+  /** 2 or 10 (otherwise taken from the addresses; IPv4 when there are none). */
   family?: number;
   /** TOS. */
   tos?: number;
-  /** Metrics by RTAX short name ({ mtu: 1400, advmss: 1360 }). */
-  metrics?: Record<string, number | string>;
+  /** Metrics by RTAX short name: `{ mtu: 1400, advmss: 1360, cc_algo: "cubic", lock: ["mtu"] }`. */
+  metrics?: Record<string, number | string | readonly string[]>;
   /** Multipath next hops. */
   multipath?: readonly NextHopSpec[];
   /** A nexthop object id. */
   nh_id?: number;
-  /** Firewall mark (for `get` and rules). */
+  /** Firewall mark (for `get`). */
   mark?: number;
+  /** User id (for `get`). */
+  uid?: number;
   /** RTM_F_* flags of the header. */
   flags?: number;
+  /** Realm (RTA_FLOW). */
+  flow?: number;
+  /** IPv6 router preference (RTA_PREF): "low", "medium", "high". */
+  pref?: "low" | "medium" | "high" | number;
+  /** Expiry in seconds (IPv6, RTA_EXPIRES). */
+  expires?: number;
   /** Lightweight tunnel encapsulation: `{ type: "seg6", mode: "encap", segs: ["2001:db8::1"] }`. */
-  encap?: { type: "seg6"; mode?: "inline" | "encap" | "l2encap"; segs: readonly string[] };
+  encap?: Seg6Encap;
+  /** For `get`: return the FIB entry that matched (RTM_F_FIB_MATCH), not the resolved route. */
+  fibmatch?: boolean;
 }
 
 const KNOWN = new Set([
@@ -88,6 +142,7 @@ const KNOWN = new Set([
   "prefsrc",
   "table",
   "priority",
+  "metric",
   "proto",
   "scope",
   "type",
@@ -97,11 +152,16 @@ const KNOWN = new Set([
   "multipath",
   "nh_id",
   "mark",
+  "uid",
   "flags",
+  "flow",
+  "pref",
+  "expires",
   "encap",
+  "fibmatch",
 ]);
 
-const COMMANDS: Record<RouteCommand, [number, number]> = {
+const COMMANDS: Record<RouteCommand, readonly [number, number]> = {
   add: [RTM.NEWROUTE, NLM_F.CREATE | NLM_F.EXCL],
   replace: [RTM.NEWROUTE, NLM_F.CREATE | NLM_F.REPLACE],
   change: [RTM.NEWROUTE, NLM_F.REPLACE],
@@ -110,134 +170,180 @@ const COMMANDS: Record<RouteCommand, [number, number]> = {
   get: [RTM.GETROUTE, 0],
 };
 
-function family(current: number | undefined, bytes: Uint8Array, field: string): number {
-  const f = bytes.length === 4 ? AF.INET : AF.INET6;
-  if (current !== undefined && current !== f) {
-    throw new TypeError(`${field}: address family differs from the rest of the route`);
-  }
-  return f;
-}
+const SEG6_MODES = { inline: 0, encap: 1, l2encap: 2, "encap.red": 3, "l2encap.red": 4 } as const;
+const PREF = { medium: 0, high: 1, low: 3 } as const;
 
-/** Encodes struct rtnexthop entries for RTA_MULTIPATH. */
-async function encodeMultipath(
-  core: RtnlCore,
-  hops: readonly NextHopSpec[],
-  fam: { f?: number },
-): Promise<Uint8Array> {
-  if (!Array.isArray(hops) || hops.length === 0) {
-    throw new TypeError("multipath: expected a non-empty array of next hops");
+/**
+ * Encodes a seg6 encapsulation spec into RTA_ENCAP/NHA_ENCAP attributes: `{ srh }`, a
+ * `struct seg6_iptunnel_encap` with its segment routing header. Throws naming `field`.
+ */
+export function encodeSeg6(encap: unknown, field: string): Record<string, unknown> {
+  if (typeof encap !== "object" || encap === null || Array.isArray(encap)) {
+    throw new TypeError(`${field}: expected { type: "seg6", mode, segs }`);
   }
-  const parts: Uint8Array[] = [];
-  for (const [i, hop] of hops.entries()) {
-    const field = `multipath[${i}]`;
-    if (typeof hop !== "object" || hop === null) {
-      throw new TypeError(`${field}: expected an object`);
+  const e = encap as Partial<Seg6Encap>;
+  for (const k of Object.keys(e)) {
+    if (!["type", "mode", "segs"].includes(k)) {
+      throw new TypeError(`${field}.${k}: unknown encap attribute`);
     }
-    for (const k of Object.keys(hop)) {
-      if (!["gateway", "oif", "weight", "flags"].includes(k)) {
-        throw new TypeError(`${field}.${k}: unknown next hop attribute`);
-      }
-    }
-    let gw: Uint8Array | undefined;
-    if (hop.gateway !== undefined) {
-      gw = parseIp(hop.gateway, `${field}.gateway`);
-      fam.f = family(fam.f, gw, `${field}.gateway`);
-    }
-    const weight = hop.weight ?? 1;
-    if (!Number.isInteger(weight) || weight < 1 || weight > 256) {
-      throw new RangeError(`${field}.weight: ${weight} is out of range 1..256`);
-    }
-    const ifindex = hop.oif !== undefined ? await core.ifindex(hop.oif, `${field}.oif`) : 0;
-    const len = 8 + (gw ? 4 + gw.length : 0);
-    const b = new Uint8Array(len);
-    const dv = new DataView(b.buffer);
-    dv.setUint16(0, len, true);
-    dv.setUint8(2, hop.flags ?? 0);
-    dv.setUint8(3, weight - 1);
-    dv.setInt32(4, ifindex, true);
-    if (gw) {
-      dv.setUint16(8, 4 + gw.length, true);
-      dv.setUint16(10, 5, true); // RTA_GATEWAY
-      b.set(gw, 12);
-    }
-    parts.push(b);
   }
-  const out = new Uint8Array(parts.reduce((a, b) => a + b.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
+  if (e.type !== "seg6") {
+    throw new TypeError(`${field}.type: only "seg6" encapsulation is supported`);
   }
-  return out;
-}
-
-/** Encodes a seg6 encapsulation (struct seg6_iptunnel_encap with an SRH). */
-function encodeSeg6(encap: NonNullable<RouteSpec["encap"]>): Uint8Array {
-  const modes = { inline: 0, encap: 1, l2encap: 2 } as const;
-  const mode = modes[encap.mode ?? "encap"];
+  const mode = Object.hasOwn(SEG6_MODES, e.mode ?? "encap")
+    ? SEG6_MODES[(e.mode ?? "encap") as keyof typeof SEG6_MODES]
+    : undefined;
   if (mode === undefined) {
-    throw new TypeError(`encap.mode: unknown seg6 mode ${describeValue(encap.mode)}`);
+    throw new TypeError(
+      `${field}.mode: unknown seg6 mode ${describeValue(e.mode)} (${
+        Object.keys(SEG6_MODES).join(", ")
+      })`,
+    );
   }
-  if (!Array.isArray(encap.segs) || encap.segs.length === 0) {
-    throw new TypeError("encap.segs: expected a non-empty list of IPv6 addresses");
+  if (!Array.isArray(e.segs) || e.segs.length === 0) {
+    throw new TypeError(`${field}.segs: expected a non-empty list of IPv6 addresses`);
   }
-  const segs = encap.segs.map((s, i) => {
-    const b = parseIp(s, `encap.segs[${i}]`);
-    if (b.length !== 16) throw new TypeError(`encap.segs[${i}]: expected an IPv6 address`);
+  if (e.segs.length > 127) throw new RangeError(`${field}.segs: more than 127 segments`);
+  const segs = e.segs.map((s, i) => {
+    const b = parseIp(s, `${field}.segs[${i}]`);
+    if (b.length !== 16) throw new TypeError(`${field}.segs[${i}]: expected an IPv6 address`);
     return b;
   });
-  // seg6_iptunnel_encap { int mode; struct ipv6_sr_hdr srh; } with segments in reverse order.
+  // seg6_iptunnel_encap { int mode; struct ipv6_sr_hdr srh; }: segments in reverse order.
   const srhLen = 8 + 16 * segs.length;
   const b = new Uint8Array(4 + srhLen);
-  const dv = new DataView(b.buffer);
-  dv.setInt32(0, mode, true);
+  new DataView(b.buffer).setInt32(0, mode, true);
   b[4] = 0; // nexthdr
   b[5] = (srhLen >> 3) - 1; // hdrlen in 8-octet units, not counting the first 8
   b[6] = 4; // type: segment routing
   b[7] = segs.length - 1; // segments_left
   b[8] = segs.length - 1; // first_segment
   segs.forEach((s, i) => b.set(s, 12 + 16 * (segs.length - 1 - i)));
-  return b;
+  return { srh: b };
 }
 
-/** Builds a route request. */
+interface HopPlan {
+  flags: number;
+  weight: number;
+  oif?: IndexRef;
+  attrs: Record<string, unknown>;
+}
+
+function planMultipath(
+  core: RtnlCore,
+  hops: unknown,
+  fam: { f?: number },
+): HopPlan[] {
+  if (!Array.isArray(hops) || hops.length === 0) {
+    throw new TypeError("multipath: expected a non-empty array of next hops");
+  }
+  return hops.map((hop, i) => {
+    const field = `multipath[${i}]`;
+    if (typeof hop !== "object" || hop === null || Array.isArray(hop)) {
+      throw new TypeError(`${field}: expected an object, got ${describeValue(hop)}`);
+    }
+    for (const k of Object.keys(hop)) {
+      if (!["gateway", "oif", "weight", "flags", "encap"].includes(k)) {
+        throw new TypeError(`${field}.${k}: unknown next hop attribute`);
+      }
+    }
+    const h = hop as NextHopSpec;
+    const attrs: Record<string, unknown> = {};
+    if (h.gateway !== undefined) {
+      const g = prefixOf(h.gateway, `${field}.gateway`, fam);
+      if (g.hasPrefix) throw new TypeError(`${field}.gateway: a gateway has no prefix length`);
+      attrs.gateway = g.bytes;
+    }
+    if (h.encap !== undefined) {
+      attrs.encap = encodeSeg6(h.encap, `${field}.encap`);
+      attrs.encap_type = 5;
+    }
+    const weight = h.weight ?? 1;
+    if (typeof weight !== "number" || !Number.isInteger(weight)) {
+      throw new TypeError(`${field}.weight: expected an integer, got ${describeValue(weight)}`);
+    }
+    if (weight < 1 || weight > 256) {
+      throw new RangeError(`${field}.weight: ${weight} is out of range 1..256`);
+    }
+    const oif = h.oif !== undefined ? indexRef(core, h.oif, `${field}.oif`) : undefined;
+    if (h.gateway === undefined && oif === undefined) {
+      throw new TypeError(`${field}: a next hop needs a gateway or an oif`);
+    }
+    const flags = h.flags !== undefined ? flagsOf(h.flags, RTNH_F, `${field}.flags`, 0xff) : 0;
+    return { flags, weight, oif, attrs };
+  });
+}
+
+/** Encodes `struct rtnexthop` entries (each followed by its attributes) for RTA_MULTIPATH. */
+async function encodeMultipath(plan: HopPlan[]): Promise<Uint8Array> {
+  const w = new Writer(64);
+  for (const hop of plan) {
+    const at = w.reserve(8);
+    w.dv.setUint8(at + 2, hop.flags);
+    w.dv.setUint8(at + 3, hop.weight - 1);
+    w.dv.setInt32(at + 4, hop.oif ? await hop.oif() : 0, true);
+    writeAttrs(w, RTA, hop.attrs, "multipath");
+    w.dv.setUint16(at, w.length - at, true);
+  }
+  return w.finish();
+}
+
+function checkMetrics(metrics: unknown): Record<string, unknown> {
+  if (typeof metrics !== "object" || metrics === null || Array.isArray(metrics)) {
+    throw new TypeError(`metrics: expected an object, got ${describeValue(metrics)}`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(metrics)) {
+    const name = k === "congctl" ? "cc_algo" : k;
+    const def = RTAX.byName.get(name);
+    if (!def) throw new TypeError(`metrics.${k}: unknown route metric`);
+    if (v === undefined) continue;
+    if (def.name === "cc_algo") {
+      if (typeof v !== "string" || v === "") {
+        throw new TypeError(`metrics.${k}: expected a congestion control name`);
+      }
+      out.cc_algo = v;
+    } else if (def.name === "lock" && typeof v !== "number") {
+      // Locked metrics by name: { lock: ["mtu"] } sets bit RTAX_MTU.
+      if (!Array.isArray(v)) {
+        throw new TypeError(`metrics.lock: expected metric names or a bit mask`);
+      }
+      let mask = 0;
+      for (const [i, n] of v.entries()) {
+        const d = typeof n === "string" ? RTAX.byName.get(n) : undefined;
+        if (!d || d.name === "lock") {
+          throw new TypeError(`metrics.lock[${i}]: unknown route metric ${describeValue(n)}`);
+        }
+        mask |= 1 << d.type;
+      }
+      out.lock = mask >>> 0;
+    } else out[def.name] = uint(v, "u32", `metrics.${k}`);
+  }
+  return out;
+}
+
+/** Builds a route request. Every check runs before interface names are looked up. */
 export async function buildRoute(
   core: RtnlCore,
   cmd: RouteCommand,
   spec: RouteSpec,
 ): Promise<Built<typeof ROUTE_MESSAGE>> {
-  const c = COMMANDS[cmd];
-  if (c === undefined) {
-    throw new TypeError(
-      `command: unknown route command ${
-        describeValue(cmd)
-      } (add, del, replace, change, append, get)`,
-    );
-  }
-  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
-    throw new TypeError(`spec: expected an object, got ${describeValue(spec)}`);
-  }
-  for (const k of Object.keys(spec)) {
-    if (!KNOWN.has(k)) throw new TypeError(`${k}: unknown route attribute`);
-  }
+  const [msgType, nlflags] = commandOf(cmd, COMMANDS, "route");
+  checkSpec(spec, KNOWN, "route");
   const fam: { f?: number } = {};
-  if (spec.family !== undefined) {
-    if (spec.family !== AF.INET && spec.family !== AF.INET6) {
-      throw new RangeError(
-        `family: expected 2 (IPv4) or 10 (IPv6), got ${describeValue(spec.family)}`,
-      );
-    }
-    fam.f = spec.family;
-  }
+  if (spec.family !== undefined) fam.f = familyOf(spec.family);
   const attrs: Record<string, unknown> = {};
   const header: Record<string, unknown> = {};
+  const refs: Record<string, IndexRef> = {};
+  if (spec.dst === undefined) {
+    throw new TypeError(`dst: required (a prefix, an address, or "default")`);
+  }
   let dstLen = 0;
-  if (spec.dst !== undefined && spec.dst !== "default") {
-    const d = parsePrefix(spec.dst, "dst");
-    fam.f = family(fam.f, d.bytes, "dst");
+  if (spec.dst !== "default") {
+    const d = prefixOf(spec.dst, "dst", fam);
     dstLen = d.prefixlen;
     if (spec.dst_len !== undefined) {
-      dstLen = checkInt(spec.dst_len, "u8", "dst_len");
+      dstLen = uint(spec.dst_len, "u8", "dst_len");
       if (dstLen > d.bytes.length * 8) {
         throw new RangeError(`dst_len: ${dstLen} is out of range 0..${d.bytes.length * 8}`);
       }
@@ -245,81 +351,122 @@ export async function buildRoute(
         throw new TypeError("dst_len: contradicts the prefix in dst");
       }
     }
-    if (dstLen > 0) attrs.dst = d.bytes;
+    if (dstLen > 0 || cmd === "get") attrs.dst = d.bytes;
+  } else if (spec.dst_len !== undefined && spec.dst_len !== 0) {
+    throw new RangeError(`dst_len: the default route has prefix length 0`);
   }
   if (spec.src !== undefined) {
-    const s = parsePrefix(spec.src, "src");
-    fam.f = family(fam.f, s.bytes, "src");
+    const s = prefixOf(spec.src, "src", fam);
+    if (cmd === "get" && s.hasPrefix) {
+      throw new TypeError("src: get takes a source address, no prefix");
+    }
     header.src_len = s.prefixlen;
     attrs.src = s.bytes;
   }
   if (spec.gateway !== undefined) {
-    const g = parseIp(spec.gateway, "gateway");
-    fam.f = family(fam.f, g, "gateway");
-    attrs.gateway = g;
+    const g = prefixOf(spec.gateway, "gateway", fam);
+    if (g.hasPrefix) throw new TypeError("gateway: a gateway has no prefix length");
+    attrs.gateway = g.bytes;
   }
   if (spec.prefsrc !== undefined) {
-    const s = parseIp(spec.prefsrc, "prefsrc");
-    fam.f = family(fam.f, s, "prefsrc");
-    attrs.prefsrc = s;
+    const s = prefixOf(spec.prefsrc, "prefsrc", fam);
+    if (s.hasPrefix) throw new TypeError("prefsrc: a source address has no prefix length");
+    attrs.prefsrc = s.bytes;
   }
-  if (spec.multipath !== undefined) {
-    attrs.multipath = await encodeMultipath(core, spec.multipath, fam);
+  const plan = spec.multipath !== undefined ? planMultipath(core, spec.multipath, fam) : undefined;
+  if (plan && spec.gateway !== undefined) {
+    throw new TypeError("gateway: give either gateway or multipath, not both");
   }
-  if (spec.oif !== undefined) attrs.oif = await core.ifindex(spec.oif, "oif");
-  if (spec.iif !== undefined) attrs.iif = await core.ifindex(spec.iif, "iif");
-  if (spec.priority !== undefined) attrs.priority = checkInt(spec.priority, "u32", "priority");
-  if (spec.nh_id !== undefined) attrs.nh_id = checkInt(spec.nh_id, "u32", "nh_id");
-  if (spec.mark !== undefined) attrs.mark = checkInt(spec.mark, "u32", "mark");
-  if (spec.metrics !== undefined) {
-    if (typeof spec.metrics !== "object" || spec.metrics === null) {
-      throw new TypeError("metrics: expected an object");
+  if (spec.oif !== undefined) refs.oif = indexRef(core, spec.oif, "oif");
+  if (spec.iif !== undefined) refs.iif = indexRef(core, spec.iif, "iif");
+  if (spec.priority !== undefined && spec.metric !== undefined && spec.priority !== spec.metric) {
+    throw new TypeError("metric: contradicts priority");
+  }
+  const priority = spec.priority ?? spec.metric;
+  if (priority !== undefined) {
+    attrs.priority = uint(priority, "u32", spec.priority !== undefined ? "priority" : "metric");
+  }
+  if (spec.nh_id !== undefined) {
+    attrs.nh_id = uint(spec.nh_id, "u32", "nh_id");
+    if (attrs.nh_id === 0) throw new RangeError("nh_id: 0 is not a nexthop id");
+    if (plan || spec.gateway !== undefined || spec.oif !== undefined) {
+      throw new TypeError("nh_id: a nexthop id excludes gateway, oif and multipath");
     }
-    for (const k of Object.keys(spec.metrics)) {
-      if (!RTAX.byName.has(k)) throw new TypeError(`metrics.${k}: unknown route metric`);
-    }
-    attrs.metrics = spec.metrics;
   }
+  if (spec.mark !== undefined) attrs.mark = uint(spec.mark, "u32", "mark");
+  if (spec.uid !== undefined) attrs.uid = uint(spec.uid, "u32", "uid");
+  if (spec.flow !== undefined) attrs.flow = uint(spec.flow, "u32", "flow");
+  if (spec.expires !== undefined) attrs.expires = uint(spec.expires, "u32", "expires");
+  if (spec.pref !== undefined) {
+    const p = typeof spec.pref === "string" && Object.hasOwn(PREF, spec.pref)
+      ? PREF[spec.pref as keyof typeof PREF]
+      : typeof spec.pref === "number"
+      ? uint(spec.pref, "u8", "pref")
+      : undefined;
+    if (p === undefined) {
+      throw new TypeError(
+        `pref: expected "low", "medium" or "high", got ${describeValue(spec.pref)}`,
+      );
+    }
+    attrs.pref = p;
+  }
+  if (spec.metrics !== undefined) attrs.metrics = checkMetrics(spec.metrics);
   if (spec.encap !== undefined) {
-    if (typeof spec.encap !== "object" || spec.encap === null || spec.encap.type !== "seg6") {
-      throw new TypeError(`encap.type: only "seg6" encapsulation is supported`);
-    }
+    attrs.encap = encodeSeg6(spec.encap, "encap");
     attrs.encap_type = 5; // LWTUNNEL_ENCAP_SEG6
-    attrs.encap = { srh: encodeSeg6(spec.encap) };
   }
   const table = spec.table !== undefined ? tableId(spec.table) : cmd === "get" ? 0 : 254;
   if (table > 255) {
-    header.table = 0;
+    header.table = 0; // RT_TABLE_UNSPEC: the id is in RTA_TABLE
     attrs.table = table;
   } else header.table = table;
   const type = spec.type !== undefined ? routeTypeId(spec.type) : cmd === "get" ? 0 : RTN.unicast;
-  let scope: number;
-  if (spec.scope !== undefined) scope = scopeId(spec.scope);
-  else if (cmd === "del") scope = RT_SCOPE.nowhere;
-  else if (cmd === "get") scope = 0;
-  else if (type === RTN.local || type === RTN.nat) scope = RT_SCOPE.host;
-  else if (type === RTN.broadcast || type === RTN.multicast || type === RTN.anycast) {
-    scope = RT_SCOPE.link;
-  } else if (
-    type === RTN.unicast && attrs.gateway === undefined && attrs.multipath === undefined &&
-    attrs.nh_id === undefined
-  ) scope = RT_SCOPE.link;
-  else scope = RT_SCOPE.universe;
+  const scope = spec.scope !== undefined
+    ? scopeId(spec.scope)
+    : cmd === "del"
+    ? RT_SCOPE.nowhere
+    : cmd === "get"
+    ? 0
+    : type === RTN.local || type === RTN.nat
+    ? RT_SCOPE.host
+    : type === RTN.broadcast || type === RTN.multicast || type === RTN.anycast
+    ? RT_SCOPE.link
+    : type === RTN.unicast && attrs.gateway === undefined && !plan && attrs.nh_id === undefined
+    ? RT_SCOPE.link
+    : RT_SCOPE.universe;
   const proto = spec.proto !== undefined
     ? protoId(spec.proto)
     : cmd === "del" || cmd === "get"
     ? 0
-    : 3;
+    : RTPROT.boot;
+  let flags = spec.flags !== undefined ? uint(spec.flags, "u32", "flags") : 0;
+  if (cmd === "get") {
+    flags |= RTM_F.lookup_table;
+    if (spec.fibmatch !== undefined && bool(spec.fibmatch, "fibmatch")) flags |= RTM_F.fib_match;
+  } else if (spec.fibmatch !== undefined) {
+    throw new TypeError("fibmatch: only for get");
+  }
+  const tos = spec.tos !== undefined ? uint(spec.tos, "u8", "tos") : 0;
+  if (
+    msgType === RTM.NEWROUTE && type === RTN.unicast && attrs.gateway === undefined && !plan &&
+    attrs.nh_id === undefined && refs.oif === undefined && attrs.encap === undefined
+  ) {
+    throw new TypeError("gateway: a unicast route needs a gateway, an oif, multipath or nh_id");
+  }
+  // Checks done: now look interface names up.
+  if (plan) attrs.multipath = await encodeMultipath(plan);
+  if (refs.oif) attrs.oif = await refs.oif();
+  if (refs.iif) attrs.iif = await refs.iif();
   Object.assign(header, {
     family: fam.f ?? AF.INET,
     dst_len: dstLen,
-    tos: spec.tos !== undefined ? checkInt(spec.tos, "u8", "tos") : 0,
+    tos,
     proto,
     scope,
     type,
-    flags: spec.flags ?? 0,
+    flags,
   });
-  const built = core.build(ROUTE_MESSAGE, { type: c[0], flags: c[1], header, attrs });
+  const built = core.build(ROUTE_MESSAGE, { type: msgType, flags: nlflags, header, attrs });
   built.describe = `route ${cmd}`;
   return built;
 }
@@ -330,44 +477,60 @@ export async function routeCommand(
   cmd: RouteCommand,
   spec: RouteSpec,
 ): Promise<Route[]> {
-  return await core.send(await buildRoute(core, cmd, spec));
+  return await core.send(await buildRoute(core, cmd, spec)) as unknown as Route[];
 }
 
 /** Filter of {@link getRoutes}. */
 export interface RouteFilter {
-  /** 2 or 10. */
+  /** 2 or 10 (default: both, and any other family the kernel has). In the kernel. */
   family?: number;
-  /** Table by number or name (default: every table). */
+  /** Table by number or name (default: every table). In the kernel. */
   table?: number | string;
-  /** Outgoing interface (index or name). */
+  /** Outgoing interface (index or name); multipath routes match on any hop. In the kernel. */
   oif?: number | string;
-  /** Destination ("10.0.0.0/24" or an address), compared with dst/dst_len. */
+  /** Protocol by name or number. In the kernel. */
+  proto?: string | number;
+  /** Route type by name or number. In the kernel. */
+  type?: string | number;
+  /** Destination prefix ("10.0.0.0/24", an address for a host route, or "default"). Here. */
   dst?: string;
-  /** Any other attribute or header field, compared for equality. */
+  /** Gateway; multipath routes match on any hop. Here. */
+  gateway?: string;
+  /** Scope by name or number. Here. */
+  scope?: string | number;
+  /** Any other attribute or header field, compared for equality. Here. */
   [key: string]: unknown;
 }
 
-/** Decoded next hops of a route's RTA_MULTIPATH. */
-export function multipathOf(
-  route: Route,
-): { gateway?: string; oif: number; weight: number; flags: number }[] {
-  const raw = route.multipath;
-  if (!raw) return [];
-  const out: { gateway?: string; oif: number; weight: number; flags: number }[] = [];
+/** Decoded next hops of a route's RTA_MULTIPATH (empty for a single-path route). */
+export function multipathOf(route: { get(key: "multipath"): unknown }): NextHop[] {
+  const raw = route.get("multipath");
+  if (!(raw instanceof Uint8Array)) return [];
+  return decodeMultipath(raw);
+}
+
+function decodeMultipath(raw: Uint8Array): NextHop[] {
+  const out: NextHop[] = [];
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const whole = new DataView(raw.buffer);
+  const all = new Uint8Array(raw.buffer);
   for (let p = 0; p + 8 <= raw.length;) {
     const len = dv.getUint16(p, true);
     if (len < 8 || p + len > raw.length) break;
-    const hop: { gateway?: string; oif: number; weight: number; flags: number } = {
-      flags: raw[p + 2],
-      weight: raw[p + 3] + 1,
+    const hop: NextHop = {
       oif: dv.getInt32(p + 4, true),
+      weight: raw[p + 3] + 1,
+      flags: raw[p + 2],
     };
-    for (let a = p + 8; a + 4 <= p + len;) {
-      const alen = dv.getUint16(a, true);
-      if (alen < 4 || a + alen > p + len) break;
-      if ((dv.getUint16(a + 2, true) & 0x3fff) === 5) hop.gateway = formatIp(raw, a + 4, alen - 4);
-      a += (alen + 3) & ~3;
+    if (len > 8) {
+      const v = nestView(RTA, whole, all, raw.byteOffset + p + 8, raw.byteOffset + p + len);
+      const a = v as AttrView & Record<string, unknown>;
+      if (a.gateway !== undefined) hop.gateway = a.gateway as string;
+      if (a.flow !== undefined) hop.flow = a.flow as number;
+      if (a.encap_type !== undefined) {
+        hop.encap_type = a.encap_type as number;
+        hop.encap = plain(a.encap);
+      }
     }
     out.push(hop);
     p += (len + 3) & ~3;
@@ -375,64 +538,183 @@ export function multipathOf(
   return out;
 }
 
-async function dumpSpec(core: RtnlCore, filter: RouteFilter) {
-  const header: Record<string, unknown> = { family: filter.family ?? 0 };
-  const attrs: Record<string, unknown> = {};
-  if (filter.table !== undefined) {
-    const t = tableId(filter.table);
-    if (t < 256) header.table = t;
-    attrs.table = t;
-  }
-  if (filter.oif !== undefined) attrs.oif = await core.ifindex(filter.oif, "oif");
-  return { type: RTM.GETROUTE, flags: 0, header, attrs };
+// Route views decode RTA_MULTIPATH on access (and in toJSON) into next hops.
+{
+  const proto = messageViewClass(ROUTE_MESSAGE).prototype;
+  const cache = new WeakMap<object, NextHop[]>();
+  Object.defineProperty(proto, "multipath", {
+    get(this: MessageView) {
+      let hops = cache.get(this);
+      if (hops) return hops;
+      const raw = this.get("multipath");
+      if (!(raw instanceof Uint8Array)) return undefined;
+      hops = decodeMultipath(raw);
+      cache.set(this, hops);
+      return hops;
+    },
+    configurable: true,
+  });
+  Object.defineProperty(proto, "toJSON", {
+    value(this: MessageView) {
+      const out = MessageView.prototype.toJSON.call(this);
+      if (out.multipath !== undefined) out.multipath = multipathOf(this);
+      return out;
+    },
+    configurable: true,
+    writable: true,
+  });
 }
 
-function routeMatcher(filter: RouteFilter): (r: Route) => boolean {
+interface DumpPlan {
+  spec: {
+    type: number;
+    flags: number;
+    header: Record<string, unknown>;
+    attrs: Record<string, unknown>;
+  };
+  oif?: IndexRef;
+  match: (r: Route) => boolean;
+  filtered: boolean;
+}
+
+function planDump(core: RtnlCore, filter: RouteFilter): DumpPlan {
+  if (typeof filter !== "object" || filter === null || Array.isArray(filter)) {
+    throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
+  }
+  const header: Record<string, unknown> = {
+    family: filter.family !== undefined ? familyOf(filter.family, "family", true) : 0,
+  };
+  const attrs: Record<string, unknown> = {};
   const checks: ((r: Route) => boolean)[] = [];
-  if (filter.table !== undefined) {
-    const t = tableId(filter.table);
-    checks.push((r) => r.table === t);
-  }
-  if (filter.dst !== undefined) {
-    const d = filter.dst === "default" ? undefined : parsePrefix(filter.dst, "dst");
-    const text = d ? formatIp(d.bytes, 0, d.bytes.length) : undefined;
-    const len = d ? d.prefixlen : 0;
-    checks.push((r) => r.dst === text && r.dst_len === len);
-  }
+  let oif: IndexRef | undefined;
   for (const [k, v] of Object.entries(filter)) {
-    if (v === undefined || ["family", "table", "oif", "dst"].includes(k)) continue;
-    checks.push((r) => r.get(k) === v);
+    if (v === undefined) continue;
+    switch (k) {
+      case "family": {
+        const f = header.family as number;
+        if (f !== 0) checks.push((r) => r.family === f);
+        break;
+      }
+      case "table": {
+        const t = tableId(v);
+        attrs.table = t; // the kernel reads RTA_TABLE (the header's u8 stays 0, as iproute2)
+        checks.push((r) => r.table === t);
+        break;
+      }
+      case "oif":
+        oif = indexRef(core, v, "oif");
+        break;
+      case "proto": {
+        const p = protoId(v);
+        header.proto = p;
+        checks.push((r) => r.proto === p);
+        break;
+      }
+      case "type": {
+        const t = routeTypeId(v);
+        header.type = t;
+        checks.push((r) => r.type === t);
+        break;
+      }
+      case "scope": {
+        const s = scopeId(v);
+        checks.push((r) => r.scope === s);
+        break;
+      }
+      case "dst": {
+        if (v === "default") {
+          checks.push((r) => r.dst_len === 0);
+          break;
+        }
+        const d = prefixOf(v, "dst", {});
+        const text = formatIp(d.bytes, 0, d.bytes.length);
+        const len = d.prefixlen;
+        checks.push((r) => r.dst_len === len && r.dst === text && r.family === d.family);
+        break;
+      }
+      case "gateway":
+      case "prefsrc":
+      case "src": {
+        const a = prefixOf(v, k, {});
+        const text = formatIp(a.bytes, 0, a.bytes.length);
+        if (k === "gateway") {
+          checks.push((r) =>
+            r.gateway === text || (r.multipath?.some((h) => h.gateway === text) ?? false)
+          );
+        } else if (k === "src" && a.hasPrefix) {
+          checks.push((r) => r.src === text && r.src_len === a.prefixlen);
+        } else checks.push((r) => r.get(k) === text);
+        break;
+      }
+      default:
+        checks.push((r) => r.get(k) === v);
+    }
   }
-  return (r) => checks.every((c) => c(r));
+  const match = (r: Route) => {
+    for (const c of checks) if (!c(r)) return false;
+    return true;
+  };
+  return {
+    spec: { type: RTM.GETROUTE, flags: 0, header, attrs },
+    oif,
+    match,
+    filtered: checks.length > 0 || oif !== undefined,
+  };
+}
+
+async function withOif(
+  plan: DumpPlan,
+): Promise<((r: Route) => boolean) | undefined> {
+  if (!plan.oif) return undefined;
+  const index = await plan.oif();
+  plan.spec.attrs.oif = index;
+  return (r) => r.oif === index || (r.multipath?.some((h) => h.oif === index) ?? false);
+}
+
+function isMissingTable(e: unknown): boolean {
+  return e instanceof NetlinkError && e.code === "ENOENT";
 }
 
 /**
- * Dumps routes. Family, table and oif filter in the kernel (strict checking); dst and any other
- * key filter here.
+ * Dumps routes. Family, table, oif, proto and type filter in the kernel (strict checking:
+ * the replies carry NLM_F_DUMP_FILTERED); dst, gateway, scope and any other key filter here,
+ * and every kernel filter is checked here again. A table that does not exist has no routes.
  */
 export async function getRoutes(core: RtnlCore, filter: RouteFilter = {}): Promise<Route[]> {
-  const spec = await dumpSpec(core, filter);
-  const all = await core.dump(ROUTE_MESSAGE, spec, { retryInterrupted: 3 });
-  const keys = Object.keys(filter).filter((k) =>
-    filter[k] !== undefined && k !== "family" && k !== "oif"
-  );
-  if (keys.length === 0) return all;
-  return all.filter(routeMatcher(filter));
+  const plan = planDump(core, filter);
+  const oifMatch = await withOif(plan);
+  let all: Route[];
+  try {
+    all = await core.dump(ROUTE_MESSAGE, plan.spec, { retryInterrupted: 3 }) as unknown as Route[];
+  } catch (e) {
+    if (plan.spec.attrs.table !== undefined && isMissingTable(e)) return [];
+    throw e;
+  }
+  if (!plan.filtered) return all;
+  return all.filter((r) => plan.match(r) && (!oifMatch || oifMatch(r)));
 }
 
 /** Iterates routes without holding them all (for very large tables). */
 export async function* iterRoutes(core: RtnlCore, filter: RouteFilter = {}): AsyncGenerator<Route> {
-  const spec = await dumpSpec(core, filter);
-  const match = routeMatcher(filter);
-  for await (const r of core.dumpIter(ROUTE_MESSAGE, spec)) if (match(r)) yield r;
+  const plan = planDump(core, filter);
+  const oifMatch = await withOif(plan);
+  try {
+    for await (const r of core.dumpIter(ROUTE_MESSAGE, plan.spec)) {
+      const route = r as unknown as Route;
+      if (plan.match(route) && (!oifMatch || oifMatch(route))) yield route;
+    }
+  } catch (e) {
+    if (plan.spec.attrs.table !== undefined && isMissingTable(e)) return;
+    throw e;
+  }
 }
 
-/** Deletes every route matching the filter; returns how many were deleted. */
+/** Deletes every route matching the filter; resolves with how many were deleted. */
 export async function flushRoutes(core: RtnlCore, filter: RouteFilter = {}): Promise<number> {
   const routes = await getRoutes(core, filter);
   const reqs = routes.map((r) => {
     const attrs: Record<string, unknown> = {};
-    for (const k of ["dst", "src", "gateway", "oif", "priority", "table"] as const) {
+    for (const k of ["dst", "src", "gateway", "oif", "priority", "table", "nh_id"] as const) {
       const v = r.get(k);
       if (v !== undefined) attrs[k] = v;
     }

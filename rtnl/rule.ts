@@ -1,23 +1,339 @@
 /**
- * Policy routing rules: `rule(cmd, spec)`, `getRules(filter)`.
+ * Policy routing rules: `rule("add" | "del" | "replace", spec)`, `getRules(filter)`, IPv4 and
+ * IPv6. Requests match iproute2's (`ip rule add from 10.0.0.0/8 table 100 priority 100` sends
+ * the same bytes): a table above 255 goes in FRA_TABLE, a rule without an action looks up
+ * table main.
  *
  * @module
  */
 
+import { describeValue, formatIp } from "../netlink/addr.ts";
 import type { TypedMessage } from "../netlink/view.ts";
-import type { MessageSchema } from "../netlink/schema.ts";
+import { NLM_F } from "../netlink/constants.ts";
+import { AF, RTM } from "./constants.ts";
 import type { Built, RtnlCore } from "./core.ts";
+import { checkIfname } from "./core.ts";
+import { FIB_RULE, FR_ACT, RULE_MESSAGE } from "./schemas/rule.ts";
+import { protoId, tableId } from "./names.ts";
+import {
+  bool,
+  checkSpec,
+  commandOf,
+  familyOf,
+  flagsOf,
+  named,
+  prefixOf,
+  rangeOf,
+  uint,
+} from "./spec.ts";
 
 /** A rule message view. */
-export type Rule = TypedMessage<MessageSchema>;
+export type Rule = TypedMessage<typeof RULE_MESSAGE>;
+
 /** Rule commands. */
 export type RuleCommand = "add" | "del" | "replace";
+
+/** IP protocols by name (for `ip_proto`). */
+export const IPPROTO = {
+  ip: 0,
+  icmp: 1,
+  igmp: 2,
+  ipip: 4,
+  tcp: 6,
+  egp: 8,
+  pup: 12,
+  udp: 17,
+  idp: 22,
+  tp: 29,
+  dccp: 33,
+  ipv6: 41,
+  rsvp: 46,
+  gre: 47,
+  esp: 50,
+  ah: 51,
+  "ipv6-icmp": 58,
+  icmpv6: 58,
+  mtp: 92,
+  beet: 94,
+  encap: 98,
+  pim: 103,
+  comp: 108,
+  l2tp: 115,
+  sctp: 132,
+  udplite: 136,
+  mpls: 137,
+  ethernet: 143,
+  raw: 255,
+} as const;
+
+/** A port or id range: `{ start, end }`, `[start, end]`, `"start-end"` or one number. */
+export type RangeSpec =
+  | { start: number; end: number }
+  | readonly [number, number]
+  | string
+  | number;
+
 /** A rule spec. */
-export type RuleSpec = Record<string, unknown>;
+export interface RuleSpec {
+  /** 2 (IPv4) or 10 (IPv6); taken from `src`/`dst` when given, else IPv4. */
+  family?: number;
+  /** Priority (preference); the kernel picks one below the last rule when absent. */
+  priority?: number;
+  /** The table to look up (number or name); implies action `to_tbl`. */
+  table?: number | string;
+  /** What the rule does: to_tbl, goto, nop, blackhole, unreachable, prohibit (or a number). */
+  action?: keyof typeof FR_ACT | number;
+  /** The rule to go to (action `goto`): its priority. */
+  goto?: number;
+  /** Source prefix ("10.0.0.0/8"). */
+  src?: string;
+  /** Source prefix length when `src` has none. */
+  src_len?: number;
+  /** Destination prefix. */
+  dst?: string;
+  /** Destination prefix length when `dst` has none. */
+  dst_len?: number;
+  /** Incoming interface name. */
+  iifname?: string;
+  /** Alias of `iifname`. */
+  iif?: string;
+  /** Outgoing interface name. */
+  oifname?: string;
+  /** Alias of `oifname`. */
+  oif?: string;
+  /** Firewall mark, or "mark/mask". */
+  fwmark?: number | string;
+  /** Firewall mark mask. */
+  fwmask?: number;
+  /** TOS / DSCP byte of the header. */
+  tos?: number;
+  /** Realm (FRA_FLOW). */
+  flow?: number;
+  /** Ignore lookups whose prefix is this long or shorter. */
+  suppress_prefixlen?: number;
+  /** Alias of `suppress_prefixlen` (iproute2's name). */
+  suppress_prefixlength?: number;
+  /** Ignore lookups whose device is in this group. */
+  suppress_ifgroup?: number;
+  /** User id range: `{ start, end }`, `[start, end]`, "1000-2000" or one uid. */
+  uid_range?: RangeSpec;
+  /** Look up the table of the L3 master device (VRF). */
+  l3mdev?: boolean;
+  /** IP protocol by name ("tcp") or number. */
+  ip_proto?: keyof typeof IPPROTO | number;
+  /** Source port range. */
+  sport_range?: RangeSpec;
+  /** Alias of `sport_range`. */
+  sport?: RangeSpec;
+  /** Destination port range. */
+  dport_range?: RangeSpec;
+  /** Alias of `dport_range`. */
+  dport?: RangeSpec;
+  /** Who made the rule (FRA_PROTOCOL), by name or number. */
+  protocol?: string | number;
+  /** Tunnel id. */
+  tun_id?: number;
+  /** Match the opposite (`ip rule add not …`). */
+  invert?: boolean;
+  /** FIB_RULE_* header flags by name or number. */
+  flags?: number | keyof typeof FIB_RULE | readonly (keyof typeof FIB_RULE)[];
+}
+
+const KNOWN = new Set([
+  "family",
+  "priority",
+  "table",
+  "action",
+  "goto",
+  "src",
+  "src_len",
+  "dst",
+  "dst_len",
+  "iifname",
+  "iif",
+  "oifname",
+  "oif",
+  "fwmark",
+  "fwmask",
+  "tos",
+  "flow",
+  "suppress_prefixlen",
+  "suppress_prefixlength",
+  "suppress_ifgroup",
+  "uid_range",
+  "l3mdev",
+  "ip_proto",
+  "sport_range",
+  "sport",
+  "dport_range",
+  "dport",
+  "protocol",
+  "tun_id",
+  "invert",
+  "flags",
+]);
+
+const COMMANDS: Record<RuleCommand, readonly [number, number]> = {
+  add: [RTM.NEWRULE, NLM_F.CREATE | NLM_F.EXCL],
+  replace: [RTM.NEWRULE, NLM_F.CREATE | NLM_F.REPLACE],
+  del: [RTM.DELRULE, 0],
+};
+
+function alias<T>(spec: Record<string, unknown>, a: string, b: string): [T | undefined, string] {
+  if (spec[a] !== undefined && spec[b] !== undefined && spec[a] !== spec[b]) {
+    throw new TypeError(`${b}: contradicts ${a}`);
+  }
+  return spec[a] !== undefined ? [spec[a] as T, a] : [spec[b] as T, b];
+}
+
+function prefixLen(
+  spec: RuleSpec,
+  key: "src" | "dst",
+  fam: { f?: number },
+  header: Record<string, unknown>,
+  attrs: Record<string, unknown>,
+): void {
+  const lenKey = key === "src" ? "src_len" : "dst_len";
+  const v = spec[key];
+  if (v === undefined) {
+    if (spec[lenKey] !== undefined) throw new TypeError(`${lenKey}: given without ${key}`);
+    return;
+  }
+  const p = prefixOf(v, key, fam);
+  let len = p.prefixlen;
+  if (spec[lenKey] !== undefined) {
+    len = uint(spec[lenKey], "u8", lenKey);
+    if (len > p.bytes.length * 8) {
+      throw new RangeError(`${lenKey}: ${len} is out of range 0..${p.bytes.length * 8}`);
+    }
+    if (p.hasPrefix && len !== p.prefixlen) {
+      throw new TypeError(`${lenKey}: contradicts the prefix in ${key}`);
+    }
+  }
+  header[lenKey] = len;
+  if (len > 0) attrs[key] = p.bytes;
+}
 
 /** Builds a rule request. */
-export function buildRule(_core: RtnlCore, _cmd: RuleCommand, _spec: RuleSpec): Promise<Built> {
-  return Promise.reject(new Error("rule: not implemented yet"));
+export function buildRule(
+  core: RtnlCore,
+  cmd: RuleCommand,
+  spec: RuleSpec,
+): Promise<Built<typeof RULE_MESSAGE>> {
+  try {
+    return Promise.resolve(buildRuleSync(core, cmd, spec));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function buildRuleSync(
+  core: RtnlCore,
+  cmd: RuleCommand,
+  spec: RuleSpec,
+): Built<typeof RULE_MESSAGE> {
+  const [type, nlflags] = commandOf(cmd, COMMANDS, "rule");
+  checkSpec(spec, KNOWN, "rule");
+  const s = spec as Record<string, unknown>;
+  const fam: { f?: number } = {};
+  if (spec.family !== undefined) fam.f = familyOf(spec.family);
+  const header: Record<string, unknown> = {};
+  const attrs: Record<string, unknown> = {};
+  if (spec.priority !== undefined) attrs.priority = uint(spec.priority, "u32", "priority");
+  prefixLen(spec, "src", fam, header, attrs);
+  prefixLen(spec, "dst", fam, header, attrs);
+  const [iif, iifKey] = alias<string>(s, "iifname", "iif");
+  if (iif !== undefined) attrs.iifname = checkIfname(iif, iifKey);
+  const [oif, oifKey] = alias<string>(s, "oifname", "oif");
+  if (oif !== undefined) attrs.oifname = checkIfname(oif, oifKey);
+  if (spec.fwmark !== undefined) {
+    if (typeof spec.fwmark === "string") {
+      const m = /^(0x[0-9a-fA-F]+|\d+)(?:\/(0x[0-9a-fA-F]+|\d+))?$/.exec(spec.fwmark);
+      if (!m) {
+        throw new TypeError(
+          `fwmark: expected a number or "mark/mask", got ${describeValue(spec.fwmark)}`,
+        );
+      }
+      attrs.fwmark = uint(Number(m[1]), "u32", "fwmark");
+      if (m[2] !== undefined) {
+        if (spec.fwmask !== undefined) {
+          throw new TypeError("fwmask: given twice (fwmark has a mask)");
+        }
+        attrs.fwmask = uint(Number(m[2]), "u32", "fwmark");
+      }
+    } else attrs.fwmark = uint(spec.fwmark, "u32", "fwmark");
+  }
+  if (spec.fwmask !== undefined) {
+    if (spec.fwmark === undefined) throw new TypeError("fwmask: given without fwmark");
+    attrs.fwmask = uint(spec.fwmask, "u32", "fwmask");
+  }
+  if (spec.goto !== undefined) attrs.goto = uint(spec.goto, "u32", "goto");
+  if (spec.flow !== undefined) attrs.flow = uint(spec.flow, "u32", "flow");
+  const [sup, supKey] = alias<number>(s, "suppress_prefixlen", "suppress_prefixlength");
+  if (sup !== undefined) {
+    attrs.suppress_prefixlen = uint(sup, "u32", supKey);
+    if (attrs.suppress_prefixlen as number > 128) {
+      throw new RangeError(`${supKey}: ${sup} is out of range 0..128`);
+    }
+  }
+  if (spec.suppress_ifgroup !== undefined) {
+    attrs.suppress_ifgroup = uint(spec.suppress_ifgroup, "u32", "suppress_ifgroup");
+  }
+  if (spec.uid_range !== undefined) attrs.uid_range = rangeOf(spec.uid_range, "u32", "uid_range");
+  if (spec.l3mdev !== undefined) {
+    if (bool(spec.l3mdev, "l3mdev")) attrs.l3mdev = 1;
+  }
+  if (spec.ip_proto !== undefined) {
+    attrs.ip_proto = named(spec.ip_proto, IPPROTO, "ip_proto", 255, "IP protocol");
+  }
+  const [sport, sportKey] = alias<RangeSpec>(s, "sport_range", "sport");
+  if (sport !== undefined) attrs.sport_range = rangeOf(sport, "u16", sportKey);
+  const [dport, dportKey] = alias<RangeSpec>(s, "dport_range", "dport");
+  if (dport !== undefined) attrs.dport_range = rangeOf(dport, "u16", dportKey);
+  if (spec.protocol !== undefined) attrs.protocol = protoId(spec.protocol, "protocol");
+  if (spec.tun_id !== undefined) {
+    if (typeof spec.tun_id !== "number" || !Number.isSafeInteger(spec.tun_id) || spec.tun_id < 0) {
+      throw new TypeError(
+        `tun_id: expected a non-negative integer, got ${describeValue(spec.tun_id)}`,
+      );
+    }
+    attrs.tun_id = spec.tun_id;
+  }
+  let flags = spec.flags !== undefined ? flagsOf(spec.flags, FIB_RULE, "flags") : 0;
+  if (spec.invert !== undefined && bool(spec.invert, "invert")) flags |= FIB_RULE.invert;
+  const tos = spec.tos !== undefined ? uint(spec.tos, "u8", "tos") : 0;
+  let action = spec.action !== undefined
+    ? named(spec.action, FR_ACT, "action", 255, "rule action")
+    : undefined;
+  let table = spec.table !== undefined ? tableId(spec.table) : undefined;
+  if (action === FR_ACT.goto && attrs.goto === undefined) {
+    throw new TypeError("goto: action goto needs the priority of the rule to go to");
+  }
+  if (attrs.goto !== undefined) {
+    if (action !== undefined && action !== FR_ACT.goto) {
+      throw new TypeError("goto: contradicts the action");
+    }
+    action = FR_ACT.goto;
+  }
+  if (table !== undefined && action !== undefined && action !== FR_ACT.to_tbl) {
+    throw new TypeError(`table: only rules with action to_tbl look up a table`);
+  }
+  if (type === RTM.NEWRULE) {
+    if (action === undefined) action = FR_ACT.to_tbl;
+    // iproute2: a rule that looks up nothing in particular looks up main (not with l3mdev).
+    if (action === FR_ACT.to_tbl && table === undefined && attrs.l3mdev === undefined) table = 254;
+  }
+  if (table !== undefined && table > 255) attrs.table = table;
+  Object.assign(header, {
+    family: fam.f ?? AF.INET,
+    tos,
+    table: table !== undefined && table <= 255 ? table : 0,
+    action: action ?? FR_ACT.unspec,
+    flags,
+  });
+  const built = core.build(RULE_MESSAGE, { type, flags: nlflags, header, attrs });
+  built.describe = `rule ${cmd}`;
+  return built;
 }
 
 /** Runs a rule command. */
@@ -25,7 +341,49 @@ export async function ruleCommand(core: RtnlCore, cmd: RuleCommand, spec: RuleSp
   await core.send(await buildRule(core, cmd, spec));
 }
 
-/** Dumps rules. */
-export function getRules(_core: RtnlCore, _filter: Record<string, unknown> = {}): Promise<Rule[]> {
-  return Promise.reject(new Error("getRules: not implemented yet"));
+/** Filter of {@link getRules}: family in the kernel, the rest here. */
+export interface RuleFilter {
+  /** 2 or 10 (default: both). */
+  family?: number;
+  /** Table by number or name. */
+  table?: number | string;
+  /** Action by name or number. */
+  action?: keyof typeof FR_ACT | number;
+  /** Source prefix. */
+  src?: string;
+  /** Destination prefix. */
+  dst?: string;
+  /** Any other attribute or header field, compared for equality. */
+  [key: string]: unknown;
+}
+
+/**
+ * Dumps rules. The kernel filters only by family (its strict checking refuses any other
+ * field of a rule dump), so the rest filter here.
+ */
+export async function getRules(core: RtnlCore, filter: RuleFilter = {}): Promise<Rule[]> {
+  if (typeof filter !== "object" || filter === null || Array.isArray(filter)) {
+    throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
+  }
+  const family = filter.family !== undefined ? familyOf(filter.family, "family", true) : 0;
+  const checks: ((r: Rule) => boolean)[] = [];
+  for (const [k, v] of Object.entries(filter)) {
+    if (v === undefined || k === "family") continue;
+    if (k === "table") {
+      const t = tableId(v);
+      checks.push((r) => r.table === t);
+    } else if (k === "action") {
+      const a = named(v, FR_ACT, "action", 255, "rule action");
+      checks.push((r) => r.action === a);
+    } else if (k === "src" || k === "dst") {
+      const p = prefixOf(v, k, {});
+      const text = formatIp(p.bytes, 0, p.bytes.length);
+      const lenKey = k === "src" ? "src_len" : "dst_len";
+      checks.push((r) => r.get(k) === text && (!p.hasPrefix || r.get(lenKey) === p.prefixlen));
+    } else checks.push((r) => r.get(k) === v);
+  }
+  const all = await core.dump(RULE_MESSAGE, { type: RTM.GETRULE, flags: 0, header: { family } }, {
+    retryInterrupted: 3,
+  });
+  return all.filter((r) => (family === 0 || r.family === family) && checks.every((c) => c(r)));
 }

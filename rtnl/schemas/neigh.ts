@@ -59,3 +59,22 @@ export const NDA: AttrSchema<"NDA_", typeof NDA_TABLE> = attrs("NDA_", NDA_TABLE
 
 /** The neighbour message schema. */
 export const NEIGH_MESSAGE: MessageSchema<typeof NDMSG, typeof NDA> = message("neigh", NDMSG, NDA);
+
+/** `NTF_*`: neighbour / fdb entry flags (`ndm_flags`). */
+export const NTF = {
+  use: 0x01,
+  self: 0x02,
+  master: 0x04,
+  proxy: 0x08,
+  extern_learn: 0x10,
+  offloaded: 0x20,
+  sticky: 0x40,
+  router: 0x80,
+} as const;
+
+/** `NTF_EXT_*`: extended flags (`NDA_FLAGS_EXT`). */
+export const NTF_EXT = {
+  managed: 0x01,
+  locked: 0x02,
+  ext_validated: 0x04,
+} as const;

@@ -131,3 +131,31 @@ export const RTA: AttrSchema<"RTA_", typeof RTA_TABLE> = attrs("RTA_", RTA_TABLE
 
 /** The route message schema. */
 export const ROUTE_MESSAGE: MessageSchema<typeof RTMSG, typeof RTA> = message("route", RTMSG, RTA);
+
+/** `RTM_F_*`: flags of `rtmsg.flags`. */
+export const RTM_F = {
+  notify: 0x100,
+  cloned: 0x200,
+  equalize: 0x400,
+  prefix: 0x800,
+  lookup_table: 0x1000,
+  fib_match: 0x2000,
+  offload: 0x4000,
+  trap: 0x8000,
+  offload_failed: 0x20000000,
+} as const;
+
+/** `LWTUNNEL_ENCAP_*`: lightweight tunnel types (`RTA_ENCAP_TYPE`). */
+export const LWTUNNEL_ENCAP = {
+  none: 0,
+  mpls: 1,
+  ip: 2,
+  ila: 3,
+  ip6: 4,
+  seg6: 5,
+  bpf: 6,
+  seg6_local: 7,
+  rpl: 8,
+  ioam6: 9,
+  xfrm: 10,
+} as const;

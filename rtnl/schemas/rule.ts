@@ -74,3 +74,26 @@ export const RULE_MESSAGE: MessageSchema<typeof FIB_RULE_HDR, typeof FRA> = mess
   FIB_RULE_HDR,
   FRA,
 );
+
+/** `FR_ACT_*`: what a rule does when it matches. */
+export const FR_ACT = {
+  unspec: 0,
+  to_tbl: 1,
+  goto: 2,
+  nop: 3,
+  res3: 4,
+  res4: 5,
+  blackhole: 6,
+  unreachable: 7,
+  prohibit: 8,
+} as const;
+
+/** `FIB_RULE_*` flags of `fib_rule_hdr.flags`. */
+export const FIB_RULE = {
+  permanent: 0x01,
+  invert: 0x02,
+  unresolved: 0x04,
+  iif_detached: 0x08,
+  oif_detached: 0x10,
+  find_saddr: 0x10000,
+} as const;

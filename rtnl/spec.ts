@@ -1,0 +1,194 @@
+/**
+ * Checks shared by the request builders of addresses, routes, rules, neighbours, nexthops and
+ * the bridge: every check throws a TypeError or RangeError naming the field, and runs before
+ * anything is sent (interface names are checked at once and looked up last).
+ *
+ * @module
+ */
+
+import { describeValue, parsePrefix } from "../netlink/addr.ts";
+import type { Prefix } from "../netlink/addr.ts";
+import { checkInt } from "../netlink/encoder.ts";
+import type { RtnlCore } from "./core.ts";
+import { checkIfname } from "./core.ts";
+
+/** Throws unless `spec` is a plain object whose keys are all in `known`. */
+export function checkSpec(spec: unknown, known: ReadonlySet<string>, what: string): void {
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
+    throw new TypeError(`spec: expected an object, got ${describeValue(spec)}`);
+  }
+  for (const k of Object.keys(spec)) {
+    if (!known.has(k)) throw new TypeError(`${k}: unknown ${what} attribute`);
+  }
+}
+
+/** The request type and netlink flags of a command; throws naming `command` when unknown. */
+export function commandOf<C extends string>(
+  cmd: unknown,
+  table: Readonly<Record<C, readonly [number, number]>>,
+  what: string,
+): readonly [number, number] {
+  const c = typeof cmd === "string" && Object.hasOwn(table, cmd) ? table[cmd as C] : undefined;
+  if (c === undefined) {
+    throw new TypeError(
+      `command: unknown ${what} command ${describeValue(cmd)} (${Object.keys(table).join(", ")})`,
+    );
+  }
+  return c;
+}
+
+/** A deferred interface index: checked now, looked up (for a name) when called. */
+export type IndexRef = () => number | Promise<number>;
+
+/** Checks an interface index or name now; the returned function resolves it later. */
+export function indexRef(core: RtnlCore, value: unknown, field: string): IndexRef {
+  if (typeof value === "number") {
+    if (!Number.isInteger(value) || value <= 0 || value > 0x7fffffff) {
+      throw new RangeError(`${field}: interface index must be a positive integer, got ${value}`);
+    }
+    return () => value;
+  }
+  if (typeof value === "string") {
+    checkIfname(value, field);
+    return () => core.ifindex(value, field);
+  }
+  throw new TypeError(
+    `${field}: expected an interface index or name, got ${describeValue(value)}`,
+  );
+}
+
+/** An unsigned integer of a codec's range (u8, u16, u32). */
+export function uint(value: unknown, codec: "u8" | "u16" | "u32", field: string): number {
+  return checkInt(value, codec, field);
+}
+
+/** `true` or `false`; throws naming the field otherwise. */
+export function bool(value: unknown, field: string): boolean {
+  if (typeof value !== "boolean") {
+    throw new TypeError(`${field}: expected true or false, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** A name of `table` or a number up to `max`. */
+export function named(
+  value: unknown,
+  table: Readonly<Record<string, number>>,
+  field: string,
+  max: number,
+  what: string,
+): number {
+  if (typeof value === "number") {
+    if (!Number.isInteger(value) || value < 0 || value > max) {
+      throw new RangeError(`${field}: ${value} is out of range 0..${max}`);
+    }
+    return value;
+  }
+  if (typeof value === "string") {
+    if (/^\d+$/.test(value)) return named(Number(value), table, field, max, what);
+    if (Object.hasOwn(table, value)) return table[value];
+    throw new TypeError(
+      `${field}: unknown ${what} ${JSON.stringify(value)} (one of ${
+        Object.keys(table).join(", ")
+      }, or a number)`,
+    );
+  }
+  throw new TypeError(`${field}: expected a ${what} name or number, got ${describeValue(value)}`);
+}
+
+/** Flags from a number, a name, or a list of names of `table`. */
+export function flagsOf(
+  value: unknown,
+  table: Readonly<Record<string, number>>,
+  field: string,
+  max = 0xffffffff,
+): number {
+  if (typeof value === "number") {
+    if (!Number.isInteger(value) || value < 0 || value > max) {
+      throw new RangeError(`${field}: ${value} is out of range 0..${max}`);
+    }
+    return value;
+  }
+  const list = typeof value === "string" ? [value] : value;
+  if (!Array.isArray(list)) {
+    throw new TypeError(
+      `${field}: expected a number or a list of flag names, got ${describeValue(value)}`,
+    );
+  }
+  let out = 0;
+  for (const [i, f] of list.entries()) {
+    if (typeof f !== "string" || !Object.hasOwn(table, f)) {
+      throw new TypeError(
+        `${field}[${i}]: unknown flag ${describeValue(f)} (one of ${
+          Object.keys(table).join(", ")
+        })`,
+      );
+    }
+    out |= table[f];
+  }
+  return out >>> 0;
+}
+
+/** A range `{ start, end }` from `{ start, end }`, `[start, end]`, `"start-end"` or one number. */
+export function rangeOf(
+  value: unknown,
+  codec: "u16" | "u32",
+  field: string,
+): { start: number; end: number } {
+  let start: unknown, end: unknown;
+  if (typeof value === "number") start = end = value;
+  else if (typeof value === "string") {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(value);
+    if (!m) throw new TypeError(`${field}: expected "start-end", got ${JSON.stringify(value)}`);
+    start = Number(m[1]);
+    end = m[2] === undefined ? start : Number(m[2]);
+  } else if (Array.isArray(value) && value.length === 2) [start, end] = value;
+  else if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    ({ start, end } = value as { start?: unknown; end?: unknown });
+  } else {
+    throw new TypeError(
+      `${field}: expected { start, end }, [start, end], "start-end" or a number, got ${
+        describeValue(value)
+      }`,
+    );
+  }
+  const s = checkInt(start, codec, `${field}.start`);
+  const e = checkInt(end, codec, `${field}.end`);
+  if (s > e) throw new RangeError(`${field}: start ${s} is after end ${e}`);
+  return { start: s, end: e };
+}
+
+/** An address with optional prefix, checked against the family seen so far (`fam.f`). */
+export function prefixOf(value: unknown, field: string, fam: { f?: number }): Prefix {
+  const p = parsePrefix(value, field);
+  if (fam.f !== undefined && fam.f !== p.family) {
+    throw new TypeError(
+      `${field}: ${p.family === 2 ? "IPv4" : "IPv6"} address in an ${
+        fam.f === 2 ? "IPv4" : "IPv6"
+      } request`,
+    );
+  }
+  fam.f = p.family;
+  return p;
+}
+
+/** A family given as 2/10 (or "inet"/"inet6"); throws naming the field otherwise. */
+export function familyOf(value: unknown, field = "family", allowUnspec = false): number {
+  if (value === "inet" || value === 2) return 2;
+  if (value === "inet6" || value === 10) return 10;
+  if (allowUnspec && (value === 0 || value === "unspec")) return 0;
+  throw new RangeError(
+    `${field}: expected 2 (IPv4) or 10 (IPv6)${allowUnspec ? " or 0" : ""}, got ${
+      describeValue(value)
+    }`,
+  );
+}
+
+/** Resolves every deferred index of a record (in order), after all checks passed. */
+export async function resolveAll(
+  refs: Record<string, IndexRef | undefined>,
+): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [k, ref] of Object.entries(refs)) if (ref) out[k] = await ref();
+  return out;
+}
