@@ -1,47 +1,96 @@
 /**
- * Link verbs: `link("add" | "set" | "del" | "get", spec)`, dumps and lookups.
+ * Link verbs: `link("add" | "set" | "del" | "get" | "property_add" | "property_del", spec)`,
+ * dumps and lookups.
  *
- * A spec uses the schema's short names (`ifname`, `mtu`, `txqlen`, …) plus the shortcuts users
- * write: `kind` and the kind's data keys (`vxlan_id`, `br_stp_state`, `peer` for veth),
- * `state: "up" | "down"`, `master` by name, `netns` to move a link, `promisc`, `arp`.
+ * A spec uses the schema's short names (`ifname`, `mtu`, `txqlen`, `ifalias`, …) and the kind's
+ * data keys (`vxlan_id`, `br_stp_state`, `bond_mode`, …), plus the shortcuts users write:
+ *
+ * - `kind`: the link kind (`IFLA_INFO_KIND`); `"tuntap"` makes a tun/tap device (./tuntap.ts).
+ * - `index`: the link, by index or name; `ifname` then renames it.
+ * - `state: "up" | "down"`, `promisc`, `arp`, `multicast`, `allmulticast`: interface flags.
+ * - `master` (index or name; `0` detaches), `link` (the parent device), and every data key that
+ *   holds an ifindex (`vxlan_link`, `bond_primary`, …) take names too.
+ * - `netns`: move the link into a namespace (a name under /run/netns, a path, or `{ pid }`).
+ * - `peer`: a veth peer's name, or a spec of its own (`{ ifname, netns, mtu, … }`).
+ * - `alias` (for `ifalias`), `altnames` / `altname` (alternative names, RTM_NEWLINKPROP /
+ *   RTM_DELLINKPROP), `protinfo` (bridge port settings over AF_BRIDGE, as `bridge link set`).
+ * - Bridge-port, bond-port and VRF-port keys (`brport_*`, `bond_slave_*`, `vrf_port_*`) go to
+ *   `IFLA_INFO_SLAVE_DATA`, as `ip link set … type bridge_slave …` sends them.
+ * - Names for enumerations (`macvlan_mode: "bridge"`, `vlan_protocol: "802.1ad"`,
+ *   `bond_mode: "802.3ad"`; see LINK_VALUE_NAMES), `{ name: boolean }` for flag structs
+ *   (`vlan_flags: { reorder_hdr: false }`), booleans for u8 switches, an IPv6 `vxlan_group` or
+ *   `vxlan_local` for their `*6` attributes, and `{ from, to }` lists for VLAN QoS maps.
+ *
+ * Every check runs before anything is sent: bad input is a TypeError or RangeError naming the
+ * field; interface names are looked up only once everything else passed.
  *
  * @module
  */
 
-import { describeValue, parseMac } from "../netlink/addr.ts";
+import { describeValue, parseIp } from "../netlink/addr.ts";
 import { messageViewClass } from "../netlink/view.ts";
-import type { TypedMessage } from "../netlink/view.ts";
+import type { AttrView, TypedMessage } from "../netlink/view.ts";
 import { NLM_F } from "../netlink/constants.ts";
-import type { Codec } from "../netlink/schema.ts";
+import { writeAttr, writeAttrs } from "../netlink/encoder.ts";
+import type { Writer } from "../netlink/encoder.ts";
+import type { AttrSchema, Codec } from "../netlink/schema.ts";
 import { closeFd, openFd } from "../ffi/netns.ts";
 import type { NetnsTarget } from "../ffi/netns.ts";
-import { IFF, RTM } from "./constants.ts";
+import { AF, IFF, RTM } from "./constants.ts";
 import { checkIfname } from "./core.ts";
 import type { Built, RtnlCore } from "./core.ts";
 import { IFLA, LINK_MESSAGE } from "./schemas/link.ts";
-import { LINKINFO_DATA } from "./schemas/linkinfo.ts";
+import {
+  BOND_SLAVE,
+  BRPORT,
+  LINK_FLAG_BITS,
+  LINK_KINDS,
+  LINK_VALUE_NAMES,
+  LINKINFO_DATA,
+  VRF_PORT,
+} from "./schemas/linkinfo.ts";
 import { createTuntap } from "./tuntap.ts";
 
-/** A link message view; `kind` is the shortcut for `linkinfo.info_kind`. */
-export type Link = TypedMessage<typeof LINK_MESSAGE> & { readonly kind?: string };
+/**
+ * A link message view. Besides the IFLA attributes: `kind` (`linkinfo.info_kind`), `altnames`
+ * (the alternative names of `prop_list`) and `state` ("up" when IFF_UP is set, else "down").
+ */
+export type Link = TypedMessage<typeof LINK_MESSAGE> & {
+  readonly kind?: string;
+  readonly altnames: string[];
+  readonly state: "up" | "down";
+};
 
-Object.defineProperty(messageViewClass(LINK_MESSAGE).prototype, "kind", {
+const linkProto = messageViewClass(LINK_MESSAGE).prototype;
+Object.defineProperty(linkProto, "kind", {
   get(this: TypedMessage<typeof LINK_MESSAGE>) {
     return this.linkinfo?.info_kind;
   },
   configurable: true,
 });
+Object.defineProperty(linkProto, "altnames", {
+  get(this: TypedMessage<typeof LINK_MESSAGE>) {
+    return (this.prop_list?.getAll("alt_ifname") ?? []) as string[];
+  },
+  configurable: true,
+});
+Object.defineProperty(linkProto, "state", {
+  get(this: TypedMessage<typeof LINK_MESSAGE>) {
+    return ((this.flags ?? 0) & IFF.UP) ? "up" : "down";
+  },
+  configurable: true,
+});
 
-/** Link commands. */
-export type LinkCommand = "add" | "set" | "del" | "get";
+/** Link commands (`property_add` / `property_del` change alternative names, as pyroute2's). */
+export type LinkCommand = "add" | "set" | "del" | "get" | "property_add" | "property_del";
 
-/** A link spec: IFLA short names plus the shortcuts described in the module doc. */
+/** A link spec: IFLA short names, the kind's data keys, and the shortcuts of the module doc. */
 export interface LinkSpec {
   /** Interface index, or a name to look up. */
   index?: number | string;
   /** Interface name (for add; for set, the new name when `index` is given). */
   ifname?: string;
-  /** Link kind for add ("veth", "bridge", "vxlan", …). */
+  /** Link kind for add ("veth", "bridge", "vxlan", "tuntap", …). */
   kind?: string;
   /** Administrative state. */
   state?: "up" | "down";
@@ -51,10 +100,16 @@ export interface LinkSpec {
   mtu?: number;
   /** Master device (index or name); 0 to detach. */
   master?: number | string;
+  /** The parent device (IFLA_LINK; index or name): a vlan's or macvlan's lower device. */
+  link?: number | string;
   /** Transmit queue length. */
   txqlen?: number;
-  /** Alias (IFLA_IFALIAS). */
+  /** Alias (IFLA_IFALIAS); `alias` is accepted too. */
   ifalias?: string;
+  /** Alternative names to add (set, property_add) or remove (del, property_del). */
+  altnames?: string | string[];
+  /** Device group (a number, or "default" for 0). */
+  group?: number | "default";
   /** Promiscuous mode. */
   promisc?: boolean;
   /** ARP on (false sets IFF_NOARP). */
@@ -63,233 +118,826 @@ export interface LinkSpec {
   netns?: NetnsTarget;
   /** veth: the peer's name, or a spec for the peer (`{ ifname, netns, … }`). */
   peer?: string | LinkSpec;
+  /** Bridge port settings (`brport_*` keys) sent as IFLA_PROTINFO over AF_BRIDGE. */
+  protinfo?: Record<string, unknown>;
   /** Any other IFLA attribute or kind data key. */
   [key: string]: unknown;
 }
 
-const COMMANDS: Record<LinkCommand, number> = {
-  add: RTM.NEWLINK,
-  set: RTM.NEWLINK,
-  del: RTM.DELLINK,
-  get: RTM.GETLINK,
+const COMMANDS: Readonly<Record<LinkCommand, true>> = {
+  add: true,
+  set: true,
+  del: true,
+  get: true,
+  property_add: true,
+  property_del: true,
 };
 
-/** Keys handled here rather than passed through as attributes. */
-const SHORTCUTS = new Set([
-  "index",
-  "kind",
-  "state",
-  "promisc",
-  "arp",
-  "netns",
-  "peer",
-  "flags",
-  "change",
-  "family",
+/** Interface flags users set by name. */
+const FLAG_KEYS: Readonly<Record<string, { bit: number; invert?: boolean }>> = {
+  promisc: { bit: IFF.PROMISC },
+  arp: { bit: IFF.NOARP, invert: true },
+  multicast: { bit: IFF.MULTICAST },
+  allmulticast: { bit: IFF.ALLMULTI },
+};
+
+/** Spec keys that take an interface index or name. */
+const IFINDEX_KEYS = new Set([
+  "master",
+  "link",
+  "vxlan_link",
+  "gre_link",
+  "iptun_link",
+  "vti_link",
+  "bond_active_slave",
+  "bond_primary",
+  "brport_backup_port",
 ]);
 
-function kindSchema(kind: string): Codec | undefined {
-  return LINKINFO_DATA[kind];
+/** IFLA attributes a spec may not give directly (they have shortcuts). */
+const NOT_DIRECT = new Set(["linkinfo", "prop_list", "protinfo", "alt_ifname"]);
+
+/** Slave data by key prefix: the `*_slave` kind iproute2 sends and the schema. */
+const SLAVE_PREFIXES: readonly (readonly [string, string, AttrSchema])[] = [
+  ["brport_", "bridge_slave", BRPORT],
+  ["bond_slave_", "bond_slave", BOND_SLAVE],
+  ["vrf_port_", "vrf_slave", VRF_PORT],
+];
+
+/** Kinds whose tunnel endpoints are of one family. */
+const TUNNEL_FAMILY: Readonly<Record<string, 4 | 6>> = {
+  gre: 4,
+  gretap: 4,
+  erspan: 4,
+  ipip: 4,
+  sit: 4,
+  vti: 4,
+  ip6gre: 6,
+  ip6gretap: 6,
+  ip6erspan: 6,
+  ip6tnl: 6,
+  vti6: 6,
+};
+const ENDPOINT_KEY = /^(gre|iptun|vti)_(local|remote)$/;
+
+const IFLA_LINKINFO = 18;
+const IFLA_PROTINFO = 12;
+const IFLA_PROP_LIST = 52;
+const IFLA_ALT_IFNAME = 53;
+const IFLA_INFO_KIND = 1;
+const IFLA_INFO_DATA = 2;
+const IFLA_INFO_SLAVE_DATA = 5;
+const ALTIFNAMSIZ = 128;
+const RTEXT_FILTER_VF = 1;
+
+/** Data keys of a `set` without `kind`, waiting for the link's kind. */
+interface Guess {
+  entries: [key: string, value: unknown][];
+}
+
+/** A deferred name lookup: where the index goes, and how to get it. */
+interface Ref {
+  target: Record<string, unknown>;
+  key: string;
+  lookup: () => number | Promise<number>;
+}
+
+/** One request in the making: everything checked, names not yet looked up. */
+interface Draft {
+  type: number;
+  flags: number;
+  header: Record<string, unknown>;
+  attrs: Record<string, unknown>;
+  /** Link info written by hand (the slave-data selector is not an attribute of the request). */
+  linkinfo?: {
+    kind: string;
+    data?: Record<string, unknown>;
+    dataCodec?: Codec;
+    slave?: Record<string, unknown>;
+    slaveSchema?: AttrSchema;
+  };
+  protinfo?: Record<string, unknown>;
+  altnames?: string[];
+  /** The draft whose link this one addresses (its index is known only after lookups). */
+  sameLinkAs?: Draft;
+  describe: string;
+}
+
+/** Work shared by the drafts of one command: name lookups and namespace descriptors. */
+interface Context {
+  core: RtnlCore;
+  refs: Ref[];
+  fds: number[];
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+/** Checks an interface index or name now; its lookup runs after every check passed. */
+function deferIndex(
+  ctx: Context,
+  target: Record<string, unknown>,
+  key: string,
+  value: unknown,
+  field: string,
+  allowZero = false,
+): void {
+  if (allowZero && (value === 0 || value === null)) {
+    target[key] = 0;
+    return;
+  }
+  if (typeof value === "number") {
+    target[key] = ctx.core.ifindex(value, field) as number;
+    return;
+  }
+  if (typeof value === "string") {
+    checkIfname(value, field);
+    target[key] = 1; // placeholder for the checking encode
+    ctx.refs.push({ target, key, lookup: () => ctx.core.ifindex(value, field) });
+    return;
+  }
+  throw new TypeError(
+    `${field}: expected an interface index or name${allowZero ? " (or 0)" : ""}, got ${
+      describeValue(value)
+    }`,
+  );
+}
+
+function checkAltname(v: unknown, field: string): string {
+  if (typeof v !== "string") {
+    throw new TypeError(`${field}: expected an interface name, got ${describeValue(v)}`);
+  }
+  if (v === "" || v === "." || v === ".." || /[/:\s\0]/.test(v)) {
+    throw new TypeError(`${field}: invalid alternative name ${JSON.stringify(v)}`);
+  }
+  if (new TextEncoder().encode(v).length >= ALTIFNAMSIZ) {
+    throw new RangeError(`${field}: alternative name longer than ${ALTIFNAMSIZ - 1} bytes`);
+  }
+  return v;
+}
+
+function altnamesOf(spec: LinkSpec): { names: string[]; field: string } | undefined {
+  const field = spec.altnames !== undefined ? "altnames" : "altname";
+  const v = spec.altnames ?? spec.altname;
+  if (v === undefined) return undefined;
+  const list = typeof v === "string" ? [v] : v;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new TypeError(`${field}: expected a name or a non-empty list of names`);
+  }
+  return { names: list.map((n, i) => checkAltname(n, `${field}[${i}]`)), field };
+}
+
+/** A name of `table` (as written, or case-insensitively) or the value itself. */
+function byName(value: unknown, table: Readonly<Record<string, number>>, field: string): unknown {
+  if (typeof value !== "string") return value;
+  if (Object.hasOwn(table, value)) return table[value];
+  const lower = value.toLowerCase();
+  for (const [k, n] of Object.entries(table)) if (k.toLowerCase() === lower) return n;
+  if (/^\d+$/.test(value)) return Number(value);
+  throw new TypeError(
+    `${field}: unknown value ${JSON.stringify(value)} (one of ${Object.keys(table).join(", ")})`,
+  );
+}
+
+/** `{ name: boolean }` → the flags struct (`{ flags, mask }`) or the plain bits. */
+function flagBits(
+  value: unknown,
+  bits: Readonly<Record<string, number>>,
+  field: string,
+  asStruct: boolean,
+): unknown {
+  if (!isObject(value) || "flags" in value || "mask" in value) return value;
+  let flags = 0, mask = 0;
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    if (!Object.hasOwn(bits, k)) {
+      throw new TypeError(`${field}.${k}: unknown flag (one of ${Object.keys(bits).join(", ")})`);
+    }
+    if (typeof v !== "boolean") {
+      throw new TypeError(`${field}.${k}: expected true or false, got ${describeValue(v)}`);
+    }
+    mask |= bits[k];
+    if (v) flags |= bits[k];
+  }
+  return asStruct ? { flags, mask } : flags;
+}
+
+/** Applies the conveniences of data keys: names, flag objects, booleans for u8, address family. */
+function dataValue(key: string, value: unknown, codec: Codec, kind: string | undefined): unknown {
+  const names = LINK_VALUE_NAMES[key];
+  if (names) value = byName(value, names, key);
+  const bits = LINK_FLAG_BITS[key];
+  if (bits) value = flagBits(value, bits, key, typeof codec !== "string");
+  if (typeof value === "boolean" && codec === "u8") return value ? 1 : 0;
+  if (Array.isArray(value) && key.endsWith("_port_range") && value.length === 2) {
+    return { low: value[0], high: value[1] };
+  }
+  const m = ENDPOINT_KEY.exec(key);
+  const family = kind ? TUNNEL_FAMILY[kind] : undefined;
+  if (m && family && typeof value === "string") {
+    const b = parseIp(value, key);
+    if ((b.length === 4 ? 4 : 6) !== family) {
+      throw new TypeError(
+        `${key}: kind ${JSON.stringify(kind)} takes an IPv${family} address, got ${
+          JSON.stringify(value)
+        }`,
+      );
+    }
+  }
+  return value;
+}
+
+/** The IFLA_INFO_DATA schema of a kind, when it has one. */
+function dataSchemaOf(kind: string | undefined): { codec: Codec; schema: AttrSchema } | undefined {
+  const codec = kind === undefined ? undefined : LINKINFO_DATA[kind];
+  if (codec === undefined || typeof codec === "string" || codec.kind !== "nest") return undefined;
+  return { codec, schema: codec.schema() };
+}
+
+function checkKind(kind: unknown, field: string): string {
+  if (typeof kind !== "string") {
+    throw new TypeError(`${field}: expected a link kind (string), got ${describeValue(kind)}`);
+  }
+  if (
+    kind !== "tuntap" && !LINK_KINDS.includes(kind) &&
+    !SLAVE_PREFIXES.some(([, k]) => k === kind)
+  ) {
+    throw new TypeError(`${field}: unknown link kind ${JSON.stringify(kind)}`);
+  }
+  return kind;
+}
+
+/** Kinds (with data schemas) that have the data key `key`. */
+function kindsWithKey(key: string): string[] {
+  const out: string[] = [];
+  for (const kind of Object.keys(LINKINFO_DATA)) {
+    if (dataSchemaOf(kind)?.schema.byName.has(key)) out.push(kind);
+  }
+  return out;
+}
+
+/** Reads one link's kind from the kernel (for `set` with data keys but no `kind`). */
+async function kindOf(core: RtnlCore, draft: Draft): Promise<string | undefined> {
+  const built = core.build(LINK_MESSAGE, {
+    type: RTM.GETLINK,
+    flags: 0,
+    header: { family: 0, index: draft.header.index ?? 0 },
+    attrs: draft.header.index === undefined
+      ? { ifname: draft.attrs.ifname, ext_mask: RTEXT_FILTER_VF }
+      : { ext_mask: RTEXT_FILTER_VF },
+  });
+  const [link] = await core.send(built) as Link[];
+  return link?.kind;
 }
 
 /**
- * Splits a spec into header, attributes, and link-info data; resolves names. `fds` collects
- * namespace descriptors to close after sending.
+ * The main RTM_NEWLINK/DELLINK/GETLINK draft of a spec (and its protinfo and alternative
+ * names, sent as requests of their own).
  */
-async function encodeSpec(
-  core: RtnlCore,
-  spec: LinkSpec,
+function draftLink(
+  ctx: Context,
   cmd: LinkCommand,
-  fds: number[],
+  spec: LinkSpec,
   field = "",
-): Promise<{ header: Record<string, unknown>; attrs: Record<string, unknown> }> {
-  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
+): { draft: Draft; guessKind?: Guess } {
+  const p = (k: string) => (field ? `${field}.${k}` : k);
+  if (!isObject(spec)) {
     throw new TypeError(`${field || "spec"}: expected an object, got ${describeValue(spec)}`);
   }
-  const header: Record<string, unknown> = { family: 0 };
+  const header: Record<string, unknown> = { family: AF.UNSPEC };
   const attrs: Record<string, unknown> = {};
+  const draft: Draft = {
+    type: cmd === "del" ? RTM.DELLINK : cmd === "get" ? RTM.GETLINK : RTM.NEWLINK,
+    flags: cmd === "add" ? NLM_F.CREATE | NLM_F.EXCL : 0,
+    header,
+    attrs,
+    describe: `link ${cmd}`,
+  };
+
+  const kind = spec.kind === undefined ? undefined : checkKind(spec.kind, p("kind"));
+  const slaveKind = kind !== undefined && kind.endsWith("_slave") ? kind : undefined;
+  const ownKind = slaveKind ? undefined : kind;
+  const data = dataSchemaOf(ownKind);
+  if (ownKind === "tun") {
+    throw new TypeError(
+      `${p("kind")}: tun/tap devices cannot be made over rtnetlink; use kind "tuntap"`,
+    );
+  }
+  const dataValues: Record<string, unknown> = {};
+  let slave: { kind: string; schema: AttrSchema; values: Record<string, unknown> } | undefined;
+  const unknownKeys: [string, unknown][] = [];
   let flags = 0, change = 0;
-  const p = (k: string) => (field ? `${field}.${k}` : k);
 
-  if (spec.index !== undefined) header.index = await core.ifindex(spec.index, p("index"));
+  if (spec.index !== undefined) deferIndex(ctx, header, "index", spec.index, p("index"));
   if (spec.ifname !== undefined) attrs.ifname = checkIfname(spec.ifname, p("ifname"));
-  if (spec.state !== undefined) {
-    if (spec.state !== "up" && spec.state !== "down") {
-      throw new TypeError(
-        `${p("state")}: expected "up" or "down", got ${describeValue(spec.state)}`,
-      );
-    }
-    change |= IFF.UP;
-    if (spec.state === "up") flags |= IFF.UP;
-  }
-  if (spec.promisc !== undefined) {
-    if (typeof spec.promisc !== "boolean") {
-      throw new TypeError(`${p("promisc")}: expected a boolean`);
-    }
-    change |= IFF.PROMISC;
-    if (spec.promisc) flags |= IFF.PROMISC;
-  }
-  if (spec.arp !== undefined) {
-    if (typeof spec.arp !== "boolean") throw new TypeError(`${p("arp")}: expected a boolean`);
-    change |= IFF.NOARP;
-    if (!spec.arp) flags |= IFF.NOARP;
-  }
-  if (spec.flags !== undefined) flags |= spec.flags as number;
-  if (spec.change !== undefined) change |= spec.change as number;
-  header.flags = flags;
-  header.change = change;
-  if (spec.netns !== undefined) {
-    const fd = openFd(spec.netns);
-    fds.push(fd);
-    attrs.net_ns_fd = fd;
-  }
-
-  const kind = spec.kind;
-  if (kind !== undefined && typeof kind !== "string") {
-    throw new TypeError(`${p("kind")}: expected a string, got ${describeValue(kind)}`);
-  }
-  const dataCodec = kind ? kindSchema(kind) : undefined;
-  const dataSchema = dataCodec && typeof dataCodec !== "string" && dataCodec.kind === "nest"
-    ? dataCodec.schema()
-    : undefined;
-  const data: Record<string, unknown> = {};
 
   for (const [key, value] of Object.entries(spec)) {
-    if (value === undefined || SHORTCUTS.has(key) || key === "ifname") continue;
-    if (key === "master") {
-      attrs.master = value === 0 || value === null ? 0 : await core.ifindex(value, p("master"));
+    if (value === undefined) continue;
+    switch (key) {
+      case "index":
+      case "ifname":
+      case "kind":
+      case "altname":
+      case "altnames":
+        continue;
+      case "state":
+        if (value !== "up" && value !== "down") {
+          throw new TypeError(
+            `${p("state")}: expected "up" or "down", got ${describeValue(value)}`,
+          );
+        }
+        change |= IFF.UP;
+        if (value === "up") flags |= IFF.UP;
+        continue;
+      case "flags":
+      case "change": {
+        if (
+          typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 0xffffffff
+        ) {
+          throw new RangeError(
+            `${p(key)}: expected a u32 of IFF_* bits, got ${describeValue(value)}`,
+          );
+        }
+        if (key === "flags") flags |= value;
+        else change |= value;
+        continue;
+      }
+      case "family":
+        if (value !== 0 && value !== AF.BRIDGE) {
+          throw new RangeError(
+            `${p("family")}: expected 0 or 7 (AF_BRIDGE), got ${describeValue(value)}`,
+          );
+        }
+        header.family = value;
+        continue;
+      case "netns": {
+        const fd = openFd(value as NetnsTarget);
+        ctx.fds.push(fd);
+        attrs.net_ns_fd = fd;
+        continue;
+      }
+      case "peer":
+        if (ownKind !== "veth") throw new TypeError(`${p("peer")}: only a veth has a peer`);
+        continue; // below
+      case "protinfo":
+        if (field) throw new TypeError(`${p("protinfo")}: not allowed here`);
+        if (!isObject(value)) {
+          throw new TypeError(
+            `protinfo: expected an object of brport_* keys, got ${describeValue(value)}`,
+          );
+        }
+        draft.protinfo = value;
+        continue;
+      case "alias":
+        if (spec.ifalias !== undefined) {
+          throw new TypeError(`${p("alias")}: give ifalias or alias, not both`);
+        }
+        attrs.ifalias = value;
+        continue;
+      case "group":
+        attrs.group = value === "default" ? 0 : value;
+        continue;
+      case "mtu":
+        if (typeof value === "number" && Number.isInteger(value) && value > 0x7fffffff) {
+          throw new RangeError(`${p("mtu")}: ${value} is out of range 0..2147483647`);
+        }
+        attrs.mtu = value;
+        continue;
+    }
+    const flag = FLAG_KEYS[key];
+    if (flag) {
+      if (typeof value !== "boolean") {
+        throw new TypeError(`${p(key)}: expected true or false, got ${describeValue(value)}`);
+      }
+      change |= flag.bit;
+      if (value !== !!flag.invert) flags |= flag.bit;
       continue;
     }
-    if (key === "address" || key === "broadcast") {
-      attrs[key] = parseMac(value, p(key));
+    // Data of the kind itself.
+    const dataDef = data?.schema.byName.get(key);
+    if (dataDef) {
+      if (IFINDEX_KEYS.has(dataDef.name)) deferIndex(ctx, dataValues, dataDef.name, value, p(key));
+      else dataValues[dataDef.name] = dataValue(dataDef.name, value, dataDef.codec, ownKind);
       continue;
     }
-    if (dataSchema?.byName.has(key)) {
-      data[key] = value;
+    // Port data for the master's kind.
+    const sp = SLAVE_PREFIXES.find(([prefix]) => key.startsWith(prefix));
+    if (sp) {
+      const def = sp[2].byName.get(key);
+      if (!def) throw new TypeError(`${p(key)}: unknown ${sp[1]} attribute`);
+      if (slaveKind !== undefined && slaveKind !== sp[1]) {
+        throw new TypeError(`${p(key)}: not an attribute of kind ${JSON.stringify(slaveKind)}`);
+      }
+      if (slave && slave.kind !== sp[1]) {
+        throw new TypeError(`${p(key)}: mixes ${slave.kind} and ${sp[1]} attributes`);
+      }
+      slave ??= { kind: sp[1], schema: sp[2], values: {} };
+      if (IFINDEX_KEYS.has(def.name)) deferIndex(ctx, slave.values, def.name, value, p(key));
+      else slave.values[def.name] = dataValue(def.name, value, def.codec, undefined);
       continue;
     }
-    if (IFLA.byName.has(key)) {
-      attrs[key] = value;
+    // IFLA attributes.
+    const def = IFLA.byName.get(key);
+    if (def && !NOT_DIRECT.has(def.name)) {
+      if (IFINDEX_KEYS.has(def.name)) {
+        deferIndex(ctx, attrs, def.name, value, p(key), def.name === "master");
+      } else if (typeof value === "boolean" && def.codec === "u8") attrs[def.name] = value ? 1 : 0;
+      else attrs[def.name] = value;
       continue;
     }
-    if (kind && !dataCodec) {
-      throw new TypeError(
-        `${p(key)}: unknown attribute (kind ${JSON.stringify(kind)} has no data schema)`,
-      );
+    if (def) throw new TypeError(`${p(key)}: not settable directly (see the LinkSpec shortcuts)`);
+    if (kind === undefined && cmd === "set" && !field && kindsWithKey(key).length > 0) {
+      unknownKeys.push([key, value]);
+      continue;
     }
+    const owners = kindsWithKey(key);
     throw new TypeError(
-      `${p(key)}: unknown link attribute${kind ? ` for kind ${JSON.stringify(kind)}` : ""}`,
+      `${p(key)}: unknown link attribute${ownKind ? ` for kind ${JSON.stringify(ownKind)}` : ""}${
+        owners.length ? ` (it belongs to kind ${owners.join("/")})` : ""
+      }`,
     );
   }
 
-  if (kind === "veth" && spec.peer !== undefined) {
+  if (spec.ifalias !== undefined && typeof spec.ifalias !== "string") {
+    throw new TypeError(`${p("ifalias")}: expected a string, got ${describeValue(spec.ifalias)}`);
+  }
+  header.flags = flags;
+  header.change = change;
+
+  if (ownKind === "veth" && spec.peer !== undefined) {
     const peerSpec: LinkSpec = typeof spec.peer === "string" ? { ifname: spec.peer } : spec.peer;
-    const peer = await encodeSpec(core, peerSpec, cmd, fds, p("peer"));
+    if (isObject(peerSpec) && peerSpec.kind !== undefined) {
+      throw new TypeError(`${p("peer")}.kind: a veth peer is a veth`);
+    }
+    const { draft: peer } = draftLink(ctx, cmd, peerSpec, p("peer"));
+    if (peer.header.index !== undefined) {
+      throw new TypeError(`${p("peer")}.index: a new peer has no index`);
+    }
     const { index: _i, ...peerHeader } = peer.header;
-    data.peer = { header: peerHeader, ...peer.attrs };
-  } else if (spec.peer !== undefined) {
-    throw new TypeError(`${p("peer")}: only a veth has a peer`);
+    dataValues.peer = { header: peerHeader, ...peer.attrs };
   }
 
-  if (kind !== undefined) {
-    if (!/^[a-z0-9_]{1,15}$/.test(kind)) {
-      throw new TypeError(`${p("kind")}: invalid link kind ${JSON.stringify(kind)}`);
-    }
-    attrs.linkinfo = Object.keys(data).length > 0
-      ? { info_kind: kind, info_data: data }
-      : { info_kind: kind };
+  if (ownKind !== undefined && ownKind !== "tuntap") {
+    const hasData = Object.keys(dataValues).length > 0;
+    draft.linkinfo = {
+      kind: ownKind,
+      data: hasData ? dataValues : undefined,
+      dataCodec: hasData ? data!.codec : undefined,
+    };
   }
-  return { header, attrs };
+  if (slave) {
+    if (cmd === "add" && !field) {
+      throw new TypeError(
+        `${Object.keys(slave.values)[0]}: port settings apply to an existing port (use "set")`,
+      );
+    }
+    draft.linkinfo ??= { kind: slave.kind };
+    draft.linkinfo.slave = slave.values;
+    draft.linkinfo.slaveSchema = slave.schema;
+  } else if (slaveKind !== undefined) {
+    draft.linkinfo = { kind: slaveKind };
+  }
+
+  return {
+    draft,
+    guessKind: unknownKeys.length ? { entries: unknownKeys } : undefined,
+  };
 }
 
-/** Builds a link request. */
-export async function buildLink(
-  core: RtnlCore,
-  cmd: LinkCommand,
-  spec: LinkSpec,
-): Promise<Built<typeof LINK_MESSAGE>> {
-  const type = COMMANDS[cmd];
-  if (type === undefined) {
-    throw new TypeError(`command: unknown link command ${describeValue(cmd)} (add, set, del, get)`);
+/** Writes IFLA_LINKINFO by hand: kind, data, and slave data with the schema picked here. */
+function writeLinkinfo(w: Writer, li: NonNullable<Draft["linkinfo"]>): void {
+  const at = w.beginNest(IFLA_LINKINFO);
+  writeAttr(w, IFLA_INFO_KIND, "string", li.kind, "kind");
+  if (li.data && li.dataCodec) writeAttr(w, IFLA_INFO_DATA, li.dataCodec, li.data, "");
+  if (li.slave && li.slaveSchema) {
+    const sat = w.beginNest(IFLA_INFO_SLAVE_DATA);
+    writeAttrs(w, li.slaveSchema, li.slave);
+    w.endNest(sat);
   }
-  const fds: number[] = [];
-  const cleanup = () => fds.splice(0).forEach(closeFd);
-  try {
-    const { header, attrs } = await encodeSpec(core, spec, cmd, fds);
-    if (cmd === "add") {
-      if (attrs.ifname === undefined && spec.kind !== "veth") {
-        throw new TypeError("ifname: required to add a link");
+  w.endNest(at);
+}
+
+function writeNames(w: Writer, names: readonly string[]): void {
+  const at = w.beginNest(IFLA_PROP_LIST);
+  for (const n of names) writeAttr(w, IFLA_ALT_IFNAME, "string", n, "altnames");
+  w.endNest(at);
+}
+
+/** Encodes a draft (the checking pass, before lookups, and the real one after). */
+function encodeDraft(core: RtnlCore, d: Draft): Built<typeof LINK_MESSAGE> {
+  if (d.sameLinkAs) {
+    const { header, attrs } = d.sameLinkAs;
+    d.header.index = header.index;
+    if (header.index === undefined) d.attrs.ifname = attrs.ifname;
+  }
+  const li = d.linkinfo;
+  const names = d.altnames;
+  const protinfo = d.protinfo;
+  const built = core.build(LINK_MESSAGE, {
+    type: d.type,
+    flags: d.flags,
+    header: d.header,
+    attrs: d.attrs,
+    extra: li || names || protinfo
+      ? (w) => {
+        if (li) writeLinkinfo(w, li);
+        if (names) writeNames(w, names);
+        if (protinfo) {
+          writeAttr(w, IFLA_PROTINFO, { kind: "nest", schema: () => BRPORT }, protinfo, "protinfo");
+        }
       }
-      if (spec.kind === undefined) throw new TypeError("kind: required to add a link");
-    } else if (header.index === undefined && attrs.ifname === undefined) {
-      throw new TypeError(`index: required to ${cmd} a link (or ifname)`);
-    }
-    const flags = cmd === "add" ? NLM_F.CREATE | NLM_F.EXCL : 0;
-    const built = core.build(LINK_MESSAGE, { type, flags, header, attrs });
-    built.describe = `link ${cmd}`;
-    built.cleanup = cleanup;
-    return built;
+      : undefined,
+  });
+  built.describe = d.describe;
+  return built;
+}
+
+/** A draft of its own for the `protinfo` of a set: RTM_SETLINK over AF_BRIDGE. */
+function protinfoDraft(ctx: Context, main: Draft, protinfo: Record<string, unknown>): Draft {
+  const values: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(protinfo)) {
+    const def = BRPORT.byName.get(k);
+    if (!def) throw new TypeError(`protinfo.${k}: unknown bridge port attribute (brport_*)`);
+    if (v === undefined) continue;
+    if (IFINDEX_KEYS.has(def.name)) deferIndex(ctx, values, def.name, v, `protinfo.${k}`);
+    else values[def.name] = dataValue(def.name, v, def.codec, undefined);
+  }
+  return {
+    type: RTM.SETLINK,
+    flags: 0,
+    header: { family: AF.BRIDGE },
+    attrs: {},
+    protinfo: values,
+    sameLinkAs: main,
+    describe: "link set protinfo",
+  };
+}
+
+/** A draft for alternative names: RTM_NEWLINKPROP or RTM_DELLINKPROP. */
+function propDraft(main: Draft, names: string[], add: boolean): Draft {
+  return {
+    type: add ? RTM.NEWLINKPROP : RTM.DELLINKPROP,
+    flags: add ? NLM_F.CREATE | NLM_F.EXCL : 0,
+    header: { family: AF.UNSPEC },
+    attrs: {},
+    altnames: names,
+    sameLinkAs: main,
+    describe: add ? "link property_add" : "link property_del",
+  };
+}
+
+const GET_KEYS = new Set(["index", "ifname", "altname", "altnames", "ext_mask", "family"]);
+const DEL_KEYS = new Set(["index", "ifname", "altname", "altnames", "kind", "group"]);
+const PROP_KEYS = new Set(["index", "ifname", "altname", "altnames"]);
+
+/** Requests ready to send, and what to release once they are answered. */
+interface Prepared {
+  built: Built<typeof LINK_MESSAGE>[];
+  cleanup: () => void;
+}
+
+/**
+ * Checks a command and its spec, looks names up, and encodes every request it takes (a `set`
+ * with `protinfo` or `altnames` takes more than one). Nothing is sent on bad input.
+ */
+async function prepare(core: RtnlCore, cmd: LinkCommand, spec: LinkSpec): Promise<Prepared> {
+  if (typeof cmd !== "string" || !Object.hasOwn(COMMANDS, cmd)) {
+    throw new TypeError(
+      `command: unknown link command ${describeValue(cmd)} (${Object.keys(COMMANDS).join(", ")})`,
+    );
+  }
+  if (!isObject(spec)) throw new TypeError(`spec: expected an object, got ${describeValue(spec)}`);
+  const ctx: Context = { core, refs: [], fds: [] };
+  const cleanup = () => ctx.fds.splice(0).forEach(closeFd);
+  try {
+    const { list, guessKind } = makeDrafts(ctx, cmd, spec);
+    // The checking pass: every value encodes (placeholders stand in for names).
+    for (const d of list) encodeDraft(core, d);
+    for (const r of ctx.refs) r.target[r.key] = await r.lookup();
+    if (guessKind) await applyGuessedKind(core, list[0], guessKind);
+    return { built: list.map((d) => encodeDraft(core, d)), cleanup };
   } catch (e) {
     cleanup();
     throw e;
   }
 }
 
-/** Runs a link command; `get` returns the link, the others an empty list. */
+function makeDrafts(
+  ctx: Context,
+  cmd: LinkCommand,
+  spec: LinkSpec,
+): { list: Draft[]; guessKind?: Guess } {
+  const alt = altnamesOf(spec);
+  if (cmd === "get" || cmd === "del" || cmd === "property_add" || cmd === "property_del") {
+    const allowed = cmd === "get" ? GET_KEYS : cmd === "del" ? DEL_KEYS : PROP_KEYS;
+    for (const k of Object.keys(spec)) {
+      if (spec[k] !== undefined && !allowed.has(k)) {
+        throw new TypeError(`${k}: not used by link ${cmd} (${[...allowed].join(", ")})`);
+      }
+    }
+    if (spec.kind !== undefined) checkKind(spec.kind, "kind");
+  }
+  if (cmd === "get") {
+    const header: Record<string, unknown> = { family: spec.family ?? AF.UNSPEC };
+    const attrs: Record<string, unknown> = { ext_mask: spec.ext_mask ?? RTEXT_FILTER_VF };
+    if (spec.index !== undefined) deferIndex(ctx, header, "index", spec.index, "index");
+    if (spec.ifname !== undefined) attrs.ifname = checkIfname(spec.ifname, "ifname");
+    if (alt) {
+      if (alt.names.length !== 1) throw new TypeError(`${alt.field}: get takes one name`);
+      attrs.alt_ifname = alt.names[0];
+    }
+    if (spec.index === undefined && spec.ifname === undefined && !alt) {
+      throw new TypeError("index: required to get a link (or ifname, or altname)");
+    }
+    return {
+      list: [{ type: RTM.GETLINK, flags: 0, header, attrs, describe: "link get" }],
+    };
+  }
+  if (cmd === "property_add" || cmd === "property_del") {
+    if (!alt) throw new TypeError(`altname: required for link ${cmd}`);
+  }
+  if (cmd !== "add" && spec.index === undefined && spec.ifname === undefined) {
+    throw new TypeError(`index: required to ${cmd} a link (or ifname)`);
+  }
+  if (cmd === "add") {
+    if (spec.kind === undefined) throw new TypeError("kind: required to add a link");
+    if (spec.ifname === undefined) throw new TypeError("ifname: required to add a link");
+    if (spec.index !== undefined) throw new TypeError("index: a new link has no index yet");
+  }
+  if (cmd === "del" || cmd === "property_add" || cmd === "property_del") {
+    const header: Record<string, unknown> = { family: AF.UNSPEC };
+    const attrs: Record<string, unknown> = {};
+    if (spec.index !== undefined) deferIndex(ctx, header, "index", spec.index, "index");
+    if (spec.ifname !== undefined) attrs.ifname = checkIfname(spec.ifname, "ifname");
+    if (spec.group !== undefined) attrs.group = spec.group === "default" ? 0 : spec.group;
+    const main: Draft = { type: RTM.DELLINK, flags: 0, header, attrs, describe: "link del" };
+    if (alt) return { list: [propDraft(main, alt.names, cmd === "property_add")] };
+    return { list: [main] };
+  }
+  const { draft, guessKind } = draftLink(ctx, cmd, spec);
+  const list: Draft[] = [];
+  const protinfo = draft.protinfo;
+  draft.protinfo = undefined;
+  // A set of only protinfo or altnames needs no RTM_NEWLINK (ifname alone is the selector).
+  const selectorOnly = Object.keys(draft.attrs).every((k) =>
+    k === "ifname" && draft.header.index === undefined
+  );
+  const onlySide = (protinfo || alt) && selectorOnly && !draft.linkinfo && !guessKind &&
+    !draft.header.flags && !draft.header.change;
+  if (!onlySide || cmd === "add") list.push(draft);
+  if (protinfo) {
+    if (cmd === "add") throw new TypeError("protinfo: port settings apply to an existing port");
+    list.push(protinfoDraft(ctx, draft, protinfo));
+  }
+  if (alt) list.push(propDraft(draft, alt.names, true));
+  return { list, guessKind };
+}
+
+/** Picks the kind of a `set` with data keys but no `kind` from the link itself. */
+async function applyGuessedKind(core: RtnlCore, draft: Draft, guess: Guess): Promise<void> {
+  const kind = await kindOf(core, draft);
+  const data = dataSchemaOf(kind);
+  const values: Record<string, unknown> = {};
+  for (const [key, value] of guess.entries) {
+    const def = data?.schema.byName.get(key);
+    if (!def) {
+      throw new TypeError(
+        `${key}: not an attribute of this link's kind (${kind ?? "none"}); it belongs to kind ${
+          kindsWithKey(key).join("/")
+        }`,
+      );
+    }
+    values[def.name] = IFINDEX_KEYS.has(def.name)
+      ? await core.ifindex(value, key)
+      : dataValue(def.name, value, def.codec, kind);
+  }
+  draft.linkinfo = { ...draft.linkinfo, kind: kind!, data: values, dataCodec: data!.codec };
+  encodeDraft(core, draft); // checks the guessed values before anything is sent
+}
+
+/** Checks a command and spec as `link()` would (names are looked up) without sending it. */
+export async function checkLinkSpec(
+  core: RtnlCore,
+  cmd: LinkCommand,
+  spec: LinkSpec,
+): Promise<void> {
+  (await prepare(core, cmd, spec)).cleanup();
+}
+
+/** Builds one link request (for batches); a spec that needs several requests is refused. */
+export async function buildLink(
+  core: RtnlCore,
+  cmd: LinkCommand,
+  spec: LinkSpec,
+): Promise<Built<typeof LINK_MESSAGE>> {
+  if (cmd === "add" && isObject(spec) && spec.kind === "tuntap") {
+    throw new TypeError('kind: "tuntap" is made through /dev/net/tun, not in a batch');
+  }
+  const { built, cleanup } = await prepare(core, cmd, spec);
+  if (built.length !== 1) {
+    cleanup();
+    throw new TypeError(
+      "spec: takes several requests (protinfo or altnames with other changes); use ip.link()",
+    );
+  }
+  built[0].cleanup = cleanup;
+  return built[0];
+}
+
+/** Runs a link command; `get` resolves with the link, the others with an empty list. */
 export async function linkCommand(
   core: RtnlCore,
   cmd: LinkCommand,
   spec: LinkSpec,
 ): Promise<Link[]> {
-  if (cmd === "add" && spec?.kind === "tuntap") return await createTuntap(core, spec);
-  return await core.send(await buildLink(core, cmd, spec));
+  if (cmd === "add" && isObject(spec) && spec.kind === "tuntap") {
+    return await createTuntap(core, spec);
+  }
+  const { built, cleanup } = await prepare(core, cmd, spec);
+  try {
+    let out: Link[] = [];
+    for (const b of built) out = await core.send(b) as Link[];
+    return out;
+  } finally {
+    cleanup();
+  }
 }
 
 /** Filter of {@link getLinks}: any IFLA short name or header field, compared for equality. */
 export type LinkFilter = Partial<Record<string, unknown>>;
 
-/** Dumps links, optionally filtered (kind is matched on `linkinfo.info_kind`). */
+/**
+ * Dumps links, optionally filtered: `kind` matches `linkinfo.info_kind`, `altname` any
+ * alternative name, `address` case-insensitively, `master` and `link` also by name, `family: 7`
+ * dumps bridge ports (AF_BRIDGE, with `protinfo`).
+ */
 export async function getLinks(core: RtnlCore, filter: LinkFilter = {}): Promise<Link[]> {
+  if (!isObject(filter)) {
+    throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
+  }
+  const family = filter.family ?? AF.UNSPEC;
+  if (family !== AF.UNSPEC && family !== AF.BRIDGE) {
+    throw new RangeError(`family: expected 0 or 7 (AF_BRIDGE), got ${describeValue(family)}`);
+  }
   const links = await core.dump(LINK_MESSAGE, {
     type: RTM.GETLINK,
     flags: 0,
-    header: {},
-    attrs: { ext_mask: 1 },
-  }, { retryInterrupted: 3 });
-  const keys = Object.entries(filter).filter(([, v]) => v !== undefined);
+    header: { family },
+    attrs: { ext_mask: RTEXT_FILTER_VF },
+  }, { retryInterrupted: 3 }) as Link[];
+  const keys = Object.entries(filter).filter(([k, v]) => v !== undefined && k !== "family");
   if (keys.length === 0) return links;
-  return links.filter((l) => keys.every(([k, v]) => matchLink(l, k, v)));
+  const byName = new Map(links.map((l) => [l.ifname, l.index]));
+  return links.filter((l) => keys.every(([k, v]) => matchLink(l, k, v, byName)));
 }
 
-function matchLink(l: Link, key: string, value: unknown): boolean {
-  if (key === "kind") return l.get(["linkinfo", "info_kind"]) === value;
-  if (key === "altname") {
-    return l.get("prop_list") !== undefined &&
-      (l.prop_list!.getAll("alt_ifname") as string[]).includes(value as string);
-  }
+function matchLink(
+  l: Link,
+  key: string,
+  value: unknown,
+  byName: ReadonlyMap<string | undefined, number>,
+): boolean {
+  if (key === "kind") return l.kind === value;
+  if (key === "altname") return l.altnames.includes(value as string);
+  if (key === "state") return l.state === value;
   if (key === "address" && typeof value === "string") {
     return (l.address ?? "").toLowerCase() === value.toLowerCase();
+  }
+  if ((key === "master" || key === "link") && typeof value === "string") {
+    const index = byName.get(value);
+    return index !== undefined && l.get(key) === index;
   }
   return l.get(key) === value;
 }
 
 /**
- * Indexes of links matching a filter. `{ ifname }` alone is a kernel `get` (not a dump);
- * other keys (index, address, altname, kind, …) filter a dump.
+ * Indexes of links matching a filter. `{ ifname }` or `{ altname }` alone is a kernel `get`
+ * (not a dump); other keys (index, address, kind, master, …) filter a dump.
  */
 export async function linkLookup(core: RtnlCore, filter: LinkFilter): Promise<number[]> {
-  if (typeof filter !== "object" || filter === null) {
-    throw new TypeError("filter: expected an object");
+  if (!isObject(filter)) {
+    throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
   }
   const keys = Object.keys(filter).filter((k) => filter[k] !== undefined);
-  if (keys.length === 1 && keys[0] === "ifname") {
-    checkIfname(filter.ifname, "ifname");
+  if (keys.length === 1 && (keys[0] === "ifname" || keys[0] === "altname")) {
+    const key = keys[0];
+    const value = key === "ifname"
+      ? checkIfname(filter.ifname, "ifname")
+      : checkAltname(filter.altname, "altname");
     try {
-      return [await core.ifindex(filter.ifname, "ifname")];
+      const [link] = await linkCommand(core, "get", { [key]: value });
+      return link ? [link.index] : [];
     } catch (e) {
       if ((e as { code?: string }).code === "ENODEV") return [];
       throw e;
     }
   }
   return (await getLinks(core, filter)).map((l) => l.index);
+}
+
+/** The protinfo view of an AF_BRIDGE link message (bridge port settings), if any. */
+export function protinfoOf(link: Link): AttrView | undefined {
+  const v = link.get("protinfo");
+  return v && typeof v === "object" && "get" in v ? v as AttrView : undefined;
 }
