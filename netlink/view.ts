@@ -26,8 +26,6 @@ export type AttrKey = string | number | readonly (string | number)[];
 
 const utf8 = new TextDecoder();
 
-const NET_ORDER: Readonly<Record<string, Codec>> = { u16: "be16", u32: "be32", u64: "be64" };
-
 /** Decodes a NUL-terminated (or not) string of `len` bytes at `off`. */
 export function decodeString(u8: Uint8Array, off: number, len: number): string {
   let end = off;
@@ -86,6 +84,25 @@ function readField(
   return u8.slice(off, off + size);
 }
 
+/** A compiled reader of one struct field (bounds are checked by the caller). */
+function fieldReader(
+  codec: FieldCodec,
+  size: number,
+): (dv: DataView, u8: Uint8Array, off: number) => unknown {
+  switch (codec) {
+    case "u8":
+      return (dv, _u8, off) => dv.getUint8(off);
+    case "u16":
+      return (dv, _u8, off) => dv.getUint16(off, true);
+    case "u32":
+      return (dv, _u8, off) => dv.getUint32(off, true);
+    case "s32":
+      return (dv, _u8, off) => dv.getInt32(off, true);
+    default:
+      return (dv, u8, off) => readField(dv, u8, codec, off, size, off + size);
+  }
+}
+
 /** Decodes a struct at `off` with `len` bytes available (shorter structs leave fields undefined). */
 export function decodeStruct(
   dv: DataView,
@@ -108,6 +125,152 @@ function need(len: number, size: number, def: AttrDef | undefined, type: number)
   if (len < size) {
     throw new DecodeError(`attribute ${def?.kernelName ?? type}: ${len} bytes, expected ${size}`);
   }
+}
+
+// IPv4 text is built from per-octet strings, and the last 1024 distinct addresses are kept in a
+// direct-mapped cache: a dump repeats its gateways and prefixes, and equal values then share one
+// string instead of each building (and keeping) its own.
+const DEC: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
+const DOT: readonly string[] = DEC.map((d) => d + ".");
+const IP4_KEYS = new Int32Array(1024);
+const IP4_TEXT: (string | undefined)[] = new Array(1024).fill(undefined);
+
+/** Formats the 4 IPv4 address bytes at `off` as dotted quad (as formatIp does). */
+export function formatIp4(u8: Uint8Array, off: number): string {
+  const a = u8[off], b = u8[off + 1], c = u8[off + 2], d = u8[off + 3];
+  const key = (a << 24) | (b << 16) | (c << 8) | d;
+  const slot = (key ^ (key >>> 10) ^ (key >>> 20)) & 1023;
+  const hit = IP4_TEXT[slot];
+  if (hit !== undefined && IP4_KEYS[slot] === key) return hit;
+  const text = DOT[a] + DOT[b] + DOT[c] + DEC[d];
+  IP4_KEYS[slot] = key;
+  IP4_TEXT[slot] = text;
+  return text;
+}
+
+/** An IP address of `len` bytes at `off` as text. */
+function ipText(u8: Uint8Array, off: number, len: number): string {
+  return len === 4 ? formatIp4(u8, off) : formatIp(u8, off, len);
+}
+
+/**
+ * Reads a scalar attribute whose header is at `p` (payload at `p + 4`). Compiled once per
+ * attribute definition, so a typed property does no codec dispatch per read.
+ */
+type Reader = (v: AttrView, p: number) => unknown;
+
+const readers = new WeakMap<AttrDef, Reader | null>();
+
+/** The compiled reader of a scalar (or enum) attribute; null for object-like codecs. */
+function readerOf(def: AttrDef): Reader | null {
+  let r = readers.get(def);
+  if (r === undefined) {
+    r = compileReader(def, def.codec);
+    readers.set(def, r);
+  }
+  return r;
+}
+
+function payloadLength(dv: DataView, p: number): number {
+  return dv.getUint16(p, true) - NLA_HDRLEN;
+}
+
+function netOrder(dv: DataView, p: number): boolean {
+  return (dv.getUint16(p + 2, true) & NLA_F_NET_BYTEORDER) !== 0;
+}
+
+function compileReader(def: AttrDef, codec: Codec): Reader | null {
+  const type = def.type;
+  if (typeof codec !== "string") {
+    if (codec.kind !== "enum") return null;
+    // Like decodeValue: the base is read little-endian, then named (first name of a value wins).
+    const base = compileReader(def, codec.base)!;
+    const names = new Map<number, string>();
+    for (const [name, v] of Object.entries(codec.names)) if (!names.has(v)) names.set(v, name);
+    return (v, p) => {
+      const n = base(v, p) as number;
+      return names.get(n) ?? n;
+    };
+  }
+  switch (codec) {
+    case "u8":
+      return (v, p) => {
+        need(payloadLength(v.dv, p), 1, def, type);
+        return v.dv.getUint8(p + NLA_HDRLEN);
+      };
+    case "s8":
+      return (v, p) => {
+        need(payloadLength(v.dv, p), 1, def, type);
+        return v.dv.getInt8(p + NLA_HDRLEN);
+      };
+    case "u16":
+      return (v, p) => {
+        const dv = v.dv;
+        need(payloadLength(dv, p), 2, def, type);
+        return dv.getUint16(p + NLA_HDRLEN, !netOrder(dv, p));
+      };
+    case "s16":
+      return (v, p) => {
+        need(payloadLength(v.dv, p), 2, def, type);
+        return v.dv.getInt16(p + NLA_HDRLEN, true);
+      };
+    case "be16":
+      return (v, p) => {
+        need(payloadLength(v.dv, p), 2, def, type);
+        return v.dv.getUint16(p + NLA_HDRLEN, false);
+      };
+    case "u32":
+      return (v, p) => {
+        const dv = v.dv;
+        need(payloadLength(dv, p), 4, def, type);
+        return dv.getUint32(p + NLA_HDRLEN, !netOrder(dv, p));
+      };
+    case "s32":
+      return (v, p) => {
+        need(payloadLength(v.dv, p), 4, def, type);
+        return v.dv.getInt32(p + NLA_HDRLEN, true);
+      };
+    case "be32":
+      return (v, p) => {
+        need(payloadLength(v.dv, p), 4, def, type);
+        return v.dv.getUint32(p + NLA_HDRLEN, false);
+      };
+    case "u64":
+      return (v, p) => {
+        const dv = v.dv;
+        const len = payloadLength(dv, p);
+        if (netOrder(dv, p)) {
+          need(len, 8, def, type);
+          return Number(dv.getBigUint64(p + NLA_HDRLEN, false));
+        }
+        // Some kernels send 32-bit values for 64-bit attributes (and vice versa): accept both.
+        if (len === 4) return dv.getUint32(p + NLA_HDRLEN, true);
+        need(len, 8, def, type);
+        return Number(dv.getBigUint64(p + NLA_HDRLEN, true));
+      };
+    case "s64":
+      return (v, p) => {
+        need(payloadLength(v.dv, p), 8, def, type);
+        return Number(v.dv.getBigInt64(p + NLA_HDRLEN, true));
+      };
+    case "be64":
+      return (v, p) => {
+        need(payloadLength(v.dv, p), 8, def, type);
+        return Number(v.dv.getBigUint64(p + NLA_HDRLEN, false));
+      };
+    case "string":
+      return (v, p) => decodeString(v.u8, p + NLA_HDRLEN, payloadLength(v.dv, p));
+    case "binary":
+      return (v, p) => v.u8.subarray(p + NLA_HDRLEN, p + NLA_HDRLEN + payloadLength(v.dv, p));
+    case "hex":
+    case "lladdr":
+      return (v, p) => formatHex(v.u8, p + NLA_HDRLEN, payloadLength(v.dv, p));
+    case "ipaddr":
+      return (v, p) => ipText(v.u8, p + NLA_HDRLEN, payloadLength(v.dv, p));
+    case "flag":
+      return () => true;
+  }
+  return null;
 }
 
 /**
@@ -168,7 +331,7 @@ export function decodeValue(
       case "lladdr":
         return formatHex(owner.u8, off, len);
       case "ipaddr":
-        return formatIp(owner.u8, off, len);
+        return ipText(owner.u8, off, len);
       case "flag":
         return true;
     }
@@ -199,8 +362,11 @@ export function decodeValue(
     }
     case "select": {
       const key = owner.get(codec.by);
-      const chosen = typeof key === "string" || typeof key === "number"
-        ? codec.choices()[key]
+      const choices = codec.choices();
+      // Own keys only: a kind named "constructor" or "__proto__" selects nothing.
+      const chosen = (typeof key === "string" || typeof key === "number") &&
+          Object.hasOwn(choices, key)
+        ? choices[key]
         : undefined;
       if (chosen === undefined) return owner.u8.subarray(off, off + len);
       return decodeValue(owner, chosen, off, len, def, type);
@@ -223,8 +389,8 @@ export class AttrView<S extends AttrSchema = AttrSchema> {
   readonly end: number;
   /** The attribute schema. */
   readonly schema: S;
-  #index?: Int32Array;
-  #lookups = 0;
+  // Lookups so far (a number) until the offset table is built (then the table itself).
+  #index: number | Int32Array = 0;
   #cache?: Map<number, unknown>;
 
   /** A view over attributes in `[start, end)` of the datagram. */
@@ -238,8 +404,12 @@ export class AttrView<S extends AttrSchema = AttrSchema> {
 
   /** The offset of attribute `type`'s header, or -1. Throws DecodeError on malformed lengths. */
   protected find(type: number): number {
-    if (this.#index) return type < this.#index.length ? this.#index[type] - 1 : this.#scan(type);
-    if (++this.#lookups > 3 && this.schema.slots > 0) return this.#build(type);
+    const index = this.#index;
+    if (typeof index !== "number") return type < index.length ? index[type] - 1 : this.#scan(type);
+    // The first few lookups scan in place (most views are read a little or not at all); after
+    // that one pass records every attribute's offset.
+    if (index >= 3 && this.schema.slots > 0) return this.#build(type);
+    this.#index = index + 1;
     return this.#scan(type);
   }
 
@@ -283,25 +453,25 @@ export class AttrView<S extends AttrSchema = AttrSchema> {
     if (p < 0) return undefined;
     const def = this.schema.byType[type];
     if (!def) return this.u8.subarray(p + NLA_HDRLEN, p + this.dv.getUint16(p, true));
-    let codec = def.codec;
-    // NLA_F_NET_BYTEORDER: the sender wrote this integer big-endian.
-    if (typeof codec === "string" && (this.dv.getUint16(p + 2, true) & NLA_F_NET_BYTEORDER)) {
-      codec = NET_ORDER[codec] ?? codec;
-    }
-    const objectLike = typeof codec !== "string" && codec.kind !== "enum";
-    if (objectLike) {
-      const hit = this.#cache?.get(type);
-      if (hit !== undefined) return hit;
-    }
+    return this.#valueAt(def, type, p);
+  }
+
+  /** The value of attribute `def` whose (first) header is at `p`; objects are cached. */
+  #valueAt(def: AttrDef, type: number, p: number): unknown {
+    // Scalars (NLA_F_NET_BYTEORDER honoured by the compiled reader) are decoded on each read.
+    const read = readerOf(def);
+    if (read !== null) return read(this, p);
+    const hit = this.#cache?.get(type);
+    if (hit !== undefined) return hit;
     const v = decodeValue(
       this,
-      codec,
+      def.codec,
       p + NLA_HDRLEN,
       this.dv.getUint16(p, true) - NLA_HDRLEN,
       def,
       type,
     );
-    if (objectLike) (this.#cache ??= new Map()).set(type, v);
+    (this.#cache ??= new Map()).set(type, v);
     return v;
   }
 
@@ -360,19 +530,49 @@ export class AttrView<S extends AttrSchema = AttrSchema> {
 
   /** The attributes as a plain object (nests become objects; unknown ones `attr_N`: hex). */
   toJSON(): Record<string, unknown> {
+    // Forged nests (a veth peer holding a veth peer…, 1600 deep in 64 KiB) would overflow the
+    // stack: deeper than the kernel ever nests is malformed.
+    if (jsonDepth >= MAX_JSON_DEPTH) {
+      throw new DecodeError(`attributes nested deeper than ${MAX_JSON_DEPTH} levels`);
+    }
+    jsonDepth++;
+    try {
+      return this.#json();
+    } finally {
+      jsonDepth--;
+    }
+  }
+
+  #json(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const [t] of this.raw()) {
-      const def = this.schema.byType[t];
+    const dv = this.dv, end = this.end, byType = this.schema.byType;
+    for (let p = this.start; p + NLA_HDRLEN <= end;) {
+      const len = dv.getUint16(p, true);
+      if (len < NLA_HDRLEN || p + len > end) {
+        throw new DecodeError(`attribute at ${p}: bad length ${len}`);
+      }
+      const t = dv.getUint16(p + 2, true) & NLA_TYPE_MASK;
+      const def = byType[t];
       const key = def ? def.name : `attr_${t}`;
-      if (key in out) continue;
-      out[key] = plain(this.attr(t));
+      // The first of repeated attributes wins (as get() returns it); `p` is that first one.
+      if (!(key in out)) {
+        out[key] = plain(
+          def ? this.#valueAt(def, t, p) : this.u8.subarray(p + NLA_HDRLEN, p + len),
+        );
+      }
+      p += (len + 3) & ~3;
     }
     return out;
   }
 }
 
+/** How deep toJSON() may recurse through nests (the kernel's policies nest at most 10 deep). */
+const MAX_JSON_DEPTH = 64;
+let jsonDepth = 0;
+
 /** Converts decoded values to plain JSON-able data. */
 export function plain(v: unknown): unknown {
+  if (typeof v !== "object" || v === null) return typeof v === "bigint" ? Number(v) : v;
   if (v instanceof AttrView) return v.toJSON();
   if (v instanceof Uint8Array) return formatHex(v, 0, v.length);
   if (Array.isArray(v)) return v.map(plain);
@@ -395,14 +595,9 @@ export class MessageView<M extends MessageSchema = MessageSchema> extends AttrVi
 
   /** A view of the message at `offset` with `length` bytes (nlmsg_len). */
   constructor(message: M, dv: DataView, u8: Uint8Array, offset: number, length: number) {
-    const hdr = offset + NLMSG_HDRLEN;
-    super(
-      message.attrs,
-      dv,
-      u8,
-      Math.min(hdr + ((structSize(message.header) + 3) & ~3), offset + length),
-      offset + length,
-    );
+    const end = offset + length;
+    const start = offset + NLMSG_HDRLEN + headerSpan(message.header);
+    super(message.attrs, dv, u8, start < end ? start : end, end);
     this.offset = offset;
     this.message = message;
   }
@@ -453,8 +648,24 @@ export class MessageView<M extends MessageSchema = MessageSchema> extends AttrVi
 
   /** The fixed header's fields and the attributes as one plain object. */
   override toJSON(): Record<string, unknown> {
-    return { ...this.header(), ...super.toJSON() };
+    const out = this.header();
+    const attrs = super.toJSON();
+    for (const key in attrs) out[key] = attrs[key];
+    return out;
   }
+}
+
+// The aligned size of the last message header seen: views of one dump share it.
+let spanOf: StructCodec | undefined;
+let span = 0;
+
+/** The fixed header's size rounded up to the attribute alignment. */
+function headerSpan(header: StructCodec): number {
+  if (header !== spanOf) {
+    span = (structSize(header) + 3) & ~3;
+    spanOf = header;
+  }
+  return span;
 }
 
 /** The constructor of a schema's typed view class. */
@@ -489,16 +700,23 @@ const RESERVED = new Set([
   "constructor",
 ]);
 
+type Finder = { find(type: number): number };
+
 function defineAttrGetters(proto: object, schema: AttrSchema): void {
   for (const def of schema.byType) {
     if (!def || RESERVED.has(def.name)) continue;
     const type = def.type;
-    Object.defineProperty(proto, def.name, {
-      get(this: AttrView) {
+    const read = readerOf(def);
+    // A scalar's getter finds and reads it directly; objects go through attr() (cached).
+    const get = read !== null
+      ? function (this: AttrView) {
+        const p = (this as unknown as Finder).find(type);
+        return p < 0 ? undefined : read(this, p);
+      }
+      : function (this: AttrView) {
         return (this as unknown as { attr(t: number): unknown }).attr(type);
-      },
-      configurable: true,
-    });
+      };
+    Object.defineProperty(proto, def.name, { get, configurable: true });
   }
 }
 
@@ -515,20 +733,16 @@ export function messageViewClass<M extends MessageSchema>(message: M): ViewCtor<
   for (const f of layout(message.header)) {
     if (f.codec === "pad" || f.name.startsWith("_") || RESERVED.has(f.name)) continue;
     const attrDef = message.attrs.byName.get(f.name);
+    const read = fieldReader(f.codec, f.size);
+    const size = f.size;
     Object.defineProperty(Cls.prototype, f.name, {
       get(this: MessageView) {
         if (attrDef) {
           const v = (this as unknown as { attr(t: number): unknown }).attr(attrDef.type);
           if (v !== undefined) return v;
         }
-        return readField(
-          this.dv,
-          this.u8,
-          f.codec,
-          this.offset + hdrBase + f.offset,
-          f.size,
-          this.end,
-        );
+        const off = this.offset + hdrBase + f.offset;
+        return off + size > this.end ? undefined : read(this.dv, this.u8, off);
       },
       configurable: true,
     });
