@@ -374,24 +374,112 @@ export function decodeValue(
   }
 }
 
+const INDEX = Symbol("index");
+const CACHE = Symbol("cache");
+
+/** A view's lookup state: lookups so far until the offset table is built; decoded objects. */
+interface ViewState {
+  [INDEX]: number | Int32Array;
+  [CACHE]: Map<number, unknown> | undefined;
+}
+
+/** The offset of the first attribute `type` of `v` by a scan in place, or -1. */
+function scan(v: AttrView, type: number): number {
+  const dv = v.dv, end = v.end;
+  for (let p = v.start; p + NLA_HDRLEN <= end;) {
+    const len = dv.getUint16(p, true);
+    if (len < NLA_HDRLEN || p + len > end) {
+      throw new DecodeError(`attribute at ${p}: bad length ${len}`);
+    }
+    if ((dv.getUint16(p + 2, true) & NLA_TYPE_MASK) === type) return p;
+    p += (len + 3) & ~3;
+  }
+  return -1;
+}
+
+/** Records every attribute's offset in one pass (libmnl's tb[]), then finds `type`. */
+function buildIndex(v: AttrView, type: number): number {
+  const index = new Int32Array(v.schema.slots);
+  const dv = v.dv, end = v.end;
+  for (let p = v.start; p + NLA_HDRLEN <= end;) {
+    const len = dv.getUint16(p, true);
+    if (len < NLA_HDRLEN || p + len > end) {
+      throw new DecodeError(`attribute at ${p}: bad length ${len}`);
+    }
+    const t = dv.getUint16(p + 2, true) & NLA_TYPE_MASK;
+    if (t < index.length && index[t] === 0) index[t] = p + 1;
+    p += (len + 3) & ~3;
+  }
+  (v as unknown as ViewState)[INDEX] = index;
+  return type < index.length ? index[type] - 1 : scan(v, type);
+}
+
+/** An attribute definition by name or number (a bare number when the schema lacks it). */
+function defOf(v: AttrView, key: string | number): AttrDef | number | undefined {
+  if (typeof key === "number") return v.schema.byType[key] ?? key;
+  return v.schema.byName.get(key);
+}
+
+/** The value of attribute `def` whose (first) header is at `p`; objects are cached. */
+function valueAt(v: AttrView, def: AttrDef, type: number, p: number): unknown {
+  // Scalars (NLA_F_NET_BYTEORDER honoured by the compiled reader) are decoded on each read.
+  const read = readerOf(def);
+  if (read !== null) return read(v, p);
+  const state = v as unknown as ViewState;
+  const hit = state[CACHE]?.get(type);
+  if (hit !== undefined) return hit;
+  const value = decodeValue(
+    v,
+    def.codec,
+    p + NLA_HDRLEN,
+    v.dv.getUint16(p, true) - NLA_HDRLEN,
+    def,
+    type,
+  );
+  (state[CACHE] ??= new Map()).set(type, value);
+  return value;
+}
+
+/** The attributes of `v` as a plain object (see AttrView.toJSON). */
+function attrsJson(v: AttrView): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const dv = v.dv, end = v.end, byType = v.schema.byType;
+  for (let p = v.start; p + NLA_HDRLEN <= end;) {
+    const len = dv.getUint16(p, true);
+    if (len < NLA_HDRLEN || p + len > end) {
+      throw new DecodeError(`attribute at ${p}: bad length ${len}`);
+    }
+    const t = dv.getUint16(p + 2, true) & NLA_TYPE_MASK;
+    const def = byType[t];
+    const key = def ? def.name : `attr_${t}`;
+    // The first of repeated attributes wins (as get() returns it); `p` is that first one.
+    if (!(key in out)) {
+      out[key] = plain(
+        def ? valueAt(v, def, t, p) : v.u8.subarray(p + NLA_HDRLEN, p + len),
+      );
+    }
+    p += (len + 3) & ~3;
+  }
+  return out;
+}
 /**
  * A lazy view over a run of attributes. Values are read with {@link AttrView.get} or the typed
  * properties of the schema's view class.
  */
 export class AttrView<S extends AttrSchema = AttrSchema> {
+  // The fields are assigned in the constructor, not declared as class fields, and the lookup
+  // state lives under module-private symbols rather than #private fields: a dump builds one view
+  // per message, and this halves what constructing one costs.
   /** The datagram's DataView. */
-  readonly dv: DataView;
+  declare readonly dv: DataView;
   /** The datagram's bytes. */
-  readonly u8: Uint8Array;
+  declare readonly u8: Uint8Array;
   /** Offset of the first attribute. */
-  readonly start: number;
+  declare readonly start: number;
   /** Offset just past the last attribute. */
-  readonly end: number;
+  declare readonly end: number;
   /** The attribute schema. */
-  readonly schema: S;
-  // Lookups so far (a number) until the offset table is built (then the table itself).
-  #index: number | Int32Array = 0;
-  #cache?: Map<number, unknown>;
+  declare readonly schema: S;
 
   /** A view over attributes in `[start, end)` of the datagram. */
   constructor(schema: S, dv: DataView, u8: Uint8Array, start: number, end: number) {
@@ -400,51 +488,19 @@ export class AttrView<S extends AttrSchema = AttrSchema> {
     this.u8 = u8;
     this.start = start;
     this.end = end;
+    (this as unknown as ViewState)[INDEX] = 0;
+    (this as unknown as ViewState)[CACHE] = undefined;
   }
 
   /** The offset of attribute `type`'s header, or -1. Throws DecodeError on malformed lengths. */
   protected find(type: number): number {
-    const index = this.#index;
-    if (typeof index !== "number") return type < index.length ? index[type] - 1 : this.#scan(type);
+    const index = (this as unknown as ViewState)[INDEX];
+    if (typeof index !== "number") return type < index.length ? index[type] - 1 : scan(this, type);
     // The first few lookups scan in place (most views are read a little or not at all); after
     // that one pass records every attribute's offset.
-    if (index >= 3 && this.schema.slots > 0) return this.#build(type);
-    this.#index = index + 1;
-    return this.#scan(type);
-  }
-
-  #scan(type: number): number {
-    const dv = this.dv, end = this.end;
-    for (let p = this.start; p + NLA_HDRLEN <= end;) {
-      const len = dv.getUint16(p, true);
-      if (len < NLA_HDRLEN || p + len > end) {
-        throw new DecodeError(`attribute at ${p}: bad length ${len}`);
-      }
-      if ((dv.getUint16(p + 2, true) & NLA_TYPE_MASK) === type) return p;
-      p += (len + 3) & ~3;
-    }
-    return -1;
-  }
-
-  #build(type: number): number {
-    const index = new Int32Array(this.schema.slots);
-    const dv = this.dv, end = this.end;
-    for (let p = this.start; p + NLA_HDRLEN <= end;) {
-      const len = dv.getUint16(p, true);
-      if (len < NLA_HDRLEN || p + len > end) {
-        throw new DecodeError(`attribute at ${p}: bad length ${len}`);
-      }
-      const t = dv.getUint16(p + 2, true) & NLA_TYPE_MASK;
-      if (t < index.length && index[t] === 0) index[t] = p + 1;
-      p += (len + 3) & ~3;
-    }
-    this.#index = index;
-    return type < index.length ? index[type] - 1 : this.#scan(type);
-  }
-
-  #def(key: string | number): AttrDef | number | undefined {
-    if (typeof key === "number") return this.schema.byType[key] ?? key;
-    return this.schema.byName.get(key);
+    if (index >= 3 && this.schema.slots > 0) return buildIndex(this, type);
+    (this as unknown as ViewState)[INDEX] = index + 1;
+    return scan(this, type);
   }
 
   /** Decodes attribute `type` (or undefined when absent). */
@@ -453,26 +509,7 @@ export class AttrView<S extends AttrSchema = AttrSchema> {
     if (p < 0) return undefined;
     const def = this.schema.byType[type];
     if (!def) return this.u8.subarray(p + NLA_HDRLEN, p + this.dv.getUint16(p, true));
-    return this.#valueAt(def, type, p);
-  }
-
-  /** The value of attribute `def` whose (first) header is at `p`; objects are cached. */
-  #valueAt(def: AttrDef, type: number, p: number): unknown {
-    // Scalars (NLA_F_NET_BYTEORDER honoured by the compiled reader) are decoded on each read.
-    const read = readerOf(def);
-    if (read !== null) return read(this, p);
-    const hit = this.#cache?.get(type);
-    if (hit !== undefined) return hit;
-    const v = decodeValue(
-      this,
-      def.codec,
-      p + NLA_HDRLEN,
-      this.dv.getUint16(p, true) - NLA_HDRLEN,
-      def,
-      type,
-    );
-    (this.#cache ??= new Map()).set(type, v);
-    return v;
+    return valueAt(this, def, type, p);
   }
 
   /**
@@ -489,14 +526,14 @@ export class AttrView<S extends AttrSchema = AttrSchema> {
       }
       return cur;
     }
-    const def = this.#def(key as string | number);
+    const def = defOf(this, key as string | number);
     if (def === undefined) return undefined;
     return this.attr(typeof def === "number" ? def : def.type);
   }
 
   /** Whether the attribute is present. */
   has(key: string | number): boolean {
-    const def = this.#def(key);
+    const def = defOf(this, key);
     if (def === undefined) return false;
     return this.find(typeof def === "number" ? def : def.type) >= 0;
   }
@@ -516,7 +553,7 @@ export class AttrView<S extends AttrSchema = AttrSchema> {
 
   /** Every value of a repeated attribute (e.g. `IFLA_ALT_IFNAME` in a property list). */
   getAll(key: string | number): unknown[] {
-    const def = this.#def(key);
+    const def = defOf(this, key);
     if (def === undefined) return [];
     const type = typeof def === "number" ? def : def.type;
     const d = typeof def === "number" ? undefined : def;
@@ -537,32 +574,10 @@ export class AttrView<S extends AttrSchema = AttrSchema> {
     }
     jsonDepth++;
     try {
-      return this.#json();
+      return attrsJson(this);
     } finally {
       jsonDepth--;
     }
-  }
-
-  #json(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    const dv = this.dv, end = this.end, byType = this.schema.byType;
-    for (let p = this.start; p + NLA_HDRLEN <= end;) {
-      const len = dv.getUint16(p, true);
-      if (len < NLA_HDRLEN || p + len > end) {
-        throw new DecodeError(`attribute at ${p}: bad length ${len}`);
-      }
-      const t = dv.getUint16(p + 2, true) & NLA_TYPE_MASK;
-      const def = byType[t];
-      const key = def ? def.name : `attr_${t}`;
-      // The first of repeated attributes wins (as get() returns it); `p` is that first one.
-      if (!(key in out)) {
-        out[key] = plain(
-          def ? this.#valueAt(def, t, p) : this.u8.subarray(p + NLA_HDRLEN, p + len),
-        );
-      }
-      p += (len + 3) & ~3;
-    }
-    return out;
   }
 }
 
@@ -589,9 +604,9 @@ export function plain(v: unknown): unknown {
 /** A view over one whole netlink message: nlmsghdr, the family's fixed header, attributes. */
 export class MessageView<M extends MessageSchema = MessageSchema> extends AttrView<M["attrs"]> {
   /** Offset of the nlmsghdr in the datagram. */
-  readonly offset: number;
+  declare readonly offset: number;
   /** The message schema. */
-  readonly message: M;
+  declare readonly message: M;
 
   /** A view of the message at `offset` with `length` bytes (nlmsg_len). */
   constructor(message: M, dv: DataView, u8: Uint8Array, offset: number, length: number) {
