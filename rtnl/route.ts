@@ -420,9 +420,17 @@ export async function buildRoute(
     header.table = 0; // RT_TABLE_UNSPEC: the id is in RTA_TABLE
     attrs.table = table;
   } else header.table = table;
-  const type = spec.type !== undefined ? routeTypeId(spec.type) : cmd === "get" ? 0 : RTN.unicast;
+  // A deletion without a type matches a route of any type (RTN_UNSPEC), as in iproute2.
+  const type = spec.type !== undefined
+    ? routeTypeId(spec.type)
+    : cmd === "get" || cmd === "del"
+    ? RTN.unspec
+    : RTN.unicast;
+  // Default scopes as iproute2 picks them (IPv6 routes are always universe).
   const scope = spec.scope !== undefined
     ? scopeId(spec.scope)
+    : fam.f === AF.INET6
+    ? RT_SCOPE.universe
     : cmd === "del"
     ? RT_SCOPE.nowhere
     : cmd === "get"
