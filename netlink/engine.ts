@@ -20,7 +20,7 @@ import {
 } from "./constants.ts";
 import { DecodeError, DumpInterruptedError, NetlinkError, OverrunError } from "./errors.ts";
 import type { ExtAck } from "./errors.ts";
-import type { MessageSchema } from "./schema.ts";
+import type { AttrDef, AttrSchema, Codec, MessageSchema } from "./schema.ts";
 import { structSize } from "./schema.ts";
 import { decodeString } from "./view.ts";
 
@@ -383,6 +383,15 @@ export class NetlinkEngine {
         return this.#finish(p, new DecodeError("truncated NLMSG_ERROR"));
       }
       if (err === 0) return this.#finish(p);
+      if (err > 0 || err < -4095) {
+        // The kernel sends -errno (1..4095); anything else is not an error it could mean.
+        return this.#finish(
+          p,
+          new DecodeError(
+            `${type === NLMSG_ERROR ? "NLMSG_ERROR" : "NLMSG_DONE"} with error ${err}`,
+          ),
+        );
+      }
       const extack = type === NLMSG_ERROR
         ? parseExtAck(dv, u8, off, len, flags)
         : parseDoneExtAck(dv, u8, off, len, flags);
@@ -478,8 +487,10 @@ export function parseExtAck(
   // error (4) + the original header, and its payload unless the kernel capped it.
   let p = off + NLMSG_HDRLEN + 4;
   if (p + NLMSG_HDRLEN > off + len) return {};
-  const origLen = dv.getUint32(p, true);
-  p += flags & NLM_F.CAPPED ? NLMSG_HDRLEN : (origLen + 3) & ~3;
+  // The echoed request's length is a u32 from the wire: it must lie within this message.
+  const origLen = flags & NLM_F.CAPPED ? NLMSG_HDRLEN : dv.getUint32(p, true);
+  if (origLen < NLMSG_HDRLEN || origLen > off + len - p) return {};
+  p += origLen + ((4 - (origLen & 3)) & 3);
   return parseTlvs(dv, u8, p, off + len);
 }
 
@@ -494,31 +505,39 @@ function parseDoneExtAck(
   return parseTlvs(dv, u8, off + NLMSG_HDRLEN + 4, off + len);
 }
 
-/** Names the attribute that starts at byte `offset` of an encoded request, walking nests. */
+/**
+ * Names the attribute that starts at byte `offset` of an encoded request, walking nests (also
+ * arrays of nests, nests with a fixed header, and nests selected by a sibling such as
+ * `IFLA_INFO_DATA`). Bytes that do not parse leave the deepest attribute found so far.
+ */
 export function attributeAt(
   schema: MessageSchema,
   request: Uint8Array,
   offset: number,
 ): string | number | undefined {
+  if (request.byteLength < NLMSG_HDRLEN) return undefined;
   const dv = new DataView(request.buffer, request.byteOffset, request.byteLength);
   let start = NLMSG_HDRLEN + ((structSize(schema.header) + 3) & ~3);
   let end = Math.min(dv.getUint32(0, true), request.byteLength);
-  let attrs = schema.attrs;
+  // The current level: a schema, or the element codec of an array (elements are numbered).
+  let level: { attrs?: AttrSchema; element?: Codec } = { attrs: schema.attrs };
   let found: string | number | undefined;
-  for (let depth = 0; depth < 8; depth++) {
+  for (let depth = 0; depth < 16; depth++) {
     let next = false;
     for (let p = start; p + NLA_HDRLEN <= end;) {
       const alen = dv.getUint16(p, true);
-      if (alen < NLA_HDRLEN) return found;
+      if (alen < NLA_HDRLEN || p + alen > end) return found;
       const t = dv.getUint16(p + 2, true) & 0x3fff;
-      const def = attrs?.byType[t];
-      if (p === offset) return def?.kernelName ?? t;
+      const def: AttrDef | undefined = level.attrs?.byType[t];
+      const name: string | number = def?.kernelName ?? (level.element ? `[${t}]` : t);
+      if (p === offset) return name;
       if (offset > p && offset < p + alen) {
-        found = def?.kernelName ?? t;
-        const codec = def?.codec;
-        if (!codec || typeof codec === "string" || codec.kind !== "nest") return found;
-        attrs = codec.schema();
-        start = p + NLA_HDRLEN;
+        found = name;
+        const codec = def?.codec ?? level.element;
+        const inner = codec ? nestedLevel(codec, dv, level.attrs, start, end) : undefined;
+        if (!inner) return found;
+        level = inner.level;
+        start = p + NLA_HDRLEN + inner.skip;
         end = p + alen;
         next = true;
         break;
@@ -528,4 +547,50 @@ export function attributeAt(
     if (!next) return found;
   }
   return found;
+}
+
+/** The level inside an attribute of `codec` whose siblings lie in `[start, end)`. */
+function nestedLevel(
+  codec: Codec,
+  dv: DataView,
+  siblings: AttrSchema | undefined,
+  start: number,
+  end: number,
+): { level: { attrs?: AttrSchema; element?: Codec }; skip: number } | undefined {
+  if (typeof codec === "string") return undefined;
+  switch (codec.kind) {
+    case "nest":
+      return {
+        level: { attrs: codec.schema() },
+        skip: codec.header ? (structSize(codec.header) + 3) & ~3 : 0,
+      };
+    case "array":
+      return { level: { element: codec.of }, skip: 0 };
+    case "select": {
+      const by = siblings?.byName.get(codec.by);
+      if (!by) return undefined;
+      for (let p = start; p + NLA_HDRLEN <= end;) {
+        const alen = dv.getUint16(p, true);
+        if (alen < NLA_HDRLEN || p + alen > end) return undefined;
+        if ((dv.getUint16(p + 2, true) & 0x3fff) === by.type) {
+          const key = by.codec === "string"
+            ? decodeString(new Uint8Array(dv.buffer, dv.byteOffset), p + NLA_HDRLEN, alen - 4)
+            : alen >= 8
+            ? dv.getUint32(p + NLA_HDRLEN, true)
+            : alen >= 6
+            ? dv.getUint16(p + NLA_HDRLEN, true)
+            : undefined;
+          const choices = codec.choices();
+          const chosen = key !== undefined && Object.hasOwn(choices, key)
+            ? choices[key]
+            : undefined;
+          return chosen === undefined ? undefined : nestedLevel(chosen, dv, siblings, start, end);
+        }
+        p += (alen + 3) & ~3;
+      }
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
 }
