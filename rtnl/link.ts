@@ -517,8 +517,9 @@ function draftLink(
     // Data of the kind itself.
     const dataDef = data?.schema.byName.get(key);
     if (dataDef) {
-      if (IFINDEX_KEYS.has(dataDef.name)) deferIndex(ctx, dataValues, dataDef.name, value, p(key));
-      else dataValues[dataDef.name] = dataValue(dataDef.name, value, dataDef.codec, ownKind);
+      if (IFINDEX_KEYS.has(dataDef.name)) {
+        deferIndex(ctx, dataValues, dataDef.name, value, p(key), true);
+      } else dataValues[dataDef.name] = dataValue(dataDef.name, value, dataDef.codec, ownKind);
       continue;
     }
     // Port data for the master's kind.
@@ -533,7 +534,7 @@ function draftLink(
         throw new TypeError(`${p(key)}: mixes ${slave.kind} and ${sp[1]} attributes`);
       }
       slave ??= { kind: sp[1], schema: sp[2], values: {} };
-      if (IFINDEX_KEYS.has(def.name)) deferIndex(ctx, slave.values, def.name, value, p(key));
+      if (IFINDEX_KEYS.has(def.name)) deferIndex(ctx, slave.values, def.name, value, p(key), true);
       else slave.values[def.name] = dataValue(def.name, value, def.codec, undefined);
       continue;
     }
@@ -541,7 +542,7 @@ function draftLink(
     const def = IFLA.byName.get(key);
     if (def && !NOT_DIRECT.has(def.name)) {
       if (IFINDEX_KEYS.has(def.name)) {
-        deferIndex(ctx, attrs, def.name, value, p(key), def.name === "master");
+        deferIndex(ctx, attrs, def.name, value, p(key), true);
       } else if (typeof value === "boolean" && def.codec === "u8") attrs[def.name] = value ? 1 : 0;
       else attrs[def.name] = value;
       continue;
@@ -660,7 +661,7 @@ function protinfoDraft(ctx: Context, main: Draft, protinfo: Record<string, unkno
     const def = BRPORT.byName.get(k);
     if (!def) throw new TypeError(`protinfo.${k}: unknown bridge port attribute (brport_*)`);
     if (v === undefined) continue;
-    if (IFINDEX_KEYS.has(def.name)) deferIndex(ctx, values, def.name, v, `protinfo.${k}`);
+    if (IFINDEX_KEYS.has(def.name)) deferIndex(ctx, values, def.name, v, `protinfo.${k}`, true);
     else values[def.name] = dataValue(def.name, v, def.codec, undefined);
   }
   return {
@@ -809,7 +810,7 @@ async function applyGuessedKind(core: RtnlCore, draft: Draft, guess: Guess): Pro
       );
     }
     values[def.name] = IFINDEX_KEYS.has(def.name)
-      ? await core.ifindex(value, key)
+      ? (value === 0 ? 0 : await core.ifindex(value, key))
       : dataValue(def.name, value, def.codec, kind);
   }
   draft.linkinfo = { ...draft.linkinfo, kind: kind!, data: values, dataCodec: data!.codec };
