@@ -1,0 +1,229 @@
+/**
+ * What every `ip` subcommand shares: options, the connection, the interface-name cache, and the
+ * errors that end the command with iproute2's message and exit code.
+ *
+ * @module
+ */
+
+import { IPRoute, type NetlinkError } from "../../mod.ts";
+import type { Link } from "../../mod.ts";
+import { Printer } from "./out.ts";
+
+/** Global options (`ip [OPTIONS] OBJECT COMMAND`). */
+export interface Opts {
+  /** -j */
+  json: boolean;
+  /** -p */
+  pretty: boolean;
+  /** -d, repeated */
+  details: number;
+  /** -s, repeated */
+  stats: number;
+  /** -4 (2), -6 (10), -0 (17, link), or 0. */
+  family: number;
+  /** -o */
+  oneline: boolean;
+  /** -n NS */
+  netns?: string;
+  /** -br */
+  brief: boolean;
+}
+
+/** The command ends with this message on stderr and this exit code. */
+export class ExitError extends Error {
+  constructor(message: string, readonly code: number) {
+    super(message);
+  }
+}
+
+/** A usage error: iproute2 exits 255 (its `exit(-1)`). */
+export function usage(message: string): ExitError {
+  return new ExitError(message, 255);
+}
+
+/** "Cannot find device" and the like: exit 1. */
+export function fail(message: string): ExitError {
+  return new ExitError(message, 1);
+}
+
+/** What the kernel refused, as iproute2 prints it: the ext-ack text or "RTNETLINK answers". */
+export function kernelError(e: NetlinkError): ExitError {
+  const msg = e.extack?.msg;
+  if (msg) return new ExitError(`Error: ${msg}${msg.endsWith(".") ? "" : "."}`, 2);
+  return new ExitError(`RTNETLINK answers: ${strerror(e.errno)}`, 2);
+}
+
+/** glibc's strerror texts for the errno values the kernel returns to rtnetlink. */
+const STRERROR: Record<number, string> = {
+  1: "Operation not permitted",
+  2: "No such file or directory",
+  3: "No such process",
+  4: "Interrupted system call",
+  5: "Input/output error",
+  6: "No such device or address",
+  7: "Argument list too long",
+  9: "Bad file descriptor",
+  11: "Resource temporarily unavailable",
+  12: "Cannot allocate memory",
+  13: "Permission denied",
+  14: "Bad address",
+  16: "Device or resource busy",
+  17: "File exists",
+  18: "Invalid cross-device link",
+  19: "No such device",
+  20: "Not a directory",
+  21: "Is a directory",
+  22: "Invalid argument",
+  23: "Too many open files in system",
+  24: "Too many open files",
+  28: "No space left on device",
+  31: "Too many links",
+  34: "Numerical result out of range",
+  36: "File name too long",
+  38: "Function not implemented",
+  39: "Directory not empty",
+  40: "Too many levels of symbolic links",
+  42: "No message of desired type",
+  61: "No data available",
+  71: "Protocol error",
+  74: "Bad message",
+  75: "Value too large for defined data type",
+  90: "Message too long",
+  92: "Protocol not available",
+  93: "Protocol not supported",
+  95: "Operation not supported",
+  97: "Address family not supported by protocol",
+  98: "Address already in use",
+  99: "Cannot assign requested address",
+  100: "Network is down",
+  101: "Network is unreachable",
+  103: "Software caused connection abort",
+  105: "No buffer space available",
+  110: "Connection timed out",
+  113: "No route to host",
+  114: "Operation already in progress",
+  115: "Operation now in progress",
+  122: "Disk quota exceeded",
+};
+
+/**
+ * A library call that is not there yet ("…: not implemented yet") ends the command with a clear
+ * message (exit 2); anything else is rethrown.
+ */
+export function notImplemented(e: unknown, what: string): unknown {
+  if (e instanceof Error && /not implemented/i.test(e.message)) {
+    return new ExitError(`${what}: not supported by this version of the library (${e.message})`, 2);
+  }
+  return e;
+}
+
+/** The text of an errno value. */
+export function strerror(errno: number): string {
+  return STRERROR[errno] ?? `Unknown error ${errno}`;
+}
+
+/** Interface name and flags by index (iproute2's ll_map). */
+export interface LinkInfo {
+  name: string;
+  flags: number;
+}
+
+/** Everything a subcommand needs. */
+export class Ctx {
+  readonly opts: Opts;
+  readonly p: Printer;
+  /** Writes output now (monitor streams); the default collects it until the command ends. */
+  flush?: (text: string) => void;
+  #ip?: IPRoute;
+  #links?: Map<number, LinkInfo>;
+  #linkViews?: Link[];
+
+  constructor(opts: Opts) {
+    this.opts = opts;
+    this.p = new Printer({ json: opts.json, pretty: opts.pretty, oneline: opts.oneline });
+  }
+
+  /** The rtnetlink connection (opened on first use, in `-n NS` when given). */
+  get ip(): IPRoute {
+    if (!this.#ip) {
+      try {
+        this.#ip = new IPRoute(this.opts.netns ? { netns: this.opts.netns } : {});
+      } catch (e) {
+        if (this.opts.netns) {
+          const errno = (e as { errno?: number }).errno;
+          const why = errno ? strerror(errno) : (e as Error).message;
+          throw new ExitError(
+            `Cannot open network namespace "${this.opts.netns}": ${why}`,
+            255,
+          );
+        }
+        throw e;
+      }
+    }
+    return this.#ip;
+  }
+
+  /** Every link (cached for the command: names of master, peers, route devices). */
+  async links(): Promise<Link[]> {
+    if (!this.#linkViews) {
+      this.#linkViews = await this.ip.getLinks();
+      this.#links = new Map(
+        this.#linkViews.map((l) => [l.index, { name: l.ifname ?? "", flags: l.flags }]),
+      );
+    }
+    return this.#linkViews;
+  }
+
+  /** Loads the index → name map. */
+  async loadNames(): Promise<void> {
+    await this.links();
+  }
+
+  /** Forgets cached links (after a change, for monitor). */
+  invalidate(): void {
+    this.#linkViews = undefined;
+    this.#links = undefined;
+  }
+
+  /** Remembers a link seen in an event. */
+  remember(index: number, name: string, flags: number): void {
+    (this.#links ??= new Map()).set(index, { name, flags });
+  }
+
+  /** Forgets a deleted link. */
+  forget(index: number): void {
+    this.#links?.delete(index);
+  }
+
+  /** ll_index_to_name: the name, or "if%d" when unknown. */
+  name(index: number): string {
+    return this.#links?.get(index)?.name ?? `if${index}`;
+  }
+
+  /** ll_index_to_flags. */
+  flagsOf(index: number): number {
+    return this.#links?.get(index)?.flags ?? 0;
+  }
+
+  /** The index of a device name, or throws `Cannot find device "X"` (exit 1). */
+  async index(name: string): Promise<number> {
+    const found = await this.ip.linkLookup({ ifname: name }).catch((e) => {
+      if (e instanceof TypeError || e instanceof RangeError) return [];
+      throw e;
+    });
+    if (found.length > 0) return found[0];
+    throw fail(`Cannot find device "${name}"`);
+  }
+
+  /** Writes what was printed so far, when a flush target is set. */
+  emit(): void {
+    if (!this.flush) return;
+    const text = this.p.take();
+    if (text) this.flush(text);
+  }
+
+  /** Closes the connection. */
+  close(): void {
+    this.#ip?.close();
+  }
+}

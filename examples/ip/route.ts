@@ -1,0 +1,806 @@
+/**
+ * `ip route`: show (iproute2's print_route), get, add, del, replace, change, append, flush.
+ *
+ * @module
+ */
+
+import { multipathOf, NetlinkError } from "../../mod.ts";
+import type { Route, RouteSpec } from "../../mod.ts";
+import { ANY, JSON_ONLY } from "./out.ts";
+import type { Printer } from "./out.ts";
+import { type Ctx, kernelError, usage } from "./ctx.ts";
+import {
+  dsfieldId,
+  dsfieldName,
+  protoId,
+  protoName,
+  realmName,
+  rtnTypeId,
+  rtnTypeName,
+  scopeId,
+  scopeName,
+  tableId,
+  tableName,
+} from "./names.ts";
+import { parsePrefixArg, prefixMatch } from "./addr.ts";
+
+const RTM_F_CLONED = 0x200;
+
+const MX_NAMES: Record<number, string> = {
+  2: "mtu",
+  3: "window",
+  4: "rtt",
+  5: "rttvar",
+  6: "ssthresh",
+  7: "cwnd",
+  8: "advmss",
+  9: "reordering",
+  10: "hoplimit",
+  11: "initcwnd",
+  12: "features",
+  13: "rto_min",
+  14: "initrwnd",
+  15: "quickack",
+  16: "congctl",
+  17: "fastopen_no_cookie",
+};
+
+/** Metric names users write, to their RTAX short names in the library. */
+const MX_BY_NAME: Record<string, string> = {
+  mtu: "mtu",
+  window: "window",
+  rtt: "rtt",
+  rttvar: "rttvar",
+  ssthresh: "ssthresh",
+  cwnd: "cwnd",
+  advmss: "advmss",
+  reordering: "reordering",
+  hoplimit: "hoplimit",
+  initcwnd: "initcwnd",
+  features: "features",
+  rto_min: "rto_min",
+  initrwnd: "initrwnd",
+  quickack: "quickack",
+  congctl: "cc_algo",
+  fastopen_no_cookie: "fastopen_no_cookie",
+};
+
+/** The route's table: RTA_TABLE when present, else the header's. */
+function routeTable(r: Route): number {
+  const t = r.get("RTA_TABLE");
+  return typeof t === "number" ? t : (r.headerField("table") as number);
+}
+
+function hostLen(family: number): number {
+  return family === 2 ? 32 : family === 10 ? 128 : family === 28 ? 20 : 0;
+}
+
+/** The route filter of `ip route show|flush`. */
+export interface RouteFilter {
+  family: number;
+  table: number;
+  cloned: boolean;
+  protocol?: number;
+  scope?: number;
+  types?: Set<number>;
+  tos?: number;
+  oif?: number;
+  iif?: number;
+  mark?: number;
+  metric?: number;
+  rdst?: { bytes: number[]; len: number; family: number } | "default";
+  mdst?: { bytes: number[]; len: number; family: number } | "default";
+  via?: { bytes: number[]; len: number; family: number };
+  prefsrc?: { bytes: number[]; len: number; family: number };
+}
+
+function ipBytes(s: string | undefined): number[] {
+  if (!s) return [];
+  const p = parsePrefixArg(s);
+  return p ? p.bytes : [];
+}
+
+/** filter_nlmsg. */
+export function routeMatches(r: Route, f: RouteFilter): boolean {
+  const family = r.family;
+  if (f.family && family !== f.family) return false;
+  if (f.cloned === !(r.flags & RTM_F_CLONED)) return false;
+  const table = routeTable(r);
+  if (f.table > 0 && f.table !== table) return false;
+  if (f.protocol !== undefined && r.proto !== f.protocol) return false;
+  if (f.scope !== undefined && r.scope !== f.scope) return false;
+  if (f.types && !f.types.has(r.type)) return false;
+  if (f.tos !== undefined && r.tos !== f.tos) return false;
+  const dstLen = r.dst_len;
+  const dst = ipBytes(r.get("dst") as string | undefined);
+  if (f.rdst) {
+    const rd = f.rdst === "default" ? { bytes: [], len: 0, family: 0 } : f.rdst;
+    if (rd.family && rd.family !== family) return false;
+    if (rd.len > dstLen) return false;
+    if (!prefixMatch(dst.length ? dst : new Array(16).fill(0), rd.bytes, rd.len)) return false;
+  }
+  if (f.mdst) {
+    const md = f.mdst === "default" ? { bytes: [], len: 0, family: 0 } : f.mdst;
+    if (md.family && md.family !== family) return false;
+    if (md.len < dstLen) return false;
+    if (
+      !prefixMatch(
+        md.bytes.length ? md.bytes : new Array(16).fill(0),
+        dst.length ? dst : new Array(16).fill(0),
+        dstLen,
+      )
+    ) {
+      return false;
+    }
+  }
+  if (f.via) {
+    const gw = ipBytes(r.get("gateway") as string | undefined);
+    if (f.via.family !== family || !gw.length || !prefixMatch(gw, f.via.bytes, f.via.len)) {
+      return false;
+    }
+  }
+  if (f.prefsrc) {
+    const ps = ipBytes(r.get("prefsrc") as string | undefined);
+    if (f.prefsrc.family !== family || !ps.length) return false;
+    if (!prefixMatch(ps, f.prefsrc.bytes, f.prefsrc.len)) return false;
+  }
+  if (f.iif !== undefined && ((r.get("iif") as number | undefined) ?? 0) !== f.iif) return false;
+  if (f.oif !== undefined && ((r.get("oif") as number | undefined) ?? 0) !== f.oif) return false;
+  if (f.mark !== undefined && ((r.get("mark") as number | undefined) ?? 0) !== f.mark) {
+    return false;
+  }
+  if (f.metric !== undefined && ((r.get("priority") as number | undefined) ?? 0) !== f.metric) {
+    return false;
+  }
+  return true;
+}
+
+/** print_rt_flags. */
+function printRtFlags(p: Printer, flags: number): void {
+  p.openArray(JSON_ONLY, "flags");
+  const names: [number, string][] = [
+    [1, "dead"],
+    [4, "onlink"],
+    [2, "pervasive"],
+    [8, "offload"],
+    [64, "trap"],
+    [0x100, "notify"],
+    [16, "linkdown"],
+    [32, "unresolved"],
+    [0x2000, "rt_offload"],
+    [0x4000, "rt_trap"],
+    [0x8000, "rt_offload_failed"],
+  ];
+  for (const [bit, name] of names) if (flags & bit) p.str(ANY, null, "%s ", name);
+  p.closeArray(JSON_ONLY, null);
+}
+
+const CACHE_FLAGS: [number, string][] = [
+  [0x80000000, "local"],
+  [0x40000000, "reject"],
+  [0x20000000, "mc"],
+  [0x10000000, "brd"],
+  [0x08000000, "dst-nat"],
+  [0x00800000, "src-nat"],
+  [0x00400000, "masq"],
+  [0x00020000, "dst-direct"],
+  [0x04000000, "src-direct"],
+  [0x00040000, "redirected"],
+  [0x01000000, "redirect"],
+  [0x00200000, "fastroute"],
+  [0x00010000, "notify"],
+  [0x00080000, "proxy"],
+];
+
+function printCacheFlags(p: Printer, flags: number): void {
+  flags = (flags & ~0xffff) >>> 0;
+  if (p.json) {
+    p.openArray(JSON_ONLY, "cache");
+  } else {
+    p.fp(`${p.sl}    cache `);
+    if (flags === 0) return;
+    p.fp("<");
+  }
+  for (const [bit, name] of CACHE_FLAGS) {
+    if (!(flags & bit)) continue;
+    flags = (flags & ~bit) >>> 0;
+    if (p.json) p.str(JSON_ONLY, null, "", name);
+    else p.fp(`${name}${flags ? "," : "> "}`);
+  }
+  if (flags) p.hex(ANY, "flags", "%x>", flags);
+  if (p.json) p.closeArray(JSON_ONLY, null);
+}
+
+function printCacheinfo(p: Printer, ci: Record<string, number>, stats: number): void {
+  const hz = 100;
+  if (ci.rta_expires) p.int(ANY, "expires", "expires %dsec ", Math.trunc(ci.rta_expires / hz));
+  if (ci.rta_error) p.uint(ANY, "error", "error %u ", ci.rta_error);
+  if (stats) {
+    if (ci.rta_clntref) p.uint(ANY, "users", "users %u ", ci.rta_clntref);
+    if (ci.rta_used) p.uint(ANY, "used", "used %u ", ci.rta_used);
+    if (ci.rta_lastuse) p.uint(ANY, "age", "age %usec ", Math.trunc(ci.rta_lastuse / hz));
+  }
+  if (ci.rta_id) {
+    p.xhex(ANY, "ipid", `ipid 0x${ci.rta_id.toString(16).padStart(4, "0")} `, ci.rta_id);
+  }
+  if (ci.rta_ts || ci.rta_tsage) {
+    p.xhex(ANY, "ts", "ts %#llx", ci.rta_ts);
+    p.uint(ANY, "tsage", "tsage %usec ", ci.rta_tsage);
+  }
+}
+
+function printMetrics(
+  p: Printer,
+  metrics: { raw(): Iterable<[number, number, number]>; u8: Uint8Array },
+) {
+  const vals = new Map<number, Uint8Array>();
+  for (const [t, off, len] of metrics.raw()) vals.set(t, metrics.u8.subarray(off, off + len));
+  const u32 = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true);
+  const lock = vals.has(1) ? u32(vals.get(1)!) : 0;
+  p.openArray(JSON_ONLY, "metrics");
+  p.openObject(null);
+  for (let i = 2; i <= 17; i++) {
+    const b = vals.get(i);
+    if (!b && !(lock & (1 << i))) continue;
+    let val = b && i !== 16 && b.length >= 4 ? u32(b) : 0;
+    if (i === 10 && (val | 0) === -1) continue;
+    if (!p.json) {
+      p.fp(MX_NAMES[i] ? `${MX_NAMES[i]} ` : `metric ${i} `);
+      if (lock & (1 << i)) p.fp("lock ");
+    }
+    switch (i) {
+      case 12:
+        if (val & 1) {
+          p.nul(ANY, "ecn", "ecn ", null);
+          val &= ~1;
+        }
+        if (val) p.xhex(ANY, "features", "%#llx ", val);
+        break;
+      case 4:
+      case 5:
+      case 13:
+        if (i === 4) val = Math.floor(val / 8);
+        else if (i === 5) val = Math.floor(val / 4);
+        if (p.json) p.uint(JSON_ONLY, MX_NAMES[i], "", val);
+        else p.fp(val >= 1000 ? `${val / 1e3}s ` : `${val}ms `);
+        break;
+      case 16: {
+        let s = "";
+        if (b) {
+          const end = b.indexOf(0);
+          s = new TextDecoder().decode(end >= 0 ? b.subarray(0, end) : b);
+        }
+        p.str(ANY, "congestion", "%s ", s);
+        break;
+      }
+      default:
+        p.uint(ANY, MX_NAMES[i] ?? `metric_${i}`, "%u ", val);
+    }
+  }
+  p.closeObject();
+  p.closeArray(JSON_ONLY, null);
+}
+
+function printFlow(p: Printer, flow: number): void {
+  const to = flow & 0xffff, from = flow >>> 16;
+  if (p.json) {
+    p.openObject("flow");
+    if (from) p.str(JSON_ONLY, "from", "", realmName(from));
+    p.str(JSON_ONLY, "to", "", realmName(to));
+    p.closeObject();
+  } else {
+    p.fp(`realm${from ? "s" : ""} `);
+    if (from) p.fp(`${realmName(from)}/`);
+    p.fp(`${realmName(to)} `);
+  }
+}
+
+/** Options of {@link printRoute}. */
+export interface RoutePrintOptions {
+  /** The table filter (0: every table, which prints each route's table). */
+  table: number;
+  /** Types selected by `type` (their routes do not print the type). */
+  types?: Set<number>;
+  /** RTM_DELROUTE (monitor). */
+  deleted?: boolean;
+}
+
+/** print_route. */
+export function printRoute(ctx: Ctx, r: Route, o: RoutePrintOptions): void {
+  const p = ctx.p;
+  const details = ctx.opts.details > 0;
+  const family = r.family;
+  const hl = hostLen(family);
+  p.openObject(null);
+  if (o.deleted) p.bool(ANY, "deleted", "Deleted ", true);
+  if ((r.type !== 1 || details) && (!o.types || o.types.has(r.type))) {
+    p.str(ANY, "type", "%s ", rtnTypeName(r.type));
+  }
+  const dst = r.get("dst") as string | undefined;
+  let d: string;
+  if (dst !== undefined) d = r.dst_len !== hl ? `${dst}/${r.dst_len}` : dst;
+  else if (r.dst_len) d = `0/${r.dst_len} `;
+  else d = "default";
+  p.str(ANY, "dst", "%s ", d);
+  const src = r.get("src") as string | undefined;
+  if (src !== undefined) {
+    p.str(ANY, "from", "from %s ", r.src_len !== hl ? `${src}/${r.src_len}` : src);
+  } else if (r.src_len) p.str(ANY, "src", "from %s ", `0/${r.src_len}`);
+  const nhid = r.get("nh_id") as number | undefined;
+  if (nhid !== undefined) p.uint(ANY, "nhid", "nhid %u ", nhid);
+  if (r.tos) p.str(ANY, "tos", "tos %s ", dsfieldName(r.tos));
+  const gw = r.get("gateway") as string | undefined;
+  if (gw !== undefined) {
+    if (p.json) p.str(JSON_ONLY, "gateway", "", gw);
+    else p.fp(`via ${gw} `);
+  }
+  const oif = r.get("oif") as number | undefined;
+  if (oif !== undefined) {
+    if (p.json) p.str(JSON_ONLY, "dev", "", ctx.name(oif));
+    else p.fp(`dev ${ctx.name(oif)} `);
+  }
+  const table = routeTable(r);
+  if (table && (table !== 254 || details) && !o.table) {
+    p.str(ANY, "table", "table %s ", tableName(table));
+  }
+  if (!(r.flags & RTM_F_CLONED)) {
+    if (r.proto !== 3 || details) p.str(ANY, "protocol", "proto %s ", protoName(r.proto));
+    if (r.scope !== 0 || details) p.str(ANY, "scope", "scope %s ", scopeName(r.scope));
+  }
+  const prefsrc = r.get("prefsrc") as string | undefined;
+  if (prefsrc !== undefined) {
+    if (p.json) p.str(JSON_ONLY, "prefsrc", "", prefsrc);
+    else p.fp(`src ${prefsrc} `);
+  }
+  const prio = r.get("priority") as number | undefined;
+  if (prio !== undefined) p.uint(ANY, "metric", "metric %u ", prio);
+  printRtFlags(p, r.flags);
+  const mark = r.get("mark") as number | undefined;
+  if (mark) {
+    if (p.json) p.uint(JSON_ONLY, "mark", "", mark);
+    else if (mark >= 16) p.fp(`mark 0x${mark.toString(16)} `);
+    else p.fp(`mark ${mark} `);
+  }
+  const flow = r.get("flow") as number | undefined;
+  if (flow !== undefined) printFlow(p, flow);
+  const uid = r.get("uid") as number | undefined;
+  if (uid !== undefined) p.uint(ANY, "uid", "uid %u ", uid);
+  const ci = r.get("cacheinfo") as Record<string, number> | undefined;
+  if (family === 2) {
+    if (r.flags & RTM_F_CLONED) printCacheFlags(p, r.flags);
+    if (ci) printCacheinfo(p, ci, ctx.opts.stats);
+  } else if (family === 10) {
+    if (ci) printCacheinfo(p, ci, ctx.opts.stats);
+  }
+  const metrics = r.get("metrics");
+  if (metrics && typeof metrics === "object" && "raw" in metrics) {
+    printMetrics(p, metrics as unknown as Parameters<typeof printMetrics>[1]);
+  }
+  const iif = r.get("iif") as number | undefined;
+  if (iif !== undefined) {
+    if (p.json) p.str(JSON_ONLY, "iif", "", ctx.name(iif));
+    else p.fp(`iif ${ctx.name(iif)} `);
+  }
+  const pref = r.get("pref") as number | undefined;
+  if (pref !== undefined) {
+    const names: Record<number, string> = { 3: "low", 0: "medium", 1: "high" };
+    if (names[pref]) p.str(ANY, "pref", "pref %s", names[pref]);
+    else p.uint(ANY, "pref", "%u", pref);
+  }
+  const ttlp = r.get("ttl_propagate") as number | undefined;
+  if (ttlp !== undefined) {
+    if (p.json) p.bool(JSON_ONLY, "ttl-propogate", "", !!ttlp);
+    else p.fp(`ttl-propogate ${ttlp ? "enabled" : "disabled"}`);
+  }
+  if (r.get("multipath") !== undefined) {
+    p.openArray(JSON_ONLY, "nexthops");
+    for (const hop of multipathOf(r)) {
+      p.openObject(null);
+      p.fp(`${p.sl}\tnexthop `);
+      if (hop.gateway !== undefined) {
+        if (p.json) p.str(JSON_ONLY, "gateway", "", hop.gateway);
+        else p.fp(`via ${hop.gateway} `);
+      }
+      p.str(ANY, "dev", "dev %s ", ctx.name(hop.oif));
+      p.int(ANY, "weight", "weight %d ", hop.weight);
+      printRtFlags(p, hop.flags);
+      p.closeObject();
+    }
+    p.closeArray(JSON_ONLY, null);
+  }
+  p.fp("\n");
+  p.closeObject();
+}
+
+function parseAddrArg(s: string, what: string) {
+  const pf = parsePrefixArg(s);
+  if (!pf) throw usage(`Error: ${what} prefix is expected rather than "${s}".`);
+  return pf;
+}
+
+/** Parses the selectors of `ip route show|flush`. */
+async function parseRouteFilter(ctx: Ctx, args: string[]): Promise<RouteFilter> {
+  const f: RouteFilter = {
+    family: ctx.opts.family === 17 ? 0 : ctx.opts.family,
+    table: 254,
+    cloned: false,
+  };
+  for (let i = 0; i < args.length; i++) {
+    let a = args[i];
+    const next = () => {
+      if (i + 1 >= args.length) throw usage('Command line is not complete. Try option "help"');
+      return args[++i];
+    };
+    if (a === "table") {
+      const t = next();
+      if (t === "all") f.table = 0;
+      else if (t === "cache") f.cloned = true;
+      else {
+        const id = tableId(t);
+        if (id === undefined) {
+          throw usage(`Error: argument "${t}" is wrong: table id value is invalid\n`);
+        }
+        f.table = id;
+      }
+    } else if (a === "cache" || a === "cloned" || a === "cached") f.cloned = true;
+    else if (a === "tos" || a === "dsfield") {
+      const t = next();
+      const v = dsfieldId(t);
+      if (v === undefined) throw usage(`Error: argument "${t}" is wrong: TOS value is invalid`);
+      f.tos = v;
+    } else if (a === "protocol" || a === "proto") {
+      const t = next();
+      if (t !== "all") {
+        const v = protoId(t);
+        if (v === undefined) {
+          throw usage(`Error: argument "${t}" is wrong: "protocol" value is invalid`);
+        }
+        f.protocol = v;
+      }
+    } else if (a === "scope") {
+      const t = next();
+      if (t !== "all") {
+        const v = scopeId(t);
+        if (v === undefined) throw usage(`Error: argument "${t}" is wrong: invalid "scope" value`);
+        f.scope = v;
+      }
+    } else if (a === "type") {
+      const t = next();
+      const v = rtnTypeId(t);
+      if (v === undefined) {
+        throw usage(`Error: argument "${t}" is wrong: node type value is invalid`);
+      }
+      (f.types ??= new Set()).add(v);
+    } else if (a === "dev" || a === "oif") f.oif = await ctx.index(next());
+    else if (a === "iif") f.iif = await ctx.index(next());
+    else if (a === "mark") f.mark = Number(next());
+    else if (a === "metric" || a === "priority" || a === "preference") f.metric = Number(next());
+    else if (a === "via") f.via = parseAddrArg(next(), "any valid");
+    else if (a === "src") f.prefsrc = parseAddrArg(next(), "any valid");
+    else if (a === "help") throw usage(ROUTE_USAGE);
+    else {
+      if (a === "to") a = next();
+      const kind = a === "root" ? "root" : a === "match" ? "match" : "exact";
+      if (a === "root" || a === "match" || a === "exact") a = next();
+      const pf = a === "default" || a === "all" ? "default" : parseAddrArg(a, "any valid");
+      if (pf !== "default" && !f.family) f.family = pf.family;
+      if (kind === "root") f.rdst = pf;
+      else if (kind === "match") f.mdst = pf;
+      else {
+        f.mdst = pf;
+        f.rdst = pf;
+      }
+    }
+  }
+  if (!f.family && f.table) f.family = 2;
+  return f;
+}
+
+/** `ip route show`. */
+async function routeShow(ctx: Ctx, args: string[]): Promise<void> {
+  const f = await parseRouteFilter(ctx, args);
+  await ctx.loadNames();
+  let routes: Route[];
+  try {
+    routes = await ctx.ip.getRoutes({
+      ...(f.family ? { family: f.family } : {}),
+      ...(f.table ? { table: f.table } : {}),
+    });
+  } catch (e) {
+    if (e instanceof NetlinkError) throw kernelError(e);
+    throw e;
+  }
+  const p = ctx.p;
+  p.begin();
+  for (const r of routes) {
+    if (!routeMatches(r, f)) continue;
+    printRoute(ctx, r, { table: f.table, types: f.types });
+  }
+  p.end();
+}
+
+/** `ip route flush`. */
+async function routeFlush(ctx: Ctx, args: string[]): Promise<void> {
+  if (args.length === 0) throw usage('"ip route flush" requires arguments.');
+  const f = await parseRouteFilter(ctx, args);
+  const routes = (await ctx.ip.getRoutes({
+    ...(f.family ? { family: f.family } : {}),
+    ...(f.table ? { table: f.table } : {}),
+  })).filter((r) => routeMatches(r, f));
+  for (const r of routes) {
+    const spec: RouteSpec = {
+      family: r.family,
+      table: routeTable(r),
+      type: r.type,
+      tos: r.tos,
+      scope: 255,
+    };
+    const dst = r.get("dst") as string | undefined;
+    spec.dst = dst !== undefined ? `${dst}/${r.dst_len}` : (r.family === 10 ? "::/0" : "0.0.0.0/0");
+    const oif = r.get("oif") as number | undefined;
+    if (oif !== undefined) spec.oif = oif;
+    const gw = r.get("gateway") as string | undefined;
+    if (gw !== undefined) spec.gateway = gw;
+    const prio = r.get("priority") as number | undefined;
+    if (prio !== undefined) spec.priority = prio;
+    try {
+      await ctx.ip.route("del", spec);
+    } catch (e) {
+      if (e instanceof NetlinkError && e.code === "ESRCH") continue;
+      if (e instanceof NetlinkError) throw kernelError(e);
+      throw e;
+    }
+  }
+}
+
+/** `ip route get ADDR [from ADDR] [iif DEV] [oif DEV] [mark N] [tos T]`. */
+async function routeGet(ctx: Ctx, args: string[]): Promise<void> {
+  const spec: RouteSpec = {};
+  let dst: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const next = () => {
+      if (i + 1 >= args.length) throw usage('Command line is not complete. Try option "help"');
+      return args[++i];
+    };
+    if (a === "from") {
+      const s = next();
+      parseAddrArg(s, "any valid");
+      spec.src = s;
+    } else if (a === "iif") spec.iif = await ctx.index(next());
+    else if (a === "oif" || a === "dev") spec.oif = await ctx.index(next());
+    else if (a === "mark") spec.mark = Number(next());
+    else if (a === "tos" || a === "dsfield") spec.tos = dsfieldId(next());
+    else if (a === "to") dst = next();
+    else if (a === "fibmatch" || a === "connected") {
+      // accepted
+    } else if (a === "help") throw usage(ROUTE_USAGE);
+    else if (dst === undefined) dst = a;
+    else throw usage(`Error: either "to" is duplicate, or "${a}" is a garbage.`);
+  }
+  if (dst === undefined) throw usage("need at least a destination address");
+  const pf = parsePrefixArg(dst);
+  if (!pf) throw usage(`Error: any valid prefix is expected rather than "${dst}".`);
+  spec.dst = dst;
+  if (ctx.opts.family === 2 || ctx.opts.family === 10) {
+    if (pf.family !== ctx.opts.family) {
+      throw usage(
+        `Error: ${
+          ctx.opts.family === 2 ? "inet" : "inet6"
+        } prefix is expected rather than "${dst}".`,
+      );
+    }
+  }
+  await ctx.loadNames();
+  let replies: Route[];
+  try {
+    replies = await ctx.ip.route("get", spec);
+  } catch (e) {
+    if (e instanceof NetlinkError) throw kernelError(e);
+    throw e;
+  }
+  const p = ctx.p;
+  p.begin();
+  for (const r of replies) printRoute(ctx, r, { table: 0 });
+  p.end();
+}
+
+const ROUTE_USAGE = `Usage: ip route { list | flush } SELECTOR
+       ip route get ADDRESS
+                            [ from ADDRESS iif STRING ]
+                            [ oif STRING ] [ tos TOS ]
+                            [ mark NUMBER ]
+       ip route { add | del | change | append | replace } ROUTE
+SELECTOR := [ root PREFIX ] [ match PREFIX ] [ exact PREFIX ]
+            [ table TABLE_ID ] [ proto RTPROTO ]
+            [ type TYPE ] [ scope SCOPE ]
+ROUTE := NODE_SPEC [ INFO_SPEC ]
+NODE_SPEC := [ TYPE ] PREFIX [ tos TOS ]
+             [ table TABLE_ID ] [ proto RTPROTO ]
+             [ scope SCOPE ] [ metric METRIC ]
+INFO_SPEC := { NH | nhid ID } OPTIONS FLAGS [ nexthop NH ]...
+NH := [ via ADDRESS ] [ dev STRING ] [ weight NUMBER ] NHFLAGS
+OPTIONS := FLAGS [ mtu NUMBER ] [ advmss NUMBER ]
+           [ rtt TIME ] [ rttvar TIME ] [ reordering NUMBER ]
+           [ window NUMBER ] [ cwnd NUMBER ] [ initcwnd NUMBER ]
+           [ ssthresh NUMBER ] [ src ADDRESS ]
+           [ rto_min TIME ] [ hoplimit NUMBER ] [ initrwnd NUMBER ]
+           [ quickack BOOL ] [ congctl NAME ] [ pref PREF ]
+TYPE := { unicast | local | broadcast | multicast | throw |
+          unreachable | prohibit | blackhole | nat }
+TABLE_ID := [ local | main | default | all | NUMBER ]
+SCOPE := [ host | link | global | NUMBER ]
+NHFLAGS := [ onlink | pervasive ]
+RTPROTO := [ kernel | boot | static | NUMBER ]
+PREF := [ low | medium | high ]
+TIME := NUMBER[s|ms]
+BOOL := [1|0]`;
+
+function timeArg(v: string, what: string): number {
+  const m = /^(\d+(?:\.\d+)?)(s|ms)?$/.exec(v);
+  if (!m) throw usage(`Error: argument "${v}" is wrong: "${what}" value is invalid`);
+  return m[2] === "s" ? Math.round(Number(m[1]) * 1000) : Number(m[1]);
+}
+
+/** `ip route add|del|replace|change|append ROUTE`. */
+async function routeModify(
+  ctx: Ctx,
+  cmd: "add" | "del" | "replace" | "change" | "append",
+  args: string[],
+): Promise<void> {
+  const spec: RouteSpec = {};
+  const metrics: Record<string, number | string> = {};
+  let lock = 0;
+  let flags = 0;
+  const hops: NonNullable<RouteSpec["multipath"]>[number][] = [];
+  let dstSet = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const next = () => {
+      if (i + 1 >= args.length) throw usage('Command line is not complete. Try option "help"');
+      return args[++i];
+    };
+    if (a === "src") {
+      const v = next();
+      parseAddrArg(v, "any valid");
+      spec.prefsrc = v;
+    } else if (a === "via") {
+      if (spec.gateway !== undefined) {
+        throw usage(`Error: use nexthop syntax to specify multiple via`);
+      }
+      let v = next();
+      if (v === "inet" || v === "inet6") v = next();
+      parseAddrArg(v, "any valid");
+      spec.gateway = v;
+    } else if (a === "from") spec.src = next();
+    else if (a === "tos" || a === "dsfield") {
+      const v = next();
+      const t = dsfieldId(v);
+      if (t === undefined) throw usage(`Error: argument "${v}" is wrong: "tos" value is invalid\n`);
+      spec.tos = t;
+    } else if (a === "metric" || a === "priority" || a === "preference") {
+      const v = next();
+      if (!/^\d+$/.test(v)) {
+        throw usage(`Error: argument "${v}" is wrong: "metric" value is invalid\n`);
+      }
+      spec.priority = Number(v);
+    } else if (a === "scope") {
+      const v = next();
+      const s = scopeId(v);
+      if (s === undefined) throw usage(`Error: argument "${v}" is wrong: invalid "scope" value\n`);
+      spec.scope = s;
+    } else if (a === "table") {
+      const v = next();
+      const t = tableId(v);
+      if (t === undefined) {
+        throw usage(`Error: argument "${v}" is wrong: "table" value is invalid\n`);
+      }
+      spec.table = t;
+    } else if (a === "proto" || a === "protocol") {
+      const v = next();
+      const t = protoId(v);
+      if (t === undefined) {
+        throw usage(`Error: argument "${v}" is wrong: "protocol" value is invalid\n`);
+      }
+      spec.proto = t;
+    } else if (a === "dev" || a === "oif") spec.oif = await ctx.index(next());
+    else if (a === "onlink") flags |= 4;
+    else if (a === "pervasive") flags |= 2;
+    else if (a === "nhid") spec.nh_id = Number(next());
+    else if (a === "pref") {
+      const v = next();
+      const prefs: Record<string, number> = { low: 3, medium: 0, high: 1 };
+      if (prefs[v] === undefined) {
+        throw usage(`Error: argument "${v}" is wrong: "pref" value is invalid\n`);
+      }
+      (spec as Record<string, unknown>).pref = prefs[v];
+    } else if (a === "nexthop") {
+      const hop: NonNullable<RouteSpec["multipath"]>[number] = {};
+      while (i + 1 < args.length && args[i + 1] !== "nexthop") {
+        const b = args[++i];
+        if (b === "via") {
+          let v = next();
+          if (v === "inet" || v === "inet6") v = next();
+          hop.gateway = v;
+        } else if (b === "dev") hop.oif = await ctx.index(next());
+        else if (b === "weight") {
+          const w = Number(next());
+          if (!Number.isInteger(w) || w < 1 || w > 256) {
+            throw usage(`Error: argument "${args[i]}" is wrong: "weight" is invalid\n`);
+          }
+          hop.weight = w;
+        } else if (b === "onlink") hop.flags = (typeof hop.flags === "number" ? hop.flags : 0) | 4;
+        else throw usage(`Error: "nexthop" or end of line is expected instead of "${b}"`);
+      }
+      hops.push(hop);
+    } else if (MX_BY_NAME[a]) {
+      let v = next();
+      if (v === "lock") {
+        const idx = Object.entries(MX_NAMES).find(([, n]) => n === a)?.[0];
+        if (idx) lock |= 1 << Number(idx);
+        v = next();
+      }
+      if (a === "rtt" || a === "rttvar" || a === "rto_min") {
+        let ms = timeArg(v, a);
+        if (a === "rtt") ms *= 8;
+        else if (a === "rttvar") ms *= 4;
+        metrics[MX_BY_NAME[a]] = ms;
+      } else if (a === "congctl") metrics[MX_BY_NAME[a]] = v;
+      else if (a === "features") metrics[MX_BY_NAME[a]] = v === "ecn" ? 1 : Number(v);
+      else {
+        if (!/^\d+$/.test(v)) {
+          throw usage(`Error: argument "${v}" is wrong: "${a}" value is invalid\n`);
+        }
+        metrics[MX_BY_NAME[a]] = Number(v);
+      }
+    } else if (a === "help") throw usage(ROUTE_USAGE);
+    else {
+      let d = a;
+      const type = rtnTypeId(d);
+      if (type !== undefined && !dstSet && i + 1 < args.length) {
+        spec.type = type;
+        d = next();
+      }
+      if (d === "to") d = next();
+      if (dstSet) throw usage(`Error: either "to" is duplicate, or "${d}" is a garbage.`);
+      if (d !== "default" && d !== "all") {
+        const pf = parsePrefixArg(d);
+        if (!pf) throw usage(`Error: any valid prefix is expected rather than "${d}".`);
+      }
+      spec.dst = d === "all" ? "default" : d;
+      dstSet = true;
+    }
+  }
+  if (!dstSet) throw usage('Error: either "to" is duplicate, or "" is a garbage.');
+  if (spec.dst === "default") {
+    const fam = ctx.opts.family === 10 || (spec.gateway ?? "").includes(":") ? 10 : 2;
+    spec.dst = fam === 10 ? "::/0" : "0.0.0.0/0";
+  }
+  if (lock) metrics.lock = lock;
+  if (Object.keys(metrics).length) spec.metrics = metrics;
+  if (hops.length) spec.multipath = hops;
+  if (flags) spec.flags = flags;
+  try {
+    await ctx.ip.route(cmd, spec);
+  } catch (e) {
+    if (e instanceof NetlinkError) throw kernelError(e);
+    throw e;
+  }
+}
+
+/** `ip route …`. */
+export async function doRoute(ctx: Ctx, args: string[]): Promise<void> {
+  const [cmd, ...rest] = args;
+  if (cmd === undefined || ["show", "list", "lst", "ls", "l"].includes(cmd)) {
+    return await routeShow(ctx, rest);
+  }
+  if (cmd === "get" || cmd === "g") return await routeGet(ctx, rest);
+  if (cmd === "add" || cmd === "a") return await routeModify(ctx, "add", rest);
+  if (cmd === "del" || cmd === "delete" || cmd === "d") return await routeModify(ctx, "del", rest);
+  if (cmd === "replace") return await routeModify(ctx, "replace", rest);
+  if (cmd === "change" || cmd === "chg") return await routeModify(ctx, "change", rest);
+  if (cmd === "append" || cmd === "prepend") return await routeModify(ctx, "append", rest);
+  if (cmd === "flush" || cmd === "f") return await routeFlush(ctx, rest);
+  if (cmd === "help") throw usage(ROUTE_USAGE);
+  throw usage(`Command "${cmd}" is unknown, try "ip route help".`);
+}
