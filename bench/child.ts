@@ -1,0 +1,118 @@
+/**
+ * One measurement of our library, run by bench/compare.ts as its own process (under
+ * `ip netns exec NS`) so that its peak RSS is this measurement's alone.
+ *
+ *     deno run --allow-all bench/child.ts OP ITERATIONS [ARG]
+ *
+ * OP is one of route-lazy, route-full, link-full, addr-full, add-awaited, add-batch, ipdb-open,
+ * ipdb-commit. The first iteration runs in a cold process (nothing compiled yet); the rest are
+ * warm. Prints one JSON line: `{ op, count, seconds: [first, ...rest], hwmKiB, hwmFirstKiB }`,
+ * where hwmFirstKiB is the peak RSS right after the first iteration, while its result is still
+ * held (e.g. 100k decoded routes), and hwmKiB the peak at the end.
+ *
+ * @module
+ */
+
+import { IPRoute } from "../rtnl/mod.ts";
+
+const [op, iterArg, arg] = Deno.args;
+const iterations = Math.max(1, Number(iterArg ?? 1));
+
+function hwm(): number {
+  const m = /VmHWM:\s+(\d+)/.exec(Deno.readTextFileSync("/proc/self/status"));
+  return m ? Number(m[1]) : 0;
+}
+
+/** One timed operation: returns how many objects it produced and what it holds on to. */
+type Op = () => Promise<{ count: number; held?: unknown }>;
+
+async function makeOp(ip: IPRoute): Promise<Op> {
+  switch (op) {
+    case "route-lazy":
+      return async () => {
+        let count = 0;
+        for await (const _ of ip.iterRoutes()) count++;
+        return { count };
+      };
+    case "route-full":
+      return async () => {
+        const routes = await ip.getRoutes();
+        let seen = 0;
+        for (const r of routes) {
+          if (r.dst !== undefined) seen++;
+          if (r.gateway !== undefined) seen++;
+          if (r.oif !== undefined) seen++;
+        }
+        if (seen < routes.length) throw new Error("routes without dst, gateway or oif");
+        return { count: routes.length, held: routes };
+      };
+    case "link-full":
+      return async () => {
+        const links = await ip.getLinks();
+        let n = 0;
+        for (const l of links) {
+          n += l.index + (l.ifname?.length ?? 0) + (l.mtu ?? 0) + (l.address?.length ?? 0);
+        }
+        if (n <= 0) throw new Error("no links");
+        return { count: links.length, held: links };
+      };
+    case "addr-full":
+      return async () => {
+        const addrs = await ip.getAddr();
+        let n = 0;
+        for (const a of addrs) n += a.index + a.prefixlen + (a.address?.length ?? 0);
+        if (n <= 0) throw new Error("no addresses");
+        return { count: addrs.length, held: addrs };
+      };
+    case "add-awaited":
+    case "add-batch": {
+      // Routes 30.a.b.0/24 via 10.0.0.2 dev v0, as ../shared/bench/pyroute2_add.py adds them.
+      const n = Number(arg ?? 10000);
+      const [oif] = await ip.linkLookup({ ifname: "v0" });
+      const spec = (i: number) => ({
+        dst: `30.${(i >> 8) & 255}.${i & 255}.0/24`,
+        gateway: "10.0.0.2",
+        oif,
+      });
+      return async () => {
+        if (op === "add-awaited") {
+          for (let i = 0; i < n; i++) await ip.route("add", spec(i));
+        } else {
+          await ip.batch((b) => {
+            for (let i = 0; i < n; i++) b.route("add", spec(i));
+          });
+        }
+        return { count: n };
+      };
+    }
+  }
+  throw new Error(`unknown op ${op}`);
+}
+
+/** Deletes what an add iteration made (not timed). */
+async function undo(ip: IPRoute): Promise<void> {
+  if (op !== "add-awaited" && op !== "add-batch") return;
+  const n = Number(arg ?? 10000);
+  await ip.batch((b) => {
+    for (let i = 0; i < n; i++) {
+      b.route("del", { dst: `30.${(i >> 8) & 255}.${i & 255}.0/24`, gateway: "10.0.0.2" });
+    }
+  });
+}
+
+const seconds: number[] = [];
+let count = 0;
+let hwmFirst = 0;
+{
+  using ip = new IPRoute();
+  const run = await makeOp(ip);
+  for (let i = 0; i < iterations; i++) {
+    const t0 = performance.now();
+    const r = await run();
+    seconds.push((performance.now() - t0) / 1000);
+    count = r.count;
+    if (i === 0) hwmFirst = hwm();
+    await undo(ip);
+  }
+}
+console.log(JSON.stringify({ op, count, seconds, hwmFirstKiB: hwmFirst, hwmKiB: hwm() }));
