@@ -8,7 +8,8 @@
  * - `kind`: the link kind (`IFLA_INFO_KIND`); `"tuntap"` makes a tun/tap device (./tuntap.ts).
  * - `index`: the link, by index or name; `ifname` then renames it.
  * - `state: "up" | "down"`, `promisc`, `arp`, `multicast`, `allmulticast`: interface flags.
- * - `master` (index or name; `0` detaches), `link` (the parent device), and every data key that
+ * - `master` (index or name; `0` or `nomaster: true` detaches), `link` (the parent device), and
+ *   every data key that
  *   holds an ifindex (`vxlan_link`, `bond_primary`, …) take names too.
  * - `netns`: move the link into a namespace (a name under /run/netns, a path, or `{ pid }`).
  * - `peer`: a veth peer's name, or a spec of its own (`{ ifname, netns, mtu, … }`).
@@ -100,6 +101,8 @@ export interface LinkSpec {
   mtu?: number;
   /** Master device (index or name); 0 to detach. */
   master?: number | string;
+  /** Detach from the master (the same as `master: 0`). */
+  nomaster?: true;
   /** The parent device (IFLA_LINK; index or name): a vlan's or macvlan's lower device. */
   link?: number | string;
   /** Transmit queue length. */
@@ -179,6 +182,13 @@ const TUNNEL_FAMILY: Readonly<Record<string, 4 | 6>> = {
   vti6: 6,
 };
 const ENDPOINT_KEY = /^(gre|iptun|vti)_(local|remote)$/;
+
+/** Attributes for IPv4 addresses whose IPv6 form is another attribute. */
+const IPV6_TWIN: Readonly<Record<string, string>> = {
+  vxlan_group: "vxlan_group6",
+  vxlan_local: "vxlan_local6",
+  geneve_remote: "geneve_remote6",
+};
 
 const IFLA_LINKINFO = 18;
 const IFLA_PROTINFO = 12;
@@ -498,6 +508,13 @@ function draftLink(
       case "group":
         attrs.group = value === "default" ? 0 : value;
         continue;
+      case "nomaster":
+        if (value !== true) throw new TypeError(`${p("nomaster")}: expected true`);
+        if (spec.master !== undefined) {
+          throw new TypeError(`${p("nomaster")}: give master or nomaster, not both`);
+        }
+        attrs.master = 0;
+        continue;
       case "mtu":
         if (typeof value === "number" && Number.isInteger(value) && value > 0x7fffffff) {
           throw new RangeError(`${p("mtu")}: ${value} is out of range 0..2147483647`);
@@ -519,7 +536,15 @@ function draftLink(
     if (dataDef) {
       if (IFINDEX_KEYS.has(dataDef.name)) {
         deferIndex(ctx, dataValues, dataDef.name, value, p(key), true);
-      } else dataValues[dataDef.name] = dataValue(dataDef.name, value, dataDef.codec, ownKind);
+        continue;
+      }
+      // An IPv6 address for an attribute that has an IPv6 twin (vxlan_group → vxlan_group6).
+      const twin = IPV6_TWIN[dataDef.name];
+      const name = twin && typeof value === "string" && value.includes(":") ? twin : dataDef.name;
+      if (name !== dataDef.name && dataValues[name] !== undefined) {
+        throw new TypeError(`${p(key)}: ${name} is given too`);
+      }
+      dataValues[name] = dataValue(dataDef.name, value, dataDef.codec, ownKind);
       continue;
     }
     // Port data for the master's kind.
