@@ -183,19 +183,19 @@ export interface TaskstatsFields {
   hiwater_rss: number;
   /** Highest virtual memory size, in kilobytes. (v2) */
   hiwater_vm: number;
-  /** Bytes read through read-like system calls. (v2) */
+  /** Bytes read through read-like system calls (the kernel rounds down to 1024). (v2) */
   read_char: number;
-  /** Bytes written through write-like system calls. (v2) */
+  /** Bytes written through write-like system calls (rounded down to 1024). (v2) */
   write_char: number;
-  /** Read system calls, a count. (v2) */
+  /** Read system calls, a count (rounded down to a multiple of 1024 by the kernel). (v2) */
   read_syscalls: number;
-  /** Write system calls, a count. (v2) */
+  /** Write system calls, a count (rounded down to a multiple of 1024). (v2) */
   write_syscalls: number;
-  /** Bytes read from storage. (v3) */
+  /** Bytes read from storage (rounded down to 1024). (v3) */
   read_bytes: number;
-  /** Bytes written (dirtied) to storage. (v3) */
+  /** Bytes written to storage, counted when pages are dirtied (rounded down to 1024). (v3) */
   write_bytes: number;
-  /** Bytes of dirtied page cache whose write was cancelled (truncation). (v3) */
+  /** Dirtied bytes whose write was cancelled by truncation (rounded down to 1024). (v3) */
   cancelled_write_bytes: number;
   /** Voluntary context switches, a count. (v5) */
   nvcsw: number;
