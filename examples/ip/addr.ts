@@ -201,7 +201,7 @@ async function addrShow(ctx: Ctx, args: string[]): Promise<void> {
     else if (a === "to") {
       const t = next();
       const pf = parsePrefixArg(t);
-      if (!pf) throw usage(`Error: any valid prefix is expected rather than "${t}".`);
+      if (!pf) throw fail(`Error: any valid prefix is expected rather than "${t}".`);
       f.to = pf;
     } else if (a === "primary") {
       f.flagmask |= 1;
@@ -219,8 +219,8 @@ async function addrShow(ctx: Ctx, args: string[]): Promise<void> {
     } else linkArgs.push(a);
   }
   const lf = await parseLinkFilter(ctx, linkArgs, "address");
-  const links = await selectLinks(ctx, lf);
   const fam = ctx.opts.family;
+  const links = await selectLinks(ctx, lf, fam === 10 ? 10 : 0);
   const showAddrs = fam !== 17;
   let addrs: Addr[] = [];
   if (showAddrs) {
@@ -268,7 +268,8 @@ function printLinkWithAddrs(ctx: Ctx, l: Link, addrs: Addr[], showAddrs: boolean
     p.closeArray(JSON_ONLY, null);
   }
   if (ctx.opts.stats) {
-    printLinkStats(p, l, ctx.opts.stats);
+    const withStats = l.get("stats64") || l.get("stats") ? l : ctx.fullLink(l.index) ?? l;
+    printLinkStats(p, withStats, ctx.opts.stats);
     p.fp(p.sl);
   }
   p.closeObject();
@@ -349,7 +350,7 @@ async function addrModify(ctx: Ctx, cmd: "add" | "del" | "replace", args: string
     throw usage('Error: missing "local" address');
   }
   const pf = parsePrefixArg(local);
-  if (!pf) throw usage(`Error: any valid prefix is expected rather than "${local}".`);
+  if (!pf) throw fail(`Error: any valid prefix is expected rather than "${local}".`);
   const index = await ctx.index(dev);
   const full: AddrSpec = { ...spec, index, address: local } as AddrSpec;
   if (flagNames.length) full.flags = flagNames as AddrSpec["flags"];
@@ -365,7 +366,7 @@ async function addrModify(ctx: Ctx, cmd: "add" | "del" | "replace", args: string
 /** `ip addr flush dev X`. */
 async function addrFlush(ctx: Ctx, args: string[]): Promise<void> {
   if (args.length === 0) {
-    throw usage("Flush requires arguments.");
+    throw fail("Flush requires arguments.");
   }
   const lf = await parseLinkFilter(ctx, args, "address");
   const links = await selectLinks(ctx, lf);

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { IPRoute, type NetlinkError } from "../../mod.ts";
+import { IPRoute, LINK_MESSAGE, type NetlinkError, RTM } from "../../mod.ts";
 import type { Link } from "../../mod.ts";
 import { Printer } from "./out.ts";
 
@@ -172,6 +172,26 @@ export class Ctx {
       );
     }
     return this.#linkViews;
+  }
+
+  /**
+   * Links as a dump of `family` returns them: iproute2's `ip -6 addr show` dumps links with
+   * AF_INET6, and the kernel answers with its shorter IPv6 link messages (no qdisc, group,
+   * broadcast or link info). `getLinks()` has no family, so this uses the public `dump()`.
+   */
+  async linksOfFamily(family: number): Promise<Link[]> {
+    if (family === 0) return await this.links();
+    await this.links();
+    return await this.ip.dump(LINK_MESSAGE, {
+      type: RTM.GETLINK,
+      flags: 0,
+      header: { family },
+    }) as Link[];
+  }
+
+  /** The full link message of an index, from the cached dump. */
+  fullLink(index: number): Link | undefined {
+    return this.#linkViews?.find((l) => l.index === index);
   }
 
   /** Loads the index → name map. */

@@ -304,7 +304,8 @@ export function printLinkBody(ctx: Ctx, link: Link, o: LinkPrintOptions): void {
     else p.int(ANY, "linkmode_index", "mode %d ", m);
   }
   if (link.group !== undefined) p.str(ANY, "group", "group %s ", groupName(link.group));
-  const qlen = link.txqlen;
+  // Without IFLA_TXQLEN (IPv6 link messages) iproute2 asks SIOCGIFTXQLEN: the same number.
+  const qlen = link.txqlen ?? ctx.fullLink(link.index)?.txqlen;
   if (qlen && !o.noQueue) p.int(ANY, "txqlen", "qlen %d", qlen);
   const event = link.get("event") as number | undefined;
   if (event) {
@@ -448,8 +449,8 @@ export async function parseLinkFilter(
 }
 
 /** The links a filter selects, in kernel order. */
-export async function selectLinks(ctx: Ctx, f: LinkFilter): Promise<Link[]> {
-  const links = await ctx.links();
+export async function selectLinks(ctx: Ctx, f: LinkFilter, family = 0): Promise<Link[]> {
+  const links = f.dev === undefined ? await ctx.linksOfFamily(family) : await ctx.links();
   let sel = links;
   if (f.dev !== undefined) {
     sel = links.filter((l) => l.ifname === f.dev);

@@ -419,7 +419,7 @@ function printTun(p: Printer, data: unknown): void {
   if (nq !== undefined) p.uint(ANY, "numqueues", "numqueues %u ", nq);
   const nd = u32(a.get(9));
   if (nd !== undefined) p.uint(ANY, "numdisabled", "numdisabled %u ", nd);
-  flag(6, "persist", false);
+  flag(6, "persist", true);
   // Without --allow-read there is no /etc/passwd: owners print as numbers.
   const owner = u32(a.get(1));
   if (owner !== undefined && owner !== 0xffffffff) p.uint(ANY, "user", "user %u ", owner);

@@ -7,7 +7,7 @@
 import { NetlinkError } from "../../mod.ts";
 import type { Neigh } from "../../mod.ts";
 import { ANY, JSON_ONLY } from "./out.ts";
-import { type Ctx, kernelError, notImplemented, usage } from "./ctx.ts";
+import { type Ctx, fail, kernelError, notImplemented, usage } from "./ctx.ts";
 import { NUD_NAMES, nudId, protoId, protoName } from "./names.ts";
 import { parsePrefixArg, prefixMatch } from "./addr.ts";
 
@@ -122,14 +122,14 @@ async function parseNeighFilter(ctx: Ctx, args: string[]): Promise<NeighFilter> 
     } else if (a === "to") {
       const v = next();
       const pf = parsePrefixArg(v);
-      if (!pf) throw usage(`Error: any valid prefix is expected rather than "${v}".`);
+      if (!pf) throw fail(`Error: any valid prefix is expected rather than "${v}".`);
       f.to = pf;
     } else if (a === "help") throw usage(NEIGH_USAGE);
     else if (a === "unused" || a === "vrf" || a === "master") {
       if (a !== "unused") next();
     } else {
       const pf = parsePrefixArg(a);
-      if (!pf) throw usage(`Error: any valid prefix is expected rather than "${a}".`);
+      if (!pf) throw fail(`Error: any valid prefix is expected rather than "${a}".`);
       f.to = pf;
     }
   }
@@ -260,7 +260,7 @@ async function neighModify(
 
 /** `ip neigh flush`. */
 async function neighFlush(ctx: Ctx, args: string[]): Promise<void> {
-  if (args.length === 0) throw usage("Flush requires arguments.");
+  if (args.length === 0) throw fail("Flush requires arguments.");
   const f = await parseNeighFilter(ctx, args);
   let list: Neigh[];
   try {

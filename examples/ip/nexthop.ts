@@ -5,7 +5,7 @@
  */
 
 import { NetlinkError } from "../../mod.ts";
-import type { Nexthop } from "../../mod.ts";
+import type { Nexthop, NexthopSpec } from "../../mod.ts";
 import { ANY, JSON_ONLY } from "./out.ts";
 import { type Ctx, kernelError, notImplemented, usage } from "./ctx.ts";
 import { protoName, scopeName } from "./names.ts";
@@ -32,7 +32,7 @@ export function printNexthop(ctx: Ctx, nh: Nexthop, o: { deleted?: boolean } = {
   if (o.deleted) p.bool(ANY, "deleted", "Deleted ", true);
   const id = n(nh.get("NHA_ID")) ?? 0;
   p.uint(ANY, "id", "id %u ", id);
-  const grp = groupOf(nh.get("NHA_GROUP"));
+  const grp = Array.isArray(nh.group) ? nh.group : groupOf(nh.get("NHA_GROUP"));
   if (grp.length) {
     p.openArray(JSON_ONLY, "group");
     p.fp("group ");
@@ -85,11 +85,90 @@ export function printNexthop(ctx: Ctx, nh: Nexthop, o: { deleted?: boolean } = {
   p.closeObject();
 }
 
+const NH_USAGE = `Usage: ip nexthop { list | flush } [ protocol ID ] SELECTOR
+       ip nexthop { add | replace } id ID NH [ protocol ID ]
+       ip nexthop { get | del } id ID
+SELECTOR := [ id ID ] [ dev DEV ] [ vrf NAME ] [ master DEV ]
+            [ groups ] [ fdb ]
+NH := { blackhole | [ via ADDRESS ] [ dev DEV ] [ onlink ]
+        [ encap ENCAPTYPE ENCAPHDR ] |
+        group GROUP [ fdb ] [ type TYPE [ TYPE_ARGS ] ] }
+GROUP := [ <id[,weight]>/<id[,weight]>/... ]
+TYPE := { mpath | resilient }`;
+
+/** `ip nexthop add|replace|del`. */
+async function nexthopModify(ctx: Ctx, cmd: "add" | "replace" | "del", args: string[]) {
+  const spec: NexthopSpec = {};
+  const flags: ("onlink")[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const next = () => {
+      if (i + 1 >= args.length) throw usage('Command line is not complete. Try option "help"');
+      return args[++i];
+    };
+    if (a === "id") {
+      const v = next();
+      if (!/^\d+$/.test(v)) throw usage(`Error: argument "${v}" is wrong: "id" value is invalid\n`);
+      spec.id = Number(v);
+    } else if (a === "via") spec.gateway = next();
+    else if (a === "dev") spec.oif = await ctx.index(next());
+    else if (a === "blackhole") spec.blackhole = true;
+    else if (a === "onlink") flags.push("onlink");
+    else if (a === "fdb") spec.fdb = true;
+    else if (a === "group") {
+      spec.group = next().split("/").map((m) => {
+        const [id, w] = m.split(",");
+        return w === undefined ? Number(id) : { id: Number(id), weight: Number(w) };
+      });
+    } else if (a === "type") spec.group_type = next() as NexthopSpec["group_type"];
+    else if (a === "protocol" || a === "proto") spec.protocol = next();
+    else if (a === "help") throw usage(NH_USAGE);
+    else throw usage(`Error: argument "${a}" is wrong: unknown nexthop option`);
+  }
+  if (flags.length) spec.flags = flags;
+  if (spec.gateway === undefined && spec.group === undefined && ctx.opts.family === 10) {
+    spec.family = 10;
+  }
+  try {
+    await ctx.ip.nexthop(cmd, spec);
+  } catch (e) {
+    if (e instanceof NetlinkError) throw kernelError(e);
+    throw notImplemented(e, "nexthop");
+  }
+}
+
+/** `ip nexthop flush`: deletes every nexthop object. */
+async function nexthopFlush(ctx: Ctx): Promise<void> {
+  let list: Nexthop[];
+  try {
+    list = await ctx.ip.getNexthops();
+  } catch (e) {
+    if (e instanceof NetlinkError) throw kernelError(e);
+    throw notImplemented(e, "getNexthops");
+  }
+  // Groups first: a member in use by a group can still be deleted, but keep iproute2's order.
+  for (const nh of list) {
+    const id = n(nh.get("NHA_ID"));
+    if (id === undefined) continue;
+    try {
+      await ctx.ip.nexthop("del", { id });
+    } catch (e) {
+      if (e instanceof NetlinkError && e.code === "ENOENT") continue;
+      if (e instanceof NetlinkError) throw kernelError(e);
+      throw e;
+    }
+  }
+}
+
 /** `ip nexthop show [id N] [dev D]`. */
 export async function doNexthop(ctx: Ctx, args: string[]): Promise<void> {
   const [cmd, ...rest] = args;
+  if (cmd === "add" || cmd === "replace" || cmd === "del" || cmd === "delete") {
+    return await nexthopModify(ctx, cmd === "delete" ? "del" : cmd, rest);
+  }
+  if (cmd === "flush") return await nexthopFlush(ctx);
   if (cmd !== undefined && !["show", "list", "ls", "lst"].includes(cmd)) {
-    if (cmd === "help") throw usage("Usage: ip nexthop { list | flush } [ id ID ] [ dev DEV ]");
+    if (cmd === "help") throw usage(NH_USAGE);
     throw usage(`Command "${cmd}" is unknown, try "ip nexthop help".`);
   }
   let id: number | undefined;

@@ -8,7 +8,7 @@ import { multipathOf, NetlinkError } from "../../mod.ts";
 import type { Route, RouteSpec } from "../../mod.ts";
 import { ANY, JSON_ONLY } from "./out.ts";
 import type { Printer } from "./out.ts";
-import { type Ctx, kernelError, usage } from "./ctx.ts";
+import { type Ctx, fail, kernelError, usage } from "./ctx.ts";
 import {
   dsfieldId,
   dsfieldName,
@@ -303,6 +303,8 @@ export interface RoutePrintOptions {
   types?: Set<number>;
   /** RTM_DELROUTE (monitor). */
   deleted?: boolean;
+  /** The show filter: fields it pins to one value are not printed (as iproute2's masks). */
+  filter?: RouteFilter;
 }
 
 /** print_route. */
@@ -311,6 +313,7 @@ export function printRoute(ctx: Ctx, r: Route, o: RoutePrintOptions): void {
   const details = ctx.opts.details > 0;
   const family = r.family;
   const hl = hostLen(family);
+  const f = o.filter;
   p.openObject(null);
   if (o.deleted) p.bool(ANY, "deleted", "Deleted ", true);
   if ((r.type !== 1 || details) && (!o.types || o.types.has(r.type))) {
@@ -328,14 +331,14 @@ export function printRoute(ctx: Ctx, r: Route, o: RoutePrintOptions): void {
   } else if (r.src_len) p.str(ANY, "src", "from %s ", `0/${r.src_len}`);
   const nhid = r.get("nh_id") as number | undefined;
   if (nhid !== undefined) p.uint(ANY, "nhid", "nhid %u ", nhid);
-  if (r.tos) p.str(ANY, "tos", "tos %s ", dsfieldName(r.tos));
+  if (r.tos && f?.tos === undefined) p.str(ANY, "tos", "tos %s ", dsfieldName(r.tos));
   const gw = r.get("gateway") as string | undefined;
-  if (gw !== undefined) {
+  if (gw !== undefined && f?.via?.len !== hl) {
     if (p.json) p.str(JSON_ONLY, "gateway", "", gw);
     else p.fp(`via ${gw} `);
   }
   const oif = r.get("oif") as number | undefined;
-  if (oif !== undefined) {
+  if (oif !== undefined && f?.oif === undefined) {
     if (p.json) p.str(JSON_ONLY, "dev", "", ctx.name(oif));
     else p.fp(`dev ${ctx.name(oif)} `);
   }
@@ -344,16 +347,20 @@ export function printRoute(ctx: Ctx, r: Route, o: RoutePrintOptions): void {
     p.str(ANY, "table", "table %s ", tableName(table));
   }
   if (!(r.flags & RTM_F_CLONED)) {
-    if (r.proto !== 3 || details) p.str(ANY, "protocol", "proto %s ", protoName(r.proto));
-    if (r.scope !== 0 || details) p.str(ANY, "scope", "scope %s ", scopeName(r.scope));
+    if ((r.proto !== 3 || details) && f?.protocol === undefined) {
+      p.str(ANY, "protocol", "proto %s ", protoName(r.proto));
+    }
+    if ((r.scope !== 0 || details) && f?.scope === undefined) {
+      p.str(ANY, "scope", "scope %s ", scopeName(r.scope));
+    }
   }
   const prefsrc = r.get("prefsrc") as string | undefined;
-  if (prefsrc !== undefined) {
+  if (prefsrc !== undefined && f?.prefsrc?.len !== hl) {
     if (p.json) p.str(JSON_ONLY, "prefsrc", "", prefsrc);
     else p.fp(`src ${prefsrc} `);
   }
   const prio = r.get("priority") as number | undefined;
-  if (prio !== undefined) p.uint(ANY, "metric", "metric %u ", prio);
+  if (prio !== undefined && f?.metric === undefined) p.uint(ANY, "metric", "metric %u ", prio);
   printRtFlags(p, r.flags);
   const mark = r.get("mark") as number | undefined;
   if (mark) {
@@ -377,7 +384,7 @@ export function printRoute(ctx: Ctx, r: Route, o: RoutePrintOptions): void {
     printMetrics(p, metrics as unknown as Parameters<typeof printMetrics>[1]);
   }
   const iif = r.get("iif") as number | undefined;
-  if (iif !== undefined) {
+  if (iif !== undefined && f?.iif === undefined) {
     if (p.json) p.str(JSON_ONLY, "iif", "", ctx.name(iif));
     else p.fp(`iif ${ctx.name(iif)} `);
   }
@@ -414,7 +421,7 @@ export function printRoute(ctx: Ctx, r: Route, o: RoutePrintOptions): void {
 
 function parseAddrArg(s: string, what: string) {
   const pf = parsePrefixArg(s);
-  if (!pf) throw usage(`Error: ${what} prefix is expected rather than "${s}".`);
+  if (!pf) throw fail(`Error: ${what} prefix is expected rather than "${s}".`);
   return pf;
 }
 
@@ -514,7 +521,7 @@ async function routeShow(ctx: Ctx, args: string[]): Promise<void> {
   p.begin();
   for (const r of routes) {
     if (!routeMatches(r, f)) continue;
-    printRoute(ctx, r, { table: f.table, types: f.types });
+    printRoute(ctx, r, { table: f.table, types: f.types, filter: f });
   }
   p.end();
 }
@@ -580,7 +587,7 @@ async function routeGet(ctx: Ctx, args: string[]): Promise<void> {
   }
   if (dst === undefined) throw usage("need at least a destination address");
   const pf = parsePrefixArg(dst);
-  if (!pf) throw usage(`Error: any valid prefix is expected rather than "${dst}".`);
+  if (!pf) throw fail(`Error: any valid prefix is expected rather than "${dst}".`);
   spec.dst = dst;
   if (ctx.opts.family === 2 || ctx.opts.family === 10) {
     if (pf.family !== ctx.opts.family) {
@@ -765,7 +772,7 @@ async function routeModify(
       if (dstSet) throw usage(`Error: either "to" is duplicate, or "${d}" is a garbage.`);
       if (d !== "default" && d !== "all") {
         const pf = parsePrefixArg(d);
-        if (!pf) throw usage(`Error: any valid prefix is expected rather than "${d}".`);
+        if (!pf) throw fail(`Error: any valid prefix is expected rather than "${d}".`);
       }
       spec.dst = d === "all" ? "default" : d;
       dstSet = true;

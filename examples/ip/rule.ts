@@ -7,7 +7,7 @@
 import { NetlinkError } from "../../mod.ts";
 import type { Rule } from "../../mod.ts";
 import { ANY } from "./out.ts";
-import { type Ctx, kernelError, notImplemented, usage } from "./ctx.ts";
+import { type Ctx, fail, kernelError, notImplemented, usage } from "./ctx.ts";
 import {
   dsfieldId,
   dsfieldName,
@@ -161,7 +161,7 @@ function parseRuleArgs(ctx: Ctx, args: string[], forShow: boolean): RuleArgs {
       const v = next();
       if (v === "all") continue;
       const pf = parsePrefixArg(v);
-      if (!pf) throw usage(`Error: an inet prefix is expected rather than "${v}".`);
+      if (!pf) throw fail(`Error: an inet prefix is expected rather than "${v}".`);
       spec[a === "from" ? "src" : "dst"] = v;
     } else if (a === "preference" || a === "pref" || a === "priority" || a === "order") {
       const v = next();
