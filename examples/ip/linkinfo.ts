@@ -62,12 +62,11 @@ function bridgeId(v: unknown): string | undefined {
   if (typeof v !== "object" || v === null) return undefined;
   const { prio, addr } = v as { prio?: number; addr?: Uint8Array | string };
   if (prio === undefined || addr === undefined) return undefined;
-  const mac = typeof addr === "string"
-    ? addr
-    : Array.from(addr, (b) => b.toString(16).padStart(2, "0")).join(":");
+  // iproute2 prints the MAC of a bridge id with "%x" per byte: no zero padding.
+  const bytes = typeof addr === "string" ? addr.split(":").map((h) => parseInt(h, 16)) : [...addr];
   return `${(prio >> 8).toString(16).padStart(2, "0")}${
     (prio & 0xff).toString(16).padStart(2, "0")
-  }.${mac}`;
+  }.${bytes.map((b) => b.toString(16)).join(":")}`;
 }
 
 /** A bridge timer (centiseconds): JSON `%i.%.2i`, text `%s %4i.%.2i `. */
