@@ -28,8 +28,7 @@ export interface TaskStatsOptions {
 export interface TaskStatsMonitorOptions {
   /**
    * The CPUs whose exiting tasks are reported: a kernel CPU list (`"0-3,8"`) or CPU numbers.
-   * Default: every possible CPU (`/sys/devices/system/cpu/possible` when readable, else
-   * `0-` the number of CPUs − 1).
+   * Default: every possible CPU (found by asking the kernel which masks it accepts).
    */
   cpus?: string | readonly number[];
   /** Ends the iteration; the CPU mask is deregistered. */
@@ -73,22 +72,8 @@ function checkId(v: unknown, field: string): number {
   return v;
 }
 
-function defaultCpus(): string {
-  const path = "/sys/devices/system/cpu/possible";
-  try {
-    if (Deno.permissions.querySync({ name: "read", path }).state === "granted") {
-      const text = Deno.readTextFileSync(path).trim();
-      if (/^[0-9,-]+$/.test(text)) return text;
-    }
-  } catch {
-    // Not readable here: fall back to the CPU count.
-  }
-  return `0-${Math.max(1, navigator.hardwareConcurrency) - 1}`;
-}
-
 /** A CPU list as the kernel's `cpulist_parse` takes it; TypeError naming `cpus` when not one. */
-export function cpuList(cpus: string | readonly number[] | undefined): string {
-  if (cpus === undefined) return defaultCpus();
+export function cpuList(cpus: string | readonly number[]): string {
   if (Array.isArray(cpus)) {
     if (cpus.length === 0) throw new TypeError("cpus: expected at least one CPU");
     for (const [i, c] of cpus.entries()) {
@@ -108,6 +93,37 @@ export function cpuList(cpus: string | readonly number[] | undefined): string {
     );
   }
   return cpus;
+}
+
+/**
+ * Every possible CPU, as `"0-N"`: the widest such mask the kernel accepts. Deregistering
+ * validates the mask (it must be a subset of the possible CPUs) and changes nothing for a
+ * socket that registered nothing, so it probes without side effects. (Reading
+ * /sys/devices/system/cpu/possible would need Deno's --allow-all.)
+ */
+async function possibleCpus(genl: GenericNetlink, fam: GenlFamily): Promise<string> {
+  const accepts = async (last: number) => {
+    try {
+      await genl.command(fam, TASKSTATS_CMD.GET, { deregister_cpumask: `0-${last}` }, {
+        schema: TASKSTATS_REQUEST,
+      });
+      return true;
+    } catch (e) {
+      // EINVAL: not a subset of the possible CPUs; ERANGE: beyond the kernel's CPU mask size.
+      if (e instanceof NetlinkError && (e.code === "EINVAL" || e.code === "ERANGE")) return false;
+      throw e;
+    }
+  };
+  // CPUs 0…n-1 exist when n run this process; the kernel allows at most 8192 (NR_CPUS).
+  let lo = Math.max(1, navigator.hardwareConcurrency) - 1;
+  let hi = 8191;
+  if (!(await accepts(lo))) return `0-${lo}`; // refused anyway: registering reports why
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (await accepts(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo === 0 ? "0" : `0-${lo}`;
 }
 
 /** A TASKSTATS reply or exit record, as a typed view. */
@@ -250,7 +266,7 @@ export class TaskStats implements Disposable {
    * full.
    */
   async *monitor(options: TaskStatsMonitorOptions = {}): AsyncGenerator<TaskStatsEvent> {
-    const cpus = cpuList(options.cpus);
+    let cpus = options.cpus === undefined ? "" : cpuList(options.cpus);
     if (options.signal?.aborted) return;
     const fam = await this.family();
     const genl = new GenericNetlink({ rcvbuf: options.rcvbuf ?? 4 << 20 });
@@ -283,6 +299,7 @@ export class TaskStats implements Disposable {
         schema: TASKSTATS_MESSAGE,
         signal: stopper.signal,
         setup: async () => {
+          cpus ||= await possibleCpus(genl, fam);
           // Deregistering a mask that was never registered is harmless: mark it first.
           registered = true;
           await genl.command(fam, TASKSTATS_CMD.GET, { register_cpumask: cpus }, {

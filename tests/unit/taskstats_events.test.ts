@@ -143,7 +143,6 @@ Deno.test("taskstats: CPU lists are validated before anything is sent", () => {
   assert.equal(cpuList("0-1"), "0-1");
   assert.equal(cpuList("0-3,8,10-15:2/4"), "0-3,8,10-15:2/4");
   assert.equal(cpuList([0, 2, 3]), "0,2,3");
-  assert.match(cpuList(undefined), /^\d+(-\d+)?(,\d+(-\d+)?)*$/);
   assert.throws(() => cpuList("all"), /cpus: expected a CPU list/);
   assert.throws(() => cpuList(""), TypeError);
   assert.throws(() => cpuList([]), TypeError);
