@@ -272,9 +272,9 @@ export interface NexthopFilter {
   master?: number | string;
   /** Only groups. In the kernel. */
   groups?: boolean;
-  /** Only fdb next hops. In the kernel. */
+  /** Only fdb next hops (or none, with false). Here: the kernel ignores NHA_FDB in dumps. */
   fdb?: boolean;
-  /** 2 or 10. Here. */
+  /** 2 or 10 (groups, of no family, are left out). In the kernel. */
   family?: number;
   /** Gateway. Here. */
   gateway?: string;
@@ -284,7 +284,10 @@ export interface NexthopFilter {
   [key: string]: unknown;
 }
 
-/** Dumps nexthop objects. Oif, master, groups and fdb filter in the kernel; an id is a get. */
+/**
+ * Dumps nexthop objects. Family, oif, master and groups filter in the kernel; an id is a
+ * kernel get; the rest filter here.
+ */
 export async function getNexthops(core: RtnlCore, filter: NexthopFilter = {}): Promise<Nexthop[]> {
   if (typeof filter !== "object" || filter === null || Array.isArray(filter)) {
     throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
@@ -293,6 +296,7 @@ export async function getNexthops(core: RtnlCore, filter: NexthopFilter = {}): P
   const checks: ((n: Nexthop) => boolean)[] = [];
   const refs: Record<string, IndexRef | undefined> = {};
   let id: number | undefined;
+  let family = 0;
   for (const [k, v] of Object.entries(filter)) {
     if (v === undefined) continue;
     switch (k) {
@@ -304,12 +308,17 @@ export async function getNexthops(core: RtnlCore, filter: NexthopFilter = {}): P
         refs[k] = indexRef(core, v, k);
         break;
       case "groups":
+        if (bool(v, k)) attrs.groups = true;
+        checks.push((n) => (n.get("group") !== undefined) === v);
+        break;
       case "fdb":
-        if (bool(v, k)) attrs[k] = true;
-        checks.push((n) => (n.get(k === "groups" ? "group" : "fdb") !== undefined) === v);
+        // The kernel parses NHA_FDB in a dump request but does not filter by it (6.18).
+        bool(v, k);
+        checks.push((n) => (n.get("fdb") !== undefined) === v);
         break;
       case "family": {
         const f = familyOf(v, "family", true);
+        family = f;
         checks.push((n) => n.family === f);
         break;
       }
@@ -349,7 +358,7 @@ export async function getNexthops(core: RtnlCore, filter: NexthopFilter = {}): P
     all = await core.dump(NEXTHOP_MESSAGE, {
       type: RTM.GETNEXTHOP,
       flags: 0,
-      header: {},
+      header: { family },
       attrs,
     }, { retryInterrupted: 3 }) as unknown as Nexthop[];
   }
