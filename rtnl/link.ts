@@ -183,6 +183,9 @@ const TUNNEL_FAMILY: Readonly<Record<string, 4 | 6>> = {
 };
 const ENDPOINT_KEY = /^(gre|iptun|vti)_(local|remote)$/;
 
+/** Data attributes the kernel reports as a u8 but takes as a flag (NLA_FLAG policy). */
+const FLAG_ON_WIRE: Readonly<Record<string, string>> = { vxlan_ttl_inherit: "28" };
+
 /** Attributes for IPv4 addresses whose IPv6 form is another attribute. */
 const IPV6_TWIN: Readonly<Record<string, string>> = {
   vxlan_group: "vxlan_group6",
@@ -536,6 +539,14 @@ function draftLink(
     if (dataDef) {
       if (IFINDEX_KEYS.has(dataDef.name)) {
         deferIndex(ctx, dataValues, dataDef.name, value, p(key), true);
+        continue;
+      }
+      const flagType = FLAG_ON_WIRE[dataDef.name];
+      if (flagType !== undefined) {
+        if (typeof value !== "boolean") {
+          throw new TypeError(`${p(key)}: expected true or false, got ${describeValue(value)}`);
+        }
+        if (value) dataValues[flagType] = new Uint8Array(0);
         continue;
       }
       // An IPv6 address for an attribute that has an IPv6 twin (vxlan_group → vxlan_group6).

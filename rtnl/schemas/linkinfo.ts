@@ -263,7 +263,8 @@ export const VXLAN_TABLE = {
   IFLA_VXLAN_COLLECT_METADATA: [25, "u8"],
   IFLA_VXLAN_LABEL: [26, "be32"],
   IFLA_VXLAN_GPE: [27, "flag"],
-  IFLA_VXLAN_TTL_INHERIT: [28, "flag"],
+  // The kernel reports a u8 (0 or 1) but takes a flag: link.ts sends `true` as a flag.
+  IFLA_VXLAN_TTL_INHERIT: [28, "u8"],
   IFLA_VXLAN_DF: [29, "u8"],
   IFLA_VXLAN_VNIFILTER: [30, "u8"],
   IFLA_VXLAN_LOCALBYPASS: [31, "u8"],

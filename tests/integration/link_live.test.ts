@@ -307,6 +307,7 @@ Deno.test({
         vxlan_group: "ff05::100",
         vxlan_link: "v0",
         vxlan_port: 8472,
+        vxlan_ttl_inherit: true,
       });
       const d = data(await ipLink(ns, "vx0"));
       assert.equal(d.id, 42);
@@ -321,8 +322,12 @@ Deno.test({
       const d6 = data(await ipLink(ns, "vx6"));
       assert.equal(d6.group6, "ff05::100");
       assert.equal(d6.port, 8472);
+      assert.equal(d6.ttl, undefined, "iproute2 prints ttl inherit in text only");
       const [vx6] = await ip.link("get", { ifname: "vx6" });
       assert.equal(vx6.get(["linkinfo", "info_data", "vxlan_group6"]), "ff05::100");
+      assert.equal(vx6.get(["linkinfo", "info_data", "vxlan_ttl_inherit"]), 1);
+      const [vx0] = await ip.link("get", { ifname: "vx0" });
+      assert.equal(vx0.get(["linkinfo", "info_data", "vxlan_ttl_inherit"]), 0);
       await ip.link("set", { index: "vx0", kind: "vxlan", vxlan_ttl: 32 });
       assert.equal(data(await ipLink(ns, "vx0")).ttl, 32);
       await ip.link("set", { index: "vx0", vxlan_ageing: 120 });
