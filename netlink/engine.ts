@@ -81,6 +81,8 @@ interface Pending {
   error?: Error;
   interrupted: boolean;
   discard: boolean;
+  /** Whether the request reached the kernel. */
+  sent: boolean;
   settle?: () => void;
 }
 
@@ -110,6 +112,10 @@ export class NetlinkEngine {
   onUnicast?: (dv: DataView, u8: Uint8Array, offset: number, length: number, type: number) => void;
   #seq = (Math.random() * 0x7fffffff) >>> 0;
   readonly #pending = new Map<number, Pending>();
+  // The kernel runs one dump per socket at a time and refuses another with EBUSY: the dump it is
+  // running, and the dumps waiting for it to end (each is sent when the one before ends).
+  #dumping?: Pending;
+  readonly #dumpQueue: Pending[] = [];
 
   /** An engine over `transport`. */
   constructor(transport: Transport) {
@@ -151,6 +157,7 @@ export class NetlinkEngine {
       done: false,
       interrupted: false,
       discard: false,
+      sent: false,
     };
     this.#pending.set(seq, p);
     return p;
@@ -158,15 +165,64 @@ export class NetlinkEngine {
 
   #send(p: Pending, bytes: Uint8Array): Promise<void> | void {
     try {
-      if (this.transport.send(bytes)) return;
+      if (this.transport.send(bytes)) {
+        p.sent = true;
+        return;
+      }
     } catch (e) {
-      this.#pending.delete(p.seq);
+      this.#unregister(p);
       throw e;
     }
     // The send buffer is full: drain replies, then retry.
     return (async () => {
-      while (!this.transport.send(bytes)) await this.#step(p, undefined);
+      try {
+        while (!p.done && !this.transport.send(bytes)) await this.#step(p, undefined);
+        p.sent = !p.done;
+      } catch (e) {
+        this.#unregister(p);
+        throw e;
+      }
     })();
+  }
+
+  /** Forgets a request that could not be sent. */
+  #unregister(p: Pending): void {
+    this.#pending.delete(p.seq);
+    if (this.#dumping === p) this.#nextDump();
+  }
+
+  /**
+   * Sends a dump request now, or queues it while another dump runs on this socket (the kernel
+   * would refuse it with EBUSY); the dump in front sends it when it ends.
+   */
+  #sendDump(p: Pending): Promise<void> | void {
+    if (this.#dumping !== undefined) {
+      this.#dumpQueue.push(p);
+      return;
+    }
+    this.#dumping = p;
+    return this.#send(p, p.request);
+  }
+
+  /** The running dump ended: sends the next queued one. */
+  #nextDump(): void {
+    this.#dumping = undefined;
+    for (let q = this.#dumpQueue.shift(); q; q = this.#dumpQueue.shift()) {
+      if (q.done) continue;
+      this.#dumping = q;
+      let error: Error;
+      try {
+        if (this.transport.send(q.request)) {
+          q.sent = true;
+          return;
+        }
+        error = new Error("the netlink send buffer is full: a queued dump could not be sent");
+      } catch (e) {
+        error = e instanceof Error ? e : new Error(String(e));
+      }
+      this.#dumping = undefined;
+      this.#finish(q, error);
+    }
   }
 
   /**
@@ -234,25 +290,95 @@ export class NetlinkEngine {
    * concurrent change throws {@link DumpInterruptedError} at its end (the messages already
    * yielded may be inconsistent).
    */
-  async *dump<T>(bytes: Uint8Array, opts: RequestOptions<T> = {}): AsyncGenerator<T> {
-    const p = this.#startDump(bytes, opts as RequestOptions<unknown>);
-    await this.#send(p, bytes);
-    try {
-      for (;;) {
-        if (p.results.length > 0) {
-          const batch = p.results;
-          p.results = [];
-          for (const item of batch) yield item as T;
-          continue;
-        }
-        if (p.done) break;
-        await this.#step(p, opts.signal);
+  dump<T>(bytes: Uint8Array, opts: RequestOptions<T> = {}): AsyncGenerator<T> {
+    // A hand-written async iterator with an async generator's protocol: the request is sent on
+    // the first next(); messages already received are handed out without the generator's extra
+    // awaits per item (a dump of a million routes yields a million times); return() (a `break`)
+    // drains the rest of the dump; calls are queued while one is waiting for the kernel.
+    let p: Pending | undefined;
+    let batch: unknown[] = [];
+    let i = 0;
+    let finished = false;
+    const done = (value?: unknown) => ({ value, done: true }) as IteratorResult<T>;
+    const close = () => {
+      if (!finished) {
+        finished = true;
+        if (p && !p.done) this.#abandon(p);
       }
-      if (p.error) throw p.error;
-      if (p.interrupted) throw new DumpInterruptedError(p.describe);
-    } finally {
-      if (!p.done) this.#abandon(p);
-    }
+      batch = [];
+      i = 0;
+    };
+    const fill = async (): Promise<IteratorResult<T>> => {
+      try {
+        if (!p) {
+          p = this.#startDump(bytes, opts as RequestOptions<unknown>);
+          await this.#send(p, bytes);
+        }
+        for (;;) {
+          if (p.results.length > 0) {
+            batch = p.results;
+            p.results = [];
+            i = 1;
+            return { value: batch[0] as T, done: false };
+          }
+          if (p.done) break;
+          await this.#step(p, opts.signal);
+        }
+        finished = true;
+        batch = [];
+        if (p.error) throw p.error;
+        if (p.interrupted) throw new DumpInterruptedError(p.describe);
+        return done();
+      } catch (e) {
+        close();
+        throw e;
+      }
+    };
+    // While a call waits for the kernel, later calls queue and run in order (as an async
+    // generator queues its requests); otherwise a call runs at once.
+    let running = false;
+    type Call = {
+      op: 0 | 1 | 2;
+      arg: unknown;
+      ok: (r: IteratorResult<T>) => void;
+      no: (e: unknown) => void;
+    };
+    const waiting: Call[] = [];
+    const release = () => {
+      running = false;
+      while (waiting.length > 0 && !running) {
+        const c = waiting.shift()!;
+        run(c.op, c.arg).then(c.ok, c.no);
+      }
+    };
+    const run = (op: 0 | 1 | 2, arg: unknown): Promise<IteratorResult<T>> => {
+      if (op === 0) {
+        if (i < batch.length) return Promise.resolve({ value: batch[i++] as T, done: false });
+        if (finished) return Promise.resolve(done());
+        running = true;
+        const r = fill();
+        r.then(release, release);
+        return r;
+      }
+      close();
+      return op === 1 ? Promise.resolve(done(arg)) : Promise.reject(arg);
+    };
+    const call = (op: 0 | 1 | 2, arg?: unknown): Promise<IteratorResult<T>> =>
+      running || waiting.length > 0
+        ? new Promise((ok, no) => waiting.push({ op, arg, ok, no }))
+        : run(op, arg);
+    const it: AsyncGenerator<T> = {
+      next: () => call(0),
+      return: (value?: unknown) => call(1, value),
+      throw: (e?: unknown) => call(2, e),
+      [Symbol.asyncIterator]() {
+        return it;
+      },
+      [Symbol.asyncDispose](): Promise<void> {
+        return call(1).then(() => {});
+      },
+    };
+    return it;
   }
 
   /** Sends a dump request and resolves with every decoded message. */
@@ -261,7 +387,7 @@ export class NetlinkEngine {
       const copy = attempt === 0 ? bytes : bytes.slice();
       const p = this.#startDump(copy, opts as RequestOptions<unknown>);
       try {
-        await this.#send(p, copy);
+        await this.#sendDump(p);
         while (!p.done) await this.#step(p, opts.signal);
       } finally {
         if (!p.done) this.#abandon(p);
@@ -278,20 +404,53 @@ export class NetlinkEngine {
     return this.#start(bytes, "dump", opts);
   }
 
-  /** An abandoned dump is drained so the socket is free for the next one. */
+  /** An abandoned dump: what is queued is drained now, the rest when it arrives. */
   #abandon(p: Pending): void {
     p.discard = true;
     p.results = [];
     try {
-      for (let i = 0; i < 100000 && !p.done; i++) {
+      for (let i = 0; i < 100000 && !p.done && p.sent; i++) {
         const buf = this.transport.receive();
         if (!buf) break;
         this.dispatch(buf);
       }
     } catch {
-      // The socket failed; the pending entry is removed below.
+      // The socket failed; the request is given up below.
     }
-    if (!p.done) this.#pending.delete(p.seq);
+    this.#cancel(p);
+  }
+
+  /**
+   * Stops waiting for `p`. A dump the kernel is still running stays registered, discarding what
+   * it sends, until its end arrives: the next dump is sent only then (else EBUSY).
+   */
+  #cancel(p: Pending, error?: Error): void {
+    if (p.done) return;
+    if (this.#dumping === p && p.sent && !this.transport.closed) {
+      this.#dumping = this.#rest(p);
+      p.done = true;
+      if (error) p.error ??= error;
+      p.settle?.();
+      return;
+    }
+    const queued = this.#dumpQueue.indexOf(p);
+    if (queued >= 0) this.#dumpQueue.splice(queued, 1);
+    this.#finish(p, error);
+  }
+
+  /** Registers what remains of a running dump nobody waits for: it only discards. */
+  #rest(p: Pending): Pending {
+    const rest: Pending = {
+      ...p,
+      done: false,
+      error: undefined,
+      results: [],
+      decoder: undefined,
+      discard: true,
+      settle: undefined,
+    };
+    this.#pending.set(p.seq, rest);
+    return rest;
   }
 
   /** Receives one datagram (waiting if none is queued) and dispatches it. */
@@ -319,7 +478,7 @@ export class NetlinkEngine {
       await this.transport.readable(signal);
     } catch (e) {
       if (signal?.aborted) {
-        this.#finish(
+        this.#cancel(
           p,
           signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)),
         );
@@ -329,19 +488,27 @@ export class NetlinkEngine {
     }
   }
 
-  #failAll(error: Error): void {
+  #failAll(error: Error, keepRunningDump = true): void {
     const all = [...this.#pending.values()];
+    const running = this.#dumping;
     this.#pending.clear();
+    this.#dumpQueue.length = 0;
+    this.#dumping = undefined;
     for (const p of all) {
       p.done = true;
       p.error ??= error;
       p.settle?.();
     }
+    // The kernel still runs a dump it started (its end is never lost: it sends only when there
+    // is room): wait for that end before the next dump.
+    if (keepRunningDump && running?.sent && !this.transport.closed) {
+      this.#dumping = this.#rest(running);
+    }
   }
 
-  /** Rejects every pending request with `error` (used by close). */
+  /** Rejects every pending request with `error` and forgets them (used by close). */
   failAll(error: Error): void {
-    this.#failAll(error);
+    this.#failAll(error, false);
   }
 
   /** Dispatches every message of one datagram to its request or to {@link onEvent}. */
@@ -414,6 +581,7 @@ export class NetlinkEngine {
     p.done = true;
     if (error) p.error ??= error;
     this.#pending.delete(p.seq);
+    if (this.#dumping === p) this.#nextDump();
     p.settle?.();
   }
 
