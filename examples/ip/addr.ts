@@ -9,7 +9,13 @@ import type { Addr, AddrSpec, Link } from "../../mod.ts";
 import { ANY, JSON_ONLY } from "./out.ts";
 import { type Ctx, fail, kernelError, usage } from "./ctx.ts";
 import { scopeId, scopeName } from "./names.ts";
-import { parseLinkFilter, printLinkBody, printLinkStats, selectLinks } from "./link.ts";
+import {
+  parseLinkFilter,
+  printLinkBody,
+  printLinkBrief,
+  printLinkStats,
+  selectLinks,
+} from "./link.ts";
 
 const INFINITY = 0xffffffff;
 
@@ -256,6 +262,28 @@ function printLinkWithAddrs(ctx: Ctx, l: Link, addrs: Addr[], showAddrs: boolean
   const p = ctx.p;
   const fam = ctx.opts.family;
   p.openObject(null);
+  if (ctx.opts.brief) {
+    printLinkBrief(ctx, l, false);
+    p.openArray(JSON_ONLY, "addr_info");
+    for (const a of addrs) {
+      p.openObject(null);
+      const local = a.local ?? a.address;
+      const address = a.address ?? a.local;
+      if (local !== undefined) {
+        p.str(ANY, "local", "%s", local);
+        if (address !== undefined && address !== local) {
+          p.fp(" peer ");
+          p.str(ANY, "address", "%s", address);
+        }
+        p.int(ANY, "prefixlen", "/%d ", a.prefixlen);
+      }
+      p.closeObject();
+    }
+    p.closeArray(JSON_ONLY, null);
+    p.fp("\n");
+    p.closeObject();
+    return;
+  }
   printLinkBody(ctx, l, { doLink: false, showLinkLayer: fam === 0 || fam === 17 });
   p.fp("\n");
   if (showAddrs) {

@@ -404,6 +404,40 @@ export function printLinkBody(ctx: Ctx, link: Link, o: LinkPrintOptions): void {
   }
 }
 
+/** print_linkinfo_brief (`-br`): name, state, and for `ip link` the MAC and flags. */
+export function printLinkBrief(ctx: Ctx, link: Link, doLink: boolean, deleted = false): void {
+  const p = ctx.p;
+  if (deleted) p.bool(ANY, "deleted", "Deleted ", true);
+  let name = link.ifname ?? "";
+  let mdown = false;
+  const iflink = link.get("link") as number | undefined;
+  if (iflink !== undefined) {
+    if (iflink === 0) {
+      p.nul(JSON_ONLY, "link", "", null);
+      name = `${name}@NONE`;
+    } else {
+      const ln = ctx.name(iflink);
+      p.str(JSON_ONLY, "link", "", ln);
+      name = `${name}@${ln}`;
+      mdown = !(ctx.flagsOf(iflink) & 1);
+    }
+  }
+  p.fp(name.padEnd(16, " ") + " ");
+  p.str(JSON_ONLY, "ifname", "", link.ifname ?? "");
+  const op = link.operstate;
+  if (op !== undefined) {
+    if (op < OPER_STATES.length) p.str(ANY, "operstate", "%-14s ", OPER_STATES[op]);
+    else p.uint(JSON_ONLY, "operstate_index", "", op);
+  }
+  if (doLink) {
+    if (link.address !== undefined) {
+      p.str(ANY, "address", "%s ", llAddr(link.address, link.ifi_type));
+    }
+    printLinkFlags(p, link.flags, mdown);
+    p.fp("\n");
+  }
+}
+
 /** Filters of `ip link show` / `ip addr show`. */
 export interface LinkFilter {
   dev?: string;
@@ -486,8 +520,11 @@ export async function linkShow(ctx: Ctx, args: string[]): Promise<void> {
   p.begin();
   for (const l of links) {
     p.openObject(null);
-    printLinkBody(ctx, l, { doLink: true, showLinkLayer: true });
-    p.fp("\n");
+    if (ctx.opts.brief) printLinkBrief(ctx, l, true);
+    else {
+      printLinkBody(ctx, l, { doLink: true, showLinkLayer: true });
+      p.fp("\n");
+    }
     p.closeObject();
   }
   p.end();
