@@ -12,29 +12,45 @@
  * ```ts ignore
  * import { attrs, GenericNetlink, genlMessage } from "@denonet/netlink/netlink";
  *
- * // 1. The attribute tables: kernel name → [number, codec], names as in the uapi header.
+ * // 1. Attribute tables: kernel name → [number, codec], names as in the uapi header; a nest
+ * //    points at the table of its contents. Requests and replies may use different tables.
  * const CMD_ATTR = attrs("TASKSTATS_CMD_ATTR_", {
  *   TASKSTATS_CMD_ATTR_PID: [1, "u32"],
  *   TASKSTATS_CMD_ATTR_REGISTER_CPUMASK: [3, "string"],
+ *   TASKSTATS_CMD_ATTR_DEREGISTER_CPUMASK: [4, "string"],
  * } as const);
- * const TYPE = attrs("TASKSTATS_TYPE_", {
+ * const AGGR = attrs("TASKSTATS_TYPE_", {
  *   TASKSTATS_TYPE_PID: [1, "u32"],
  *   TASKSTATS_TYPE_STATS: [3, "binary"],
  * } as const);
- * // 2. Message schemas: genlmsghdr + the attributes (requests and replies may differ).
+ * const TYPE = attrs("TASKSTATS_TYPE_", {
+ *   TASKSTATS_TYPE_AGGR_PID: [4, { kind: "nest", schema: () => AGGR }],
+ * } as const);
+ * // 2. Message schemas: genlmsghdr + the attributes.
  * const REQUEST = genlMessage("taskstats request", CMD_ATTR);
  * const REPLY = genlMessage("taskstats", TYPE);
  *
- * // 3. Resolve the family by name (cached) and send commands; replies are typed views.
+ * // 3. Resolve the family by name (cached) and send commands: typed views come back, and a
+ * //    refusal is a NetlinkError with the kernel's errno name (`ESRCH` for an unknown pid).
  * using genl = new GenericNetlink();
  * const fam = await genl.resolve("TASKSTATS"); // { id, version, ops, groups, … }
  * const [reply] = await genl.command(fam, 1, { pid: Deno.pid }, { schema: REQUEST, reply: REPLY });
- * console.log(reply.cmd, reply.get(["aggr_pid", "pid"]));
+ * console.log(reply.cmd, reply.aggr_pid?.pid, reply.aggr_pid?.stats?.length);
  *
- * // 4. Events: join multicast groups by name and/or register as a listener in `setup`.
- * for await (const ev of genl.monitor({ family: fam, schema: REPLY, groups: [], signal })) {
- *   if (ev.type === "message") console.log(ev.message.toJSON());
+ * // 4. What the kernel sends on its own: multicast groups joined by name (`groups`), and
+ * //    unicast records after registering in `setup` (nothing sent in between is lost).
+ * const stop = AbortSignal.timeout(1000);
+ * for await (
+ *   const ev of genl.monitor({
+ *     family: fam,
+ *     schema: REPLY,
+ *     signal: stop,
+ *     setup: () => genl.command(fam, 1, { register_cpumask: "0" }, { schema: REQUEST }),
+ *   })
+ * ) {
+ *   if (ev.type === "message") console.log("exit of", ev.message.aggr_pid?.pid);
  * }
+ * genl.commandNoAck(fam, 1, { deregister_cpumask: "0" }, { schema: REQUEST });
  * ```
  *
  * @module

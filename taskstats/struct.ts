@@ -128,7 +128,7 @@ export interface TaskstatsFields {
   version: number;
   /**
    * Exit status as a wait status (`code << 8`, or the signal number, `| 0x80` with a core
-   * dump); set for thread-group leaders that exited, else 0. See {@link exitStatus}. (v2)
+   * dump); set for thread-group leaders that exited, else 0. See {@link decodeExitStatus}. (v2)
    */
   ac_exitcode: number;
   /** Accounting flags, {@link ACCT_FLAG} bits. (v2) */
@@ -366,7 +366,7 @@ export function taskstatsBigInt(
 }
 
 /** How a task ended, from `ac_exitcode` (a wait status). */
-export interface ExitStatus {
+export interface TaskExitStatus {
   /** The exit code (0–255) when it exited normally. */
   code?: number;
   /** The signal that killed it. */
@@ -376,7 +376,7 @@ export interface ExitStatus {
 }
 
 /** Splits a wait status (`ac_exitcode`) into exit code, or signal and core flag. */
-export function exitStatus(acExitcode: number): ExitStatus {
+export function decodeExitStatus(acExitcode: number): TaskExitStatus {
   const sig = acExitcode & 0x7f;
   if (sig === 0) return { code: (acExitcode >> 8) & 0xff, coreDumped: false };
   return { signal: sig, coreDumped: (acExitcode & 0x80) !== 0 };

@@ -13,7 +13,7 @@ import {
   TASKSTATS_MESSAGE,
   TASKSTATS_REQUEST,
 } from "./schema.ts";
-import { ACCT_FLAG, decodeTaskstats, exitStatus } from "./struct.ts";
+import { ACCT_FLAG, decodeExitStatus, decodeTaskstats } from "./struct.ts";
 import type { TaskstatsRecord } from "./struct.ts";
 
 /** Options of {@link TaskStats}. */
@@ -73,7 +73,7 @@ function checkId(v: unknown, field: string): number {
 }
 
 /** A CPU list as the kernel's `cpulist_parse` takes it; TypeError naming `cpus` when not one. */
-export function cpuList(cpus: string | readonly number[]): string {
+export function taskstatsCpuList(cpus: string | readonly number[]): string {
   if (Array.isArray(cpus)) {
     if (cpus.length === 0) throw new TypeError("cpus: expected at least one CPU");
     for (const [i, c] of cpus.entries()) {
@@ -143,7 +143,7 @@ function statsOf(
 }
 
 /** Turns one exit record (TASKSTATS_CMD_NEW with the pid's and maybe the tgid's statistics) into a {@link TaskExit}. */
-export function exitOf(m: TaskstatsMessage): TaskExit | undefined {
+export function decodeTaskExit(m: TaskstatsMessage): TaskExit | undefined {
   const p = statsOf(m, "aggr_pid");
   if (!p) return undefined;
   const g = statsOf(m, "aggr_tgid");
@@ -163,7 +163,7 @@ export function exitOf(m: TaskstatsMessage): TaskExit | undefined {
   // The kernel fills ac_exitcode for thread-group leaders only.
   const leader = s.ac_tgid === undefined || s.ac_tgid === 0 || s.ac_tgid === pid;
   if (leader && s.ac_exitcode !== undefined) {
-    const st = exitStatus(s.ac_exitcode);
+    const st = decodeExitStatus(s.ac_exitcode);
     if (st.code !== undefined) out.exitCode = st.code;
     if (st.signal !== undefined) out.signal = st.signal;
     out.coreDumped = st.coreDumped;
@@ -266,7 +266,7 @@ export class TaskStats implements Disposable {
    * full.
    */
   async *monitor(options: TaskStatsMonitorOptions = {}): AsyncGenerator<TaskStatsEvent> {
-    let cpus = options.cpus === undefined ? "" : cpuList(options.cpus);
+    let cpus = options.cpus === undefined ? "" : taskstatsCpuList(options.cpus);
     if (options.signal?.aborted) return;
     const fam = await this.family();
     const genl = new GenericNetlink({ rcvbuf: options.rcvbuf ?? 4 << 20 });
@@ -315,7 +315,7 @@ export class TaskStats implements Disposable {
             continue;
           }
           if (ev.message.cmd !== TASKSTATS_CMD.NEW) continue;
-          const exit = exitOf(ev.message);
+          const exit = decodeTaskExit(ev.message);
           if (exit) yield exit;
         }
       } catch (e) {

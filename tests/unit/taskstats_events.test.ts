@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import { encodeMessage, messageViewClass } from "../../netlink/mod.ts";
 import {
-  cpuList,
-  exitOf,
+  decodeTaskExit,
   TASKSTATS_CMD,
   TASKSTATS_MESSAGE,
   TASKSTATS_REQUEST,
+  taskstatsCpuList,
   taskstatsLayout,
 } from "../../taskstats/mod.ts";
 import type { TaskstatsMessage } from "../../taskstats/mod.ts";
@@ -80,7 +80,7 @@ Deno.test("taskstats exit record of a single-threaded process: pid, comm, exit c
   });
   const m = view(bytes);
   assert.equal(m.cmd, TASKSTATS_CMD.NEW);
-  const e = exitOf(m)!;
+  const e = decodeTaskExit(m)!;
   assert.equal(e.type, "exit");
   assert.equal(e.pid, 4321);
   assert.equal(e.stats.ac_comm, "sh");
@@ -105,7 +105,7 @@ Deno.test("taskstats exit record ending a thread group: pid and tgid statistics"
       aggr_tgid: { tgid: 100, stats: stats({ ac_utime: 999, cpu_run_real_total: 5e9 }) },
     },
   });
-  const e = exitOf(view(bytes))!;
+  const e = decodeTaskExit(view(bytes))!;
   assert.equal(e.pid, 101);
   assert.equal(e.tgid, 100);
   assert.equal(e.tgidStats?.ac_utime, 999);
@@ -123,7 +123,7 @@ Deno.test("taskstats exit record of a killed leader: signal and core dump", () =
     header: { cmd: TASKSTATS_CMD.NEW, version: 1 },
     attrs: { aggr_pid: { pid: 7, stats: stats({ ac_pid: 7, ac_tgid: 7, ac_exitcode: 0x8b }) } },
   });
-  const e = exitOf(view(bytes))!;
+  const e = decodeTaskExit(view(bytes))!;
   assert.equal(e.signal, 11);
   assert.equal(e.coreDumped, true);
   assert.equal(e.exitCode, undefined);
@@ -136,16 +136,16 @@ Deno.test("taskstats: a message without AGGR_PID is no exit", () => {
     header: { cmd: TASKSTATS_CMD.NEW, version: 1 },
     attrs: { pid: 5 },
   });
-  assert.equal(exitOf(view(bytes)), undefined);
+  assert.equal(decodeTaskExit(view(bytes)), undefined);
 });
 
 Deno.test("taskstats: CPU lists are validated before anything is sent", () => {
-  assert.equal(cpuList("0-1"), "0-1");
-  assert.equal(cpuList("0-3,8,10-15:2/4"), "0-3,8,10-15:2/4");
-  assert.equal(cpuList([0, 2, 3]), "0,2,3");
-  assert.throws(() => cpuList("all"), /cpus: expected a CPU list/);
-  assert.throws(() => cpuList(""), TypeError);
-  assert.throws(() => cpuList([]), TypeError);
-  assert.throws(() => cpuList([1, -1]), /cpus\[1\]/);
-  assert.throws(() => cpuList(3 as unknown as string), TypeError);
+  assert.equal(taskstatsCpuList("0-1"), "0-1");
+  assert.equal(taskstatsCpuList("0-3,8,10-15:2/4"), "0-3,8,10-15:2/4");
+  assert.equal(taskstatsCpuList([0, 2, 3]), "0,2,3");
+  assert.throws(() => taskstatsCpuList("all"), /cpus: expected a CPU list/);
+  assert.throws(() => taskstatsCpuList(""), TypeError);
+  assert.throws(() => taskstatsCpuList([]), TypeError);
+  assert.throws(() => taskstatsCpuList([1, -1]), /cpus\[1\]/);
+  assert.throws(() => taskstatsCpuList(3 as unknown as string), TypeError);
 });

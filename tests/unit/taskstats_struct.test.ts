@@ -6,8 +6,8 @@
 
 import assert from "node:assert/strict";
 import {
+  decodeExitStatus,
   decodeTaskstats,
-  exitStatus,
   TASKSTATS_FIELDS,
   TASKSTATS_KNOWN_VERSION,
   taskstatsBigInt,
@@ -252,8 +252,8 @@ Deno.test("taskstats: 64-bit counters exactly as bigint", () => {
 });
 
 Deno.test("taskstats: exit status from ac_exitcode", () => {
-  assert.deepEqual(exitStatus(7 << 8), { code: 7, coreDumped: false });
-  assert.deepEqual(exitStatus(0), { code: 0, coreDumped: false });
-  assert.deepEqual(exitStatus(15), { signal: 15, coreDumped: false });
-  assert.deepEqual(exitStatus(11 | 0x80), { signal: 11, coreDumped: true });
+  assert.deepEqual(decodeExitStatus(7 << 8), { code: 7, coreDumped: false });
+  assert.deepEqual(decodeExitStatus(0), { code: 0, coreDumped: false });
+  assert.deepEqual(decodeExitStatus(15), { signal: 15, coreDumped: false });
+  assert.deepEqual(decodeExitStatus(11 | 0x80), { signal: 11, coreDumped: true });
 });
