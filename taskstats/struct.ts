@@ -305,20 +305,16 @@ export function taskstatsLayout(version: number): TaskstatsLayout {
   if (!Number.isInteger(version) || version < 1 || version > 0xffff) {
     throw new RangeError(`version: expected a struct taskstats version 1-65535, got ${version}`);
   }
-  let hit = layouts.get(version);
+  // Every version above the last known one has its layout (plus fields unknown here).
+  const key = Math.min(version, TASKSTATS_KNOWN_VERSION);
+  let hit = layouts.get(key);
   if (hit) return hit;
-  const col = version === 1
-    ? COLUMN.v1
-    : version <= 3
-    ? COLUMN.v2
-    : version === 15
-    ? COLUMN.v15
-    : COLUMN.v4;
+  const col = key === 1 ? COLUMN.v1 : key <= 3 ? COLUMN.v2 : key === 15 ? COLUMN.v15 : COLUMN.v4;
   const fields: StructField[] = [];
   let end = 0;
   for (const row of TASKSTATS_FIELDS) {
     const offset = row[col];
-    if (row[2] > version || offset === null) continue;
+    if (row[2] > key || offset === null) continue;
     const codec = row[1] as FieldCodec;
     fields.push([row[0], codec, offset]);
     end = Math.max(end, offset + fieldSize(codec));
@@ -326,7 +322,7 @@ export function taskstatsLayout(version: number): TaskstatsLayout {
   fields.sort((a, b) => a[2]! - b[2]!);
   // sizeof rounds up to the struct's alignment (8, from its 64-bit members).
   hit = { struct: { kind: "struct", fields, size: (end + 7) & ~7 }, size: (end + 7) & ~7 };
-  layouts.set(version, hit);
+  layouts.set(key, hit);
   return hit;
 }
 

@@ -257,3 +257,27 @@ Deno.test("taskstats: exit status from ac_exitcode", () => {
   assert.deepEqual(decodeExitStatus(15), { signal: 15, coreDumped: false });
   assert.deepEqual(decodeExitStatus(11 | 0x80), { signal: 11, coreDumped: true });
 });
+
+Deno.test("taskstats fuzz: random and mutated structs decode or throw DecodeError", () => {
+  let seed = 12345;
+  const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  for (let i = 0; i < 5_000; i++) {
+    let bytes: Uint8Array;
+    if (i % 2) {
+      bytes = Uint8Array.from({ length: Math.floor(rand() * 700) }, () => rand() * 256);
+    } else {
+      const g = golden(1 + Math.floor(rand() * 17)).bytes;
+      bytes = g.subarray(0, Math.floor(rand() * (g.length + 1))).slice();
+      for (let k = 0; k < 4 && bytes.length; k++) {
+        bytes[Math.floor(rand() * bytes.length)] = rand() * 256;
+      }
+    }
+    try {
+      const r = decodeTaskstats(bytes);
+      assert.equal(typeof r.version, "number");
+      assert.ok(r.extra.length <= bytes.length);
+    } catch (e) {
+      assert.ok(e instanceof DecodeError, String(e));
+    }
+  }
+});
