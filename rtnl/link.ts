@@ -291,6 +291,9 @@ function checkAltname(v: unknown, field: string): string {
 }
 
 function altnamesOf(spec: LinkSpec): { names: string[]; field: string } | undefined {
+  if (spec.altnames !== undefined && spec.altname !== undefined) {
+    throw new TypeError("altname: give altnames or altname, not both");
+  }
   const field = spec.altnames !== undefined ? "altnames" : "altname";
   const v = spec.altnames ?? spec.altname;
   if (v === undefined) return undefined;
@@ -448,11 +451,13 @@ function draftLink(
   for (const [key, value] of Object.entries(spec)) {
     if (value === undefined) continue;
     switch (key) {
+      case "altname":
+      case "altnames":
+        if (field) throw new TypeError(`${p(key)}: add alternative names to the peer afterwards`);
+        continue;
       case "index":
       case "ifname":
       case "kind":
-      case "altname":
-      case "altnames":
         continue;
       case "state":
         if (value !== "up" && value !== "down") {
@@ -610,6 +615,9 @@ function draftLink(
     const { draft: peer } = draftLink(ctx, cmd, peerSpec, p("peer"));
     if (peer.header.index !== undefined) {
       throw new TypeError(`${p("peer")}.index: a new peer has no index`);
+    }
+    if (peer.linkinfo) {
+      throw new TypeError(`${p("peer")}: port settings do not apply to a new veth peer`);
     }
     const { index: _i, ...peerHeader } = peer.header;
     dataValues.peer = { header: peerHeader, ...peer.attrs };

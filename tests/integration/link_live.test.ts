@@ -520,3 +520,35 @@ Deno.test({
       }
     }, "lv"),
 });
+
+Deno.test({
+  name: "link: requests in a batch (names looked up, kind data, a refusal reported with its spec)",
+  ignore,
+  fn: () =>
+    withNetns(async (ns) => {
+      using ip = new IPRoute({ netns: ns });
+      const n = await ip.batch((b) => {
+        b.link("add", { ifname: "b0", kind: "bridge", br_stp_state: 0 });
+        b.link("add", { ifname: "v0", kind: "veth", peer: "v1" });
+        b.link("add", { ifname: "v2", kind: "veth", peer: "v3" });
+      });
+      assert.equal(n, 3);
+      await ip.batch((b) => {
+        b.link("set", { index: "v0", master: "b0", mtu: 1300 });
+        b.link("set", { index: "v2", master: "b0", state: "up" });
+      });
+      const ports = await ip.getLinks({ master: "b0" });
+      assert.deepEqual(ports.map((l) => l.ifname).sort(), ["v0", "v2"]);
+      await assert.rejects(
+        () =>
+          ip.batch((b) => {
+            b.link("del", { index: "v2" });
+            b.link("add", { ifname: "v0", kind: "veth", peer: "v9" });
+          }),
+        (e: Error & { failures?: { index: number; error: Error }[] }) =>
+          e.failures?.length === 1 && e.failures[0].index === 1 &&
+          (e.failures[0].error as NetlinkError).code === "EEXIST",
+      );
+      assert.equal(await exists(ip, "v2"), false);
+    }, "lv"),
+});
