@@ -33,7 +33,7 @@ import { IPDBRoute, keyString, routeMap, Routes } from "./route.ts";
 import type { RouteContext, RouteKey, RouteMap } from "./route.ts";
 import { IPDBRule, Rules } from "./rule.ts";
 import type { RuleContext } from "./rule.ts";
-import { addrKey, routeId, routeUsesIndex, ruleKey, Store } from "./store.ts";
+import { addrKey, routeId, RouteIndex, ruleKey, Store } from "./store.ts";
 
 const AF_INET = 2;
 const AF_BRIDGE = 7;
@@ -377,7 +377,13 @@ export class IPDB implements AsyncDisposable {
 
   // ---- loading ----
 
-  async #dumpAll(): Promise<{ links: Link[]; addrs: Addr[]; routes: Route[]; rules: Rule[] }> {
+  /**
+   * Dumps links, addresses, routes and rules into a fresh state. Routes go straight from the
+   * received datagrams into the index: no view or object is made per route.
+   */
+  async #dumpAll(): Promise<
+    { links: Link[]; addrs: Addr[]; routes: RouteIndex; rules: Rule[] }
+  > {
     const ip = this.ip;
     const retry = { retryInterrupted: 5 };
     const links = await ip.dump(LINK_MESSAGE, {
@@ -391,13 +397,28 @@ export class IPDB implements AsyncDisposable {
       flags: 0,
       header: { family: 0 },
     }, retry) as Addr[];
-    const routes = this.#opts.routes
-      ? await ip.dump(ROUTE_MESSAGE, {
-        type: RTM.GETROUTE,
-        flags: 0,
-        header: { family: 0 },
-      }, retry) as Route[]
-      : [];
+    let routes = new RouteIndex();
+    if (this.#opts.routes) {
+      for (let attempt = 0;; attempt++) {
+        const index = new RouteIndex();
+        try {
+          await ip.dump(ROUTE_MESSAGE, {
+            type: RTM.GETROUTE,
+            flags: 0,
+            header: { family: 0 },
+          }, {
+            decoder: (dv, u8, off, _len, type) => {
+              if (type === RTM.NEWROUTE) index.put(dv, u8, off);
+              return undefined;
+            },
+          });
+          routes = index;
+          break;
+        } catch (e) {
+          if (!(e instanceof DumpInterruptedError) || attempt >= 5) throw e;
+        }
+      }
+    }
     const rules = this.#opts.rules
       ? await ip.dump(RULE_MESSAGE, {
         type: RTM.GETRULE,
@@ -414,11 +435,10 @@ export class IPDB implements AsyncDisposable {
     s.links.clear();
     s.names.clear();
     s.addrs.clear();
-    s.routes.clear();
     s.rules.clear();
+    s.routes = d.routes;
     for (const v of d.links) s.setLink(v);
     for (const v of d.addrs) s.setAddr(v);
-    for (const v of d.routes) s.setRoute(v);
     for (const v of d.rules) s.setRule(v);
   }
 
@@ -572,9 +592,9 @@ export class IPDB implements AsyncDisposable {
         if (!this.#opts.routes) return;
         const v = new (messageViewClass(ROUTE_MESSAGE))(dv, u8, off, len) as Route;
         this.stats.events++;
-        const id = routeId(v);
-        const action = type === RTM.NEWROUTE ? s.setRoute(v, id) : s.deleteRoute(v, id);
+        const action = type === RTM.NEWROUTE ? s.setRoute(v) : s.deleteRoute(v);
         if (!action) return;
+        const id = routeId(v);
         if (streams) {
           this.#emit({ kind: "route", action, table: id.table, dst: id.prefix, message: v });
         }
@@ -612,10 +632,7 @@ export class IPDB implements AsyncDisposable {
       const indexes = [...this.#checks];
       this.#checks.clear();
       for (const index of indexes) {
-        const captured: Route[] = [];
-        for (const v of this.#store.routes.views()) {
-          if (v.u8[v.offset + 16] === AF_INET && routeUsesIndex(v, index)) captured.push(v);
-        }
+        const captured = this.#store.routes.using(index, AF_INET);
         if (captured.length === 0) continue;
         this.stats.routeChecks++;
         const alive = new Set<string>();
@@ -721,6 +738,7 @@ export class IPDB implements AsyncDisposable {
         priority: key.priority,
         tos: key.tos,
         src: key.src,
+        oif: key.family === 10 ? key.oif : undefined,
       });
   }
 

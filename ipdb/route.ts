@@ -32,6 +32,8 @@ export interface RouteKey {
   tos: number;
   /** Source prefix, "" when none. */
   src: string;
+  /** IPv6: the outgoing device, part of the identity (0: any, or multipath). */
+  oif?: number;
 }
 
 /** What route objects need of the database. */
@@ -44,7 +46,9 @@ export interface RouteContext extends DbContext {
 
 /** The key string of a route identity. */
 export function keyString(k: RouteKey): string {
-  return `${k.table} ${k.prefix} ${k.priority} ${k.tos} ${k.src}`;
+  return `${k.table} ${k.prefix} ${k.priority} ${k.tos} ${k.src} ${
+    k.family === AF_INET6 ? k.oif ?? 0 : 0
+  }`;
 }
 
 /** Normalizes a destination ("default", "10.1.0.0/16", "2001:db8::/64", a bare address). */
@@ -56,7 +60,8 @@ export function normalizePrefix(dst: unknown, field = "dst"): { prefix: string; 
 
 function sameKey(a: RouteKey, v: Route): boolean {
   const id = routeId(v);
-  return id.priority === a.priority && id.tos === a.tos && id.src === a.src;
+  return id.priority === a.priority && id.tos === a.tos && id.src === a.src &&
+    (a.family !== AF_INET6 || !a.oif || a.oif === id.oif);
 }
 
 /** The request spec that recreates a route as the kernel describes it. */
@@ -571,6 +576,8 @@ export class IPDBRoute implements Committable {
     this.#snapshot = undefined;
     if (ok) {
       if (this.#target) this.#key = this.#target;
+      const v = this.#view();
+      if (v && this.#key.family === AF_INET6) this.#key = { ...this.#key, oif: routeId(v).oif };
     } else if (done) {
       const cur = this.#pending;
       for (const [k, v] of done.changes) if (!cur.changes.has(k)) cur.changes.set(k, v);
@@ -587,6 +594,7 @@ function delSpec(k: RouteKey): RouteSpec {
   if (k.priority || k.family === AF_INET6) spec.priority = k.priority;
   if (k.tos) spec.tos = k.tos;
   if (k.src) spec.src = k.src;
+  if (k.family === AF_INET6 && k.oif) spec.oif = k.oif;
   return spec;
 }
 
@@ -623,6 +631,9 @@ export function keyOfSpec(
     priority: spec.priority ?? (family === AF_INET6 ? 1024 : 0),
     tos: spec.tos ?? 0,
     src: spec.src !== undefined ? normalizePrefix(spec.src, "src").prefix : "",
+    oif: family === AF_INET6
+      ? (typeof spec.oif === "string" ? ctx.indexOf(spec.oif) : spec.oif) ?? 0
+      : undefined,
   };
 }
 
@@ -666,10 +677,7 @@ export class RouteTable implements Iterable<IPDBRoute> {
 
   /** Number of routes in the table. */
   get size(): number {
-    let n = 0;
-    const t = this.#ctx.store.routes.tables.get(this.id);
-    if (t) { for (const v of t.values()) n += Array.isArray(v) ? v.length : 1; }
-    return n;
+    return this.#ctx.store.routes.tableSize(this.id);
   }
 
   /** The kernel's messages (lazy views) of the table's routes, without building objects. */
@@ -678,9 +686,8 @@ export class RouteTable implements Iterable<IPDBRoute> {
   }
 
   /** Destinations of the table's routes. */
-  *keys(): IterableIterator<string> {
-    const t = this.#ctx.store.routes.tables.get(this.id);
-    if (t) yield* t.keys();
+  keys(): IterableIterator<string> {
+    return this.#ctx.store.routes.prefixes(this.id);
   }
 
   /** Route objects, built as iterated. */
@@ -745,9 +752,9 @@ export class Routes implements Iterable<IPDBRoute> {
         }
         return this.table(id);
       },
-      ownKeys: () => [...this.#ctx.store.routes.tables.keys()].map(String),
+      ownKeys: () => this.#ctx.store.routes.tableIds().map(String),
       getOwnPropertyDescriptor: (_t, prop) =>
-        typeof prop === "string" && this.#ctx.store.routes.tables.has(Number(prop))
+        typeof prop === "string" && this.#ctx.store.routes.tableSize(Number(prop)) > 0
           ? { enumerable: true, configurable: true, value: this.table(Number(prop)) }
           : undefined,
     }) as RouteTables;
@@ -787,7 +794,7 @@ export class Routes implements Iterable<IPDBRoute> {
 
   /** Table ids that have routes. */
   tableIds(): number[] {
-    return [...this.#ctx.store.routes.tables.keys()].sort((a, b) => a - b);
+    return this.#ctx.store.routes.tableIds();
   }
 
   /** The kernel's messages (lazy views) of every route, without building objects. */
