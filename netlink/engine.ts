@@ -312,7 +312,7 @@ export class NetlinkEngine {
       try {
         if (!p) {
           p = this.#startDump(bytes, opts as RequestOptions<unknown>);
-          await this.#send(p, bytes);
+          await this.#sendDump(p);
         }
         for (;;) {
           if (p.results.length > 0) {
