@@ -404,3 +404,89 @@ Deno.test({
         assert.deepEqual(l.altnames, ["veth-zero-alternative"]);
       }, "lo"), "lo2"),
 });
+
+const RX_KEYS: Record<string, string> = {
+  bytes: "rx_bytes",
+  packets: "rx_packets",
+  errors: "rx_errors",
+  dropped: "rx_dropped",
+  over_errors: "rx_over_errors",
+  multicast: "multicast",
+  length_errors: "rx_length_errors",
+  crc_errors: "rx_crc_errors",
+  frame_errors: "rx_frame_errors",
+  fifo_errors: "rx_fifo_errors",
+  missed_errors: "rx_missed_errors",
+  nohandler: "rx_nohandler",
+  otherhost: "rx_otherhost_dropped",
+};
+const TX_KEYS: Record<string, string> = {
+  bytes: "tx_bytes",
+  packets: "tx_packets",
+  errors: "tx_errors",
+  dropped: "tx_dropped",
+  carrier_errors: "tx_carrier_errors",
+  collisions: "collisions",
+  aborted_errors: "tx_aborted_errors",
+  fifo_errors: "tx_fifo_errors",
+  window_errors: "tx_window_errors",
+  heartbeat_errors: "tx_heartbeat_errors",
+};
+
+Deno.test({
+  name: "oracle: IFLA_STATS64 and carrier counters against `ip -s -s -j link show` after traffic",
+  ignore: !isRoot,
+  fn: () =>
+    withNetns(async (ns) => {
+      using ip = new IPRoute({ netns: ns });
+      // No IPv6: no router solicitations or MLD reports change the counters while we compare.
+      await new Deno.Command("ip", {
+        args: ["netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"],
+      }).output();
+      await new Deno.Command("ip", {
+        args: ["netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"],
+      }).output();
+      await ip.link("add", { ifname: "v0", kind: "veth", peer: "v1" });
+      await ip.link("set", { index: "v0", state: "up" });
+      await ip.link("set", { index: "v1", state: "up" });
+      await ip.addr("add", { index: "v0", address: "10.0.0.1/24" });
+      const [v1] = await ip.link("get", { ifname: "v1" });
+      await new Deno.Command("ip", {
+        args: ["-n", ns, "neigh", "add", "10.0.0.2", "lladdr", v1.address!, "dev", "v0"],
+      }).output();
+      // Three UDP datagrams out of v0 into v1 (bash's /dev/udp), no ARP thanks to the entry.
+      const out = await new Deno.Command("ip", {
+        args: [
+          "netns",
+          "exec",
+          ns,
+          "bash",
+          "-c",
+          "for i in 1 2 3; do echo hello > /dev/udp/10.0.0.2/9; done",
+        ],
+      }).output();
+      assert.ok(out.success, new TextDecoder().decode(out.stderr));
+
+      const ours = new Map((await ip.getLinks()).map((l) => [l.ifname, l]));
+      const theirs = await ipJson(ns, "-s", "-s", "link", "show");
+      for (const t of theirs) {
+        const l = ours.get(String(t.ifname))!;
+        const s = t.stats64 as { rx: Json; tx: Json };
+        const st = l.stats64 as unknown as Record<string, number>;
+        for (const [k, v] of Object.entries(s.rx)) {
+          assert.ok(RX_KEYS[k], `rx.${k}: not mapped`);
+          assert.equal(st[RX_KEYS[k]], v, `${t.ifname} rx.${k}`);
+        }
+        for (const [k, v] of Object.entries(s.tx)) {
+          if (k === "carrier_changes") assert.equal(l.carrier_changes, v, `${t.ifname} ${k}`);
+          else {
+            assert.ok(TX_KEYS[k], `tx.${k}: not mapped`);
+            assert.equal(st[TX_KEYS[k]], v, `${t.ifname} tx.${k}`);
+          }
+        }
+      }
+      assert.ok(ours.get("v0")!.stats64!.tx_packets >= 3);
+      assert.ok(ours.get("v1")!.stats64!.rx_packets >= 3);
+      assert.equal(ours.get("v0")!.carrier_up_count, 1);
+    }, "lo"),
+});
