@@ -16,6 +16,7 @@ export { IPRoute } from "./iproute.ts";
 export { NoSuchInterfaceError, RtnlCore } from "./core.ts";
 export type { Built, IPRouteOptions } from "./core.ts";
 export type { Link, LinkCommand, LinkFilter, LinkSpec } from "./link.ts";
+export type { TuntapLink, TuntapSpec } from "./tuntap.ts";
 export type { Addr, AddrCommand, AddrFilter, AddrSpec } from "./addr.ts";
 export { IFAPROT } from "./addr.ts";
 export type {
