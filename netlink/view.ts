@@ -380,7 +380,7 @@ const CACHE = Symbol("cache");
 /** A view's lookup state: lookups so far until the offset table is built; decoded objects. */
 interface ViewState {
   [INDEX]: number | Int32Array;
-  [CACHE]: Map<number, unknown> | undefined;
+  [CACHE]?: Map<number, unknown>;
 }
 
 /** The offset of the first attribute `type` of `v` by a scan in place, or -1. */
@@ -483,13 +483,13 @@ export class AttrView<S extends AttrSchema = AttrSchema> {
 
   /** A view over attributes in `[start, end)` of the datagram. */
   constructor(schema: S, dv: DataView, u8: Uint8Array, start: number, end: number) {
-    this.schema = schema;
+    // The typed view classes carry their schema on the prototype: one field less per view.
+    if ((this as { schema?: unknown }).schema !== schema) this.schema = schema;
     this.dv = dv;
     this.u8 = u8;
     this.start = start;
     this.end = end;
     (this as unknown as ViewState)[INDEX] = 0;
-    (this as unknown as ViewState)[CACHE] = undefined;
   }
 
   /** The offset of attribute `type`'s header, or -1. Throws DecodeError on malformed lengths. */
@@ -614,7 +614,7 @@ export class MessageView<M extends MessageSchema = MessageSchema> extends AttrVi
     const start = offset + NLMSG_HDRLEN + headerSpan(message.header);
     super(message.attrs, dv, u8, start < end ? start : end, end);
     this.offset = offset;
-    this.message = message;
+    if ((this as { message?: unknown }).message !== message) this.message = message;
   }
 
   /** nlmsg_type, e.g. 16 (RTM_NEWLINK). */
@@ -763,6 +763,8 @@ export function messageViewClass<M extends MessageSchema>(message: M): ViewCtor<
     });
   }
   const headerNames = new Set(layout(message.header).map((f) => f.name));
+  Object.defineProperty(Cls.prototype, "schema", { value: message.attrs, writable: true });
+  Object.defineProperty(Cls.prototype, "message", { value: message, writable: true });
   defineAttrGetters(Cls.prototype, {
     ...message.attrs,
     byType: message.attrs.byType.map((d) => (d && headerNames.has(d.name) ? undefined : d)),
@@ -787,6 +789,7 @@ export function nestView(
         super(schema, dv, u8, start, end);
       }
     };
+    Object.defineProperty(C.prototype, "schema", { value: schema, writable: true });
     defineAttrGetters(C.prototype, schema);
     nestClasses.set(schema, C);
   }
