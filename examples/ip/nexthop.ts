@@ -26,9 +26,13 @@ function groupOf(raw: unknown): { id: number; weight: number }[] {
 }
 
 /** print_nexthop. */
-export function printNexthop(ctx: Ctx, nh: Nexthop, o: { deleted?: boolean } = {}): void {
+export function printNexthop(
+  ctx: Ctx,
+  nh: Nexthop,
+  o: { deleted?: boolean; inline?: boolean } = {},
+): void {
   const p = ctx.p;
-  p.openObject(null);
+  if (!o.inline) p.openObject(null);
   if (o.deleted) p.bool(ANY, "deleted", "Deleted ", true);
   const id = n(nh.get("NHA_ID")) ?? 0;
   p.uint(ANY, "id", "id %u ", id);
@@ -81,6 +85,7 @@ export function printNexthop(ctx: Ctx, nh: Nexthop, o: { deleted?: boolean } = {
   ) if (flags & bit) p.str(ANY, null, "%s ", name);
   p.closeArray(JSON_ONLY, null);
   if (nh.get("NHA_FDB") !== undefined) p.nul(ANY, "fdb", "fdb", null);
+  if (o.inline) return;
   p.fp("\n");
   p.closeObject();
 }

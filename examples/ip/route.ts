@@ -5,7 +5,8 @@
  */
 
 import { multipathOf, NetlinkError } from "../../mod.ts";
-import type { Route, RouteSpec } from "../../mod.ts";
+import type { Nexthop, Route, RouteSpec } from "../../mod.ts";
+import { printNexthop } from "./nexthop.ts";
 import { ANY, JSON_ONLY } from "./out.ts";
 import type { Printer } from "./out.ts";
 import { type Ctx, fail, kernelError, usage } from "./ctx.ts";
@@ -305,6 +306,8 @@ export interface RoutePrintOptions {
   deleted?: boolean;
   /** The show filter: fields it pins to one value are not printed (as iproute2's masks). */
   filter?: RouteFilter;
+  /** Nexthop objects by id, printed as `nh_info` with -d. */
+  nexthops?: Map<number, Nexthop>;
 }
 
 /** print_route. */
@@ -398,6 +401,15 @@ export function printRoute(ctx: Ctx, r: Route, o: RoutePrintOptions): void {
   if (ttlp !== undefined) {
     if (p.json) p.bool(JSON_ONLY, "ttl-propogate", "", !!ttlp);
     else p.fp(`ttl-propogate ${ttlp ? "enabled" : "disabled"}`);
+  }
+  if (nhid !== undefined && details && o.nexthops) {
+    const nh = o.nexthops.get(nhid);
+    if (nh) {
+      p.fp(`${p.sl}\tnh_info `);
+      p.openObject("nh_info");
+      printNexthop(ctx, nh, { inline: true });
+      p.closeObject();
+    }
   }
   if (r.get("multipath") !== undefined) {
     p.openArray(JSON_ONLY, "nexthops");
@@ -517,11 +529,19 @@ async function routeShow(ctx: Ctx, args: string[]): Promise<void> {
     if (e instanceof NetlinkError) throw kernelError(e);
     throw e;
   }
+  let nexthops: Map<number, Nexthop> | undefined;
+  if (ctx.opts.details && routes.some((r) => r.get("nh_id") !== undefined)) {
+    nexthops = new Map();
+    for (const nh of await ctx.ip.getNexthops()) {
+      const id = nh.get("NHA_ID");
+      if (typeof id === "number") nexthops.set(id, nh);
+    }
+  }
   const p = ctx.p;
   p.begin();
   for (const r of routes) {
     if (!routeMatches(r, f)) continue;
-    printRoute(ctx, r, { table: f.table, types: f.types, filter: f });
+    printRoute(ctx, r, { table: f.table, types: f.types, filter: f, nexthops });
   }
   p.end();
 }

@@ -1,0 +1,79 @@
+/**
+ * `deno task demo` (examples/demo.ts): runs the three walkthroughs with --allow-ffi only, exits
+ * 0 in under 5 s, and leaves no namespace behind; without root it says so and exits non-zero.
+ */
+
+import assert from "node:assert/strict";
+import { netns } from "../../mod.ts";
+import { isRoot } from "../helpers.ts";
+
+const DEMO = new URL("../../examples/demo.ts", import.meta.url).pathname;
+
+async function runDemo(
+  prefix: string[] = [],
+): Promise<{ code: number; out: string; err: string; ms: number }> {
+  const t0 = performance.now();
+  const cmd = [...prefix, Deno.execPath(), "run", "--allow-ffi", DEMO];
+  const r = await new Deno.Command(cmd[0], {
+    args: cmd.slice(1),
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return {
+    code: r.code,
+    out: dec.decode(r.stdout),
+    err: dec.decode(r.stderr),
+    ms: performance.now() - t0,
+  };
+}
+
+Deno.test({
+  name: "demo: runs the iproute, ipdb and taskstats walkthroughs and exits 0 in under 5 s",
+  ignore: !isRoot,
+  async fn() {
+    const before = new Set(netns.list());
+    const r = await runDemo();
+    assert.equal(r.code, 0, `demo failed:\n${r.out}\n${r.err}`);
+    assert.ok(r.ms < 5000, `demo took ${r.ms.toFixed(0)} ms`);
+    for (
+      const marker of [
+        "== 1. iproute",
+        'ip.link("set", { index: dev, address: "00:11:22:33:44:55", ifname: "vpn" })',
+        "vpn (index",
+        "addresses [10.0.0.1/24, 10.0.0.2/24]",
+        "== 2. ipdb",
+        "tap0.review()",
+        '"ifname": "tap0 -> vpn"',
+        '"+10.0.0.1/24"',
+        "tap0.rollback()",
+        "await tap0.commit()",
+        "transaction(",
+        "committed: mtu 1400, up",
+        "refused and rolled back",
+        "== 3. taskstats",
+      ]
+    ) assert.ok(r.out.includes(marker), `missing ${JSON.stringify(marker)} in:\n${r.out}`);
+    assert.match(r.out, /pid \d+ \(deno\), uid 0\n\s+cpu: \d+ runs/);
+    const ns = /namespace: (\S+)/.exec(r.out)?.[1];
+    assert.ok(ns, "the demo names its namespace");
+    assert.ok(r.out.includes(`namespace ${ns} removed`));
+    const after = netns.list();
+    assert.ok(!after.includes(ns!), `${ns} left behind`);
+    assert.deepEqual(after.filter((n) => !before.has(n) && n.startsWith("demo-")), []);
+  },
+});
+
+Deno.test({
+  name: "demo: without root it says so and exits non-zero (run in a user namespace)",
+  ignore: !isRoot,
+  async fn() {
+    const unshare = await new Deno.Command("sh", { args: ["-c", "command -v unshare"] }).output();
+    if (!unshare.success) return;
+    const r = await runDemo(["unshare", "--user"]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /needs root/);
+    assert.equal(netns.list().filter((n) => n.startsWith("demo-")).length, 0);
+  },
+});
