@@ -1078,11 +1078,11 @@ export class Interface implements Committable {
     }
   }
 
-  /** @internal Marks the object as removed by the kernel (index forgotten). */
-  detach(): void {
-    this.#pending = emptyPending();
-    this.#dirty = false;
-  }
+  /**
+   * @internal The kernel removed the interface. Pending changes stay (a commit then fails:
+   * the interface does not exist), so nothing is lost silently.
+   */
+  detach(): void {}
 
   /** Whether it has uncommitted changes. */
   get dirty(): boolean {

@@ -535,8 +535,10 @@ export class Store {
     return this.routes.remove(v.dv, v.u8, v.offset);
   }
 
-  /** Stores a rule message. */
+  /** Stores a rule message (IPv4 and IPv6 ones; multicast routing rules are not kept). */
   setRule(v: Rule): Applied {
+    const family = (v as unknown as { headerField(k: string): unknown }).headerField("family");
+    if (family !== AF_INET && family !== AF_INET6) return undefined;
     const key = ruleKey(v);
     const had = this.rules.has(key);
     this.rules.set(key, v);
