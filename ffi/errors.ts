@@ -12,6 +12,7 @@ const EACCES = 13;
 
 /** A failed libc call: `errno`, its name in `code` (`"EPERM"`), and the call that failed. */
 export class SyscallError extends Error {
+  /** The error name. */
   override name = "SyscallError";
   /** The errno value. */
   readonly errno: number;

@@ -54,6 +54,7 @@ let errnoView: Deno.UnsafePointerView | undefined;
 
 /** Thrown when the process may not load libc: the message names the missing flag. */
 export class PermissionError extends Error {
+  /** The error name. */
   override name = "PermissionError";
 }
 

@@ -65,7 +65,9 @@ export interface NetlinkSocketOptions {
 
 /** Thrown by operations on a closed socket. */
 export class SocketClosedError extends Error {
+  /** The error name. */
   override name = "SocketClosedError";
+  /** The error for an operation on a closed socket. */
   constructor() {
     super("the netlink socket is closed");
   }

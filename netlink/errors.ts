@@ -22,6 +22,7 @@ export interface ExtAck {
 
 /** The kernel refused a request: `errno`, its name in `code`, and the ext-ack text if sent. */
 export class NetlinkError extends Error {
+  /** The error name. */
   override name = "NetlinkError";
   /** Positive errno value, e.g. 17. */
   readonly errno: number;
@@ -50,12 +51,15 @@ export class NetlinkError extends Error {
 
 /** A malformed message from the kernel (or anyone): lengths that do not fit, bad nesting. */
 export class DecodeError extends Error {
+  /** The error name. */
   override name = "DecodeError";
 }
 
 /** A dump was interrupted by a concurrent change (`NLM_F_DUMP_INTR`); its result is not consistent. */
 export class DumpInterruptedError extends Error {
+  /** The error name. */
   override name = "DumpInterruptedError";
+  /** The error for an interrupted `what`. */
   constructor(what = "dump") {
     super(`${what} was interrupted by a concurrent change (NLM_F_DUMP_INTR); retry it`);
   }
@@ -63,7 +67,9 @@ export class DumpInterruptedError extends Error {
 
 /** The kernel dropped messages because the receive buffer overflowed (ENOBUFS). */
 export class OverrunError extends Error {
+  /** The error name. */
   override name = "OverrunError";
+  /** The overrun error. */
   constructor() {
     super("the kernel dropped netlink messages: receive buffer overrun (ENOBUFS)");
   }

@@ -44,6 +44,7 @@ export type ScalarCodec =
  * `{ kind: "struct", fields: [["family", "u8"], ["_pad", "u8"], ["index", "s32", 4]] }`.
  */
 export interface StructCodec<F extends readonly StructField[] = readonly StructField[]> {
+  /** The codec kind. */
   readonly kind: "struct";
   /** The fields, in order; offsets are computed from natural sizes unless given. */
   readonly fields: F;
@@ -74,6 +75,7 @@ export type FieldCodec =
 
 /** A nested attribute set. */
 export interface NestCodec<S extends AttrSchema = AttrSchema> {
+  /** The codec kind. */
   readonly kind: "nest";
   /** The nested schema (a thunk, so schemas can refer to each other). */
   readonly schema: () => S;
@@ -83,6 +85,7 @@ export interface NestCodec<S extends AttrSchema = AttrSchema> {
 
 /** An array of values, each an attribute whose type is its index (1, 2, …) or any type. */
 export interface ArrayCodec<C extends Codec = Codec> {
+  /** The codec kind. */
   readonly kind: "array";
   /** The codec of each element. */
   readonly of: C;
@@ -95,6 +98,7 @@ export interface ArrayCodec<C extends Codec = Codec> {
 
 /** A codec chosen by the value of a sibling attribute (`IFLA_INFO_KIND` picks `IFLA_INFO_DATA`). */
 export interface SelectCodec {
+  /** The codec kind. */
   readonly kind: "select";
   /** Short name of the sibling attribute whose value selects. */
   readonly by: string;
@@ -104,6 +108,7 @@ export interface SelectCodec {
 
 /** An enumeration: a number on the wire, a name for people. */
 export interface EnumCodec {
+  /** The codec kind. */
   readonly kind: "enum";
   /** The wire codec. */
   readonly base: "u8" | "u16" | "u32";
@@ -286,13 +291,15 @@ export function message<H extends StructCodec, A extends AttrSchema>(
 // ---------------------------------------------------------------------------------------------
 // Types mapped from the tables.
 
-type Lower<S extends string> = Lowercase<S>;
+/** Lower-case of a string type. */
+export type Lower<S extends string> = Lowercase<S>;
 /** The short name of kernel name K under prefix P. */
 export type ShortName<K, P extends string> = K extends `${P}${infer R}` ? Lower<R>
   : K extends string ? Lower<K>
   : never;
 
-type FieldValue<C> = C extends "u64" | "s64" | "be64" ? number
+/** The decoded value of a struct field codec. */
+export type FieldValue<C> = C extends "u64" | "s64" | "be64" ? number
   : C extends `char[${number}]` ? string
   : C extends `ipaddr[${number}]` ? string
   : C extends `bytes[${number}]` ? Uint8Array

@@ -33,11 +33,13 @@ export interface BatchFailure {
 
 /** Thrown by `ip.batch` when any request failed; the others were applied. */
 export class BatchError extends Error {
+  /** The error name. */
   override name = "BatchError";
   /** Each failure with its request. */
   readonly failures: BatchFailure[];
   /** How many requests succeeded. */
   readonly succeeded: number;
+  /** The error for `failures`, after `succeeded` requests went through. */
   constructor(failures: BatchFailure[], succeeded: number) {
     const first = failures[0];
     super(

@@ -44,6 +44,7 @@ export interface Built<M extends MessageSchema = MessageSchema> {
 
 /** Thrown when an interface name given in a spec does not exist. */
 export class NoSuchInterfaceError extends NetlinkError {
+  /** The error for interface `name` given in `field`. */
   constructor(name: string, field: string) {
     super(19, { msg: `${field}: no interface named ${JSON.stringify(name)}` }, "interface lookup");
   }
