@@ -48,7 +48,7 @@ import {
 import { QDISC_KINDS } from "./qdiscs.ts";
 import { SpecReader } from "./spec.ts";
 import type { Options } from "./spec.ts";
-import { parseUint } from "./units.ts";
+import { parseTime, parseUint } from "./units.ts";
 import "./views.ts";
 
 export {
@@ -176,6 +176,33 @@ const dryCore: TcCore = {
 
 const OPTIONS_TYPE = TCA.byName.get("options")!.type;
 
+/**
+ * A rate estimator (`TCA_RATE`) from `{ interval, time_const }` (times), computed as
+ * `tc_setup_estimator` does.
+ */
+export function parseEstimator(v: unknown, f: string): { interval: number; ewma_log: number } {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw new TypeError(`${f}: expected { interval, time_const }, got ${describeValue(v)}`);
+  }
+  const r = new SpecReader(v, f);
+  const a = r.need("interval", parseTime);
+  const timeConst = r.need("time_const", parseTime);
+  r.finish("an estimator");
+  let interval = 0;
+  while (interval <= 5 && a > (1 << interval) * (1_000_000 / 4)) interval++;
+  if (interval > 5) throw new RangeError(`${f}.interval: above 8s`);
+  let ewma = 1;
+  for (; ewma < 32; ewma++) {
+    const w = 1.0 - 1.0 / 2 ** ewma;
+    if (a / -Math.log(w) > timeConst) break;
+  }
+  ewma--;
+  if (ewma === 0 || ewma >= 31) {
+    throw new RangeError(`${f}.time_const: out of range for interval ${a}us`);
+  }
+  return { interval: interval - 2, ewma_log: ewma };
+}
+
 function kindOf(kind: unknown, obj: Obj, del: boolean): string {
   if (typeof kind !== "string") {
     throw new TypeError(`kind: expected a string, got ${describeValue(kind)}`);
@@ -240,6 +267,8 @@ async function buildOnce(
         header.handle = 0xffff0000;
       }
       if (kind) attrs.kind = kind;
+      const est = r.get("estimator", parseEstimator);
+      if (est) attrs.rate = est;
       if (!del && q) options = q.qdisc(r);
       for (const k of ["ingress_block", "egress_block"]) {
         const b = r.uint(k);
@@ -255,6 +284,8 @@ async function buildOnce(
       }
       header.parent = parent ?? 0;
       if (kind) attrs.kind = kind;
+      const est = r.get("estimator", parseEstimator);
+      if (est) attrs.rate = est;
       if (!del) options = QDISC_KINDS[kind].class!(r);
     } else {
       header.parent = r.get("parent", (v, f) => parseParent(v, f, "filter")) ?? 0;
@@ -290,7 +321,8 @@ async function buildOnce(
         }
       }
     }
-    r.finish(kind ? `${kind} ${op.obj}s` : `${op.obj}s`);
+    const plural = op.obj === "class" ? "classes" : `${op.obj}s`;
+    r.finish(kind ? `${kind} ${plural}` : plural);
     header.index = await core.ifindex(indexValue, "index");
     const schema = op.obj === "qdisc" ? TC_QDISC_MESSAGE : TC_MESSAGE;
     const bytes = encodeMessage(schema, {

@@ -38,7 +38,7 @@ function golden(name: string): { command: string; requests: string[]; main: numb
  * Compares a request with tc's: seq and pid (bytes 8..15) ignored, and NLA_F_NESTED (the high
  * bit of an attribute's type, at offset 3 mod 4), which we set on every nest and tc does not.
  */
-export function assertSameRequest(ours: Uint8Array, theirs: Uint8Array, what: string): void {
+function assertSameRequest(ours: Uint8Array, theirs: Uint8Array, what: string): void {
   const o = ours.slice();
   o[6] |= NLM_F.REQUEST | NLM_F.ACK; // the engine adds these when sending
   const bad: number[] = [];
