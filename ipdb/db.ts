@@ -590,15 +590,18 @@ export class IPDB implements AsyncDisposable {
       case RTM.NEWROUTE:
       case RTM.DELROUTE: {
         if (!this.#opts.routes) return;
-        const v = new (messageViewClass(ROUTE_MESSAGE))(dv, u8, off, len) as Route;
         this.stats.events++;
-        const action = type === RTM.NEWROUTE ? s.setRoute(v) : s.deleteRoute(v);
-        if (!action) return;
+        // Straight into the index; a view is made only for listeners and waiters.
+        const action = type === RTM.NEWROUTE
+          ? s.routes.put(dv, u8, off)
+          : s.routes.remove(dv, u8, off);
+        if (!action || (!streams && this.#byRoute.size === 0)) return;
+        const v = new (messageViewClass(ROUTE_MESSAGE))(dv, u8, off, len) as Route;
         const id = routeId(v);
         if (streams) {
           this.#emit({ kind: "route", action, table: id.table, dst: id.prefix, message: v });
         }
-        if (this.#byRoute.size) this.#poke(this.#byRoute.get(`${id.table} ${id.prefix}`));
+        this.#poke(this.#byRoute.get(`${id.table} ${id.prefix}`));
         return;
       }
       case RTM.NEWRULE:

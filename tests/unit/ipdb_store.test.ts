@@ -1,0 +1,244 @@
+/**
+ * IPDB's state without a kernel: the compact route index (identities, replacement, IPv6 routes
+ * per device, growth and deletion), address normalisation, the store's link and address maps.
+ */
+
+import assert from "node:assert/strict";
+import { encodeMessage } from "../../netlink/encoder.ts";
+import { messageViewClass } from "../../netlink/view.ts";
+import { RTM } from "../../rtnl/constants.ts";
+import type { Link } from "../../rtnl/link.ts";
+import type { Route } from "../../rtnl/route.ts";
+import { LINK_MESSAGE } from "../../rtnl/schemas/link.ts";
+import { ROUTE_MESSAGE } from "../../rtnl/schemas/route.ts";
+import { routeId, RouteIndex, Store } from "../../ipdb/store.ts";
+import { normalizeAddress } from "../../ipdb/interface.ts";
+import { keyOfSpec, normalizePrefix, routeSpecOf } from "../../ipdb/route.ts";
+
+interface R {
+  family?: number;
+  dst?: string;
+  len: number;
+  table?: number;
+  priority?: number;
+  gateway?: string;
+  oif?: number;
+  flags?: number;
+  nlflags?: number;
+  tos?: number;
+}
+
+function msg(r: R): { dv: DataView; u8: Uint8Array; off: number } {
+  const family = r.family ?? 2;
+  const attrs: Record<string, unknown> = {};
+  if (r.dst) attrs.dst = r.dst;
+  if (r.priority !== undefined) attrs.priority = r.priority;
+  if (r.gateway) attrs.gateway = r.gateway;
+  if (r.oif) attrs.oif = r.oif;
+  const table = r.table ?? 254;
+  if (table > 255) attrs.table = table;
+  const u8 = encodeMessage(ROUTE_MESSAGE, {
+    type: RTM.NEWROUTE,
+    flags: r.nlflags ?? 0,
+    header: {
+      family,
+      dst_len: r.len,
+      table: table > 255 ? 252 : table,
+      tos: r.tos ?? 0,
+      proto: 3,
+      scope: 0,
+      type: 1,
+      flags: r.flags ?? 0,
+    },
+    attrs,
+  });
+  return { dv: new DataView(u8.buffer, u8.byteOffset, u8.byteLength), u8, off: 0 };
+}
+
+function put(ix: RouteIndex, r: R) {
+  const m = msg(r);
+  return ix.put(m.dv, m.u8, m.off);
+}
+
+function del(ix: RouteIndex, r: R) {
+  const m = msg(r);
+  return ix.remove(m.dv, m.u8, m.off);
+}
+
+Deno.test("ipdb route index: add, replace by identity, metrics, lookup order", () => {
+  const ix = new RouteIndex();
+  assert.equal(put(ix, { dst: "10.1.0.0", len: 16, gateway: "10.0.0.2", oif: 3 }), "add");
+  assert.equal(put(ix, { dst: "10.1.0.0", len: 16, gateway: "10.0.0.3", oif: 3 }), "change");
+  assert.equal(ix.size, 1);
+  assert.equal(ix.lookup(254, "10.1.0.0/16")[0].gateway, "10.0.0.3");
+  assert.equal(put(ix, { dst: "10.1.0.0", len: 16, gateway: "10.0.0.4", priority: 10 }), "add");
+  assert.equal(put(ix, { dst: "10.1.0.0", len: 16, gateway: "10.0.0.9", priority: 5 }), "add");
+  assert.deepEqual(ix.lookup(254, "10.1.0.0/16").map((v) => v.gateway), [
+    "10.0.0.3",
+    "10.0.0.9",
+    "10.0.0.4",
+  ]);
+  // Another table, another prefix length, tos: other routes.
+  assert.equal(put(ix, { dst: "10.1.0.0", len: 16, table: 100 }), "add");
+  assert.equal(put(ix, { dst: "10.1.0.0", len: 24 }), "add");
+  assert.equal(put(ix, { dst: "10.1.0.0", len: 16, tos: 4 }), "add");
+  assert.equal(put(ix, { len: 0, gateway: "10.0.0.1" }), "add");
+  assert.equal(ix.lookup(254, "0.0.0.0/0").length, 1);
+  assert.equal(ix.size, 7);
+  assert.deepEqual(ix.tableIds(), [100, 254]);
+  assert.equal(ix.tableSize(100), 1);
+  assert.equal([...ix.views(100)].length, 1);
+  assert.deepEqual([...ix.prefixes(254)].sort(), ["0.0.0.0/0", "10.1.0.0/16", "10.1.0.0/24"]);
+  // A table above 255 (RTA_TABLE).
+  assert.equal(put(ix, { dst: "10.9.0.0", len: 16, table: 1000 }), "add");
+  assert.equal(ix.lookup(1000, "10.9.0.0/16").length, 1);
+  // Cloned (cache) routes are skipped.
+  assert.equal(put(ix, { dst: "10.9.9.9", len: 32, flags: 0x200 }), undefined);
+  // Removal by identity.
+  assert.equal(del(ix, { dst: "10.1.0.0", len: 16, priority: 10 }), "remove");
+  assert.equal(del(ix, { dst: "10.1.0.0", len: 16, priority: 10 }), undefined);
+  assert.deepEqual(ix.lookup(254, "10.1.0.0/16").map((v) => routeId(v).priority), [0, 0, 5]);
+  assert.equal(ix.size, 7);
+});
+
+Deno.test("ipdb route index: IPv6 routes are per device; a replacement ignores the old device", () => {
+  const ix = new RouteIndex();
+  assert.equal(put(ix, { family: 10, dst: "fe80::", len: 64, priority: 256, oif: 2 }), "add");
+  assert.equal(put(ix, { family: 10, dst: "fe80::", len: 64, priority: 256, oif: 3 }), "add");
+  assert.equal(ix.lookup(254, "fe80::/64").length, 2);
+  assert.equal(
+    put(ix, { family: 10, dst: "2001:db8::", len: 64, priority: 1024, oif: 2, gateway: "fe80::1" }),
+    "add",
+  );
+  assert.equal(
+    put(ix, {
+      family: 10,
+      dst: "2001:db8::",
+      len: 64,
+      priority: 1024,
+      oif: 3,
+      gateway: "fe80::2",
+      nlflags: 0x100,
+    }),
+    "change",
+  );
+  const [r] = ix.lookup(254, "2001:db8::/64");
+  assert.equal(r.oif, 3);
+  assert.equal(ix.size, 3);
+  assert.equal(del(ix, { family: 10, dst: "fe80::", len: 64, priority: 256, oif: 3 }), "remove");
+  assert.equal(ix.lookup(254, "fe80::/64")[0].oif, 2);
+  assert.equal(put(ix, { family: 10, len: 0, priority: 1024, oif: 2 }), "add");
+  assert.equal(ix.lookup(254, "::/0").length, 1);
+});
+
+Deno.test("ipdb route index: growth, deletion tombstones and reinsertion keep it exact", () => {
+  const ix = new RouteIndex();
+  const n = 20000;
+  const addr = (i: number) => `20.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+  for (let i = 0; i < n; i++) {
+    assert.equal(put(ix, { dst: addr(i), len: 32, gateway: "1.1.1.1" }), "add");
+  }
+  assert.equal(ix.size, n);
+  for (let i = 0; i < n; i += 2) assert.equal(del(ix, { dst: addr(i), len: 32 }), "remove");
+  assert.equal(ix.size, n / 2);
+  for (let i = 0; i < n; i++) {
+    assert.equal(ix.lookup(254, `${addr(i)}/32`).length, i % 2, addr(i));
+  }
+  for (let i = 0; i < n; i += 2) assert.equal(put(ix, { dst: addr(i), len: 32 }), "add");
+  for (let i = 1; i < n; i += 2) assert.equal(put(ix, { dst: addr(i), len: 32 }), "change");
+  assert.equal(ix.size, n);
+  assert.equal([...ix.views()].length, n);
+  // deleteView removes only the message still stored.
+  const [v] = ix.lookup(254, "20.0.0.7/32");
+  put(ix, { dst: "20.0.0.7", len: 32, gateway: "2.2.2.2" });
+  assert.equal(ix.deleteView(v), false);
+  assert.equal(ix.deleteView(ix.lookup(254, "20.0.0.7/32")[0]), true);
+  assert.equal(ix.size, n - 1);
+  ix.clear();
+  assert.equal(ix.size, 0);
+  assert.deepEqual(ix.tableIds(), []);
+});
+
+Deno.test("ipdb route index: routes through a device", () => {
+  const ix = new RouteIndex();
+  put(ix, { dst: "10.1.0.0", len: 16, oif: 3 });
+  put(ix, { dst: "10.2.0.0", len: 16, oif: 4 });
+  put(ix, { family: 10, dst: "2001:db8::", len: 64, oif: 3 });
+  assert.deepEqual(ix.using(3, 2).map((v) => v.dst), ["10.1.0.0"]);
+  assert.deepEqual(ix.using(3, 10).map((v) => v.dst), ["2001:db8::"]);
+});
+
+Deno.test("ipdb: route specs from messages and keys from specs", () => {
+  const m = msg({ dst: "10.1.0.0", len: 16, gateway: "10.0.0.2", oif: 3, priority: 7 });
+  const v = new (messageViewClass(ROUTE_MESSAGE))(m.dv, m.u8, 0, m.u8.length) as Route;
+  assert.deepEqual(routeSpecOf(v), {
+    dst: "10.1.0.0/16",
+    table: 254,
+    family: 2,
+    proto: 3,
+    scope: 0,
+    type: 1,
+    priority: 7,
+    gateway: "10.0.0.2",
+    oif: 3,
+  });
+  const ctx = { indexOf: (n: string) => (n === "v0" ? 3 : undefined) };
+  assert.deepEqual(keyOfSpec({ dst: "10.1.0.0/16", gateway: "10.0.0.2" }, ctx), {
+    family: 2,
+    table: 254,
+    prefix: "10.1.0.0/16",
+    priority: 0,
+    tos: 0,
+    src: "",
+    oif: undefined,
+  });
+  const k6 = keyOfSpec({ dst: "2001:DB8::/64", oif: "v0", table: "main" }, ctx);
+  assert.equal(k6.prefix, "2001:db8::/64");
+  assert.equal(k6.priority, 1024);
+  assert.equal(k6.oif, 3);
+  assert.equal(keyOfSpec({ dst: "default", gateway: "fe80::1" }, ctx).prefix, "::/0");
+  assert.equal(keyOfSpec({ gateway: "10.0.0.1" }, ctx).prefix, "0.0.0.0/0");
+  assert.throws(() => keyOfSpec({ dst: "10.0.0.0/33" }, ctx), RangeError);
+  assert.throws(() => keyOfSpec({ dst: "10.0.0.0/8", oif: "nope" }, ctx), /oif/);
+  assert.deepEqual(normalizePrefix("default"), { prefix: "0.0.0.0/0", family: 2 });
+  assert.equal(normalizePrefix("10.0.0.1").prefix, "10.0.0.1/32");
+});
+
+Deno.test("ipdb: address inputs normalise to the kernel's text, bad ones name the field", () => {
+  assert.equal(normalizeAddress("10.0.0.1/24"), "10.0.0.1/24");
+  assert.equal(normalizeAddress(["10.0.0.1", 24]), "10.0.0.1/24");
+  assert.equal(normalizeAddress("10.0.0.1"), "10.0.0.1/32");
+  assert.equal(normalizeAddress("2001:DB8:0:0::1/64"), "2001:db8::1/64");
+  assert.equal(normalizeAddress(["::ffff:10.0.0.1", 128]), "::ffff:10.0.0.1/128");
+  assert.throws(() => normalizeAddress("10.0.0.1/33"), RangeError);
+  assert.throws(() => normalizeAddress(["10.0.0.1/24", 24]), /ipaddr/);
+  assert.throws(() => normalizeAddress(["10.0.0.1", 2.5]), /ipaddr: prefix length/);
+  assert.throws(() => normalizeAddress("10.0.0.300/24"), /ipaddr/);
+  assert.throws(() => normalizeAddress(42 as unknown as string), TypeError);
+});
+
+function linkMsg(type: number, index: number, ifname: string, family = 0): Link {
+  const u8 = encodeMessage(LINK_MESSAGE, {
+    type,
+    flags: 0,
+    header: { family, index, flags: 0, change: 0 },
+    attrs: { ifname, mtu: 1500 },
+  });
+  const dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+  return new (messageViewClass(LINK_MESSAGE))(dv, u8, 0, u8.length) as Link;
+}
+
+Deno.test("ipdb store: links by index and name, renames, bridge port messages ignored", () => {
+  const s = new Store();
+  assert.equal(s.setLink(linkMsg(RTM.NEWLINK, 3, "v0")), "add");
+  assert.equal(s.indexOf("v0"), 3);
+  assert.equal(s.setLink(linkMsg(RTM.NEWLINK, 3, "lan0")), "change");
+  assert.equal(s.indexOf("v0"), undefined);
+  assert.equal(s.indexOf("lan0"), 3);
+  // AF_BRIDGE messages (a port leaving its bridge) are not link state.
+  assert.equal(s.deleteLink(linkMsg(RTM.DELLINK, 3, "lan0", 7)), undefined);
+  assert.equal(s.links.size, 1);
+  assert.equal(s.deleteLink(linkMsg(RTM.DELLINK, 3, "lan0")), "remove");
+  assert.equal(s.links.size, 0);
+  assert.equal(s.names.size, 0);
+});
