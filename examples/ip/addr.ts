@@ -284,13 +284,17 @@ function printLinkWithAddrs(ctx: Ctx, l: Link, addrs: Addr[], showAddrs: boolean
     p.closeObject();
     return;
   }
-  printLinkBody(ctx, l, { doLink: false, showLinkLayer: fam === 0 || fam === 17 });
-  p.fp("\n");
+  // -o: iproute2 prints no link line, and each address on a line of its own ("3: v0    inet …").
+  const oneline = ctx.opts.oneline;
+  if (!oneline) {
+    printLinkBody(ctx, l, { doLink: false, showLinkLayer: fam === 0 || fam === 17 });
+    p.fp("\n");
+  }
   if (showAddrs) {
     p.openArray(JSON_ONLY, "addr_info");
     for (const a of addrs) {
       p.openObject(null);
-      printAddr(ctx, a);
+      printAddr(ctx, a, { oneline });
       p.closeObject();
     }
     p.closeArray(JSON_ONLY, null);
