@@ -313,3 +313,59 @@ Deno.test({
     }, "iptool");
   },
 });
+
+Deno.test({
+  name: "ip tool: a veth whose peer is in another namespace prints link_index and link_netnsid",
+  ignore: !isRoot,
+  async fn() {
+    await withNetns(async (a) => {
+      await withNetns(async (b) => {
+        await ipCmd(a, "link", "add", "xv0", "type", "veth", "peer", "name", "xv1", "netns", b);
+        for (const ns of [a, b]) {
+          for (const args of [["link", "show"], ["-d", "link", "show"], ["addr", "show"]]) {
+            await same(["-n", ns, "-j", ...args]);
+            await same(["-n", ns, "-j", "-p", ...args]);
+          }
+        }
+      }, "iptoolb");
+    }, "iptoola");
+  },
+});
+
+/** Starts a long-running command; resolves with a function that stops it and returns stdout. */
+function start(cmd: string, args: string[]): () => Promise<string> {
+  const child = new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).spawn();
+  return async () => {
+    child.kill("SIGTERM");
+    const r = await child.output();
+    return new TextDecoder().decode(r.stdout);
+  };
+}
+
+Deno.test({
+  name: "ip tool: monitor prints the events ip monitor prints (but [NETCONF])",
+  ignore: !isRoot,
+  async fn() {
+    await withNetns(async (ns) => {
+      const script = new URL("../../examples/ip.ts", import.meta.url).pathname;
+      const args = ["-n", ns, "monitor", "all"];
+      const stopIp = start("ip", args);
+      const stopTool = start(Deno.execPath(), ["run", "--allow-ffi", script, ...args]);
+      await new Promise((r) => setTimeout(r, 1500));
+      const ip = (...a: string[]) => ipCmd(ns, ...a);
+      await ip("link", "add", "dm1", "type", "veth", "peer", "name", "dm2");
+      await ip("addr", "add", "10.44.0.1/24", "dev", "dm1");
+      await ip("link", "set", "dm1", "up");
+      await ip("route", "add", "10.45.0.0/16", "dev", "dm1");
+      await ip("rule", "add", "pref", "4000", "table", "5");
+      await ip("rule", "del", "pref", "4000");
+      await ip("neigh", "add", "10.44.0.9", "lladdr", "00:11:22:33:44:55", "dev", "dm1");
+      await ip("link", "del", "dm1");
+      await new Promise((r) => setTimeout(r, 1000));
+      const fromIp = (await stopIp()).split("\n").filter((l) => !l.startsWith("[NETCONF]"));
+      const fromTool = (await stopTool()).split("\n");
+      assert.deepEqual(fromTool, fromIp);
+      assert.ok(fromTool.some((l) => l.startsWith("[ROUTE]10.45.0.0/16 dev dm1")));
+    }, "iptoolmon");
+  },
+});
