@@ -266,6 +266,7 @@ export class IPDB implements AsyncDisposable {
   readonly #mon: NetlinkSocket;
   readonly #opts: Required<Pick<IPDBOptions, "routes" | "rules" | "timeout">>;
   #closed = false;
+  #resyncing = false;
   #closing?: Promise<void>;
   #loop?: Promise<void>;
   #checks = new Set<number>();
@@ -445,15 +446,20 @@ export class IPDB implements AsyncDisposable {
   /** Drains the monitoring socket, reloads everything from dumps, and tells waiters. */
   async #resync(): Promise<void> {
     this.stats.resyncs++;
-    for (let attempt = 0;; attempt++) {
-      this.#drain();
-      try {
-        await this.#load();
-        break;
-      } catch (e) {
-        if (this.#closed) return;
-        if (!(e instanceof DumpInterruptedError) || attempt >= 20) throw e;
+    this.#resyncing = true;
+    try {
+      for (let attempt = 0;; attempt++) {
+        this.#drain();
+        try {
+          await this.#load();
+          break;
+        } catch (e) {
+          if (this.#closed) return;
+          if (!(e instanceof DumpInterruptedError) || attempt >= 20) throw e;
+        }
       }
+    } finally {
+      this.#resyncing = false;
     }
     for (const [index, iface] of this.#ifaces) {
       if (!this.#store.links.has(index)) {
@@ -512,9 +518,13 @@ export class IPDB implements AsyncDisposable {
     }
   }
 
-  /** Applies every event already queued on the monitoring socket, now. */
+  /**
+   * Applies every event already queued on the monitoring socket, now (the kernel queues a
+   * request's events before its ack, so after any request this shows its effect). Does nothing
+   * during a resynchronisation: the events queued then apply after the fresh dump.
+   */
   sync(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#resyncing) return;
     for (;;) {
       let buf: ArrayBuffer | null;
       try {

@@ -854,23 +854,31 @@ export class Interface implements Committable {
 
     let up = view ? (view.flags & IFF.UP) !== 0 : false;
     if (p.create) {
-      const spec: LinkSpec = { ...p.create };
-      for (const [k, val] of p.attrs) {
-        spec[k] = val instanceof Interface ? val.index : val;
-      }
-      const ifname = spec.ifname as string;
+      const create = p.create;
+      // Built when it runs: a master created in the same transaction has its index by then.
+      const specOf = (): LinkSpec => {
+        const spec: LinkSpec = { ...create };
+        for (const [k, val] of p.attrs) {
+          if (k !== "master") spec[k] = val instanceof Interface ? val.index : val;
+        }
+        return spec;
+      };
+      const ifname = (p.attrs.get("ifname") ?? create.ifname) as string;
       steps.push({
         phase: PHASE.create,
-        describe: `${ifname}: link add ${spec.kind}`,
+        describe: `${ifname}: link add ${create.kind}`,
         run: async (deadline) => {
-          await ctx.ip.link("add", spec);
+          // tun/tap creation answers with the link (its name may be a pattern like "tap%d").
+          const [made] = await ctx.ip.link("add", specOf());
+          const name = made?.ifname ?? ifname;
+          ctx.sync();
           const ok = await ctx.waitFor(
             { anyLink: true },
-            () => ctx.store.names.has(ifname),
+            () => ctx.store.names.has(name),
             deadline,
           );
-          if (!ok) throw new Error(`${ifname}: no RTM_NEWLINK event after the kernel's ack`);
-          this.#index = ctx.store.names.get(ifname)!;
+          if (!ok) throw new Error(`${name}: no RTM_NEWLINK event after the kernel's ack`);
+          this.#index = ctx.store.names.get(name)!;
           ctx.adopt(this);
         },
         undo: async (deadline) => {
@@ -880,6 +888,19 @@ export class Interface implements Committable {
           this.#index = 0;
         },
       });
+      // The master may be created in the same transaction, in any order: set it afterwards.
+      const master = p.attrs.get("master");
+      if (master !== undefined) {
+        const m = () => (master instanceof Interface ? master.index : master as number);
+        steps.push({
+          phase: PHASE.attrs,
+          describe: `${ifname}: link set master ${
+            master instanceof Interface ? master.label : master
+          }`,
+          run: async () => void await set({ master: m() }),
+          undo: async () => void await set({ master: 0 }),
+        });
+      }
       up = false;
     } else {
       if (p.state === "down" && up) {
@@ -980,12 +1001,11 @@ export class Interface implements Committable {
     const v = this.#view();
     if (p.remove) return v ? ["removal"] : [];
     if (!v) return ["existence"];
-    if (!p.create) {
-      for (const [k, val] of p.attrs) {
-        const now = this.#currentValue(k, v);
-        if (typeof now === "object" && now !== null) continue; // not comparable
-        if (!this.#same(k, now, val)) out.push(k);
-      }
+    for (const [k, val] of p.attrs) {
+      if (p.create && k !== "master") continue; // given at creation: the kernel may adjust
+      const now = this.#currentValue(k, v);
+      if (typeof now === "object" && now !== null) continue; // not comparable
+      if (!this.#same(k, now, val)) out.push(k);
     }
     if (p.state && ((v.flags & IFF.UP) !== 0) !== (p.state === "up")) out.push("state");
     const addrs = store.addrs.get(this.#index);

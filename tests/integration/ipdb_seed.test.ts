@@ -330,3 +330,30 @@ async function waitFor(cond: () => boolean, ms = 2000): Promise<void> {
     await new Promise((r) => setTimeout(r, 2));
   }
 }
+
+Deno.test({
+  name: "ipdb: a tap (tun/tap ioctl) and a port whose master is created in the same transaction",
+  ignore,
+  fn: () =>
+    withNetns(async (ns) => {
+      await using db = await IPDB.open({ netns: ns });
+      await db.transaction(() => {
+        // The port first: its master does not exist yet when it is created.
+        const tap = db.create({ kind: "tuntap", mode: "tap", ifname: "tap0" });
+        const br = db.create({ kind: "bridge", ifname: "br0" });
+        tap.master = br;
+        tap.up();
+        br.up();
+      });
+      const l = await link(ns, "tap0");
+      assert.equal(l.master, "br0");
+      assert.equal(db.interfaces.tap0.kind, "tun");
+      assert.equal(db.interfaces.tap0.master, db.interfaces.br0.index);
+      assert.deepEqual([...db.interfaces.br0.ports], ["tap0"]);
+      await db.transaction(() => {
+        db.interfaces.tap0.remove();
+        db.interfaces.br0.remove();
+      });
+      assert.deepEqual(db.interfaces.keys(), ["lo"]);
+    }, "ipdb"),
+});
