@@ -74,6 +74,8 @@ export {
   parseTime,
   setTcClock,
   tcClock,
+  tick2time,
+  xmitsize,
   xmittime,
 } from "./units.ts";
 export type { RateTable, TcClock } from "./units.ts";

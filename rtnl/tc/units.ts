@@ -76,9 +76,14 @@ export function time2tick(usec: number): number {
   return toU32(toU32(usec) * tcClock().tickInUsec);
 }
 
-/** `tc_core_tick2time`: ticks to microseconds. */
+/** `tc_core_tick2time`: ticks to whole microseconds. */
 export function tick2time(ticks: number): number {
   return Math.trunc(ticks / tcClock().tickInUsec);
+}
+
+/** `tc_calc_xmitsize`: the bytes sent at `rate` bytes per second in `ticks` (a burst, shown). */
+export function xmitsize(rate: number, ticks: number): number {
+  return toU32((rate * tick2time(ticks)) / TIME_UNITS_PER_SEC);
 }
 
 /** `tc_core_time2ktime`: microseconds to kernel time units. */
