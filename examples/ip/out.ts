@@ -13,8 +13,26 @@ export const JSON_ONLY = 2;
 /** Print in both modes (PRINT_ANY). */
 export const ANY = 4;
 
+const SIMPLE = new Map<string, [string, string] | null>();
+
+/** `[before, after]` when `fmt` is text around one plain `%s`, `%u`, `%d` (the common case). */
+function simple(fmt: string): [string, string] | null {
+  let hit = SIMPLE.get(fmt);
+  if (hit === undefined) {
+    const m = /^([^%]*)%(?:s|u|d|llu|lu)([^%]*)$/.exec(fmt);
+    hit = m ? [m[1], m[2]] : null;
+    SIMPLE.set(fmt, hit);
+  }
+  return hit;
+}
+
 /** A tiny printf: `%[-0#][width][.prec][l|ll|h|hh](s|d|i|u|x|X|f|g|c|%)`. */
 export function sprintf(fmt: string, ...args: unknown[]): string {
+  if (args.length === 1) {
+    const s = simple(fmt);
+    const v = args[0];
+    if (s && (typeof v === "string" || typeof v === "number")) return s[0] + v + s[1];
+  }
   let i = 0;
   return fmt.replace(
     /%([-0#+ ]*)(\*|\d+)?(?:\.(\d+))?(?:hh|h|ll|l|z|j)?([sdiuxXfgc%])/g,
@@ -98,20 +116,26 @@ export function formatG(v: number, prec = 6): string {
   return s;
 }
 
+/** Collected output (string concatenation: V8 ropes beat an array of many small pieces). */
+export class Sink {
+  /** The text so far. */
+  text = "";
+}
+
 /** iproute2's json_writer: the same separators, indentation and escapes. */
 export class JsonWriter {
-  #out: string[];
+  #out: Sink;
   #depth = 0;
   #sep = "";
   readonly pretty: boolean;
 
-  constructor(out: string[], pretty: boolean) {
+  constructor(out: Sink, pretty: boolean) {
     this.#out = out;
     this.pretty = pretty;
   }
 
   #put(s: string): void {
-    this.#out.push(s);
+    this.#out.text += s;
   }
 
   #indent(): void {
@@ -130,6 +154,10 @@ export class JsonWriter {
   }
 
   #puts(str: string): void {
+    if (!/[\t\n\r\f\b\\"]/.test(str)) {
+      this.#put('"' + str + '"');
+      return;
+    }
     let s = '"';
     for (const ch of str) {
       switch (ch) {
@@ -219,8 +247,8 @@ export class JsonWriter {
 
 /** Where the tool writes: text or JSON, collected and flushed by the caller. */
 export class Printer {
-  /** Output chunks (stdout). */
-  readonly out: string[] = [];
+  /** Output (stdout) collected so far. */
+  readonly out: Sink = new Sink();
   /** The JSON writer, when `-j` was given. */
   readonly jw?: JsonWriter;
   /** The line separator: "\n", or "\\" with `-o`. */
@@ -246,7 +274,7 @@ export class Printer {
 
   /** Raw text (text mode only). */
   fp(text: string): void {
-    if (!this.jw) this.out.push(text);
+    if (!this.jw) this.out.text += text;
   }
 
   /** Opens the top-level JSON array (iproute2's new_json_obj). */
@@ -258,7 +286,7 @@ export class Printer {
   end(): void {
     if (this.jw) {
       this.jw.endArray();
-      this.out.push("\n");
+      this.out.text += "\n";
     }
   }
 
@@ -276,7 +304,7 @@ export class Printer {
     if (this.#isJson(t)) {
       this.jw!.name(str);
       this.jw!.startArray();
-    } else if (this.#isFp(t)) this.out.push(str);
+    } else if (this.#isFp(t)) this.out.text += str;
   }
 
   /** An anonymous JSON array (an array element). */
@@ -286,7 +314,7 @@ export class Printer {
 
   closeArray(t: number, delim: string | null): void {
     if (this.#isJson(t)) this.jw!.endArray();
-    else if (this.#isFp(t) && delim) this.out.push(delim);
+    else if (this.#isFp(t) && delim) this.out.text += delim;
   }
 
   /** print_string. */
@@ -298,14 +326,14 @@ export class Printer {
         this.jw!.name(key!);
         this.jw!.string(value ?? "");
       }
-    } else if (this.#isFp(t)) this.out.push(sprintf(fmt, value));
+    } else if (this.#isFp(t)) this.out.text += sprintf(fmt, value);
   }
 
   #num(t: number, key: string | null, fmt: string, value: number | bigint, json: string): void {
     if (this.#isJson(t)) {
       if (key) this.jw!.name(key);
       this.jw!.raw(json);
-    } else if (this.#isFp(t)) this.out.push(sprintf(fmt, value));
+    } else if (this.#isFp(t)) this.out.text += sprintf(fmt, value);
   }
 
   /** print_uint / print_u64 / print_int. */
@@ -323,7 +351,7 @@ export class Printer {
     if (this.#isJson(t)) {
       if (key) this.jw!.name(key);
       this.jw!.raw(value ? "true" : "false");
-    } else if (this.#isFp(t)) this.out.push(sprintf(fmt, value ? "true" : "false"));
+    } else if (this.#isFp(t)) this.out.text += sprintf(fmt, value ? "true" : "false");
   }
 
   /** print_on_off: JSON bool, text "on"/"off". */
@@ -331,7 +359,7 @@ export class Printer {
     if (this.#isJson(t)) {
       this.jw!.name(key);
       this.jw!.raw(value ? "true" : "false");
-    } else if (this.#isFp(t)) this.out.push(sprintf(fmt, value ? "on" : "off"));
+    } else if (this.#isFp(t)) this.out.text += sprintf(fmt, value ? "on" : "off");
   }
 
   /** print_null. */
@@ -339,7 +367,7 @@ export class Printer {
     if (this.#isJson(t)) {
       if (key) this.jw!.name(key);
       this.jw!.raw("null");
-    } else if (this.#isFp(t)) this.out.push(sprintf(fmt, value));
+    } else if (this.#isFp(t)) this.out.text += sprintf(fmt, value);
   }
 
   /** print_hex: JSON a string "%x". */
@@ -350,7 +378,7 @@ export class Printer {
         this.jw!.name(key);
         this.jw!.string(s);
       } else this.jw!.string(s);
-    } else if (this.#isFp(t)) this.out.push(sprintf(fmt, value));
+    } else if (this.#isFp(t)) this.out.text += sprintf(fmt, value);
   }
 
   /** print_0xhex: JSON a string "%#llx" (so 0 is "0"). */
@@ -361,7 +389,7 @@ export class Printer {
         this.jw!.name(key);
         this.jw!.string(s);
       } else this.jw!.string(s);
-    } else if (this.#isFp(t)) this.out.push(sprintf(fmt, value));
+    } else if (this.#isFp(t)) this.out.text += sprintf(fmt, value);
   }
 
   /** A JSON value printed raw with its own format (jsonw_printf), text with another. */
@@ -369,13 +397,13 @@ export class Printer {
     if (this.#isJson(t)) {
       this.jw!.name(key);
       this.jw!.raw(jsonText);
-    } else if (this.#isFp(t)) this.out.push(text);
+    } else if (this.#isFp(t)) this.out.text += text;
   }
 
-  /** The text collected so far. */
+  /** The text collected so far (and forgets it). */
   take(): string {
-    const s = this.out.join("");
-    this.out.length = 0;
+    const s = this.out.text;
+    this.out.text = "";
     return s;
   }
 }

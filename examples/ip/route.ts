@@ -113,7 +113,7 @@ export function routeMatches(r: Route, f: RouteFilter): boolean {
   if (f.types && !f.types.has(r.type)) return false;
   if (f.tos !== undefined && r.tos !== f.tos) return false;
   const dstLen = r.dst_len;
-  const dst = ipBytes(r.get("dst") as string | undefined);
+  const dst = f.rdst || f.mdst ? ipBytes(r.get("dst") as string | undefined) : [];
   if (f.rdst) {
     const rd = f.rdst === "default" ? { bytes: [], len: 0, family: 0 } : f.rdst;
     if (rd.family && rd.family !== family) return false;
@@ -539,9 +539,12 @@ async function routeShow(ctx: Ctx, args: string[]): Promise<void> {
   }
   const p = ctx.p;
   p.begin();
+  let n = 0;
   for (const r of routes) {
     if (!routeMatches(r, f)) continue;
     printRoute(ctx, r, { table: f.table, types: f.types, filter: f, nexthops });
+    // Large tables: write as we go rather than holding all the text.
+    if (++n % 4096 === 0) ctx.emit();
   }
   p.end();
 }
