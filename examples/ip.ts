@@ -37,7 +37,13 @@ const encoder = new TextEncoder();
 
 function writeAll(fd: typeof Deno.stdout, text: string): void {
   const bytes = encoder.encode(text);
-  for (let off = 0; off < bytes.length;) off += fd.writeSync(bytes.subarray(off));
+  try {
+    for (let off = 0; off < bytes.length;) off += fd.writeSync(bytes.subarray(off));
+  } catch (e) {
+    // `ip … | head`: the reader went away; end quietly, as ip does on SIGPIPE.
+    if (e instanceof Deno.errors.BrokenPipe) Deno.exit(141);
+    throw e;
+  }
 }
 
 /** Writes to the process's stdout and stderr. */
