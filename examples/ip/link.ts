@@ -70,7 +70,9 @@ function llAddr(hex: string, type: number): string {
 function sizeColumns(cols: number[], ...vals: (number | undefined)[]): void {
   vals.forEach((v, i) => {
     if (v === undefined) return;
-    const len = String(v).length;
+    // iproute2 counts digits with `powi < val`: 10, 100, … count one digit short.
+    let len = 1;
+    for (let powi = 10; powi < v; powi *= 10) len++;
     if (len > cols[i]) cols[i] = len;
   });
 }
@@ -186,9 +188,9 @@ export function printLinkStats(p: Printer, link: Link, level: number): void {
   if (rxc) t += `${pad(rxc, cols[6])} `;
   if (level > 1) {
     t += sl;
-    t += `    RX errors:${pad("length", cols[1] + 1)} ${pad("crc", cols[2])} ${
-      pad("frame", cols[3])
-    } ${pad("fifo", cols[4])} ${pad("overrun", cols[5])}${
+    t += `    RX errors:${" ".repeat(cols[0] - 10)} ${pad("length", cols[1])} ${
+      pad("crc", cols[2])
+    } ${pad("frame", cols[3])} ${pad("fifo", cols[4])} ${pad("overrun", cols[5])}${
       g("rx_nohandler") ? " " + pad("nohandler", cols[6]) : ""
     }${sl}`;
     t += `    ${" ".repeat(cols[0])} ${pad(g("rx_length_errors"), cols[1])} ${
@@ -212,9 +214,11 @@ export function printLinkStats(p: Printer, link: Link, level: number): void {
   if (txc) t += `${pad(txc, cols[6])} `;
   if (level > 1) {
     t += sl;
-    t += `    TX errors:${pad("aborted", cols[1] + 1)} ${pad("fifo", cols[2])} ${
-      pad("window", cols[3])
-    } ${pad("heartbt", cols[4])}${cc !== undefined ? " " + pad("transns", cols[5]) : ""}${sl}`;
+    t += `    TX errors:${" ".repeat(cols[0] - 10)} ${pad("aborted", cols[1])} ${
+      pad("fifo", cols[2])
+    } ${pad("window", cols[3])} ${pad("heartbt", cols[4])} ${
+      pad(cc !== undefined ? "transns" : "", cols[5])
+    }${sl}`;
     t += `    ${" ".repeat(cols[0])} ${pad(g("tx_aborted_errors"), cols[1])} ${
       pad(g("tx_fifo_errors"), cols[2])
     } ${pad(g("tx_window_errors"), cols[3])} ${pad(g("tx_heartbeat_errors"), cols[4])} `;
