@@ -1,9 +1,8 @@
 /**
  * `ip -d link show`: the kind-specific part (`linkinfo`), as iproute2's iplink_*.c print it,
  * for the kinds this kernel has: veth, bridge and bridge ports, vxlan, macvlan/macvtap, tun/tap,
- * ifb. Values come from the library's views (`info_data.vxlan_id`, `info_slave_data.brport_state`);
- * raw attribute bytes are read only where the library has no schema (tun) or decodes a value
- * differently from the kernel's encoding (`IFLA_VXLAN_TTL_INHERIT` is a u8, not a flag).
+ * ifb. Values come from the library's views (`info_data.vxlan_id`, `info_slave_data.brport_state`,
+ * `info_data.tun_type`).
  *
  * @module
  */
@@ -23,34 +22,6 @@ export interface NestLike {
 export function isNest(v: unknown): v is NestLike {
   return typeof v === "object" && v !== null && typeof (v as NestLike).raw === "function" &&
     (v as NestLike).u8 instanceof Uint8Array;
-}
-
-/** The attributes of a nest (a view, or raw bytes the library left undecoded) by type. */
-export function rawAttrs(v: unknown): Map<number, Uint8Array> {
-  const out = new Map<number, Uint8Array>();
-  if (isNest(v)) {
-    for (const [t, off, len] of v.raw()) if (!out.has(t)) out.set(t, v.u8.subarray(off, off + len));
-  } else if (v instanceof Uint8Array) {
-    const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
-    for (let p = 0; p + 4 <= v.length;) {
-      const len = dv.getUint16(p, true);
-      if (len < 4 || p + len > v.length) break;
-      const t = dv.getUint16(p + 2, true) & 0x3fff;
-      if (!out.has(t)) out.set(t, v.subarray(p + 4, p + len));
-      p += (len + 3) & ~3;
-    }
-  }
-  return out;
-}
-
-function u8(b: Uint8Array | undefined): number | undefined {
-  return b && b.length >= 1 ? b[0] : undefined;
-}
-
-function u32(b: Uint8Array | undefined): number | undefined {
-  return b && b.length >= 4
-    ? new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true)
-    : undefined;
 }
 
 function num(v: unknown): number | undefined {
@@ -278,7 +249,6 @@ function isMulticast4(a: string): boolean {
 }
 
 function printVxlan(p: Printer, ctx: Ctx, d: NestLike): void {
-  const raw = rawAttrs(d);
   const meta = num(d.get("vxlan_collect_metadata"));
   if (meta) p.bool(ANY, "external", "external ", true);
   const id = num(d.get("vxlan_id"));
@@ -329,9 +299,7 @@ function printVxlan(p: Printer, ctx: Ctx, d: NestLike): void {
     if (p.json || tos !== 1) p.xhex(ANY, "tos", "tos %#llx ", tos);
     else p.fp("tos inherit ");
   }
-  // IFLA_VXLAN_TTL_INHERIT (28) is a u8 on the wire.
-  const inherit = u8(raw.get(28));
-  if (inherit) p.fp("ttl inherit ");
+  if (num(d.get("vxlan_ttl_inherit"))) p.fp("ttl inherit ");
   else {
     const ttl = num(d.get("vxlan_ttl"));
     if (ttl !== undefined) {
@@ -396,33 +364,32 @@ function printMacvlan(p: Printer, d: NestLike): void {
   if (count !== undefined) p.uint(ANY, "macaddr_count", "remotes (%u) ", count);
 }
 
-function printTun(p: Printer, data: unknown): void {
-  const a = rawAttrs(data);
-  const type = u8(a.get(3));
+function printTun(p: Printer, d: NestLike): void {
+  const type = num(d.get("tun_type"));
   if (type !== undefined) {
     p.str(ANY, "type", "type %s ", type === 1 ? "tun" : type === 2 ? "tap" : "UNKNOWN");
   }
-  const flag = (t: number, name: string, onoff: boolean) => {
-    const v = u8(a.get(t));
+  const flag = (name: string, key: string, onoff: boolean) => {
+    const v = num(d.get(name));
     if (v === undefined) return;
-    if (onoff) p.onOff(ANY, name, `${name} %s `, !!v);
+    if (onoff) p.onOff(ANY, key, `${key} %s `, !!v);
     else {
-      p.bool(JSON_ONLY, name, "", !!v);
-      if (v) p.fp(`${name} `);
+      p.bool(JSON_ONLY, key, "", !!v);
+      if (v) p.fp(`${key} `);
     }
   };
-  flag(4, "pi", true);
-  flag(5, "vnet_hdr", true);
-  flag(7, "multi_queue", false);
-  const nq = u32(a.get(8));
+  flag("tun_pi", "pi", true);
+  flag("tun_vnet_hdr", "vnet_hdr", true);
+  flag("tun_multi_queue", "multi_queue", false);
+  const nq = num(d.get("tun_num_queues"));
   if (nq !== undefined) p.uint(ANY, "numqueues", "numqueues %u ", nq);
-  const nd = u32(a.get(9));
+  const nd = num(d.get("tun_num_disabled_queues"));
   if (nd !== undefined) p.uint(ANY, "numdisabled", "numdisabled %u ", nd);
-  flag(6, "persist", true);
+  flag("tun_persist", "persist", true);
   // Without --allow-read there is no /etc/passwd: owners print as numbers.
-  const owner = u32(a.get(1));
+  const owner = num(d.get("tun_owner"));
   if (owner !== undefined && owner !== 0xffffffff) p.uint(ANY, "user", "user %u ", owner);
-  const group = u32(a.get(2));
+  const group = num(d.get("tun_group"));
   if (group !== undefined && group !== 0xffffffff) p.uint(ANY, "group", "group %u ", group);
 }
 
@@ -432,7 +399,7 @@ const KIND_PRINTERS: Record<string, (p: Printer, ctx: Ctx, data: unknown) => voi
   vxlan: (p, c, d) => isNest(d) && printVxlan(p, c, d),
   macvlan: (p, _c, d) => isNest(d) && printMacvlan(p, d),
   macvtap: (p, _c, d) => isNest(d) && printMacvlan(p, d),
-  tun: (p, _c, d) => printTun(p, d),
+  tun: (p, _c, d) => isNest(d) && printTun(p, d),
 };
 
 /** Slave kinds with a printer. */
