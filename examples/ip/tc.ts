@@ -13,7 +13,6 @@ import type { Printer } from "./out.ts";
 import { type Ctx, kernelError, notImplemented, usage } from "./ctx.ts";
 
 const TC_H_ROOT = 0xffffffff;
-const TC_H_INGRESS = 0xfffffff1;
 
 /** tc's handle text: "1:", "1:10", "ffff:fff1". */
 function handle(h: number): string {
