@@ -11,9 +11,8 @@
  * @module
  */
 
-import { IPRoute, netns } from "../mod.ts";
-import { formatHandle, formatU32Key, protocolName, xmitsize } from "../rtnl/tc/mod.ts";
-import type { TcMessage, U32Sel } from "../rtnl/tc/mod.ts";
+import { formatHandle, formatU32Key, IPRoute, netns, protocolName, xmitsize } from "../mod.ts";
+import type { TcMessage, U32Sel } from "../mod.ts";
 
 /** A rate in bytes per second as tc prints it ("10Mbit"). */
 function rate(bytes: number): string {

@@ -51,7 +51,32 @@ export type {
   VlanSpec,
 } from "./bridge.ts";
 export { FDB_STATE } from "./bridge.ts";
-export type { TcCommand, TcMessage } from "./tc/mod.ts";
+export type {
+  ActionSpec,
+  TcCommand,
+  TcFilter,
+  TcMessage,
+  TcSpec,
+  U32Key,
+  U32Match,
+  U32Sel,
+  U32SelHeader,
+  U32Value,
+} from "./tc/mod.ts";
+export {
+  formatHandle,
+  formatU32Handle,
+  formatU32Key,
+  parseClassid,
+  parseProtocol,
+  parseRate,
+  parseSize,
+  parseTime,
+  protocolName,
+  TC_ACT,
+  TC_H,
+  xmitsize,
+} from "./tc/mod.ts";
 export { Batch, BatchError } from "./batch.ts";
 export type { BatchFailure, BatchOptions } from "./batch.ts";
 export { decodeEvents, DEFAULT_GROUPS, monitor } from "./monitor.ts";

@@ -62,7 +62,7 @@ export {
 export { TC_ACT } from "./actions.ts";
 export type { ActionSpec } from "./actions.ts";
 export { decodeU32Sel, formatU32Handle, formatU32Key, parseU32Handle } from "./u32.ts";
-export type { U32Key, U32Match, U32Sel, U32Value } from "./u32.ts";
+export type { U32Key, U32Match, U32Sel, U32SelHeader, U32Value } from "./u32.ts";
 export { decodeSockFilters } from "./views.ts";
 export type { SockFilter } from "./views.ts";
 export {
