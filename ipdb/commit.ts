@@ -69,6 +69,8 @@ export interface Committable {
   hasChanges(): boolean;
   /** Takes the pending changes into a commit: snapshots the current state and returns steps. */
   plan(): Step[];
+  /** Completes the snapshot with what must be asked of the kernel (after plan, before steps). */
+  prepare?(): Promise<void>;
   /** The events the confirmation depends on. */
   waitKeys(): WaitKeys;
   /** What is not yet as targeted (empty when the kernel shows the target). */
@@ -158,6 +160,12 @@ export async function commitAll(
     } catch (e) {
       for (const m of planned) m.finish(false);
       throw new CommitError(e as Error, { step: "planning" });
+    }
+    try {
+      for (const m of planned) await m.prepare?.();
+    } catch (e) {
+      for (const m of planned) m.finish(false);
+      throw new CommitError(e as Error, { step: "preparing" });
     }
     steps.sort((a, b) => a.phase - b.phase); // stable: each object's own order is kept
     const deadline = Date.now() + timeout;

@@ -12,10 +12,14 @@ import type { NestCodec } from "../netlink/schema.ts";
 import { checkIfname } from "../rtnl/core.ts";
 import type { Addr, AddrSpec } from "../rtnl/addr.ts";
 import type { Link, LinkSpec } from "../rtnl/link.ts";
+import type { RouteSpec } from "../rtnl/route.ts";
+import { BatchError } from "../rtnl/batch.ts";
 import { IFF, OPERSTATE } from "../rtnl/constants.ts";
 import { IFLA } from "../rtnl/schemas/link.ts";
 import { LINKINFO_DATA, LINKINFO_SLAVE_DATA } from "../rtnl/schemas/linkinfo.ts";
 import { commitAll, PHASE, runTransaction } from "./commit.ts";
+import { routeSpecOf } from "./route.ts";
+import { addrKey } from "./store.ts";
 import type { CommitOptions, Committable, DbContext, Step, WaitKeys } from "./commit.ts";
 
 /** What interface objects need of the database, beyond {@link DbContext}. */
@@ -158,6 +162,8 @@ interface Snapshot {
   view?: Link;
   addrs: Map<string, Addr>;
   ports: Map<Interface, number>;
+  /** Routes through the interface, asked of the kernel when the commit may change them. */
+  routes?: RouteSpec[];
 }
 
 /**
@@ -380,6 +386,7 @@ export class Interface implements Committable {
   #pending: Pending = emptyPending();
   #committing?: Pending;
   #snapshot?: Snapshot;
+  #needRoutes = false;
   #dirty = false;
   /** The addresses (a set of `"a/p"`). */
   readonly ipaddr: IPAddrSet;
@@ -853,6 +860,13 @@ export class Interface implements Committable {
     }
 
     let up = view ? (view.flags & IFF.UP) !== 0 : false;
+    // Taking a link down, removing an address or an MTU below 1280 (no IPv6) makes the kernel
+    // drop routes through the link (IPv4 ones without a word) and add others when undone:
+    // those commits keep the kernel's routes through the link, to restore them on failure.
+    const mtu = p.attrs.get("mtu") as number | undefined;
+    this.#needRoutes = !p.create && this.#index > 0 &&
+      ((p.state === "down" && up) || p.addrDel.size > 0 ||
+        (mtu !== undefined && mtu < 1280 && (view?.mtu ?? 0) >= 1280));
     if (p.create) {
       const create = p.create;
       // Built when it runs: a master created in the same transaction has its index by then.
@@ -984,6 +998,18 @@ export class Interface implements Committable {
     return steps;
   }
 
+  async #routesVia(): Promise<RouteSpec[]> {
+    const index = this.#index;
+    const v4 = await this.#ctx.ip.getRoutes({ family: 2, oif: index });
+    const v6 = await this.#ctx.ip.getRoutes({ family: 10, oif: index });
+    return [...v4, ...v6].map((v) => routeSpecOf(v));
+  }
+
+  /** @internal */
+  async prepare(): Promise<void> {
+    if (this.#needRoutes && this.#snapshot) this.#snapshot.routes = await this.#routesVia();
+  }
+
   /** @internal */
   waitKeys(): WaitKeys {
     const p = this.#committing;
@@ -1060,6 +1086,25 @@ export class Interface implements Committable {
         }
       }
     }
+    // Dropping IPv6 from a link (an MTU below 1280) resets its IPv6 settings: put back the
+    // address generation mode, and take away the link-local address made meanwhile (its
+    // event comes later, from the kernel's DAD work: ask the kernel itself).
+    const ip = this.#ctx.ip;
+    const mode = snap.view?.get(["af_spec", "inet6", "addr_gen_mode"]);
+    if (mode !== undefined) {
+      const [cur] = await ip.link("get", { index: this.#index });
+      if (cur?.get(["af_spec", "inet6", "addr_gen_mode"]) !== mode) {
+        await ip.link("set", { index: this.#index, af_spec: { inet6: { addr_gen_mode: mode } } });
+      }
+      for (const a of await ip.getAddr({ index: this.#index, family: 10 })) {
+        if (a.scope === 253 && !snap.addrs.has(addrKey(a))) {
+          await ip.addr("del", addrDelSpecOf(a)).catch((e) => {
+            if ((e as { code?: string }).code !== "EADDRNOTAVAIL") throw e;
+          });
+        }
+      }
+      this.#ctx.sync();
+    }
     const now = this.#ctx.store.addrs.get(this.#index);
     for (const [key, a] of snap.addrs) {
       const cur = now?.get(key);
@@ -1070,6 +1115,40 @@ export class Interface implements Committable {
         await this.#ctx.ip.addr("add", spec);
       } catch (e) {
         if ((e as { code?: string }).code !== "EEXIST") throw e;
+      }
+    }
+    if (snap.routes) {
+      // Make the routes through the link what they were: put back the missing ones, take
+      // away those the kernel added (a link-local prefix when IPv6 comes back, say).
+      const key = (r: RouteSpec) =>
+        `${r.table} ${r.dst} ${r.priority ?? 0} ${r.tos ?? 0} ${r.type} ${r.src ?? ""}`;
+      const want = new Map(snap.routes.map((r) => [key(r), r]));
+      const have = new Map((await this.#routesVia()).map((r) => [key(r), r]));
+      const extra = [...have].filter(([k]) => !want.has(k)).map(([, r]) => r);
+      // Routes the kernel makes itself (proto kernel, ra) come back by themselves, some of
+      // them later (an IPv6 address's local route, after DAD): never added here.
+      const missing = [...want].filter(([k, r]) => !have.has(k) && r.proto !== 2 && r.proto !== 9)
+        .map(([, r]) => r);
+      for (const [cmd, list] of [["del", extra], ["add", missing]] as const) {
+        if (!list.length) continue;
+        try {
+          await this.#ctx.ip.batch((b) => {
+            for (const r of list) b.route(cmd, r);
+          });
+        } catch (e) {
+          if (!(e instanceof BatchError)) throw e;
+          const real = e.failures.filter((f) => {
+            const code = (f.error as { code?: string }).code;
+            return code !== (cmd === "add" ? "EEXIST" : "ESRCH");
+          });
+          if (real.length) {
+            throw new Error(
+              `${real.length} route(s) through ${this.label} could not be restored; first: ${
+                real[0].error.message
+              }`,
+            );
+          }
+        }
       }
     }
     this.#ctx.sync();

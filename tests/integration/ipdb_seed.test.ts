@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { CommitError, IPDB, NetlinkError } from "../../mod.ts";
+import { CommitError, IPDB, IPRoute, NetlinkError } from "../../mod.ts";
 import { ipCmd, ipJson, isRoot, run, withNetns } from "../helpers.ts";
 
 const ignore = !isRoot;
@@ -355,5 +355,62 @@ Deno.test({
         db.interfaces.br0.remove();
       });
       assert.deepEqual(db.interfaces.keys(), ["lo"]);
+    }, "ipdb"),
+});
+
+Deno.test({
+  name: "ipdb: a refused commit after a down puts back what the kernel dropped (routes, IPv6)",
+  ignore,
+  fn: () =>
+    withNetns(async (ns) => {
+      await veth(ns);
+      // No link-local address: it would come back tentative (DAD), which is the kernel's doing.
+      await ipCmd(ns, "link", "set", "tap0", "addrgenmode", "none");
+      await ipCmd(ns, "link", "set", "tap1", "addrgenmode", "none");
+      await ipCmd(ns, "link", "set", "tap0", "up");
+      await ipCmd(ns, "link", "set", "tap1", "up");
+      await ipCmd(ns, "addr", "add", "10.0.0.1/24", "dev", "tap0");
+      await ipCmd(ns, "addr", "add", "10.0.0.2/24", "dev", "tap0");
+      await ipCmd(ns, "addr", "add", "2001:db8::1/64", "dev", "tap0", "nodad");
+      await ipCmd(ns, "route", "add", "10.5.0.0/16", "via", "10.0.0.254");
+      await ipCmd(ns, "route", "add", "10.6.0.0/16", "via", "10.0.0.254", "table", "100");
+      await ipCmd(ns, "route", "add", "2001:db8:5::/64", "via", "2001:db8::fe");
+      const state = async () =>
+        (await snapshot(ns)) +
+        (await run("ip", ["-n", ns, "-j", "-4", "route", "show", "table", "all"])) +
+        (await run("ip", ["-n", ns, "-j", "-6", "route", "show", "table", "all"]));
+      const before = await state();
+      await using db = await IPDB.open({ netns: ns });
+      const i = db.interfaces.tap0;
+      i.down();
+      i.ifname = "vpn";
+      i.ipaddr.remove("10.0.0.1/24"); // the primary: its secondary goes with it
+      i.address = "01:00:5e:00:00:01"; // refused, after down and rename
+      const err = await i.commit().catch((e) => e);
+      assert.ok(err instanceof CommitError, String(err));
+      assert.deepEqual(err.undoErrors, []);
+      assert.equal(await state(), before);
+      assert.ok(db.routes["10.5.0.0/16"]);
+      assert.ok(db.routes.tables[100]["10.6.0.0/16"]);
+      i.rollback();
+
+      // An MTU below 1280 (the kernel drops IPv6 from the link), the primary IPv4 address
+      // removed (its secondary and the routes through it go too), then a refused IPv6 address.
+      i.mtu = 1200;
+      i.ipaddr.remove("10.0.0.1/24");
+      i.ipaddr.add("2001:db8:9::1/64");
+      const err2 = await i.commit().catch((e) => e);
+      assert.ok(err2 instanceof CommitError, String(err2));
+      assert.deepEqual(err2.undoErrors, []);
+      assert.equal(err2.undone.length, 2, `undone: ${err2.undone}`);
+      // (The kernel adds an IPv6 address's local route after DAD, even with nodad.)
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(await state(), before);
+      // The database agrees with the kernel once the kernel's late events (DAD) are in.
+      await new Promise((r) => setTimeout(r, 300));
+      i.rollback();
+      assert.deepEqual([...i.ipaddr].sort(), (await addrs(ns, "tap0")).sort());
+      using ip = new IPRoute({ netns: ns });
+      assert.equal(db.routes.size, (await ip.getRoutes()).length);
     }, "ipdb"),
 });
