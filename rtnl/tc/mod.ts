@@ -29,7 +29,7 @@ import { closeFd } from "../../ffi/netns.ts";
 import { RTM } from "../constants.ts";
 import { checkIfname } from "../core.ts";
 import type { Built, RtnlCore } from "../core.ts";
-import { getLinks } from "../link.ts";
+import { NetlinkError } from "../../netlink/errors.ts";
 import { TC_MESSAGE, TC_QDISC_MESSAGE, TCA } from "../schemas/tc.ts";
 import { ACTION_MESSAGE } from "../schemas/tc_action.ts";
 import { buildAction, buildActions } from "./actions.ts";
@@ -469,9 +469,10 @@ export async function getQdiscs(core: RtnlCore, filter: TcFilter = {}): Promise<
   );
 }
 
-async function linkIndexes(core: RtnlCore, index: number | undefined): Promise<number[]> {
+/** The interfaces to look at: the one asked for, or every one that has a qdisc. */
+async function interfaces(core: RtnlCore, index: number | undefined): Promise<number[]> {
   if (index !== undefined) return [index];
-  return (await getLinks(core)).map((l) => l.index);
+  return [...new Set((await getQdiscs(core)).map((q) => q.index))];
 }
 
 /** Dumps traffic classes (of one interface, or of every interface). */
@@ -484,7 +485,7 @@ export async function getClasses(core: RtnlCore, filter: TcFilter = {}): Promise
     ? 0
     : parseParent(filter.parent, "filter.parent", "class");
   const out: TcMessage[] = [];
-  for (const index of await linkIndexes(core, await indexOf(core, filter))) {
+  for (const index of await interfaces(core, await indexOf(core, filter))) {
     const got = await core.dump(TC_MESSAGE, {
       type: RTM.GETTCLASS,
       flags: 0,
@@ -500,9 +501,14 @@ export async function getClasses(core: RtnlCore, filter: TcFilter = {}): Promise
 }
 
 /** The blocks of an interface that can hold filters: its qdiscs, clsact's hooks, its classes. */
-async function filterParents(core: RtnlCore, index: number): Promise<number[]> {
+async function filterParents(
+  core: RtnlCore,
+  index: number,
+  qdiscs: TcMessage[],
+): Promise<number[]> {
   const parents = new Set<number>();
-  for (const q of await getQdiscs(core, { index })) {
+  for (const q of qdiscs) {
+    if (q.index !== index) continue;
     if (q.kind === "clsact") {
       parents.add(0xfffffff2);
       parents.add(0xfffffff3);
@@ -511,6 +517,9 @@ async function filterParents(core: RtnlCore, index: number): Promise<number[]> {
   for (const c of await getClasses(core, { index })) parents.add(c.handle);
   return [...parents];
 }
+
+/** Errors that mean "this block holds no filters" when walking every block. */
+const NO_BLOCK = new Set(["EINVAL", "ENOENT", "EOPNOTSUPP"]);
 
 /**
  * Dumps filters: of one block (`{ index, parent }`), or of every block of an interface (its
@@ -525,17 +534,29 @@ export async function getFilters(core: RtnlCore, filter: TcFilter = {}): Promise
   const parent = filter.parent === undefined
     ? undefined
     : parseParent(filter.parent, "filter.parent", "filter");
-  const handle = filter.handle === undefined ? undefined : filter.handle;
+  const chain = filter.chain === undefined ? undefined : parseUint(filter.chain, "filter.chain");
+  const handle = filter.handle;
+  const index = await indexOf(core, filter);
+  const qdiscs = parent === undefined
+    ? await getQdiscs(core, index === undefined ? {} : { index })
+    : [];
+  const indexes = index !== undefined ? [index] : [...new Set(qdiscs.map((q) => q.index))];
   const out: TcMessage[] = [];
-  for (const index of await linkIndexes(core, await indexOf(core, filter))) {
-    const parents = parent === undefined ? await filterParents(core, index) : [parent];
+  for (const idx of indexes) {
+    const parents = parent === undefined ? await filterParents(core, idx, qdiscs) : [parent];
     for (const p of parents) {
-      const got = await core.dump(TC_MESSAGE, {
-        type: RTM.GETTFILTER,
-        flags: 0,
-        header: { family: 0, index, parent: p },
-        attrs: filter.chain === undefined ? {} : { chain: filter.chain },
-      }, { retryInterrupted: 3 }) as unknown as TcMessage[];
+      let got: TcMessage[];
+      try {
+        got = await core.dump(TC_MESSAGE, {
+          type: RTM.GETTFILTER,
+          flags: 0,
+          header: { family: 0, index: idx, parent: p },
+          attrs: chain === undefined ? {} : { chain },
+        }, { retryInterrupted: 3 }) as unknown as TcMessage[];
+      } catch (e) {
+        if (parent === undefined && e instanceof NetlinkError && NO_BLOCK.has(e.code)) continue;
+        throw e;
+      }
       out.push(...got.filter((f) =>
         (filter.kind === undefined || f.kind === filter.kind) &&
         (prio === undefined || f.prio === prio) &&
