@@ -303,3 +303,24 @@ Deno.test({
       assert.ok(rssGrowth < 64, `RSS grew by ${rssGrowth.toFixed(1)} MB`);
     }, "ipdb"),
 });
+
+Deno.test({
+  name: "ipdb: close() during a commit and a changes() wait ends both, leaving nothing pending",
+  ignore,
+  fn: () =>
+    withNetns(async (ns) => {
+      await setup(ns);
+      const db = await IPDB.open({ netns: ns });
+      const it = db.changes();
+      const next = it.next();
+      db.interfaces.v0.mtu = 1400;
+      const commit = db.interfaces.v0.commit().then(() => "done", (e) => e);
+      await db.close();
+      assert.deepEqual(await next, { value: undefined, done: true });
+      const r = await commit;
+      assert.ok(r === "done" || r instanceof Error, String(r));
+      await db.close(); // twice is harmless
+      assert.equal(db.closed, true);
+      await assert.rejects(IPDB.open({ netns: "no-such-namespace-ipdb" }));
+    }, "ipdb"),
+});
