@@ -16,7 +16,9 @@
  * and times are parsed as `tc` parses them (`"10mbit"`, `"32kb"`, `"50ms"`; a bare number is
  * bits per second, bytes, microseconds); rate tables are computed as `tc` computes them, so
  * requests are byte for byte what `tc` sends. Bad input is a TypeError or RangeError naming
- * the field, thrown before anything is sent.
+ * the field, thrown before anything is sent; so is an option the kind does not have, and a
+ * delete takes only the options that name what to delete (`index`, `parent`, `handle` or
+ * `classid`, `prio`, `protocol`).
  *
  * @module
  */
