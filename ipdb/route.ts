@@ -499,6 +499,11 @@ export class IPDBRoute implements Committable {
         next.metrics = { ...(old.metrics ?? {}), ...(v as Record<string, number>) };
       }
     }
+    // A new gateway picks its own device unless one is given (or it is link-local).
+    const gw = p.changes.get("gateway") as string | undefined;
+    if (gw !== undefined && !p.changes.has("oif") && !gw.toLowerCase().startsWith("fe80:")) {
+      delete next.oif;
+    }
     const newPriority = p.changes.get("priority") as number | undefined;
     if (newPriority !== undefined && newPriority !== this.#key.priority) {
       const target = { ...this.#key, priority: newPriority };

@@ -211,3 +211,22 @@ Deno.test({
       assert.equal(db.rules.size, n);
     }, "ipdb"),
 });
+
+Deno.test({
+  name: "ipdb routes: a new gateway on another link picks that link",
+  ignore,
+  fn: () =>
+    withNetns(async (ns) => {
+      await setup(ns);
+      await using db = await IPDB.open({ netns: ns });
+      await db.routes.add({ dst: "10.9.0.0/16", gateway: "10.0.0.2" }).commit();
+      const r = db.routes["10.9.0.0/16"];
+      assert.equal(r.oif, db.interfaces.v0.index);
+      r.gateway = "10.0.1.2";
+      await r.commit();
+      const shown = await route(ns, "10.9.0.0/16");
+      assert.equal(shown?.gateway, "10.0.1.2");
+      assert.equal(shown?.dev, "v1");
+      assert.equal(db.routes["10.9.0.0/16"].oif, db.interfaces.v1.index);
+    }, "ipdb"),
+});
