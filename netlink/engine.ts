@@ -466,6 +466,7 @@ export class NetlinkEngine {
       if ((e as { code?: string }).code === "ENOBUFS") {
         // Replies may have been lost: nobody can tell which, so every pending request fails.
         this.#failAll(new OverrunError());
+        this.#drain();
         return;
       }
       throw e;
@@ -485,6 +486,26 @@ export class NetlinkEngine {
         return;
       }
       this.#failAll(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  /**
+   * Reads out what is queued after an overrun. Until its queue is empty the kernel marks the
+   * socket congested and drops what it sends it without a further ENOBUFS: a request sent now
+   * would lose its answer silently and wait forever. What is queued answers requests that were
+   * just failed (foreign now), or is the rest of a running dump.
+   */
+  #drain(): void {
+    for (let i = 0; i < 1_000_000; i++) {
+      let buf: ArrayBuffer | null;
+      try {
+        buf = this.transport.receive();
+      } catch (e) {
+        if ((e as { code?: string }).code === "ENOBUFS") continue;
+        return;
+      }
+      if (!buf) return;
+      this.dispatch(buf);
     }
   }
 

@@ -20,7 +20,10 @@ class Script implements Transport {
   readonly portId = PORT;
   lastGroups = 0;
   closed = false;
-  readonly sent: { seq: number; type: number; dump: boolean }[] = [];
+  readonly sent: { seq: number; type: number; dump: boolean; congested: boolean }[] = [];
+  /** As the kernel: after an overrun, the socket drops what is sent to it until its queue is read out. */
+  congested = false;
+  #error?: string;
   readonly #queue: { buf: ArrayBuffer; groups: number }[] = [];
   // Everybody waiting (as the shared poller, a datagram wakes them all).
   #waiters: { wake: () => void; fail: (e: Error) => void }[] = [];
@@ -32,6 +35,7 @@ class Script implements Transport {
         seq: dv.getUint32(off + 8, true),
         type: dv.getUint16(off + 4, true),
         dump: (dv.getUint16(off + 6, true) & NLM_F.DUMP) === NLM_F.DUMP,
+        congested: this.congested,
       });
       off += (dv.getUint32(off, true) + 3) & ~3;
     }
@@ -39,7 +43,13 @@ class Script implements Transport {
   }
 
   receive(): ArrayBuffer | null {
+    if (this.#error) {
+      const code = this.#error;
+      this.#error = undefined;
+      throw Object.assign(new Error(code), { code });
+    }
     const next = this.#queue.shift();
+    if (this.#queue.length === 0) this.congested = false;
     if (!next) return null;
     this.lastGroups = next.groups;
     return next.buf;
@@ -70,6 +80,15 @@ class Script implements Transport {
   /** Queues a datagram (groups ≠ 0: a multicast one). */
   push(bytes: Uint8Array, groups = 0): void {
     this.#queue.push({ buf: bytes.slice().buffer, groups });
+    const all = this.#waiters;
+    this.#waiters = [];
+    for (const w of all) w.wake();
+  }
+
+  /** The next receive fails with ENOBUFS (the kernel dropped messages). */
+  overrun(): void {
+    this.#error = "ENOBUFS";
+    this.congested = true;
     const all = this.#waiters;
     this.#waiters = [];
     for (const w of all) w.wake();
@@ -247,4 +266,31 @@ Deno.test("engine: failAll (close) rejects every pending request and queued dump
   }
   assert.equal(e.inFlight, 0);
   await assert.rejects(e.request(req()), /closed/);
+});
+
+Deno.test("engine: an overrun fails what is pending, and what is queued is read out before anything new is sent", async () => {
+  const t = new Script();
+  const e = new NetlinkEngine(t);
+  const a = e.request(req(), { decoder });
+  const b = e.dumpAll(req(), { decoder });
+  // Replies that made it, then the overrun.
+  t.push(datagram(item(t.seq(0), 1, 0)));
+  t.push(datagram(item(t.seq(1), 2)));
+  t.overrun();
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  assert.equal((ra as PromiseRejectedResult).reason.name, "OverrunError");
+  assert.equal((rb as PromiseRejectedResult).reason.name, "OverrunError");
+  // The next request goes out on an uncongested socket, so its answer is not silently dropped.
+  const c = e.request(req(), { decoder });
+  assert.equal(t.sent.at(-1)!.congested, false);
+  t.push(datagram(item(t.seq(2), 3, 0), ack(t.seq(2))));
+  assert.deepEqual(await c, [3]);
+  // The running dump's rest still comes and is discarded: the next dump waits for its end.
+  const d = e.dumpAll(req(), { decoder });
+  assert.equal(t.sent.length, 3);
+  t.push(datagram(item(t.seq(1), 4), done(t.seq(1))));
+  await new Promise((r) => setTimeout(r, 0));
+  t.push(datagram(item(t.seq(3), 5), done(t.seq(3))));
+  assert.deepEqual(await d, [5]);
+  assert.equal(e.inFlight, 0);
 });
