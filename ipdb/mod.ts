@@ -2,12 +2,29 @@
  * IPDB: a transactional database of the network, kept in sync with the kernel by events.
  *
  * Interfaces, addresses, routes and rules of a namespace as objects. Writes go into each
- * object's pending transaction; `review()` shows them, `rollback()` drops them, `commit()`
- * applies them in an order the kernel accepts and resolves once the kernel's own events show
- * the result (undoing everything if the kernel refuses a step). The database follows changes
- * made by anyone else through a monitoring socket, and stays small and fast with a million
- * routes: routes are kept as the kernel's messages in a compact index, and objects are built
- * only when accessed.
+ * object's pending transaction (reads show the pending value); `review()` shows them,
+ * `rollback()` drops them, `commit()` applies them and resolves once the kernel's own events
+ * show the result.
+ *
+ * - **Order.** One request per change, in an order the kernel accepts: route/rule removals,
+ *   creations, down, rename, MTU and other attributes, MAC, up, address removals then
+ *   additions, port removals then additions, route/rule additions and changes, interface
+ *   removals (last: they cannot be undone).
+ * - **Confirmation.** After the acks, the commit waits (default 5 s, `{ timeout }`) until the
+ *   database, which only events and dumps change, shows every target; otherwise
+ *   {@link CommitTimeoutError}.
+ * - **Undo.** A refused step or a timeout undoes the applied steps in reverse order and puts
+ *   back what the kernel changed by itself meanwhile (addresses it dropped or relabelled, routes
+ *   through a link taken down, a bridge's MAC, IPv6 settings reset by a small MTU), then throws
+ *   {@link CommitError} carrying the kernel's error. Irreversible kernel side effects remain:
+ *   the first up of a device attaches its default qdisc.
+ * - **Following the kernel.** A monitoring socket, subscribed before the initial dumps, applies
+ *   every change made by anyone; `changes()` reports them. IPv4 routes the kernel removes
+ *   without a word (link down, address removed) are checked with a filtered dump. An overrun
+ *   (ENOBUFS) reloads everything from fresh dumps; pending changes are kept.
+ * - **Scale.** Routes stay as the kernel's messages in an open-addressing index keyed by table
+ *   and destination (about 16 bytes per route besides the message); route objects are built
+ *   when accessed. A commit touches only its objects' events.
  *
  * @example
  * ```ts ignore
