@@ -15,6 +15,7 @@ import type { Built, RtnlCore } from "./core.ts";
 import { ADDR_MESSAGE, IFA_F } from "./schemas/addr.ts";
 import { scopeId } from "./names.ts";
 import {
+  buildMessage,
   checkSpec,
   commandOf,
   familyOf,
@@ -229,7 +230,7 @@ export async function buildAddr(
       .find((a) => (a.local ?? a.address) === formatIp(main.bytes, 0, 16));
     if (found) prefixlen = found.prefixlen;
   }
-  const built = core.build(ADDR_MESSAGE, {
+  return buildMessage(ADDR_MESSAGE, {
     type,
     flags: nlflags,
     header: {
@@ -240,9 +241,7 @@ export async function buildAddr(
       index: ifindex,
     },
     attrs,
-  });
-  built.describe = `addr ${cmd}`;
-  return built;
+  }, `addr ${cmd}`);
 }
 
 /** Runs an address command. */
@@ -324,12 +323,12 @@ export async function flushAddr(core: RtnlCore, filter: AddrFilter = {}): Promis
     const attrs: Record<string, unknown> = {};
     if (a.local !== undefined) attrs.local = a.local;
     if (a.address !== undefined) attrs.address = a.address;
-    return core.build(ADDR_MESSAGE, {
+    return buildMessage(ADDR_MESSAGE, {
       type: RTM.DELADDR,
       flags: 0,
       header: { family: a.family, prefixlen: a.prefixlen, scope: a.scope, index: a.index },
       attrs,
-    }).bytes;
+    }, "").bytes;
   });
   const results = await core.engine.pipeline(reqs, { schema: ADDR_MESSAGE, describe: "addr del" });
   let n = 0;

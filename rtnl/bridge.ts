@@ -21,6 +21,7 @@ import {
 import { nudState } from "./names.ts";
 import {
   bool,
+  buildMessage,
   checkSpec,
   commandOf,
   flagsOf,
@@ -144,14 +145,12 @@ export async function buildFdb(
   }
   const idx = await resolveAll(refs);
   if (idx.master !== undefined) attrs.master = idx.master;
-  const built = core.build(NEIGH_MESSAGE, {
+  return buildMessage(NEIGH_MESSAGE, {
     type,
     flags: nlflags,
     header: { family: AF.BRIDGE, ifindex: idx.ifindex, state, flags, ndm_type: 0 },
     attrs,
-  });
-  built.describe = `fdb ${cmd}`;
-  return built;
+  }, `fdb ${cmd}`);
 }
 
 function vni(v: unknown, field: string): number {
@@ -277,7 +276,7 @@ export async function buildVlan(
     af.push({ vlan_info: { flags: vflags | BRIDGE_VLAN_INFO_F.range_end, vid: r.end } });
   }
   const index = await ifindex();
-  const built = core.build(BRIDGE_LINK_MESSAGE, {
+  return buildMessage(BRIDGE_LINK_MESSAGE, {
     type,
     flags: nlflags,
     header: { family: AF.BRIDGE, index },
@@ -301,9 +300,7 @@ export async function buildVlan(
       }
       w.endNest(at);
     },
-  });
-  built.describe = `vlan ${cmd}`;
-  return built;
+  }, `vlan ${cmd}`);
 }
 
 /** Adds or removes VLANs of a bridge port. */

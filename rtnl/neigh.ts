@@ -15,6 +15,7 @@ import { NEIGH_MESSAGE, NTF, NTF_EXT } from "./schemas/neigh.ts";
 import { nudState, protoId } from "./names.ts";
 import {
   bool,
+  buildMessage,
   checkSpec,
   commandOf,
   familyOf,
@@ -146,14 +147,12 @@ export async function buildNeigh(
   }
   const idx = await resolveAll(refs);
   if (idx.master !== undefined) attrs.master = idx.master;
-  const built = core.build(NEIGH_MESSAGE, {
+  return buildMessage(NEIGH_MESSAGE, {
     type,
     flags: nlflags,
     header: { family: dst.family, ifindex: idx.ifindex, state, flags, ndm_type: 0 },
     attrs,
-  });
-  built.describe = `neigh ${cmd}`;
-  return built;
+  }, `neigh ${cmd}`);
 }
 
 /** Runs a neighbour command. */

@@ -20,6 +20,7 @@ import { NEXTHOP_GRP_TYPE, NEXTHOP_MESSAGE, RTNH_F } from "./schemas/nexthop.ts"
 import { protoId, scopeId } from "./names.ts";
 import {
   bool,
+  buildMessage,
   checkSpec,
   commandOf,
   familyOf,
@@ -183,9 +184,11 @@ export async function buildNexthop(
         throw new TypeError(`${k}: a nexthop is deleted by id alone`);
       }
     }
-    const built = core.build(NEXTHOP_MESSAGE, { type, flags: nlflags, header: {}, attrs });
-    built.describe = `nexthop ${cmd}`;
-    return built;
+    return buildMessage(
+      NEXTHOP_MESSAGE,
+      { type, flags: nlflags, header: {}, attrs },
+      `nexthop ${cmd}`,
+    );
   }
   const blackhole = spec.blackhole !== undefined ? bool(spec.blackhole, "blackhole") : false;
   const fdb = spec.fdb !== undefined ? bool(spec.fdb, "fdb") : false;
@@ -243,14 +246,12 @@ export async function buildNexthop(
   const flags = spec.flags !== undefined ? flagsOf(spec.flags, RTNH_F, "flags") : 0;
   const idx = await resolveAll({ oif });
   if (idx.oif !== undefined) attrs.oif = idx.oif;
-  const built = core.build(NEXTHOP_MESSAGE, {
+  return buildMessage(NEXTHOP_MESSAGE, {
     type,
     flags: nlflags,
     header: { family: family ?? AF.INET, scope, protocol, flags },
     attrs,
-  });
-  built.describe = `nexthop ${cmd}`;
-  return built;
+  }, `nexthop ${cmd}`);
 }
 
 /** Runs a nexthop command. */
@@ -342,12 +343,12 @@ export async function getNexthops(core: RtnlCore, filter: NexthopFilter = {}): P
   for (const [k, i] of Object.entries(idx)) checks.push((n) => n.get(k) === i);
   let all: Nexthop[];
   if (id !== undefined) {
-    const built = core.build(NEXTHOP_MESSAGE, {
+    const built = buildMessage(NEXTHOP_MESSAGE, {
       type: RTM.GETNEXTHOP,
       flags: 0,
       header: {},
       attrs: { id },
-    });
+    }, "nexthop get");
     try {
       all = await core.send(built) as unknown as Nexthop[];
     } catch (e) {

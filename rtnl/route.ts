@@ -21,7 +21,17 @@ import type { Built, RtnlCore } from "./core.ts";
 import { ROUTE_MESSAGE, RTA, RTAX, RTM_F } from "./schemas/route.ts";
 import { RTNH_F } from "./schemas/nexthop.ts";
 import { protoId, routeTypeId, scopeId, tableId } from "./names.ts";
-import { bool, checkSpec, commandOf, familyOf, flagsOf, indexRef, prefixOf, uint } from "./spec.ts";
+import {
+  bool,
+  buildMessage,
+  checkSpec,
+  commandOf,
+  familyOf,
+  flagsOf,
+  indexRef,
+  prefixOf,
+  uint,
+} from "./spec.ts";
 import type { IndexRef } from "./spec.ts";
 
 /** One decoded next hop of a multipath route (a `struct rtnexthop` and its attributes). */
@@ -474,9 +484,11 @@ export async function buildRoute(
     type,
     flags,
   });
-  const built = core.build(ROUTE_MESSAGE, { type: msgType, flags: nlflags, header, attrs });
-  built.describe = `route ${cmd}`;
-  return built;
+  return buildMessage(
+    ROUTE_MESSAGE,
+    { type: msgType, flags: nlflags, header, attrs },
+    `route ${cmd}`,
+  );
 }
 
 /** Runs a route command; `get` returns the kernel's route for the destination. */
@@ -726,7 +738,7 @@ export async function flushRoutes(core: RtnlCore, filter: RouteFilter = {}): Pro
       const v = r.get(k);
       if (v !== undefined) attrs[k] = v;
     }
-    return core.build(ROUTE_MESSAGE, {
+    return buildMessage(ROUTE_MESSAGE, {
       type: RTM.DELROUTE,
       flags: 0,
       header: {
@@ -740,7 +752,7 @@ export async function flushRoutes(core: RtnlCore, filter: RouteFilter = {}): Pro
         type: r.type,
       },
       attrs,
-    }).bytes;
+    }, "").bytes;
   });
   const results = await core.engine.pipeline(reqs, {
     schema: ROUTE_MESSAGE,

@@ -17,6 +17,7 @@ import { FIB_RULE, FR_ACT, RULE_MESSAGE } from "./schemas/rule.ts";
 import { protoId, tableId } from "./names.ts";
 import {
   bool,
+  buildMessage,
   checkSpec,
   commandOf,
   familyOf,
@@ -228,7 +229,7 @@ export function buildRule(
 }
 
 function buildRuleSync(
-  core: RtnlCore,
+  _core: RtnlCore,
   cmd: RuleCommand,
   spec: RuleSpec,
 ): Built<typeof RULE_MESSAGE> {
@@ -331,9 +332,7 @@ function buildRuleSync(
     action: action ?? FR_ACT.unspec,
     flags,
   });
-  const built = core.build(RULE_MESSAGE, { type, flags: nlflags, header, attrs });
-  built.describe = `rule ${cmd}`;
-  return built;
+  return buildMessage(RULE_MESSAGE, { type, flags: nlflags, header, attrs }, `rule ${cmd}`);
 }
 
 /** Runs a rule command. */

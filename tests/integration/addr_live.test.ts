@@ -5,7 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { IPRoute, NetlinkError } from "../../mod.ts";
+import { IPRoute } from "../../rtnl/mod.ts";
+import { NetlinkError } from "../../netlink/errors.ts";
 import { ipJson, isRoot, withNetns } from "../helpers.ts";
 
 const ignore = !isRoot;

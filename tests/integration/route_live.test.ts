@@ -6,8 +6,9 @@
  */
 
 import assert from "node:assert/strict";
-import { IPRoute, NetlinkError } from "../../mod.ts";
-import type { Route } from "../../mod.ts";
+import { IPRoute } from "../../rtnl/mod.ts";
+import { NetlinkError } from "../../netlink/errors.ts";
+import type { Route } from "../../rtnl/mod.ts";
 import { ipCmd, ipJson, isRoot, withNetns } from "../helpers.ts";
 
 const ignore = !isRoot;
