@@ -459,6 +459,11 @@ export class NetlinkEngine {
       this.#failAll(new Error("the netlink socket was closed while a request was pending"));
       return;
     }
+    if (signal?.aborted) {
+      // Checked before receiving too: a dump whose datagrams keep coming never waits.
+      this.#cancel(p, abortReason(signal));
+      return;
+    }
     let buf: ArrayBuffer | null;
     try {
       buf = this.transport.receive();
@@ -479,10 +484,7 @@ export class NetlinkEngine {
       await this.transport.readable(signal);
     } catch (e) {
       if (signal?.aborted) {
-        this.#cancel(
-          p,
-          signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)),
-        );
+        this.#cancel(p, abortReason(signal));
         return;
       }
       this.#failAll(e instanceof Error ? e : new Error(String(e)));
@@ -635,6 +637,10 @@ export class NetlinkEngine {
       }
     }
   }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
 }
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {
