@@ -268,5 +268,5 @@ Deno.test("decodeEvents and multipathOf on the captured corpus", () => {
     }
   }
   assert.ok(hops >= 4, "IPv4 and IPv6 multipath routes in the corpus");
-  assert.equal(SCHEMAS.length, 8);
+  assert.equal(SCHEMAS.length, 11);
 });

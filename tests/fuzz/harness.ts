@@ -42,7 +42,15 @@ import { ROUTE_MESSAGE } from "../../rtnl/schemas/route.ts";
 import { RULE_MESSAGE } from "../../rtnl/schemas/rule.ts";
 import { NEIGH_MESSAGE } from "../../rtnl/schemas/neigh.ts";
 import { NEXTHOP_MESSAGE } from "../../rtnl/schemas/nexthop.ts";
-import { TC_MESSAGE } from "../../rtnl/schemas/tc.ts";
+import { TC_MESSAGE, TC_QDISC_MESSAGE } from "../../rtnl/schemas/tc.ts";
+import { ACTION_MESSAGE } from "../../rtnl/schemas/tc_action.ts";
+import { BRIDGE_LINK_MESSAGE } from "../../rtnl/schemas/bridge.ts";
+import { decodeGroup } from "../../rtnl/nexthop.ts";
+import { decodeSockFilters } from "../../rtnl/tc/views.ts";
+import { decodeU32Sel } from "../../rtnl/tc/u32.ts";
+// The package entry: every module that adds computed properties to views (link kind, nexthop
+// groups, tc selectors, BPF programs…) registers them on import.
+import "../../rtnl/mod.ts";
 import { decodeEvents } from "../../rtnl/monitor.ts";
 import { multipathOf } from "../../rtnl/route.ts";
 import type { Route } from "../../rtnl/route.ts";
@@ -147,6 +155,9 @@ export const SCHEMAS: readonly MessageSchema[] = [
   NEIGH_MESSAGE,
   NEXTHOP_MESSAGE,
   TC_MESSAGE,
+  TC_QDISC_MESSAGE,
+  ACTION_MESSAGE,
+  BRIDGE_LINK_MESSAGE,
   CTRL_MESSAGE,
 ];
 
@@ -849,6 +860,16 @@ export function viewTargets(buf: ArrayBuffer, rng: Rng, c: Counters, full = true
       const flags = rng.chance(0.5) ? dv.getUint16(off + 6, true) : rng.u32() & 0xffff;
       guard("parseExtAck", () => parseExtAck(dv, u8, off, len, flags));
     }
+  }
+  // Decoders of raw attribute payloads, on any run of the input's bytes.
+  if (u8.length > 0) {
+    const a = rng.int(u8.length), b = a + rng.int(Math.min(256, u8.length - a) + 1);
+    const raw = u8.subarray(a, b);
+    for (const m of guard("decodeGroup", () => decodeGroup(raw)) ?? []) {
+      if (!(m.weight >= 1 && m.weight <= 256)) fail(`decodeGroup: weight ${m.weight}`);
+    }
+    guard("decodeSockFilters", () => decodeSockFilters(raw));
+    guard("decodeU32Sel", () => decodeU32Sel(raw));
   }
   const events = guard("decodeEvents", () => decodeEvents(buf));
   for (const [i, e] of (events ?? []).entries()) {
