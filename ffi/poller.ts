@@ -32,9 +32,24 @@ function wake(): void {
   if (polling) libc().write(eventFd, one, 8n);
 }
 
+/** Rejects everybody waiting (the shared poll cannot go on). */
+function failAll(reason: unknown): void {
+  const all = [...waiters.values()];
+  waiters.clear();
+  for (const set of all) {
+    for (const w of set) {
+      w.cleanup?.();
+      w.reject(reason);
+    }
+  }
+}
+
 async function loop(): Promise<void> {
   const c = libc();
   polling = true;
+  // poll() fails with EINTR now and then; failing on every call (EINVAL: more descriptors than
+  // RLIMIT_NOFILE, ENOMEM) must not spin for ever with every waiter stuck.
+  let failures = 0;
   try {
     while (waiters.size > 0) {
       const fds = [eventFd, ...waiters.keys()];
@@ -45,8 +60,22 @@ async function loop(): Promise<void> {
         pfd[i * 2 + 1] = POLLIN;
       }
       const bytes = new Uint8Array(pfd.buffer);
-      const n = await c.poll(bytes, BigInt(fds.length), -1);
-      if (n < 0) continue; // EINTR; errno is not readable from a nonblocking call
+      let n: number;
+      try {
+        n = await c.poll(bytes, BigInt(fds.length), -1);
+      } catch (e) {
+        failAll(e);
+        break;
+      }
+      if (n < 0) {
+        // Most likely EINTR (errno is not readable after a nonblocking call): poll again.
+        if (++failures < 100) continue;
+        failAll(
+          new Error(`poll() failed ${failures} times in a row watching ${fds.length} descriptors`),
+        );
+        break;
+      }
+      failures = 0;
       if ((pfd[1] >>> 16) !== 0) c.read(eventFd, drain, 8n);
       for (let i = 1; i < fds.length; i++) {
         // revents is the high half of the second int; any event (IN, ERR, HUP, NVAL) wakes.
@@ -90,7 +119,7 @@ export function waitReadable(fd: number, signal?: AbortSignal): Promise<void> {
       w.cleanup = () => signal.removeEventListener("abort", onAbort);
     }
     if (polling) wake();
-    else loop();
+    else loop().catch(failAll);
   });
 }
 

@@ -137,14 +137,19 @@ export class NetlinkEngine {
    * Sends a request (its nlmsg_seq and nlmsg_pid are overwritten) and registers it.
    * Returns the pending record; the caller pumps until it is done.
    */
-  #start(bytes: Uint8Array, kind: "ack" | "dump", opts: RequestOptions<unknown>): Pending {
+  #start(
+    bytes: Uint8Array,
+    kind: "ack" | "dump",
+    opts: RequestOptions<unknown>,
+    ack = true,
+  ): Pending {
     if (this.transport.closed) throw new Error("the netlink socket is closed");
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const seq = this.#nextSeq();
     dv.setUint32(8, seq, true);
     dv.setUint32(12, 0, true);
     let flags = dv.getUint16(6, true) | NLM_F.REQUEST;
-    if (kind === "ack") flags |= NLM_F.ACK;
+    if (kind === "ack" && ack) flags |= NLM_F.ACK;
     dv.setUint16(6, flags, true);
     const p: Pending = {
       seq,
@@ -241,11 +246,18 @@ export class NetlinkEngine {
    * Sends many requests back to back, packed several to a datagram, and resolves when all are
    * answered: each result is the reply list or the error of its request. At most `window`
    * requests are in flight at once.
+   *
+   * With `ackEach: false` only the last request of each datagram asks for an acknowledgement:
+   * the kernel handles a datagram's requests in order and answers a failed one with its error
+   * whatever the flags, so that one ack settles the datagram's other requests (those without
+   * an error succeeded). For changes only (requests whose replies are not wanted); it spares
+   * the kernel and the receiver one ack message per request.
    */
   async pipeline(
     requests: readonly Uint8Array[],
-    opts: RequestOptions<unknown> & { window?: number } = {},
+    opts: RequestOptions<unknown> & { window?: number; ackEach?: boolean } = {},
   ): Promise<(unknown[] | Error)[]> {
+    const ackEach = opts.ackEach ?? true;
     const window = Math.max(1, opts.window ?? 256);
     const out: (unknown[] | Error)[] = new Array(requests.length);
     let inFlight = 0;
@@ -260,7 +272,7 @@ export class NetlinkEngine {
           (batch.length === 0 || total + requests[next].byteLength <= 65536)
         ) {
           const i = next++;
-          const p = this.#start(requests[i], "ack", opts);
+          const p = this.#start(requests[i], "ack", opts, ackEach);
           p.settle = () => {
             out[i] = p.error ?? p.results;
             inFlight--;
@@ -269,6 +281,17 @@ export class NetlinkEngine {
           total += requests[i].byteLength;
         }
         inFlight += batch.length;
+        if (!ackEach) {
+          // The datagram's last request is acknowledged; its answer settles the others.
+          const tail = batch[batch.length - 1];
+          const dv = new DataView(tail.request.buffer, tail.request.byteOffset, 16);
+          dv.setUint16(6, dv.getUint16(6, true) | NLM_F.ACK, true);
+          const own = tail.settle!;
+          tail.settle = () => {
+            own();
+            for (const q of batch) if (!q.done) this.#finish(q);
+          };
+        }
         const buf = batch.length === 1
           ? batch[0].request
           : concat(batch.map((p) => p.request), total);
