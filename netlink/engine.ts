@@ -562,7 +562,11 @@ export class NetlinkEngine {
     const dv = new DataView(buf);
     const u8 = new Uint8Array(buf);
     const groups = this.transport.lastGroups;
+    const portId = this.transport.portId;
     const size = buf.byteLength;
+    // A dump datagram holds hundreds of messages of one request: look it up once.
+    let lastSeq = -1;
+    let last: Pending | undefined;
     for (let off = 0; off + NLMSG_HDRLEN <= size;) {
       const len = dv.getUint32(off, true);
       if (len < NLMSG_HDRLEN || off + len > size) {
@@ -576,7 +580,14 @@ export class NetlinkEngine {
       const type = dv.getUint16(off + 4, true);
       const seq = dv.getUint32(off + 8, true);
       const pid = dv.getUint32(off + 12, true);
-      const p = groups === 0 && pid === this.transport.portId ? this.#pending.get(seq) : undefined;
+      let p: Pending | undefined;
+      if (groups === 0 && pid === portId) {
+        if (seq !== lastSeq || last === undefined || last.done) {
+          last = this.#pending.get(seq);
+          lastSeq = seq;
+        }
+        p = last;
+      }
       if (p) this.#deliver(p, dv, u8, off, len, type);
       else if (groups !== 0 && this.onEvent) this.onEvent(dv, u8, off, len, type);
       else if (groups !== 0) this.stats.unhandled++;
