@@ -82,11 +82,18 @@ export type { BatchFailure, BatchOptions } from "./batch.ts";
 export { decodeEvents, DEFAULT_GROUPS, monitor } from "./monitor.ts";
 export type { GroupName, MonitorEvent, MonitorOptions } from "./monitor.ts";
 export * from "./constants.ts";
-export { LINK_MESSAGE } from "./schemas/link.ts";
-export { ADDR_MESSAGE, IFA_F } from "./schemas/addr.ts";
-export { LWTUNNEL_ENCAP, ROUTE_MESSAGE, RTM_F } from "./schemas/route.ts";
-export { FIB_RULE, FR_ACT, RULE_MESSAGE } from "./schemas/rule.ts";
-export { NEIGH_MESSAGE, NTF, NTF_EXT } from "./schemas/neigh.ts";
-export { NEXTHOP_GRP_TYPE, NEXTHOP_MESSAGE, RTNH_F } from "./schemas/nexthop.ts";
+export { IFINFOMSG, IFLA, IFLA_TABLE, LINK_MESSAGE } from "./schemas/link.ts";
+export { ADDR_MESSAGE, IFA, IFA_F, IFA_TABLE, IFADDRMSG } from "./schemas/addr.ts";
+export { LWTUNNEL_ENCAP, ROUTE_MESSAGE, RTA, RTA_TABLE, RTM_F, RTMSG } from "./schemas/route.ts";
+export { FIB_RULE, FIB_RULE_HDR, FR_ACT, FRA, FRA_TABLE, RULE_MESSAGE } from "./schemas/rule.ts";
+export { NDA, NDA_TABLE, NDMSG, NEIGH_MESSAGE, NTF, NTF_EXT } from "./schemas/neigh.ts";
+export {
+  NEXTHOP_GRP_TYPE,
+  NEXTHOP_MESSAGE,
+  NHA,
+  NHA_TABLE,
+  NHMSG,
+  RTNH_F,
+} from "./schemas/nexthop.ts";
 export { BRIDGE_VLAN_INFO_F } from "./schemas/bridge.ts";
-export { TC_MESSAGE } from "./schemas/tc.ts";
+export { TC_MESSAGE, TCA, TCA_TABLE, TCMSG } from "./schemas/tc.ts";
