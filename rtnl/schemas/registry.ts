@@ -12,7 +12,7 @@ import { NEIGH_MESSAGE } from "./neigh.ts";
 import { NEXTHOP_MESSAGE } from "./nexthop.ts";
 import { ROUTE_MESSAGE } from "./route.ts";
 import { RULE_MESSAGE } from "./rule.ts";
-import { TC_MESSAGE } from "./tc.ts";
+import { TC_MESSAGE, TC_QDISC_MESSAGE } from "./tc.ts";
 
 /** Message type → schema. */
 export const SCHEMA_BY_TYPE: ReadonlyMap<number, MessageSchema> = new Map<number, MessageSchema>([
@@ -26,8 +26,8 @@ export const SCHEMA_BY_TYPE: ReadonlyMap<number, MessageSchema> = new Map<number
   [RTM.DELNEIGH, NEIGH_MESSAGE],
   [RTM.NEWRULE, RULE_MESSAGE],
   [RTM.DELRULE, RULE_MESSAGE],
-  [RTM.NEWQDISC, TC_MESSAGE],
-  [RTM.DELQDISC, TC_MESSAGE],
+  [RTM.NEWQDISC, TC_QDISC_MESSAGE],
+  [RTM.DELQDISC, TC_QDISC_MESSAGE],
   [RTM.NEWTCLASS, TC_MESSAGE],
   [RTM.DELTCLASS, TC_MESSAGE],
   [RTM.NEWTFILTER, TC_MESSAGE],
