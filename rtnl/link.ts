@@ -922,14 +922,18 @@ export async function getLinks(core: RtnlCore, filter: LinkFilter = {}): Promise
     throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
   }
   const family = filter.family ?? AF.UNSPEC;
-  if (family !== AF.UNSPEC && family !== AF.BRIDGE) {
-    throw new RangeError(`family: expected 0 or 7 (AF_BRIDGE), got ${describeValue(family)}`);
+  // AF_INET6 asks for the IPv6 view of each link (what `ip -6 link` shows); AF_BRIDGE for ports.
+  if (family !== AF.UNSPEC && family !== AF.BRIDGE && family !== AF.INET && family !== AF.INET6) {
+    throw new RangeError(
+      `family: expected 0, 2, 7 (AF_BRIDGE) or 10 (AF_INET6), got ${describeValue(family)}`,
+    );
   }
   const links = await core.dump(LINK_MESSAGE, {
     type: RTM.GETLINK,
     flags: 0,
     header: { family },
-    attrs: { ext_mask: RTEXT_FILTER_VF },
+    // The inet6 dump takes no attributes under strict checking.
+    attrs: family === AF.INET6 ? {} : { ext_mask: RTEXT_FILTER_VF },
   }, { retryInterrupted: 3 }) as Link[];
   const keys = Object.entries(filter).filter(([k, v]) => v !== undefined && k !== "family");
   if (keys.length === 0) return links;
