@@ -32,11 +32,10 @@ const EAGAIN = 11;
 const EINTR = 4;
 const ENOBUFS = 105;
 const ENOPROTOOPT = 92;
-// The receive buffer offered to the kernel. The kernel sizes dump datagrams by the largest read a
-// socket has offered (capped near 32 KiB), so offering 64 KiB gets the largest dump datagrams.
+// The read offered to the kernel once per socket. The kernel sizes dump datagrams by the largest
+// read a socket has offered (capped near 32 KiB), so offering 64 KiB gets the largest datagrams.
 const RX_SIZE = 64 << 10;
-// The reusable buffer grows up to this size for larger datagrams (bigger ones are read directly).
-const MAX_RX = 1 << 20;
+const RX_LEN = BigInt(RX_SIZE);
 
 /** Netlink protocol numbers (`NETLINK_*` of linux/netlink.h). */
 export const NETLINK = {
@@ -89,9 +88,9 @@ export class NetlinkSocket implements Disposable {
   readonly #addrView = new DataView(this.#addr.buffer);
   readonly #addrLen = new Uint32Array(1);
   readonly #addrLenBytes = new Uint8Array(this.#addrLen.buffer);
-  // The reusable receive buffer: datagrams are peeked into it (see receive()).
-  #rx = new Uint8Array(RX_SIZE);
-  #rxLen = BigInt(RX_SIZE);
+  readonly #peek = new Uint8Array(16);
+  // The buffer of the first peek, which offers the kernel a large read (see receive()).
+  #rx: Uint8Array | undefined = new Uint8Array(RX_SIZE);
   readonly #kernel = new Uint8Array([AF_NETLINK, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
   /** Opens and binds a socket of `protocol` (in `options.netns` when given). */
@@ -240,24 +239,24 @@ export class NetlinkSocket implements Disposable {
 
   /**
    * Receives one datagram from the kernel into a fresh `ArrayBuffer` of exactly its size.
-   * Nothing is ever truncated: the datagram is first peeked (MSG_PEEK|MSG_TRUNC, which reports
-   * its full size) into a large reusable buffer, then dequeued without a second copy when it
-   * fit, or read again into a buffer of its size when it did not. Offering a large buffer also
-   * makes the kernel fill larger dump datagrams (it sizes them by the largest read offered), so
-   * a big dump takes few datagrams and few syscalls. Returns null when nothing is queued.
-   * Datagrams from any other port than the kernel's are dropped and counted in
-   * {@link dropped}. Throws {@link SyscallError} with code `ENOBUFS` when the kernel dropped
-   * messages because the receive buffer overflowed.
+   * Nothing is ever truncated: the datagram's size is peeked first (MSG_PEEK|MSG_TRUNC reports
+   * it whole), then it is read once, straight into its buffer. The first peek offers the kernel a
+   * 64 KiB read: the kernel sizes dump datagrams by the largest read a socket has ever offered
+   * (up to about 32 KiB), so from then on big dumps come in few large datagrams. Returns null
+   * when nothing is queued. Datagrams from any other port than the kernel's are dropped unread
+   * and counted in {@link dropped}. Throws {@link SyscallError} with code `ENOBUFS` when the
+   * kernel dropped messages because the receive buffer overflowed.
    */
   receive(): ArrayBuffer | null {
     const fd = this.#check();
     const c = libc();
     for (;;) {
+      const first = this.#rx !== undefined;
       this.#addrLen[0] = 12;
       const peeked = c.recvfrom(
         fd,
-        this.#rx,
-        this.#rxLen,
+        first ? this.#rx! : this.#peek,
+        first ? RX_LEN : 16n,
         MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT,
         this.#addr,
         this.#addrLenBytes,
@@ -268,47 +267,20 @@ export class NetlinkSocket implements Disposable {
         if (e === EAGAIN) return null;
         throw new SyscallError("recvmsg", e, "netlink");
       }
+      if (first) this.#rx = undefined;
+      // Only the kernel is trusted: anything from another port is dequeued unread and counted.
+      if (this.#addrView.getUint32(4, true) !== 0) {
+        c.recvfrom(fd, null, 0n, MSG_TRUNC | MSG_DONTWAIT, null, null);
+        this.dropped++;
+        continue;
+      }
       const size = Number(peeked);
-      let buf: ArrayBuffer;
-      if (size <= this.#rx.byteLength) {
-        // It fit: dequeue it without copying it again (MSG_TRUNC with no room discards it).
-        const n = c.recvfrom(fd, null, 0n, MSG_TRUNC | MSG_DONTWAIT, null, null);
-        if (n < 0) {
-          const e = errno();
-          if (e === EINTR || e === EAGAIN) continue;
-          throw new SyscallError("recvmsg", e, "netlink");
-        }
-        if (this.#addrView.getUint32(4, true) !== 0) {
-          this.dropped++;
-          continue;
-        }
-        buf = this.#rx.buffer.slice(0, size);
-      } else {
-        buf = new ArrayBuffer(size);
-        this.#addrLen[0] = 12;
-        const n = c.recvfrom(
-          fd,
-          new Uint8Array(buf),
-          BigInt(size),
-          MSG_DONTWAIT,
-          this.#addr,
-          this.#addrLenBytes,
-        );
-        if (n < 0) {
-          const e = errno();
-          if (e === EINTR || e === EAGAIN) continue;
-          throw new SyscallError("recvmsg", e, "netlink");
-        }
-        // Only the kernel is trusted: anything from another port is dropped and counted.
-        if (this.#addrView.getUint32(4, true) !== 0) {
-          this.dropped++;
-          continue;
-        }
-        // Grow the reusable buffer so the next datagram of this size needs one copy.
-        if (size <= MAX_RX) {
-          this.#rx = new Uint8Array(Math.min(MAX_RX, size * 2));
-          this.#rxLen = BigInt(this.#rx.byteLength);
-        }
+      const buf = new ArrayBuffer(size);
+      const n = c.recvfrom(fd, buf, BigInt(size), MSG_DONTWAIT, null, null);
+      if (n < 0) {
+        const e = errno();
+        if (e === EINTR || e === EAGAIN) continue;
+        throw new SyscallError("recvmsg", e, "netlink");
       }
       return buf;
     }
