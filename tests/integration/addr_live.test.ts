@@ -165,7 +165,9 @@ Deno.test({
       assert.ok(n >= 1, "the primary is deleted (its secondary goes with it)");
       assert.equal((await ip.getAddr({ index: "v0", family: 2 })).length, 0);
       assert.equal((await ip.getAddr({ index: "v1", family: 2 })).length, 1, "v1 untouched");
-      assert.equal(await ip.flushAddr({ index: "v1" }), 3, "IPv4, IPv6 and link-local");
-      assert.deepEqual(await ipAddrs(ns, "v1"), []);
+      // IPv4, IPv6 and (once the kernel has made it) the link-local address.
+      assert.ok(await ip.flushAddr({ index: "v1" }) >= 2);
+      const left = (await ipAddrs(ns, "v1")).filter((a) => a.scope !== "link");
+      assert.deepEqual(left, []);
     }, "addr"),
 });
