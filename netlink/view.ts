@@ -8,7 +8,7 @@
  * @module
  */
 
-import { formatHex, formatIp } from "./addr.ts";
+import { formatIp } from "./addr.ts";
 import { NLA_F_NET_BYTEORDER, NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN } from "./constants.ts";
 import { DecodeError } from "./errors.ts";
 import { layout, structSize } from "./schema.ts";
@@ -17,6 +17,7 @@ import type {
   AttrSchema,
   Codec,
   FieldCodec,
+  LaidField,
   MessageSchema,
   StructCodec,
 } from "./schema.ts";
@@ -25,6 +26,38 @@ import type {
 export type AttrKey = string | number | readonly (string | number)[];
 
 const utf8 = new TextDecoder();
+
+// 64-bit integers are read as two 32-bit halves: hi * 2^32 + lo is rounded once, exactly as
+// Number(BigInt) rounds, without allocating a BigInt per value (a link's stats64 has 25).
+const TWO32 = 4294967296;
+
+/** An unsigned 64-bit integer at `off` as a Number (rounded as Number(BigInt) does). */
+function u64(dv: DataView, off: number, little: boolean): number {
+  return little
+    ? dv.getUint32(off + 4, true) * TWO32 + dv.getUint32(off, true)
+    : dv.getUint32(off, false) * TWO32 + dv.getUint32(off + 4, false);
+}
+
+/** A signed 64-bit integer at `off` as a Number (rounded as Number(BigInt) does). */
+function s64(dv: DataView, off: number, little: boolean): number {
+  return little
+    ? dv.getInt32(off + 4, true) * TWO32 + dv.getUint32(off, true)
+    : dv.getInt32(off, false) * TWO32 + dv.getUint32(off + 4, false);
+}
+
+const HEX2: readonly string[] = Array.from(
+  { length: 256 },
+  (_, i) => (i < 16 ? "0" : "") + i.toString(16),
+);
+const HEXC: readonly string[] = HEX2.map((h) => ":" + h);
+
+/** Bytes as lowercase colon-separated hex ("00:11:22"), as formatHex writes them. */
+export function hexText(u8: Uint8Array, off: number, len: number): string {
+  if (len <= 0) return "";
+  let s = HEX2[u8[off]];
+  for (let i = 1; i < len; i++) s += HEXC[u8[off + i]];
+  return s;
+}
 
 /** Decodes a NUL-terminated (or not) string of `len` bytes at `off`. */
 export function decodeString(u8: Uint8Array, off: number, len: number): string {
@@ -71,11 +104,11 @@ function readField(
     case "be32":
       return dv.getUint32(off, false);
     case "u64":
-      return Number(dv.getBigUint64(off, true));
+      return u64(dv, off, true);
     case "s64":
-      return Number(dv.getBigInt64(off, true));
+      return s64(dv, off, true);
     case "be64":
-      return Number(dv.getBigUint64(off, false));
+      return u64(dv, off, false);
     case "pad":
       return undefined;
   }
@@ -103,6 +136,18 @@ function fieldReader(
   }
 }
 
+const visible = new WeakMap<StructCodec, readonly LaidField[]>();
+
+/** The fields of a struct that decoding shows (not padding, not `_`-named). */
+function visibleFields(s: StructCodec): readonly LaidField[] {
+  let v = visible.get(s);
+  if (!v) {
+    v = layout(s).filter((f) => f.codec !== "pad" && !f.name.startsWith("_"));
+    visible.set(s, v);
+  }
+  return v;
+}
+
 /** Decodes a struct at `off` with `len` bytes available (shorter structs leave fields undefined). */
 export function decodeStruct(
   dv: DataView,
@@ -113,8 +158,7 @@ export function decodeStruct(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const limit = off + len;
-  for (const f of layout(s)) {
-    if (f.codec === "pad" || f.name.startsWith("_")) continue;
+  for (const f of visibleFields(s)) {
     const v = readField(dv, u8, f.codec, off + f.offset, f.size, limit);
     if (v !== undefined) out[f.name] = v;
   }
@@ -148,9 +192,53 @@ export function formatIp4(u8: Uint8Array, off: number): string {
   return text;
 }
 
+/**
+ * Formats the 16 IPv6 address bytes at `off` as formatIp does (glibc's inet_ntop: the first
+ * longest run of two or more zero words as "::", IPv4-mapped/compatible tails dotted), without
+ * building an array of words.
+ */
+export function formatIp6(u8: Uint8Array, off: number): string {
+  let bestBase = -1, bestLen = 0, curBase = -1, curLen = 0;
+  for (let i = 0; i < 8; i++) {
+    if ((u8[off + 2 * i] | u8[off + 2 * i + 1]) === 0) {
+      if (curBase < 0) {
+        curBase = i;
+        curLen = 1;
+      } else curLen++;
+      if (curLen > bestLen) {
+        bestBase = curBase;
+        bestLen = curLen;
+      }
+    } else curBase = -1;
+  }
+  if (bestLen < 2) bestBase = -1;
+  let s = "";
+  let colon = true; // s is empty or ends with ":"
+  for (let i = 0; i < 8; i++) {
+    if (i === bestBase) {
+      s += "::";
+      colon = true;
+      i += bestLen - 1;
+      continue;
+    }
+    if (
+      i === 6 && bestBase === 0 &&
+      (bestLen === 6 || (bestLen === 5 && u8[off + 10] === 0xff && u8[off + 11] === 0xff))
+    ) {
+      // IPv4-compatible or IPv4-mapped: the last 32 bits as dotted quad.
+      if (!colon) s += ":";
+      return s + DOT[u8[off + 12]] + DOT[u8[off + 13]] + DOT[u8[off + 14]] + DEC[u8[off + 15]];
+    }
+    if (!colon) s += ":";
+    s += ((u8[off + 2 * i] << 8) | u8[off + 2 * i + 1]).toString(16);
+    colon = false;
+  }
+  return s;
+}
+
 /** An IP address of `len` bytes at `off` as text. */
 function ipText(u8: Uint8Array, off: number, len: number): string {
-  return len === 4 ? formatIp4(u8, off) : formatIp(u8, off, len);
+  return len === 4 ? formatIp4(u8, off) : len === 16 ? formatIp6(u8, off) : formatIp(u8, off, len);
 }
 
 /**
@@ -241,22 +329,22 @@ function compileReader(def: AttrDef, codec: Codec): Reader | null {
         const len = payloadLength(dv, p);
         if (netOrder(dv, p)) {
           need(len, 8, def, type);
-          return Number(dv.getBigUint64(p + NLA_HDRLEN, false));
+          return u64(dv, p + NLA_HDRLEN, false);
         }
         // Some kernels send 32-bit values for 64-bit attributes (and vice versa): accept both.
         if (len === 4) return dv.getUint32(p + NLA_HDRLEN, true);
         need(len, 8, def, type);
-        return Number(dv.getBigUint64(p + NLA_HDRLEN, true));
+        return u64(dv, p + NLA_HDRLEN, true);
       };
     case "s64":
       return (v, p) => {
         need(payloadLength(v.dv, p), 8, def, type);
-        return Number(v.dv.getBigInt64(p + NLA_HDRLEN, true));
+        return s64(v.dv, p + NLA_HDRLEN, true);
       };
     case "be64":
       return (v, p) => {
         need(payloadLength(v.dv, p), 8, def, type);
-        return Number(v.dv.getBigUint64(p + NLA_HDRLEN, false));
+        return u64(v.dv, p + NLA_HDRLEN, false);
       };
     case "string":
       return (v, p) => decodeString(v.u8, p + NLA_HDRLEN, payloadLength(v.dv, p));
@@ -264,7 +352,7 @@ function compileReader(def: AttrDef, codec: Codec): Reader | null {
       return (v, p) => v.u8.subarray(p + NLA_HDRLEN, p + NLA_HDRLEN + payloadLength(v.dv, p));
     case "hex":
     case "lladdr":
-      return (v, p) => formatHex(v.u8, p + NLA_HDRLEN, payloadLength(v.dv, p));
+      return (v, p) => hexText(v.u8, p + NLA_HDRLEN, payloadLength(v.dv, p));
     case "ipaddr":
       return (v, p) => ipText(v.u8, p + NLA_HDRLEN, payloadLength(v.dv, p));
     case "flag":
@@ -316,20 +404,20 @@ export function decodeValue(
         // Some kernels send 32-bit values for 64-bit attributes (and vice versa): accept both.
         if (len === 4) return dv.getUint32(off, true);
         need(len, 8, def, type);
-        return Number(dv.getBigUint64(off, true));
+        return u64(dv, off, true);
       case "s64":
         need(len, 8, def, type);
-        return Number(dv.getBigInt64(off, true));
+        return s64(dv, off, true);
       case "be64":
         need(len, 8, def, type);
-        return Number(dv.getBigUint64(off, false));
+        return u64(dv, off, false);
       case "string":
         return decodeString(owner.u8, off, len);
       case "binary":
         return owner.u8.subarray(off, off + len);
       case "hex":
       case "lladdr":
-        return formatHex(owner.u8, off, len);
+        return hexText(owner.u8, off, len);
       case "ipaddr":
         return ipText(owner.u8, off, len);
       case "flag":
@@ -379,7 +467,7 @@ const CACHE = Symbol("cache");
 
 /** A view's lookup state: lookups so far until the offset table is built; decoded objects. */
 interface ViewState {
-  [INDEX]: number | Int32Array;
+  [INDEX]: number | number[];
   [CACHE]?: Map<number, unknown>;
 }
 
@@ -399,7 +487,10 @@ function scan(v: AttrView, type: number): number {
 
 /** Records every attribute's offset in one pass (libmnl's tb[]), then finds `type`. */
 function buildIndex(v: AttrView, type: number): number {
-  const index = new Int32Array(v.schema.slots);
+  // A plain array of small integers: allocating one costs a tenth of an Int32Array.
+  const slots = v.schema.slots;
+  const index: number[] = new Array(slots);
+  for (let i = 0; i < slots; i++) index[i] = 0;
   const dv = v.dv, end = v.end;
   for (let p = v.start; p + NLA_HDRLEN <= end;) {
     const len = dv.getUint16(p, true);
@@ -589,13 +680,17 @@ let jsonDepth = 0;
 export function plain(v: unknown): unknown {
   if (typeof v !== "object" || v === null) return typeof v === "bigint" ? Number(v) : v;
   if (v instanceof AttrView) return v.toJSON();
-  if (v instanceof Uint8Array) return formatHex(v, 0, v.length);
+  if (v instanceof Uint8Array) return hexText(v, 0, v.length);
   if (Array.isArray(v)) return v.map(plain);
   if (typeof v === "bigint") return Number(v);
   if (typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype) {
     // A decoded struct: its byte fields (bridge ids' addresses) become hex too.
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = plain(x);
+    const o = v as Record<string, unknown>;
+    for (const k in o) {
+      const x = o[k];
+      out[k] = typeof x === "object" && x !== null ? plain(x) : x;
+    }
     return out;
   }
   return v;
@@ -639,7 +734,7 @@ export class MessageView<M extends MessageSchema = MessageSchema> extends AttrVi
 
   /** A header field by name (`"index"`, `"family"`, …), undefined when the kernel sent fewer bytes. */
   headerField(name: string): unknown {
-    const f = layout(this.message.header).find((x) => x.name === name);
+    const f = headerFieldsOf(this.message.header).get(name);
     if (!f) return undefined;
     const base = this.offset + NLMSG_HDRLEN;
     return readField(this.dv, this.u8, f.codec, base + f.offset, f.size, this.end);
@@ -668,6 +763,19 @@ export class MessageView<M extends MessageSchema = MessageSchema> extends AttrVi
     for (const key in attrs) out[key] = attrs[key];
     return out;
   }
+}
+
+const headerFields = new WeakMap<StructCodec, Map<string, LaidField>>();
+
+/** A header struct's fields by name (the first of a repeated name, as a search would find). */
+function headerFieldsOf(header: StructCodec): Map<string, LaidField> {
+  let m = headerFields.get(header);
+  if (!m) {
+    m = new Map();
+    for (const f of layout(header)) if (!m.has(f.name)) m.set(f.name, f);
+    headerFields.set(header, m);
+  }
+  return m;
 }
 
 // The aligned size of the last message header seen: views of one dump share it.
