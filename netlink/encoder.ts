@@ -291,9 +291,12 @@ export function writeAttr(
     }
     case "select": {
       const key = siblings?.[codec.by];
-      const chosen = typeof key === "string" || typeof key === "number"
-        ? codec.choices()[key]
-        : undefined;
+      // Own keys only: a kind named "constructor" or "toString" has no schema.
+      const choices = codec.choices();
+      const chosen =
+        (typeof key === "string" || typeof key === "number") && Object.hasOwn(choices, key)
+          ? choices[key]
+          : undefined;
       if (chosen === undefined) {
         if (value instanceof Uint8Array) return w.attrBytes(type, value);
         throw new TypeError(`${field}: no schema for ${codec.by} ${describeValue(key)}`);

@@ -366,7 +366,9 @@ function dataValue(key: string, value: unknown, codec: Codec, kind: string | und
 
 /** The IFLA_INFO_DATA schema of a kind, when it has one. */
 function dataSchemaOf(kind: string | undefined): { codec: Codec; schema: AttrSchema } | undefined {
-  const codec = kind === undefined ? undefined : LINKINFO_DATA[kind];
+  const codec = kind === undefined || !Object.hasOwn(LINKINFO_DATA, kind)
+    ? undefined
+    : LINKINFO_DATA[kind];
   if (codec === undefined || typeof codec === "string" || codec.kind !== "nest") return undefined;
   return { codec, schema: codec.schema() };
 }

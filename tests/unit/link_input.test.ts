@@ -524,7 +524,7 @@ Deno.test("link input: names are looked up only after every check passed", async
 Deno.test("link input: filters of getLinks and linkLookup", async () => {
   const { core, calls } = fakeCore();
   await assert.rejects(() => getLinks(core, null as unknown as Record<string, unknown>), TypeError);
-  await assert.rejects(() => getLinks(core, { family: 2 }), RangeError);
+  await assert.rejects(() => getLinks(core, { family: 3 }), RangeError);
   await assert.rejects(() => linkLookup(core, { ifname: long }), RangeError);
   await assert.rejects(() => linkLookup(core, { altname: "a/b" }), TypeError);
   assert.deepEqual(calls, { lookups: 0, sends: 0 });
