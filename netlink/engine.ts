@@ -552,6 +552,16 @@ export class NetlinkEngine {
     }
   }
 
+  /**
+   * Handles an overrun its caller saw on this socket (ENOBUFS from a receive it made itself):
+   * pending requests fail with {@link OverrunError}, what is queued is read out, and a dump the
+   * kernel still runs keeps the socket until its end.
+   */
+  overrun(): void {
+    this.#failAll(new OverrunError());
+    this.#drain();
+  }
+
   /** Rejects every pending request with `error` and forgets them (used by close). */
   failAll(error: Error): void {
     this.#failAll(error, false);

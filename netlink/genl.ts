@@ -62,7 +62,8 @@ import type { NetlinkSocketOptions } from "../ffi/socket.ts";
 import { encodeMessage } from "./encoder.ts";
 import { NetlinkEngine } from "./engine.ts";
 import type { Decoder } from "./engine.ts";
-import { NetlinkError, OverrunError } from "./errors.ts";
+import { NetlinkError } from "./errors.ts";
+import type { OverrunError } from "./errors.ts";
 import { attrs, message } from "./schema.ts";
 import type { AttrSchema, MessageSchema } from "./schema.ts";
 import { messageViewClass } from "./view.ts";
@@ -416,7 +417,7 @@ export class GenericNetlink implements Disposable {
             throw e;
           }
           // Replies of pending commands may be lost too: they fail rather than wait forever.
-          if (engine.inFlight > 0) engine.failAll(new OverrunError());
+          if (engine.inFlight > 0) engine.overrun();
           yield { type: "overrun" };
           continue;
         }
