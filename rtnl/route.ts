@@ -459,7 +459,9 @@ export async function buildRoute(
     : RTPROT.boot;
   let flags = spec.flags !== undefined ? uint(spec.flags, "u32", "flags") : 0;
   if (cmd === "get") {
-    flags |= RTM_F.lookup_table;
+    // IPv6 accepts only RTM_F_FIB_MATCH on a get ("Invalid flags for get route request"); its
+    // replies name the real table anyway.
+    if (fam.f !== AF.INET6) flags |= RTM_F.lookup_table;
     if (spec.fibmatch !== undefined && bool(spec.fibmatch, "fibmatch")) flags |= RTM_F.fib_match;
   } else if (spec.fibmatch !== undefined) {
     throw new TypeError("fibmatch: only for get");

@@ -252,6 +252,28 @@ Deno.test({
     }, "route"),
 });
 
+Deno.test({
+  name: "route: get works for IPv6 too (which refuses RTM_F_LOOKUP_TABLE) and names the table",
+  ignore,
+  fn: () =>
+    withNetns(async (ns) => {
+      using ip = new IPRoute({ netns: ns });
+      const { v0 } = await setup(ip);
+      await ip.addr("add", { index: v0, address: "2001:db8:5::1/64", flags: ["nodad"] });
+      await ip.route("add", { dst: "2001:db8:77::/48", gateway: "2001:db8:5::2", table: 300 });
+      await ip.rule("add", { family: 10, priority: 100, dst: "2001:db8:77::/48", table: 300 });
+      const [r] = await ip.route("get", { dst: "2001:db8:77::9" });
+      const [theirs] = await ipJson(ns, "-6", "route", "get", "2001:db8:77::9");
+      assert.equal(r.dst, "2001:db8:77::9");
+      assert.equal(r.gateway, theirs.gateway);
+      assert.equal(r.oif, v0);
+      assert.equal(r.table, 300);
+      const [fib] = await ip.route("get", { dst: "2001:db8:77::9", fibmatch: true });
+      assert.equal(fib.dst, "2001:db8:77::");
+      assert.equal(fib.dst_len, 48);
+    }, "route6"),
+});
+
 /** Counts what the kernel answered to each dump, before any filtering here. */
 function spyDumps(ip: IPRoute): number[] {
   const counts: number[] = [];
