@@ -825,21 +825,65 @@ const RESERVED = new Set([
 
 type Finder = { find(type: number): number };
 
+/**
+ * The getter of a typed property. The most common codecs get their own function (so each read
+ * is inlined where it is used, instead of one shared getter calling many readers); other
+ * scalars call their compiled reader; objects go through attr() (cached).
+ */
+function attrGetter(def: AttrDef): (this: AttrView) => unknown {
+  const type = def.type;
+  switch (def.codec) {
+    case "u32":
+      return function (this: AttrView) {
+        const p = (this as unknown as Finder).find(type);
+        if (p < 0) return undefined;
+        const dv = this.dv;
+        const len = dv.getUint16(p, true) - NLA_HDRLEN;
+        if (len < 4) need(len, 4, def, type);
+        return dv.getUint32(
+          p + NLA_HDRLEN,
+          (dv.getUint16(p + 2, true) & NLA_F_NET_BYTEORDER) === 0,
+        );
+      };
+    case "u8":
+      return function (this: AttrView) {
+        const p = (this as unknown as Finder).find(type);
+        if (p < 0) return undefined;
+        const dv = this.dv;
+        const len = dv.getUint16(p, true) - NLA_HDRLEN;
+        if (len < 1) need(len, 1, def, type);
+        return dv.getUint8(p + NLA_HDRLEN);
+      };
+    case "ipaddr":
+      return function (this: AttrView) {
+        const p = (this as unknown as Finder).find(type);
+        if (p < 0) return undefined;
+        return ipText(this.u8, p + NLA_HDRLEN, this.dv.getUint16(p, true) - NLA_HDRLEN);
+      };
+    case "string":
+      return function (this: AttrView) {
+        const p = (this as unknown as Finder).find(type);
+        if (p < 0) return undefined;
+        return decodeString(this.u8, p + NLA_HDRLEN, this.dv.getUint16(p, true) - NLA_HDRLEN);
+      };
+  }
+  const read = readerOf(def);
+  if (read === null) {
+    return function (this: AttrView) {
+      return (this as unknown as { attr(t: number): unknown }).attr(type);
+    };
+  }
+  return function (this: AttrView) {
+    const p = (this as unknown as Finder).find(type);
+    return p < 0 ? undefined : read(this, p);
+  };
+}
+
 function defineAttrGetters(proto: object, schema: AttrSchema): void {
   for (const def of schema.byType) {
     if (!def || RESERVED.has(def.name)) continue;
     const type = def.type;
-    const read = readerOf(def);
-    // A scalar's getter finds and reads it directly; objects go through attr() (cached).
-    const get = read !== null
-      ? function (this: AttrView) {
-        const p = (this as unknown as Finder).find(type);
-        return p < 0 ? undefined : read(this, p);
-      }
-      : function (this: AttrView) {
-        return (this as unknown as { attr(t: number): unknown }).attr(type);
-      };
-    Object.defineProperty(proto, def.name, { get, configurable: true });
+    Object.defineProperty(proto, def.name, { get: attrGetter(def), configurable: true });
   }
 }
 
