@@ -13,7 +13,7 @@ import type { Transport } from "../netlink/engine.ts";
 import { ADDR_MESSAGE } from "../rtnl/schemas/addr.ts";
 import { LINK_MESSAGE } from "../rtnl/schemas/link.ts";
 import { ROUTE_MESSAGE } from "../rtnl/schemas/route.ts";
-import { TC_MESSAGE } from "../rtnl/schemas/tc.ts";
+import { TC_QDISC_MESSAGE } from "../rtnl/schemas/tc.ts";
 import {
   addr6Message,
   addrMessage,
@@ -35,7 +35,7 @@ const qdiscDg = datagram(100, (i) => qdiscMessage(i + 2));
 const RouteView = messageViewClass(ROUTE_MESSAGE);
 const LinkView = messageViewClass(LINK_MESSAGE);
 const AddrView = messageViewClass(ADDR_MESSAGE);
-const TcView = messageViewClass(TC_MESSAGE);
+const TcView = messageViewClass(TC_QDISC_MESSAGE);
 
 type Ctor<M> = new (dv: DataView, u8: Uint8Array, off: number, len: number) => M;
 
@@ -56,7 +56,7 @@ function views<M>(bytes: Uint8Array<ArrayBuffer>, C: Ctor<M>): M[] {
 type Route = TypedMessage<typeof ROUTE_MESSAGE>;
 type Link = TypedMessage<typeof LINK_MESSAGE>;
 type Addr = TypedMessage<typeof ADDR_MESSAGE>;
-type Tc = TypedMessage<typeof TC_MESSAGE>;
+type Tc = TypedMessage<typeof TC_QDISC_MESSAGE>;
 
 let _sink: unknown;
 
@@ -171,12 +171,13 @@ Deno.bench("addr decode: address+prefixlen+flags, 300 IPv6", { group: "addr deco
 });
 
 Deno.bench(
-  "tc decode: kind+handle+parent, 100 qdiscs",
+  "tc decode: kind+handle+parent+options.init, 100 htb qdiscs",
   { group: "tc decode", baseline: true },
   () => {
     let n = 0;
     for (const q of views<Tc>(qdiscDg, TcView as Ctor<Tc>)) {
       n += q.kind!.length + q.handle + q.parent + q.index;
+      n += (q.get(["options", "init"]) as { defcls: number }).defcls;
     }
     _sink = n;
   },
@@ -296,14 +297,13 @@ Deno.bench("encode: addr add 10.0.0.1/24 with label", { group: "encode" }, () =>
   }, w);
 });
 Deno.bench("encode: tc qdisc add htb (kind, options)", { group: "encode" }, () => {
-  _sink = encodeMessage(TC_MESSAGE, {
+  _sink = encodeMessage(TC_QDISC_MESSAGE, {
     type: 36,
     flags: NLM_F.CREATE | NLM_F.EXCL,
     header: { index: 2, handle: 0x10000, parent: 0xffffffff },
-    attrs: { kind: "htb", options: htbOptions },
+    attrs: {
+      kind: "htb",
+      options: { init: { version: 3, rate2quantum: 10, defcls: 0x10 }, direct_qlen: 1000 },
+    },
   }, w);
 });
-const htbOptions = Uint8Array.of(
-  // TCA_HTB_INIT: struct tc_htb_glob { version 3, rate2quantum 10, defcls 0x10, ... }
-  ...[24, 0, 2, 0, 3, 0, 0, 0, 10, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
-);

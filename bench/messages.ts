@@ -230,10 +230,15 @@ export function qdiscMessage(index = 2): Uint8Array {
   ]);
   return nlmsg(RTM_NEWQDISC, NLM_F_MULTI, tcm, [
     [1, str("htb")],
-    [2, [[2, filler(20)], [4, u32(1000)]]],
+    // TCA_OPTIONS: TCA_HTB_INIT (struct tc_htb_glob), TCA_HTB_DIRECT_QLEN
+    [2, [[2, Uint8Array.of(3, 0, 0, 0, 10, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)], [
+      5,
+      u32(1000),
+    ]]],
     [12, u8(0)],
-    [7, [[1, filler(16)], [4, filler(16)], [3, filler(20)], [2, filler(20)]]],
-    [3, filler(44)],
-    [4, filler(4)],
+    // TCA_STATS2: basic, rate estimator, queue
+    [7, [[1, filler(16)], [2, filler(8)], [3, filler(20)]]],
+    [3, filler(36)],
+    [4, filler(20)],
   ]);
 }
