@@ -247,13 +247,23 @@ function ipText(u8: Uint8Array, off: number, len: number): string {
  */
 type Reader = (v: AttrView, p: number) => unknown;
 
+// The compiled reader rides on the definition itself (a WeakMap lookup per read cost more than
+// the read); definitions that cannot take a property (frozen) use the map.
+const READER = Symbol("reader");
 const readers = new WeakMap<AttrDef, Reader | null>();
 
 /** The compiled reader of a scalar (or enum) attribute; null for object-like codecs. */
 function readerOf(def: AttrDef): Reader | null {
+  const d = def as AttrDef & { [READER]?: Reader | null };
+  const own = d[READER];
+  if (own !== undefined) return own;
   let r = readers.get(def);
   if (r === undefined) {
     r = compileReader(def, def.codec);
+    if (Object.isExtensible(def)) {
+      Object.defineProperty(def, READER, { value: r, enumerable: false });
+      return r;
+    }
     readers.set(def, r);
   }
   return r;
@@ -748,9 +758,10 @@ export class MessageView<M extends MessageSchema = MessageSchema> extends AttrVi
 
   /** Header fields and attributes by name; attributes win where both have the name and the attribute is present. */
   override get(key: AttrKey): unknown {
-    if (typeof key === "string" && !this.schema.byName.has(key)) return this.headerField(key);
     if (typeof key === "string") {
-      const v = super.get(key);
+      const def = this.schema.byName.get(key);
+      if (def === undefined) return this.headerField(key);
+      const v = this.attr(def.type);
       return v === undefined ? this.headerField(key) : v;
     }
     return super.get(key);
@@ -882,7 +893,6 @@ function attrGetter(def: AttrDef): (this: AttrView) => unknown {
 function defineAttrGetters(proto: object, schema: AttrSchema): void {
   for (const def of schema.byType) {
     if (!def || RESERVED.has(def.name)) continue;
-    const type = def.type;
     Object.defineProperty(proto, def.name, { get: attrGetter(def), configurable: true });
   }
 }
