@@ -4,15 +4,15 @@
  * netlink to the kernel. Needs only `--allow-ffi`.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { IPRoute, netns } from "@denonet/netlink";
- * netns.create("blue");
+ * netns.create("nldoc-mod");
  * try {
- *   using ip = new IPRoute({ netns: "blue" });
+ *   using ip = new IPRoute({ netns: "nldoc-mod" });
  *   await ip.link("add", { ifname: "v0", kind: "veth", peer: "v1" });
  *   console.log((await ip.getLinks()).map((l) => l.ifname));
  * } finally {
- *   netns.remove("blue");
+ *   netns.remove("nldoc-mod");
  * }
  * ```
  *

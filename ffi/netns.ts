@@ -8,11 +8,11 @@
  * any other JavaScript runs.
  *
  * @example
- * ```ts ignore
- * import { netns } from "@denonet/netlink/netns";
- * netns.create("blue");
- * console.log(netns.list()); // ["blue", …]
- * netns.remove("blue");
+ * ```ts
+ * import * as netns from "@denonet/netlink/netns";
+ * netns.create("nldoc-netns");
+ * console.log(netns.list()); // ["nldoc-netns", …]
+ * netns.remove("nldoc-netns");
  * ```
  *
  * @module

@@ -242,13 +242,21 @@ const END_TX: unique symbol = Symbol("ipdb.endTransaction");
 /**
  * The transactional network database:
  *
- * ```ts ignore
- * await using db = await IPDB.open({ netns: "blue" });
- * const v0 = db.interfaces.v0;
- * v0.mtu = 1400;
- * v0.ipaddr.add("10.0.0.1/24");
- * console.log(v0.review());
- * await v0.commit();
+ * ```ts
+ * import { IPDB, IPRoute, netns } from "@denonet/netlink";
+ * netns.create("nldoc-ipdb");
+ * try {
+ *   using ip = new IPRoute({ netns: "nldoc-ipdb" });
+ *   await ip.link("add", { ifname: "v0", kind: "veth", peer: "v1" });
+ *   await using db = await IPDB.open({ netns: "nldoc-ipdb" });
+ *   const v0 = db.interfaces.v0;
+ *   v0.mtu = 1400;
+ *   v0.ipaddr.add("10.0.0.1/24");
+ *   console.log(v0.review());
+ *   await v0.commit();
+ * } finally {
+ *   netns.remove("nldoc-ipdb");
+ * }
  * ```
  */
 export class IPDB implements AsyncDisposable {

@@ -27,18 +27,30 @@
  *   when accessed. A commit touches only its objects' events.
  *
  * @example
- * ```ts ignore
- * import { IPDB } from "@denonet/netlink/ipdb";
- * await using db = await IPDB.open({ netns: "blue" });
- * const tap0 = db.interfaces.tap0;
- * tap0.down();
- * tap0.address = "00:11:22:33:44:55";
- * tap0.ifname = "vpn";
- * tap0.ipaddr.add(["10.0.0.1", 24]);
- * console.log(tap0.review());
- * await tap0.commit();
- * await db.interfaces.vpn.transaction((i) => { i.mtu = 1400; });
- * await db.routes.add({ dst: "10.1.0.0/16", gateway: "10.0.0.2" }).commit();
+ * ```ts
+ * import { IPDB, IPRoute, netns } from "@denonet/netlink";
+ * netns.create("nldoc-ipdbmod");
+ * try {
+ *   using ip = new IPRoute({ netns: "nldoc-ipdbmod" });
+ *   // A veth stands in for the seed's tap0: its peer gives it a carrier, so routes can use it.
+ *   await ip.link("add", { ifname: "tap0", kind: "veth", peer: "tap1" });
+ *   await ip.link("set", { index: "tap1", state: "up" });
+ *   await using db = await IPDB.open({ netns: "nldoc-ipdbmod" });
+ *   const tap0 = db.interfaces.tap0;
+ *   tap0.down();
+ *   tap0.address = "00:11:22:33:44:55";
+ *   tap0.ifname = "vpn";
+ *   tap0.ipaddr.add(["10.0.0.1", 24]);
+ *   console.log(tap0.review());
+ *   await tap0.commit();
+ *   await db.interfaces.vpn.transaction((i) => {
+ *     i.mtu = 1400;
+ *     i.up();
+ *   });
+ *   await db.routes.add({ dst: "10.1.0.0/16", gateway: "10.0.0.2" }).commit();
+ * } finally {
+ *   netns.remove("nldoc-ipdbmod");
+ * }
  * ```
  *
  * @module

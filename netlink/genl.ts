@@ -9,7 +9,7 @@
  * and a few calls; nothing else is needed. `taskstats/` is the worked example: the TASKSTATS
  * family written only with this API. In short:
  *
- * ```ts ignore
+ * ```ts
  * import { attrs, GenericNetlink, genlMessage } from "@denonet/netlink/netlink";
  *
  * // 1. Attribute tables: kernel name → [number, codec], names as in the uapi header; a nest
@@ -39,7 +39,7 @@
  *
  * // 4. What the kernel sends on its own: multicast groups joined by name (`groups`), and
  * //    unicast records after registering in `setup` (nothing sent in between is lost).
- * const stop = AbortSignal.timeout(1000);
+ * const stop = AbortSignal.timeout(200);
  * for await (
  *   const ev of genl.monitor({
  *     family: fam,

@@ -3,7 +3,7 @@
  * engine and generic netlink. Kernel-family neutral: rtnetlink and taskstats are built on it.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { GenericNetlink } from "@denonet/netlink/netlink";
  * using genl = new GenericNetlink();
  * console.log((await genl.listFamilies()).map((f) => f.name));

@@ -40,11 +40,18 @@ import { getClasses, getFilters, getQdiscs, tcCommand } from "./tc/mod.ts";
 /**
  * An rtnetlink connection with pyroute2's verbs.
  *
- * ```ts ignore
- * using ip = new IPRoute({ netns: "blue" });
- * const [dev] = await ip.linkLookup({ ifname: "tap0" });
- * await ip.link("set", { index: dev, state: "down" });
- * await ip.addr("add", { index: dev, address: "10.0.0.1", mask: 24 });
+ * ```ts
+ * import { IPRoute, netns } from "@denonet/netlink";
+ * netns.create("nldoc-iproute");
+ * try {
+ *   using ip = new IPRoute({ netns: "nldoc-iproute" });
+ *   await ip.link("add", { ifname: "tap0", kind: "tuntap", mode: "tap" });
+ *   const [dev] = await ip.linkLookup({ ifname: "tap0" });
+ *   await ip.link("set", { index: dev, state: "down" });
+ *   await ip.addr("add", { index: dev, address: "10.0.0.1", mask: 24 });
+ * } finally {
+ *   netns.remove("nldoc-iproute");
+ * }
  * ```
  */
 export class IPRoute extends RtnlCore {

@@ -3,7 +3,7 @@
  * neighbour, nexthop and traffic-control messages.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { IPRoute } from "@denonet/netlink/iproute";
  * using ip = new IPRoute();
  * for (const link of await ip.getLinks()) console.log(link.index, link.ifname, link.mtu);

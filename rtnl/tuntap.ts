@@ -3,8 +3,15 @@
  * (rtnetlink cannot create them), in the namespace of the IPRoute, and removed like any link
  * (`link("del", { index })`).
  *
- * ```ts ignore
- * await ip.link("add", { kind: "tuntap", mode: "tap", ifname: "tap0", owner: 1000 });
+ * ```ts
+ * import { IPRoute, netns } from "@denonet/netlink";
+ * netns.create("nldoc-tuntap");
+ * try {
+ *   using ip = new IPRoute({ netns: "nldoc-tuntap" });
+ *   await ip.link("add", { kind: "tuntap", mode: "tap", ifname: "tap0", owner: 1000 });
+ * } finally {
+ *   netns.remove("nldoc-tuntap");
+ * }
  * ```
  *
  * @module

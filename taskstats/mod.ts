@@ -3,16 +3,17 @@
  * times, delays, memory and I/O counters of a task or a thread group, and the final statistics
  * of every task as it exits.
  *
- * ```ts ignore
+ * ```ts
  * import { TaskStats } from "@denonet/netlink/taskstats";
  *
  * using ts = new TaskStats();
  * const s = await ts.getPidStat(Deno.pid); // { version, ac_pid, ac_comm, cpu_count, … }
  * console.log(s.ac_comm, s.ac_utime, "µs user", s.cpu_run_real_total, "ns on CPU");
  * const group = await ts.getTgidStat(Deno.pid); // every thread of the process
+ * console.log(group.ac_utime);
  *
- * const stop = new AbortController();
- * for await (const e of ts.monitor({ cpus: "0-1", signal: stop.signal })) {
+ * const stop = AbortSignal.timeout(200);
+ * for await (const e of ts.monitor({ cpus: "0-1", signal: stop })) {
  *   if (e.type === "exit") console.log(e.pid, e.stats.ac_comm, e.exitCode ?? `signal ${e.signal}`);
  * }
  * ```

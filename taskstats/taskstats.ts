@@ -179,7 +179,8 @@ interface ActiveMonitor {
  * Per-task statistics (`struct taskstats`) from the kernel: of a task, of a whole thread
  * group, and of every task as it exits.
  *
- * ```ts ignore
+ * ```ts
+ * import { TaskStats } from "@denonet/netlink/taskstats";
  * using ts = new TaskStats();
  * const s = await ts.getPidStat(Deno.pid);
  * console.log(s.ac_comm, s.ac_utime, s.cpu_run_real_total);

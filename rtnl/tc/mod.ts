@@ -1,13 +1,23 @@
 /**
  * Traffic control: queueing disciplines, classes, filters and actions, with pyroute2's verbs.
  *
- * ```ts ignore
- * await ip.tc("add", "htb", { index, handle: "1:", default: "1:20" });
- * await ip.tc("add-class", "htb", { index, parent: "1:", classid: "1:10", rate: "10mbit" });
- * await ip.tc("add-filter", "u32", {
- *   index, parent: "1:", prio: 1, protocol: "ip", match: [{ dst: "10.1.0.0/16" }], classid: "1:10",
- * });
- * const qdiscs = await ip.getQdiscs({ index });
+ * ```ts
+ * import { IPRoute, netns } from "@denonet/netlink";
+ * netns.create("nldoc-tc");
+ * try {
+ *   using ip = new IPRoute({ netns: "nldoc-tc" });
+ *   await ip.link("add", { ifname: "v0", kind: "veth", peer: "v1" });
+ *   const [index] = await ip.linkLookup({ ifname: "v0" });
+ *   await ip.tc("add", "htb", { index, handle: "1:", default: "1:20" });
+ *   await ip.tc("add-class", "htb", { index, parent: "1:", classid: "1:10", rate: "10mbit" });
+ *   await ip.tc("add-filter", "u32", {
+ *     index, parent: "1:", prio: 1, protocol: "ip", match: [{ dst: "10.1.0.0/16" }], classid: "1:10",
+ *   });
+ *   const qdiscs = await ip.getQdiscs({ index });
+ *   console.log(qdiscs.map((q) => q.kind));
+ * } finally {
+ *   netns.remove("nldoc-tc");
+ * }
  * ```
  *
  * A spec holds the interface (`index`: a number or a name), the object's place (`handle`,
