@@ -52,7 +52,7 @@ const HEX2: readonly string[] = Array.from(
 const HEXC: readonly string[] = HEX2.map((h) => ":" + h);
 
 /** Bytes as lowercase colon-separated hex ("00:11:22"), as formatHex writes them. */
-export function hexText(u8: Uint8Array, off: number, len: number): string {
+function hexText(u8: Uint8Array, off: number, len: number): string {
   if (len <= 0) return "";
   let s = HEX2[u8[off]];
   for (let i = 1; i < len; i++) s += HEXC[u8[off + i]];
@@ -180,7 +180,7 @@ const IP4_KEYS = new Int32Array(1024);
 const IP4_TEXT: (string | undefined)[] = new Array(1024).fill(undefined);
 
 /** Formats the 4 IPv4 address bytes at `off` as dotted quad (as formatIp does). */
-export function formatIp4(u8: Uint8Array, off: number): string {
+function formatIp4(u8: Uint8Array, off: number): string {
   const a = u8[off], b = u8[off + 1], c = u8[off + 2], d = u8[off + 3];
   const key = (a << 24) | (b << 16) | (c << 8) | d;
   const slot = (key ^ (key >>> 10) ^ (key >>> 20)) & 1023;
@@ -197,7 +197,7 @@ export function formatIp4(u8: Uint8Array, off: number): string {
  * longest run of two or more zero words as "::", IPv4-mapped/compatible tails dotted), without
  * building an array of words.
  */
-export function formatIp6(u8: Uint8Array, off: number): string {
+function formatIp6(u8: Uint8Array, off: number): string {
   let bestBase = -1, bestLen = 0, curBase = -1, curLen = 0;
   for (let i = 0; i < 8; i++) {
     if ((u8[off + 2 * i] | u8[off + 2 * i + 1]) === 0) {
