@@ -67,6 +67,11 @@ export interface RequestOptions<T> {
 export interface DumpOptions<T> extends RequestOptions<T> {
   /** How many times to rerun a dump interrupted by a concurrent change (array form only); default 0. */
   retryInterrupted?: number;
+  /**
+   * Iterator form: an error for which this returns true ends the dump quietly instead of
+   * throwing (e.g. ENOENT for a route table that does not exist: it has no routes).
+   */
+  endOnError?: (error: Error) => boolean;
 }
 
 interface Pending {
@@ -313,7 +318,7 @@ export class NetlinkEngine {
    * concurrent change throws {@link DumpInterruptedError} at its end (the messages already
    * yielded may be inconsistent).
    */
-  dump<T>(bytes: Uint8Array, opts: RequestOptions<T> = {}): AsyncGenerator<T> {
+  dump<T>(bytes: Uint8Array, opts: DumpOptions<T> = {}): AsyncGenerator<T> {
     // A hand-written async iterator with an async generator's protocol: the request is sent on
     // the first next(); messages already received are handed out without the generator's extra
     // awaits per item (a dump of a million routes yields a million times); return() (a `break`)
@@ -349,7 +354,10 @@ export class NetlinkEngine {
         }
         finished = true;
         batch = [];
-        if (p.error) throw p.error;
+        if (p.error) {
+          if (opts.endOnError?.(p.error)) return done();
+          throw p.error;
+        }
         if (p.interrupted) throw new DumpInterruptedError(p.describe);
         return done();
       } catch (e) {

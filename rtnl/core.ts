@@ -117,14 +117,17 @@ export class RtnlCore implements Disposable {
     schema: M,
     spec: MessageSpec,
     opts: DumpOptions<TypedMessage<M>> = {},
+    keep?: (message: TypedMessage<M>) => boolean,
   ): AsyncGenerator<TypedMessage<M>> {
     const C = messageViewClass(schema);
     const bytes = encodeMessage(schema, { ...spec, flags: spec.flags | NLM_F.DUMP });
+    // `keep` filters as messages are decoded: no second iterator wrapped around this one.
     return this.engine.dump<TypedMessage<M>>(bytes, {
-      decoder: (dv, u8, off, len, type) =>
-        type === spec.type - 2 || type === spec.type
-          ? new C(dv, u8, off, len) as TypedMessage<M>
-          : undefined,
+      decoder: (dv, u8, off, len, type) => {
+        if (type !== spec.type - 2 && type !== spec.type) return undefined;
+        const m = new C(dv, u8, off, len) as TypedMessage<M>;
+        return keep === undefined || keep(m) ? m : undefined;
+      },
       schema,
       describe: `${rtmName(spec.type)} dump`,
       ...opts,

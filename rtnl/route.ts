@@ -717,18 +717,25 @@ export async function getRoutes(core: RtnlCore, filter: RouteFilter = {}): Promi
 }
 
 /** Iterates routes without holding them all (for very large tables). */
-export async function* iterRoutes(core: RtnlCore, filter: RouteFilter = {}): AsyncGenerator<Route> {
+export function iterRoutes(core: RtnlCore, filter: RouteFilter = {}): AsyncGenerator<Route> {
   const plan = planDump(core, filter);
+  // An interface name must be looked up first; otherwise the engine's own dump iterator is
+  // returned, filtering as it decodes (a wrapping generator costs ~0.4 µs a route).
+  if (plan.oif) return iterRoutesByName(core, plan);
+  const endOnError = (e: Error) => plan.spec.attrs.table !== undefined && isMissingTable(e);
+  const keep = plan.filtered ? (r: unknown) => plan.match(r as Route) : undefined;
+  return core.dumpIter(ROUTE_MESSAGE, plan.spec, { endOnError }, keep) as unknown as AsyncGenerator<
+    Route
+  >;
+}
+
+async function* iterRoutesByName(core: RtnlCore, plan: DumpPlan): AsyncGenerator<Route> {
   const oifMatch = await withOif(plan);
-  try {
-    for await (const r of core.dumpIter(ROUTE_MESSAGE, plan.spec)) {
-      const route = r as unknown as Route;
-      if (plan.match(route) && (!oifMatch || oifMatch(route))) yield route;
-    }
-  } catch (e) {
-    if (plan.spec.attrs.table !== undefined && isMissingTable(e)) return;
-    throw e;
-  }
+  const endOnError = (e: Error) => plan.spec.attrs.table !== undefined && isMissingTable(e);
+  const keep = (r: unknown) => plan.match(r as Route) && (!oifMatch || oifMatch(r as Route));
+  yield* core.dumpIter(ROUTE_MESSAGE, plan.spec, { endOnError }, keep) as unknown as AsyncGenerator<
+    Route
+  >;
 }
 
 /** Deletes every route matching the filter; resolves with how many were deleted. */
