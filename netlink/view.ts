@@ -958,6 +958,68 @@ export function nestView(
   return new C(dv, u8, start, end);
 }
 
+/** A computed property of a view: derived from its attributes (e.g. RTA_MULTIPATH's next hops). */
+export type ViewExtra = (view: AttrView) => unknown;
+
+/** Options of {@link decorateView}. */
+export interface DecorateOptions {
+  /** Compute each property once per view (for values that allocate). */
+  cache?: boolean;
+  /** Put the properties into `toJSON()`: replacing the raw value of the same name, else added. */
+  json?: boolean;
+  /** Added properties come first in `toJSON()`. */
+  first?: boolean;
+}
+
+/**
+ * Adds computed properties to the views of a message or nested attribute schema: each a getter,
+ * and optionally part of `toJSON()`. Families use it for attributes whose payload is not made
+ * of attributes (multipath next hops, nexthop groups, tc selectors).
+ */
+export function decorateView(
+  schema: MessageSchema | AttrSchema,
+  extras: Readonly<Record<string, ViewExtra>>,
+  options: DecorateOptions = {},
+): void {
+  const proto: object = "header" in schema
+    ? messageViewClass(schema).prototype
+    : Object.getPrototypeOf(
+      nestView(schema, new DataView(new ArrayBuffer(0)), new Uint8Array(0), 0, 0),
+    );
+  const entries = Object.entries(extras);
+  for (const [name, fn] of entries) {
+    const cache = options.cache ? new WeakMap<object, unknown>() : undefined;
+    Object.defineProperty(proto, name, {
+      get(this: AttrView) {
+        if (!cache) return fn(this);
+        if (cache.has(this)) return cache.get(this);
+        const v = fn(this);
+        cache.set(this, v);
+        return v;
+      },
+      configurable: true,
+    });
+  }
+  if (!options.json) return;
+  // The toJSON in force now (an earlier decoration's, or the class's), extended.
+  const base = Reflect.get(proto, "toJSON") as (this: AttrView) => Record<string, unknown>;
+  Object.defineProperty(proto, "toJSON", {
+    value(this: AttrView): Record<string, unknown> {
+      const out = base.call(this);
+      const added: Record<string, unknown> = {};
+      for (const [name] of entries) {
+        const v = (this as unknown as Record<string, unknown>)[name];
+        if (v === undefined) continue;
+        if (name in out) out[name] = plain(v);
+        else added[name] = plain(v);
+      }
+      return options.first ? { ...added, ...out } : { ...out, ...added };
+    },
+    configurable: true,
+    writable: true,
+  });
+}
+
 import type { ArrayCodec, CodecValue, HeaderValues, NestCodec, ShortName } from "./schema.ts";
 
 /** The value a view's typed property returns: nests are views too, everything else as decoded. */

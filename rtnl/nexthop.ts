@@ -10,7 +10,7 @@
  */
 
 import { describeValue, formatIp } from "../netlink/addr.ts";
-import { MessageView, messageViewClass } from "../netlink/view.ts";
+import { decorateView } from "../netlink/view.ts";
 import type { TypedMessage } from "../netlink/view.ts";
 import { NLM_F } from "../netlink/constants.ts";
 import { NetlinkError } from "../netlink/errors.ts";
@@ -377,29 +377,9 @@ export function decodeGroup(raw: Uint8Array): NexthopGroupMember[] {
 }
 
 // Nexthop views decode NHA_GROUP on access (and in toJSON) into members.
-{
-  const proto = messageViewClass(NEXTHOP_MESSAGE).prototype;
-  const cache = new WeakMap<object, NexthopGroupMember[]>();
-  Object.defineProperty(proto, "group", {
-    get(this: MessageView) {
-      let g = cache.get(this);
-      if (g) return g;
-      const raw = this.get("group");
-      if (!(raw instanceof Uint8Array)) return undefined;
-      g = decodeGroup(raw);
-      cache.set(this, g);
-      return g;
-    },
-    configurable: true,
-  });
-  Object.defineProperty(proto, "toJSON", {
-    value(this: MessageView) {
-      const out = MessageView.prototype.toJSON.call(this);
-      const raw = this.get("group");
-      if (raw instanceof Uint8Array) out.group = decodeGroup(raw);
-      return out;
-    },
-    configurable: true,
-    writable: true,
-  });
-}
+decorateView(NEXTHOP_MESSAGE, {
+  group: (v) => {
+    const raw = v.get("group");
+    return raw instanceof Uint8Array ? decodeGroup(raw) : undefined;
+  },
+}, { cache: true, json: true });

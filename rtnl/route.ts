@@ -11,7 +11,7 @@
  */
 
 import { describeValue, formatIp, parseIp } from "../netlink/addr.ts";
-import { MessageView, messageViewClass, nestView, plain } from "../netlink/view.ts";
+import { decorateView, nestView, plain } from "../netlink/view.ts";
 import type { AttrView, TypedMessage } from "../netlink/view.ts";
 import { NLM_F } from "../netlink/constants.ts";
 import { writeAttrs, Writer } from "../netlink/encoder.ts";
@@ -561,31 +561,12 @@ function decodeMultipath(raw: Uint8Array): NextHop[] {
 }
 
 // Route views decode RTA_MULTIPATH on access (and in toJSON) into next hops.
-{
-  const proto = messageViewClass(ROUTE_MESSAGE).prototype;
-  const cache = new WeakMap<object, NextHop[]>();
-  Object.defineProperty(proto, "multipath", {
-    get(this: MessageView) {
-      let hops = cache.get(this);
-      if (hops) return hops;
-      const raw = this.get("multipath");
-      if (!(raw instanceof Uint8Array)) return undefined;
-      hops = decodeMultipath(raw);
-      cache.set(this, hops);
-      return hops;
-    },
-    configurable: true,
-  });
-  Object.defineProperty(proto, "toJSON", {
-    value(this: MessageView) {
-      const out = MessageView.prototype.toJSON.call(this);
-      if (out.multipath !== undefined) out.multipath = multipathOf(this);
-      return out;
-    },
-    configurable: true,
-    writable: true,
-  });
-}
+decorateView(ROUTE_MESSAGE, {
+  multipath: (v) => {
+    const raw = v.get("multipath");
+    return raw instanceof Uint8Array ? decodeMultipath(raw) : undefined;
+  },
+}, { cache: true, json: true });
 
 interface DumpPlan {
   spec: {

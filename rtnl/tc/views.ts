@@ -10,40 +10,17 @@ import { NLA_HDRLEN } from "../../netlink/constants.ts";
 import { DecodeError } from "../../netlink/errors.ts";
 import type { AttrSchema } from "../../netlink/schema.ts";
 import { structSize } from "../../netlink/schema.ts";
-import { AttrView, decodeStruct, messageViewClass, nestView, plain } from "../../netlink/view.ts";
+import { decodeStruct, decorateView, messageViewClass } from "../../netlink/view.ts";
+import type { AttrView, ViewExtra } from "../../netlink/view.ts";
 import { TC_MESSAGE, TC_QDISC_MESSAGE } from "../schemas/tc.ts";
 import { BPF, U32 } from "../schemas/tc_filter.ts";
 import { NETEM, TC_NETEM_QOPT } from "../schemas/tc_qdisc.ts";
 import { htons } from "./handles.ts";
 import { decodeU32Sel } from "./u32.ts";
 
-type Extra = (view: AttrView) => unknown;
-
-/** Adds computed properties to the view class of `schema` (getters and toJSON). */
-function decorate(schema: AttrSchema, extras: Record<string, Extra>, first = false): void {
-  const probe = nestView(schema, new DataView(new ArrayBuffer(0)), new Uint8Array(0), 0, 0);
-  const proto = Object.getPrototypeOf(probe);
-  for (const [name, fn] of Object.entries(extras)) {
-    Object.defineProperty(proto, name, {
-      get(this: AttrView) {
-        return fn(this);
-      },
-      configurable: true,
-    });
-  }
-  Object.defineProperty(proto, "toJSON", {
-    value(this: AttrView): Record<string, unknown> {
-      const base = AttrView.prototype.toJSON.call(this);
-      const added: Record<string, unknown> = {};
-      for (const [name, fn] of Object.entries(extras)) {
-        const v = fn(this);
-        if (v !== undefined) added[name] = plain(v);
-      }
-      return first ? { ...added, ...base } : { ...base, ...added };
-    },
-    configurable: true,
-    writable: true,
-  });
+/** Adds computed properties to the view class of `schema` (getters, and in toJSON). */
+function decorate(schema: AttrSchema, extras: Record<string, ViewExtra>, first = false): void {
+  decorateView(schema, extras, { json: true, first });
 }
 
 /** A classic BPF program: `struct sock_filter`s. */
