@@ -63,7 +63,6 @@ import { encodeMessage } from "./encoder.ts";
 import { NetlinkEngine } from "./engine.ts";
 import type { Decoder } from "./engine.ts";
 import { NetlinkError } from "./errors.ts";
-import type { OverrunError } from "./errors.ts";
 import { attrs, message } from "./schema.ts";
 import type { AttrSchema, MessageSchema } from "./schema.ts";
 import { messageViewClass } from "./view.ts";
