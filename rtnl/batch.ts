@@ -18,6 +18,10 @@ import type { NeighCommand, NeighSpec } from "./neigh.ts";
 import { buildNeigh } from "./neigh.ts";
 import type { NexthopCommand, NexthopSpec } from "./nexthop.ts";
 import { buildNexthop } from "./nexthop.ts";
+import type { FdbCommand, FdbSpec } from "./bridge.ts";
+import { buildFdb } from "./bridge.ts";
+import type { TcCommand, TcSpec } from "./tc/mod.ts";
+import { buildTc } from "./tc/mod.ts";
 
 /** One failed request of a batch. */
 export interface BatchFailure {
@@ -90,6 +94,14 @@ export class Batch {
   /** Queues a nexthop request. */
   nexthop(cmd: NexthopCommand, spec: NexthopSpec): void {
     this.#push(buildNexthop(this.#core, cmd, spec), spec, `nexthop ${cmd}`);
+  }
+  /** Queues a bridge forwarding database request. */
+  fdb(cmd: FdbCommand, spec: FdbSpec): void {
+    this.#push(buildFdb(this.#core, cmd, spec), spec, `fdb ${cmd}`);
+  }
+  /** Queues a traffic control request (`b.tc("add-class", "htb", { … })`). */
+  tc(cmd: TcCommand, kind: string, spec: TcSpec): void {
+    this.#push(buildTc(this.#core, cmd, kind, spec), spec, `tc ${cmd} ${kind}`);
   }
 }
 
