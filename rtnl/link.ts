@@ -611,6 +611,14 @@ function draftLink(
 
   if (ownKind === "veth" && spec.peer !== undefined) {
     const peerSpec: LinkSpec = typeof spec.peer === "string" ? { ifname: spec.peer } : spec.peer;
+    if (isObject(peerSpec) && peerSpec.state === "up") {
+      // veth_open() of the peer runs before its own peer exists: the kernel answers ENOTCONN.
+      throw new TypeError(
+        `${
+          p("peer")
+        }.state: a new veth peer cannot be brought up in the request that makes it; set it up afterwards`,
+      );
+    }
     if (isObject(peerSpec) && peerSpec.kind !== undefined) {
       throw new TypeError(`${p("peer")}.kind: a veth peer is a veth`);
     }

@@ -64,6 +64,13 @@ const cases: Case[] = [
   ["kind tun over rtnetlink", "add", { ifname: "t0", kind: "tun" }, TypeError, /^kind: .*tuntap/],
   ["peer on a bridge", "add", { ifname: "b0", kind: "bridge", peer: "b1" }, TypeError, /^peer: /],
   [
+    "peer brought up at creation (the kernel answers ENOTCONN)",
+    "add",
+    { ifname: "v0", kind: "veth", peer: { ifname: "v1", state: "up" } },
+    TypeError,
+    /^peer\.state: /,
+  ],
+  [
     "peer with a kind",
     "add",
     {
