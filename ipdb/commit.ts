@@ -245,3 +245,23 @@ export async function runTransaction<T extends { commit(o?: CommitOptions): Prom
     throw e;
   }
 }
+
+/** The pending transaction of a route or rule: attribute changes, a creation, or a removal. */
+export interface Pending<S> {
+  /** Attribute → new value. */
+  changes: Map<string, unknown>;
+  /** Delete on commit. */
+  remove: boolean;
+  /** Create from this spec on commit. */
+  create?: S;
+}
+
+/** An empty pending transaction. */
+export function emptyPending<S>(): Pending<S> {
+  return { changes: new Map(), remove: false };
+}
+
+/** Whether a pending transaction changes anything. */
+export function hasPendingChanges<S>(p: Pending<S>): boolean {
+  return !!p.create || p.remove || p.changes.size > 0;
+}

@@ -10,8 +10,8 @@ import { describeValue, formatIp, parseIp, parsePrefix } from "../netlink/addr.t
 import { multipathOf } from "../rtnl/route.ts";
 import type { NextHopSpec, Route, RouteSpec } from "../rtnl/route.ts";
 import { protoId, routeTypeId, scopeId, tableId } from "../rtnl/names.ts";
-import { commitAll, PHASE, runTransaction } from "./commit.ts";
-import type { CommitOptions, Committable, DbContext, Step, WaitKeys } from "./commit.ts";
+import { commitAll, emptyPending, hasPendingChanges, PHASE, runTransaction } from "./commit.ts";
+import type { CommitOptions, Committable, DbContext, Pending, Step, WaitKeys } from "./commit.ts";
 import { routeId } from "./store.ts";
 
 const AF_INET6 = 10;
@@ -109,11 +109,7 @@ const CHANGEABLE = new Set([
   "type",
 ]);
 
-interface RoutePending {
-  changes: Map<string, unknown>;
-  remove: boolean;
-  create?: RouteSpec;
-}
+type RoutePending = Pending<RouteSpec>;
 
 function hopText(h: { gateway?: string; oif?: number | string; weight?: number }): string {
   return `${h.gateway ?? ""}@${h.oif ?? 0}*${h.weight ?? 1}`;
@@ -131,7 +127,7 @@ export class IPDBRoute implements Committable {
   lock: Promise<void> = Promise.resolve();
   readonly #ctx: RouteContext;
   #key: RouteKey;
-  #pending: RoutePending = { changes: new Map(), remove: false };
+  #pending: RoutePending = emptyPending();
   #committing?: RoutePending;
   #snapshot?: Route;
   #target?: RouteKey;
@@ -368,7 +364,7 @@ export class IPDBRoute implements Committable {
   /** Whether there are pending changes. */
   hasChanges(): boolean {
     const p = this.#pending;
-    return !!p.create || p.remove || p.changes.size > 0;
+    return hasPendingChanges(p);
   }
 
   /** The pending changes: `{ attrs: { gateway: "10.0.0.2 -> 10.0.0.3" } }`, `create`, `remove`. */
@@ -418,7 +414,7 @@ export class IPDBRoute implements Committable {
 
   /** Drops the pending changes. */
   rollback(): void {
-    this.#pending = { changes: new Map(), remove: false };
+    this.#pending = emptyPending();
     this.#ctx.cleaned(this);
   }
 
@@ -457,7 +453,7 @@ export class IPDBRoute implements Committable {
   /** @internal */
   plan(): Step[] {
     const p = this.#pending;
-    this.#pending = { changes: new Map(), remove: false };
+    this.#pending = emptyPending();
     this.#committing = p;
     const ctx = this.#ctx;
     const view = this.#view();

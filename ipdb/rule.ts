@@ -9,8 +9,8 @@
 import { describeValue } from "../netlink/addr.ts";
 import type { Rule, RuleSpec } from "../rtnl/rule.ts";
 import { tableId } from "../rtnl/names.ts";
-import { commitAll, PHASE, runTransaction } from "./commit.ts";
-import type { CommitOptions, Committable, DbContext, Step, WaitKeys } from "./commit.ts";
+import { commitAll, emptyPending, hasPendingChanges, PHASE, runTransaction } from "./commit.ts";
+import type { CommitOptions, Committable, DbContext, Pending, Step, WaitKeys } from "./commit.ts";
 import { normalizePrefix } from "./route.ts";
 import { ruleKey } from "./store.ts";
 
@@ -103,11 +103,7 @@ export function ruleMatches(v: Rule, want: RuleFields): boolean {
   return true;
 }
 
-interface RulePending {
-  changes: Map<string, unknown>;
-  remove: boolean;
-  create?: RuleFields;
-}
+type RulePending = Pending<RuleFields>;
 
 /** What rule objects need of the database. */
 export interface RuleContext extends DbContext {
@@ -123,7 +119,7 @@ export class IPDBRule implements Committable {
   lock: Promise<void> = Promise.resolve();
   readonly #ctx: RuleContext;
   #key?: string;
-  #pending: RulePending = { changes: new Map(), remove: false };
+  #pending: RulePending = emptyPending();
   #committing?: RulePending;
   #target?: RuleFields;
   #snapshot?: RuleFields;
@@ -228,7 +224,7 @@ export class IPDBRule implements Committable {
   /** Whether there are pending changes. */
   hasChanges(): boolean {
     const p = this.#pending;
-    return !!p.create || p.remove || p.changes.size > 0;
+    return hasPendingChanges(p);
   }
 
   /** The pending changes: `{ attrs: { table: "100 -> 200" } }`, `create`, `remove`. */
@@ -250,7 +246,7 @@ export class IPDBRule implements Committable {
 
   /** Drops the pending changes. */
   rollback(): void {
-    this.#pending = { changes: new Map(), remove: false };
+    this.#pending = emptyPending();
     this.#ctx.cleaned(this);
   }
 
@@ -274,7 +270,7 @@ export class IPDBRule implements Committable {
   /** @internal */
   plan(): Step[] {
     const p = this.#pending;
-    this.#pending = { changes: new Map(), remove: false };
+    this.#pending = emptyPending();
     this.#committing = p;
     const ip = this.#ctx.ip;
     const label = this.label;
