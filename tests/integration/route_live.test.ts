@@ -11,18 +11,11 @@ import { NetlinkError } from "../../netlink/errors.ts";
 import type { Route } from "../../rtnl/mod.ts";
 import { ipCmd, ipJson, isRoot, withNetns } from "../helpers.ts";
 
+import { vethPair } from "./veth_fixture.ts";
+
 const ignore = !isRoot;
 
-async function setup(ip: IPRoute): Promise<{ v0: number; v1: number }> {
-  await ip.link("add", { ifname: "v0", kind: "veth", peer: "v1" });
-  for (const n of ["lo", "v0", "v1"]) await ip.link("set", { index: n, state: "up" });
-  await ip.addr("add", { index: "v0", address: "10.0.0.1/24" });
-  await ip.addr("add", { index: "v1", address: "10.0.1.1/24" });
-  await ip.addr("add", { index: "v0", address: "2001:db8::1/64", flags: ["nodad"] });
-  const [v0] = await ip.linkLookup({ ifname: "v0" });
-  const [v1] = await ip.linkLookup({ ifname: "v1" });
-  return { v0, v1 };
-}
+const setup = vethPair;
 
 Deno.test({
   name: "route: gateway, oif by name, prefsrc, tables (number, name, > 255), priority, proto",
