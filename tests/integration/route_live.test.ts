@@ -10,6 +10,7 @@ import { IPRoute } from "../../rtnl/mod.ts";
 import { NetlinkError } from "../../netlink/errors.ts";
 import type { Route } from "../../rtnl/mod.ts";
 import { ipCmd, ipJson, isRoot, withNetns } from "../helpers.ts";
+import { liveTest } from "../features.ts";
 
 import { vethPair } from "./veth_fixture.ts";
 
@@ -154,35 +155,38 @@ Deno.test({
     }, "route"),
 });
 
-Deno.test({
-  name: "route: IPv6 routes, seg6 encapsulation, nexthop ids",
-  ignore,
-  fn: () =>
-    withNetns(async (ns) => {
-      using ip = new IPRoute({ netns: ns });
-      await setup(ip);
-      await ip.route("add", { dst: "2001:db8:1::/48", gateway: "2001:db8::2", oif: "v0" });
-      await ip.route("add", {
-        dst: "2001:db8:5::/64",
-        oif: "v0",
-        encap: { type: "seg6", mode: "encap", segs: ["2001:db8::2", "2001:db8::3"] },
-      });
-      await ip.nexthop("add", { id: 1, gateway: "10.0.0.2", oif: "v0" });
-      await ip.route("add", { dst: "10.8.0.0/16", nh_id: 1 });
-      const [g] = await ipJson(ns, "-6", "route", "show", "2001:db8:1::/48");
-      assert.equal(g.gateway, "2001:db8::2");
-      const [s] = await ipJson(ns, "-6", "route", "show", "2001:db8:5::/64");
-      assert.equal(s.encap, "seg6");
-      assert.equal(s.mode, "encap");
-      assert.deepEqual(s.segs, ["2001:db8::2", "2001:db8::3"]);
-      const [n] = await ipJson(ns, "route", "show", "10.8.0.0/16");
-      assert.equal(n.nhid, 1);
-      const [ours] = await ip.getRoutes({ family: 10, dst: "2001:db8:5::/64" });
-      assert.equal(ours.encap_type, 5);
-      assert.ok((ours.get(["encap", "srh"]) as Uint8Array).length === 4 + 8 + 32);
-      assert.equal((await ip.getRoutes({ nh_id: 1 }))[0].dst, "10.8.0.0");
-    }, "route"),
-});
+await liveTest("route: IPv6 routes and nexthop ids", ["nexthop"], () =>
+  withNetns(async (ns) => {
+    using ip = new IPRoute({ netns: ns });
+    await setup(ip);
+    await ip.route("add", { dst: "2001:db8:1::/48", gateway: "2001:db8::2", oif: "v0" });
+    await ip.nexthop("add", { id: 1, gateway: "10.0.0.2", oif: "v0" });
+    await ip.route("add", { dst: "10.8.0.0/16", nh_id: 1 });
+    const [g] = await ipJson(ns, "-6", "route", "show", "2001:db8:1::/48");
+    assert.equal(g.gateway, "2001:db8::2");
+    const [n] = await ipJson(ns, "route", "show", "10.8.0.0/16");
+    assert.equal(n.nhid, 1);
+    assert.equal((await ip.getRoutes({ nh_id: 1 }))[0].dst, "10.8.0.0");
+  }, "route"));
+
+// The request's bytes are checked against iproute2's in tests/unit/route_golden.test.ts.
+await liveTest("route: seg6 encapsulation", ["encap:seg6"], () =>
+  withNetns(async (ns) => {
+    using ip = new IPRoute({ netns: ns });
+    await setup(ip);
+    await ip.route("add", {
+      dst: "2001:db8:5::/64",
+      oif: "v0",
+      encap: { type: "seg6", mode: "encap", segs: ["2001:db8::2", "2001:db8::3"] },
+    });
+    const [s] = await ipJson(ns, "-6", "route", "show", "2001:db8:5::/64");
+    assert.equal(s.encap, "seg6");
+    assert.equal(s.mode, "encap");
+    assert.deepEqual(s.segs, ["2001:db8::2", "2001:db8::3"]);
+    const [ours] = await ip.getRoutes({ family: 10, dst: "2001:db8:5::/64" });
+    assert.equal(ours.encap_type, 5);
+    assert.ok((ours.get(["encap", "srh"]) as Uint8Array).length === 4 + 8 + 32);
+  }, "route"));
 
 Deno.test({
   name: "route: replace, change, append and del",
