@@ -11,9 +11,9 @@
  * Required features (rtnetlink, network namespaces, veth, iproute2) are not probed for a skip:
  * when they are missing a probe throws, and the tests fail loudly.
  *
- * ```ts
- * await liveTest("route: seg6 encapsulation", ["encap:seg6"], () =>
- *   withNetns(async (ns) => {/* … *\/}));
+ * ```ts ignore
+ * import { liveTest } from "./features.ts";
+ * await liveTest("route: seg6 encapsulation", ["encap:seg6"], () => withNetns(async (ns) => {}));
  * ```
  *
  * @module
