@@ -748,7 +748,8 @@ function walkAttrs(v: AttrView, where: string, depth: number, c: Counters): void
   if (json !== undefined) guard(`${where} JSON.stringify`, () => JSON.stringify(json));
 }
 
-function walkMessage(view: MessageView, where: string, c: Counters): void {
+/** Reads a message view every way (header, every attribute, nests), checking each value's bounds. */
+export function walkMessage(view: MessageView, where: string, c: Counters): void {
   c.views++;
   const end = view.offset + view.dv.getUint32(view.offset, true);
   if (view.start < view.offset || view.end > end) fail(`${where}: view outside its message`);
