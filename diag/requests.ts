@@ -7,6 +7,7 @@
 
 import { describeValue, parseIp } from "../netlink/addr.ts";
 import { encodeMessage } from "../netlink/encoder.ts";
+import { NLM_F } from "../netlink/constants.ts";
 import type { MessageSchema } from "../netlink/schema.ts";
 import {
   AF,
@@ -168,6 +169,8 @@ const TUPLE_KEYS = ["protocol", "src", "sport", "dst", "dport", "if", "cookie"] 
 /** `INET_DIAG_NOCOOKIE` twice: any socket with the tuple. */
 const NOCOOKIE = new Uint8Array(8).fill(0xff);
 const NDIAG_PROTO_ALL = 255;
+/** The flags of a dump request, as the engine sends it. */
+const DUMP = NLM_F.REQUEST | NLM_F.DUMP;
 
 /** The message schema (and so the view class) of a protocol's sockets. */
 export function schemaOf(protocol: number): MessageSchema {
@@ -300,7 +303,7 @@ export function inetDump(query: InetQuery = {}): InetDump {
   const requests = families.map((family) =>
     encodeMessage(INET_DIAG_REQUEST, {
       type: SOCK_DIAG_BY_FAMILY,
-      flags: 0,
+      flags: DUMP,
       header: { family, protocol: protocol & 0xff, ext, raw_protocol: raw, states },
       attrs: {
         bytecode,
@@ -376,7 +379,7 @@ export function inetExact(
   const udp = protocol === INET_PROTOCOL.udp || protocol === INET_PROTOCOL.udplite;
   const bytes = encodeMessage(INET_DIAG_REQUEST, {
     type,
-    flags: 0,
+    flags: NLM_F.REQUEST,
     header: {
       family: src.length === 4 ? AF.inet : AF.inet6,
       protocol: protocol & 0xff,
@@ -406,7 +409,7 @@ export function unixRequest(query: UnixQuery = {}): {
   const ino = q.inode === undefined ? 0 : checkUint(q.inode, 0xffffffff, "inode");
   const bytes = encodeMessage(UNIX_DIAG_REQUEST, {
     type: SOCK_DIAG_BY_FAMILY,
-    flags: 0,
+    flags: q.inode === undefined ? DUMP : NLM_F.REQUEST,
     header: { family: AF.unix, states, show, ino, cookie: NOCOOKIE },
   });
   return { bytes, one: q.inode !== undefined, signal: abortSignal(q.signal) };
@@ -420,7 +423,7 @@ export function packetRequest(
   const show = flagMask(q.show ?? "all", PACKET_SHOW, "show");
   const bytes = encodeMessage(PACKET_DIAG_REQUEST, {
     type: SOCK_DIAG_BY_FAMILY,
-    flags: 0,
+    flags: DUMP,
     header: { family: AF.packet, show, cookie: NOCOOKIE },
   });
   return { bytes, signal: abortSignal(q.signal) };
@@ -441,7 +444,7 @@ export function netlinkRequest(
   const show = flagMask(q.show ?? "all", NDIAG_SHOW, "show");
   const bytes = encodeMessage(NETLINK_DIAG_REQUEST, {
     type: SOCK_DIAG_BY_FAMILY,
-    flags: 0,
+    flags: DUMP,
     header: { family: AF.netlink, protocol, show, cookie: NOCOOKIE },
   });
   return { bytes, signal: abortSignal(q.signal) };

@@ -45,6 +45,7 @@ export const NETLINK = {
   AUDIT: 9,
   NETFILTER: 12,
   CONNECTOR: 11,
+  KOBJECT_UEVENT: 15,
   GENERIC: 16,
 } as const;
 
@@ -60,6 +61,12 @@ export interface NetlinkSocketOptions {
   netns?: NetnsTarget;
   /** Ask the kernel for strict checking of dump requests (NETLINK_GET_STRICT_CHK); default true. */
   strict?: boolean;
+  /**
+   * Multicast groups (by number, up to 32) whose datagrams are accepted from user-space
+   * senders too, such as udev's uevent group: sending to a group takes CAP_NET_ADMIN in the
+   * namespace's owner. Everything else must come from the kernel.
+   */
+  userGroups?: readonly number[];
 }
 
 /** Thrown by operations on a closed socket. */
@@ -84,6 +91,7 @@ export class NetlinkSocket implements Disposable {
   /** Datagrams dropped because they did not come from the kernel (port 0). */
   dropped = 0;
   #fd: number;
+  #userGroups = 0;
   readonly #addr = new Uint8Array(12);
   readonly #addrView = new DataView(this.#addr.buffer);
   readonly #addrLen = new Uint32Array(1);
@@ -124,6 +132,12 @@ export class NetlinkSocket implements Disposable {
       }
       this.portId = this.#addrView.getUint32(4, true);
       for (const g of options.groups ?? []) this.addMembership(g);
+      for (const g of options.userGroups ?? []) {
+        if (!Number.isInteger(g) || g < 1 || g > 32) {
+          throw new RangeError(`userGroups: invalid group ${g}`);
+        }
+        this.#userGroups |= 1 << (g - 1);
+      }
     } catch (e) {
       c.close(this.#fd);
       this.#fd = -1;
@@ -268,8 +282,12 @@ export class NetlinkSocket implements Disposable {
         throw new SyscallError("recvmsg", e, "netlink");
       }
       if (first) this.#rx = undefined;
-      // Only the kernel is trusted: anything from another port is dequeued unread and counted.
-      if (this.#addrView.getUint32(4, true) !== 0) {
+      // Only the kernel is trusted (and, for groups named in userGroups, privileged senders):
+      // anything else is dequeued unread and counted.
+      if (
+        this.#addrView.getUint32(4, true) !== 0 &&
+        (this.#addrView.getUint32(8, true) & this.#userGroups) === 0
+      ) {
         c.recvfrom(fd, null, 0n, MSG_TRUNC | MSG_DONTWAIT, null, null);
         this.dropped++;
         continue;
