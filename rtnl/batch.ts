@@ -5,6 +5,7 @@
  * @module
  */
 
+import { describeValue } from "../netlink/addr.ts";
 import type { AddrCommand, AddrSpec } from "./addr.ts";
 import { buildAddr } from "./addr.ts";
 import type { Built, RtnlCore } from "./core.ts";
@@ -67,42 +68,63 @@ export class Batch {
   constructor(core: RtnlCore) {
     this.#core = core;
   }
-  #push(built: Promise<Built>, spec: unknown, describe: string): void {
+  /**
+   * Queues one request. Nothing here may throw or leave a promise unhandled, whatever the
+   * caller passed (a Symbol or a null-prototype object as the command): a bad request becomes
+   * a failure of its own, reported by {@link runBatch} with its index.
+   */
+  #push(what: string, cmd: unknown, spec: unknown, build: () => Promise<Built>): void {
+    let built: Promise<Built>;
+    try {
+      built = build();
+    } catch (e) {
+      built = Promise.reject(e);
+    }
     built.catch(() => {}); // reported by runBatch
-    this.entries.push({ built, spec, describe });
+    this.entries.push({ built, spec, describe: `${what} ${label(cmd)}` });
   }
   /** Queues a link request. */
   link(cmd: LinkCommand, spec: LinkSpec): void {
-    this.#push(buildLink(this.#core, cmd, spec), spec, `link ${cmd}`);
+    this.#push("link", cmd, spec, () => buildLink(this.#core, cmd, spec));
   }
   /** Queues an address request. */
   addr(cmd: AddrCommand, spec: AddrSpec): void {
-    this.#push(buildAddr(this.#core, cmd, spec), spec, `addr ${cmd}`);
+    this.#push("addr", cmd, spec, () => buildAddr(this.#core, cmd, spec));
   }
   /** Queues a route request. */
   route(cmd: RouteCommand, spec: RouteSpec): void {
-    this.#push(buildRoute(this.#core, cmd, spec), spec, `route ${cmd}`);
+    this.#push("route", cmd, spec, () => buildRoute(this.#core, cmd, spec));
   }
   /** Queues a rule request. */
   rule(cmd: RuleCommand, spec: RuleSpec): void {
-    this.#push(buildRule(this.#core, cmd, spec), spec, `rule ${cmd}`);
+    this.#push("rule", cmd, spec, () => buildRule(this.#core, cmd, spec));
   }
   /** Queues a neighbour request. */
   neigh(cmd: NeighCommand, spec: NeighSpec): void {
-    this.#push(buildNeigh(this.#core, cmd, spec), spec, `neigh ${cmd}`);
+    this.#push("neigh", cmd, spec, () => buildNeigh(this.#core, cmd, spec));
   }
   /** Queues a nexthop request. */
   nexthop(cmd: NexthopCommand, spec: NexthopSpec): void {
-    this.#push(buildNexthop(this.#core, cmd, spec), spec, `nexthop ${cmd}`);
+    this.#push("nexthop", cmd, spec, () => buildNexthop(this.#core, cmd, spec));
   }
   /** Queues a bridge forwarding database request. */
   fdb(cmd: FdbCommand, spec: FdbSpec): void {
-    this.#push(buildFdb(this.#core, cmd, spec), spec, `fdb ${cmd}`);
+    this.#push("fdb", cmd, spec, () => buildFdb(this.#core, cmd, spec));
   }
   /** Queues a traffic control request (`b.tc("add-class", "htb", { … })`). */
   tc(cmd: TcCommand, kind: string, spec: TcSpec): void {
-    this.#push(buildTc(this.#core, cmd, kind, spec), spec, `tc ${cmd} ${kind}`);
+    this.#push(
+      "tc",
+      `${label(cmd)} ${label(kind)}`,
+      spec,
+      () => buildTc(this.#core, cmd, kind, spec),
+    );
   }
+}
+
+/** A command as text for messages; never throws (a Symbol, a null-prototype object). */
+function label(v: unknown): string {
+  return typeof v === "string" ? v : describeValue(v);
 }
 
 /** Options of a batch. */
