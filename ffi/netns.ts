@@ -39,6 +39,8 @@ const MNT_DETACH = 2;
 const EEXIST = 17;
 const EINVAL = 22;
 const ENOENT = 2;
+/** What creating or removing a name under /run/netns needs besides CAP_SYS_ADMIN. */
+const RUN_DIR_ACCESS = `write access to ${NETNS_RUN_DIR} (root)`;
 
 /** Checks a namespace name as `ip netns` would accept it; throws TypeError naming the field. */
 export function validateName(name: unknown, field = "netns"): string {
@@ -59,11 +61,23 @@ export function validateName(name: unknown, field = "netns"): string {
   return name;
 }
 
+/** A value for a message, its type shown: `"1" (a string)`, `1.5`, `undefined`. */
+function shown(v: unknown): string {
+  if (typeof v === "string") return `${JSON.stringify(v)} (a string)`;
+  if (typeof v === "number" || typeof v === "bigint") return `${v} (a ${typeof v})`;
+  if (v === null || v === undefined) return String(v);
+  return `a ${typeof v}`;
+}
+
 /** The namespace file of a target: /run/netns/NAME, the path itself, or /proc/PID/ns/net. */
 export function netnsPath(target: NetnsTarget): string {
   if (typeof target === "object" && target !== null) {
-    if (!Number.isInteger(target.pid) || target.pid <= 0) {
-      throw new RangeError(`netns.pid: expected a positive integer, got ${target.pid}`);
+    const pid: unknown = target.pid;
+    if (typeof pid !== "number") {
+      throw new TypeError(`netns.pid: expected a positive integer, got ${shown(pid)}`);
+    }
+    if (!Number.isInteger(pid) || pid <= 0) {
+      throw new RangeError(`netns.pid: expected a positive integer, got ${shown(pid)}`);
     }
     return `/proc/${target.pid}/ns/net`;
   }
@@ -75,9 +89,14 @@ function describe(target: NetnsTarget): string {
   return typeof target === "object" ? `of pid ${target.pid}` : JSON.stringify(target);
 }
 
-/** Opens a namespace file; a missing one is an error naming the namespace. */
+/**
+ * Opens a namespace file; a missing one is an error naming the namespace. Another process's
+ * namespace file opens only with ptrace access to it (EACCES otherwise): the same user and no
+ * fewer capabilities than that process, or CAP_SYS_PTRACE.
+ */
 function openNs(target: NetnsTarget): number {
-  const fd = libc().open(cstring(netnsPath(target)), O_RDONLY | O_CLOEXEC, 0);
+  const path = netnsPath(target);
+  const fd = libc().open(cstring(path), O_RDONLY | O_CLOEXEC, 0);
   if (fd < 0) {
     const e = errno();
     throw new SyscallError(
@@ -86,6 +105,9 @@ function openNs(target: NetnsTarget): number {
       e === ENOENT
         ? `network namespace ${describe(target)} (it does not exist)`
         : `network namespace ${describe(target)}`,
+      path.startsWith("/proc/")
+        ? "CAP_SYS_PTRACE (or the same user and capabilities as that process)"
+        : `read access to ${path}`,
     );
   }
   return fd;
@@ -135,7 +157,7 @@ function ensureRunDir(): void {
   const c = libc();
   const dir = cstring(NETNS_RUN_DIR);
   if (c.mkdir(dir, 0o755) < 0 && errno() !== EEXIST) {
-    throw new SyscallError("mkdir", errno(), NETNS_RUN_DIR);
+    throw new SyscallError("mkdir", errno(), NETNS_RUN_DIR, RUN_DIR_ACCESS);
   }
   // As `ip netns` does: make the directory a shared mount so mounts propagate to other mount
   // namespaces; the first time it is not a mount point, so bind it onto itself.
@@ -166,6 +188,7 @@ export function create(name: string): void {
       "open",
       e,
       e === EEXIST ? `network namespace "${name}" already exists` : `${NETNS_RUN_DIR}/${name}`,
+      RUN_DIR_ACCESS,
     );
   }
   c.close(fd);
@@ -213,7 +236,9 @@ export function remove(name: string): void {
     }
     if (e !== EINVAL) throw new SyscallError("umount2", e, `${NETNS_RUN_DIR}/${name}`);
   }
-  if (c.unlink(path) < 0) throw new SyscallError("unlink", errno(), `${NETNS_RUN_DIR}/${name}`);
+  if (c.unlink(path) < 0) {
+    throw new SyscallError("unlink", errno(), `${NETNS_RUN_DIR}/${name}`, RUN_DIR_ACCESS);
+  }
 }
 
 /** Whether a namespace of that name exists under /run/netns. */

@@ -1,7 +1,8 @@
 /**
  * The unprivileged side of privilege.test.ts: run without any capability (setpriv) inside the
  * test's namespace (ip netns exec). Reads, then tries changes, and prints one JSON line of what
- * happened. Argument: a namespace name it tries (and must fail) to create.
+ * happened. Arguments: a namespace name it tries (and must fail) to create, and optionally an
+ * existing namespace (the test's own) it tries to open a connection in.
  *
  * @module
  */
@@ -41,6 +42,16 @@ if (ip) {
 }
 await attempt("openOtherNs", () => {
   new IPRoute({ netns: { pid: 1 } }).close();
+  return true;
+});
+if (Deno.args[1]) {
+  await attempt("openNamed", () => {
+    new IPRoute({ netns: Deno.args[1] }).close();
+    return true;
+  });
+}
+await attempt("pidString", () => {
+  new IPRoute({ netns: { pid: "1" as unknown as number } }).close();
   return true;
 });
 await attempt("netnsCreate", () => netns.create(Deno.args[0] ?? "nlt-priv-never"));

@@ -1,7 +1,9 @@
 /**
  * Privilege: a child process without any capability (setpriv drops them all, inside the test's
  * namespace) can read links, addresses, routes and rules, while every change fails with the
- * CAP_NET_ADMIN message and changes nothing; without --allow-ffi the error names the flag.
+ * CAP_NET_ADMIN message and changes nothing; with CAP_NET_ADMIN alone, entering or creating a
+ * namespace names CAP_SYS_ADMIN and opening another process's namespace CAP_SYS_PTRACE; without
+ * --allow-ffi the error names the flag.
  *
  * @module
  */
@@ -68,10 +70,16 @@ Deno.test({
           assert.match(o.message, /CAP_NET_ADMIN/, k);
         }
       }
-      for (const k of ["openOtherNs", "netnsCreate"]) {
-        const o = r[k];
-        assert.equal(o.ok, false, k);
-        if (!o.ok) assert.match(o.message, /CAP_NET_ADMIN/, `${k}: ${o.message}`);
+      // Namespace calls name what they need, which is not CAP_NET_ADMIN.
+      for (
+        const [k, needs] of [["openOtherNs", /CAP_SYS_PTRACE/], ["netnsCreate", /CAP_SYS_ADMIN/]]
+      ) {
+        const o = r[k as string];
+        assert.equal(o.ok, false, k as string);
+        if (!o.ok) {
+          assert.match(o.message, needs as RegExp, `${k}: ${o.message}`);
+          assert.doesNotMatch(o.message, /CAP_NET_ADMIN/, `${k}: ${o.message}`);
+        }
       }
       // Nothing changed, nothing created.
       const after = JSON.stringify([
@@ -82,6 +90,55 @@ Deno.test({
       assert.equal(after, before);
       assert.ok(!(await run("ip", ["netns", "list"])).includes(never));
     }, "rpriv"),
+});
+
+Deno.test({
+  name:
+    "privilege: with CAP_NET_ADMIN alone, namespace calls name CAP_SYS_ADMIN or CAP_SYS_PTRACE; a pid given as a string says so",
+  ignore,
+  fn: () =>
+    withNetns(async (ns) => {
+      const never = `${ns}-x`;
+      const keep = "-all,+net_admin";
+      const r = await child([
+        "ip",
+        "netns",
+        "exec",
+        ns,
+        "setpriv",
+        `--inh-caps=${keep}`,
+        `--ambient-caps=${keep}`,
+        `--bounding-set=${keep}`,
+        "--",
+        Deno.execPath(),
+        "run",
+        "-A",
+        CHILD,
+        never,
+        ns,
+      ]);
+      assert.equal(r.open.ok, true, JSON.stringify(r.open));
+      const failed = (k: string) => {
+        const o = r[k];
+        assert.equal(o.ok, false, `${k}: ${JSON.stringify(o)}`);
+        return o as { ok: false; name: string; message: string };
+      };
+      // setns into the test's own namespace, unshare/mount for a new one: CAP_SYS_ADMIN.
+      for (const k of ["openNamed", "netnsCreate"]) {
+        const o = failed(k);
+        assert.equal(o.name, "SyscallError", k);
+        assert.match(o.message, /EPERM.*CAP_SYS_ADMIN/, `${k}: ${o.message}`);
+        assert.doesNotMatch(o.message, /CAP_NET_ADMIN/, `${k}: ${o.message}`);
+      }
+      // /proc/1/ns/net: ptrace access to pid 1 (EACCES), which CAP_NET_ADMIN does not give.
+      const other = failed("openOtherNs");
+      assert.match(other.message, /EACCES.*CAP_SYS_PTRACE/, other.message);
+      assert.doesNotMatch(other.message, /CAP_NET_ADMIN/, other.message);
+      const pid = failed("pidString");
+      assert.equal(pid.name, "TypeError");
+      assert.match(pid.message, /netns\.pid: .*"1" \(a string\)/);
+      assert.ok(!(await run("ip", ["netns", "list"])).includes(never));
+    }, "rpriv2"),
 });
 
 Deno.test("privilege: without --allow-ffi the error names the flag", async () => {
