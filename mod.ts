@@ -3,6 +3,12 @@
  * neighbours, bridges, traffic control, namespaces) and read per-task statistics by talking
  * netlink to the kernel. Needs only `--allow-ffi`.
  *
+ * This entry point holds the user API: the {@link IPRoute}, {@link IPDB}, {@link TaskStats} and
+ * {@link GenericNetlink} classes, `netns`, the errors, and the types of requests, views and
+ * events. More in the other entry points: `./iproute` (tc and name helpers, batches),
+ * `./ipdb`, `./taskstats` (the record layout), `./netns`, and for code that speaks netlink
+ * itself `./netlink` (schema language, views, engine) and `./schemas` (rtnetlink tables).
+ *
  * @example
  * ```ts
  * import { IPRoute, netns } from "@denonet/netlink";
@@ -19,20 +25,123 @@
  * @module
  */
 
-export * from "./rtnl/mod.ts";
-export * from "./ipdb/mod.ts";
-export * from "./taskstats/mod.ts";
+// rtnetlink
+export { Batch, BatchError, IPRoute, nameOf, NoSuchInterfaceError } from "./rtnl/mod.ts";
+export type {
+  Addr,
+  AddrCommand,
+  AddrFilter,
+  AddrSpec,
+  BatchFailure,
+  BatchOptions,
+  BridgeVlan,
+  FdbCommand,
+  FdbEntry,
+  FdbFilter,
+  FdbSpec,
+  FilterCommon,
+  FilterValue,
+  FlushAll,
+  GroupName,
+  IPRouteOptions,
+  Link,
+  LinkCommand,
+  LinkFilter,
+  LinkSpec,
+  MessageFilter,
+  Monitor,
+  MonitorEvent,
+  MonitorOptions,
+  NameKind,
+  Neigh,
+  NeighCommand,
+  NeighFilter,
+  NeighSpec,
+  NextHop,
+  Nexthop,
+  NexthopCommand,
+  NexthopFilter,
+  NexthopGroupMember,
+  NextHopSpec,
+  NexthopSpec,
+  NudName,
+  PortVlans,
+  RangeSpec,
+  Route,
+  RouteCommand,
+  RouteFilter,
+  RouteSpec,
+  Rule,
+  RuleCommand,
+  RuleFilter,
+  RuleSpec,
+  Seg6Encap,
+  TcCommand,
+  TcFilter,
+  TcMessage,
+  TcSpec,
+  TuntapLink,
+  TuntapSpec,
+  VlanCommand,
+  VlanFilter,
+  VlanSpec,
+  WithSignal,
+} from "./rtnl/mod.ts";
+
+// IPDB
+export {
+  CommitError,
+  CommitTimeoutError,
+  Interface,
+  Interfaces,
+  IPAddrSet,
+  IPDB,
+  IPDBClosedError,
+  IPDBRoute,
+  IPDBRule,
+  PortSet,
+  Routes,
+  RouteTable,
+  Rules,
+  Transaction,
+} from "./ipdb/mod.ts";
+export type {
+  AddressInput,
+  ChangesOptions,
+  CommitErrorDetails,
+  CommitOptions,
+  InterfaceMap,
+  IPDBChange,
+  IPDBOptions,
+  IPDBStats,
+  RouteKey,
+  RouteMap,
+  RouteTableMap,
+  RouteTables,
+  RuleFields,
+} from "./ipdb/mod.ts";
+
+// TaskStats
+export { TaskStats } from "./taskstats/mod.ts";
+export type {
+  TaskExit,
+  TaskStatsEvent,
+  TaskStatsMonitorOptions,
+  TaskStatsOptions,
+  TaskstatsRecord,
+} from "./taskstats/mod.ts";
+
+// Namespaces, generic netlink, errors
 export * as netns from "./ffi/netns.ts";
 export {
   DecodeError,
   DumpInterruptedError,
   GenericNetlink,
-  NETLINK,
   NetlinkError,
-  NetlinkSocket,
   OverrunError,
   PermissionError,
   SocketClosedError,
+  Subscription,
   SyscallError,
 } from "./netlink/mod.ts";
-export type { ExtAck, GenlFamily, NetlinkSocketOptions } from "./netlink/mod.ts";
+export type { ExtAck, GenlFamily } from "./netlink/mod.ts";

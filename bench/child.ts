@@ -13,7 +13,8 @@
  * @module
  */
 
-import { IPRoute, ROUTE_MESSAGE, RTM } from "../rtnl/mod.ts";
+import { IPRoute } from "../rtnl/mod.ts";
+import { ROUTE_MESSAGE, RTM } from "../rtnl/schemas/mod.ts";
 
 const [op, iterArg, arg] = Deno.args;
 const iterations = Math.max(1, Number(iterArg ?? 1));

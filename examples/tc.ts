@@ -11,8 +11,10 @@
  * @module
  */
 
-import { formatHandle, formatU32Key, IPRoute, netns, protocolName, xmitsize } from "../mod.ts";
-import type { TcMessage, U32Sel } from "../mod.ts";
+import { IPRoute, netns } from "../mod.ts";
+import type { TcMessage } from "../mod.ts";
+import { formatHandle, formatU32Key, protocolName, xmitsize } from "../rtnl/mod.ts";
+import type { U32Sel } from "../rtnl/mod.ts";
 
 /** A rate in bytes per second as tc prints it ("10Mbit"). */
 function rate(bytes: number): string {

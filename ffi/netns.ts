@@ -24,8 +24,11 @@ import { SyscallError } from "./errors.ts";
 /** Where `ip netns` keeps named namespaces. */
 export const NETNS_RUN_DIR = "/run/netns";
 
-/** Which namespace: a name under /run/netns, an absolute path to a namespace file, or a pid's. */
-export type NetnsTarget = string | { pid: number };
+/**
+ * Which namespace: a name under /run/netns, an absolute path to a namespace file, a pid's, or an
+ * open descriptor of a namespace file (`{ fd }`: the namespace held, whatever its name becomes).
+ */
+export type NetnsTarget = string | { pid: number } | { fd: number };
 
 const CLONE_NEWNET = 0x40000000;
 const O_RDONLY = 0;
@@ -71,6 +74,13 @@ function shown(v: unknown): string {
 
 /** The namespace file of a target: /run/netns/NAME, the path itself, or /proc/PID/ns/net. */
 export function netnsPath(target: NetnsTarget): string {
+  if (typeof target === "object" && target !== null && "fd" in target) {
+    if (!Number.isInteger(target.fd) || target.fd < 0) {
+      throw new RangeError(`netns.fd: expected a descriptor number, got ${target.fd}`);
+    }
+    // The descriptor itself, reopened: never looked up again by name.
+    return `/proc/self/fd/${target.fd}`;
+  }
   if (typeof target === "object" && target !== null) {
     const pid: unknown = target.pid;
     if (typeof pid !== "number") {
@@ -86,7 +96,8 @@ export function netnsPath(target: NetnsTarget): string {
 }
 
 function describe(target: NetnsTarget): string {
-  return typeof target === "object" ? `of pid ${target.pid}` : JSON.stringify(target);
+  if (typeof target !== "object") return JSON.stringify(target);
+  return "fd" in target ? `held by descriptor ${target.fd}` : `of pid ${target.pid}`;
 }
 
 /**

@@ -20,6 +20,7 @@ export * from "./view.ts";
 export * from "./encoder.ts";
 export * from "./engine.ts";
 export * from "./genl.ts";
+export * from "./strict.ts";
 export * from "./subscription.ts";
 export { NETLINK, NetlinkSocket, SocketClosedError } from "../ffi/socket.ts";
 export type { NetlinkSocketOptions } from "../ffi/socket.ts";

@@ -1,60 +1,195 @@
 /**
- * A subscription: what a monitor call returns once its socket is bound and subscribed. Events
- * the kernel sends after the call returned and before the first `next()` wait in the socket, so
- * nothing between "subscribe" and "read" is lost.
+ * What monitors return: an async iterator over a source that is already subscribed when the
+ * monitor call returns (its socket bound, its groups joined), so nothing that happens between
+ * the call and the first `next()` is lost: it waits in the socket. `close()`,
+ * `Symbol.dispose`, `break` out of a `for await`, and an aborted signal all end it and release
+ * the source.
  *
  * @module
  */
 
-/**
- * A live stream of events over its own socket: iterate it (`for await`), and close it (or let
- * `using` close it). Closing ends a running iteration and is harmless twice.
- */
-export class Subscription<T> implements AsyncIterable<T>, AsyncIterator<T>, Disposable {
-  readonly #source: AsyncIterator<T>;
-  readonly #close: () => void;
-  #closed = false;
+/** Where a {@link Subscription} reads from. */
+export interface SubscriptionSource<T> {
+  /**
+   * Items available now (without waiting), or null once the source has ended. Called again
+   * until it returns an empty list; then {@link wait} is awaited.
+   */
+  poll(): T[] | null;
+  /** Resolves when items may be available; rejects when the source closes or `signal` aborts. */
+  wait(signal: AbortSignal): Promise<void>;
+  /** Releases the source (closes its socket). Called once. */
+  close(): void;
+}
 
-  /** Wraps `source` (events read from the socket) and `close` (closes the socket). */
-  constructor(source: AsyncIterator<T>, close: () => void) {
-    this.#source = source;
-    this.#close = close;
+/** Options of a {@link Subscription} over a {@link SubscriptionSource}. */
+export interface SubscriptionOptions {
+  /** Ends the subscription. */
+  signal?: AbortSignal;
+  /**
+   * Awaited before the first item; its rejection is thrown by the first `next()` (a
+   * registration the kernel refused).
+   */
+  ready?: Promise<unknown>;
+}
+
+/**
+ * A subscribed event stream: an async iterator (one consumer; calls are served in order) with
+ * `close()` and `Symbol.dispose`/`Symbol.asyncDispose`.
+ */
+export class Subscription<T> implements AsyncIterableIterator<T>, Disposable, AsyncDisposable {
+  readonly #source: SubscriptionSource<T>;
+  readonly #stop = new AbortController();
+  readonly #signal?: AbortSignal;
+  readonly #onAbort = () => this.close();
+  #ready?: Promise<unknown>;
+  #queue: T[] = [];
+  #closed = false;
+  #chain: Promise<unknown> = Promise.resolve();
+
+  /**
+   * A subscription over `source` (polled, then awaited), or over an async iterator of events
+   * read from an already subscribed socket, with `close` closing that socket.
+   */
+  constructor(source: SubscriptionSource<T>, options?: SubscriptionOptions);
+  /** A subscription over an async iterator; `close` releases its socket. */
+  constructor(source: AsyncIterator<T>, close: () => void);
+  constructor(
+    source: SubscriptionSource<T> | AsyncIterator<T>,
+    second?: SubscriptionOptions | (() => void),
+  ) {
+    this.#source = typeof second === "function"
+      ? iteratorSource(source as AsyncIterator<T>, second)
+      : source as SubscriptionSource<T>;
+    const { signal, ready } = typeof second === "function" ? {} : second ?? {};
+    this.#signal = signal;
+    if (ready) {
+      // Observed now: a refusal is reported by next(), never as an unhandled rejection.
+      ready.catch(() => {});
+      this.#ready = ready;
+    }
+    if (signal?.aborted) this.close();
+    else signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
 
-  /** Whether {@link close} was called. */
+  /** Whether the subscription has ended. */
   get closed(): boolean {
     return this.#closed;
   }
 
-  /** The next event; `done` once closed. */
-  async next(): Promise<IteratorResult<T>> {
-    if (this.#closed) return { value: undefined, done: true };
-    const r = await this.#source.next();
-    if (r.done) this.close();
+  /** The next item; `done` once closed, aborted or the source ended. */
+  next(): Promise<IteratorResult<T>> {
+    const r = this.#chain.then(() => this.#next());
+    this.#chain = r.catch(() => {});
     return r;
   }
 
-  /** Ends the iteration (a `break` out of `for await`) and closes the socket. */
-  async return(): Promise<IteratorResult<T>> {
+  async #next(): Promise<IteratorResult<T>> {
+    if (this.#ready) {
+      const ready = this.#ready;
+      this.#ready = undefined;
+      try {
+        await ready;
+      } catch (e) {
+        this.close();
+        throw e;
+      }
+    }
+    for (;;) {
+      if (this.#queue.length > 0) return { value: this.#queue.shift()!, done: false };
+      if (this.#closed) return { value: undefined, done: true };
+      let items: T[] | null;
+      try {
+        items = this.#source.poll();
+      } catch (e) {
+        if (this.#closed) return { value: undefined, done: true };
+        this.close();
+        throw e;
+      }
+      if (items === null) {
+        this.close();
+        continue;
+      }
+      if (items.length > 0) {
+        this.#queue = items;
+        continue;
+      }
+      try {
+        await this.#source.wait(this.#stop.signal);
+      } catch (e) {
+        if (this.#closed) continue;
+        this.close();
+        throw e;
+      }
+    }
+  }
+
+  /** Ends the subscription (what `break` in a `for await` calls). */
+  return(value?: unknown): Promise<IteratorResult<T>> {
     this.close();
-    await this.#source.return?.();
-    return { value: undefined, done: true };
+    return Promise.resolve({ value: value as T, done: true });
   }
 
-  /** The subscription itself: one iteration per subscription. */
-  [Symbol.asyncIterator](): AsyncIterator<T> {
-    return this;
+  /** Ends the subscription and throws `error`. */
+  throw(error?: unknown): Promise<IteratorResult<T>> {
+    this.close();
+    return Promise.reject(error);
   }
 
-  /** Closes the socket; a pending `next()` ends. */
+  /** Ends the subscription and releases its socket. Closing twice is harmless. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#close();
+    this.#queue = [];
+    this.#signal?.removeEventListener("abort", this.#onAbort);
+    this.#stop.abort(new Error("the subscription was closed"));
+    this.#source.close();
+  }
+
+  /** This object. */
+  [Symbol.asyncIterator](): this {
+    return this;
   }
 
   /** Same as {@link close}. */
   [Symbol.dispose](): void {
     this.close();
   }
+
+  /** Same as {@link close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+}
+
+/**
+ * A source over an async iterator: each poll hands out what the iterator produced; the wait is
+ * the iterator's own `next()`.
+ */
+function iteratorSource<T>(it: AsyncIterator<T>, close: () => void): SubscriptionSource<T> {
+  let got: T[] = [];
+  let ended = false;
+  return {
+    poll() {
+      if (ended) return null;
+      const out = got;
+      got = [];
+      return out;
+    },
+    async wait(signal) {
+      const aborted = new Promise<never>((_, reject) => {
+        if (signal.aborted) reject(signal.reason);
+        signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+      });
+      aborted.catch(() => {});
+      const r = await Promise.race([it.next(), aborted]);
+      if (r.done) ended = true;
+      else got.push(r.value);
+    },
+    close() {
+      ended = true;
+      close();
+      it.return?.()?.catch(() => {});
+    },
+  };
 }

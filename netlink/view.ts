@@ -628,7 +628,7 @@ export class AttrView<S extends AttrSchema = AttrSchema> {
       return cur;
     }
     const def = defOf(this, key as string | number);
-    if (def === undefined) return undefined;
+    if (def === undefined) return computed(this, key);
     return this.attr(typeof def === "number" ? def : def.type);
   }
 
@@ -681,6 +681,37 @@ export class AttrView<S extends AttrSchema = AttrSchema> {
     }
   }
 }
+
+/**
+ * Names of computed properties (decorateView) by view prototype: `get(name)` answers for them as
+ * the typed property does (`link.get("state")`, `linkinfo.get("kind")`).
+ */
+const COMPUTED = Symbol("computed");
+
+/** The value of computed property `key` of `v`, or undefined when it has none of that name. */
+function computed(v: AttrView, key: unknown): unknown {
+  if (typeof key !== "string") return undefined;
+  const names = (v as unknown as { [COMPUTED]?: ReadonlySet<string> })[COMPUTED];
+  return names?.has(key) ? (v as unknown as Record<string, unknown>)[key] : undefined;
+}
+
+// `console.log(view)` and Deno.inspect print what toJSON() returns, not the DataView inside.
+Object.defineProperty(AttrView.prototype, Symbol.for("Deno.customInspect"), {
+  value(
+    this: AttrView,
+    inspect: (v: unknown, o?: unknown) => string,
+    options?: unknown,
+  ): string {
+    let json: unknown;
+    try {
+      json = this.toJSON();
+    } catch (e) {
+      return `${this.constructor.name} <${e instanceof Error ? e.message : String(e)}>`;
+    }
+    return inspect(json, options);
+  },
+  configurable: true,
+});
 
 /** How deep toJSON() may recurse through nests (the kernel's policies nest at most 10 deep). */
 const MAX_JSON_DEPTH = 64;
@@ -760,7 +791,7 @@ export class MessageView<M extends MessageSchema = MessageSchema> extends AttrVi
   override get(key: AttrKey): unknown {
     if (typeof key === "string") {
       const def = this.schema.byName.get(key);
-      if (def === undefined) return this.headerField(key);
+      if (def === undefined) return this.headerField(key) ?? computed(this, key);
       const v = this.attr(def.type);
       return v === undefined ? this.headerField(key) : v;
     }
@@ -987,6 +1018,11 @@ export function decorateView(
       nestView(schema, new DataView(new ArrayBuffer(0)), new Uint8Array(0), 0, 0),
     );
   const entries = Object.entries(extras);
+  const own = Object.hasOwn(proto, COMPUTED)
+    ? (proto as { [COMPUTED]: Set<string> })[COMPUTED]
+    : new Set((proto as { [COMPUTED]?: Set<string> })[COMPUTED]);
+  Object.defineProperty(proto, COMPUTED, { value: own, configurable: true });
+  for (const [name] of entries) own.add(name);
   for (const [name, fn] of entries) {
     const cache = options.cache ? new WeakMap<object, unknown>() : undefined;
     Object.defineProperty(proto, name, {

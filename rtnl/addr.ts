@@ -24,7 +24,11 @@ import {
   named,
   prefixOf,
   uint,
+  withoutSignal,
 } from "./spec.ts";
+import type { WithSignal } from "./spec.ts";
+import { filterKeys, flushFilter, passes, readFilter } from "./filter.ts";
+import type { FilterCommon, FilterValue, FlushAll, MessageFilter } from "./filter.ts";
 
 /** An address message view. */
 export type Addr = TypedMessage<typeof ADDR_MESSAGE>;
@@ -244,37 +248,53 @@ export async function buildAddr(
   }, `addr ${cmd}`);
 }
 
-/** Runs an address command. */
-export async function addrCommand(core: RtnlCore, cmd: AddrCommand, spec: AddrSpec): Promise<void> {
-  await core.send(await buildAddr(core, cmd, spec));
+/** Runs an address command (`signal` stops waiting for the kernel's answer). */
+export async function addrCommand(
+  core: RtnlCore,
+  cmd: AddrCommand,
+  spec: AddrSpec & WithSignal,
+): Promise<void> {
+  const [rest, signal] = withoutSignal(spec);
+  await core.send(await buildAddr(core, cmd, rest), signal);
 }
 
-/** Filter of {@link getAddr}: family and index filter in the kernel, the rest here. */
-export interface AddrFilter {
-  /** 2 (IPv4) or 10 (IPv6). */
-  family?: number;
-  /** Interface index or name. */
-  index?: number | string;
-  /** The address (IFA_LOCAL, else IFA_ADDRESS), with or without "/prefix". */
-  address?: string;
-  /** The label. */
-  label?: string;
-  /** Scope by name or number. */
-  scope?: string | number;
-  /** Prefix length. */
-  prefixlen?: number;
-  /** Any other attribute or header field, compared for equality. */
-  [key: string]: unknown;
-}
+/**
+ * Filter of {@link getAddr}: family and index filter in the kernel, the rest here. Any other
+ * attribute or header field of an address compares for equality; a function as a value tests
+ * the address's value of that name; `match` tests the whole message.
+ */
+export type AddrFilter =
+  & Omit<MessageFilter<typeof ADDR_MESSAGE>, "family" | "index" | "address" | "local" | "scope">
+  & FilterCommon<Addr>
+  & {
+    /** 2 (IPv4) or 10 (IPv6). */
+    family?: FilterValue<number>;
+    /** Interface index or name. */
+    index?: FilterValue<number | string, number>;
+    /** The address (IFA_LOCAL, else IFA_ADDRESS), with or without "/prefix". */
+    address?: FilterValue<string>;
+    /** The local address (IFA_LOCAL), with or without "/prefix". */
+    local?: FilterValue<string>;
+    /** Scope by name or number. */
+    scope?: FilterValue<string | number, number>;
+  };
 
-function addrMatcher(filter: AddrFilter): (a: Addr) => boolean {
+const FILTER_KEYS = filterKeys("address filter key", ADDR_MESSAGE);
+
+/** Dumps addresses; family and index filter in the kernel (strict checking), the rest here. */
+export async function getAddr(core: RtnlCore, filter?: AddrFilter): Promise<Addr[]> {
+  const f = readFilter(filter, FILTER_KEYS);
+  const v = f.values;
+  const family = v.family !== undefined ? familyOf(v.family, "family", true) : 0;
   const checks: ((a: Addr) => boolean)[] = [];
-  for (const [k, v] of Object.entries(filter)) {
-    if (v === undefined || k === "family" || k === "index") continue;
+  for (const [k, val] of Object.entries(v)) {
     switch (k) {
+      case "family":
+      case "index":
+        break;
       case "address":
       case "local": {
-        const p = parsePrefix(v, k);
+        const p = parsePrefix(val, k);
         const text = formatIp(p.bytes, 0, p.bytes.length);
         checks.push((a) =>
           (k === "local" ? a.local : a.local ?? a.address) === text &&
@@ -283,42 +303,35 @@ function addrMatcher(filter: AddrFilter): (a: Addr) => boolean {
         break;
       }
       case "scope": {
-        const s = scopeId(v);
+        const s = scopeId(val);
         checks.push((a) => a.scope === s);
         break;
       }
       default:
-        checks.push((a) => a.get(k) === v);
+        checks.push((a) => a.get(k) === val);
     }
   }
-  return (a) => checks.every((c) => c(a));
-}
-
-/** Dumps addresses; family and index filter in the kernel (strict checking), the rest here. */
-export async function getAddr(core: RtnlCore, filter: AddrFilter = {}): Promise<Addr[]> {
-  if (typeof filter !== "object" || filter === null) {
-    throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
-  }
-  const family = filter.family !== undefined ? familyOf(filter.family, "family", true) : 0;
-  const match = addrMatcher(filter);
-  const ref = filter.index !== undefined ? indexRef(core, filter.index, "index") : undefined;
+  const ref = v.index !== undefined ? indexRef(core, v.index, "index") : undefined;
   const header: Record<string, unknown> = { family };
   if (ref) header.index = await ref();
   const all = await core.dump(ADDR_MESSAGE, { type: RTM.GETADDR, flags: 0, header }, {
     retryInterrupted: 3,
+    signal: f.signal,
   });
   return all.filter((a) =>
     (header.index === undefined || a.index === header.index) &&
-    (family === 0 || a.family === family) && match(a)
+    (family === 0 || a.family === family) && checks.every((c) => c(a)) && passes(f.tests, a)
   );
 }
 
 /**
- * Deletes every address matching the filter (all of them for `{}`); resolves with how many
- * deletions the kernel acknowledged (secondaries that went with their primary are not counted).
+ * Deletes every address matching the filter; resolves with how many deletions the kernel
+ * acknowledged (secondaries that went with their primary are not counted). An empty filter is
+ * refused: `{ all: true }` deletes every address.
  */
-export async function flushAddr(core: RtnlCore, filter: AddrFilter = {}): Promise<number> {
-  const addrs = await getAddr(core, filter);
+export async function flushAddr(core: RtnlCore, filter: AddrFilter & FlushAll): Promise<number> {
+  const { filter: rest } = flushFilter(filter, "flushAddr");
+  const addrs = await getAddr(core, rest);
   const reqs = addrs.map((a) => {
     const attrs: Record<string, unknown> = {};
     if (a.local !== undefined) attrs.local = a.local;
@@ -330,7 +343,11 @@ export async function flushAddr(core: RtnlCore, filter: AddrFilter = {}): Promis
       attrs,
     }, "").bytes;
   });
-  const results = await core.engine.pipeline(reqs, { schema: ADDR_MESSAGE, describe: "addr del" });
+  const results = await core.engine.pipeline(reqs, {
+    schema: ADDR_MESSAGE,
+    describe: "addr del",
+    signal: (rest as { signal?: AbortSignal }).signal,
+  });
   let n = 0;
   for (const r of results) {
     if (!(r instanceof Error)) n++;

@@ -131,6 +131,8 @@ function label(v: unknown): string {
 export interface BatchOptions {
   /** Requests in flight at once (default 512). */
   window?: number;
+  /** Stops waiting for the acks (requests already sent may still be applied). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -157,6 +159,7 @@ export async function runBatch(
   const results = await core.engine.pipeline(ready.map((r) => r.built.bytes), {
     window: options.window ?? 512,
     ackEach: false,
+    signal: options.signal,
   });
   let ok = 0;
   results.forEach((r, k) => {

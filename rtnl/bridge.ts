@@ -30,7 +30,12 @@ import {
   rangeOf,
   resolveAll,
   uint,
+  withoutSignal,
 } from "./spec.ts";
+import type { WithSignal } from "./spec.ts";
+import { filterKeys, passes, readFilter } from "./filter.ts";
+import type { FilterCommon, FilterValue, MessageFilter } from "./filter.ts";
+import { checkKeys, KeySet } from "../netlink/strict.ts";
 import type { IndexRef } from "./spec.ts";
 import { ifindexRef, vlanId } from "./neigh.ts";
 
@@ -159,39 +164,52 @@ function vni(v: unknown, field: string): number {
   return n;
 }
 
-/** Adds, replaces, appends or deletes a bridge forwarding database entry. */
-export async function fdbCommand(core: RtnlCore, cmd: FdbCommand, spec: FdbSpec): Promise<void> {
-  await core.send(await buildFdb(core, cmd, spec));
+/**
+ * Adds, replaces, appends or deletes a bridge forwarding database entry (`signal` stops waiting
+ * for the kernel's answer).
+ */
+export async function fdbCommand(
+  core: RtnlCore,
+  cmd: FdbCommand,
+  spec: FdbSpec & WithSignal,
+): Promise<void> {
+  const [rest, signal] = withoutSignal(spec);
+  await core.send(await buildFdb(core, cmd, rest), signal);
 }
 
-/** Filter of {@link getFdb}. */
-export interface FdbFilter {
-  /** Entries of this port (brport), index or name. In the kernel. */
-  ifindex?: number | string;
-  /** Alias of `ifindex`. */
-  index?: number | string;
-  /** Entries of this bridge's ports, index or name. In the kernel. */
-  master?: number | string;
-  /** The MAC address. Here. */
-  lladdr?: string;
-  /** VLAN id. Here. */
-  vlan?: number;
-  /** Any other attribute or header field, compared for equality. Here. */
-  [key: string]: unknown;
-}
+/**
+ * Filter of {@link getFdb}. Any other attribute or header field compares for equality; a
+ * function as a value tests the entry's value of that name; `match` tests the whole message.
+ */
+export type FdbFilter =
+  & Omit<MessageFilter<typeof NEIGH_MESSAGE>, "ifindex" | "master" | "lladdr" | "vlan">
+  & FilterCommon<FdbEntry>
+  & {
+    /** Entries of this port (brport), index or name. In the kernel. */
+    ifindex?: FilterValue<number | string, number>;
+    /** Alias of `ifindex`. */
+    index?: FilterValue<number | string, number>;
+    /** Entries of this bridge's ports, index or name. In the kernel. */
+    master?: FilterValue<number | string, number>;
+    /** The MAC address. Here. */
+    lladdr?: FilterValue<string>;
+    /** VLAN id. Here. */
+    vlan?: FilterValue<number>;
+  };
+
+const FDB_FILTER_KEYS = filterKeys("fdb filter key", NEIGH_MESSAGE, ["index"]);
 
 /** Dumps the forwarding database. Port (ifindex) and bridge (master) filter in the kernel. */
-export async function getFdb(core: RtnlCore, filter: FdbFilter = {}): Promise<FdbEntry[]> {
-  if (typeof filter !== "object" || filter === null || Array.isArray(filter)) {
-    throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
-  }
+export async function getFdb(core: RtnlCore, filter?: FdbFilter): Promise<FdbEntry[]> {
+  const f = readFilter(filter, FDB_FILTER_KEYS);
+  const values = f.values;
   const refs: Record<string, IndexRef | undefined> = {
-    ifindex: ifindexRef(core, filter, false),
-    master: filter.master !== undefined ? indexRef(core, filter.master, "master") : undefined,
+    ifindex: ifindexRef(core, values, false),
+    master: values.master !== undefined ? indexRef(core, values.master, "master") : undefined,
   };
   const checks: ((n: FdbEntry) => boolean)[] = [];
-  for (const [k, v] of Object.entries(filter)) {
-    if (v === undefined || ["ifindex", "index", "master"].includes(k)) continue;
+  for (const [k, v] of Object.entries(values)) {
+    if (["ifindex", "index", "master"].includes(k)) continue;
     if (k === "lladdr") {
       const mac = parseMac(v, "lladdr");
       const text = formatHex(mac, 0, mac.length);
@@ -209,11 +227,11 @@ export async function getFdb(core: RtnlCore, filter: FdbFilter = {}): Promise<Fd
     flags: 0,
     header: { family: AF.BRIDGE, ifindex: idx.ifindex ?? 0 },
     attrs,
-  }, { retryInterrupted: 3 });
+  }, { retryInterrupted: 3, signal: f.signal });
   return all.filter((n) =>
     n.family === AF.BRIDGE &&
     (idx.ifindex === undefined || n.headerField("ifindex") === idx.ifindex) &&
-    checks.every((c) => c(n))
+    checks.every((c) => c(n)) && passes(f.tests, n)
   );
 }
 
@@ -303,9 +321,14 @@ export async function buildVlan(
   }, `vlan ${cmd}`);
 }
 
-/** Adds or removes VLANs of a bridge port. */
-export async function vlanFilter(core: RtnlCore, cmd: VlanCommand, spec: VlanSpec): Promise<void> {
-  await core.send(await buildVlan(core, cmd, spec));
+/** Adds or removes VLANs of a bridge port (`signal` stops waiting for the kernel's answer). */
+export async function vlanFilter(
+  core: RtnlCore,
+  cmd: VlanCommand,
+  spec: VlanSpec & WithSignal,
+): Promise<void> {
+  const [rest, signal] = withoutSignal(spec);
+  await core.send(await buildVlan(core, cmd, rest), signal);
 }
 
 /** One VLAN of a port. */
@@ -338,7 +361,15 @@ export interface VlanFilter {
   ifindex?: number | string;
   /** Alias of `ifindex`. */
   index?: number | string;
+  /** Only ports whose VLANs pass this test. */
+  match?: (port: PortVlans) => boolean;
+  /** Stops the dump. */
+  signal?: AbortSignal;
 }
+
+const VLAN_FILTER_KEYS = new KeySet("vlan filter key", ["ifindex", "match", "signal"], {
+  index: "ifindex",
+});
 
 /**
  * The VLANs of bridge ports (`bridge vlan show`): an AF_BRIDGE link dump asking for
@@ -346,10 +377,18 @@ export interface VlanFilter {
  * without bridge VLAN filtering) come back with an empty list.
  */
 export async function getVlans(core: RtnlCore, filter: VlanFilter = {}): Promise<PortVlans[]> {
-  if (typeof filter !== "object" || filter === null || Array.isArray(filter)) {
-    throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
+  checkKeys(filter, VLAN_FILTER_KEYS, "filter");
+  for (const [k, v] of Object.entries(filter)) {
+    if (v === undefined) {
+      throw new TypeError(`${k}: undefined (leave the key out to not filter by it)`);
+    }
   }
-  checkSpec(filter, new Set(["ifindex", "index"]), "vlan filter");
+  if (filter.match !== undefined && typeof filter.match !== "function") {
+    throw new TypeError(`match: expected a function of a port, got ${describeValue(filter.match)}`);
+  }
+  if (filter.signal !== undefined && !(filter.signal instanceof AbortSignal)) {
+    throw new TypeError(`signal: expected an AbortSignal, got ${describeValue(filter.signal)}`);
+  }
   const ref = ifindexRef(core, filter, false);
   const index = ref ? await ref() : undefined;
   const links = await core.dump(BRIDGE_LINK_MESSAGE, {
@@ -357,7 +396,7 @@ export async function getVlans(core: RtnlCore, filter: VlanFilter = {}): Promise
     flags: 0,
     header: { family: AF.BRIDGE },
     attrs: { ext_mask: RTEXT_FILTER.brvlan },
-  }, { retryInterrupted: 3 });
+  }, { retryInterrupted: 3, signal: filter.signal });
   const out: PortVlans[] = [];
   for (const l of links) {
     if (index !== undefined && l.index !== index) continue;
@@ -385,6 +424,7 @@ export async function getVlans(core: RtnlCore, filter: VlanFilter = {}): Promise
     const entry: PortVlans = { index: l.index, vlans };
     if (l.ifname !== undefined) entry.ifname = l.ifname;
     if (l.master !== undefined) entry.master = l.master;
+    if (filter.match && !filter.match(entry)) continue;
     out.push(entry);
   }
   return out;

@@ -5,8 +5,10 @@
  * @module
  */
 
-import { NETLINK, NetlinkSocket } from "../ffi/socket.ts";
+import { NETLINK, NetlinkSocket, SocketClosedError } from "../ffi/socket.ts";
+import { closeFd, openFd } from "../ffi/netns.ts";
 import type { NetnsTarget } from "../ffi/netns.ts";
+import { checkKeys, KeySet } from "../netlink/strict.ts";
 import { NetlinkEngine } from "../netlink/engine.ts";
 import type { DumpOptions } from "../netlink/engine.ts";
 import { encodeMessage } from "../netlink/encoder.ts";
@@ -22,7 +24,10 @@ import { NetlinkError } from "../netlink/errors.ts";
 
 /** Options of {@link RtnlCore} and IPRoute. */
 export interface IPRouteOptions {
-  /** Work in this network namespace: a name under /run/netns, a path, or `{ pid }`. */
+  /**
+   * Work in this network namespace: a name under /run/netns, a path, `{ pid }` or `{ fd }`. The
+   * namespace is held open until {@link RtnlCore.close}.
+   */
   netns?: NetnsTarget;
   /** Receive buffer in bytes (default 4 MiB: dumps of a million routes need room). */
   rcvbuf?: number;
@@ -50,6 +55,8 @@ export class NoSuchInterfaceError extends NetlinkError {
   }
 }
 
+const OPTION_KEYS = new KeySet("IPRoute option", ["netns", "rcvbuf", "strict"]);
+
 /** The rtnetlink connection. */
 export class RtnlCore implements Disposable {
   /** The NETLINK_ROUTE socket. */
@@ -58,16 +65,43 @@ export class RtnlCore implements Disposable {
   readonly engine: NetlinkEngine;
   /** The options it was opened with. */
   readonly options: Readonly<IPRouteOptions>;
+  // The namespace, held open for as long as the connection: monitors and tun/tap devices are
+  // made in it through this descriptor, never by looking its name up again.
+  #nsFd = -1;
 
   /** Opens a NETLINK_ROUTE socket (in `options.netns` when given). */
   constructor(options: IPRouteOptions = {}) {
+    checkKeys(options, OPTION_KEYS);
     this.options = { ...options };
-    this.socket = new NetlinkSocket(NETLINK.ROUTE, {
-      netns: options.netns,
-      rcvbuf: options.rcvbuf ?? 4 << 20,
-      strict: options.strict,
-    });
+    if (options.netns !== undefined) this.#nsFd = openFd(options.netns);
+    try {
+      this.socket = new NetlinkSocket(NETLINK.ROUTE, {
+        netns: this.netns,
+        rcvbuf: options.rcvbuf ?? 4 << 20,
+        strict: options.strict,
+      });
+    } catch (e) {
+      this.#releaseNetns();
+      throw e;
+    }
     this.engine = new NetlinkEngine(this.socket);
+  }
+
+  /**
+   * The connection's namespace as a held descriptor (`{ fd }`), or undefined for the process's
+   * own: sockets opened with it are in the same namespace as this connection even after the
+   * namespace's name was removed or given to another namespace.
+   */
+  get netns(): NetnsTarget | undefined {
+    if (this.#nsFd >= 0) return { fd: this.#nsFd };
+    if (this.options.netns !== undefined) throw new SocketClosedError();
+    return undefined;
+  }
+
+  #releaseNetns(): void {
+    if (this.#nsFd < 0) return;
+    closeFd(this.#nsFd);
+    this.#nsFd = -1;
   }
 
   /** Encodes one message of `schema`. */
@@ -179,6 +213,7 @@ export class RtnlCore implements Disposable {
     if (this.socket.closed) return;
     this.engine.failAll(new Error("IPRoute was closed while the request was pending"));
     this.socket.close();
+    this.#releaseNetns();
   }
 
   /** Same as {@link close}. */

@@ -13,8 +13,11 @@ import { RtnlCore } from "./core.ts";
 import type { IPRouteOptions } from "./core.ts";
 import type { Link, LinkCommand, LinkFilter, LinkSpec } from "./link.ts";
 import { getLinks, linkCommand, linkLookup } from "./link.ts";
-import type { MonitorEvent, MonitorOptions } from "./monitor.ts";
-import { monitor } from "./monitor.ts";
+import type { Monitor, MonitorOptions } from "./monitor.ts";
+import { checkMonitorOptions, monitor } from "./monitor.ts";
+import type { FlushAll } from "./filter.ts";
+import type { WithSignal } from "./spec.ts";
+import { checkArgs, checkKeys, KeySet } from "../netlink/strict.ts";
 import type { Route, RouteCommand, RouteFilter, RouteSpec } from "./route.ts";
 import { flushRoutes, getRoutes, iterRoutes, routeCommand } from "./route.ts";
 import type { Rule, RuleCommand, RuleFilter, RuleSpec } from "./rule.ts";
@@ -34,7 +37,7 @@ import type {
   VlanSpec,
 } from "./bridge.ts";
 import { fdbCommand, getFdb, getVlans, vlanFilter } from "./bridge.ts";
-import type { TcCommand, TcMessage } from "./tc/mod.ts";
+import type { TcCommand, TcFilter, TcMessage, TcSpec } from "./tc/mod.ts";
 import { getClasses, getFilters, getQdiscs, tcCommand } from "./tc/mod.ts";
 
 /**
@@ -57,145 +60,186 @@ import { getClasses, getFilters, getQdiscs, tcCommand } from "./tc/mod.ts";
 export class IPRoute extends RtnlCore {
   /** Opens an rtnetlink socket (in `options.netns` when given). */
   constructor(options: IPRouteOptions = {}) {
+    checkArgs("IPRoute", 1, arguments.length);
     super(options);
   }
 
   /** Adds, changes, deletes or gets a link. `get` resolves with the link. */
-  link(cmd: LinkCommand, spec: LinkSpec): Promise<Link[]> {
+  link(cmd: LinkCommand, spec: LinkSpec & WithSignal): Promise<Link[]> {
+    checkArgs("link", 2, arguments.length);
     return linkCommand(this, cmd, spec);
   }
 
   /** Every link, or those matching the filter (`{ kind: "veth" }`, `{ master: 3 }`, …). */
   getLinks(filter?: LinkFilter): Promise<Link[]> {
+    checkArgs("getLinks", 1, arguments.length);
     return getLinks(this, filter);
   }
 
   /** Indexes of links matching the filter; `{ ifname }` alone is a kernel get, not a dump. */
   linkLookup(filter: LinkFilter): Promise<number[]> {
+    checkArgs("linkLookup", 1, arguments.length);
     return linkLookup(this, filter);
   }
 
   /** Adds, deletes or replaces an address. */
-  addr(cmd: AddrCommand, spec: AddrSpec): Promise<void> {
+  addr(cmd: AddrCommand, spec: AddrSpec & WithSignal): Promise<void> {
+    checkArgs("addr", 2, arguments.length);
     return addrCommand(this, cmd, spec);
   }
 
   /** Every address, or those matching the filter. */
   getAddr(filter?: AddrFilter): Promise<Addr[]> {
+    checkArgs("getAddr", 1, arguments.length);
     return getAddr(this, filter);
   }
 
-  /** Deletes the addresses matching the filter; resolves with how many. */
-  flushAddr(filter: AddrFilter): Promise<number> {
+  /**
+   * Deletes the addresses matching the filter; resolves with how many. An empty filter is
+   * refused: `{ all: true }` deletes every address (127.0.0.1 included).
+   */
+  flushAddr(filter: AddrFilter & FlushAll): Promise<number> {
+    checkArgs("flushAddr", 1, arguments.length);
     return flushAddr(this, filter);
   }
 
   /** Adds, deletes, replaces, changes, appends or gets a route. `get` resolves with the route. */
-  route(cmd: RouteCommand, spec: RouteSpec): Promise<Route[]> {
+  route(cmd: RouteCommand, spec: RouteSpec & WithSignal): Promise<Route[]> {
+    checkArgs("route", 2, arguments.length);
     return routeCommand(this, cmd, spec);
   }
 
   /** Every route, or those matching the filter (family, table and oif filter in the kernel). */
   getRoutes(filter?: RouteFilter): Promise<Route[]> {
+    checkArgs("getRoutes", 1, arguments.length);
     return getRoutes(this, filter);
   }
 
   /** Iterates routes as they arrive, without holding the whole table. */
   iterRoutes(filter?: RouteFilter): AsyncGenerator<Route> {
+    checkArgs("iterRoutes", 1, arguments.length);
     return iterRoutes(this, filter);
   }
 
-  /** Deletes the routes matching the filter; resolves with how many. */
-  flushRoutes(filter: RouteFilter): Promise<number> {
+  /**
+   * Deletes the routes matching the filter; resolves with how many. An empty filter is refused:
+   * `{ all: true }` deletes every route of every table.
+   */
+  flushRoutes(filter: RouteFilter & FlushAll): Promise<number> {
+    checkArgs("flushRoutes", 1, arguments.length);
     return flushRoutes(this, filter);
   }
 
   /** Adds, deletes or replaces a policy routing rule. */
-  rule(cmd: RuleCommand, spec: RuleSpec): Promise<void> {
+  rule(cmd: RuleCommand, spec: RuleSpec & WithSignal): Promise<void> {
+    checkArgs("rule", 2, arguments.length);
     return ruleCommand(this, cmd, spec);
   }
 
-  /** Every rule, or those matching the filter. */
+  /** Every rule, or those matching the filter (`{ priority: (p) => p > 100 }`). */
   getRules(filter?: RuleFilter): Promise<Rule[]> {
+    checkArgs("getRules", 1, arguments.length);
     return getRules(this, filter);
   }
 
   /** Adds, deletes, replaces or changes a neighbour entry. */
-  neigh(cmd: NeighCommand, spec: NeighSpec): Promise<void> {
+  neigh(cmd: NeighCommand, spec: NeighSpec & WithSignal): Promise<void> {
+    checkArgs("neigh", 2, arguments.length);
     return neighCommand(this, cmd, spec);
   }
 
   /** Every neighbour entry, or those matching the filter. */
   getNeighbours(filter?: NeighFilter): Promise<Neigh[]> {
+    checkArgs("getNeighbours", 1, arguments.length);
     return getNeighbours(this, filter);
   }
 
   /** Adds, deletes or replaces a nexthop object. */
-  nexthop(cmd: NexthopCommand, spec: NexthopSpec): Promise<void> {
+  nexthop(cmd: NexthopCommand, spec: NexthopSpec & WithSignal): Promise<void> {
+    checkArgs("nexthop", 2, arguments.length);
     return nexthopCommand(this, cmd, spec);
   }
 
   /** Every nexthop object, or those matching the filter. */
   getNexthops(filter?: NexthopFilter): Promise<Nexthop[]> {
+    checkArgs("getNexthops", 1, arguments.length);
     return getNexthops(this, filter);
   }
 
   /** Adds or deletes a bridge forwarding database entry. */
-  fdb(cmd: FdbCommand, spec: FdbSpec): Promise<void> {
+  fdb(cmd: FdbCommand, spec: FdbSpec & WithSignal): Promise<void> {
+    checkArgs("fdb", 2, arguments.length);
     return fdbCommand(this, cmd, spec);
   }
 
   /** The bridge forwarding database. */
   getFdb(filter?: FdbFilter): Promise<FdbEntry[]> {
+    checkArgs("getFdb", 1, arguments.length);
     return getFdb(this, filter);
   }
 
   /** Adds or removes VLANs of a bridge port. */
-  vlanFilter(cmd: VlanCommand, spec: VlanSpec): Promise<void> {
+  vlanFilter(cmd: VlanCommand, spec: VlanSpec & WithSignal): Promise<void> {
+    checkArgs("vlanFilter", 2, arguments.length);
     return vlanFilter(this, cmd, spec);
   }
 
   /** VLANs of bridge ports. */
   getVlans(filter?: VlanFilter): Promise<PortVlans[]> {
+    checkArgs("getVlans", 1, arguments.length);
     return getVlans(this, filter);
   }
 
   /** Traffic control: `tc("add", "htb", { index, handle: "1:" })`, classes and filters. */
-  tc(cmd: TcCommand, kind: string, spec: Record<string, unknown>): Promise<void> {
+  tc(cmd: TcCommand, kind: string, spec: TcSpec & WithSignal): Promise<void> {
+    checkArgs("tc", 3, arguments.length);
     return tcCommand(this, cmd, kind, spec);
   }
 
   /** Queueing disciplines. */
-  getQdiscs(filter?: Record<string, unknown>): Promise<TcMessage[]> {
+  getQdiscs(filter?: TcFilter): Promise<TcMessage[]> {
+    checkArgs("getQdiscs", 1, arguments.length);
     return getQdiscs(this, filter);
   }
 
   /** Traffic classes. */
-  getClasses(filter?: Record<string, unknown>): Promise<TcMessage[]> {
+  getClasses(filter?: TcFilter): Promise<TcMessage[]> {
+    checkArgs("getClasses", 1, arguments.length);
     return getClasses(this, filter);
   }
 
   /** Traffic filters. */
-  getFilters(filter?: Record<string, unknown>): Promise<TcMessage[]> {
+  getFilters(filter?: TcFilter): Promise<TcMessage[]> {
+    checkArgs("getFilters", 1, arguments.length);
     return getFilters(this, filter);
   }
 
   /**
-   * Events on the given groups (default: links, addresses, routes, rules, neighbours,
-   * nexthops) in this connection's namespace, on a socket of their own that closes with the
-   * iterator.
+   * Subscribes to events on the given groups (default: links, addresses, routes, rules,
+   * neighbours, nexthops) in this connection's namespace, on a socket of its own, bound and
+   * subscribed when this returns: nothing that happens after the call is missed, however late
+   * the first `next()`. Iterate it (`for await`), and `close()` it (or `break`, or `signal`).
    */
-  monitor(options: MonitorOptions = {}): AsyncGenerator<MonitorEvent> {
-    return monitor({ netns: this.options.netns, ...options });
+  monitor(options: MonitorOptions = {}): Monitor {
+    checkArgs("monitor", 1, arguments.length);
+    checkMonitorOptions(options);
+    return monitor({ ...options, netns: this.netns });
   }
 
   /**
    * Pipelines the requests `fn` queues (`b.route("add", …)`) and waits for every ack; resolves
    * with how many were applied or throws a BatchError listing each failure.
    */
-  batch(fn: (b: Batch) => void | Promise<void>, options?: BatchOptions): Promise<number> {
+  batch(fn: (b: Batch) => void | Promise<void>, options: BatchOptions = {}): Promise<number> {
+    checkArgs("batch", 2, arguments.length);
+    if (typeof fn !== "function") {
+      throw new TypeError(`fn: expected a function that queues requests, got ${typeof fn}`);
+    }
+    checkKeys(options, BATCH_OPTIONS);
     return runBatch(this, fn, options);
   }
 }
+
+const BATCH_OPTIONS = new KeySet("batch option", ["window", "signal"]);
 
 export { Batch };

@@ -29,7 +29,7 @@
  */
 
 import { describeValue, parseIp } from "../netlink/addr.ts";
-import { messageViewClass } from "../netlink/view.ts";
+import { decorateView } from "../netlink/view.ts";
 import type { AttrView, TypedMessage } from "../netlink/view.ts";
 import { NLM_F } from "../netlink/constants.ts";
 import { writeAttr, writeAttrs } from "../netlink/encoder.ts";
@@ -40,7 +40,7 @@ import type { NetnsTarget } from "../ffi/netns.ts";
 import { AF, IFF, RTM } from "./constants.ts";
 import { checkIfname } from "./core.ts";
 import type { Built, RtnlCore } from "./core.ts";
-import { IFLA, LINK_MESSAGE } from "./schemas/link.ts";
+import { IFLA, LINK_MESSAGE, LINKINFO } from "./schemas/link.ts";
 import {
   BOND_SLAVE,
   BRPORT,
@@ -51,6 +51,11 @@ import {
   VRF_PORT,
 } from "./schemas/linkinfo.ts";
 import { createTuntap } from "./tuntap.ts";
+import { withoutSignal } from "./spec.ts";
+import { lookupName, suggestion } from "../netlink/strict.ts";
+import type { WithSignal } from "./spec.ts";
+import { filterKeys, passes, readFilter } from "./filter.ts";
+import type { FilterCommon, FilterValue, MessageFilter } from "./filter.ts";
 
 /**
  * A link message view. Besides the IFLA attributes: `kind` (`linkinfo.info_kind`), `altnames`
@@ -62,25 +67,14 @@ export type Link = TypedMessage<typeof LINK_MESSAGE> & {
   readonly state: "up" | "down";
 };
 
-const linkProto = messageViewClass(LINK_MESSAGE).prototype;
-Object.defineProperty(linkProto, "kind", {
-  get(this: TypedMessage<typeof LINK_MESSAGE>) {
-    return this.linkinfo?.info_kind;
-  },
-  configurable: true,
+// Computed properties, answered by `get()` too: `link.get("state")`, `link.get("kind")`, and
+// inside the link info `link.get(["linkinfo", "kind"])`.
+decorateView(LINK_MESSAGE, {
+  kind: (v) => v.get(["linkinfo", "info_kind"]),
+  altnames: (v) => ((v.get("prop_list") as AttrView | undefined)?.getAll("alt_ifname") ?? []),
+  state: (v) => (((v.get("flags") as number | undefined) ?? 0) & IFF.UP) ? "up" : "down",
 });
-Object.defineProperty(linkProto, "altnames", {
-  get(this: TypedMessage<typeof LINK_MESSAGE>) {
-    return (this.prop_list?.getAll("alt_ifname") ?? []) as string[];
-  },
-  configurable: true,
-});
-Object.defineProperty(linkProto, "state", {
-  get(this: TypedMessage<typeof LINK_MESSAGE>) {
-    return ((this.flags ?? 0) & IFF.UP) ? "up" : "down";
-  },
-  configurable: true,
-});
+decorateView(LINKINFO, { kind: (v) => v.get("info_kind") });
 
 /** Link commands (`property_add` / `property_del` change alternative names, as pyroute2's). */
 export type LinkCommand = "add" | "set" | "del" | "get" | "property_add" | "property_del";
@@ -307,13 +301,7 @@ function altnamesOf(spec: LinkSpec): { names: string[]; field: string } | undefi
 /** A name of `table` (as written, or case-insensitively) or the value itself. */
 function byName(value: unknown, table: Readonly<Record<string, number>>, field: string): unknown {
   if (typeof value !== "string") return value;
-  if (Object.hasOwn(table, value)) return table[value];
-  const lower = value.toLowerCase();
-  for (const [k, n] of Object.entries(table)) if (k.toLowerCase() === lower) return n;
-  if (/^\d+$/.test(value)) return Number(value);
-  throw new TypeError(
-    `${field}: unknown value ${JSON.stringify(value)} (one of ${Object.keys(table).join(", ")})`,
-  );
+  return lookupName(table, value, field, "value", { anyCase: true });
 }
 
 /** `{ name: boolean }` → the flags struct (`{ flags, mask }`) or the plain bits. */
@@ -328,7 +316,11 @@ function flagBits(
   for (const [k, v] of Object.entries(value)) {
     if (v === undefined) continue;
     if (!Object.hasOwn(bits, k)) {
-      throw new TypeError(`${field}.${k}: unknown flag (one of ${Object.keys(bits).join(", ")})`);
+      throw new TypeError(
+        `${field}.${k}: unknown flag${suggestion(k, Object.keys(bits))} (one of ${
+          Object.keys(bits).join(", ")
+        })`,
+      );
     }
     if (typeof v !== "boolean") {
       throw new TypeError(`${field}.${k}: expected true or false, got ${describeValue(v)}`);
@@ -384,6 +376,35 @@ function checkKind(kind: unknown, field: string): string {
     throw new TypeError(`${field}: unknown link kind ${JSON.stringify(kind)}`);
   }
   return kind;
+}
+
+/** The keys of the spec's shortcuts (see the module documentation). */
+const SHORTCUT_KEYS = [
+  "index",
+  "ifname",
+  "kind",
+  "state",
+  "flags",
+  "change",
+  "family",
+  "netns",
+  "peer",
+  "protinfo",
+  "alias",
+  "group",
+  "nomaster",
+  "altname",
+  "altnames",
+  ...Object.keys(FLAG_KEYS),
+];
+
+/** Every key a link spec may hold, for suggestions: shortcuts, IFLA names, the kind's data. */
+function linkSpecNames(data: AttrSchema | undefined): string[] {
+  const out = [...SHORTCUT_KEYS];
+  for (const d of IFLA.byType) if (d && !NOT_DIRECT.has(d.name)) out.push(d.name);
+  for (const d of data?.byType ?? []) if (d) out.push(d.name);
+  for (const [, , schema] of SLAVE_PREFIXES) for (const d of schema.byType) if (d) out.push(d.name);
+  return out;
 }
 
 /** Kinds (with data schemas) that have the data key `key`. */
@@ -598,7 +619,9 @@ function draftLink(
     const owners = kindsWithKey(key);
     throw new TypeError(
       `${p(key)}: unknown link attribute${ownKind ? ` for kind ${JSON.stringify(ownKind)}` : ""}${
-        owners.length ? ` (it belongs to kind ${owners.join("/")})` : ""
+        owners.length
+          ? ` (it belongs to kind ${owners.join("/")})`
+          : suggestion(key, linkSpecNames(data?.schema))
       }`,
     );
   }
@@ -900,38 +923,67 @@ export async function buildLink(
   return built[0];
 }
 
-/** Runs a link command; `get` resolves with the link, the others with an empty list. */
+/**
+ * Runs a link command; `get` resolves with the link, the others with an empty list. `signal`
+ * stops waiting for the kernel's answer.
+ */
 export async function linkCommand(
   core: RtnlCore,
   cmd: LinkCommand,
-  spec: LinkSpec,
+  spec: LinkSpec & WithSignal,
 ): Promise<Link[]> {
-  if (cmd === "add" && isObject(spec) && spec.kind === "tuntap") {
-    return await createTuntap(core, spec);
+  const [rest, signal] = withoutSignal(spec);
+  if (cmd === "add" && isObject(rest) && rest.kind === "tuntap") {
+    return await createTuntap(core, rest);
   }
-  const { built, cleanup } = await prepare(core, cmd, spec);
+  const { built, cleanup } = await prepare(core, cmd, rest);
   try {
     let out: Link[] = [];
-    for (const b of built) out = await core.send(b) as Link[];
+    for (const b of built) out = await core.send(b, signal) as Link[];
     return out;
   } finally {
     cleanup();
   }
 }
 
-/** Filter of {@link getLinks}: any IFLA short name or header field, compared for equality. */
-export type LinkFilter = Partial<Record<string, unknown>>;
+/**
+ * Filter of {@link getLinks}: any IFLA attribute or header field, compared for equality, and
+ * `kind`, `state`, `altname`; a function as a value tests the link's value of that name
+ * (`{ mtu: (m) => m > 1500 }`); `match` tests the whole message.
+ */
+export type LinkFilter =
+  & Omit<MessageFilter<typeof LINK_MESSAGE>, "master" | "link" | "family">
+  & FilterCommon<Link>
+  & {
+    /** 0 (default), 7 (AF_BRIDGE: bridge ports with `protinfo`) or 10 (the IPv6 view). */
+    family?: number;
+    /** The link kind (`linkinfo.info_kind`). */
+    kind?: FilterValue<string, string | undefined>;
+    /** "up" or "down" (IFF_UP). */
+    state?: FilterValue<"up" | "down">;
+    /** One of the alternative names. */
+    altname?: string;
+    /** The master's index or name. */
+    master?: FilterValue<number | string, number>;
+    /** The parent device's index or name (IFLA_LINK). */
+    link?: FilterValue<number | string, number>;
+  };
+
+const FILTER_KEYS = filterKeys("link filter key", LINK_MESSAGE, [
+  "kind",
+  "state",
+  "altname",
+  "altnames",
+]);
 
 /**
  * Dumps links, optionally filtered: `kind` matches `linkinfo.info_kind`, `altname` any
  * alternative name, `address` case-insensitively, `master` and `link` also by name, `family: 7`
  * dumps bridge ports (AF_BRIDGE, with `protinfo`).
  */
-export async function getLinks(core: RtnlCore, filter: LinkFilter = {}): Promise<Link[]> {
-  if (!isObject(filter)) {
-    throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
-  }
-  const family = filter.family ?? AF.UNSPEC;
+export async function getLinks(core: RtnlCore, filter?: LinkFilter): Promise<Link[]> {
+  const f = readFilter(filter, FILTER_KEYS);
+  const family = f.values.family ?? AF.UNSPEC;
   // AF_INET6 asks for the IPv6 view of each link (what `ip -6 link` shows); AF_BRIDGE for ports.
   if (family !== AF.UNSPEC && family !== AF.BRIDGE && family !== AF.INET && family !== AF.INET6) {
     throw new RangeError(
@@ -944,11 +996,13 @@ export async function getLinks(core: RtnlCore, filter: LinkFilter = {}): Promise
     header: { family },
     // The inet6 dump takes no attributes under strict checking.
     attrs: family === AF.INET6 ? {} : { ext_mask: RTEXT_FILTER_VF },
-  }, { retryInterrupted: 3 }) as Link[];
-  const keys = Object.entries(filter).filter(([k, v]) => v !== undefined && k !== "family");
-  if (keys.length === 0) return links;
+  }, { retryInterrupted: 3, signal: f.signal }) as Link[];
+  const keys = Object.entries(f.values).filter(([k]) => k !== "family");
+  if (keys.length === 0 && f.tests.length === 0) return links;
   const byName = new Map(links.map((l) => [l.ifname, l.index]));
-  return links.filter((l) => keys.every(([k, v]) => matchLink(l, k, v, byName)));
+  return links.filter((l) =>
+    keys.every(([k, v]) => matchLink(l, k, v, byName)) && passes(f.tests, l)
+  );
 }
 
 function matchLink(
@@ -975,17 +1029,17 @@ function matchLink(
  * (not a dump); other keys (index, address, kind, master, …) filter a dump.
  */
 export async function linkLookup(core: RtnlCore, filter: LinkFilter): Promise<number[]> {
-  if (!isObject(filter)) {
-    throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
-  }
-  const keys = Object.keys(filter).filter((k) => filter[k] !== undefined);
-  if (keys.length === 1 && (keys[0] === "ifname" || keys[0] === "altname")) {
+  const f = readFilter(filter, FILTER_KEYS);
+  const keys = Object.keys(f.values);
+  if (
+    keys.length === 1 && f.tests.length === 0 && (keys[0] === "ifname" || keys[0] === "altname")
+  ) {
     const key = keys[0];
     const value = key === "ifname"
-      ? checkIfname(filter.ifname, "ifname")
-      : checkAltname(filter.altname, "altname");
+      ? checkIfname(f.values.ifname, "ifname")
+      : checkAltname(f.values.altname, "altname");
     try {
-      const [link] = await linkCommand(core, "get", { [key]: value });
+      const [link] = await linkCommand(core, "get", { [key]: value, signal: f.signal });
       return link ? [link.index] : [];
     } catch (e) {
       if ((e as { code?: string }).code === "ENODEV") return [];

@@ -1,6 +1,7 @@
 /**
- * rtnetlink: the {@link IPRoute} class and the schemas of link, address, route, rule,
- * neighbour, nexthop and traffic-control messages.
+ * rtnetlink: the {@link IPRoute} class, its request and view types, batches, monitors, the
+ * name helpers and the traffic-control helpers. The schema tables and kernel constants are in
+ * `@denonet/netlink/schemas`.
  *
  * @example
  * ```ts
@@ -15,6 +16,8 @@
 export { IPRoute } from "./iproute.ts";
 export { NoSuchInterfaceError, RtnlCore } from "./core.ts";
 export type { Built, IPRouteOptions } from "./core.ts";
+export type { WithSignal } from "./spec.ts";
+export type { FilterCommon, FilterValue, FlushAll, MessageFilter } from "./filter.ts";
 export type { Link, LinkCommand, LinkFilter, LinkSpec } from "./link.ts";
 export type { TuntapLink, TuntapSpec } from "./tuntap.ts";
 export type { Addr, AddrCommand, AddrFilter, AddrSpec } from "./addr.ts";
@@ -80,20 +83,13 @@ export {
 export { Batch, BatchError } from "./batch.ts";
 export type { BatchFailure, BatchOptions } from "./batch.ts";
 export { decodeEvents, DEFAULT_GROUPS, monitor } from "./monitor.ts";
-export type { GroupName, MonitorEvent, MonitorOptions } from "./monitor.ts";
-export * from "./constants.ts";
-export { IFINFOMSG, IFLA, IFLA_TABLE, LINK_MESSAGE } from "./schemas/link.ts";
-export { ADDR_MESSAGE, IFA, IFA_F, IFA_TABLE, IFADDRMSG } from "./schemas/addr.ts";
-export { LWTUNNEL_ENCAP, ROUTE_MESSAGE, RTA, RTA_TABLE, RTM_F, RTMSG } from "./schemas/route.ts";
-export { FIB_RULE, FIB_RULE_HDR, FR_ACT, FRA, FRA_TABLE, RULE_MESSAGE } from "./schemas/rule.ts";
-export { NDA, NDA_TABLE, NDMSG, NEIGH_MESSAGE, NTF, NTF_EXT } from "./schemas/neigh.ts";
-export {
-  NEXTHOP_GRP_TYPE,
-  NEXTHOP_MESSAGE,
-  NHA,
-  NHA_TABLE,
-  NHMSG,
-  RTNH_F,
-} from "./schemas/nexthop.ts";
-export { BRIDGE_VLAN_INFO_F } from "./schemas/bridge.ts";
-export { TC_MESSAGE, TCA, TCA_TABLE, TCMSG } from "./schemas/tc.ts";
+export type {
+  GroupName,
+  Monitor,
+  MonitorEvent,
+  MonitorOptions,
+  MonitorSocketOptions,
+} from "./monitor.ts";
+export { nameOf, protoId, routeTypeId, scopeId, tableId } from "./names.ts";
+export type { NameKind } from "./names.ts";
+export { Subscription } from "../netlink/subscription.ts";

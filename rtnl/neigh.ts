@@ -6,7 +6,7 @@
  * @module
  */
 
-import { describeValue, formatHex, formatIp, parseMac } from "../netlink/addr.ts";
+import { formatHex, formatIp, parseMac } from "../netlink/addr.ts";
 import type { TypedMessage } from "../netlink/view.ts";
 import { NLM_F } from "../netlink/constants.ts";
 import { AF, NUD, RTM } from "./constants.ts";
@@ -24,7 +24,11 @@ import {
   prefixOf,
   resolveAll,
   uint,
+  withoutSignal,
 } from "./spec.ts";
+import type { WithSignal } from "./spec.ts";
+import { filterKeys, passes, readFilter } from "./filter.ts";
+import type { FilterCommon, FilterValue, MessageFilter } from "./filter.ts";
 import type { IndexRef } from "./spec.ts";
 
 /** A neighbour message view (`ifindex`, `state`, `flags`, `dst`, `lladdr`, …). */
@@ -155,64 +159,73 @@ export async function buildNeigh(
   }, `neigh ${cmd}`);
 }
 
-/** Runs a neighbour command. */
+/** Runs a neighbour command (`signal` stops waiting for the kernel's answer). */
 export async function neighCommand(
   core: RtnlCore,
   cmd: NeighCommand,
-  spec: NeighSpec,
+  spec: NeighSpec & WithSignal,
 ): Promise<void> {
-  await core.send(await buildNeigh(core, cmd, spec));
+  const [rest, signal] = withoutSignal(spec);
+  await core.send(await buildNeigh(core, cmd, rest), signal);
 }
 
-/** Filter of {@link getNeighbours}. */
-export interface NeighFilter {
-  /** 2 or 10 (default: both). In the kernel. */
-  family?: number;
-  /** Interface index or name. In the kernel (NDA_IFINDEX). */
-  ifindex?: number | string;
-  /** Alias of `ifindex`. */
-  index?: number | string;
-  /** Master device (bridge, VRF): its ports' entries. In the kernel (NDA_MASTER). */
-  master?: number | string;
-  /** Proxy entries instead of neighbours. In the kernel (NTF_PROXY). */
-  proxy?: boolean;
-  /** The neighbour's address. Here. */
-  dst?: string;
-  /** Its link-layer address. Here. */
-  lladdr?: string;
-  /** Entries in any of these states. Here. */
-  state?: NudName | readonly NudName[] | number;
-  /** Any other attribute or header field, compared for equality. Here. */
-  [key: string]: unknown;
-}
+/**
+ * Filter of {@link getNeighbours}. Any other attribute or header field compares for equality;
+ * a function as a value tests the entry's value of that name; `match` tests the whole message.
+ */
+export type NeighFilter =
+  & Omit<
+    MessageFilter<typeof NEIGH_MESSAGE>,
+    "family" | "ifindex" | "master" | "dst" | "lladdr" | "state"
+  >
+  & FilterCommon<Neigh>
+  & {
+    /** 2 or 10 (default: both). In the kernel. */
+    family?: FilterValue<number>;
+    /** Interface index or name. In the kernel (NDA_IFINDEX). */
+    ifindex?: FilterValue<number | string, number>;
+    /** Alias of `ifindex`. */
+    index?: FilterValue<number | string, number>;
+    /** Master device (bridge, VRF): its ports' entries. In the kernel (NDA_MASTER). */
+    master?: FilterValue<number | string, number>;
+    /** Proxy entries instead of neighbours. In the kernel (NTF_PROXY). */
+    proxy?: boolean;
+    /** The neighbour's address. Here. */
+    dst?: FilterValue<string>;
+    /** Its link-layer address. Here. */
+    lladdr?: FilterValue<string>;
+    /** Entries in any of these states. Here. */
+    state?: FilterValue<NudName | readonly NudName[] | number, number>;
+  };
+
+const FILTER_KEYS = filterKeys("neighbour filter key", NEIGH_MESSAGE, ["index", "proxy"]);
 
 /**
  * Dumps neighbours (or, with `proxy: true`, proxy entries). Family, ifindex, master and proxy
  * filter in the kernel; the rest here.
  */
-export async function getNeighbours(core: RtnlCore, filter: NeighFilter = {}): Promise<Neigh[]> {
-  if (typeof filter !== "object" || filter === null || Array.isArray(filter)) {
-    throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
-  }
-  const family = filter.family !== undefined ? familyOf(filter.family, "family", true) : 0;
+export async function getNeighbours(core: RtnlCore, filter?: NeighFilter): Promise<Neigh[]> {
+  const f = readFilter(filter, FILTER_KEYS);
+  const v = f.values;
+  const family = v.family !== undefined ? familyOf(v.family, "family", true) : 0;
   const checks: ((n: Neigh) => boolean)[] = [];
-  const ifindex = ifindexRef(core, filter, false);
-  const master = filter.master !== undefined ? indexRef(core, filter.master, "master") : undefined;
-  const proxy = filter.proxy !== undefined ? bool(filter.proxy, "proxy") : false;
-  for (const [k, v] of Object.entries(filter)) {
-    if (v === undefined || ["family", "ifindex", "index", "master", "proxy"].includes(k)) continue;
+  const ifindex = ifindexRef(core, v, false);
+  const master = v.master !== undefined ? indexRef(core, v.master, "master") : undefined;
+  const proxy = v.proxy !== undefined ? bool(v.proxy, "proxy") : false;
+  for (const [k, val] of Object.entries(v)) {
+    if (["family", "ifindex", "index", "master", "proxy"].includes(k)) continue;
     if (k === "dst") {
-      const p = prefixOf(v, "dst", {});
+      const p = prefixOf(val, "dst", {});
       const text = formatIp(p.bytes, 0, p.bytes.length);
       checks.push((n) => n.dst === text);
     } else if (k === "lladdr") {
-      const mac = parseMac(v, "lladdr");
+      const mac = parseMac(val, "lladdr");
       const text = formatHex(mac, 0, mac.length);
       checks.push((n) => n.lladdr === text);
     } else if (k === "state") {
-      const mask = nudState(v);
+      const mask = nudState(val);
       checks.push((n) => mask === 0 ? n.state === 0 : (n.state & mask) !== 0);
-    } else checks.push((n) => n.get(k) === v);
+    } else checks.push((n) => n.get(k) === val);
   }
   const idx = await resolveAll({ ifindex, master });
   const attrs: Record<string, unknown> = {};
@@ -223,11 +236,11 @@ export async function getNeighbours(core: RtnlCore, filter: NeighFilter = {}): P
     flags: 0,
     header: { family, flags: proxy ? NTF.proxy : 0 },
     attrs,
-  }, { retryInterrupted: 3 });
+  }, { retryInterrupted: 3, signal: f.signal });
   return all.filter((n) =>
     n.family !== AF.BRIDGE && (family === 0 || n.family === family) &&
     (idx.ifindex === undefined || n.headerField("ifindex") === idx.ifindex) &&
     (proxy ? (n.flags & NTF.proxy) !== 0 : (n.flags & NTF.proxy) === 0) &&
-    checks.every((c) => c(n))
+    checks.every((c) => c(n)) && passes(f.tests, n)
   );
 }

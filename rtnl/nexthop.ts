@@ -30,7 +30,11 @@ import {
   prefixOf,
   resolveAll,
   uint,
+  withoutSignal,
 } from "./spec.ts";
+import type { WithSignal } from "./spec.ts";
+import { filterKeys, passes, readFilter } from "./filter.ts";
+import type { FilterCommon, FilterValue, MessageFilter } from "./filter.ts";
 import type { IndexRef } from "./spec.ts";
 import { encodeSeg6 } from "./route.ts";
 import type { Seg6Encap } from "./route.ts";
@@ -254,52 +258,59 @@ export async function buildNexthop(
   }, `nexthop ${cmd}`);
 }
 
-/** Runs a nexthop command. */
+/** Runs a nexthop command (`signal` stops waiting for the kernel's answer). */
 export async function nexthopCommand(
   core: RtnlCore,
   cmd: NexthopCommand,
-  spec: NexthopSpec,
+  spec: NexthopSpec & WithSignal,
 ): Promise<void> {
-  await core.send(await buildNexthop(core, cmd, spec));
+  const [rest, signal] = withoutSignal(spec);
+  await core.send(await buildNexthop(core, cmd, rest), signal);
 }
 
-/** Filter of {@link getNexthops}. */
-export interface NexthopFilter {
-  /** One nexthop by id (a kernel get). */
-  id?: number;
-  /** Next hops using this device. In the kernel. */
-  oif?: number | string;
-  /** Next hops whose device has this master. In the kernel. */
-  master?: number | string;
-  /** Only groups. In the kernel. */
-  groups?: boolean;
-  /** Only fdb next hops (or none, with false). Here: the kernel ignores NHA_FDB in dumps. */
-  fdb?: boolean;
-  /** 2 or 10 (groups, of no family, are left out). In the kernel. */
-  family?: number;
-  /** Gateway. Here. */
-  gateway?: string;
-  /** Protocol by name or number. Here. */
-  protocol?: string | number;
-  /** Any other attribute or header field, compared for equality. Here. */
-  [key: string]: unknown;
-}
+/**
+ * Filter of {@link getNexthops}. Any other attribute or header field compares for equality; a
+ * function as a value tests the nexthop's value of that name; `match` tests the whole message.
+ */
+export type NexthopFilter =
+  & Omit<
+    MessageFilter<typeof NEXTHOP_MESSAGE>,
+    "id" | "oif" | "master" | "groups" | "fdb" | "family" | "gateway" | "protocol" | "group"
+  >
+  & FilterCommon<Nexthop>
+  & {
+    /** One nexthop by id (a kernel get). */
+    id?: FilterValue<number>;
+    /** Next hops using this device. In the kernel. */
+    oif?: FilterValue<number | string, number>;
+    /** Next hops whose device has this master. In the kernel. */
+    master?: FilterValue<number | string, number>;
+    /** Only groups. In the kernel. */
+    groups?: boolean;
+    /** Only fdb next hops (or none, with false). Here: the kernel ignores NHA_FDB in dumps. */
+    fdb?: boolean;
+    /** 2 or 10 (groups, of no family, are left out). In the kernel. */
+    family?: FilterValue<number>;
+    /** Gateway. Here. */
+    gateway?: FilterValue<string>;
+    /** Protocol by name or number. Here. */
+    protocol?: FilterValue<string | number, number>;
+  };
+
+const FILTER_KEYS = filterKeys("nexthop filter key", NEXTHOP_MESSAGE, ["groups"]);
 
 /**
  * Dumps nexthop objects. Family, oif, master and groups filter in the kernel; an id is a
  * kernel get; the rest filter here.
  */
-export async function getNexthops(core: RtnlCore, filter: NexthopFilter = {}): Promise<Nexthop[]> {
-  if (typeof filter !== "object" || filter === null || Array.isArray(filter)) {
-    throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
-  }
+export async function getNexthops(core: RtnlCore, filter?: NexthopFilter): Promise<Nexthop[]> {
+  const f = readFilter(filter, FILTER_KEYS);
   const attrs: Record<string, unknown> = {};
   const checks: ((n: Nexthop) => boolean)[] = [];
   const refs: Record<string, IndexRef | undefined> = {};
   let id: number | undefined;
   let family = 0;
-  for (const [k, v] of Object.entries(filter)) {
-    if (v === undefined) continue;
+  for (const [k, v] of Object.entries(f.values)) {
     switch (k) {
       case "id":
         id = uint(v, "u32", "id");
@@ -318,9 +329,9 @@ export async function getNexthops(core: RtnlCore, filter: NexthopFilter = {}): P
         checks.push((n) => (n.get("fdb") !== undefined) === v);
         break;
       case "family": {
-        const f = familyOf(v, "family", true);
-        family = f;
-        checks.push((n) => n.family === f);
+        const fam = familyOf(v, "family", true);
+        family = fam;
+        checks.push((n) => n.family === fam);
         break;
       }
       case "gateway": {
@@ -350,7 +361,7 @@ export async function getNexthops(core: RtnlCore, filter: NexthopFilter = {}): P
       attrs: { id },
     }, "nexthop get");
     try {
-      all = await core.send(built) as unknown as Nexthop[];
+      all = await core.send(built, f.signal) as unknown as Nexthop[];
     } catch (e) {
       if (e instanceof NetlinkError && e.code === "ENOENT") return [];
       throw e;
@@ -361,9 +372,9 @@ export async function getNexthops(core: RtnlCore, filter: NexthopFilter = {}): P
       flags: 0,
       header: { family },
       attrs,
-    }, { retryInterrupted: 3 }) as unknown as Nexthop[];
+    }, { retryInterrupted: 3, signal: f.signal }) as unknown as Nexthop[];
   }
-  return all.filter((n) => checks.every((c) => c(n)));
+  return all.filter((n) => checks.every((c) => c(n)) && passes(f.tests, n as never));
 }
 
 /** The members of a nexthop group from NHA_GROUP bytes. */

@@ -31,7 +31,11 @@ import {
   indexRef,
   prefixOf,
   uint,
+  withoutSignal,
 } from "./spec.ts";
+import type { WithSignal } from "./spec.ts";
+import { filterKeys, flushFilter, readFilter } from "./filter.ts";
+import type { FilterCommon, FilterValue, FlushAll, MessageFilter } from "./filter.ts";
 import type { IndexRef } from "./spec.ts";
 
 /** One decoded next hop of a multipath route (a `struct rtnexthop` and its attributes). */
@@ -493,36 +497,48 @@ export async function buildRoute(
   );
 }
 
-/** Runs a route command; `get` returns the kernel's route for the destination. */
+/**
+ * Runs a route command; `get` returns the kernel's route for the destination. `signal` stops
+ * waiting for the kernel's answer.
+ */
 export async function routeCommand(
   core: RtnlCore,
   cmd: RouteCommand,
-  spec: RouteSpec,
+  spec: RouteSpec & WithSignal,
 ): Promise<Route[]> {
-  return await core.send(await buildRoute(core, cmd, spec)) as unknown as Route[];
+  const [rest, signal] = withoutSignal(spec);
+  return await core.send(await buildRoute(core, cmd, rest), signal) as unknown as Route[];
 }
 
-/** Filter of {@link getRoutes}. */
-export interface RouteFilter {
-  /** 2 or 10 (default: both, and any other family the kernel has). In the kernel. */
-  family?: number;
-  /** Table by number or name (default: every table). In the kernel. */
-  table?: number | string;
-  /** Outgoing interface (index or name); multipath routes match on any hop. In the kernel. */
-  oif?: number | string;
-  /** Protocol by name or number. In the kernel. */
-  proto?: string | number;
-  /** Route type by name or number. In the kernel. */
-  type?: string | number;
-  /** Destination prefix ("10.0.0.0/24", an address for a host route, or "default"). Here. */
-  dst?: string;
-  /** Gateway; multipath routes match on any hop. Here. */
-  gateway?: string;
-  /** Scope by name or number. Here. */
-  scope?: string | number;
-  /** Any other attribute or header field, compared for equality. Here. */
-  [key: string]: unknown;
-}
+/**
+ * Filter of {@link getRoutes}. Family, table, oif, proto and type filter in the kernel, the rest
+ * here. Any other attribute or header field compares for equality; a function as a value tests
+ * the route's value of that name (`{ priority: (p) => p > 100 }`); `match` tests the whole route.
+ */
+export type RouteFilter =
+  & Omit<
+    MessageFilter<typeof ROUTE_MESSAGE>,
+    "family" | "table" | "oif" | "proto" | "type" | "dst" | "gateway" | "scope" | "multipath"
+  >
+  & FilterCommon<Route>
+  & {
+    /** 2 or 10 (default: both, and any other family the kernel has). In the kernel. */
+    family?: FilterValue<number>;
+    /** Table by number or name (default: every table). In the kernel. */
+    table?: FilterValue<number | string, number>;
+    /** Outgoing interface (index or name); multipath routes match on any hop. In the kernel. */
+    oif?: FilterValue<number | string, number>;
+    /** Protocol by name or number. In the kernel. */
+    proto?: FilterValue<string | number, number>;
+    /** Route type by name or number. In the kernel. */
+    type?: FilterValue<string | number, number>;
+    /** Destination prefix ("10.0.0.0/24", an address for a host route, or "default"). Here. */
+    dst?: FilterValue<string>;
+    /** Gateway; multipath routes match on any hop. Here. */
+    gateway?: FilterValue<string>;
+    /** Scope by name or number. Here. */
+    scope?: FilterValue<string | number, number>;
+  };
 
 /** Decoded next hops of a route's RTA_MULTIPATH (empty for a single-path route). */
 export function multipathOf(route: { get(key: "multipath"): unknown }): NextHop[] {
@@ -578,20 +594,21 @@ interface DumpPlan {
   oif?: IndexRef;
   match: (r: Route) => boolean;
   filtered: boolean;
+  signal?: AbortSignal;
 }
 
-function planDump(core: RtnlCore, filter: RouteFilter): DumpPlan {
-  if (typeof filter !== "object" || filter === null || Array.isArray(filter)) {
-    throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
-  }
+const FILTER_KEYS = filterKeys("route filter key", ROUTE_MESSAGE);
+
+function planDump(core: RtnlCore, filter: RouteFilter | undefined): DumpPlan {
+  const f = readFilter(filter, FILTER_KEYS);
+  const values = f.values;
   const header: Record<string, unknown> = {
-    family: filter.family !== undefined ? familyOf(filter.family, "family", true) : 0,
+    family: values.family !== undefined ? familyOf(values.family, "family", true) : 0,
   };
   const attrs: Record<string, unknown> = {};
   const checks: ((r: Route) => boolean)[] = [];
   let oif: IndexRef | undefined;
-  for (const [k, v] of Object.entries(filter)) {
-    if (v === undefined) continue;
+  for (const [k, v] of Object.entries(values)) {
     switch (k) {
       case "family": {
         const f = header.family as number;
@@ -653,6 +670,7 @@ function planDump(core: RtnlCore, filter: RouteFilter): DumpPlan {
         checks.push((r) => r.get(k) === v);
     }
   }
+  for (const t of f.tests) checks.push(t as unknown as (r: Route) => boolean);
   const match = (r: Route) => {
     for (const c of checks) if (!c(r)) return false;
     return true;
@@ -662,6 +680,7 @@ function planDump(core: RtnlCore, filter: RouteFilter): DumpPlan {
     oif,
     match,
     filtered: checks.length > 0 || oif !== undefined,
+    signal: f.signal,
   };
 }
 
@@ -683,12 +702,15 @@ function isMissingTable(e: unknown): boolean {
  * the replies carry NLM_F_DUMP_FILTERED); dst, gateway, scope and any other key filter here,
  * and every kernel filter is checked here again. A table that does not exist has no routes.
  */
-export async function getRoutes(core: RtnlCore, filter: RouteFilter = {}): Promise<Route[]> {
+export async function getRoutes(core: RtnlCore, filter?: RouteFilter): Promise<Route[]> {
   const plan = planDump(core, filter);
   const oifMatch = await withOif(plan);
   let all: Route[];
   try {
-    all = await core.dump(ROUTE_MESSAGE, plan.spec, { retryInterrupted: 3 }) as unknown as Route[];
+    all = await core.dump(ROUTE_MESSAGE, plan.spec, {
+      retryInterrupted: 3,
+      signal: plan.signal,
+    }) as unknown as Route[];
   } catch (e) {
     if (plan.spec.attrs.table !== undefined && isMissingTable(e)) return [];
     throw e;
@@ -698,14 +720,19 @@ export async function getRoutes(core: RtnlCore, filter: RouteFilter = {}): Promi
 }
 
 /** Iterates routes without holding them all (for very large tables). */
-export function iterRoutes(core: RtnlCore, filter: RouteFilter = {}): AsyncGenerator<Route> {
+export function iterRoutes(core: RtnlCore, filter?: RouteFilter): AsyncGenerator<Route> {
   const plan = planDump(core, filter);
   // An interface name must be looked up first; otherwise the engine's own dump iterator is
   // returned, filtering as it decodes (a wrapping generator costs ~0.4 µs a route).
   if (plan.oif) return iterRoutesByName(core, plan);
   const endOnError = (e: Error) => plan.spec.attrs.table !== undefined && isMissingTable(e);
   const keep = plan.filtered ? (r: unknown) => plan.match(r as Route) : undefined;
-  return core.dumpIter(ROUTE_MESSAGE, plan.spec, { endOnError }, keep) as unknown as AsyncGenerator<
+  return core.dumpIter(
+    ROUTE_MESSAGE,
+    plan.spec,
+    { endOnError, signal: plan.signal },
+    keep,
+  ) as unknown as AsyncGenerator<
     Route
   >;
 }
@@ -714,14 +741,26 @@ async function* iterRoutesByName(core: RtnlCore, plan: DumpPlan): AsyncGenerator
   const oifMatch = await withOif(plan);
   const endOnError = (e: Error) => plan.spec.attrs.table !== undefined && isMissingTable(e);
   const keep = (r: unknown) => plan.match(r as Route) && (!oifMatch || oifMatch(r as Route));
-  yield* core.dumpIter(ROUTE_MESSAGE, plan.spec, { endOnError }, keep) as unknown as AsyncGenerator<
+  yield* core.dumpIter(
+    ROUTE_MESSAGE,
+    plan.spec,
+    { endOnError, signal: plan.signal },
+    keep,
+  ) as unknown as AsyncGenerator<
     Route
   >;
 }
 
-/** Deletes every route matching the filter; resolves with how many were deleted. */
-export async function flushRoutes(core: RtnlCore, filter: RouteFilter = {}): Promise<number> {
-  const routes = await getRoutes(core, filter);
+/**
+ * Deletes every route matching the filter; resolves with how many were deleted. An empty filter
+ * is refused: `{ all: true }` deletes every route of every table (the local table included).
+ */
+export async function flushRoutes(
+  core: RtnlCore,
+  filter: RouteFilter & FlushAll,
+): Promise<number> {
+  const { filter: rest } = flushFilter(filter, "flushRoutes");
+  const routes = await getRoutes(core, rest);
   const reqs = routes.map((r) => {
     const attrs: Record<string, unknown> = {};
     for (const k of ["dst", "src", "gateway", "oif", "priority", "table", "nh_id"] as const) {
@@ -747,6 +786,7 @@ export async function flushRoutes(core: RtnlCore, filter: RouteFilter = {}): Pro
   const results = await core.engine.pipeline(reqs, {
     schema: ROUTE_MESSAGE,
     describe: "route del",
+    signal: (rest as { signal?: AbortSignal }).signal,
   });
   let n = 0;
   for (const r of results) {

@@ -26,7 +26,11 @@ import {
   prefixOf,
   rangeOf,
   uint,
+  withoutSignal,
 } from "./spec.ts";
+import type { WithSignal } from "./spec.ts";
+import { filterKeys, passes, readFilter } from "./filter.ts";
+import type { FilterCommon, FilterValue, MessageFilter } from "./filter.ts";
 
 /** A rule message view. */
 export type Rule = TypedMessage<typeof RULE_MESSAGE>;
@@ -335,39 +339,49 @@ function buildRuleSync(
   return buildMessage(RULE_MESSAGE, { type, flags: nlflags, header, attrs }, `rule ${cmd}`);
 }
 
-/** Runs a rule command. */
-export async function ruleCommand(core: RtnlCore, cmd: RuleCommand, spec: RuleSpec): Promise<void> {
-  await core.send(await buildRule(core, cmd, spec));
+/** Runs a rule command (`signal` stops waiting for the kernel's answer). */
+export async function ruleCommand(
+  core: RtnlCore,
+  cmd: RuleCommand,
+  spec: RuleSpec & WithSignal,
+): Promise<void> {
+  const [rest, signal] = withoutSignal(spec);
+  await core.send(await buildRule(core, cmd, rest), signal);
 }
 
-/** Filter of {@link getRules}: family in the kernel, the rest here. */
-export interface RuleFilter {
-  /** 2 or 10 (default: both). */
-  family?: number;
-  /** Table by number or name. */
-  table?: number | string;
-  /** Action by name or number. */
-  action?: keyof typeof FR_ACT | number;
-  /** Source prefix. */
-  src?: string;
-  /** Destination prefix. */
-  dst?: string;
-  /** Any other attribute or header field, compared for equality. */
-  [key: string]: unknown;
-}
+/**
+ * Filter of {@link getRules}: family in the kernel, the rest here. Any other attribute or header
+ * field of a rule compares for equality; a function as a value tests the rule's value of that
+ * name (`{ priority: (p) => p > 100 }`); `match` tests the whole message.
+ */
+export type RuleFilter =
+  & Omit<MessageFilter<typeof RULE_MESSAGE>, "family" | "table" | "action" | "src" | "dst">
+  & FilterCommon<Rule>
+  & {
+    /** 2 or 10 (default: both). */
+    family?: FilterValue<number>;
+    /** Table by number or name. */
+    table?: FilterValue<number | string, number>;
+    /** Action by name or number. */
+    action?: FilterValue<keyof typeof FR_ACT | number, number>;
+    /** Source prefix. */
+    src?: FilterValue<string>;
+    /** Destination prefix. */
+    dst?: FilterValue<string>;
+  };
+
+const FILTER_KEYS = filterKeys("rule filter key", RULE_MESSAGE);
 
 /**
  * Dumps rules. The kernel filters only by family (its strict checking refuses any other
  * field of a rule dump), so the rest filter here.
  */
-export async function getRules(core: RtnlCore, filter: RuleFilter = {}): Promise<Rule[]> {
-  if (typeof filter !== "object" || filter === null || Array.isArray(filter)) {
-    throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
-  }
-  const family = filter.family !== undefined ? familyOf(filter.family, "family", true) : 0;
+export async function getRules(core: RtnlCore, filter?: RuleFilter): Promise<Rule[]> {
+  const f = readFilter(filter, FILTER_KEYS);
+  const family = f.values.family !== undefined ? familyOf(f.values.family, "family", true) : 0;
   const checks: ((r: Rule) => boolean)[] = [];
-  for (const [k, v] of Object.entries(filter)) {
-    if (v === undefined || k === "family") continue;
+  for (const [k, v] of Object.entries(f.values)) {
+    if (k === "family") continue;
     if (k === "table") {
       const t = tableId(v);
       checks.push((r) => r.table === t);
@@ -383,6 +397,9 @@ export async function getRules(core: RtnlCore, filter: RuleFilter = {}): Promise
   }
   const all = await core.dump(RULE_MESSAGE, { type: RTM.GETRULE, flags: 0, header: { family } }, {
     retryInterrupted: 3,
+    signal: f.signal,
   });
-  return all.filter((r) => (family === 0 || r.family === family) && checks.every((c) => c(r)));
+  return all.filter((r) =>
+    (family === 0 || r.family === family) && checks.every((c) => c(r)) && passes(f.tests, r)
+  );
 }

@@ -9,6 +9,7 @@
 import { describeValue, parsePrefix } from "../netlink/addr.ts";
 import type { Prefix } from "../netlink/addr.ts";
 import { checkInt, encodeMessage, Writer } from "../netlink/encoder.ts";
+import { isPlainObject, lookupName, suggestion } from "../netlink/strict.ts";
 import type { MessageSpec } from "../netlink/encoder.ts";
 import type { MessageSchema } from "../netlink/schema.ts";
 import type { Built, RtnlCore } from "./core.ts";
@@ -57,14 +58,39 @@ function fastIp4(s: string): Prefix | null {
   return { bytes, family: 2, prefixlen: len, hasPrefix: true };
 }
 
-/** Throws unless `spec` is a plain object whose keys are all in `known`. */
+/**
+ * Throws unless `spec` is a plain object whose keys are all in `known`: a TypeError naming the
+ * first unknown key and the nearest known one.
+ */
 export function checkSpec(spec: unknown, known: ReadonlySet<string>, what: string): void {
-  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
+  if (!isPlainObject(spec)) {
     throw new TypeError(`spec: expected an object, got ${describeValue(spec)}`);
   }
   for (const k of Object.keys(spec)) {
-    if (!known.has(k)) throw new TypeError(`${k}: unknown ${what} attribute`);
+    if (!known.has(k)) {
+      throw new TypeError(`${k}: unknown ${what} attribute${suggestion(k, known)}`);
+    }
   }
+}
+
+/** What every request spec of IPRoute may also hold. */
+export interface WithSignal {
+  /** Stops waiting for the kernel's answer (the change may still be applied). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Takes `signal` out of a request spec (checking it is an AbortSignal); the rest is checked by
+ * the request's builder. Anything but a plain object is returned as is for the builder to refuse.
+ */
+export function withoutSignal<S>(spec: S): [S, AbortSignal | undefined] {
+  // A spec's undefined values mean "not given" (filters refuse them: see filter.ts).
+  if (!isPlainObject(spec) || !Object.hasOwn(spec, "signal")) return [spec, undefined];
+  const { signal, ...rest } = spec as Record<string, unknown>;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`signal: expected an AbortSignal, got ${describeValue(signal)}`);
+  }
+  return [rest as S, signal];
 }
 
 /** The request type and netlink flags of a command; throws naming `command` when unknown. */
@@ -123,22 +149,7 @@ export function named(
   max: number,
   what: string,
 ): number {
-  if (typeof value === "number") {
-    if (!Number.isInteger(value) || value < 0 || value > max) {
-      throw new RangeError(`${field}: ${value} is out of range 0..${max}`);
-    }
-    return value;
-  }
-  if (typeof value === "string") {
-    if (/^\d+$/.test(value)) return named(Number(value), table, field, max, what);
-    if (Object.hasOwn(table, value)) return table[value];
-    throw new TypeError(
-      `${field}: unknown ${what} ${JSON.stringify(value)} (one of ${
-        Object.keys(table).join(", ")
-      }, or a number)`,
-    );
-  }
-  throw new TypeError(`${field}: expected a ${what} name or number, got ${describeValue(value)}`);
+  return lookupName(table, value, field, what, { max });
 }
 
 /** Flags from a number, a name, or a list of names of `table`. */
@@ -162,14 +173,7 @@ export function flagsOf(
   }
   let out = 0;
   for (const [i, f] of list.entries()) {
-    if (typeof f !== "string" || !Object.hasOwn(table, f)) {
-      throw new TypeError(
-        `${field}[${i}]: unknown flag ${describeValue(f)} (one of ${
-          Object.keys(table).join(", ")
-        })`,
-      );
-    }
-    out |= table[f];
+    out |= lookupName(table, f, `${field}[${i}]`, "flag", { numbers: false });
   }
   return out >>> 0;
 }

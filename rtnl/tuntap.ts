@@ -122,7 +122,7 @@ export async function createTuntap(core: RtnlCore, spec: LinkSpec): Promise<Tunt
   const probeName = ifname.includes("%") ? "tuntap0" : ifname;
   if (hasRest) await checkLinkSpec(core, "set", { ...rest, ifname: probeName });
 
-  const dev = createTun({ netns: core.options.netns, name: ifname, flags, owner, group, persist });
+  const dev = createTun({ netns: core.netns, name: ifname, flags, owner, group, persist });
   try {
     if (hasRest) await linkCommand(core, "set", { ...rest, ifname: dev.name });
     const links = await linkCommand(core, "get", { ifname: dev.name }) as TuntapLink[];

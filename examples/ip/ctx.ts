@@ -5,7 +5,8 @@
  * @module
  */
 
-import { IPRoute, LINK_MESSAGE, type NetlinkError, RTM } from "../../mod.ts";
+import { IPRoute, type NetlinkError } from "../../mod.ts";
+import { LINK_MESSAGE, RTM } from "../../rtnl/schemas/mod.ts";
 import type { Link } from "../../mod.ts";
 import { Printer } from "./out.ts";
 

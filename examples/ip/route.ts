@@ -4,7 +4,8 @@
  * @module
  */
 
-import { multipathOf, NetlinkError } from "../../mod.ts";
+import { NetlinkError } from "../../mod.ts";
+import { multipathOf } from "../../rtnl/mod.ts";
 import type { Nexthop, Route, RouteSpec } from "../../mod.ts";
 import { printNexthop } from "./nexthop.ts";
 import { ANY, JSON_ONLY } from "./out.ts";

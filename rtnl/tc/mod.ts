@@ -62,6 +62,11 @@ import { SpecReader } from "./spec.ts";
 import type { Options } from "./spec.ts";
 import { parseTime, parseUint } from "./units.ts";
 import "./views.ts";
+import { withoutSignal } from "../spec.ts";
+import type { WithSignal } from "../spec.ts";
+import { passes, readFilter } from "../filter.ts";
+import type { FilterValue, ReadFilter } from "../filter.ts";
+import { KeySet } from "../../netlink/strict.ts";
 
 export {
   formatHandle,
@@ -412,46 +417,57 @@ export async function buildTc(
   return await buildOnce(core, cmd, kind, spec, false);
 }
 
-/** Runs a tc command. */
+/** Runs a tc command (`signal` in the spec stops waiting for the kernel's answer). */
 export async function tcCommand(
   core: RtnlCore,
   cmd: TcCommand,
   kind: string,
-  spec: TcSpec,
+  spec: TcSpec & WithSignal,
 ): Promise<void> {
-  await core.send(await buildTc(core, cmd, kind, spec));
+  const [rest, signal] = withoutSignal(spec);
+  await core.send(await buildTc(core, cmd, kind, rest), signal);
 }
 
-/** Filter of {@link getQdiscs}, {@link getClasses} and {@link getFilters}. */
+/**
+ * Filter of {@link getQdiscs}, {@link getClasses} and {@link getFilters}. A function as a value
+ * tests the message's value of that name; `match` tests the whole message.
+ */
 export interface TcFilter {
   /** Only this interface (index or name). */
-  index?: number | string;
+  index?: FilterValue<number | string, number>;
   /** Only this kind. */
-  kind?: string;
+  kind?: FilterValue<string>;
   /** Only this handle (qdiscs, filters) or class id (classes). */
-  handle?: number | string;
+  handle?: FilterValue<number | string, number>;
   /** Only children of this parent (filters: the block to dump). */
-  parent?: number | string;
+  parent?: FilterValue<number | string, number>;
   /** Filters: only this priority. */
-  prio?: number;
+  prio?: FilterValue<number>;
   /** Filters: only this protocol. */
-  protocol?: number | string;
+  protocol?: FilterValue<number | string, number>;
   /** Filters: only this chain. */
-  chain?: number;
+  chain?: FilterValue<number>;
+  /** A test of the whole message, or an object of more keys. */
+  match?: ((message: TcMessage) => boolean) | Record<string, unknown>;
+  /** Stops the dumps. */
+  signal?: AbortSignal;
 }
 
-const FILTER_KEYS = new Set(["index", "kind", "handle", "parent", "prio", "protocol", "chain"]);
+const FILTER_KEYS = new KeySet("tc filter key", [
+  "index",
+  "kind",
+  "handle",
+  "parent",
+  "prio",
+  "protocol",
+  "chain",
+  "match",
+  "signal",
+]);
 
-function checkFilter(filter: TcFilter): TcFilter {
-  if (typeof filter !== "object" || filter === null || Array.isArray(filter)) {
-    throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
-  }
-  for (const k of Object.keys(filter)) {
-    if (!FILTER_KEYS.has(k)) {
-      throw new TypeError(`filter.${k}: unknown (${[...FILTER_KEYS].join(", ")})`);
-    }
-  }
-  return filter;
+/** A tc filter checked: plain values, tests and the signal. */
+function checkFilter(filter: TcFilter | undefined): ReadFilter & { values: TcFilter } {
+  return readFilter(filter, FILTER_KEYS, "filter") as ReadFilter & { values: TcFilter };
 }
 
 async function indexOf(core: RtnlCore, filter: TcFilter): Promise<number | undefined> {
@@ -459,8 +475,9 @@ async function indexOf(core: RtnlCore, filter: TcFilter): Promise<number | undef
 }
 
 /** Dumps queueing disciplines (all interfaces, or those matching the filter). */
-export async function getQdiscs(core: RtnlCore, filter: TcFilter = {}): Promise<TcMessage[]> {
-  checkFilter(filter);
+export async function getQdiscs(core: RtnlCore, given?: TcFilter): Promise<TcMessage[]> {
+  const f = checkFilter(given);
+  const filter = f.values;
   const handle = filter.handle === undefined
     ? undefined
     : parseQdiscHandle(filter.handle, "filter.handle");
@@ -472,24 +489,29 @@ export async function getQdiscs(core: RtnlCore, filter: TcFilter = {}): Promise<
     type: RTM.GETQDISC,
     flags: 0,
     header: { family: 0 },
-  }, { retryInterrupted: 3 }) as unknown as TcMessage[];
+  }, { retryInterrupted: 3, signal: f.signal }) as unknown as TcMessage[];
   return all.filter((q) =>
     (index === undefined || q.index === index) &&
     (filter.kind === undefined || q.kind === filter.kind) &&
     (handle === undefined || q.handle === handle) &&
-    (parent === undefined || q.parent === parent)
+    (parent === undefined || q.parent === parent) && passes(f.tests, q)
   );
 }
 
 /** The interfaces to look at: the one asked for, or every one that has a qdisc. */
-async function interfaces(core: RtnlCore, index: number | undefined): Promise<number[]> {
+async function interfaces(
+  core: RtnlCore,
+  index: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<number[]> {
   if (index !== undefined) return [index];
-  return [...new Set((await getQdiscs(core)).map((q) => q.index))];
+  return [...new Set((await getQdiscs(core, signal ? { signal } : {})).map((q) => q.index))];
 }
 
 /** Dumps traffic classes (of one interface, or of every interface). */
-export async function getClasses(core: RtnlCore, filter: TcFilter = {}): Promise<TcMessage[]> {
-  checkFilter(filter);
+export async function getClasses(core: RtnlCore, given?: TcFilter): Promise<TcMessage[]> {
+  const f = checkFilter(given);
+  const filter = f.values;
   const handle = filter.handle === undefined
     ? undefined
     : parseClassid(filter.handle, "filter.handle");
@@ -497,16 +519,16 @@ export async function getClasses(core: RtnlCore, filter: TcFilter = {}): Promise
     ? 0
     : parseParent(filter.parent, "filter.parent", "class");
   const out: TcMessage[] = [];
-  for (const index of await interfaces(core, await indexOf(core, filter))) {
+  for (const index of await interfaces(core, await indexOf(core, filter), f.signal)) {
     const got = await core.dump(TC_MESSAGE, {
       type: RTM.GETTCLASS,
       flags: 0,
       header: { family: 0, index, parent },
-    }, { retryInterrupted: 3 }) as unknown as TcMessage[];
+    }, { retryInterrupted: 3, signal: f.signal }) as unknown as TcMessage[];
     out.push(...got.filter((c) =>
       (filter.kind === undefined || c.kind === filter.kind) &&
       (handle === undefined || c.handle === handle) &&
-      (filter.parent === undefined || c.parent === parent)
+      (filter.parent === undefined || c.parent === parent) && passes(f.tests, c)
     ));
   }
   return out;
@@ -517,6 +539,7 @@ async function filterParents(
   core: RtnlCore,
   index: number,
   qdiscs: TcMessage[],
+  signal: AbortSignal | undefined,
 ): Promise<number[]> {
   const parents = new Set<number>();
   for (const q of qdiscs) {
@@ -526,7 +549,9 @@ async function filterParents(
       parents.add(0xfffffff3);
     } else if (q.handle !== 0) parents.add(q.handle);
   }
-  for (const c of await getClasses(core, { index })) parents.add(c.handle);
+  for (const c of await getClasses(core, signal ? { index, signal } : { index })) {
+    parents.add(c.handle);
+  }
   return [...parents];
 }
 
@@ -537,8 +562,9 @@ const NO_BLOCK = new Set(["EINVAL", "ENOENT", "EOPNOTSUPP"]);
  * Dumps filters: of one block (`{ index, parent }`), or of every block of an interface (its
  * qdiscs, clsact's ingress and egress hooks, its classes), or of every interface.
  */
-export async function getFilters(core: RtnlCore, filter: TcFilter = {}): Promise<TcMessage[]> {
-  checkFilter(filter);
+export async function getFilters(core: RtnlCore, given?: TcFilter): Promise<TcMessage[]> {
+  const f = checkFilter(given);
+  const filter = f.values;
   const prio = filter.prio === undefined ? undefined : parseUint(filter.prio, "filter.prio", 16);
   const protocol = filter.protocol === undefined
     ? undefined
@@ -550,12 +576,17 @@ export async function getFilters(core: RtnlCore, filter: TcFilter = {}): Promise
   const handle = filter.handle;
   const index = await indexOf(core, filter);
   const qdiscs = parent === undefined
-    ? await getQdiscs(core, index === undefined ? {} : { index })
+    ? await getQdiscs(core, {
+      ...(index === undefined ? {} : { index }),
+      ...(f.signal ? { signal: f.signal } : {}),
+    })
     : [];
   const indexes = index !== undefined ? [index] : [...new Set(qdiscs.map((q) => q.index))];
   const out: TcMessage[] = [];
   for (const idx of indexes) {
-    const parents = parent === undefined ? await filterParents(core, idx, qdiscs) : [parent];
+    const parents = parent === undefined
+      ? await filterParents(core, idx, qdiscs, f.signal)
+      : [parent];
     for (const p of parents) {
       let got: TcMessage[];
       try {
@@ -564,17 +595,18 @@ export async function getFilters(core: RtnlCore, filter: TcFilter = {}): Promise
           flags: 0,
           header: { family: 0, index: idx, parent: p },
           attrs: chain === undefined ? {} : { chain },
-        }, { retryInterrupted: 3 }) as unknown as TcMessage[];
+        }, { retryInterrupted: 3, signal: f.signal }) as unknown as TcMessage[];
       } catch (e) {
         if (parent === undefined && e instanceof NetlinkError && NO_BLOCK.has(e.code)) continue;
         throw e;
       }
-      out.push(...got.filter((f) =>
-        (filter.kind === undefined || f.kind === filter.kind) &&
-        (prio === undefined || f.prio === prio) &&
-        (protocol === undefined || f.protocol === protocol) &&
-        (handle === undefined || f.handle === handle ||
-          (typeof handle === "string" && matchesHandle(f, handle)))
+      out.push(...got.filter((t) =>
+        (filter.kind === undefined || t.kind === filter.kind) &&
+        (prio === undefined || t.prio === prio) &&
+        (protocol === undefined || t.protocol === protocol) &&
+        (handle === undefined || t.handle === handle ||
+          (typeof handle === "string" && matchesHandle(t, handle))) &&
+        passes(f.tests, t)
       ));
     }
   }

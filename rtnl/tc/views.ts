@@ -10,8 +10,8 @@ import { NLA_HDRLEN } from "../../netlink/constants.ts";
 import { DecodeError } from "../../netlink/errors.ts";
 import type { AttrSchema } from "../../netlink/schema.ts";
 import { structSize } from "../../netlink/schema.ts";
-import { decodeStruct, decorateView, messageViewClass } from "../../netlink/view.ts";
-import type { AttrView, ViewExtra } from "../../netlink/view.ts";
+import { decodeStruct, decorateView } from "../../netlink/view.ts";
+import type { AttrView, MessageView, ViewExtra } from "../../netlink/view.ts";
 import { TC_MESSAGE, TC_QDISC_MESSAGE } from "../schemas/tc.ts";
 import { BPF, U32 } from "../schemas/tc_filter.ts";
 import { NETEM, TC_NETEM_QOPT } from "../schemas/tc_qdisc.ts";
@@ -88,18 +88,10 @@ decorate(
   true,
 );
 
+// A filter's priority and protocol are packed in tcm_info; get("prio") answers too.
 for (const schema of [TC_MESSAGE, TC_QDISC_MESSAGE]) {
-  const proto = messageViewClass(schema).prototype;
-  Object.defineProperty(proto, "prio", {
-    get(this: { info: number }) {
-      return this.info >>> 16;
-    },
-    configurable: true,
-  });
-  Object.defineProperty(proto, "protocol", {
-    get(this: { info: number }) {
-      return htons(this.info & 0xffff);
-    },
-    configurable: true,
+  decorateView(schema, {
+    prio: (v) => ((v as MessageView).headerField("info") as number) >>> 16,
+    protocol: (v) => htons(((v as MessageView).headerField("info") as number) & 0xffff),
   });
 }

@@ -875,7 +875,7 @@ export function viewTargets(buf: ArrayBuffer, rng: Rng, c: Counters, full = true
   const events = guard("decodeEvents", () => decodeEvents(buf));
   for (const [i, e] of (events ?? []).entries()) {
     if (e.type === "overrun") fail("decodeEvents made an overrun event");
-    if (i < 3 || full) walkMessage(e.message!, `event ${e.type}`, c);
+    if (i < 3 || full) walkMessage(e.message as unknown as MessageView, `event ${e.type}`, c);
   }
 }
 

@@ -5,14 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  GenericNetlink,
-  IPRoute,
-  NetlinkError,
-  NetlinkSocket,
-  netns,
-  SyscallError,
-} from "../../mod.ts";
+import { GenericNetlink, IPRoute, NetlinkError, netns, SyscallError } from "../../mod.ts";
+import { NetlinkSocket } from "../../netlink/mod.ts";
 import { IFF } from "../../rtnl/constants.ts";
 import { ipCmd, ipJson, isRoot, nsName, run, withNetns } from "../helpers.ts";
 

@@ -6,7 +6,8 @@
  */
 
 import assert from "node:assert/strict";
-import { IPRoute, OPERSTATE } from "../../mod.ts";
+import { IPRoute } from "../../mod.ts";
+import { OPERSTATE } from "../../rtnl/schemas/mod.ts";
 import type { Link } from "../../mod.ts";
 import { ipJson, isRoot, withNetns } from "../helpers.ts";
 

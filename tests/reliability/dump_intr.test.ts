@@ -9,7 +9,8 @@
  */
 
 import assert from "node:assert/strict";
-import { DumpInterruptedError, IPRoute, NETLINK, NetlinkSocket } from "../../mod.ts";
+import { DumpInterruptedError, IPRoute } from "../../mod.ts";
+import { NETLINK, NetlinkSocket } from "../../netlink/mod.ts";
 import { encodeMessage } from "../../netlink/encoder.ts";
 import { NLM_F } from "../../netlink/constants.ts";
 import { messageViewClass } from "../../netlink/view.ts";

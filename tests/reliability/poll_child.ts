@@ -6,7 +6,7 @@
  * @module
  */
 
-import { NETLINK, NetlinkSocket } from "../../mod.ts";
+import { NETLINK, NetlinkSocket } from "../../netlink/mod.ts";
 
 const ns = Deno.args[0];
 const socks = Array.from(

@@ -8,7 +8,8 @@
  */
 
 import assert from "node:assert/strict";
-import { IPRoute, NETLINK, type NetlinkError, NetlinkSocket } from "../../mod.ts";
+import { IPRoute, type NetlinkError } from "../../mod.ts";
+import { NETLINK, NetlinkSocket } from "../../netlink/mod.ts";
 import { NetlinkEngine } from "../../netlink/engine.ts";
 import { encodeMessage } from "../../netlink/encoder.ts";
 import { NLM_F, NLMSG_DONE, NLMSG_ERROR } from "../../netlink/constants.ts";
