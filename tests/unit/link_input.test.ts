@@ -16,6 +16,7 @@ function fakeCore() {
     // A tun/tap device would be made in this namespace, which cannot be opened: a check that
     // failed to throw can never create a device in the machine's namespace.
     options: { netns: "/nonexistent/netns/for-unit-tests" },
+    netns: "/nonexistent/netns/for-unit-tests",
     build: RtnlCore.prototype.build,
     ifindex(value: unknown, field: string) {
       if (typeof value === "number") {
