@@ -334,6 +334,8 @@ const ROWS: [string, string, Call, string][] = [
 ];
 
 /** What `ip -j` and `tc -j` show of the namespace (and which namespaces exist). */
+const SPEC_NAMES = new Set(["a", "b", "a/b", "", "x".repeat(300), "..", "7", "etc", "bad"]);
+
 async function snapshot(ns: string): Promise<string> {
   const parts = await Promise.all([
     ipJson(ns, "link", "show"),
@@ -344,7 +346,11 @@ async function snapshot(ns: string): Promise<string> {
     ipJson(ns, "-6", "rule", "show"),
     ipJson(ns, "neigh", "show"),
     run("tc", ["-n", ns, "-j", "qdisc", "show"]),
-    run("ip", ["netns", "list"]),
+    // Only the names the invalid specs above could create: other processes on the machine may
+    // add and remove namespaces of their own meanwhile.
+    run("ip", ["netns", "list"]).then((out) =>
+      out.split("\n").map((l) => l.split(" ")[0]).filter((n) => SPEC_NAMES.has(n))
+    ),
   ]);
   return JSON.stringify(
     parts,
