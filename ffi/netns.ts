@@ -289,3 +289,48 @@ export function openFd(target: NetnsTarget): number {
 export function closeFd(fd: number): void {
   libc().close(fd);
 }
+
+/** The target of a `/proc/…/ns/net` link (`net:[4026531833]`), or undefined when unreadable. */
+function nsLink(path: string): string | undefined {
+  const buf = new Uint8Array(64);
+  const n = Number(libc().readlink(cstring(path), buf, BigInt(buf.length)));
+  return n > 0 ? new TextDecoder().decode(buf.subarray(0, n)) : undefined;
+}
+
+/**
+ * The initial network namespace's number on recent kernels (`NET_NS_INIT_INO` in linux/nsfs.h);
+ * older ones number it like any other.
+ */
+const NET_NS_INIT_INO = 0xeffffff9;
+
+/**
+ * Whether the calling thread is in the machine's initial network namespace (the one the kernel
+ * starts with): `true`, `false`, or `undefined` when it cannot tell. Some kernel features reach
+ * only that namespace (taskstats exit records, the proc connector's events).
+ *
+ * Recent kernels give the initial namespace a fixed number; otherwise the thread's namespace is
+ * compared with that of kthreadd (pid 2), a kernel thread that lives in the initial namespaces
+ * (seen from the initial pid namespace, which those features need as well).
+ */
+export function isInitial(): boolean | undefined {
+  const own = nsLink("/proc/thread-self/ns/net");
+  if (own === undefined) return undefined;
+  if (own === `net:[${NET_NS_INIT_INO}]`) return true;
+  const comm = readFirstLine("/proc/2/comm");
+  const ref = comm === "kthreadd" ? nsLink("/proc/2/ns/net") : undefined;
+  return ref === undefined ? undefined : own === ref;
+}
+
+/** The first line of a small file, or undefined when it cannot be read. */
+function readFirstLine(path: string): string | undefined {
+  const c = libc();
+  const fd = c.open(cstring(path), O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0) return undefined;
+  try {
+    const buf = new Uint8Array(256);
+    const n = Number(c.read(fd, buf, BigInt(buf.length)));
+    return n > 0 ? new TextDecoder().decode(buf.subarray(0, n)).split("\n")[0] : undefined;
+  } finally {
+    c.close(fd);
+  }
+}

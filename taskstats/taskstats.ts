@@ -6,6 +6,7 @@
  */
 
 import { DecodeError, GenericNetlink, NetlinkError } from "../netlink/mod.ts";
+import { isInitial } from "../ffi/netns.ts";
 import type { GenlFamily, TypedMessage } from "../netlink/mod.ts";
 import {
   TASKSTATS_CMD,
@@ -15,6 +16,11 @@ import {
 } from "./schema.ts";
 import { ACCT_FLAG, decodeExitStatus, decodeTaskstats } from "./struct.ts";
 import type { TaskstatsRecord } from "./struct.ts";
+
+/** Why {@link TaskStats.monitor} refuses to run outside the initial network namespace. */
+const NOT_INITIAL_NETNS = "TaskStats.monitor: this thread is not in the initial network " +
+  "namespace, and the kernel sends taskstats exit records only to listeners in the initial one " +
+  "(this monitor would receive nothing); getPidStat and getTgidStat work in any namespace";
 
 /** Options of {@link TaskStats}. */
 export interface TaskStatsOptions {
@@ -262,11 +268,19 @@ export class TaskStats implements Disposable {
    * group's when it ended a group of several threads), until `signal` aborts or this object
    * closes; then the CPU mask is deregistered. Each monitor has its own socket, registered
    * with `TASKSTATS_CMD_ATTR_REGISTER_CPUMASK`; the kernel sends the records to it directly.
-   * Needs the initial user and pid namespaces (the kernel refuses others with `EINVAL`).
    * `{ type: "overrun" }` reports records the kernel dropped because the receive buffer was
    * full.
+   *
+   * Needs the initial namespaces. The kernel refuses a listener in another user or pid namespace
+   * (`EINVAL`), and sends exit records only to listeners in the initial network namespace: in
+   * any other it accepts the registration and sends nothing. So in a network namespace other than
+   * the initial one (as told by `isInitial()` of `@denonet/netlink/netns`), the first `next()`
+   * throws an `Error` saying so, before anything is sent.
    */
   async *monitor(options: TaskStatsMonitorOptions = {}): AsyncGenerator<TaskStatsEvent> {
+    // Before any await: the check runs in the namespace of the caller's thread, where the
+    // monitor's socket would be opened.
+    if (isInitial() === false) throw new Error(NOT_INITIAL_NETNS);
     let cpus = options.cpus === undefined ? "" : taskstatsCpuList(options.cpus);
     if (options.signal?.aborted) return;
     const fam = await this.family();

@@ -69,6 +69,9 @@ export type FilterKind = "u32" | "bpf" | "flower" | "matchall" | "fw" | "basic";
 /** Traffic control actions. */
 export type ActionKind = "gact" | "mirred" | "police" | "skbedit";
 
+/** Generic netlink families the tests use. */
+export type GenlFamilyName = "TASKSTATS" | "netdev";
+
 /** An optional kernel feature a live test may need. */
 export type Feature =
   | `link:${LinkKind}`
@@ -76,12 +79,18 @@ export type Feature =
   | `qdisc:${QdiscKind}`
   | `filter:${FilterKind}`
   | `action:${ActionKind}`
+  /** tun/tap devices through /dev/net/tun (`ip tuntap add`). */
+  | "link:tuntap"
+  /** Generic netlink families (`genl ctrl get name NAME`). */
+  | `genl:${GenlFamilyName}`
   /** Nexthop objects (`RTM_NEWNEXTHOP`). */
   | "nexthop"
   /** Per-port VLANs on a VLAN-filtering bridge (`bridge vlan add`). */
   | "bridge:vlan_filtering"
   /** MPLS routes (`AF_MPLS`). */
-  | "route:mpls";
+  | "route:mpls"
+  /** Taskstats exit records reach a listener of this thread (the initial network namespace). */
+  | "taskstats:exits";
 
 /** How a feature is tried: commands run in order in a fresh namespace; one failing = absent. */
 interface Probe {
@@ -150,6 +159,14 @@ function filterProbe(what: string, ...args: string[]): Probe {
   };
 }
 
+/** A generic netlink family, looked up from the test's own namespace (a read). */
+function genlProbe(name: GenlFamilyName, what: string): Probe {
+  return {
+    what,
+    check: async () => (await attempt(["genl", "ctrl", "get", "name", name])) && LACKS + what,
+  };
+}
+
 const U32 = ["protocol", "ip", "u32", "match", "ip", "dst", "10.0.0.0/8"];
 
 const PROBES: Record<Feature, Probe> = {
@@ -171,6 +188,10 @@ const PROBES: Record<Feature, Probe> = {
   "link:ip6tnl": linkProbe("ip6tnl", "ip6tnl tunnels"),
   "link:wireguard": linkProbe("wireguard", "wireguard devices"),
   "link:nlmon": linkProbe("nlmon", "nlmon devices"),
+  "link:tuntap": {
+    what: "tun/tap devices",
+    run: (ns) => [ip(ns, "tuntap", "add", "dev", "x0", "mode", "tap")],
+  },
   "encap:seg6": {
     what: "seg6 lwtunnel",
     run: (ns) => [
@@ -323,6 +344,8 @@ const PROBES: Record<Feature, Probe> = {
     "10k",
   ),
   "action:skbedit": filterProbe("the skbedit action", ...U32, "action", "skbedit", "mark", "5"),
+  "genl:TASKSTATS": genlProbe("TASKSTATS", "taskstats (CONFIG_TASKSTATS)"),
+  "genl:netdev": genlProbe("netdev", "the netdev generic netlink family"),
   "nexthop": {
     what: "nexthop objects",
     run: (ns) => [ip(ns, "nexthop", "add", "id", "1", "blackhole")],
@@ -342,6 +365,13 @@ const PROBES: Record<Feature, Probe> = {
       ["ip", "netns", "exec", ns, "sysctl", "-qw", "net.mpls.platform_labels=1000"],
       ip(ns, "-f", "mpls", "route", "add", "100", "dev", "lo"),
     ],
+  },
+  "taskstats:exits": {
+    what: "taskstats exit records here",
+    check: () =>
+      netns.isInitial() === false
+        ? "taskstats exit records reach the initial network namespace only"
+        : undefined,
   },
 };
 
@@ -396,7 +426,7 @@ async function probe(feature: Feature): Promise<string | undefined> {
         feature,
         `${argv.filter((a) => a !== ns && a !== "-n").join(" ")}: ${err.split("\n")[0]}`,
       );
-      return `kernel lacks ${p.what}`;
+      return LACKS + p.what;
     }
     return undefined;
   } finally {
@@ -405,6 +435,7 @@ async function probe(feature: Feature): Promise<string | undefined> {
 }
 
 let made = 0;
+const LACKS = "kernel lacks ";
 
 /**
  * Why the live tests that need `features` cannot run here (the reasons joined), or undefined
@@ -413,14 +444,18 @@ let made = 0;
  */
 export async function lacks(...features: Feature[]): Promise<string | undefined> {
   if (!isRoot) return "integration tests need root (CAP_NET_ADMIN)";
-  const reasons: string[] = [];
+  const absent: string[] = [], reasons: string[] = [];
   for (const f of features) {
     let p = cache.get(f);
     if (!p) cache.set(f, p = probe(f));
     const why = await p;
-    if (why && !reasons.includes(why)) reasons.push(why);
+    if (why === undefined || reasons.includes(why)) continue;
+    // "kernel lacks A", "kernel lacks B" → "kernel lacks A, B"
+    if (why.startsWith(LACKS)) absent.push(why.slice(LACKS.length));
+    else reasons.push(why);
   }
-  return reasons.length ? reasons.join(", ") : undefined;
+  if (absent.length) reasons.unshift(LACKS + absent.join(", "));
+  return reasons.length ? reasons.join("; ") : undefined;
 }
 
 /** The probe's own words (the command and the tool's error) for an absent feature. */
@@ -434,6 +469,18 @@ export const FEATURES: readonly Feature[] = Object.keys(PROBES) as Feature[];
 /** `name`, with " (skipped: WHY)" appended when `why` is given. */
 export function named(name: string, why: string | undefined): string {
   return why ? `${name} (skipped: ${why})` : name;
+}
+
+/**
+ * The `name` and `ignore` of a `Deno.test` definition for a live test that needs root and
+ * `features`: `Deno.test({ ...await gate("tc: netem", "qdisc:netem"), fn })`.
+ */
+export async function gate(
+  name: string,
+  ...features: Feature[]
+): Promise<{ name: string; ignore: boolean }> {
+  const why = await lacks(...features);
+  return { name: named(name, why), ignore: why !== undefined };
 }
 
 /**

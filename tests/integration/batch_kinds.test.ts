@@ -5,11 +5,15 @@
 
 import assert from "node:assert/strict";
 import { BatchError, IPRoute } from "../../mod.ts";
-import { ipJson, isRoot, run, withNetns } from "../helpers.ts";
+import { ipJson, run, withNetns } from "../helpers.ts";
+import { gate } from "../features.ts";
 
 Deno.test({
-  name: "batch: links, addresses, fdb and tc in one pipelined batch, as iproute2 sees them",
-  ignore: !isRoot,
+  ...(await gate(
+    "batch: links, addresses, fdb and tc in one pipelined batch, as iproute2 sees them",
+    "link:bridge",
+    "qdisc:htb",
+  )),
   fn: () =>
     withNetns(async (ns) => {
       using ip = new IPRoute({ netns: ns });

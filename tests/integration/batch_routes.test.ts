@@ -11,6 +11,7 @@ import { BatchError, IPRoute } from "../../rtnl/mod.ts";
 import { NetlinkError } from "../../netlink/errors.ts";
 import { NLMSG_ERROR } from "../../netlink/constants.ts";
 import { ipJson, isRoot, withNetns } from "../helpers.ts";
+import { gate } from "../features.ts";
 
 const ignore = !isRoot;
 const N = 10_000;
@@ -87,8 +88,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "batch: every failure is reported with its request; the others are applied",
-  ignore,
+  ...(await gate(
+    "batch: every failure is reported with its request; the others are applied",
+    "nexthop",
+  )),
   fn: () =>
     withNetns(async (ns) => {
       using ip = new IPRoute({ netns: ns });

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { netns } from "../../mod.ts";
 import { isRoot } from "../helpers.ts";
+import { gate } from "../features.ts";
 
 const DEMO = new URL("../../examples/demo.ts", import.meta.url).pathname;
 
@@ -28,8 +29,10 @@ async function runDemo(
 }
 
 Deno.test({
-  name: "demo: runs the iproute, ipdb and taskstats walkthroughs and exits 0",
-  ignore: !isRoot,
+  ...(await gate(
+    "demo: runs the iproute, ipdb and taskstats walkthroughs and exits 0",
+    "genl:TASKSTATS",
+  )),
   async fn() {
     const before = new Set(netns.list());
     const r = await runDemo();

@@ -1,17 +1,17 @@
 /**
  * The bridge forwarding database against the real kernel in fresh namespaces: master and self
  * entries, permanent/static/dynamic, getFdb filters (port and bridge in the kernel), delete.
- * Bridge VLAN filtering is not built into this kernel: the VLAN encoder is checked against
- * `bridge`'s bytes in tests/unit/fdb_golden.test.ts, and the live test is skipped for that reason.
+ * Per-port VLANs where the kernel has bridge VLAN filtering, and its refusal where it does not
+ * (tests/features.ts tells which); the VLAN encoder is checked against `bridge`'s bytes in
+ * tests/unit/fdb_golden.test.ts either way.
  */
 
 import assert from "node:assert/strict";
 import { IPRoute } from "../../rtnl/mod.ts";
 import type { FdbEntry } from "../../rtnl/mod.ts";
 import { NetlinkError } from "../../netlink/errors.ts";
-import { isRoot, run, withNetns } from "../helpers.ts";
-
-const ignore = !isRoot;
+import { run, withNetns } from "../helpers.ts";
+import { gate, lacks, named } from "../features.ts";
 
 async function bridge(ip: IPRoute): Promise<{ v0: number; v2: number; br0: number }> {
   await ip.link("add", { ifname: "v0", kind: "veth", peer: "v1" });
@@ -32,8 +32,10 @@ async function bridgeFdb(ns: string, ...args: string[]): Promise<Record<string, 
 }
 
 Deno.test({
-  name: "fdb: master static/dynamic and self permanent entries, as bridge fdb shows them",
-  ignore,
+  ...(await gate(
+    "fdb: master static/dynamic and self permanent entries, as bridge fdb shows them",
+    "link:bridge",
+  )),
   fn: () =>
     withNetns(async (ns) => {
       using ip = new IPRoute({ netns: ns });
@@ -97,8 +99,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "fdb: getFdb filters by port (ifindex) and bridge (master) in the kernel",
-  ignore,
+  ...(await gate(
+    "fdb: getFdb filters by port (ifindex) and bridge (master) in the kernel",
+    "link:bridge",
+  )),
   fn: () =>
     withNetns(async (ns) => {
       using ip = new IPRoute({ netns: ns });
@@ -142,9 +146,12 @@ Deno.test({
     }, "fdb"),
 });
 
+// Run only where the kernel lacks VLAN filtering; the next test covers a kernel that has it.
+const refusalSkip = (await lacks("link:bridge")) ??
+  ((await lacks("bridge:vlan_filtering")) ? undefined : "this kernel has bridge vlan filtering");
 Deno.test({
-  name: "vlan: bridge VLAN filtering is refused by this kernel (EOPNOTSUPP)",
-  ignore,
+  name: named("vlan: a kernel without bridge VLAN filtering refuses it (EOPNOTSUPP)", refusalSkip),
+  ignore: refusalSkip !== undefined,
   fn: () =>
     withNetns(async (ns) => {
       using ip = new IPRoute({ netns: ns });
@@ -162,9 +169,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "vlan: add/del VLANs on a port and read them back " +
-    "(skipped: bridge VLAN filtering is not built into this kernel, EOPNOTSUPP)",
-  ignore: true,
+  ...(await gate(
+    "vlan: add/del VLANs on a port and read them back",
+    "link:bridge",
+    "bridge:vlan_filtering",
+  )),
   fn: () =>
     withNetns(async (ns) => {
       using ip = new IPRoute({ netns: ns });

@@ -7,9 +7,8 @@
 import assert from "node:assert/strict";
 import { attrs, GenericNetlink, genlMessage, NetlinkError } from "../../netlink/mod.ts";
 import type { GenlEvent } from "../../netlink/mod.ts";
-import { isRoot, run, withNetns } from "../helpers.ts";
-
-const ignore = !isRoot;
+import { run, withNetns } from "../helpers.ts";
+import { gate } from "../features.ts";
 
 /** A slice of the netdev family (Documentation/netlink/specs/netdev.yaml): enough for a test. */
 const NETDEV_DEV_TABLE = {
@@ -21,7 +20,7 @@ const NETDEV = genlMessage("netdev", NETDEV_DEV);
 const NETDEV_CMD = { DEV_GET: 1, DEV_ADD_NTF: 2, DEV_DEL_NTF: 3, DEV_CHANGE_NTF: 4 } as const;
 
 Deno.test(
-  { name: "genl: listFamilies has nlctrl and TASKSTATS; resolve caches", ignore },
+  await gate("genl: listFamilies has nlctrl and TASKSTATS; resolve caches", "genl:TASKSTATS"),
   async () => {
     using genl = new GenericNetlink();
     const families = await genl.listFamilies();
@@ -45,30 +44,33 @@ Deno.test(
   },
 );
 
-Deno.test({ name: "genl: a dump with typed replies; bad commands refused", ignore }, async () => {
-  await withNetns(async (ns) => {
-    using genl = new GenericNetlink({ netns: ns });
-    const devs = await genl.command("netdev", NETDEV_CMD.DEV_GET, {}, {
-      schema: NETDEV,
-      dump: true,
-    });
-    assert.deepEqual(devs.map((d) => d.ifindex), [1], "a fresh namespace has lo only");
-    assert.equal(devs[0].cmd, NETDEV_CMD.DEV_GET);
-    const [lo] = await genl.command("netdev", NETDEV_CMD.DEV_GET, { ifindex: 1 }, {
-      schema: NETDEV,
-    });
-    assert.equal(lo.ifindex, 1);
-    await assert.rejects(
-      genl.command("netdev", NETDEV_CMD.DEV_GET, { ifindex: 999 }, { schema: NETDEV }),
-      (e: Error) => e instanceof NetlinkError && e.code === "ENODEV",
-    );
-    await assert.rejects(genl.command("netdev", 300, {}, { schema: NETDEV }), RangeError);
-    await assert.rejects(genl.subscribe("netdev", "nope"), /no multicast group "nope".*mgmt/);
-  }, "genl");
-});
+Deno.test(
+  await gate("genl: a dump with typed replies; bad commands refused", "genl:netdev"),
+  async () => {
+    await withNetns(async (ns) => {
+      using genl = new GenericNetlink({ netns: ns });
+      const devs = await genl.command("netdev", NETDEV_CMD.DEV_GET, {}, {
+        schema: NETDEV,
+        dump: true,
+      });
+      assert.deepEqual(devs.map((d) => d.ifindex), [1], "a fresh namespace has lo only");
+      assert.equal(devs[0].cmd, NETDEV_CMD.DEV_GET);
+      const [lo] = await genl.command("netdev", NETDEV_CMD.DEV_GET, { ifindex: 1 }, {
+        schema: NETDEV,
+      });
+      assert.equal(lo.ifindex, 1);
+      await assert.rejects(
+        genl.command("netdev", NETDEV_CMD.DEV_GET, { ifindex: 999 }, { schema: NETDEV }),
+        (e: Error) => e instanceof NetlinkError && e.code === "ENODEV",
+      );
+      await assert.rejects(genl.command("netdev", 300, {}, { schema: NETDEV }), RangeError);
+      await assert.rejects(genl.subscribe("netdev", "nope"), /no multicast group "nope".*mgmt/);
+    }, "genl");
+  },
+);
 
 Deno.test(
-  { name: "genl monitor: multicast events of a group joined by name", ignore },
+  await gate("genl monitor: multicast events of a group joined by name", "genl:netdev"),
   async () => {
     await withNetns(async (ns) => {
       using genl = new GenericNetlink({ netns: ns });
@@ -110,7 +112,7 @@ Deno.test(
 );
 
 Deno.test(
-  { name: "genl monitor: one per socket; ends when the socket closes", ignore },
+  await gate("genl monitor: one per socket; ends when the socket closes", "genl:netdev"),
   async () => {
     const genl = new GenericNetlink();
     const it = genl.monitor({ family: "nlctrl", schema: NETDEV, groups: ["notify"] });

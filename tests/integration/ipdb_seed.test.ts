@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { CommitError, IPDB, IPRoute, NetlinkError } from "../../mod.ts";
 import { ipCmd, ipJson, isRoot, run, withNetns } from "../helpers.ts";
+import { gate } from "../features.ts";
 
 const ignore = !isRoot;
 
@@ -163,8 +164,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "ipdb: a commit refused half-way leaves ip -j link/addr show identical to before",
-  ignore,
+  ...(await gate(
+    "ipdb: a commit refused half-way leaves ip -j link/addr show identical to before",
+    "link:bridge",
+  )),
   fn: () =>
     withNetns(async (ns) => {
       await veth(ns);
@@ -234,8 +237,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "ipdb: create (veth, bridge with ports and addresses), remove",
-  ignore,
+  ...(await gate("ipdb: create (veth, bridge with ports and addresses), remove", "link:bridge")),
   fn: () =>
     withNetns(async (ns) => {
       await using db = await IPDB.open({ netns: ns });
@@ -332,8 +334,11 @@ async function waitFor(cond: () => boolean, ms = 2000): Promise<void> {
 }
 
 Deno.test({
-  name: "ipdb: a tap (tun/tap ioctl) and a port whose master is created in the same transaction",
-  ignore,
+  ...(await gate(
+    "ipdb: a tap (tun/tap ioctl) and a port whose master is created in the same transaction",
+    "link:tuntap",
+    "link:bridge",
+  )),
   fn: () =>
     withNetns(async (ns) => {
       await using db = await IPDB.open({ netns: ns });

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { IPDB, IPRoute } from "../../mod.ts";
 import type { IPDBChange } from "../../mod.ts";
 import { ipCmd, ipJson, isRoot, run, withNetns } from "../helpers.ts";
+import { gate } from "../features.ts";
 
 const ignore = !isRoot;
 
@@ -28,8 +29,10 @@ async function setup(ns: string): Promise<void> {
 }
 
 Deno.test({
-  name: "ipdb: an external change shows (from the kernel's events), and in changes()",
-  ignore,
+  ...(await gate(
+    "ipdb: an external change shows (from the kernel's events), and in changes()",
+    "link:bridge",
+  )),
   fn: () =>
     withNetns(async (ns) => {
       await setup(ns);

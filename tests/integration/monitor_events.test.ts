@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { IPRoute } from "../../rtnl/mod.ts";
 import type { MonitorEvent, Route } from "../../rtnl/mod.ts";
 import { isRoot, withNetns } from "../helpers.ts";
+import { gate } from "../features.ts";
 
 const ignore = !isRoot;
 
@@ -43,8 +44,10 @@ function find(
 }
 
 Deno.test({
-  name: "monitor: link, address, route, rule, neighbour and nexthop events in a namespace",
-  ignore,
+  ...(await gate(
+    "monitor: link, address, route, rule, neighbour and nexthop events in a namespace",
+    "nexthop",
+  )),
   fn: () =>
     withNetns(async (ns) => {
       using ip = new IPRoute({ netns: ns });

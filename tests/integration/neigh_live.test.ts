@@ -11,6 +11,7 @@ import { NetlinkError } from "../../netlink/errors.ts";
 import { ipJson, isRoot, withNetns } from "../helpers.ts";
 
 import { vethPair } from "./veth_fixture.ts";
+import { gate } from "../features.ts";
 
 const ignore = !isRoot;
 
@@ -97,8 +98,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "neigh: getNeighbours filters ifindex and master in the kernel, state/dst/lladdr here",
-  ignore,
+  ...(await gate(
+    "neigh: getNeighbours filters ifindex and master in the kernel, state/dst/lladdr here",
+    "link:bridge",
+  )),
   fn: () =>
     withNetns(async (ns) => {
       using ip = new IPRoute({ netns: ns });

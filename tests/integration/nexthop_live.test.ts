@@ -8,9 +8,8 @@
 import assert from "node:assert/strict";
 import { IPRoute } from "../../rtnl/mod.ts";
 import { NetlinkError } from "../../netlink/errors.ts";
-import { ipJson, isRoot, withNetns } from "../helpers.ts";
-
-const ignore = !isRoot;
+import { ipJson, withNetns } from "../helpers.ts";
+import { gate } from "../features.ts";
 
 async function setup(ip: IPRoute): Promise<{ v0: number; v1: number }> {
   await ip.link("add", { ifname: "v0", kind: "veth", peer: "v1" });
@@ -23,8 +22,10 @@ async function setup(ip: IPRoute): Promise<{ v0: number; v1: number }> {
 }
 
 Deno.test({
-  name: "nexthop: single, IPv6 onlink, device, blackhole, fdb, groups, resilient groups",
-  ignore,
+  ...(await gate(
+    "nexthop: single, IPv6 onlink, device, blackhole, fdb, groups, resilient groups",
+    "nexthop",
+  )),
   fn: () =>
     withNetns(async (ns) => {
       using ip = new IPRoute({ netns: ns });
@@ -70,8 +71,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "nexthop: routes through objects and groups; replace changes them in place; delete",
-  ignore,
+  ...(await gate(
+    "nexthop: routes through objects and groups; replace changes them in place; delete",
+    "nexthop",
+  )),
   fn: () =>
     withNetns(async (ns) => {
       using ip = new IPRoute({ netns: ns });
@@ -106,8 +109,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "nexthop: getNexthops filters family/oif/groups in the kernel, fdb here; id is a get",
-  ignore,
+  ...(await gate(
+    "nexthop: getNexthops filters family/oif/groups in the kernel, fdb here; id is a get",
+    "nexthop",
+  )),
   fn: () =>
     withNetns(async (ns) => {
       using ip = new IPRoute({ netns: ns });

@@ -6,8 +6,9 @@
 
 import assert from "node:assert/strict";
 import { IPRoute } from "../../rtnl/mod.ts";
-import { isRoot, run, withNetns } from "../helpers.ts";
+import { run, withNetns } from "../helpers.ts";
 import { BAD_CASES } from "../unit/rtnl_golden.ts";
+import { gate } from "../features.ts";
 
 async function snapshot(ns: string): Promise<string> {
   const parts: string[] = [];
@@ -31,8 +32,11 @@ async function snapshot(ns: string): Promise<string> {
 }
 
 Deno.test({
-  name: `bad input (live): ${BAD_CASES.length} cases refused, nothing sent, ip -j unchanged`,
-  ignore: !isRoot,
+  ...(await gate(
+    `bad input (live): ${BAD_CASES.length} cases refused, nothing sent, ip -j unchanged`,
+    "link:bridge",
+    "nexthop",
+  )),
   fn: () =>
     withNetns(async (ns) => {
       // No IPv6 here: link-local addresses and their routes would appear by themselves.

@@ -5,13 +5,16 @@
 
 import assert from "node:assert/strict";
 import { netns } from "../../mod.ts";
-import { isRoot } from "../helpers.ts";
+import { gate } from "../features.ts";
 
 const EXAMPLE = new URL("../../examples/tc.ts", import.meta.url).pathname;
 
 Deno.test({
-  name: "examples/tc.ts: prints the htb tree with statistics and removes its namespace",
-  ignore: !isRoot,
+  ...(await gate(
+    "examples/tc.ts: prints the htb tree with statistics and removes its namespace",
+    "qdisc:htb",
+    "filter:u32",
+  )),
   async fn() {
     const before = new Set(netns.list());
     const r = await new Deno.Command(Deno.execPath(), {

@@ -2,9 +2,9 @@
  * Traffic control against the real kernel, each test in fresh namespaces on veth: qdisc, class
  * and filter round trips (add, change, replace, delete), u32 hash tables, bpf filters from a
  * descriptor, a pinned path and classic bytecode, standalone actions, rate-estimator
- * statistics, tc events, and kernel errors. Kinds this kernel lacks (../../../shared/KERNEL.md)
- * are probed once in a throwaway namespace and their live tests skipped with the reason; their
- * codecs are tested against `tc`'s bytes in tests/unit/tc_golden.test.ts and tc_vectors.test.ts.
+ * statistics, tc events, and kernel errors. A test needing a kind the kernel lacks (probed by
+ * tests/features.ts) is skipped with the reason; the codecs are tested against `tc`'s bytes in
+ * tests/unit/tc_golden.test.ts and tc_vectors.test.ts either way.
  */
 
 import assert from "node:assert/strict";
@@ -13,11 +13,11 @@ import type { MonitorEvent } from "../../mod.ts";
 import { BPF_PROG_TYPE, bpfObjPin, bpfProgLoad } from "../../ffi/bpf.ts";
 import { closeFd } from "../../ffi/netns.ts";
 import { getActions } from "../../rtnl/tc/mod.ts";
-import type { TcCommand, TcMessage, TcSpec, U32Sel } from "../../rtnl/tc/mod.ts";
+import type { TcMessage, U32Sel } from "../../rtnl/tc/mod.ts";
 import type { AttrView } from "../../netlink/view.ts";
-import { isRoot, run, withNetns } from "../helpers.ts";
-
-const ignore = !isRoot;
+import { run, withNetns } from "../helpers.ts";
+import { gate, liveTest } from "../features.ts";
+import type { Feature } from "../features.ts";
 
 type View = AttrView & Record<string, unknown>;
 const opts = (m: TcMessage) => m.options as View;
@@ -35,64 +35,12 @@ async function withVeth(fn: (ip: IPRoute, ns: string) => Promise<void>): Promise
 
 const isCode = (code: string) => (e: unknown) => e instanceof NetlinkError && e.code === code;
 
-/** What this kernel has, probed once in a throwaway namespace. */
-const PROBES: [what: string, cmd: TcCommand, kind: string, spec: TcSpec][] = [
-  ["netem", "add", "netem", { delay: "10ms" }],
-  ["sfq", "add", "sfq", { perturb: 10 }],
-  ["fq_codel", "add", "fq_codel", {}],
-  ["cake", "add", "cake", { bandwidth: "100mbit" }],
-  ["prio", "add", "prio", { handle: "1:" }],
-  ["hfsc", "add", "hfsc", { handle: "1:" }],
-  ["matchall", "add-filter", "matchall", { parent: "ffff:", classid: "1:1" }],
-  ["fw", "add-filter", "fw", { parent: "ffff:", protocol: "ip", handle: 5, classid: "1:1" }],
-  ["flower", "add-filter", "flower", { parent: "ffff:", protocol: "ip", ip_proto: "tcp" }],
-  ["gact", "add-filter", "u32", {
-    parent: "ffff:",
-    protocol: "ip",
-    match: [{ dst: "10.0.0.0/8" }],
-    action: "drop",
-  }],
-  ["police", "add-filter", "u32", {
-    parent: "ffff:",
-    protocol: "ip",
-    match: [{ dst: "10.0.0.0/8" }],
-    action: { kind: "police", rate: "1mbit", burst: "10k" },
-  }],
-  ["skbedit", "add-filter", "u32", {
-    parent: "ffff:",
-    protocol: "ip",
-    match: [{ dst: "10.0.0.0/8" }],
-    action: { kind: "skbedit", mark: 5 },
-  }],
-];
-
-const missing = new Map<string, string>();
-if (isRoot) {
-  await withVeth(async (ip) => {
-    await ip.tc("add", "ingress", { index: "v1" });
-    for (const [what, cmd, kind, spec] of PROBES) {
-      try {
-        await ip.tc(cmd, kind, { index: cmd === "add" ? "v0" : "v1", ...spec });
-        if (cmd === "add") await ip.tc("del", "", { index: "v0", parent: "root" });
-      } catch (e) {
-        if (!(e instanceof NetlinkError)) throw e;
-        missing.set(what, `${e.code}${e.extack.msg ? `: ${e.extack.msg}` : ""}`);
-      }
-      await ip.tc("del-filter", "", { index: "v1", parent: "ffff:" }).catch(() => {});
-    }
-  });
-}
-
-function lacks(...kinds: string[]): string {
-  const gone = kinds.filter((k) => missing.has(k));
-  return gone.length
-    ? ` (skipped: this kernel lacks ${gone.map((k) => `${k}, ${missing.get(k)}`).join("; ")})`
-    : "";
-}
-
 Deno.test({
-  name: "tc live: qdisc add, change, duplicate add, replace, del",
-  ignore,
+  ...(await gate(
+    "tc live: qdisc add, change, duplicate add, replace, del",
+    "qdisc:htb",
+    "qdisc:tbf",
+  )),
   fn: () =>
     withVeth(async (ip) => {
       await ip.tc("add", "htb", { index: "v0", handle: "1:", default: "1:20" });
@@ -155,8 +103,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "tc live: ingress and clsact add and delete by kind and by parent",
-  ignore,
+  ...(await gate(
+    "tc live: ingress and clsact add and delete by kind and by parent",
+    "qdisc:ingress",
+    "qdisc:clsact",
+  )),
   fn: () =>
     withVeth(async (ip) => {
       await ip.tc("add", "ingress", { index: "v0" });
@@ -175,8 +126,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "tc live: htb classes add, change, replace, del; all interfaces' classes",
-  ignore,
+  ...(await gate(
+    "tc live: htb classes add, change, replace, del; all interfaces' classes",
+    "qdisc:htb",
+  )),
   fn: () =>
     withVeth(async (ip) => {
       await ip.tc("add", "htb", { index: "v0", handle: "1:", default: "1:20" });
@@ -254,8 +207,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "tc live: u32 filters add, change, replace, delete by handle and by priority",
-  ignore,
+  ...(await gate(
+    "tc live: u32 filters add, change, replace, delete by handle and by priority",
+    "qdisc:htb",
+    "filter:u32",
+  )),
   fn: () =>
     withVeth(async (ip) => {
       await ip.tc("add", "htb", { index: "v0", handle: "1:" });
@@ -319,8 +275,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "tc live: u32 hash tables, divisors, links and hash keys",
-  ignore,
+  ...(await gate(
+    "tc live: u32 hash tables, divisors, links and hash keys",
+    "qdisc:htb",
+    "filter:u32",
+  )),
   fn: () =>
     withVeth(async (ip) => {
       await ip.tc("add", "htb", { index: "v0", handle: "1:" });
@@ -362,8 +321,12 @@ function passProgram(): Uint8Array<ArrayBuffer> {
 }
 
 Deno.test({
-  name: "tc live: bpf filters from a descriptor, a pinned path and classic bytecode",
-  ignore,
+  ...(await gate(
+    "tc live: bpf filters from a descriptor, a pinned path and classic bytecode",
+    "qdisc:ingress",
+    "qdisc:clsact",
+    "filter:bpf",
+  )),
   fn: () =>
     withVeth(async (ip) => {
       await ip.tc("add", "clsact", { index: "v0" });
@@ -428,8 +391,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "tc live: standalone mirred actions add, list, delete",
-  ignore,
+  ...(await gate("tc live: standalone mirred actions add, list, delete", "action:mirred")),
   fn: () =>
     withVeth(async (ip) => {
       await ip.tc("add-action", "mirred", {
@@ -457,8 +419,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "tc live: statistics with a rate estimator (basic, queue, rate_est)",
-  ignore,
+  ...(await gate(
+    "tc live: statistics with a rate estimator (basic, queue, rate_est)",
+    "qdisc:htb",
+  )),
   fn: () =>
     withVeth(async (ip) => {
       await ip.tc("add", "htb", {
@@ -484,8 +448,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "tc live: events on the tc group",
-  ignore,
+  ...(await gate("tc live: events on the tc group", "qdisc:ingress", "filter:u32")),
   fn: () =>
     withVeth(async (ip) => {
       const ac = new AbortController();
@@ -519,8 +482,9 @@ Deno.test({
     }),
 });
 
-const LACKING: [name: string, kinds: string[], body: (ip: IPRoute) => Promise<void>][] = [
-  ["netem", ["netem"], async (ip) => {
+/** Kinds some kernels lack (this one did when they were written): each test needs them all. */
+const OPTIONAL: [name: string, needs: Feature[], body: (ip: IPRoute) => Promise<void>][] = [
+  ["netem", ["qdisc:netem"], async (ip) => {
     await ip.tc("add", "netem", {
       index: "v0",
       delay: "100ms",
@@ -532,27 +496,32 @@ const LACKING: [name: string, kinds: string[], body: (ip: IPRoute) => Promise<vo
     assert.equal(opts(q).latency, 1562500);
     assert.equal((opts(q).rate as Record<string, number>).rate, 125000);
   }],
-  ["sfq, fq_codel, cake, prio", ["sfq", "fq_codel", "cake", "prio"], async (ip) => {
-    await ip.tc("add", "sfq", { index: "v0", perturb: 10 });
-    await ip.tc("replace", "fq_codel", { index: "v0", target: "5ms" });
-    await ip.tc("replace", "cake", { index: "v0", bandwidth: "100mbit" });
-    await ip.tc("replace", "prio", { index: "v0", bands: 4 });
-    const [q] = await ip.getQdiscs({ index: "v0", parent: "root" });
-    assert.equal((q.options as Record<string, number>).bands, 4);
-  }],
-  ["hfsc with classes", ["hfsc"], async (ip) => {
+  [
+    "sfq, fq_codel, cake, prio",
+    ["qdisc:sfq", "qdisc:fq_codel", "qdisc:cake", "qdisc:prio"],
+    async (ip) => {
+      await ip.tc("add", "sfq", { index: "v0", perturb: 10 });
+      await ip.tc("replace", "fq_codel", { index: "v0", target: "5ms" });
+      await ip.tc("replace", "cake", { index: "v0", bandwidth: "100mbit" });
+      await ip.tc("replace", "prio", { index: "v0", bands: 4 });
+      const [q] = await ip.getQdiscs({ index: "v0", parent: "root" });
+      assert.equal((q.options as Record<string, number>).bands, 4);
+    },
+  ],
+  ["hfsc with classes", ["qdisc:hfsc"], async (ip) => {
     await ip.tc("add", "hfsc", { index: "v0", handle: "1:", default: "1" });
     await ip.tc("add-class", "hfsc", { index: "v0", parent: "1:", classid: "1:1", sc: "1mbit" });
     const [c] = await ip.getClasses({ index: "v0", handle: "1:1" });
     assert.equal((opts(c).fsc as Record<string, number>).m2, 125000);
   }],
   ["matchall, fw and flower with gact, police and skbedit", [
-    "matchall",
-    "fw",
-    "flower",
-    "gact",
-    "police",
-    "skbedit",
+    "qdisc:ingress",
+    "filter:matchall",
+    "filter:fw",
+    "filter:flower",
+    "action:gact",
+    "action:police",
+    "action:skbedit",
   ], async (ip) => {
     await ip.tc("add", "ingress", { index: "v0" });
     await ip.tc("add-filter", "matchall", {
@@ -580,11 +549,6 @@ const LACKING: [name: string, kinds: string[], body: (ip: IPRoute) => Promise<vo
   }],
 ];
 
-for (const [name, kinds, body] of LACKING) {
-  const skipped = lacks(...kinds);
-  Deno.test({
-    name: `tc live: ${name}${skipped}`,
-    ignore: ignore || skipped !== "",
-    fn: () => withVeth((ip) => body(ip)),
-  });
+for (const [name, needs, body] of OPTIONAL) {
+  await liveTest(`tc live: ${name}`, needs, () => withVeth((ip) => body(ip)));
 }

@@ -3,8 +3,9 @@
 import { IPRoute } from "../../rtnl/mod.ts";
 import type { Addr } from "../../rtnl/mod.ts";
 import { RT_SCOPE } from "../../rtnl/constants.ts";
-import { isRoot, withNetns } from "../helpers.ts";
-import { compareDumps, fixture, ifnames, nameIn, toolJson } from "./rtnl_fixture.ts";
+import { withNetns } from "../helpers.ts";
+import { compareDumps, fixture, FIXTURE_NEEDS, ifnames, nameIn, toolJson } from "./rtnl_fixture.ts";
+import { gate } from "../features.ts";
 
 const FLAGS4: [number, string][] = [[0x01, "secondary"]];
 const FLAGS6: [number, string][] = [[0x01, "temporary"]];
@@ -47,8 +48,7 @@ function asIproute2(a: Addr, names: Map<number, string>): Record<string, unknown
 }
 
 Deno.test({
-  name: "oracle: getAddr matches ip -j addr show field by field",
-  ignore: !isRoot,
+  ...(await gate("oracle: getAddr matches ip -j addr show field by field", ...FIXTURE_NEEDS)),
   fn: () =>
     withNetns(async (ns) => {
       await fixture(ns);

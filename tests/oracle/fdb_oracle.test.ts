@@ -2,8 +2,9 @@
 
 import { IPRoute } from "../../rtnl/mod.ts";
 import type { FdbEntry } from "../../rtnl/mod.ts";
-import { isRoot, withNetns } from "../helpers.ts";
-import { compareDumps, fixture, ifnames, toolJson } from "./rtnl_fixture.ts";
+import { withNetns } from "../helpers.ts";
+import { compareDumps, fixture, FIXTURE_NEEDS, ifnames, toolJson } from "./rtnl_fixture.ts";
+import { gate } from "../features.ts";
 
 const FLAGS: [number, string][] = [
   [0x02, "self"],
@@ -27,8 +28,7 @@ function asBridge(e: FdbEntry, names: Map<number, string>): Record<string, unkno
 }
 
 Deno.test({
-  name: "oracle: getFdb matches bridge -j fdb show field by field",
-  ignore: !isRoot,
+  ...(await gate("oracle: getFdb matches bridge -j fdb show field by field", ...FIXTURE_NEEDS)),
   fn: () =>
     withNetns(async (ns) => {
       await fixture(ns);

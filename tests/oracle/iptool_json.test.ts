@@ -10,6 +10,8 @@
 import assert from "node:assert/strict";
 import { main } from "../../examples/ip.ts";
 import { ipCmd, isRoot, run, withNetns } from "../helpers.ts";
+import { gate } from "../features.ts";
+import type { Feature } from "../features.ts";
 
 /** Runs the tool in-process: exit code, stdout, stderr. */
 async function tool(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -46,6 +48,15 @@ async function same(args: string[]): Promise<void> {
 function maskTimers(text: string): string {
   return text.replace(/"(\w*_timer)":\s*[\d.]+/g, '"$1":0');
 }
+
+/** What build() needs of the kernel besides veth. */
+const BUILD_NEEDS: Feature[] = [
+  "link:bridge",
+  "link:vxlan",
+  "link:macvlan",
+  "link:tuntap",
+  "nexthop",
+];
 
 async function build(ns: string): Promise<void> {
   const sh = (cmd: string) => run("ip", ["netns", "exec", ns, "sh", "-c", cmd]);
@@ -232,8 +243,10 @@ const SHOW: string[][] = [
 ];
 
 Deno.test({
-  name: "ip tool: -j, -j -p and text output equal iproute2's, byte for byte",
-  ignore: !isRoot,
+  ...(await gate(
+    "ip tool: -j, -j -p and text output equal iproute2's, byte for byte",
+    ...BUILD_NEEDS,
+  )),
   async fn(t) {
     await withNetns(async (ns) => {
       await build(ns);
@@ -248,8 +261,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "ip tool: -d (link details: veth, bridge and port, vxlan, macvlan, tun) equals iproute2",
-  ignore: !isRoot,
+  ...(await gate(
+    "ip tool: -d (link details: veth, bridge and port, vxlan, macvlan, tun) equals iproute2",
+    ...BUILD_NEEDS,
+  )),
   async fn(t) {
     await withNetns(async (ns) => {
       await build(ns);
@@ -277,8 +292,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "ip tool: -s statistics have iproute2's keys, order and layout",
-  ignore: !isRoot,
+  ...(await gate("ip tool: -s statistics have iproute2's keys, order and layout", ...BUILD_NEEDS)),
   async fn(t) {
     await withNetns(async (ns) => {
       await build(ns);

@@ -5,8 +5,9 @@
 
 import { IPRoute } from "../../rtnl/mod.ts";
 import type { Neigh } from "../../rtnl/mod.ts";
-import { isRoot, withNetns } from "../helpers.ts";
-import { compareDumps, fixture, ifnames, toolJson } from "./rtnl_fixture.ts";
+import { withNetns } from "../helpers.ts";
+import { compareDumps, fixture, FIXTURE_NEEDS, ifnames, toolJson } from "./rtnl_fixture.ts";
+import { gate } from "../features.ts";
 
 const NUD: [number, string][] = [
   [0x01, "INCOMPLETE"],
@@ -31,8 +32,10 @@ function asIproute2(n: Neigh, names: Map<number, string>, proxy: boolean): Recor
 }
 
 Deno.test({
-  name: "oracle: getNeighbours matches ip -j neigh show field by field (entries and proxies)",
-  ignore: !isRoot,
+  ...(await gate(
+    "oracle: getNeighbours matches ip -j neigh show field by field (entries and proxies)",
+    ...FIXTURE_NEEDS,
+  )),
   fn: () =>
     withNetns(async (ns) => {
       await fixture(ns);

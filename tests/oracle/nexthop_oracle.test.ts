@@ -3,8 +3,9 @@
 import { IPRoute } from "../../rtnl/mod.ts";
 import type { Nexthop } from "../../rtnl/mod.ts";
 import { RT_SCOPE, RTPROT } from "../../rtnl/constants.ts";
-import { isRoot, withNetns } from "../helpers.ts";
-import { compareDumps, fixture, ifnames, nameIn, toolJson } from "./rtnl_fixture.ts";
+import { withNetns } from "../helpers.ts";
+import { compareDumps, fixture, FIXTURE_NEEDS, ifnames, nameIn, toolJson } from "./rtnl_fixture.ts";
+import { gate } from "../features.ts";
 
 const USER_HZ = 100;
 
@@ -36,8 +37,10 @@ function asIproute2(n: Nexthop, names: Map<number, string>): Record<string, unkn
 }
 
 Deno.test({
-  name: "oracle: getNexthops matches ip -j nexthop show field by field",
-  ignore: !isRoot,
+  ...(await gate(
+    "oracle: getNexthops matches ip -j nexthop show field by field",
+    ...FIXTURE_NEEDS,
+  )),
   fn: () =>
     withNetns(async (ns) => {
       await fixture(ns);

@@ -8,8 +8,9 @@ import assert from "node:assert/strict";
 import { IPRoute } from "../../rtnl/mod.ts";
 import type { Route } from "../../rtnl/mod.ts";
 import { RT_SCOPE, RT_TABLE, RTN, RTPROT } from "../../rtnl/constants.ts";
-import { isRoot, withNetns } from "../helpers.ts";
-import { compareDumps, fixture, ifnames, nameIn, toolJson } from "./rtnl_fixture.ts";
+import { withNetns } from "../helpers.ts";
+import { compareDumps, fixture, FIXTURE_NEEDS, ifnames, nameIn, toolJson } from "./rtnl_fixture.ts";
+import { gate } from "../features.ts";
 
 const NH_FLAGS: [number, string][] = [
   [0x01, "dead"],
@@ -64,8 +65,10 @@ function asIproute2(r: Route, names: Map<number, string>): Record<string, unknow
 }
 
 Deno.test({
-  name: "oracle: getRoutes matches ip -d -j route show table all field by field (IPv4, IPv6)",
-  ignore: !isRoot,
+  ...(await gate(
+    "oracle: getRoutes matches ip -d -j route show table all field by field (IPv4, IPv6)",
+    ...FIXTURE_NEEDS,
+  )),
   fn: () =>
     withNetns(async (ns) => {
       await fixture(ns);

@@ -9,8 +9,12 @@
 
 import assert from "node:assert/strict";
 import { run } from "../helpers.ts";
+import type { Feature } from "../features.ts";
 
 /** The fixture, as iproute2 commands (each gets `-n NS` after the tool's name). */
+/** What the fixture needs of the kernel besides veth (the tests are skipped without it). */
+export const FIXTURE_NEEDS: Feature[] = ["link:bridge", "nexthop"];
+
 export const FIXTURE: readonly string[] = [
   "ip link set lo up",
   "ip link add v0 type veth peer name v1",

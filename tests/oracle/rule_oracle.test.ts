@@ -3,8 +3,9 @@
 import { IPPROTO, IPRoute } from "../../rtnl/mod.ts";
 import type { Rule } from "../../rtnl/mod.ts";
 import { RT_TABLE } from "../../rtnl/constants.ts";
-import { isRoot, withNetns } from "../helpers.ts";
-import { compareDumps, fixture, nameIn, toolJson } from "./rtnl_fixture.ts";
+import { withNetns } from "../helpers.ts";
+import { compareDumps, fixture, FIXTURE_NEEDS, nameIn, toolJson } from "./rtnl_fixture.ts";
+import { gate } from "../features.ts";
 
 const ACTIONS: Record<number, string> = { 6: "blackhole", 7: "unreachable", 8: "prohibit" };
 const hex = (n: number) => `0x${n.toString(16)}`;
@@ -50,8 +51,10 @@ function asIproute2(r: Rule): Record<string, unknown> {
 }
 
 Deno.test({
-  name: "oracle: getRules matches ip -j rule show field by field (IPv4, IPv6)",
-  ignore: !isRoot,
+  ...(await gate(
+    "oracle: getRules matches ip -j rule show field by field (IPv4, IPv6)",
+    ...FIXTURE_NEEDS,
+  )),
   fn: () =>
     withNetns(async (ns) => {
       await fixture(ns);

@@ -20,9 +20,8 @@ import {
 } from "../../rtnl/tc/mod.ts";
 import type { TcMessage, U32Sel } from "../../rtnl/tc/mod.ts";
 import type { AttrView } from "../../netlink/view.ts";
-import { isRoot, run, withNetns } from "../helpers.ts";
-
-const ignore = !isRoot;
+import { run, withNetns } from "../helpers.ts";
+import { gate } from "../features.ts";
 
 type Json = Record<string, unknown>;
 type View = AttrView & Record<string, unknown>;
@@ -297,8 +296,11 @@ async function names(ip: IPRoute): Promise<Map<number, string>> {
 }
 
 Deno.test({
-  name: "tc oracle: an htb tree with classes and u32 filters, after traffic, as tc shows it",
-  ignore,
+  ...(await gate(
+    "tc oracle: an htb tree with classes and u32 filters, after traffic, as tc shows it",
+    "qdisc:htb",
+    "filter:u32",
+  )),
   fn: () =>
     withNetns((nsA) =>
       withNetns(async (nsB) => {
@@ -396,8 +398,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "tc oracle: tbf as tc shows it (rate, burst, latency, counters)",
-  ignore,
+  ...(await gate("tc oracle: tbf as tc shows it (rate, burst, latency, counters)", "qdisc:tbf")),
   fn: () =>
     withNetns(async (ns) => {
       await quiet(ns);
@@ -435,8 +436,12 @@ Deno.test({
 });
 
 Deno.test({
-  name: "tc oracle: ingress with a u32 filter redirecting through mirred, after traffic",
-  ignore,
+  ...(await gate(
+    "tc oracle: ingress with a u32 filter redirecting through mirred, after traffic",
+    "qdisc:ingress",
+    "filter:u32",
+    "action:mirred",
+  )),
   fn: () =>
     withNetns((nsA) =>
       withNetns(async (nsB) => {
@@ -497,8 +502,11 @@ function passProgram(): Uint8Array<ArrayBuffer> {
 }
 
 Deno.test({
-  name: "tc oracle: clsact with a classic bpf filter on ingress and an eBPF one on egress",
-  ignore,
+  ...(await gate(
+    "tc oracle: clsact with a classic bpf filter on ingress and an eBPF one on egress",
+    "qdisc:clsact",
+    "filter:bpf",
+  )),
   fn: () =>
     withNetns(async (ns) => {
       await quiet(ns);

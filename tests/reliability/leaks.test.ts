@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { isRoot, withNetns } from "../helpers.ts";
 import { scale } from "./util.ts";
+import { gate } from "../features.ts";
 
 const ignore = !isRoot;
 const CHILD = new URL("./leak_child.ts", import.meta.url).pathname;
@@ -70,8 +71,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "leaks: 500 open/getPidStat/close cycles of TaskStats",
-  ignore,
+  ...(await gate("leaks: 500 open/getPidStat/close cycles of TaskStats", "genl:TASKSTATS")),
   fn: async () => {
     await measure("taskstats", scale(500, 5000));
   },

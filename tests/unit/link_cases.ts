@@ -1,0 +1,123 @@
+/**
+ * Link requests with the iproute2 command each one matches byte for byte (the golden files
+ * tests/golden/iproute2/link_*.json): the encoder's golden test checks the bytes, and the live
+ * test of a kind the kernel has checks that the kernel makes the same link from both.
+ *
+ * @module
+ */
+
+import type { LinkCommand, LinkSpec } from "../../rtnl/link.ts";
+
+/** Each golden file (tests/golden/iproute2/NAME.json) with the command and spec that match it. */
+export const LINK_CASES: [name: string, cmd: LinkCommand, spec: LinkSpec][] = [
+  ["link_veth", "add", { ifname: "p0", kind: "veth", peer: "p1" }],
+  ["link_bridge", "add", { ifname: "br0", kind: "bridge", br_stp_state: 1, br_forward_delay: 500 }],
+  ["link_dummy", "add", { ifname: "dummy0", kind: "dummy" }],
+  ["link_ifb", "add", { ifname: "ifb0", kind: "ifb" }],
+  ["link_nlmon", "add", { ifname: "nlmon0", kind: "nlmon" }],
+  ["link_wireguard", "add", { ifname: "wg0", kind: "wireguard" }],
+  ["link_vlan", "add", { ifname: "v0.100", kind: "vlan", link: "v0", vlan_id: 100 }],
+  ["link_vlan_8021ad", "add", {
+    ifname: "v0.200",
+    kind: "vlan",
+    link: "v0",
+    vlan_protocol: "802.1ad",
+    vlan_id: 200,
+  }],
+  ["link_vlan_qos", "add", {
+    ifname: "v0.300",
+    kind: "vlan",
+    link: "v0",
+    vlan_id: 300,
+    vlan_egress_qos: [{ from: 1, to: 2 }],
+    vlan_ingress_qos: [{ from: 3, to: 4 }],
+    vlan_flags: { reorder_hdr: false },
+  }],
+  ["link_macvlan", "add", { ifname: "mv0", kind: "macvlan", link: "v0", macvlan_mode: "bridge" }],
+  ["link_macvtap", "add", { ifname: "mvt0", kind: "macvtap", link: "v0", macvlan_mode: "bridge" }],
+  ["link_ipvlan", "add", {
+    ifname: "ipv0",
+    kind: "ipvlan",
+    link: "v0",
+    ipvlan_mode: "l2",
+    ipvlan_flags: "bridge",
+  }],
+  ["link_vxlan", "add", {
+    ifname: "vx0",
+    kind: "vxlan",
+    vxlan_link: "v0",
+    vxlan_id: 42,
+    vxlan_group: "10.0.0.9",
+    vxlan_learning: true,
+    vxlan_port: 4789,
+  }],
+  ["link_bond", "add", { ifname: "bond0", kind: "bond", bond_mode: "802.3ad", bond_miimon: 100 }],
+  ["link_vrf", "add", { ifname: "vrf10", kind: "vrf", vrf_table: 10 }],
+  // iproute2 fills in every tunnel parameter; the spec gives them all explicitly.
+  ...(["gre", "gretap"] as const).map((kind): [string, LinkCommand, LinkSpec] => [
+    `link_${kind}`,
+    "add",
+    {
+      ifname: `${kind}1`,
+      kind,
+      gre_ikey: 0,
+      gre_okey: 0,
+      gre_iflags: 0,
+      gre_oflags: 0,
+      gre_local: "5.6.7.8",
+      gre_remote: "1.2.3.4",
+      gre_pmtudisc: true,
+      gre_tos: 0,
+      gre_ttl: 64,
+      gre_fwmark: 0,
+      gre_encap_type: "none",
+      gre_encap_flags: 0,
+      gre_encap_sport: 0,
+      gre_encap_dport: 0,
+    },
+  ]),
+  ...(["ipip", "sit"] as const).map((kind): [string, LinkCommand, LinkSpec] => [
+    `link_${kind}`,
+    "add",
+    {
+      ifname: `${kind}1`,
+      kind,
+      iptun_proto: 0,
+      iptun_local: "5.6.7.8",
+      iptun_remote: "1.2.3.4",
+      iptun_pmtudisc: 1,
+      iptun_tos: 0,
+      iptun_ttl: 64,
+      iptun_link: 0,
+      iptun_fwmark: 0,
+      iptun_encap_type: "none",
+      iptun_encap_flags: 0,
+      iptun_encap_sport: 0,
+      iptun_encap_dport: 0,
+      ...(kind === "sit" ? { iptun_flags: 0 } : {}),
+    },
+  ]),
+  ["link_ip6tnl", "add", {
+    ifname: "ip6tnl1",
+    kind: "ip6tnl",
+    iptun_proto: "any",
+    iptun_local: "2001:db8::2",
+    iptun_remote: "2001:db8::1",
+    iptun_ttl: 64,
+    iptun_encap_limit: 4,
+    iptun_flowinfo: 0,
+    iptun_flags: 0,
+    iptun_link: 0,
+    iptun_fwmark: 0,
+    iptun_encap_type: 0,
+    iptun_encap_flags: 2,
+    iptun_encap_sport: 0,
+    iptun_encap_dport: 0,
+  }],
+  ["link_set_up", "set", { index: "v0", state: "up" }],
+  ["link_set_mtu", "set", { index: "v0", mtu: 1400 }],
+  ["link_set_master_bridge", "set", { index: "v0", master: "br0" }],
+  ["link_set_nomaster", "set", { index: "v0", master: 0 }],
+  ["link_del", "del", { index: "v0" }],
+  ["link_bond_slave_data", "set", { index: "v0", kind: "bond_slave", bond_slave_queue_id: 3 }],
+];
