@@ -50,9 +50,9 @@ Deno.test({
         text += new TextDecoder().decode(r.value);
       }
       const status = await child.status;
-      await child.stderr.cancel();
+      const stderr = await new Response(child.stderr).text();
       const line = text.split("\n").find((l) => l.startsWith("{"));
-      assert.ok(line, `child printed ${text}`);
+      assert.ok(line, `child printed ${text}, stderr ${stderr}, status ${JSON.stringify(status)}`);
       const out = JSON.parse(line!);
       assert.equal(out.hung, undefined, "the waiters hung");
       assert.deepEqual(out.results.length, 1, JSON.stringify(out));
