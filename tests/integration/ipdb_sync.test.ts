@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { IPDB, IPRoute } from "../../mod.ts";
 import type { IPDBChange } from "../../mod.ts";
-import { ipCmd, ipJson, isRoot, run, withNetns } from "../helpers.ts";
+import { ipCmd, ipJson, isRoot, withNetns } from "../helpers.ts";
 import { gate } from "../features.ts";
 
 const ignore = !isRoot;
