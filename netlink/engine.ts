@@ -63,6 +63,14 @@ export interface RequestOptions<T> {
   signal?: AbortSignal;
 }
 
+/** One message of {@link NetlinkEngine.requestDatagram}. */
+export interface DatagramPart extends RequestOptions<unknown> {
+  /** The encoded message (its nlmsg_seq and nlmsg_pid are overwritten). */
+  bytes: Uint8Array;
+  /** Ask for an acknowledgement (default true). */
+  ack?: boolean;
+}
+
 /** Options of a dump. */
 export interface DumpOptions<T> extends RequestOptions<T> {
   /** How many times to rerun a dump interrupted by a concurrent change (array form only); default 0. */
@@ -311,6 +319,50 @@ export class NetlinkEngine {
       await this.#step(last!, opts.signal);
     }
     return out;
+  }
+
+  /**
+   * Sends `parts` together in one datagram and resolves with one answer per part: its replies,
+   * its error, or (for a part sent without `NLM_F_ACK`, `ack: false`) an empty list when the
+   * kernel did not refuse it. For nfnetlink batches (`NFNL_MSG_BATCH_BEGIN` … `END`), which the
+   * kernel applies only when they arrive in one datagram. The kernel handles a datagram while
+   * the send call runs, so every answer is queued when it returns: once the queue is read out,
+   * a part still unanswered gets an error (`ack` parts) or `[]`.
+   */
+  async requestDatagram(parts: readonly DatagramPart[]): Promise<(unknown[] | Error)[]> {
+    const ps = parts.map((m) => this.#start(m.bytes, "ack", m, m.ack ?? true));
+    const total = parts.reduce((n, m) => n + m.bytes.byteLength, 0);
+    try {
+      await this.#send(ps[0], concat(parts.map((m) => m.bytes), total));
+    } catch (e) {
+      for (const p of ps) this.#unregister(p);
+      throw e;
+    }
+    for (const p of ps) p.sent = true;
+    // Read out what is queued: the answers the kernel produced during the send.
+    for (let i = 0; i < 1_000_000 && ps.some((p) => !p.done); i++) {
+      let buf: ArrayBuffer | null;
+      try {
+        buf = this.transport.receive();
+      } catch (e) {
+        if ((e as { code?: string }).code !== "ENOBUFS") throw e;
+        this.overrun();
+        break;
+      }
+      if (!buf) break;
+      this.dispatch(buf);
+    }
+    return ps.map((p, i) => {
+      if (!p.done) {
+        this.#finish(
+          p,
+          (parts[i].ack ?? true)
+            ? new Error(`${parts[i].describe ?? "request"}: the kernel did not answer`)
+            : undefined,
+        );
+      }
+      return p.error ?? p.results;
+    });
   }
 
   /**

@@ -103,12 +103,17 @@ async function sh(line: string): Promise<void> {
   }
 }
 
-function hexOf(b: Uint8Array): string {
+/** Bytes as lowercase hex. */
+export function hexOf(b: Uint8Array): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
 /** Sends one request and collects every datagram of its answer until DONE or ERROR. */
-async function exchange(sock: NetlinkSocket, req: Uint8Array, seq: number): Promise<string[]> {
+export async function exchange(
+  sock: NetlinkSocket,
+  req: Uint8Array,
+  seq: number,
+): Promise<string[]> {
   const dv = new DataView(req.buffer, req.byteOffset, req.byteLength);
   dv.setUint32(8, seq, true);
   dv.setUint16(6, dv.getUint16(6, true) | NLM_F.REQUEST, true);

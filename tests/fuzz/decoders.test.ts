@@ -14,7 +14,8 @@ import type { Transport } from "../../netlink/engine.ts";
 import { messageViewClass } from "../../netlink/view.ts";
 import type { AttrView } from "../../netlink/view.ts";
 import { encodeMessage } from "../../netlink/encoder.ts";
-import { SCHEMA_BY_TYPE } from "../../rtnl/schemas/registry.ts";
+import { SCHEMA_BY_TYPE } from "./harness.ts";
+import { NF_SCHEMAS } from "../../netfilter/registry.ts";
 import { LINK_MESSAGE } from "../../rtnl/schemas/link.ts";
 import { ROUTE_MESSAGE } from "../../rtnl/schemas/route.ts";
 import { decodeEvents } from "../../rtnl/monitor.ts";
@@ -268,5 +269,5 @@ Deno.test("decodeEvents and multipathOf on the captured corpus", () => {
     }
   }
   assert.ok(hops >= 4, "IPv4 and IPv6 multipath routes in the corpus");
-  assert.equal(SCHEMAS.length, 11);
+  assert.equal(SCHEMAS.length, 11 + NF_SCHEMAS.length);
 });

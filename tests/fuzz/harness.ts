@@ -35,7 +35,9 @@ import type { AttrDef, MessageSchema } from "../../netlink/schema.ts";
 import { structSize } from "../../netlink/schema.ts";
 import { AttrView, MessageView, messageViewClass, plain } from "../../netlink/view.ts";
 import { CTRL_MESSAGE } from "../../netlink/genl.ts";
-import { SCHEMA_BY_TYPE } from "../../rtnl/schemas/registry.ts";
+import { SCHEMA_BY_TYPE as RTNL_SCHEMA_BY_TYPE } from "../../rtnl/schemas/registry.ts";
+import { NF_SCHEMA_BY_TYPE, NF_SCHEMAS } from "../../netfilter/registry.ts";
+import { decodeConntrackEvent } from "../../netfilter/conntrack/conntrack.ts";
 import { LINK_MESSAGE } from "../../rtnl/schemas/link.ts";
 import { ADDR_MESSAGE } from "../../rtnl/schemas/addr.ts";
 import { ROUTE_MESSAGE } from "../../rtnl/schemas/route.ts";
@@ -51,6 +53,7 @@ import { decodeU32Sel } from "../../rtnl/tc/u32.ts";
 // The package entry: every module that adds computed properties to views (link kind, nexthop
 // groups, tc selectors, BPF programs…) registers them on import.
 import "../../rtnl/mod.ts";
+import "../../netfilter/mod.ts";
 import { decodeEvents } from "../../rtnl/monitor.ts";
 import { multipathOf } from "../../rtnl/route.ts";
 import type { Route } from "../../rtnl/route.ts";
@@ -146,8 +149,15 @@ export function seeds(): Seed[] {
   return seedCache = out;
 }
 
+/** The schema of a message type: rtnetlink's, else netfilter's (their type numbers differ). */
+export const SCHEMA_BY_TYPE = {
+  get: (type: number): MessageSchema | undefined =>
+    RTNL_SCHEMA_BY_TYPE.get(type) ?? NF_SCHEMA_BY_TYPE.get(type),
+};
+
 /** The message schemas every view target decodes with. */
 export const SCHEMAS: readonly MessageSchema[] = [
+  ...NF_SCHEMAS,
   LINK_MESSAGE,
   ADDR_MESSAGE,
   ROUTE_MESSAGE,
@@ -871,6 +881,21 @@ export function viewTargets(buf: ArrayBuffer, rng: Rng, c: Counters, full = true
     }
     guard("decodeSockFilters", () => decodeSockFilters(raw));
     guard("decodeU32Sel", () => decodeU32Sel(raw));
+  }
+  for (const [off, len] of ms.slice(0, full ? undefined : 2)) {
+    const ev = guard(
+      "decodeConntrackEvent",
+      () => decodeConntrackEvent(dv, u8, off, len, dv.getUint16(off + 4, true)),
+    );
+    if (ev) {
+      const v = "entry" in ev ? ev.entry : ev.expectation;
+      walkMessage(v, `conntrack event ${ev.type}`, c);
+      if ("entry" in ev) {
+        for (const k of ["orig", "reply", "master", "statusNames", "labelBits"] as const) {
+          guard(`conntrack event .${k}`, () => ev.entry[k]);
+        }
+      }
+    }
   }
   const events = guard("decodeEvents", () => decodeEvents(buf));
   for (const [i, e] of (events ?? []).entries()) {

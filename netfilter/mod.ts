@@ -1,0 +1,69 @@
+/**
+ * Netfilter over nfnetlink: the connection tracking table ({@link Conntrack}), with ipset and
+ * nftables to follow in this module. Every class owns one NETLINK_NETFILTER socket, works in the
+ * network namespace it is given, and returns lazy views of the kernel's messages.
+ *
+ * @example
+ * ```ts
+ * import { Conntrack } from "@denonet/netlink/netfilter";
+ * import { netns } from "@denonet/netlink";
+ *
+ * netns.create("nldoc-netfilter");
+ * try {
+ *   using ct = new Conntrack({ netns: "nldoc-netfilter" });
+ *   await ct.create({
+ *     tuple_orig: { saddr: "10.0.0.1", daddr: "10.0.0.2", proto: "udp", sport: 5353, dport: 53 },
+ *     timeout: 30,
+ *   });
+ *   console.log((await ct.dump()).map((e) => e.orig), await ct.count());
+ * } finally {
+ *   netns.remove("nldoc-netfilter");
+ * }
+ * ```
+ *
+ * @module
+ */
+
+export { Conntrack } from "./conntrack/conntrack.ts";
+export type {
+  ConntrackEvent,
+  ConntrackEventName,
+  ConntrackMonitorOptions,
+  ConntrackOptions,
+  DumpFilter,
+  FlushFilter,
+} from "./conntrack/conntrack.ts";
+export type {
+  EntryFilter,
+  EntryKey,
+  EntrySpec,
+  ExpectationSpec,
+  TupleInput,
+} from "./conntrack/spec.ts";
+export type {
+  ConntrackCpuStats,
+  ConntrackEntry,
+  ConntrackExtras,
+  ConntrackGlobalStats,
+  ExpectationCpuStats,
+  ExpectationEntry,
+  ExpectationExtras,
+} from "./conntrack/views.ts";
+export type { CtTuple, ProtoName } from "./conntrack/tuple.ts";
+export { IPPROTO as CT_IPPROTO } from "./conntrack/tuple.ts";
+export * from "./conntrack/schema.ts";
+export {
+  NFGENMSG,
+  NFNL_MSG_BATCH_BEGIN,
+  NFNL_MSG_BATCH_END,
+  NFNL_SUBSYS,
+  NfnlConnection,
+  NFNLGRP,
+  nfnlMsg,
+  nfnlSubsys,
+  nfnlType,
+  NFPROTO,
+} from "./nfnetlink.ts";
+export type { BatchAnswer, FamilyName, NfnlBuilt, NfnlOptions } from "./nfnetlink.ts";
+export { NfnlMonitor } from "./monitor.ts";
+export type { NfnlMonitorOptions, Overrun } from "./monitor.ts";

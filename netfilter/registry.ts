@@ -1,0 +1,45 @@
+/**
+ * Which schema decodes an nfnetlink message, by message type (subsystem << 8 | operation), for
+ * the subsystems this library speaks. Monitors and the fuzzer look types up here.
+ *
+ * @module
+ */
+
+import type { MessageSchema } from "../netlink/schema.ts";
+import { NFNL_SUBSYS, nfnlType } from "./nfnetlink.ts";
+import {
+  CT_MESSAGE,
+  EXP_MESSAGE,
+  EXP_STATS_MESSAGE,
+  IPCTNL_MSG_CT,
+  IPCTNL_MSG_EXP,
+  STATS_CPU_MESSAGE,
+  STATS_MESSAGE,
+} from "./conntrack/schema.ts";
+
+/** nfnetlink message type → the schema of its messages. */
+export const NF_SCHEMA_BY_TYPE: Map<number, MessageSchema> = new Map();
+
+function add(subsys: number, ops: readonly number[], schema: MessageSchema): void {
+  for (const op of ops) NF_SCHEMA_BY_TYPE.set(nfnlType(subsys, op), schema);
+}
+
+add(
+  NFNL_SUBSYS.CTNETLINK,
+  [IPCTNL_MSG_CT.NEW, IPCTNL_MSG_CT.GET, IPCTNL_MSG_CT.DELETE],
+  CT_MESSAGE,
+);
+add(NFNL_SUBSYS.CTNETLINK, [IPCTNL_MSG_CT.GET_STATS_CPU], STATS_CPU_MESSAGE);
+add(NFNL_SUBSYS.CTNETLINK, [IPCTNL_MSG_CT.GET_STATS], STATS_MESSAGE);
+add(
+  NFNL_SUBSYS.CTNETLINK_EXP,
+  [IPCTNL_MSG_EXP.NEW, IPCTNL_MSG_EXP.GET, IPCTNL_MSG_EXP.DELETE],
+  EXP_MESSAGE,
+);
+add(NFNL_SUBSYS.CTNETLINK_EXP, [IPCTNL_MSG_EXP.GET_STATS_CPU], EXP_STATS_MESSAGE);
+// The kernel answers an expectation statistics dump in the CTNETLINK subsystem with the EXP
+// operation (0x0103, the number of IPCTNL_MSG_CT_GET_CTRZERO, which it never sends).
+add(NFNL_SUBSYS.CTNETLINK, [IPCTNL_MSG_EXP.GET_STATS_CPU], EXP_STATS_MESSAGE);
+
+/** Every netfilter message schema. */
+export const NF_SCHEMAS: readonly MessageSchema[] = [...new Set(NF_SCHEMA_BY_TYPE.values())];
