@@ -70,7 +70,7 @@ export type FilterKind = "u32" | "bpf" | "flower" | "matchall" | "fw" | "basic";
 export type ActionKind = "gact" | "mirred" | "police" | "skbedit";
 
 /** Generic netlink families the tests use. */
-export type GenlFamilyName = "TASKSTATS" | "netdev";
+export type GenlFamilyName = "TASKSTATS" | "netdev" | "ethtool" | "mptcp_pm";
 
 /** An optional kernel feature a live test may need. */
 export type Feature =
@@ -90,7 +90,9 @@ export type Feature =
   /** MPLS routes (`AF_MPLS`). */
   | "route:mpls"
   /** Taskstats exit records reach a listener of this thread (the initial network namespace). */
-  | "taskstats:exits";
+  | "taskstats:exits"
+  /** Proc connector events reach a listener of this thread (the initial network namespace). */
+  | "proc:events";
 
 /** How a feature is tried: commands run in order in a fresh namespace; one failing = absent. */
 interface Probe {
@@ -346,6 +348,8 @@ const PROBES: Record<Feature, Probe> = {
   "action:skbedit": filterProbe("the skbedit action", ...U32, "action", "skbedit", "mark", "5"),
   "genl:TASKSTATS": genlProbe("TASKSTATS", "taskstats (CONFIG_TASKSTATS)"),
   "genl:netdev": genlProbe("netdev", "the netdev generic netlink family"),
+  "genl:ethtool": genlProbe("ethtool", "ethtool netlink (CONFIG_ETHTOOL_NETLINK)"),
+  "genl:mptcp_pm": genlProbe("mptcp_pm", "MPTCP (CONFIG_MPTCP)"),
   "nexthop": {
     what: "nexthop objects",
     run: (ns) => [ip(ns, "nexthop", "add", "id", "1", "blackhole")],
@@ -371,6 +375,13 @@ const PROBES: Record<Feature, Probe> = {
     check: () =>
       netns.isInitial() === false
         ? "taskstats exit records reach the initial network namespace only"
+        : undefined,
+  },
+  "proc:events": {
+    what: "proc connector events here",
+    check: () =>
+      netns.isInitial() === false
+        ? "proc connector events reach the initial network namespace only"
         : undefined,
   },
 };
