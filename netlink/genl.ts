@@ -67,6 +67,8 @@ import { attrs, message } from "./schema.ts";
 import type { AttrSchema, MessageSchema } from "./schema.ts";
 import { messageViewClass } from "./view.ts";
 import type { TypedMessage } from "./view.ts";
+import { checkKeys, KeySet, lookupName, nameOf } from "./strict.ts";
+import { Subscription } from "./subscription.ts";
 
 /** `struct genlmsghdr`. */
 export const GENLMSGHDR = {
@@ -179,6 +181,43 @@ export interface CommandOptions<M extends MessageSchema, R extends MessageSchema
   flags?: number;
   /** Stops waiting for the answer (the command may still take effect in the kernel). */
   signal?: AbortSignal;
+  /**
+   * The family's command names (`{ GET: 1, NEW: 2 }`): `cmd` may then be a name, and errors
+   * name the command ("TASKSTATS GET: No such process").
+   */
+  commands?: Readonly<Record<string, number>>;
+}
+
+const COMMAND_OPTIONS = new KeySet("command option", [
+  "schema",
+  "reply",
+  "dump",
+  "version",
+  "flags",
+  "signal",
+  "commands",
+]);
+const MONITOR_OPTIONS = new KeySet("monitor option", [
+  "family",
+  "schema",
+  "groups",
+  "setup",
+  "signal",
+]);
+
+/** A command number from a number or a name of `commands`. */
+function commandNumber(cmd: number | string, commands?: Readonly<Record<string, number>>): number {
+  if (typeof cmd === "string") {
+    if (!commands) throw new TypeError(`cmd: a command name needs opts.commands, got "${cmd}"`);
+    return lookupName(commands, cmd, "cmd", "command", { max: 0xff, numbers: false });
+  }
+  return cmd;
+}
+
+/** "GET (command 1)" with names, "command 1" without. */
+function commandLabel(cmd: number, commands?: Readonly<Record<string, number>>): string {
+  const name = commands ? nameOf(commands, cmd) : cmd;
+  return typeof name === "string" ? name : `command ${cmd}`;
 }
 
 /** Options of {@link GenericNetlink.monitor}. */
@@ -190,11 +229,13 @@ export interface GenlMonitorOptions<M extends MessageSchema> {
   /** Multicast groups of the family to join first, by name. */
   groups?: readonly string[];
   /**
-   * Runs once the monitor listens and before anything is yielded: the place to register with
-   * the family (taskstats sends its CPU mask here), so that no message sent in between is lost.
+   * Runs in the monitor call, once the monitor listens: the place to register with the family
+   * (taskstats sends its CPU mask here). Requests it sends at once (a `command` of a resolved
+   * family) are in force when the monitor call returns; its promise is awaited before the first
+   * item, and a refusal is thrown by the first `next()`.
    */
   setup?: () => Promise<unknown> | unknown;
-  /** Ends the iteration. */
+  /** Ends the subscription. */
   signal?: AbortSignal;
 }
 
@@ -275,6 +316,44 @@ export class GenericNetlink implements Disposable {
     return fam;
   }
 
+  /**
+   * The family at once, without awaiting: the kernel answers a family request while it is being
+   * sent, so its answer is already queued when the send returns. Undefined when it is not (then
+   * use {@link resolve}, which also reports why).
+   */
+  resolveNow(name: string): GenlFamily | undefined {
+    const hit = this.#families.get(name);
+    if (hit) return hit;
+    if (typeof name !== "string" || name === "" || name.length > 15) return undefined;
+    let found: GenlFamily | undefined;
+    const req = encodeMessage(CTRL_MESSAGE, {
+      type: GENL_ID_CTRL,
+      flags: 0,
+      header: { cmd: CTRL_CMD.GETFAMILY, version: 2 },
+      attrs: { family_name: name },
+    });
+    this.engine.request(req, {
+      decoder: (dv, u8, off, len) => {
+        found ??= familyOf(ctrlDecoder(dv, u8, off, len, GENL_ID_CTRL)!);
+        return undefined;
+      },
+      describe: `resolve family ${name}`,
+    }).catch(() => {}); // a refusal leaves `found` undefined
+    const t = this.engine.transport;
+    for (let i = 0; i < 16 && !t.closed; i++) {
+      let buf: ArrayBuffer | null;
+      try {
+        buf = t.receive();
+      } catch {
+        break;
+      }
+      if (!buf) break;
+      this.engine.dispatch(buf);
+    }
+    if (found) this.#families.set(name, found);
+    return found;
+  }
+
   /** Every family the kernel has. */
   async listFamilies(): Promise<GenlFamily[]> {
     const req = encodeMessage(CTRL_MESSAGE, {
@@ -291,19 +370,38 @@ export class GenericNetlink implements Disposable {
    * schema) and resolves with the typed replies (decoded with `opts.reply`, else `opts.schema`).
    * A refusal is a {@link NetlinkError} with the kernel's errno name in `code`.
    */
-  async command<M extends MessageSchema, R extends MessageSchema = M>(
+  command<M extends MessageSchema, R extends MessageSchema = M>(
     family: string | GenlFamily,
-    cmd: number,
+    cmd: number | string,
     attrValues: Record<string, unknown>,
     opts: CommandOptions<M, R>,
   ): Promise<TypedMessage<R>[]> {
-    const fam = typeof family === "string" ? await this.resolve(family) : family;
-    const req = this.#encode(fam, cmd, attrValues, opts);
+    checkKeys(opts, COMMAND_OPTIONS, "opts");
+    // A resolved family is sent at once (before this returns): a registration made in a
+    // monitor's setup is in force when the monitor call returns.
+    if (typeof family === "string") {
+      return this.resolve(family).then((f) => this.#command(f, cmd, attrValues, opts));
+    }
+    try {
+      return this.#command(family, cmd, attrValues, opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #command<M extends MessageSchema, R extends MessageSchema>(
+    fam: GenlFamily,
+    cmd: number | string,
+    attrValues: Record<string, unknown>,
+    opts: CommandOptions<M, R>,
+  ): Promise<TypedMessage<R>[]> {
+    const n = commandNumber(cmd, opts.commands);
+    const req = this.#encode(fam, n, attrValues, opts);
     const decoder = viewDecoder((opts.reply ?? opts.schema) as R);
-    const describe = `${fam.name} command ${cmd}`;
+    const describe = `${fam.name} ${commandLabel(n, opts.commands)}`;
     const o = { decoder, schema: opts.schema, describe, signal: opts.signal };
-    if (opts.dump) return await this.engine.dumpAll(req, o);
-    return await this.engine.request(req, o);
+    if (opts.dump) return this.engine.dumpAll(req, o);
+    return this.engine.request(req, o);
   }
 
   /**
@@ -313,11 +411,11 @@ export class GenericNetlink implements Disposable {
    */
   commandNoAck<M extends MessageSchema>(
     family: GenlFamily,
-    cmd: number,
+    cmd: number | string,
     attrValues: Record<string, unknown>,
-    opts: Pick<CommandOptions<M>, "schema" | "version" | "flags">,
+    opts: Pick<CommandOptions<M>, "schema" | "version" | "flags" | "commands">,
   ): void {
-    const req = this.#encode(family, cmd, attrValues, opts);
+    const req = this.#encode(family, commandNumber(cmd, opts.commands), attrValues, opts);
     const dv = new DataView(req.buffer);
     dv.setUint16(6, dv.getUint16(6, true) | NLM_F.REQUEST, true);
     dv.setUint32(12, 0, true);
@@ -344,7 +442,11 @@ export class GenericNetlink implements Disposable {
   /** Joins a family's multicast group by name; returns the group id. */
   async subscribe(family: string | GenlFamily, group: string): Promise<number> {
     const fam = typeof family === "string" ? await this.resolve(family) : family;
-    const id = fam.groups[group];
+    return this.#join(fam, group);
+  }
+
+  #join(fam: GenlFamily, group: string): number {
+    const id = Object.hasOwn(fam.groups, group) ? fam.groups[group] : undefined;
     if (id === undefined) {
       throw new TypeError(
         `group: family ${fam.name} has no multicast group ${JSON.stringify(group)} (it has: ${
@@ -364,24 +466,40 @@ export class GenericNetlink implements Disposable {
   }
 
   /**
-   * Yields what the kernel sends this socket on its own for `family`: events of the multicast
-   * groups joined (`opts.groups`, or earlier with {@link subscribe}) and unicast records sent to
-   * this socket's port (taskstats exit records after a CPU-mask registration), as typed views,
-   * plus `{ type: "overrun" }` when the kernel dropped some. Commands may be sent on the same
-   * socket meanwhile; their replies still go to them. One monitor per socket at a time; it ends
-   * when `opts.signal` aborts or the socket closes.
+   * Subscribes to what the kernel sends this socket on its own for `family`: events of the
+   * multicast groups joined (`opts.groups`, or earlier with {@link subscribe}) and unicast
+   * records sent to this socket's port (taskstats exit records after a CPU-mask registration),
+   * as typed views, plus `{ type: "overrun" }` when the kernel dropped some. The groups are
+   * joined and `setup` has sent its requests when this returns, so nothing the kernel sends
+   * from then on is lost; a refusal of a setup request is thrown by the first `next()`.
+   * `family` is a resolved family or a name (resolved at once: see {@link resolveNow}).
+   * Commands may be sent on the same socket meanwhile; their replies still go to them. One
+   * monitor per socket at a time; it ends with `close()`, `opts.signal` or the socket.
    */
-  async *monitor<M extends MessageSchema>(
-    opts: GenlMonitorOptions<M>,
-  ): AsyncGenerator<GenlEvent<M>> {
+  monitor<M extends MessageSchema>(opts: GenlMonitorOptions<M>): Subscription<GenlEvent<M>> {
+    checkKeys(opts, MONITOR_OPTIONS, "opts");
     if (this.#monitoring) {
       throw new Error("this GenericNetlink socket already has a monitor; open another socket");
     }
-    if (opts.signal?.aborted) return;
-    const fam = typeof opts.family === "string" ? await this.resolve(opts.family) : opts.family;
-    this.#monitoring = true;
+    const fam = typeof opts.family === "string" ? this.resolveNow(opts.family) : opts.family;
+    if (fam === undefined) {
+      throw new TypeError(
+        `family: ${
+          JSON.stringify(opts.family)
+        } could not be resolved (await genl.resolve(name) says why)`,
+      );
+    }
     const engine = this.engine;
-    const queue: GenlEvent<M>[] = [];
+    const t = engine.transport;
+    if (opts.signal?.aborted) {
+      // Nothing to listen for: no group joined, no setup run.
+      return new Subscription<GenlEvent<M>>(
+        { poll: () => null, wait: () => Promise.resolve(), close: () => {} },
+        { signal: opts.signal },
+      );
+    }
+    let queue: GenlEvent<M>[] = [];
+    let wake: (() => void) | undefined;
     const View = messageViewClass(opts.schema);
     const take =
       (multicast: boolean) =>
@@ -395,48 +513,83 @@ export class GenericNetlink implements Disposable {
           multicast,
           message: new View(dv, u8, off, len) as TypedMessage<M>,
         });
+        // A command waiting on this socket may have received it: wake the reader.
+        wake?.();
       };
     const saved = [engine.onEvent, engine.onUnicast] as const;
     engine.onEvent = take(true);
     engine.onUnicast = take(false);
-    try {
-      for (const g of opts.groups ?? []) await this.subscribe(fam, g);
-      await opts.setup?.();
-      while (queue.length > 0) yield queue.shift()!;
-      // Receive and dispatch with nothing in between: dispatch reads the sender's groups of the
-      // datagram just received (commands pumping this socket meanwhile receive too).
-      const t = engine.transport;
-      while (!t.closed && !opts.signal?.aborted) {
-        let buf: ArrayBuffer | null;
-        try {
-          buf = t.receive();
-        } catch (e) {
-          if ((e as { code?: string }).code !== "ENOBUFS") {
-            if (t.closed) return;
-            throw e;
-          }
-          // Replies of pending commands may be lost too: they fail rather than wait forever.
-          if (engine.inFlight > 0) engine.overrun();
-          yield { type: "overrun" };
-          continue;
-        }
-        if (buf) {
-          engine.dispatch(buf);
-          while (queue.length > 0) yield queue.shift()!;
-          continue;
-        }
-        try {
-          await t.readable(opts.signal);
-        } catch (e) {
-          if (opts.signal?.aborted || t.closed) return;
-          throw e;
-        }
-      }
-    } finally {
+    this.#monitoring = true;
+    const release = () => {
       engine.onEvent = saved[0];
       engine.onUnicast = saved[1];
       this.#monitoring = false;
+    };
+    let ready: Promise<unknown> | undefined;
+    try {
+      for (const g of opts.groups ?? []) this.#join(fam, g);
+      const r = opts.setup?.();
+      if (r instanceof Promise) ready = r;
+    } catch (e) {
+      release();
+      throw e;
     }
+    return new Subscription<GenlEvent<M>>({
+      poll() {
+        if (t.closed) return null;
+        if (queue.length === 0) {
+          // Receive and dispatch with nothing in between: dispatch reads the sender's groups of
+          // the datagram just received.
+          let buf: ArrayBuffer | null;
+          try {
+            buf = t.receive();
+          } catch (e) {
+            if ((e as { code?: string }).code !== "ENOBUFS") {
+              if (t.closed) return null;
+              throw e;
+            }
+            // Replies of pending commands may be lost too: they fail rather than wait forever.
+            if (engine.inFlight > 0) engine.overrun();
+            return [{ type: "overrun" }];
+          }
+          if (buf) engine.dispatch(buf);
+        }
+        const out = queue;
+        queue = [];
+        return out;
+      },
+      wait(signal) {
+        if (queue.length > 0) return Promise.resolve();
+        return new Promise<void>((resolve, reject) => {
+          const stop = new AbortController();
+          const done = () => {
+            wake = undefined;
+            signal.removeEventListener("abort", onAbort);
+            stop.abort();
+          };
+          const onAbort = () => {
+            done();
+            reject(signal.reason);
+          };
+          signal.addEventListener("abort", onAbort, { once: true });
+          wake = () => {
+            done();
+            resolve();
+          };
+          t.readable(stop.signal).then(() => {
+            done();
+            resolve();
+          }, (e) => {
+            if (stop.signal.aborted) return;
+            done();
+            // The socket closed: poll() ends the subscription.
+            if (t.closed) resolve();
+            else reject(e);
+          });
+        });
+      },
+      close: release,
+    }, { signal: opts.signal, ready });
   }
 
   /** Closes the socket; pending requests reject. */

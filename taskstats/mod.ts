@@ -24,8 +24,8 @@
  *
  * ## A worked example of adding a generic netlink family
  *
- * This module uses nothing but the public API of `@denonet/netlink/netlink`, and shows what any
- * family needs:
+ * This module speaks netlink only through the public API of `@denonet/netlink/netlink` (it also
+ * reads the list of possible CPUs from /sys), and shows what any family needs:
  *
  * 1. The attribute tables, one `as const` table per attribute space, one line per attribute
  *    (`schema.ts`: `TASKSTATS_CMD_ATTR_TABLE` for requests, `TASKSTATS_TYPE_TABLE` for replies,
@@ -33,11 +33,13 @@
  *    made with `genlMessage()`. A struct payload whose layout depends on a version (like
  *    `struct taskstats`) is a `"binary"` attribute decoded by its own function (`struct.ts`).
  * 2. `GenericNetlink.resolve(name)` for the family id (cached), and
- *    `command(family, cmd, attrs, { schema, reply })` for requests: replies are typed views
- *    (`reply.aggr_pid?.stats`), refusals are `NetlinkError`s carrying the kernel's errno.
+ *    `command(family, cmd, attrs, { schema, reply, commands })` for requests: replies are typed
+ *    views (`reply.aggr_pid?.stats`), refusals are `NetlinkError`s carrying the kernel's errno
+ *    and the command's name (`commands: TASKSTATS_CMD` makes it "TASKSTATS GET: …").
  * 3. `GenericNetlink.monitor({ family, schema, groups, setup, signal })` for what the kernel
  *    sends on its own: multicast groups joined by name, and unicast records to a registered
- *    listener (TASKSTATS registers its CPU mask in `setup`, so nothing is lost in between).
+ *    listener. The groups are joined and `setup` has sent its registration (TASKSTATS sends
+ *    its CPU mask there) when `monitor()` returns, so nothing after the call is lost.
  *
  * @module
  */

@@ -5,9 +5,18 @@
  * @module
  */
 
-import { DecodeError, GenericNetlink, NetlinkError } from "../netlink/mod.ts";
+import {
+  checkArgs,
+  checkKeys,
+  DecodeError,
+  GenericNetlink,
+  KeySet,
+  NetlinkError,
+  Subscription,
+} from "../netlink/mod.ts";
+import type { GenlEvent, GenlFamily, TypedMessage } from "../netlink/mod.ts";
+import { readTextFile } from "../ffi/files.ts";
 import { isInitial } from "../ffi/netns.ts";
-import type { GenlFamily, TypedMessage } from "../netlink/mod.ts";
 import {
   TASKSTATS_CMD,
   TASKSTATS_GENL_NAME,
@@ -34,7 +43,7 @@ export interface TaskStatsOptions {
 export interface TaskStatsMonitorOptions {
   /**
    * The CPUs whose exiting tasks are reported: a kernel CPU list (`"0-3,8"`) or CPU numbers.
-   * Default: every possible CPU (found by asking the kernel which masks it accepts).
+   * Default: every possible CPU (/sys/devices/system/cpu/possible).
    */
   cpus?: string | readonly number[];
   /** Ends the iteration; the CPU mask is deregistered. */
@@ -102,34 +111,14 @@ export function taskstatsCpuList(cpus: string | readonly number[]): string {
 }
 
 /**
- * Every possible CPU, as `"0-N"`: the widest such mask the kernel accepts. Deregistering
- * validates the mask (it must be a subset of the possible CPUs) and changes nothing for a
- * socket that registered nothing, so it probes without side effects. (Reading
- * /sys/devices/system/cpu/possible would need Deno's --allow-all.)
+ * Every possible CPU, as the kernel lists them (/sys/devices/system/cpu/possible, read through
+ * libc so no file permission is needed); the CPUs running this process when that is unreadable.
  */
-async function possibleCpus(genl: GenericNetlink, fam: GenlFamily): Promise<string> {
-  const accepts = async (last: number) => {
-    try {
-      await genl.command(fam, TASKSTATS_CMD.GET, { deregister_cpumask: `0-${last}` }, {
-        schema: TASKSTATS_REQUEST,
-      });
-      return true;
-    } catch (e) {
-      // EINVAL: not a subset of the possible CPUs; ERANGE: beyond the kernel's CPU mask size.
-      if (e instanceof NetlinkError && (e.code === "EINVAL" || e.code === "ERANGE")) return false;
-      throw e;
-    }
-  };
-  // CPUs 0…n-1 exist when n run this process; the kernel allows at most 8192 (NR_CPUS).
-  let lo = Math.max(1, navigator.hardwareConcurrency) - 1;
-  let hi = 8191;
-  if (!(await accepts(lo))) return `0-${lo}`; // refused anyway: registering reports why
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (await accepts(mid)) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo === 0 ? "0" : `0-${lo}`;
+function possibleCpus(): string {
+  const text = readTextFile("/sys/devices/system/cpu/possible")?.trim();
+  if (text && /^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(text)) return text;
+  const n = Math.max(1, navigator.hardwareConcurrency);
+  return n === 1 ? "0" : `0-${n - 1}`;
 }
 
 /** A TASKSTATS reply or exit record, as a typed view. */
@@ -181,6 +170,11 @@ interface ActiveMonitor {
   stop(): void;
 }
 
+const OPTIONS = new KeySet("TaskStats option", ["rcvbuf", "family"]);
+const MONITOR_OPTIONS = new KeySet("monitor option", ["cpus", "signal", "rcvbuf"]);
+/** Requests carry `TASKSTATS_CMD_ATTR_*`; errors name the command ("TASKSTATS GET: …"). */
+const REQUEST = { schema: TASKSTATS_REQUEST, commands: TASKSTATS_CMD };
+
 /**
  * Per-task statistics (`struct taskstats`) from the kernel: of a task, of a whole thread
  * group, and of every task as it exits.
@@ -201,6 +195,8 @@ export class TaskStats implements Disposable {
 
   /** Opens a generic netlink socket (the family is resolved on first use). */
   constructor(options: TaskStatsOptions = {}) {
+    checkArgs("TaskStats", 1, arguments.length);
+    checkKeys(options, OPTIONS);
     const name = options.family ?? TASKSTATS_GENL_NAME;
     if (typeof name !== "string" || name === "") {
       throw new TypeError(`family: expected a family name, got ${String(name)}`);
@@ -233,8 +229,8 @@ export class TaskStats implements Disposable {
   async #get(attr: "pid" | "tgid", id: number): Promise<TaskstatsRecord> {
     checkId(id, attr);
     const fam = await this.family();
-    const replies = await this.genl.command(fam, TASKSTATS_CMD.GET, { [attr]: id }, {
-      schema: TASKSTATS_REQUEST,
+    const replies = await this.genl.command(fam, "GET", { [attr]: id }, {
+      ...REQUEST,
       reply: TASKSTATS_MESSAGE,
     });
     const which = attr === "pid" ? "aggr_pid" : "aggr_tgid";
@@ -250,6 +246,7 @@ export class TaskStats implements Disposable {
    * code `ESRCH`.
    */
   getPidStat(pid: number): Promise<TaskstatsRecord> {
+    checkArgs("getPidStat", 1, arguments.length);
     return this.#get("pid", pid);
   }
 
@@ -260,89 +257,90 @@ export class TaskStats implements Disposable {
    * code `ESRCH`.
    */
   getTgidStat(tgid: number): Promise<TaskstatsRecord> {
+    checkArgs("getTgidStat", 1, arguments.length);
     return this.#get("tgid", tgid);
   }
 
   /**
-   * Yields every task that exits on the chosen CPUs, with its final statistics (and its thread
-   * group's when it ended a group of several threads), until `signal` aborts or this object
-   * closes; then the CPU mask is deregistered. Each monitor has its own socket, registered
-   * with `TASKSTATS_CMD_ATTR_REGISTER_CPUMASK`; the kernel sends the records to it directly.
-   * `{ type: "overrun" }` reports records the kernel dropped because the receive buffer was
-   * full.
-   *
-   * Needs the initial namespaces. The kernel refuses a listener in another user or pid namespace
-   * (`EINVAL`), and sends exit records only to listeners in the initial network namespace: in
-   * any other it accepts the registration and sends nothing. So in a network namespace other than
-   * the initial one (as told by `isInitial()` of `@denonet/netlink/netns`), the first `next()`
-   * throws an `Error` saying so, before anything is sent.
+   * Subscribes to every task that exits on the chosen CPUs, with its final statistics (and its
+   * thread group's when it ended a group of several threads). Each monitor has its own socket,
+   * registered with `TASKSTATS_CMD_ATTR_REGISTER_CPUMASK` before this returns: a task that
+   * exits after the call is reported, however late the first `next()`. It ends with `close()`
+   * (or `break`, `signal`, or closing this object); then the CPU mask is deregistered. Needs
+   * the initial user and pid namespaces (the kernel refuses others with `EINVAL`, thrown by the
+   * first `next()`). `{ type: "overrun" }` reports records the kernel dropped because the
+   * receive buffer was full.
    */
-  async *monitor(options: TaskStatsMonitorOptions = {}): AsyncGenerator<TaskStatsEvent> {
-    // Before any await: the check runs in the namespace of the caller's thread, where the
-    // monitor's socket would be opened.
-    if (isInitial() === false) throw new Error(NOT_INITIAL_NETNS);
-    let cpus = options.cpus === undefined ? "" : taskstatsCpuList(options.cpus);
-    if (options.signal?.aborted) return;
-    const fam = await this.family();
+  monitor(options: TaskStatsMonitorOptions = {}): Subscription<TaskStatsEvent> {
+    checkArgs("monitor", 1, arguments.length);
+    checkKeys(options, MONITOR_OPTIONS);
+    const cpus = options.cpus === undefined ? possibleCpus() : taskstatsCpuList(options.cpus);
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+      throw new TypeError(`signal: expected an AbortSignal, got ${String(options.signal)}`);
+    }
+    // Checked in the namespace of the caller's thread, where the monitor's socket would be opened.
+    if (isInitial() === false) {
+      return new Subscription<TaskStatsEvent>(
+        { poll: () => null, wait: () => Promise.resolve(), close: () => {} },
+        { ready: Promise.reject(new Error(NOT_INITIAL_NETNS)) },
+      );
+    }
     const genl = new GenericNetlink({ rcvbuf: options.rcvbuf ?? 4 << 20 });
-    const stopper = new AbortController();
-    let registered = false;
+    let registered: GenlFamily | undefined;
     const deregister = () => {
-      if (!registered || genl.socket.closed) return;
-      registered = false;
+      const fam = registered;
+      if (fam === undefined || genl.socket.closed) return;
+      registered = undefined;
       try {
-        genl.commandNoAck(fam, TASKSTATS_CMD.GET, { deregister_cpumask: cpus }, {
-          schema: TASKSTATS_REQUEST,
-        });
+        genl.commandNoAck(fam, "GET", { deregister_cpumask: cpus }, REQUEST);
       } catch {
         // The socket is going away; the kernel drops a listener whose socket is gone.
       }
     };
-    const active: ActiveMonitor = {
-      stop() {
-        deregister();
-        stopper.abort(new Error("the TaskStats object was closed"));
-        genl.close();
-      },
-    };
-    const onAbort = () => stopper.abort(options.signal?.reason);
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    this.#monitors.add(active);
-    try {
-      const events = genl.monitor({
+    const listen = (fam: GenlFamily) =>
+      genl.monitor({
         family: fam,
         schema: TASKSTATS_MESSAGE,
-        signal: stopper.signal,
-        setup: async () => {
-          cpus ||= await possibleCpus(genl, fam);
-          // Deregistering a mask that was never registered is harmless: mark it first.
-          registered = true;
-          await genl.command(fam, TASKSTATS_CMD.GET, { register_cpumask: cpus }, {
-            schema: TASKSTATS_REQUEST,
-            signal: stopper.signal,
-          });
+        signal: options.signal,
+        // Sent before monitor() returns: exits from then on are reported.
+        setup: () => {
+          registered = fam; // deregistering a mask never registered is harmless
+          return genl.command(fam, "GET", { register_cpumask: cpus }, REQUEST);
         },
       });
-      try {
-        for await (const ev of events) {
-          if (ev.type === "overrun") {
-            yield { type: "overrun" };
-            continue;
-          }
-          if (ev.message.cmd !== TASKSTATS_CMD.NEW) continue;
+    let events: Subscription<GenlEvent<typeof TASKSTATS_MESSAGE>> | undefined;
+    try {
+      // The family's answer is queued by the time its request is sent: resolved at once.
+      const fam = this.#family ?? genl.resolveNow(this.#familyName);
+      if (fam) {
+        this.#family = fam;
+        events = listen(fam);
+      }
+    } catch (e) {
+      genl.close();
+      throw e;
+    }
+    const family = () => this.family();
+    async function* exits(): AsyncGenerator<TaskStatsEvent> {
+      // Without an immediate answer (a kernel without the family), family() says why.
+      events ??= listen(await family());
+      for await (const ev of events) {
+        if (ev.type === "overrun") yield { type: "overrun" };
+        else if (ev.message.cmd === TASKSTATS_CMD.NEW) {
           const exit = decodeTaskExit(ev.message);
           if (exit) yield exit;
         }
-      } catch (e) {
-        // Stopped (signal or close) while registering: the iteration just ends.
-        if (!stopper.signal.aborted) throw e;
       }
-    } finally {
-      options.signal?.removeEventListener("abort", onAbort);
+    }
+    const active: ActiveMonitor = { stop: () => sub.close() };
+    const sub: Subscription<TaskStatsEvent> = new Subscription(exits(), () => {
       this.#monitors.delete(active);
       deregister();
+      events?.close();
       genl.close();
-    }
+    });
+    this.#monitors.add(active);
+    return sub;
   }
 
   /** Closes the socket and every monitor of this object (deregistering their CPU masks). */

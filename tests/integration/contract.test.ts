@@ -7,7 +7,8 @@
  */
 
 import assert from "node:assert/strict";
-import { IPRoute, netns } from "../../mod.ts";
+import { GenericNetlink, IPRoute, netns, TaskStats } from "../../mod.ts";
+import { CTRL_MESSAGE } from "../../netlink/mod.ts";
 import type { MonitorEvent } from "../../mod.ts";
 import { ipJson, isRoot, nsName, withNetns } from "../helpers.ts";
 import { vethPair } from "./veth_fixture.ts";
@@ -152,4 +153,45 @@ Deno.test({
       if (recreated || netns.exists(name)) netns.remove(name);
     }
   },
+});
+
+Deno.test({
+  name: "contract: TaskStats.monitor() is registered when it returns; errors name the command",
+  ignore,
+  fn: async () => {
+    using ts = new TaskStats();
+    using mon = ts.monitor();
+    // A short-lived child exits after the call and before anyone reads.
+    const child = new Deno.Command("true", { stdout: "null", stderr: "null" }).spawn();
+    await child.status;
+    const deadline = Date.now() + 5000;
+    let seen = false;
+    while (!seen && Date.now() < deadline) {
+      const r = await Promise.race([
+        mon.next(),
+        new Promise<undefined>((ok) => setTimeout(() => ok(undefined), 100)),
+      ]);
+      if (r === undefined) continue;
+      if (r.done) break;
+      if (r.value.type === "exit" && r.value.pid === child.pid) seen = true;
+    }
+    assert.ok(seen, `no exit record of pid ${child.pid}`);
+    mon.close();
+    await assert.rejects(() => ts.getPidStat(0x7ffffff0), /TASKSTATS GET: /);
+  },
+});
+
+Deno.test({
+  name: "contract: a generic netlink monitor has joined its groups when it returns",
+  ignore,
+  fn: () =>
+    withNetns(async (ns) => {
+      using genl = new GenericNetlink({ netns: ns });
+      using mon = genl.monitor({ family: "nlctrl", schema: CTRL_MESSAGE, groups: ["notify"] });
+      // Resolving a family is no event; what matters is that the monitor needs no next() to
+      // be subscribed: a second monitor on the socket is refused at once.
+      assert.throws(() => genl.monitor({ family: "nlctrl", schema: CTRL_MESSAGE }), /already/);
+      mon.close();
+      assert.equal((await mon.next()).done, true);
+    }, "contract"),
 });
