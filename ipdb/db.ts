@@ -17,7 +17,7 @@ import { IFF, RTM } from "../rtnl/constants.ts";
 import { groupNumbers } from "../rtnl/monitor.ts";
 import type { GroupName } from "../rtnl/monitor.ts";
 import type { Addr } from "../rtnl/addr.ts";
-import type { Link, LinkSpec } from "../rtnl/link.ts";
+import type { Link, LinkSpec, LooseLinkSpec } from "../rtnl/link.ts";
 import type { Route } from "../rtnl/route.ts";
 import type { Rule } from "../rtnl/rule.ts";
 import { LINK_MESSAGE } from "../rtnl/schemas/link.ts";
@@ -790,7 +790,7 @@ export class IPDB implements AsyncDisposable {
    * A new interface, pending until committed: `db.create({ kind: "veth", ifname: "v0",
    * peer: "v1" })`, `{ kind: "bridge", ifname: "br0" }`, any kind IPRoute can add.
    */
-  create(spec: LinkSpec & { kind: string; ifname: string }): Interface {
+  create(spec: LinkSpec & { ifname: string }): Interface {
     if (typeof spec !== "object" || spec === null) {
       throw new TypeError(`spec: expected an object, got ${describeValue(spec)}`);
     }
@@ -799,7 +799,7 @@ export class IPDB implements AsyncDisposable {
     }
     checkIfname(spec.ifname, "ifname");
     const { state, ...rest } = spec;
-    const iface = new Interface(this[CTX], 0, rest);
+    const iface = new Interface(this[CTX], 0, rest as LooseLinkSpec);
     if (state !== undefined) iface.set("state", state);
     this.#touched(iface);
     return iface;

@@ -11,7 +11,8 @@ import { describeValue, formatHex, formatIp, parseMac, parsePrefix } from "../ne
 import type { NestCodec } from "../netlink/schema.ts";
 import { checkIfname } from "../rtnl/core.ts";
 import type { Addr, AddrSpec } from "../rtnl/addr.ts";
-import type { Link, LinkSpec } from "../rtnl/link.ts";
+import type { Link, LooseLinkSpec as LinkSpec } from "../rtnl/link.ts";
+import type { LinkSpec as ExactLinkSpec } from "../rtnl/link.ts";
 import type { RouteSpec } from "../rtnl/route.ts";
 import { BatchError } from "../rtnl/batch.ts";
 import { IFF, OPERSTATE } from "../rtnl/constants.ts";
@@ -847,7 +848,8 @@ export class Interface implements Committable {
     const ctx = this.#ctx;
     const steps: Step[] = [];
     const name = () => this.ifname ?? String(this.#index);
-    const set = (spec: LinkSpec) => ctx.ip.link("set", { ...spec, index: this.#index });
+    const set = (spec: LinkSpec) =>
+      ctx.ip.link("set", { ...spec, index: this.#index } as ExactLinkSpec);
     if (!p.create && !view) throw new Error(`interface #${this.#index} does not exist`);
 
     if (p.remove) {
@@ -883,7 +885,7 @@ export class Interface implements Committable {
         describe: `${ifname}: link add ${create.kind}`,
         run: async (deadline) => {
           // tun/tap creation answers with the link (its name may be a pattern like "tap%d").
-          const [made] = await ctx.ip.link("add", specOf());
+          const [made] = await ctx.ip.link("add", specOf() as ExactLinkSpec);
           const name = made?.ifname ?? ifname;
           ctx.sync();
           const ok = await ctx.waitFor(
@@ -1082,7 +1084,7 @@ export class Interface implements Committable {
       for (const k of ["address", "mtu", "txqlen", "group"] as const) {
         const want = snap.view.get(k);
         if (want !== undefined && v.get(k) !== want) {
-          await this.#ctx.ip.link("set", { index: this.#index, [k]: want });
+          await this.#ctx.ip.link("set", { index: this.#index, [k]: want } as ExactLinkSpec);
         }
       }
     }

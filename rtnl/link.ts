@@ -51,6 +51,7 @@ import {
   VRF_PORT,
 } from "./schemas/linkinfo.ts";
 import { createTuntap } from "./tuntap.ts";
+import type { LinkSpec } from "./link_spec.ts";
 import { withoutSignal } from "./spec.ts";
 import { lookupName, suggestion } from "../netlink/strict.ts";
 import type { WithSignal } from "./spec.ts";
@@ -79,45 +80,19 @@ decorateView(LINKINFO, { kind: (v) => v.get("info_kind") });
 /** Link commands (`property_add` / `property_del` change alternative names, as pyroute2's). */
 export type LinkCommand = "add" | "set" | "del" | "get" | "property_add" | "property_del";
 
-/** A link spec: IFLA short names, the kind's data keys, and the shortcuts of the module doc. */
-export interface LinkSpec {
+export type { LinkSpec };
+
+/** A link spec as the verbs read it: any key (the public {@link LinkSpec} type is exact). */
+export interface LooseLinkSpec {
   /** Interface index, or a name to look up. */
   index?: number | string;
-  /** Interface name (for add; for set, the new name when `index` is given). */
+  /** Interface name. */
   ifname?: string;
-  /** Link kind for add ("veth", "bridge", "vxlan", "tuntap", …). */
+  /** Link kind. */
   kind?: string;
-  /** Administrative state. */
-  state?: "up" | "down";
-  /** MAC address. */
-  address?: string;
-  /** MTU. */
-  mtu?: number;
-  /** Master device (index or name); 0 to detach. */
-  master?: number | string;
-  /** Detach from the master (the same as `master: 0`). */
-  nomaster?: true;
-  /** The parent device (IFLA_LINK; index or name): a vlan's or macvlan's lower device. */
-  link?: number | string;
-  /** Transmit queue length. */
-  txqlen?: number;
-  /** Alias (IFLA_IFALIAS); `alias` is accepted too. */
-  ifalias?: string;
-  /** Alternative names to add (set, property_add) or remove (del, property_del). */
-  altnames?: string | string[];
-  /** Device group (a number, or "default" for 0). */
-  group?: number | "default";
-  /** Promiscuous mode. */
-  promisc?: boolean;
-  /** ARP on (false sets IFF_NOARP). */
-  arp?: boolean;
-  /** Move the link into this namespace (one you own). */
-  netns?: NetnsTarget;
-  /** veth: the peer's name, or a spec for the peer (`{ ifname, netns, … }`). */
-  peer?: string | LinkSpec;
-  /** Bridge port settings (`brport_*` keys) sent as IFLA_PROTINFO over AF_BRIDGE. */
-  protinfo?: Record<string, unknown>;
-  /** Any other IFLA attribute or kind data key. */
+  /** veth: the peer's name, or a spec for the peer. */
+  peer?: string | LooseLinkSpec;
+  /** Any other key. */
   [key: string]: unknown;
 }
 
@@ -284,7 +259,7 @@ function checkAltname(v: unknown, field: string): string {
   return v;
 }
 
-function altnamesOf(spec: LinkSpec): { names: string[]; field: string } | undefined {
+function altnamesOf(spec: LooseLinkSpec): { names: string[]; field: string } | undefined {
   if (spec.altnames !== undefined && spec.altname !== undefined) {
     throw new TypeError("altname: give altnames or altname, not both");
   }
@@ -370,7 +345,7 @@ function checkKind(kind: unknown, field: string): string {
     throw new TypeError(`${field}: expected a link kind (string), got ${describeValue(kind)}`);
   }
   if (
-    kind !== "tuntap" && !LINK_KINDS.includes(kind) &&
+    kind !== "tuntap" && !(LINK_KINDS as readonly string[]).includes(kind) &&
     !SLAVE_PREFIXES.some(([, k]) => k === kind)
   ) {
     throw new TypeError(`${field}: unknown link kind ${JSON.stringify(kind)}`);
@@ -437,7 +412,7 @@ async function kindOf(core: RtnlCore, draft: Draft): Promise<string | undefined>
 function draftLink(
   ctx: Context,
   cmd: LinkCommand,
-  spec: LinkSpec,
+  spec: LooseLinkSpec,
   field = "",
 ): { draft: Draft; guessKind?: Guess } {
   const p = (k: string) => (field ? `${field}.${k}` : k);
@@ -633,7 +608,9 @@ function draftLink(
   header.change = change;
 
   if (ownKind === "veth" && spec.peer !== undefined) {
-    const peerSpec: LinkSpec = typeof spec.peer === "string" ? { ifname: spec.peer } : spec.peer;
+    const peerSpec: LooseLinkSpec = typeof spec.peer === "string"
+      ? { ifname: spec.peer }
+      : spec.peer;
     if (isObject(peerSpec) && peerSpec.state === "up") {
       // veth_open() of the peer runs before its own peer exists: the kernel answers ENOTCONN.
       throw new TypeError(
@@ -779,7 +756,11 @@ interface Prepared {
  * Checks a command and its spec, looks names up, and encodes every request it takes (a `set`
  * with `protinfo` or `altnames` takes more than one). Nothing is sent on bad input.
  */
-async function prepare(core: RtnlCore, cmd: LinkCommand, spec: LinkSpec): Promise<Prepared> {
+async function prepare(
+  core: RtnlCore,
+  cmd: LinkCommand,
+  spec: LooseLinkSpec,
+): Promise<Prepared> {
   if (typeof cmd !== "string" || !Object.hasOwn(COMMANDS, cmd)) {
     throw new TypeError(
       `command: unknown link command ${describeValue(cmd)} (${Object.keys(COMMANDS).join(", ")})`,
@@ -804,7 +785,7 @@ async function prepare(core: RtnlCore, cmd: LinkCommand, spec: LinkSpec): Promis
 function makeDrafts(
   ctx: Context,
   cmd: LinkCommand,
-  spec: LinkSpec,
+  spec: LooseLinkSpec,
 ): { list: Draft[]; guessKind?: Guess } {
   const alt = altnamesOf(spec);
   if (cmd === "get" || cmd === "del" || cmd === "property_add" || cmd === "property_del") {
@@ -898,7 +879,7 @@ async function applyGuessedKind(core: RtnlCore, draft: Draft, guess: Guess): Pro
 export async function checkLinkSpec(
   core: RtnlCore,
   cmd: LinkCommand,
-  spec: LinkSpec,
+  spec: LooseLinkSpec,
 ): Promise<void> {
   (await prepare(core, cmd, spec)).cleanup();
 }
@@ -907,12 +888,12 @@ export async function checkLinkSpec(
 export async function buildLink(
   core: RtnlCore,
   cmd: LinkCommand,
-  spec: LinkSpec,
+  spec: LinkSpec | LooseLinkSpec,
 ): Promise<Built<typeof LINK_MESSAGE>> {
   if (cmd === "add" && isObject(spec) && spec.kind === "tuntap") {
     throw new TypeError('kind: "tuntap" is made through /dev/net/tun, not in a batch');
   }
-  const { built, cleanup } = await prepare(core, cmd, spec);
+  const { built, cleanup } = await prepare(core, cmd, spec as LooseLinkSpec);
   if (built.length !== 1) {
     cleanup();
     throw new TypeError(
@@ -930,9 +911,9 @@ export async function buildLink(
 export async function linkCommand(
   core: RtnlCore,
   cmd: LinkCommand,
-  spec: LinkSpec & WithSignal,
+  spec: (LinkSpec | LooseLinkSpec) & WithSignal,
 ): Promise<Link[]> {
-  const [rest, signal] = withoutSignal(spec);
+  const [rest, signal] = withoutSignal(spec as LooseLinkSpec);
   if (cmd === "add" && isObject(rest) && rest.kind === "tuntap") {
     return await createTuntap(core, rest);
   }

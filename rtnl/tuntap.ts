@@ -22,7 +22,7 @@ import { createTun, TUN_IFF } from "../ffi/tun.ts";
 import { closeFd } from "../ffi/netns.ts";
 import { checkIfname } from "./core.ts";
 import type { RtnlCore } from "./core.ts";
-import type { Link, LinkSpec } from "./link.ts";
+import type { Link, LooseLinkSpec } from "./link.ts";
 import { checkLinkSpec, linkCommand } from "./link.ts";
 
 /** The keys of a tuntap spec (the rest are applied with a `set` once the device exists). */
@@ -64,7 +64,7 @@ const OWN_KEYS = new Set([
   "pi",
 ]);
 
-function optBool(spec: LinkSpec, key: string, dflt: boolean): boolean {
+function optBool(spec: LooseLinkSpec, key: string, dflt: boolean): boolean {
   const v = spec[key];
   if (v === undefined) return dflt;
   if (typeof v !== "boolean") {
@@ -73,7 +73,7 @@ function optBool(spec: LinkSpec, key: string, dflt: boolean): boolean {
   return v;
 }
 
-function optId(spec: LinkSpec, key: string, alias: string): number | undefined {
+function optId(spec: LooseLinkSpec, key: string, alias: string): number | undefined {
   if (spec[key] !== undefined && spec[alias] !== undefined) {
     throw new TypeError(`${alias}: give ${key} or ${alias}, not both`);
   }
@@ -94,7 +94,7 @@ function optId(spec: LinkSpec, key: string, alias: string): number | undefined {
  * `link("get")` would. Other keys of the spec (`state`, `mtu`, `address`, `master`, …) are
  * checked first and applied once the device exists; if that fails, the device is removed.
  */
-export async function createTuntap(core: RtnlCore, spec: LinkSpec): Promise<TuntapLink[]> {
+export async function createTuntap(core: RtnlCore, spec: LooseLinkSpec): Promise<TuntapLink[]> {
   if (spec.mode !== "tun" && spec.mode !== "tap") {
     throw new TypeError(`mode: expected "tun" or "tap", got ${describeValue(spec.mode)}`);
   }
@@ -115,7 +115,7 @@ export async function createTuntap(core: RtnlCore, spec: LinkSpec): Promise<Tunt
   if (optBool(spec, "multi_queue", false)) flags |= TUN_IFF.MULTI_QUEUE;
   if (optBool(spec, "vnet_hdr", false)) flags |= TUN_IFF.VNET_HDR;
 
-  const rest: LinkSpec = {};
+  const rest: LooseLinkSpec = {};
   for (const [k, v] of Object.entries(spec)) if (!OWN_KEYS.has(k) && v !== undefined) rest[k] = v;
   const hasRest = Object.keys(rest).length > 0;
   // Everything else is checked before the device is made (a valid stand-in name for patterns).

@@ -6,6 +6,9 @@
 
 import { NetlinkError } from "../../mod.ts";
 import type { Link, LinkSpec } from "../../mod.ts";
+
+/** A spec assembled from the command line (checked by the library when sent). */
+type Spec = Record<string, unknown>;
 import { ANY, JSON_ONLY } from "./out.ts";
 import type { Printer } from "./out.ts";
 import { type Ctx, fail, kernelError, usage } from "./ctx.ts";
@@ -579,7 +582,7 @@ async function kindArgs(
   ctx: Ctx,
   kind: string,
   args: string[],
-  spec: LinkSpec,
+  spec: Spec,
 ): Promise<void> {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -590,7 +593,7 @@ async function kindArgs(
     if (kind === "veth") {
       if (a === "peer") {
         const rest = args.slice(i + 1);
-        const peer: LinkSpec = {};
+        const peer: Spec = {};
         for (let j = 0; j < rest.length; j++) {
           const b = rest[j];
           if (b === "name") peer.ifname = rest[++j];
@@ -723,7 +726,7 @@ async function kindArgs(
 
 /** `ip link add|set|del …`. */
 async function linkModify(ctx: Ctx, cmd: "add" | "set" | "del", args: string[]): Promise<void> {
-  const spec: LinkSpec = {};
+  const spec: Spec = {};
   let dev: string | undefined;
   let kind: string | undefined;
   let linkDev: string | undefined;
@@ -779,7 +782,7 @@ async function linkModify(ctx: Ctx, cmd: "add" | "set" | "del", args: string[]):
     if (cmd === "add") {
       if (!kind) throw fail('Not enough information: "type" argument is required');
       if (dev !== undefined) spec.ifname = dev;
-      await ip.link("add", spec);
+      await ip.link("add", spec as LinkSpec);
       return;
     }
     if (dev === undefined) {
@@ -791,7 +794,7 @@ async function linkModify(ctx: Ctx, cmd: "add" | "set" | "del", args: string[]):
     if (cmd === "del") await ip.link("del", { index });
     else {
       if (Object.keys(spec).length === 1) return;
-      await ip.link("set", spec);
+      await ip.link("set", spec as LinkSpec);
     }
   } catch (e) {
     if (e instanceof NetlinkError) throw kernelError(e);

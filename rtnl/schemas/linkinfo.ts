@@ -12,7 +12,7 @@
  */
 
 import { attrs } from "../../netlink/schema.ts";
-import type { AttrSchema, Codec } from "../../netlink/schema.ts";
+import type { AttrSchema, Codec, NestCodec } from "../../netlink/schema.ts";
 import { IFINFOMSG } from "./ifinfomsg.ts";
 import { IFLA } from "./link.ts";
 
@@ -484,32 +484,87 @@ export const TUN: AttrSchema<"IFLA_", typeof TUN_TABLE> = attrs("IFLA_", TUN_TAB
 // ---------------------------------------------------------------------------------------------
 // Selection by kind.
 
+/**
+ * Each kind's `IFLA_INFO_DATA` schema, as a type: link specs are typed from it (a key of another
+ * kind, or a typo, does not compile). {@link LINKINFO_DATA} is checked against it.
+ */
+export interface LinkKindSchemas {
+  /** Bridge. */
+  bridge: typeof BRIDGE;
+  /** veth pair. */
+  veth: typeof VETH;
+  /** 802.1Q VLAN. */
+  vlan: typeof VLAN;
+  /** MACVLAN. */
+  macvlan: typeof MACVLAN;
+  /** MACVTAP. */
+  macvtap: typeof MACVLAN;
+  /** IPVLAN. */
+  ipvlan: typeof IPVLAN;
+  /** IPVTAP. */
+  ipvtap: typeof IPVLAN;
+  /** VRF. */
+  vrf: typeof VRF;
+  /** VXLAN. */
+  vxlan: typeof VXLAN;
+  /** Geneve. */
+  geneve: typeof GENEVE;
+  /** Bonding. */
+  bond: typeof BOND;
+  /** GRE. */
+  gre: typeof GRE;
+  /** GRE tap. */
+  gretap: typeof GRE;
+  /** IPv6 GRE. */
+  ip6gre: typeof GRE;
+  /** IPv6 GRE tap. */
+  ip6gretap: typeof GRE;
+  /** ERSPAN. */
+  erspan: typeof GRE;
+  /** IPv6 ERSPAN. */
+  ip6erspan: typeof GRE;
+  /** IPIP. */
+  ipip: typeof IPTUN;
+  /** IPv6 tunnel. */
+  ip6tnl: typeof IPTUN;
+  /** SIT. */
+  sit: typeof SIT;
+  /** VTI. */
+  vti: typeof VTI;
+  /** IPv6 VTI. */
+  vti6: typeof VTI;
+  /** tun/tap (read only: made through /dev/net/tun). */
+  tun: typeof TUN;
+}
+
 /** IFLA_INFO_DATA codecs by kind. Kinds not listed decode as raw bytes. */
-export const LINKINFO_DATA: Readonly<Record<string, Codec>> = {
-  bridge: { kind: "nest", schema: (): typeof BRIDGE => BRIDGE },
-  veth: { kind: "nest", schema: (): typeof VETH => VETH },
-  vlan: { kind: "nest", schema: (): typeof VLAN => VLAN },
-  macvlan: { kind: "nest", schema: (): typeof MACVLAN => MACVLAN },
-  macvtap: { kind: "nest", schema: (): typeof MACVLAN => MACVLAN },
-  ipvlan: { kind: "nest", schema: (): typeof IPVLAN => IPVLAN },
-  ipvtap: { kind: "nest", schema: (): typeof IPVLAN => IPVLAN },
-  vrf: { kind: "nest", schema: (): typeof VRF => VRF },
-  vxlan: { kind: "nest", schema: (): typeof VXLAN => VXLAN },
-  geneve: { kind: "nest", schema: (): typeof GENEVE => GENEVE },
-  bond: { kind: "nest", schema: (): typeof BOND => BOND },
-  gre: { kind: "nest", schema: (): typeof GRE => GRE },
-  gretap: { kind: "nest", schema: (): typeof GRE => GRE },
-  ip6gre: { kind: "nest", schema: (): typeof GRE => GRE },
-  ip6gretap: { kind: "nest", schema: (): typeof GRE => GRE },
-  erspan: { kind: "nest", schema: (): typeof GRE => GRE },
-  ip6erspan: { kind: "nest", schema: (): typeof GRE => GRE },
-  ipip: { kind: "nest", schema: (): typeof IPTUN => IPTUN },
-  ip6tnl: { kind: "nest", schema: (): typeof IPTUN => IPTUN },
-  sit: { kind: "nest", schema: (): typeof SIT => SIT },
-  vti: { kind: "nest", schema: (): typeof VTI => VTI },
-  vti6: { kind: "nest", schema: (): typeof VTI => VTI },
-  tun: { kind: "nest", schema: (): typeof TUN => TUN },
-};
+export const LINKINFO_DATA:
+  & { readonly [K in keyof LinkKindSchemas]: NestCodec<LinkKindSchemas[K]> }
+  & Readonly<Record<string, Codec>> = {
+    bridge: { kind: "nest", schema: (): typeof BRIDGE => BRIDGE },
+    veth: { kind: "nest", schema: (): typeof VETH => VETH },
+    vlan: { kind: "nest", schema: (): typeof VLAN => VLAN },
+    macvlan: { kind: "nest", schema: (): typeof MACVLAN => MACVLAN },
+    macvtap: { kind: "nest", schema: (): typeof MACVLAN => MACVLAN },
+    ipvlan: { kind: "nest", schema: (): typeof IPVLAN => IPVLAN },
+    ipvtap: { kind: "nest", schema: (): typeof IPVLAN => IPVLAN },
+    vrf: { kind: "nest", schema: (): typeof VRF => VRF },
+    vxlan: { kind: "nest", schema: (): typeof VXLAN => VXLAN },
+    geneve: { kind: "nest", schema: (): typeof GENEVE => GENEVE },
+    bond: { kind: "nest", schema: (): typeof BOND => BOND },
+    gre: { kind: "nest", schema: (): typeof GRE => GRE },
+    gretap: { kind: "nest", schema: (): typeof GRE => GRE },
+    ip6gre: { kind: "nest", schema: (): typeof GRE => GRE },
+    ip6gretap: { kind: "nest", schema: (): typeof GRE => GRE },
+    erspan: { kind: "nest", schema: (): typeof GRE => GRE },
+    ip6erspan: { kind: "nest", schema: (): typeof GRE => GRE },
+    ipip: { kind: "nest", schema: (): typeof IPTUN => IPTUN },
+    ip6tnl: { kind: "nest", schema: (): typeof IPTUN => IPTUN },
+    sit: { kind: "nest", schema: (): typeof SIT => SIT },
+    vti: { kind: "nest", schema: (): typeof VTI => VTI },
+    vti6: { kind: "nest", schema: (): typeof VTI => VTI },
+    tun: { kind: "nest", schema: (): typeof TUN => TUN },
+  };
 
 /** IFLA_INFO_SLAVE_DATA codecs by slave kind (the master's kind, as the kernel reports it). */
 export const LINKINFO_SLAVE_DATA: Readonly<Record<string, Codec>> = {
@@ -522,7 +577,7 @@ export const LINKINFO_SLAVE_DATA: Readonly<Record<string, Codec>> = {
  * Link kinds the kernel knows (`rtnl_link_ops.kind`), with or without a data schema. Requests
  * with any other kind are refused before anything is sent.
  */
-export const LINK_KINDS: readonly string[] = [
+export const LINK_KINDS = [
   "amt",
   "bareudp",
   "batadv",
@@ -570,7 +625,10 @@ export const LINK_KINDS: readonly string[] = [
   "vxlan",
   "wireguard",
   "xfrm",
-];
+] as const;
+
+/** A link kind the kernel knows. */
+export type LinkKind = typeof LINK_KINDS[number];
 
 // ---------------------------------------------------------------------------------------------
 // Names a request may write instead of numbers.

@@ -26,7 +26,12 @@ const ROWS: [string, string, Call, string][] = [
   ],
   ["link", "name with /", (ip) => ip.link("add", { ifname: "a/b", kind: "veth" }), "ifname"],
   ["link", "empty name", (ip) => ip.link("add", { ifname: "", kind: "veth" }), "ifname"],
-  ["link", "unknown kind", (ip) => ip.link("add", { ifname: "x0", kind: "no-such-kind!" }), "kind"],
+  [
+    "link",
+    "unknown kind",
+    (ip) => ip.link("add", { ifname: "x0", kind: "no-such-kind!" as never }),
+    "kind",
+  ],
   [
     "link",
     "bad MAC",
@@ -64,7 +69,7 @@ const ROWS: [string, string, Call, string][] = [
   [
     "link",
     "unknown attribute",
-    (ip) => ip.link("set", { index: 2, no_such_attr: 1 }),
+    (ip) => ip.link("set", { index: 2, no_such_attr: 1 } as never),
     "no_such_attr",
   ],
   [

@@ -144,7 +144,7 @@ Deno.test("options and specs: unknown keys, extra arguments, own-key names", asy
       /^gatway: unknown route attribute \(did you mean "gateway"\?\)/,
     );
     await refuses(
-      () => ip.link("set", { index: 1, mtuu: 1400 }),
+      () => ip.link("set", { index: 1, mtuu: 1400 } as never),
       /^mtuu: unknown link attribute \(did you mean "mtu"\?\)/,
     );
     await refuses(

@@ -1,0 +1,66 @@
+/**
+ * Type tests: typos and keys of the wrong kind do not compile. `deno check` (part of
+ * `deno task check`, and of running this file) fails if any `@ts-expect-error` line compiles,
+ * i.e. if the types stopped catching a mistake. The cases are never run.
+ */
+
+import assert from "node:assert/strict";
+import type { IPDB, IPRoute, LinkSpec, MonitorEvent } from "../../mod.ts";
+
+/** Link specs: a union discriminated by `kind`, each kind with its IFLA_INFO_DATA keys. */
+export async function linkSpecs(ip: IPRoute): Promise<void> {
+  await ip.link("add", { ifname: "vx0", kind: "vxlan", vxlan_id: 42, vxlan_port: 4789 });
+  await ip.link("add", { ifname: "br0", kind: "bridge", br_stp_state: 1 });
+  await ip.link("add", { ifname: "v0", kind: "veth", peer: { ifname: "v1", mtu: 1400 } });
+  await ip.link("add", { ifname: "m0", kind: "macvlan", link: "v0", macvlan_mode: "bridge" });
+  await ip.link("add", { ifname: "tap0", kind: "tuntap", mode: "tap", owner: 1000 });
+  await ip.link("set", { index: "v0", mtu: 1400, state: "up", brport_cost: 5 });
+  await ip.link("set", { index: "vx0", vxlan_ttl: 5 }); // without kind: the link's own kind
+  // @ts-expect-error a typo of a kind's data key
+  await ip.link("add", { ifname: "vx0", kind: "vxlan", vxlan_idd: 42 });
+  // @ts-expect-error another kind's data key
+  await ip.link("add", { ifname: "br0", kind: "bridge", vxlan_id: 42 });
+  // @ts-expect-error a typo of a common key
+  await ip.link("set", { index: 1, mtuu: 1400 });
+  // @ts-expect-error a kind the kernel does not have
+  await ip.link("add", { ifname: "x0", kind: "vxlna" });
+  // @ts-expect-error tuntap needs its mode
+  await ip.link("add", { ifname: "tap0", kind: "tuntap" });
+  const spec: LinkSpec = { ifname: "d0", kind: "veth", peer: "d1" };
+  await ip.link("add", spec);
+}
+
+/** Filters and options: only the keys each method takes. */
+export async function filtersAndOptions(ip: IPRoute): Promise<void> {
+  await ip.getRoutes({ table: 254, oif: "v0", signal: AbortSignal.timeout(1000) });
+  await ip.getRules({ priority: (p: number) => p > 100 });
+  await ip.getAddr({ match: (a) => a.prefixlen === 24 });
+  // @ts-expect-error not a route attribute
+  await ip.getRoutes({ dev: "v0" });
+  // @ts-expect-error a typo
+  await ip.getLinks({ ifnmae: "lo" });
+  // @ts-expect-error a flush needs a filter: all must be true
+  await ip.flushRoutes({ all: false });
+  // @ts-expect-error not a monitor option
+  ip.monitor({ grups: ["link"] });
+  // @ts-expect-error not an IPRoute option
+  new (ip.constructor as typeof IPRoute)({ netnss: "x" });
+}
+
+/** Monitor events: narrowed by `type`. */
+export function monitorEvents(e: MonitorEvent): string | number | undefined {
+  if (e.type === "RTM_NEWLINK") return e.message.ifname; // a Link
+  if (e.type === "RTM_NEWROUTE") return e.message.dst; // a Route
+  if (e.type === "overrun") return undefined;
+  // @ts-expect-error a neighbour has no ifname
+  if (e.type === "RTM_NEWNEIGH") return e.message.ifname;
+  return e.type;
+}
+
+Deno.test("type tests compile (checked by deno check, never run)", () => {
+  assert.equal(typeof linkSpecs, "function");
+  assert.equal(typeof filtersAndOptions, "function");
+  assert.equal(typeof monitorEvents, "function");
+  const _db: IPDB | undefined = undefined;
+  assert.equal(_db, undefined);
+});
