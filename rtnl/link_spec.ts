@@ -135,11 +135,13 @@ export type LinkKindData<K extends keyof LinkKindSchemas> = K extends "veth"
   ? { peer?: string | VethPeerSpec }
   : AttrSpec<LinkKindSchemas[K]>;
 
-type Intersect<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I
+/** The intersection of the members of union `U`. */
+export type Intersect<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void
+  ? I
   : never;
 
-/** Kinds a spec can name: those with a data schema (tun excepted) and the others. */
-type DataKind = Exclude<keyof LinkKindSchemas, "tun">;
+/** Kinds with a data schema that a spec can name (tun/tap is made as kind "tuntap"). */
+export type DataKind = Exclude<keyof LinkKindSchemas, "tun">;
 
 /** The tun/tap keys of pyroute2's kind "tuntap" (made through /dev/net/tun). */
 export interface TuntapKeys {

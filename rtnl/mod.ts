@@ -20,6 +20,19 @@ export type { WithSignal } from "./spec.ts";
 export type { FilterCommon, FilterValue, FlushAll, MessageFilter } from "./filter.ts";
 export type { Link, LinkCommand, LinkFilter, LinkSpec } from "./link.ts";
 export type { TuntapLink, TuntapSpec } from "./tuntap.ts";
+export type {
+  AttrSpec,
+  DataKind,
+  Intersect,
+  LinkAttrSpec,
+  LinkKindData,
+  LinkKindSpec,
+  LinkSpecCommon,
+  PortSpec,
+  SpecValue,
+  TuntapKeys,
+  VethPeerSpec,
+} from "./link_spec.ts";
 export type { Addr, AddrCommand, AddrFilter, AddrSpec } from "./addr.ts";
 export { IFAPROT } from "./addr.ts";
 export type {

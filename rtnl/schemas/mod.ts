@@ -16,7 +16,7 @@
 
 export * from "../constants.ts";
 export { IFINFOMSG, IFLA, IFLA_TABLE, LINK_MESSAGE, LINKINFO, LINKINFO_TABLE } from "./link.ts";
-export { LINK_KINDS, LINKINFO_DATA, LINKINFO_SLAVE_DATA } from "./linkinfo.ts";
+export * from "./linkinfo.ts";
 export { ADDR_MESSAGE, IFA, IFA_F, IFA_TABLE, IFADDRMSG } from "./addr.ts";
 export {
   LWTUNNEL_ENCAP,

@@ -560,7 +560,8 @@ Deno.test({
       using ip = new IPRoute({ netns: ns });
       const [kind] = absent!;
       await ip.link("add", { ifname: "v0", kind: "veth", peer: "v1" });
-      const err = await ip.link("add", { ifname: "x0", kind, link: "v0" }).catch((e) => e);
+      const err = await ip.link("add", { ifname: "x0", kind: kind as "ifb", link: "v0" })
+        .catch((e) => e);
       assert.ok(err instanceof NetlinkError, String(err));
       assert.equal(err.code, "EOPNOTSUPP");
       assert.equal(err.extack.msg, "Unknown device type");
