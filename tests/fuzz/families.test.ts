@@ -12,7 +12,20 @@ import type { FamilyTarget } from "./families.ts";
 import { messages } from "./harness.ts";
 import type { Seed } from "./harness.ts";
 import { messageViewClass } from "../../netlink/view.ts";
+import { AttrView } from "../../netlink/view.ts";
 import type { MessageView } from "../../netlink/view.ts";
+import {
+  decodeBitset,
+  ETHTOOL_CHANNELS_MESSAGE,
+  ETHTOOL_FEATURES_MESSAGE,
+  ETHTOOL_LINKMODES_MESSAGE,
+  ETHTOOL_PAUSE_MESSAGE,
+  ETHTOOL_STATS_MESSAGE,
+  ETHTOOL_STRSET_MESSAGE,
+  ETHTOOL_TSINFO_MESSAGE,
+  ethtoolReply,
+  ethtoolSchemaOf,
+} from "../../ethtool/mod.ts";
 import { MPTCP_EVENT_MESSAGE, MPTCP_PM_MESSAGE } from "../../mptcp/schema.ts";
 import { mptcpEndpoint, mptcpEvent } from "../../mptcp/mptcp.ts";
 import type { MptcpEventMessage, MptcpMessage } from "../../mptcp/mptcp.ts";
@@ -51,7 +64,39 @@ export const MPTCP_TARGET: FamilyTarget = {
   ],
 };
 
-const TARGETS: FamilyTarget[] = [MPTCP_TARGET];
+const ethtoolSchema = (u8: Uint8Array, off: number) => ethtoolSchemaOf(u8[off + 16]);
+
+export const ETHTOOL_TARGET: FamilyTarget = {
+  name: "ethtool",
+  seeds: captureSeeds("ethtool"),
+  schemas: [
+    ETHTOOL_STRSET_MESSAGE,
+    ETHTOOL_FEATURES_MESSAGE,
+    ETHTOOL_LINKMODES_MESSAGE,
+    ETHTOOL_STATS_MESSAGE,
+    ETHTOOL_CHANNELS_MESSAGE,
+    ETHTOOL_TSINFO_MESSAGE,
+    ETHTOOL_PAUSE_MESSAGE,
+  ],
+  schemaOf: (type, u8, off) => (type === 0x15 ? ethtoolSchema(u8, off) : undefined),
+  seedSchema: (seed, type, u8, off) =>
+    type === 0x15 && seed.includes("reply") ? ethtoolSchema(u8, off) : undefined,
+  decoders: [
+    function reply(v: MessageView) {
+      return ethtoolReply(v);
+    },
+    function bitsets(v: MessageView) {
+      const out: unknown[] = [];
+      for (const name of ["hw", "wanted", "active", "nochange", "ours", "peer", "groups"]) {
+        const b = v.schema.byName.has(name) ? v.get(name) : undefined;
+        if (b instanceof AttrView) out.push(decodeBitset(b, ["a", "b"]));
+      }
+      return out;
+    },
+  ],
+};
+
+const TARGETS: FamilyTarget[] = [MPTCP_TARGET, ETHTOOL_TARGET];
 
 Deno.test("families fuzz: the seeds decode", () => {
   for (const t of TARGETS) {
@@ -60,7 +105,7 @@ Deno.test("families fuzz: the seeds decode", () => {
       const u8 = s.bytes.slice();
       const dv = new DataView(u8.buffer);
       for (const [off, len] of messages(u8)) {
-        const schema = t.seedSchema(s.name, dv.getUint16(off + 4, true));
+        const schema = t.seedSchema(s.name, dv.getUint16(off + 4, true), u8, off);
         if (!schema) continue;
         const C = messageViewClass(schema);
         JSON.stringify(new C(dv, u8, off, len).toJSON());

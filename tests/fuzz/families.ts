@@ -33,7 +33,12 @@ export interface FamilyTarget {
    * The schema a seed's message decodes with (undefined: a message of another family among the
    * captured traffic, such as nlctrl's answers), for the check that the seeds decode cleanly.
    */
-  seedSchema: (seed: string, type: number) => MessageSchema | undefined;
+  seedSchema: (
+    seed: string,
+    type: number,
+    u8: Uint8Array,
+    off: number,
+  ) => MessageSchema | undefined;
   /** Decoders run on views (plain-data conversions). */
   decoders?: readonly ViewDecoder[];
   /** Decoders of raw bytes (struct decoders), run on random slices of the input. */

@@ -28,6 +28,10 @@ export interface Capture {
   requests: string[];
   /** Every datagram it received, hex. */
   replies: string[];
+  /** The socket each request was sent on. */
+  request_fds: number[];
+  /** The socket each datagram was received on. */
+  reply_fds: number[];
 }
 
 /** Loads tests/golden/families/<family>.json. */
@@ -76,6 +80,8 @@ export class ReplayTransport implements Transport {
   readonly #requests: Uint8Array[];
   readonly #used = new Set<number>();
   readonly #replies: Uint8Array[];
+  readonly #requestFds: number[];
+  readonly #replyFds: number[];
   readonly #genl: boolean;
 
   /** A transport over `capture` (`genl`: requests are told apart by command too). */
@@ -83,6 +89,8 @@ export class ReplayTransport implements Transport {
     this.#genl = genl;
     this.#requests = capture.requests.map((h) => hex(h));
     this.#replies = capture.replies.map((h) => hex(h));
+    this.#requestFds = capture.request_fds;
+    this.#replyFds = capture.reply_fds;
   }
 
   send(bytes: Uint8Array): boolean {
@@ -93,13 +101,19 @@ export class ReplayTransport implements Transport {
     const i = this.#requests.findIndex((r, i) =>
       !this.#used.has(i) && keyOf(r, this.#genl) === key
     );
-    if (i < 0) throw new Error(`replay: no captured request like ${toHex(ours.subarray(0, 20))}`);
+    if (i < 0) {
+      // A request the tool did not make: the kernel's answer is unknown; say ENOENT.
+      this.sent.push({ ours, theirs: new Uint8Array(0) });
+      this.#queue.push(ack(seq, -2));
+      return true;
+    }
     this.#used.add(i);
     const theirs = this.#requests[i];
     this.sent.push({ ours, theirs });
     const tdv = new DataView(theirs.buffer, theirs.byteOffset);
     const theirSeq = tdv.getUint32(8, true);
-    for (const r of this.#replies) {
+    for (const [j, r] of this.#replies.entries()) {
+      if (this.#replyFds[j] !== this.#requestFds[i]) continue;
       const out = r.slice();
       const odv = new DataView(out.buffer);
       let mine = false;
@@ -132,7 +146,7 @@ export class ReplayTransport implements Transport {
   }
 }
 
-function ack(seq: number): ArrayBuffer {
+function ack(seq: number, error = 0): ArrayBuffer {
   const b = new ArrayBuffer(36);
   const dv = new DataView(b);
   dv.setUint32(0, 36, true);
@@ -140,6 +154,7 @@ function ack(seq: number): ArrayBuffer {
   dv.setUint16(6, 0x100, true);
   dv.setUint32(8, seq, true);
   dv.setUint32(12, PORT, true);
+  dv.setInt32(16, error, true);
   dv.setUint32(20, 16, true);
   dv.setUint32(28, seq, true);
   return b;
@@ -152,13 +167,28 @@ export function replayInto(target: { engine: NetlinkEngine }, capture: Capture, 
   return t;
 }
 
+/** Zeroes the alignment padding of attributes in `[start, end)`, into nests marked NLA_F_NESTED. */
+function zeroPadding(c: Uint8Array, start: number, end: number): void {
+  const dv = new DataView(c.buffer, c.byteOffset, c.byteLength);
+  for (let p = start; p + 4 <= end;) {
+    const len = dv.getUint16(p, true);
+    if (len < 4 || p + len > end) return;
+    if (dv.getUint16(p + 2, true) & 0x8000) zeroPadding(c, p + 4, p + len);
+    const next = Math.min(end, (p + len + 3) & ~3);
+    c.fill(0, p + len, next);
+    p = next;
+  }
+}
+
 /**
- * A request with what varies between runs zeroed: sequence number, port, and the flags the
- * engine adds (REQUEST, ACK) set, as the canonical form compares them.
+ * A request with what varies between runs zeroed: sequence number, port, padding (ethtool
+ * leaves stale bytes there), and the flags the engine adds (REQUEST, ACK) set, as the canonical
+ * form compares them. `fixed` is the size of the family header before the attributes.
  */
-export function normalise(b: Uint8Array): string {
+export function normalise(b: Uint8Array, fixed = 4): string {
   const c = b.slice();
   const dv = new DataView(c.buffer);
+  zeroPadding(c, 16 + ((fixed + 3) & ~3), Math.min(c.length, dv.getUint32(0, true)));
   dv.setUint32(8, 0, true);
   dv.setUint32(12, 0, true);
   dv.setUint16(6, dv.getUint16(6, true) | 0x5, true);

@@ -109,6 +109,9 @@ for (const [fam, list] of Object.entries(CAPTURES)) {
         stderr: r.err.trim(),
         requests: calls.filter((s) => s.call.startsWith("send")).map((s) => hexOf(s.bytes)),
         replies: calls.filter((s) => s.call.startsWith("recv")).map((s) => hexOf(s.bytes)),
+        // The socket of each (tools use several, with overlapping sequence numbers).
+        request_fds: calls.filter((s) => s.call.startsWith("send")).map((s) => s.fd),
+        reply_fds: calls.filter((s) => s.call.startsWith("recv")).map((s) => s.fd),
       };
       console.log(`${fam}/${c.name}: ${r.ok ? "ok" : "failed: " + r.err.trim()}`);
     } finally {
