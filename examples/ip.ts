@@ -11,27 +11,12 @@
  * @module
  */
 
-import { NetlinkError } from "../mod.ts";
-import { Ctx, ExitError, usage } from "./ip/ctx.ts";
-import type { Opts } from "./ip/ctx.ts";
-import { doLink } from "./ip/link.ts";
-import { doAddr } from "./ip/addr.ts";
-import { doRoute } from "./ip/route.ts";
-import { doRule } from "./ip/rule.ts";
-import { doNeigh } from "./ip/neigh.ts";
-import { doNexthop } from "./ip/nexthop.ts";
-import { doMonitor } from "./ip/monitor.ts";
-import { doNetns } from "./ip/netns.ts";
-import { doTc } from "./ip/tc.ts";
-import { doTaskstats } from "./ip/taskstats.ts";
+import { Ctx, ExitError, type Io, type Opts, usage } from "./ip/ctx.ts";
+import { matches } from "./ip/match.ts";
+import { report, runCommand, USAGE } from "./ip/objects.ts";
+import { runBatch } from "./ip/batch.ts";
 
-/** Where the tool writes (stdout and stderr by default; tests pass their own). */
-export interface Io {
-  /** Standard output. */
-  out(text: string): void;
-  /** Standard error. */
-  err(text: string): void;
-}
+export type { Io };
 
 const encoder = new TextEncoder();
 
@@ -52,41 +37,24 @@ export const stdio: Io = {
   err: (t) => writeAll(Deno.stderr, t),
 };
 
-const USAGE = `Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }
-       ip [ -force ] -batch filename
-where  OBJECT := { address | link | monitor | neighbor | netns | nexthop | route | rule |
-                   tc | taskstats }
-       OPTIONS := { -V[ersion] | -s[tatistics] | -d[etails] | -r[esolve] |
-                    -h[uman-readable] | -iec | -j[son] | -p[retty] |
-                    -f[amily] { inet | inet6 | link } |
-                    -4 | -6 | -0 |
-                    -o[neline] | -br[ief] |
-                    -n[etns] name }`;
-
-/** iproute2's matches(): `arg` is a prefix of `word`. */
-export function matches(arg: string, word: string): boolean {
-  return arg.length > 0 && word.startsWith(arg);
+/** The command line's global options, the object and its arguments, and `-batch`. */
+export interface Parsed {
+  /** Options every command sees. */
+  opts: Opts;
+  /** OBJECT and its arguments. */
+  rest: string[];
+  /** `-batch FILE` (`-` is standard input). */
+  batch?: string;
+  /** `-force`: a `-batch` run goes on after a failed command. */
+  force: boolean;
 }
 
-type Handler = (ctx: Ctx, args: string[]) => Promise<void>;
-
-/** Objects in iproute2's lookup order (the first prefix match wins). */
-const OBJECTS: [string, Handler][] = [
-  ["address", doAddr],
-  ["route", doRoute],
-  ["rule", doRule],
-  ["neighbor", doNeigh],
-  ["neighbour", doNeigh],
-  ["link", doLink],
-  ["monitor", doMonitor],
-  ["netns", doNetns],
-  ["nexthop", doNexthop],
-  ["tc", doTc],
-  ["taskstats", doTaskstats],
-];
-
-/** Parses global options; returns them and the remaining arguments. */
-export function parseOptions(argv: string[]): { opts: Opts; rest: string[] } {
+/**
+ * Parses global options as ip/ip.c does: each option in iproute2's order, abbreviated by any
+ * prefix (`-s`, `-stat`, `-j`, `-br`, `-b FILE`), `--opt` as `-opt`, `--` ends them. A leading
+ * `--` is skipped first (`deno task ip -- -j link`, the npm habit).
+ */
+export function parseOptions(argv: string[]): Parsed {
   const opts: Opts = {
     json: false,
     pretty: false,
@@ -96,94 +64,104 @@ export function parseOptions(argv: string[]): { opts: Opts; rest: string[] } {
     oneline: false,
     brief: false,
   };
-  let i = 0;
+  const parsed: Parsed = { opts, rest: [], force: false };
+  let i = argv[0] === "--" ? 1 : 0;
+  const arg = (): string => {
+    if (i + 1 >= argv.length) throw usage(USAGE);
+    return argv[++i];
+  };
   for (; i < argv.length; i++) {
-    let a = argv[i];
+    const a = argv[i];
     if (a === "--") {
       i++;
       break;
     }
-    if (!a.startsWith("-") || a === "-") break;
-    if (a.startsWith("--")) a = a.slice(1);
-    const o = a.slice(1);
-    if (o === "4") opts.family = 2;
-    else if (o === "6") opts.family = 10;
-    else if (o === "0") opts.family = 17;
-    else if (o === "json" || matches(o, "json")) opts.json = true;
-    else if (matches(o, "pretty")) opts.pretty = true;
-    else if (matches(o, "details")) opts.details++;
-    else if (matches(o, "statistics") || matches(o, "stats")) opts.stats++;
-    else if (matches(o, "oneline")) opts.oneline = true;
-    else if (o === "br" || matches(o, "brief")) opts.brief = true;
-    else if (matches(o, "netns")) {
-      const ns = argv[++i];
-      if (ns === undefined) throw usage("Option requires an argument -- n");
-      opts.netns = ns;
-    } else if (matches(o, "family")) {
-      const f = argv[++i];
-      if (f === "inet") opts.family = 2;
-      else if (f === "inet6") opts.family = 10;
-      else if (f === "link") opts.family = 17;
-      else throw usage(`Error: argument "${f}" is wrong: invalid protocol family`);
-    } else if (matches(o, "human") || matches(o, "iec") || matches(o, "resolve")) {
-      // accepted; numbers are printed as they are
-    } else if (matches(o, "color") || matches(o, "timestamp") || matches(o, "force")) {
+    if (!a.startsWith("-")) break;
+    const o = a.startsWith("--") ? a.slice(1) : a;
+    const is = (word: string) => matches(o, word);
+    if (is("-loops")) arg();
+    else if (is("-family")) {
+      const f = arg();
+      if (f === "help") throw usage(USAGE);
+      const fam = FAMILIES[f];
+      if (fam === undefined) {
+        throw usage(`Error: argument "${f}" is wrong: invalid protocol family`);
+      }
+      opts.family = fam;
+    } else if (o === "-4") opts.family = 2;
+    else if (o === "-6") opts.family = 10;
+    else if (o === "-0") opts.family = 17;
+    else if (o === "-M") opts.family = 28;
+    else if (o === "-B") opts.family = 7;
+    else if (is("-human") || is("-human-readable") || is("-iec")) {
+      // accepted: numbers are printed as they are
+    } else if (is("-stats") || is("-statistics")) opts.stats++;
+    else if (is("-details")) opts.details++;
+    else if (is("-resolve")) {
+      // accepted: addresses are printed as numbers
+    } else if (is("-oneline")) opts.oneline = true;
+    else if (is("-timestamp") || is("-tshort")) {
       // accepted and ignored
-    } else if (matches(o, "Version")) {
+    } else if (is("-Version")) {
       throw new ExitError("ip utility, deno-netlink (iproute2 6.1 compatible output)", 0);
-    } else if (matches(o, "help")) throw usage(USAGE);
-    else throw usage(`Option "${a}" is unknown, try "ip -help".`);
+    } else if (is("-force")) parsed.force = true;
+    else if (is("-batch")) parsed.batch = arg();
+    else if (is("-brief")) opts.brief = true;
+    else if (is("-json")) opts.json = true;
+    else if (is("-pretty")) opts.pretty = true;
+    else if (is("-rcvbuf")) {
+      const v = arg();
+      if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(v)) {
+        throw usage(`Invalid rcvbuf size '${v}'`);
+      }
+    } else if (isColor(o)) {
+      // accepted: output is never coloured
+    } else if (is("-help")) throw usage(USAGE);
+    else if (is("-netns")) opts.netns = arg();
+    else if (is("-Numeric") || is("-all") || o === "-echo") {
+      // accepted and ignored
+    } else throw usage(`Option "${o}" is unknown, try "ip -help".`);
   }
-  return { opts, rest: argv.slice(i) };
+  parsed.rest = argv.slice(i);
+  return parsed;
+}
+
+/** iproute2's read_family names. */
+const FAMILIES: Record<string, number> = {
+  inet: 2,
+  inet6: 10,
+  link: 17,
+  packet: 17,
+  ipx: 4,
+  dnet: 12,
+  mpls: 28,
+  bridge: 7,
+};
+
+/** matches_color: `-c`, `-color`, `-color=always|auto|never`. */
+function isColor(o: string): boolean {
+  const eq = o.indexOf("=");
+  const [name, value] = eq < 0 ? [o, ""] : [o.slice(0, eq), o.slice(eq + 1)];
+  return matches(name, "-color") && ["", "always", "auto", "never"].includes(value);
 }
 
 /** Runs one `ip` command line; resolves with the exit code. */
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
-  let ctx: Ctx | undefined;
+  let parsed: Parsed;
   try {
-    const { opts, rest } = parseOptions(argv);
-    const [object, ...args] = rest;
-    if (object === undefined) throw usage(USAGE);
-    if (object === "help") throw usage(USAGE);
-    const found = OBJECTS.find(([name]) => matches(object, name));
-    if (!found) throw new ExitError(`Object "${object}" is unknown, try "ip help".`, 1);
-    ctx = new Ctx(opts);
-    ctx.flush = (text: string) => io.out(text);
-    await found[1](ctx, args);
-    const text = ctx.p.take();
-    if (text) io.out(text);
-    return 0;
+    parsed = parseOptions(argv);
   } catch (e) {
-    if (ctx) {
-      const text = ctx.p.take();
-      if (text && !(ctx.opts.json && e instanceof ExitError && e.code !== 0)) io.out(text);
-    }
-    if (e instanceof ExitError) {
-      if (e.message) (e.code === 0 ? io.out : io.err)(e.message + "\n");
-      return e.code;
-    }
-    if (e instanceof NetlinkError) {
-      const msg = e.extack?.msg;
-      io.err(
-        msg
-          ? `Error: ${msg}${msg.endsWith(".") ? "" : "."}\n`
-          : `RTNETLINK answers: ${e.message}\n`,
-      );
-      return 2;
-    }
-    if (e instanceof TypeError || e instanceof RangeError) {
-      io.err(`Error: ${e.message}\n`);
-      return 1;
-    }
-    const code = (e as { code?: string }).code;
-    if (code === "EPERM" || code === "EACCES" || (e as Error).name === "PermissionError") {
-      io.err(`${(e as Error).message}\n`);
-      return 2;
-    }
-    io.err(`${(e as Error)?.stack ?? e}\n`);
-    return 1;
+    return report(e, io).code;
+  }
+  if (parsed.batch !== undefined) {
+    return await runBatch(parsed.batch, parsed.opts, parsed.force, io);
+  }
+  if (parsed.rest.length === 0) return report(usage(USAGE), io).code;
+  const ctx = new Ctx(parsed.opts);
+  try {
+    return (await runCommand(ctx, parsed.rest, io)).code;
   } finally {
-    ctx?.close();
+    ctx.close();
   }
 }
 

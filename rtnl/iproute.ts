@@ -37,6 +37,8 @@ import type {
   VlanSpec,
 } from "./bridge.ts";
 import { fdbCommand, getFdb, getVlans, vlanFilter } from "./bridge.ts";
+import type { Nsid, NsidCommand, NsidFilter, NsidSpec } from "./nsid.ts";
+import { getNsids, nsidCommand } from "./nsid.ts";
 import type { TcCommand, TcFilter, TcMessage, TcSpec } from "./tc/mod.ts";
 import { getClasses, getFilters, getQdiscs, tcCommand } from "./tc/mod.ts";
 
@@ -212,6 +214,21 @@ export class IPRoute extends RtnlCore {
   getFilters(filter?: TcFilter): Promise<TcMessage[]> {
     checkArgs("getFilters", 1, arguments.length);
     return getFilters(this, filter);
+  }
+
+  /**
+   * Sets (`"set"`, `{ netns, nsid }`) or reads (`"get"`) the id this namespace knows another
+   * namespace by; `get` resolves with the answer (`nsid` -1: none assigned).
+   */
+  nsid(cmd: NsidCommand, spec: NsidSpec): Promise<Nsid[]> {
+    checkArgs("nsid", 2, arguments.length);
+    return nsidCommand(this, cmd, spec);
+  }
+
+  /** Every namespace id assigned here (or, with `target_nsid`, in that namespace). */
+  getNsids(filter?: NsidFilter): Promise<Nsid[]> {
+    checkArgs("getNsids", 1, arguments.length);
+    return getNsids(this, filter);
   }
 
   /**

@@ -46,6 +46,7 @@ export type {
 } from "./route.ts";
 export { multipathOf } from "./route.ts";
 export type { RangeSpec, Rule, RuleCommand, RuleFilter, RuleSpec } from "./rule.ts";
+export type { Nsid, NsidCommand, NsidFilter, NsidSpec } from "./nsid.ts";
 export { IPPROTO } from "./rule.ts";
 export type { Neigh, NeighCommand, NeighFilter, NeighSpec, NudName } from "./neigh.ts";
 export type {

@@ -24,6 +24,7 @@ import type { Route } from "./route.ts";
 import type { Rule } from "./rule.ts";
 import type { Neigh } from "./neigh.ts";
 import type { Nexthop } from "./nexthop.ts";
+import type { Nsid } from "./nsid.ts";
 import type { TcMessage } from "./tc/mod.ts";
 
 /** A group name of {@link RTNLGRP} or a group number. */
@@ -40,6 +41,7 @@ export type MonitorEvent =
   | { type: "RTM_NEWRULE" | "RTM_DELRULE"; message: Rule }
   | { type: "RTM_NEWNEIGH" | "RTM_DELNEIGH" | "RTM_GETNEIGH"; message: Neigh }
   | { type: "RTM_NEWNEXTHOP" | "RTM_DELNEXTHOP"; message: Nexthop }
+  | { type: "RTM_NEWNSID" | "RTM_DELNSID"; message: Nsid }
   | {
     type:
       | "RTM_NEWQDISC"

@@ -7,14 +7,17 @@
 import { NetlinkError } from "../../mod.ts";
 import type { Addr, AddrSpec, Link } from "../../mod.ts";
 import { ANY, JSON_ONLY } from "./out.ts";
-import { type Ctx, fail, kernelError, usage } from "./ctx.ts";
-import { scopeId, scopeName } from "./names.ts";
+import { badPrefix, type Ctx, duparg2, fail, invarg, kernelError, nextArg, usage } from "./ctx.ts";
+import { dispatch, matches, type VerbTable } from "./match.ts";
+import { parseIpBytes, parsePrefixArg, prefixMatch } from "./prefix.ts";
+import { getU32, scopeId, scopeName } from "./names.ts";
 import {
-  parseLinkFilter,
+  parseShowFilter,
   printLinkBody,
   printLinkBrief,
   printLinkStats,
   selectLinks,
+  type ShowFilter,
 } from "./link.ts";
 
 const INFINITY = 0xffffffff;
@@ -115,59 +118,8 @@ export function printAddr(ctx: Ctx, a: Addr, o: { deleted?: boolean; oneline?: b
   p.fp("\n");
 }
 
-interface AddrFilter {
-  scope?: number;
-  label?: string;
-  flags: number;
-  flagmask: number;
-  to?: { bytes: number[]; len: number; family: number };
-}
-
-function parseIpBytes(s: string): { family: number; bytes: number[] } | undefined {
-  if (/^\d+(\.\d+){0,3}$/.test(s)) {
-    const parts = s.split(".").map(Number);
-    while (parts.length < 4) parts.push(0);
-    if (parts.some((x) => x > 255)) return undefined;
-    return { family: 2, bytes: parts };
-  }
-  if (s.includes(":")) {
-    const [head, tail] = s.split("::");
-    const h = head ? head.split(":") : [];
-    const t = tail !== undefined ? (tail ? tail.split(":") : []) : [];
-    if (tail === undefined && h.length !== 8) return undefined;
-    const words = [...h, ...Array(8 - h.length - t.length).fill("0"), ...t].map((x) =>
-      parseInt(x || "0", 16)
-    );
-    if (words.length !== 8 || words.some((w) => Number.isNaN(w) || w > 0xffff)) return undefined;
-    return { family: 10, bytes: words.flatMap((w) => [w >> 8, w & 255]) };
-  }
-  return undefined;
-}
-
-/** inet_addr_match: whether the first `len` bits agree. */
-export function prefixMatch(a: number[], b: number[], len: number): boolean {
-  for (let i = 0; i < len; i++) {
-    const byte = i >> 3, bit = 7 - (i & 7);
-    if (((a[byte] >> bit) & 1) !== ((b[byte] >> bit) & 1)) return false;
-  }
-  return true;
-}
-
-/** Parses "ADDR[/LEN]" into family, bytes and length. */
-export function parsePrefixArg(
-  s: string,
-): { family: number; bytes: number[]; len: number } | undefined {
-  const [addr, len] = s.split("/");
-  const ip = parseIpBytes(addr);
-  if (!ip) return undefined;
-  const max = ip.family === 2 ? 32 : 128;
-  const n = len === undefined ? max : Number(len);
-  if (!Number.isInteger(n) || n < 0 || n > max) return undefined;
-  return { ...ip, len: n };
-}
-
-function addrMatches(ctx: Ctx, a: Addr, f: AddrFilter): boolean {
-  if (ctx.opts.family && ctx.opts.family !== 17 && a.family !== ctx.opts.family) return false;
+function addrMatches(ctx: Ctx, a: Addr, f: ShowFilter): boolean {
+  if (f.family && f.family !== 17 && a.family !== f.family) return false;
   if (f.scope !== undefined && a.scope !== f.scope) return false;
   if ((f.flags ^ addrFlags(a)) & f.flagmask) return false;
   if (f.label !== undefined) {
@@ -188,45 +140,9 @@ function addrMatches(ctx: Ctx, a: Addr, f: AddrFilter): boolean {
 
 /** `ip addr show`. */
 async function addrShow(ctx: Ctx, args: string[]): Promise<void> {
-  const f: AddrFilter = { flags: 0, flagmask: 0 };
-  const linkArgs: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const next = () => {
-      if (i + 1 >= args.length) throw usage('Command line is not complete. Try option "help"');
-      return args[++i];
-    };
-    if (a === "scope") {
-      const s = next();
-      const id = s === "all" ? undefined : scopeId(s);
-      if (s !== "all" && id === undefined) {
-        throw usage(`Error: argument "${s}" is wrong: invalid "scope"`);
-      }
-      f.scope = id;
-    } else if (a === "label") f.label = next();
-    else if (a === "to") {
-      const t = next();
-      const pf = parsePrefixArg(t);
-      if (!pf) throw fail(`Error: any valid prefix is expected rather than "${t}".`);
-      f.to = pf;
-    } else if (a === "primary") {
-      f.flagmask |= 1;
-    } else if (a === "secondary" || a === "temporary") {
-      f.flags |= 1;
-      f.flagmask |= 1;
-    } else if (a === "dynamic") f.flagmask |= 0x80;
-    else if (a === "permanent") {
-      f.flags |= 0x80;
-      f.flagmask |= 0x80;
-    } else if (a === "tentative" || a === "deprecated" || a === "dadfailed") {
-      const m = a === "tentative" ? 0x40 : a === "deprecated" ? 0x20 : 0x08;
-      f.flags |= m;
-      f.flagmask |= m;
-    } else linkArgs.push(a);
-  }
-  const lf = await parseLinkFilter(ctx, linkArgs, "address");
-  const fam = ctx.opts.family;
-  const links = await selectLinks(ctx, lf, fam === 10 ? 10 : 0);
+  const f = await parseShowFilter(ctx, args, ADDR_USAGE);
+  const fam = f.family;
+  const links = await selectLinks(ctx, f, fam === 10 ? 10 : 0);
   const showAddrs = fam !== 17;
   let addrs: Addr[] = [];
   if (showAddrs) {
@@ -243,24 +159,21 @@ async function addrShow(ctx: Ctx, args: string[]): Promise<void> {
     if (list) list.push(a);
     else byIndex.set(a.index, [a]);
   }
-  const filtering = fam === 2 || fam === 10 || f.scope !== undefined || f.flagmask !== 0 ||
-    f.label !== undefined || f.to !== undefined;
   const p = ctx.p;
   p.begin();
   for (const l of links) {
     const mine = byIndex.get(l.index) ?? [];
     const matching = mine.filter((a) => addrMatches(ctx, a, f));
-    if (showAddrs && filtering) {
-      if (matching.length === 0 && !(mine.length === 0 && (fam === 0 || fam === 17))) continue;
-    }
-    printLinkWithAddrs(ctx, l, matching, showAddrs);
+    // ipaddr_filter: a link stays when an address matches, or it has none and no family is asked.
+    if (showAddrs && matching.length === 0 && !(mine.length === 0 && fam === 0)) continue;
+    printLinkWithAddrs(ctx, l, matching, fam);
   }
   p.end();
 }
 
-function printLinkWithAddrs(ctx: Ctx, l: Link, addrs: Addr[], showAddrs: boolean): void {
+function printLinkWithAddrs(ctx: Ctx, l: Link, addrs: Addr[], fam: number): void {
   const p = ctx.p;
-  const fam = ctx.opts.family;
+  const showAddrs = fam !== 17;
   p.openObject(null);
   if (ctx.opts.brief) {
     printLinkBrief(ctx, l, false);
@@ -328,107 +241,219 @@ CONFFLAG  := [ home | nodad | mngtmpaddr | noprefixroute | autojoin ]
 LIFETIME := [ valid_lft LFT ] [ preferred_lft LFT ]
 LFT := forever | SECONDS`;
 
-/** `ip addr add|del|replace|change`. */
-async function addrModify(ctx: Ctx, cmd: "add" | "del" | "replace", args: string[]) {
+/** Address flags `ip address add` takes (the writable ones of iproute2's ifa_flag_data). */
+const CONF_FLAGS: Record<string, { lib: string; v6only: boolean } | null> = {
+  secondary: null,
+  temporary: null,
+  nodad: { lib: "nodad", v6only: true },
+  optimistic: { lib: "optimistic", v6only: true },
+  dadfailed: null,
+  home: { lib: "homeaddress", v6only: true },
+  deprecated: null,
+  tentative: null,
+  permanent: null,
+  mngtmpaddr: { lib: "managetempaddr", v6only: true },
+  noprefixroute: { lib: "noprefixroute", v6only: false },
+  autojoin: { lib: "mcautojoin", v6only: false },
+  "stable-privacy": null,
+};
+
+/** set_lifetime: "forever" or a u32 of seconds. */
+function lifetime(v: string): number | undefined {
+  return v === "forever" ? INFINITY : getU32(v);
+}
+
+/** `ip addr add|del|replace|change`, parsed as iproute2's ipaddr_modify. */
+async function addrModify(
+  ctx: Ctx,
+  cmd: "add" | "del" | "replace" | "change",
+  args: string[],
+): Promise<void> {
+  let family = ctx.opts.family === 17 ? 0 : ctx.opts.family;
   let local: string | undefined;
   let dev: string | undefined;
   const spec: Partial<AddrSpec> = {};
   const flagNames: string[] = [];
+  let valid: number | undefined, preferred: number | undefined;
+  const warn: string[] = [];
+  const addrOf = (v: string, prefix: boolean) => {
+    const pf = parsePrefixArg(v);
+    if (!pf || (!prefix && v.includes("/")) || (family && pf.family !== family)) {
+      throw prefix ? badPrefix(family, v) : badPrefix(family, v, "address");
+    }
+    if (!family) family = pf.family;
+    return pf;
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    const next = () => {
-      if (i + 1 >= args.length) throw usage('Command line is not complete. Try option "help"');
-      return args[++i];
-    };
-    if (a === "dev") dev = next();
-    else if (a === "peer" || a === "remote") spec.peer = next();
-    else if (a === "broadcast" || a === "brd") {
-      const b = next();
-      spec.broadcast = b === "+" ? true : b;
-    } else if (a === "label") spec.label = next();
-    else if (a === "scope") {
-      const s = next();
-      const id = scopeId(s);
-      if (id === undefined) throw usage(`Error: argument "${s}" is wrong: invalid scope value.`);
-      spec.scope = id;
-    } else if (a === "valid_lft" || a === "preferred_lft") {
+    const next = () => nextArg(args, i++);
+    if (a === "peer" || a === "remote") {
       const v = next();
-      const n = v === "forever" ? INFINITY : Number(v);
-      if (!Number.isInteger(n)) throw usage(`Error: argument "${v}" is wrong: ${a} value`);
-      if (a === "valid_lft") spec.valid = n;
-      else spec.preferred = n;
-    } else if (a === "metric" || a === "priority" || a === "preference") {
-      spec.metric = Number(next());
-    } else if (["nodad", "home", "mngtmpaddr", "noprefixroute", "autojoin"].includes(a)) {
-      flagNames.push(
-        a === "home"
-          ? "homeaddress"
-          : a === "mngtmpaddr"
-          ? "managetempaddr"
-          : a === "autojoin"
-          ? "mcautojoin"
-          : a,
-      );
-    } else if (a === "local") local = next();
-    else if (a === "help") throw usage(ADDR_USAGE);
-    else if (local === undefined) local = a;
-    else throw usage(`Error: either "local" is duplicate, or "${a}" is a garbage.`);
+      if (spec.peer !== undefined) {
+        throw usage(`Error: duplicate "peer": "${v}" is the second value.`);
+      }
+      addrOf(v, true);
+      spec.peer = v;
+    } else if (matches(a, "broadcast") || a === "brd") {
+      const v = next();
+      if (spec.broadcast !== undefined) {
+        throw usage(`Error: duplicate "broadcast": "${v}" is the second value.`);
+      }
+      if (v === "+") spec.broadcast = true;
+      else if (v === "-") spec.broadcast = false;
+      else {
+        addrOf(v, false);
+        spec.broadcast = v;
+      }
+    } else if (a === "anycast") {
+      const v = next();
+      if (spec.anycast !== undefined) {
+        throw usage(`Error: duplicate "anycast": "${v}" is the second value.`);
+      }
+      addrOf(v, false);
+      spec.anycast = v;
+    } else if (a === "scope") {
+      const v = next();
+      const id = scopeId(v);
+      if (id === undefined) throw invarg("invalid scope value.", v);
+      spec.scope = id;
+    } else if (a === "dev") dev = next();
+    else if (a === "label") spec.label = next();
+    else if (matches(a, "metric") || matches(a, "priority") || matches(a, "preference")) {
+      const v = next();
+      const m = getU32(v);
+      if (m === undefined) throw invarg('"metric" value is invalid\n', v);
+      spec.metric = m;
+    } else if (matches(a, "valid_lft")) {
+      const v = nextArg(args, i);
+      if (valid !== undefined) {
+        throw usage(`Error: duplicate "valid_lft": "${a}" is the second value.`);
+      }
+      i++;
+      valid = lifetime(v);
+      if (valid === undefined) throw invarg("valid_lft value", v);
+    } else if (matches(a, "preferred_lft")) {
+      const v = nextArg(args, i);
+      if (preferred !== undefined) {
+        throw usage(`Error: duplicate "preferred_lft": "${a}" is the second value.`);
+      }
+      i++;
+      preferred = lifetime(v);
+      if (preferred === undefined) throw invarg("preferred_lft value", v);
+    } else if (a in CONF_FLAGS) {
+      const flag = CONF_FLAGS[a];
+      if (!flag) warn.push(`Warning: ${a} option is not mutable from userspace\n`);
+      else if (flag.v6only && family !== 10) {
+        warn.push(`Warning: ${a} option can be set only for IPv6 addresses\n`);
+      } else flagNames.push(flag.lib);
+    } else {
+      let v = a;
+      if (a === "local") v = next();
+      if (matches(v, "help")) throw usage(ADDR_USAGE);
+      if (local !== undefined) throw duparg2("local", v);
+      addrOf(v, true);
+      local = v;
+    }
   }
-  if (dev === undefined) {
-    throw fail('Not enough information: "dev" argument is required.');
+  for (const w of warn) ctx.warn(w);
+  if (dev === undefined) throw fail('Not enough information: "dev" argument is required.');
+  if (spec.broadcast === true || spec.broadcast === false) {
+    if (cmd === "del") delete spec.broadcast;
+    else if (family !== 2) throw fail("Broadcast can be set only for IPv4 addresses");
+    else if (spec.broadcast === false) delete spec.broadcast;
   }
-  if (local === undefined) {
-    if (cmd === "del") throw usage("Error: missing address");
-    throw usage('Error: missing "local" address');
+  const lcl = local !== undefined ? parsePrefixArg(local) : undefined;
+  if (
+    spec.peer === undefined && lcl && cmd === "del" && lcl.family === 2 && !local!.includes("/")
+  ) {
+    ctx.warn(
+      "Warning: Executing wildcard deletion to stay compatible with old scripts.\n" +
+        `         Explicitly specify the prefix length (${local}/32) to avoid this warning.\n` +
+        "         This special behaviour is likely to disappear in further releases,\n" +
+        "         fix your scripts!\n",
+    );
   }
-  const pf = parsePrefixArg(local);
-  if (!pf) throw fail(`Error: any valid prefix is expected rather than "${local}".`);
+  // default_scope: a loopback address is host-scoped unless a scope is given.
+  if (spec.scope === undefined && cmd !== "del" && lcl?.family === 2 && lcl.bytes[0] === 127) {
+    spec.scope = 254;
+  }
   const index = await ctx.index(dev);
-  const full: AddrSpec = { ...spec, index, address: local } as AddrSpec;
+  if (valid !== undefined || preferred !== undefined) {
+    valid ??= INFINITY;
+    preferred ??= INFINITY;
+    if (!valid) throw fail("valid_lft is zero");
+    if (valid < preferred) throw fail("preferred_lft is greater than valid_lft");
+    spec.valid = valid === INFINITY ? "forever" : valid;
+    spec.preferred = preferred === INFINITY ? "forever" : preferred;
+  }
+  if (local === undefined && spec.peer === undefined) {
+    throw usage(cmd === "del" ? "Error: missing address" : 'Error: missing "local" address');
+  }
+  const full = { ...spec, index } as AddrSpec;
+  if (local !== undefined) {
+    if (spec.peer !== undefined) full.local = local;
+    else full.address = local;
+  } else full.address = spec.peer!;
   if (flagNames.length) full.flags = flagNames as AddrSpec["flags"];
-  if (full.broadcast === true && pf.family !== 2) delete full.broadcast;
+  // The library has no NLM_F_REPLACE-only request for addresses: change is replace.
+  await ctx.change({ obj: "addr", cmd: cmd === "change" ? "replace" : cmd, spec: full });
+}
+
+/** `ip addr flush SELECTOR`. */
+async function addrFlush(ctx: Ctx, args: string[]): Promise<void> {
+  if (args.length === 0) throw fail("Flush requires arguments.");
+  if (ctx.opts.family === 17) throw fail("Cannot flush link addresses.");
+  const f = await parseShowFilter(ctx, args, ADDR_USAGE);
+  const links = await selectLinks(ctx, f);
+  let addrs: Addr[];
   try {
-    await ctx.ip.addr(cmd, full);
+    addrs = await ctx.ip.getAddr(f.family === 2 || f.family === 10 ? { family: f.family } : {});
   } catch (e) {
     if (e instanceof NetlinkError) throw kernelError(e);
     throw e;
   }
-}
-
-/** `ip addr flush dev X`. */
-async function addrFlush(ctx: Ctx, args: string[]): Promise<void> {
-  if (args.length === 0) {
-    throw fail("Flush requires arguments.");
-  }
-  const lf = await parseLinkFilter(ctx, args, "address");
-  const links = await selectLinks(ctx, lf);
-  const fam = ctx.opts.family;
-  for (const l of links) {
+  const chosen = new Set(links.map((l) => l.index));
+  for (const a of addrs) {
+    if (!chosen.has(a.index) || !addrMatches(ctx, a, f)) continue;
     try {
-      await ctx.ip.flushAddr(
-        fam === 2 || fam === 10 ? { index: l.index, family: fam } : {
-          index: l.index,
-        },
-      );
+      await ctx.ip.addr("del", {
+        index: a.index,
+        address: `${a.address ?? a.local}/${a.prefixlen}`,
+        ...(a.local !== undefined && a.address !== undefined && a.local !== a.address
+          ? { local: a.local }
+          : {}),
+      });
     } catch (e) {
+      // A secondary goes with its primary: already gone is done.
+      if (e instanceof NetlinkError && e.code === "EADDRNOTAVAIL") continue;
       if (e instanceof NetlinkError) throw kernelError(e);
       throw e;
     }
   }
 }
 
+/** `ip address` verbs in iproute2's order (do_ipaddr). */
+export const ADDR_VERBS: VerbTable = {
+  object: "address",
+  verbs: [
+    ["add", (ctx, args) => addrModify(ctx, "add", args)],
+    ["change", (ctx, args) => addrModify(ctx, "change", args)],
+    ["chg", (ctx, args) => addrModify(ctx, "change", args), "exact"],
+    ["replace", (ctx, args) => addrModify(ctx, "replace", args)],
+    ["delete", (ctx, args) => addrModify(ctx, "del", args)],
+    ["list", addrShow],
+    ["show", addrShow],
+    ["lst", addrShow],
+    ["flush", addrFlush],
+    ["save", null],
+    ["showdump", null],
+    ["restore", null],
+    ["help", () => Promise.reject(usage(ADDR_USAGE))],
+  ],
+  none: addrShow,
+};
+
 /** `ip address …`. */
 export async function doAddr(ctx: Ctx, args: string[]): Promise<void> {
-  const [cmd, ...rest] = args;
-  if (cmd === undefined || cmd === "show" || cmd === "list" || cmd === "lst" || cmd === "ls") {
-    return await addrShow(ctx, rest);
-  }
-  if (cmd === "add" || cmd === "a") return await addrModify(ctx, "add", rest);
-  if (cmd === "replace" || cmd === "change" || cmd === "chg") {
-    return await addrModify(ctx, "replace", rest);
-  }
-  if (cmd === "del" || cmd === "delete" || cmd === "d") return await addrModify(ctx, "del", rest);
-  if (cmd === "flush" || cmd === "f") return await addrFlush(ctx, rest);
-  if (cmd === "help") throw usage(ADDR_USAGE);
-  throw usage(`Command "${cmd}" is unknown, try "ip address help".`);
+  await dispatch(ctx, args, ADDR_VERBS);
 }

@@ -5,10 +5,32 @@
  * @module
  */
 
-import { IPRoute, type NetlinkError } from "../../mod.ts";
+import { IPRoute, NetlinkError } from "../../mod.ts";
 import { LINK_MESSAGE, RTM } from "../../rtnl/schemas/mod.ts";
-import type { Link } from "../../mod.ts";
+import type {
+  AddrCommand,
+  AddrSpec,
+  Link,
+  LinkCommand,
+  LinkSpec,
+  NeighCommand,
+  NeighSpec,
+  NexthopCommand,
+  NexthopSpec,
+  RouteCommand,
+  RouteSpec,
+  RuleCommand,
+  RuleSpec,
+} from "../../mod.ts";
 import { Printer } from "./out.ts";
+
+/** Where the tool writes (stdout and stderr by default; tests pass their own). */
+export interface Io {
+  /** Standard output. */
+  out(text: string): void;
+  /** Standard error. */
+  err(text: string): void;
+}
 
 /** Global options (`ip [OPTIONS] OBJECT COMMAND`). */
 export interface Opts {
@@ -30,16 +52,52 @@ export interface Opts {
   brief: boolean;
 }
 
-/** The command ends with this message on stderr and this exit code. */
+/**
+ * The command ends with this message on stderr and this exit code. `fatal`: iproute2 calls
+ * `exit()` there (a usage error, an address that does not parse), which ends a `-batch` run
+ * too; otherwise the command returns its failure and `-batch` reports "Command failed".
+ */
 export class ExitError extends Error {
-  constructor(message: string, readonly code: number) {
+  constructor(message: string, readonly code: number, readonly fatal = false) {
     super(message);
   }
 }
 
 /** A usage error: iproute2 exits 255 (its `exit(-1)`). */
 export function usage(message: string): ExitError {
-  return new ExitError(message, 255);
+  return new ExitError(message, 255, true);
+}
+
+/** iproute2's invarg(): `Error: argument "ARG" is wrong: MSG`, exit 255. */
+export function invarg(msg: string, arg: string): ExitError {
+  return usage(`Error: argument "${arg}" is wrong: ${msg}`);
+}
+
+/** iproute2's duparg2(): `Error: either "KEY" is duplicate, or "ARG" is a garbage.`, exit 255. */
+export function duparg2(key: string, arg: string): ExitError {
+  return usage(`Error: either "${key}" is duplicate, or "${arg}" is a garbage.`);
+}
+
+/** iproute2's NEXT_ARG() at the end of the line. */
+export function incomplete(): ExitError {
+  return usage('Command line is not complete. Try option "help"');
+}
+
+/** The word after `args[i]` (iproute2's NEXT_ARG), or the "not complete" usage error. */
+export function nextArg(args: string[], i: number): string {
+  if (i + 1 >= args.length) throw incomplete();
+  return args[i + 1];
+}
+
+/** iproute2's get_prefix() failure: `Error: FAMILY prefix is expected rather than "ARG".`, exit 1. */
+export function badPrefix(family: number, arg: string, what = "prefix"): ExitError {
+  const name = family === 2 ? "inet" : family === 10 ? "inet6" : "any valid";
+  return badAddress(`Error: ${name} ${what} is expected rather than "${arg}".`);
+}
+
+/** iproute2's get_prefix/get_addr failure: the message, then `exit(1)`. */
+export function badAddress(message: string): ExitError {
+  return new ExitError(message, 1, true);
 }
 
 /** "Cannot find device" and the like: exit 1. */
@@ -129,19 +187,85 @@ export interface LinkInfo {
   flags: number;
 }
 
+/** One change a command asks for: a library verb and its spec. */
+export type Change =
+  | { obj: "link"; cmd: LinkCommand; spec: LinkSpec }
+  | { obj: "addr"; cmd: AddrCommand; spec: AddrSpec }
+  | { obj: "route"; cmd: RouteCommand; spec: RouteSpec }
+  | { obj: "rule"; cmd: RuleCommand; spec: RuleSpec }
+  | { obj: "neigh"; cmd: NeighCommand; spec: NeighSpec }
+  | { obj: "nexthop"; cmd: NexthopCommand; spec: NexthopSpec };
+
+/** Where changes go when `-batch -force` pipelines them, instead of one request each. */
+export interface ChangeQueue {
+  /** Queues a change (answered when the queue is flushed). */
+  push(change: Change): void;
+  /**
+   * The index of a device name, or undefined: from the batch's name cache, after the answers
+   * to queued link changes (which may create, rename or delete it).
+   */
+  index(name: string): Promise<number | undefined>;
+}
+
+/** Sends one change through the library and waits for its answer. */
+export async function sendChange(ip: IPRoute, c: Change): Promise<void> {
+  switch (c.obj) {
+    case "link":
+      await ip.link(c.cmd, c.spec);
+      return;
+    case "addr":
+      return await ip.addr(c.cmd, c.spec);
+    case "route":
+      await ip.route(c.cmd, c.spec);
+      return;
+    case "rule":
+      return await ip.rule(c.cmd, c.spec);
+    case "neigh":
+      return await ip.neigh(c.cmd, c.spec);
+    case "nexthop":
+      return await ip.nexthop(c.cmd, c.spec);
+  }
+}
+
 /** Everything a subcommand needs. */
 export class Ctx {
   readonly opts: Opts;
   readonly p: Printer;
   /** Writes output now (monitor streams); the default collects it until the command ends. */
   flush?: (text: string) => void;
+  /** Writes to stderr now (warnings iproute2 prints and goes on). */
+  stderr?: (text: string) => void;
+  /** `-batch -force`: changes are queued here and pipelined. */
+  queue?: ChangeQueue;
   #ip?: IPRoute;
+  #ownsIp = true;
   #links?: Map<number, LinkInfo>;
   #linkViews?: Link[];
 
-  constructor(opts: Opts) {
+  /** A context for one command; `ip` shares a batch's connection (not closed by this one). */
+  constructor(opts: Opts, ip?: IPRoute) {
     this.opts = opts;
     this.p = new Printer({ json: opts.json, pretty: opts.pretty, oneline: opts.oneline });
+    if (ip) {
+      this.#ip = ip;
+      this.#ownsIp = false;
+    }
+  }
+
+  /**
+   * Applies a change: sent now and awaited, or queued under `-batch -force` (its answer is
+   * reported with its line when the queue is flushed). Kernel refusals end the command as
+   * iproute2 reports them (`fatal`: iproute2 exits there, ending a batch).
+   */
+  async change(c: Change, fatal = false): Promise<void> {
+    if (this.queue) return this.queue.push(c);
+    try {
+      await sendChange(this.ip, c);
+    } catch (e) {
+      if (!(e instanceof NetlinkError)) throw e;
+      const k = kernelError(e);
+      throw fatal ? new ExitError(k.message, k.code, true) : k;
+    }
   }
 
   /** The rtnetlink connection (opened on first use, in `-n NS` when given). */
@@ -228,12 +352,22 @@ export class Ctx {
 
   /** The index of a device name, or throws `Cannot find device "X"` (exit 1). */
   async index(name: string): Promise<number> {
+    if (this.queue) {
+      const index = await this.queue.index(name);
+      if (index !== undefined) return index;
+      throw fail(`Cannot find device "${name}"`);
+    }
     const found = await this.ip.linkLookup({ ifname: name }).catch((e) => {
       if (e instanceof TypeError || e instanceof RangeError) return [];
       throw e;
     });
     if (found.length > 0) return found[0];
     throw fail(`Cannot find device "${name}"`);
+  }
+
+  /** A warning on stderr; the command goes on. */
+  warn(text: string): void {
+    this.stderr?.(text);
   }
 
   /** Writes what was printed so far, when a flush target is set. */
@@ -243,8 +377,8 @@ export class Ctx {
     if (text) this.flush(text);
   }
 
-  /** Closes the connection. */
+  /** Closes the connection (unless a batch shares it). */
   close(): void {
-    this.#ip?.close();
+    if (this.#ownsIp) this.#ip?.close();
   }
 }

@@ -4,15 +4,16 @@
  * @module
  */
 
-import { NetlinkError } from "../../mod.ts";
 import type { Link, LinkSpec } from "../../mod.ts";
 
 /** A spec assembled from the command line (checked by the library when sent). */
 type Spec = Record<string, unknown>;
 import { ANY, JSON_ONLY } from "./out.ts";
 import type { Printer } from "./out.ts";
-import { type Ctx, fail, kernelError, usage } from "./ctx.ts";
-import { groupName, llTypeName } from "./names.ts";
+import { badPrefix, type Ctx, duparg2, fail, invarg, nextArg, usage } from "./ctx.ts";
+import { dispatch, matches, notSupported, type VerbTable } from "./match.ts";
+import { parsePrefixArg, type Prefix } from "./prefix.ts";
+import { getU32, groupName, llTypeName, scopeId } from "./names.ts";
 import { isNest, printLinkType } from "./linkinfo.ts";
 import type { NestLike } from "./linkinfo.ts";
 
@@ -397,6 +398,16 @@ export function printLinkBody(ctx: Ctx, link: Link, o: LinkPrintOptions): void {
     p.fp(p.sl);
     printLinkStats(p, link, ctx.opts.stats);
   }
+  const vfs = link.get("vfinfo_list");
+  if ((o.doLink || details) && Array.isArray(vfs) && link.get("num_vf") !== undefined) {
+    p.openArray(JSON_ONLY, "vfinfo_list");
+    for (const vf of vfs) {
+      p.openObject(null);
+      if (isNest(vf)) printVfinfo(p, link, vf as NestLike);
+      p.closeObject();
+    }
+    p.closeArray(JSON_ONLY, null);
+  }
   const props = link.get("prop_list");
   if ((o.doLink || details) && isNest(props)) {
     const names = (props as unknown as { getAll(k: string): unknown[] }).getAll("alt_ifname");
@@ -408,6 +419,69 @@ export function printLinkBody(ctx: Ctx, link: Link, o: LinkPrintOptions): void {
       }
       p.closeArray(JSON_ONLY, null);
     }
+  }
+}
+
+/** A MAC of a VF struct: the link type's address length of its 32 bytes, as ll_addr_n2a. */
+function vfAddr(bytes: unknown, type: number): string {
+  const b = bytes instanceof Uint8Array ? bytes.subarray(0, type === 1 ? 6 : 20) : new Uint8Array();
+  return llAddr([...b].map((x) => x.toString(16).padStart(2, "0")).join(":"), type);
+}
+
+/** print_vfinfo: one SR-IOV virtual function. */
+function printVfinfo(p: Printer, link: Link, vf: NestLike): void {
+  const get = (k: string) => vf.get(k) as Record<string, number | Uint8Array> | undefined;
+  const type = link.ifi_type;
+  const mac = get("mac");
+  p.fp(`${p.sl}    `);
+  p.int(ANY, "vf", "vf %d ", Number(mac?.vf ?? 0));
+  p.str(ANY, "link_type", "    link/%s ", llTypeName(type));
+  p.str(ANY, "address", "%s", vfAddr(mac?.mac, type));
+  const brd = get("broadcast");
+  if (brd) {
+    if (link.flags & 0x10) {
+      p.fp(" peer ");
+      p.bool(JSON_ONLY, "link_pointtopoint", "", true);
+    } else p.fp(" brd ");
+    p.str(ANY, "broadcast", "%s", vfAddr(brd.broadcast, type));
+  }
+  const vlan = get("vlan");
+  if (vlan?.vlan) p.int(ANY, "vlan", ", vlan %d", Number(vlan.vlan));
+  if (vlan?.qos) p.int(ANY, "qos", ", qos %d", Number(vlan.qos));
+  const tx = get("tx_rate");
+  if (tx?.rate) p.uint(ANY, "tx_rate", ", tx rate %u (Mbps)", Number(tx.rate));
+  const rate = get("rate");
+  if (rate) {
+    const max = Number(rate.max_tx_rate), min = Number(rate.min_tx_rate);
+    if (p.json) {
+      p.openObject("rate");
+      p.uint(JSON_ONLY, "max_tx", "", max);
+      p.uint(JSON_ONLY, "min_tx", "", min);
+      p.closeObject();
+    } else {
+      if (max) p.fp(`, max_tx_rate ${max}Mbps`);
+      if (min) p.fp(`, min_tx_rate ${min}Mbps`);
+    }
+  }
+  const spoof = get("spoofchk");
+  if (spoof && spoof.setting !== -1) {
+    const on = !!spoof.setting;
+    p.bool(ANY, "spoofchk", on ? ", spoof checking on" : ", spoof checking off", on);
+  }
+  const state = get("link_state");
+  if (state) {
+    const names = ["auto", "enable"];
+    p.str(ANY, "link_state", ", link-state %s", names[Number(state.link_state)] ?? "disable");
+  }
+  const trust = get("trust");
+  if (trust && trust.setting !== -1) {
+    const on = !!trust.setting;
+    p.bool(ANY, "trust", on ? ", trust on" : ", trust off", on);
+  }
+  const rss = get("rss_query_en");
+  if (rss && rss.setting !== -1) {
+    const on = !!rss.setting;
+    p.bool(ANY, "query_rss_en", on ? ", query_rss on" : ", query_rss off", on);
   }
 }
 
@@ -445,52 +519,126 @@ export function printLinkBrief(ctx: Ctx, link: Link, doLink: boolean, deleted = 
   }
 }
 
-/** Filters of `ip link show` / `ip addr show`. */
-export interface LinkFilter {
+/**
+ * The filter of `ip link show` and `ip address show|flush` (iproute2 parses both in
+ * ipaddr_list_flush_or_save): links by name, state, master, kind, group; addresses by prefix,
+ * scope, flags, label. `to` sets the family when none was given, as iproute2's does.
+ */
+export interface ShowFilter {
+  /** -4/-6/-0, or the family of `to`. */
+  family: number;
+  /** The device (name or altname). */
   dev?: string;
-  up?: boolean;
+  /** `up`. */
+  up: boolean;
+  /** Master's index; -1 for `nomaster`. */
   master?: number;
+  /** `type KIND`. */
   kind?: string;
+  /** `type KIND_slave`. */
   slaveKind?: string;
+  /** `group G`. */
   group?: number;
+  /** `scope S` (undefined: any). */
+  scope?: number;
+  /** `label PATTERN`. */
+  label?: string;
+  /** IFA flags wanted, under `flagmask`. */
+  flags: number;
+  /** Which IFA flags the filter looks at. */
+  flagmask: number;
+  /** `to PREFIX`. */
+  to?: Prefix;
 }
 
-/** Parses `[dev] NAME | up | master DEV | type KIND | group G`. */
-export async function parseLinkFilter(
+/** iproute2's ifa_flag_data names, for the address flag filter. */
+const IFA_FLAG_MASKS: Record<string, number> = {
+  secondary: 0x01,
+  temporary: 0x01,
+  nodad: 0x02,
+  optimistic: 0x04,
+  dadfailed: 0x08,
+  home: 0x10,
+  deprecated: 0x20,
+  tentative: 0x40,
+  permanent: 0x80,
+  mngtmpaddr: 0x100,
+  noprefixroute: 0x200,
+  autojoin: 0x400,
+  "stable-privacy": 0x800,
+};
+
+/** get_filter: an address flag word (`-` inverts; `dynamic`, `primary` are the inverses). */
+function flagFilter(f: ShowFilter, word: string): boolean {
+  let inv = word.startsWith("-");
+  let name = inv ? word.slice(1) : word;
+  if (name === "dynamic") [inv, name] = [!inv, "permanent"];
+  else if (name === "primary") [inv, name] = [!inv, "secondary"];
+  const mask = IFA_FLAG_MASKS[name];
+  if (mask === undefined) return false;
+  if (inv) f.flags &= ~mask;
+  else f.flags |= mask;
+  f.flagmask |= mask;
+  return true;
+}
+
+/** Parses the words after `ip link show` / `ip address show|flush`, in iproute2's order. */
+export async function parseShowFilter(
   ctx: Ctx,
   args: string[],
-  what: string,
-): Promise<LinkFilter> {
-  const f: LinkFilter = {};
+  helpText: string,
+): Promise<ShowFilter> {
+  const f: ShowFilter = { family: ctx.opts.family, up: false, flags: 0, flagmask: 0 };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    const next = () => {
-      if (i + 1 >= args.length) throw usage('Command line is not complete. Try option "help"');
-      return args[++i];
-    };
-    if (a === "up") f.up = true;
-    else if (a === "master") {
-      const m = next();
-      f.master = await ctx.index(m).catch(() => {
-        throw fail(`Device "${m}" does not exist.`);
+    const next = () => nextArg(args, i++);
+    if (a === "to") {
+      const v = next();
+      const pf = parsePrefixArg(v);
+      const fam = f.family === 17 ? -1 : f.family;
+      if (!pf || (fam && pf.family !== fam)) throw badPrefix(f.family, v);
+      f.to = pf;
+      if (!f.family) f.family = pf.family;
+    } else if (a === "scope") {
+      const v = next();
+      const id = scopeId(v);
+      if (id === undefined && v !== "all") throw invarg('invalid "scope"\n', v);
+      f.scope = id;
+    } else if (a === "up") f.up = true;
+    else if (flagFilter(f, a)) {
+      // an address flag
+    } else if (a === "label") f.label = next();
+    else if (a === "group") {
+      const v = next();
+      const g = v === "default" ? 0 : getU32(v);
+      if (g === undefined) throw invarg('Invalid "group" value\n', v);
+      f.group = g;
+    } else if (a === "master") {
+      const v = next();
+      f.master = await ctx.index(v).catch(() => {
+        throw invarg("Device does not exist\n", v);
       });
-    } else if (a === "type") {
-      let k = next();
+    } else if (a === "vrf") {
+      const v = next();
+      throw invarg("Not a valid VRF name\n", v);
+    } else if (a === "nomaster") f.master = -1;
+    else if (a === "type") {
+      const k = next();
       if (k.endsWith("_slave")) f.slaveKind = k.slice(0, -6);
       else f.kind = k;
-      k = "";
-    } else if (a === "group") f.group = Number(next());
-    else if (a === "dev" || a === "name") f.dev = next();
-    else if (a === "help") throw usage(`Usage: ip ${what} show [ DEVICE | group GROUP ] [up]`);
-    else if (a === "label" || a === "scope" || a === "to" || a === "vrf") next();
-    else if (f.dev === undefined) f.dev = a;
-    else throw usage(`Error: either "dev" is duplicate, or "${a}" is a garbage.`);
+    } else {
+      let v = a;
+      if (a === "dev") v = next();
+      else if (matches(a, "help")) throw usage(helpText);
+      if (f.dev !== undefined) throw duparg2("dev", v);
+      f.dev = v;
+    }
   }
   return f;
 }
 
 /** The links a filter selects, in kernel order. */
-export async function selectLinks(ctx: Ctx, f: LinkFilter, family = 0): Promise<Link[]> {
+export async function selectLinks(ctx: Ctx, f: ShowFilter, family = 0): Promise<Link[]> {
   const links = f.dev === undefined ? await ctx.linksOfFamily(family) : await ctx.links();
   let sel = links;
   if (f.dev !== undefined) {
@@ -509,7 +657,8 @@ export async function selectLinks(ctx: Ctx, f: LinkFilter, family = 0): Promise<
   }
   return sel.filter((l) => {
     if (f.up && !(l.flags & 1)) return false;
-    if (f.master !== undefined && l.master !== f.master) return false;
+    if (f.master === -1 && l.master) return false;
+    if (f.master !== undefined && f.master !== -1 && l.master !== f.master) return false;
     if (f.group !== undefined && (l.group ?? 0) !== f.group) return false;
     if (f.kind !== undefined && l.get(["linkinfo", "info_kind"]) !== f.kind) return false;
     if (f.slaveKind !== undefined && l.get(["linkinfo", "info_slave_kind"]) !== f.slaveKind) {
@@ -521,7 +670,7 @@ export async function selectLinks(ctx: Ctx, f: LinkFilter, family = 0): Promise<
 
 /** `ip link show`. */
 export async function linkShow(ctx: Ctx, args: string[]): Promise<void> {
-  const f = await parseLinkFilter(ctx, args, "link");
+  const f = await parseShowFilter(ctx, args, LINK_USAGE);
   const links = await selectLinks(ctx, f);
   const p = ctx.p;
   p.begin();
@@ -563,12 +712,6 @@ const LINK_USAGE = `Usage: ip link add [link DEV | parentdev NAME] [ name ] NAME
 	ip link show [ DEVICE | group GROUP ] [up] [master DEV] [type ETYPE]
 
 TYPE := { bridge | ifb | macvlan | macvtap | tap | tun | veth | vxlan }`;
-
-function onOff(v: string, what: string): boolean {
-  if (v === "on") return true;
-  if (v === "off") return false;
-  throw usage(`Error: argument of "${what}" must be "on" or "off", not "${v}"`);
-}
 
 function u32Arg(v: string, what: string): number {
   if (!/^(0x[0-9a-f]+|\d+)$/i.test(v)) {
@@ -724,93 +867,175 @@ async function kindArgs(
   }
 }
 
-/** `ip link add|set|del …`. */
+/** Flags `ip link set` turns on or off (`multicast on`…), in iproute2's order. */
+const ON_OFF = ["multicast", "allmulticast", "promisc", "trailers", "arp", "carrier"] as const;
+
+/** `ip link add|set|del …`, parsed as iproute2's iplink_parse. */
 async function linkModify(ctx: Ctx, cmd: "add" | "set" | "del", args: string[]): Promise<void> {
   const spec: Spec = {};
   let dev: string | undefined;
+  let name: string | undefined;
   let kind: string | undefined;
   let linkDev: string | undefined;
+  let index: number | undefined;
+  let kindRest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    const next = () => {
-      if (i + 1 >= args.length) throw usage('Command line is not complete. Try option "help"');
-      return args[++i];
-    };
+    const next = () => nextArg(args, i++);
+    const dup = (key: string, v: string) =>
+      usage(`Error: duplicate "${key}": "${v}" is the second value.`);
     if (a === "up" || a === "down") spec.state = a;
     else if (a === "name") {
-      const n = next();
-      if (cmd === "add") dev = n;
-      else spec.ifname = n;
-    } else if (a === "dev") dev = next();
-    else if (a === "mtu") spec.mtu = u32Arg(next(), "mtu");
-    else if (a === "address") spec.address = next();
-    else if (a === "broadcast" || a === "brd") spec.broadcast = next();
-    else if (a === "txqueuelen" || a === "qlen" || a === "txqlen") {
-      spec.txqlen = u32Arg(next(), "txqueuelen");
-    } else if (a === "alias") spec.ifalias = next();
-    else if (a === "promisc") spec.promisc = onOff(next(), "promisc");
-    else if (a === "arp") spec.arp = onOff(next(), "arp");
-    else if (a === "master") {
-      const m = next();
-      spec.master = await ctx.index(m).catch(() => {
-        throw fail(`Device does not exist`);
-      });
-    } else if (a === "nomaster") spec.master = 0;
-    else if (a === "netns") spec.netns = next();
-    else if (a === "group") spec.group = u32Arg(next(), "group");
-    else if (a === "numtxqueues") spec.num_tx_queues = u32Arg(next(), a);
-    else if (a === "numrxqueues") spec.num_rx_queues = u32Arg(next(), a);
-    else if (a === "link") linkDev = next();
-    else if (a === "type") {
-      kind = next();
-      const rest = args.slice(i + 1);
-      if (cmd === "add") {
-        if (kind === "tun" || kind === "tap") {
-          spec.kind = "tuntap";
-          spec.mode = kind;
-        } else spec.kind = kind;
-        await kindArgs(ctx, kind, rest, spec);
+      const v = next();
+      if (name !== undefined) throw dup("name", v);
+      name = ifnameArg(v, '"name" not a valid ifname');
+      dev ??= name;
+    } else if (a === "index") {
+      const v = next();
+      if (index !== undefined) throw dup("index", v);
+      index = parseInt(v, 10);
+      if (!(index > 0)) throw invarg('Invalid "index" value', v);
+    } else if (matches(a, "link")) linkDev = next();
+    else if (matches(a, "address")) spec.address = next();
+    else if (matches(a, "broadcast") || a === "brd") spec.broadcast = next();
+    else if (matches(a, "txqueuelen") || a === "qlen" || matches(a, "txqlen")) {
+      const v = next();
+      if (spec.txqlen !== undefined) throw dup("txqueuelen", v);
+      const q = getU32(v);
+      if (q === undefined) throw invarg('Invalid "txqueuelen" value\n', v);
+      spec.txqlen = q;
+    } else if (a === "mtu") {
+      const v = next();
+      if (spec.mtu !== undefined) throw dup("mtu", v);
+      const m = getU32(v);
+      if (m === undefined) throw invarg('Invalid "mtu" value\n', v);
+      spec.mtu = m;
+    } else if (a === "netns") {
+      const v = next();
+      if (spec.netns !== undefined) throw dup("netns", v);
+      spec.netns = /^\d+$/.test(v) ? { pid: Number(v) } : v;
+    } else if ((ON_OFF as readonly string[]).includes(a)) {
+      const v = next();
+      if (a === "trailers") throw notSupported("ip link set trailers");
+      if (v !== "on" && v !== "off") {
+        throw fail(`Error: argument of "${a}" must be "on" or "off", not "${v}"`);
       }
+      if (a === "carrier") spec.carrier = v === "on" ? 1 : 0;
+      else spec[a] = v === "on";
+    } else if (a === "vf") throw notSupported("ip link set vf");
+    else if (matches(a, "master")) {
+      const v = next();
+      spec.master = await ctx.index(v).catch(() => {
+        throw invarg("Device does not exist\n", v);
+      });
+    } else if (a === "vrf") throw invarg("Not a valid VRF name\n", next());
+    else if (matches(a, "nomaster")) spec.master = 0;
+    else if (matches(a, "dynamic")) throw notSupported("ip link set dynamic");
+    else if (matches(a, "type")) {
+      kind = next();
+      kindRest = args.slice(i + 1);
       break;
-    } else if (a === "help") throw usage(LINK_USAGE);
-    else if (dev === undefined) dev = a;
-    else throw usage(`Error: either "dev" is duplicate, or "${a}" is a garbage.`);
-  }
-  if (linkDev !== undefined) spec.link = await ctx.index(linkDev);
-  const ip = ctx.ip;
-  try {
-    if (cmd === "add") {
-      if (!kind) throw fail('Not enough information: "type" argument is required');
-      if (dev !== undefined) spec.ifname = dev;
-      await ip.link("add", spec as LinkSpec);
-      return;
-    }
-    if (dev === undefined) {
-      throw fail('Not enough information: "dev" argument is required.');
-    }
-    const [index] = await ip.linkLookup({ ifname: dev }).catch(() => [] as number[]);
-    if (index === undefined) throw fail(`Cannot find device "${dev}"`);
-    spec.index = index;
-    if (cmd === "del") await ip.link("del", { index });
+    } else if (matches(a, "alias")) {
+      const v = next();
+      if (new TextEncoder().encode(v).length >= 256) throw invarg("alias too long\n", v);
+      spec.ifalias = v;
+    } else if (a === "group") {
+      const v = next();
+      if (spec.group !== undefined) throw dup("group", v);
+      const g = v === "default" ? 0 : getU32(v);
+      if (g === undefined) throw invarg('Invalid "group" value\n', v);
+      spec.group = g;
+    } else if (matches(a, "numtxqueues") || matches(a, "numrxqueues")) {
+      const v = next();
+      const q = getU32(v);
+      const what = matches(a, "numtxqueues") ? "numtxqueues" : "numrxqueues";
+      if (q === undefined) throw invarg(`Invalid "${what}" value\n`, v);
+      spec[what === "numtxqueues" ? "num_tx_queues" : "num_rx_queues"] = q;
+    } else if (
+      a === "mode" || a === "state" || matches(a, "addrgenmode") || matches(a, "link-netns") ||
+      matches(a, "link-netnsid") || a === "protodown" || a === "protodown_reason" ||
+      a.startsWith("xdp") && ["xdp", "xdpgeneric", "xdpdrv", "xdpoffload"].includes(a)
+    ) {
+      throw notSupported(`ip link ${cmd} ${a}`);
+    } else if (a === "gso_max_size" || a === "gso_max_segs" || a === "gro_max_size") {
+      const v = next();
+      const n = getU32(v);
+      if (n === undefined) throw invarg(`Invalid "${a}" value\n`, v);
+      spec[a] = n;
+    } else if (a === "parentdev") spec.parent_dev_name = next();
     else {
-      if (Object.keys(spec).length === 1) return;
-      await ip.link("set", spec as LinkSpec);
+      if (matches(a, "help")) throw usage(LINK_USAGE);
+      let v = a;
+      if (a === "dev") v = next();
+      if (dev !== name) throw duparg2("dev", v);
+      dev = ifnameArg(v, '"dev" not a valid ifname');
     }
-  } catch (e) {
-    if (e instanceof NetlinkError) throw kernelError(e);
-    throw e;
   }
+  if (name === undefined) name = dev;
+  else if (dev === undefined) dev = name;
+  if (index !== undefined && cmd !== "add" && spec.netns === undefined) {
+    throw usage(
+      "index can be used only when creating devices or when moving device to another netns.",
+    );
+  }
+  if (cmd === "add") {
+    if (name !== dev) {
+      throw usage('both "name" and "dev" cannot be used when creating devices.');
+    }
+    if (linkDev !== undefined) spec.link = await ctx.index(linkDev);
+    if (index !== undefined) spec.index = index;
+    if (name !== undefined) spec.ifname = name;
+    if (!kind) throw fail('Not enough information: "type" argument is required');
+    if (kind === "tun" || kind === "tap") {
+      spec.kind = "tuntap";
+      spec.mode = kind;
+    } else spec.kind = kind;
+    await kindArgs(ctx, kind, kindRest, spec);
+    await ctx.change({ obj: "link", cmd: "add", spec: spec as LinkSpec });
+    return;
+  }
+  if (dev === undefined) throw usage('Not enough information: "dev" argument is required.');
+  const ifindex = await ctx.index(dev);
+  spec.index = ifindex;
+  if (name !== dev && name !== undefined) spec.ifname = name;
+  if (index !== undefined) spec.new_ifindex = index;
+  if (cmd === "del") {
+    await ctx.change({ obj: "link", cmd: "del", spec: { index: ifindex } });
+    return;
+  }
+  if (kind !== undefined && kindRest.length) throw notSupported(`ip link set type ${kind} ARGS`);
+  await ctx.change({ obj: "link", cmd: "set", spec: spec as LinkSpec });
 }
+
+/** check_ifname: what the kernel takes as an interface name. */
+function ifnameArg(v: string, msg: string): string {
+  if (v === "" || new TextEncoder().encode(v).length >= 16 || /[\s/:]/.test(v)) {
+    throw invarg(msg, v);
+  }
+  return v;
+}
+
+/** `ip link` verbs in iproute2's order (do_iplink). */
+export const LINK_VERBS: VerbTable = {
+  object: "link",
+  verbs: [
+    ["add", (ctx, args) => linkModify(ctx, "add", args)],
+    ["set", (ctx, args) => linkModify(ctx, "set", args)],
+    ["change", (ctx, args) => linkModify(ctx, "set", args)],
+    ["replace", null],
+    ["delete", (ctx, args) => linkModify(ctx, "del", args)],
+    ["show", linkShow],
+    ["lst", linkShow],
+    ["list", linkShow],
+    ["xstats", null],
+    ["afstats", null],
+    ["property", null],
+    ["help", () => Promise.reject(usage(LINK_USAGE))],
+  ],
+  none: linkShow,
+};
 
 /** `ip link …`. */
 export async function doLink(ctx: Ctx, args: string[]): Promise<void> {
-  const [cmd, ...rest] = args;
-  if (cmd === undefined || "show".startsWith(cmd) || "list".startsWith(cmd) || cmd === "lst") {
-    if (cmd === undefined || cmd.length > 0) return await linkShow(ctx, rest);
-  }
-  if (cmd === "add") return await linkModify(ctx, "add", rest);
-  if (cmd === "set" || cmd === "change") return await linkModify(ctx, "set", rest);
-  if (cmd === "del" || cmd === "delete") return await linkModify(ctx, "del", rest);
-  if (cmd === "help") throw usage(LINK_USAGE);
-  throw usage(`Command "${cmd}" is unknown, try "ip link help".`);
+  await dispatch(ctx, args, LINK_VERBS);
 }

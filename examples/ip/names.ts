@@ -135,12 +135,20 @@ const PROTO_IDS = invert(PROTOS);
 const SCOPE_IDS = invert(SCOPES);
 const RTNTYPE_IDS = invert(RTNTYPES);
 const DSFIELD_IDS = invert(DSFIELD);
+const REALM_IDS = invert(REALMS);
 
-function parseNum(s: string): number | undefined {
+/** A number as strtoul(s, 0) reads it whole ("10", "0x1f", "017"), or undefined. */
+export function parseNum(s: string): number | undefined {
   if (/^0x[0-9a-f]+$/i.test(s)) return parseInt(s, 16);
   if (/^0[0-7]*$/.test(s)) return parseInt(s, 8);
   if (/^\d+$/.test(s)) return Number(s);
   return undefined;
+}
+
+/** iproute2's get_u32(s, 0): a whole number in 0..2^32-1, or undefined. */
+export function getU32(s: string): number | undefined {
+  const v = parseNum(s.replace(/^[\s]+/, "").replace(/^\+/, ""));
+  return v !== undefined && v <= 0xffffffff ? v : undefined;
 }
 
 /** A table id from a name or number; undefined when it is neither. */
@@ -155,13 +163,22 @@ export function protoId(s: string): number | undefined {
 export function scopeId(s: string): number | undefined {
   return SCOPE_IDS[s] ?? parseNum(s);
 }
+/** A realm from a name or number. */
+export function realmId(s: string): number | undefined {
+  return REALM_IDS[s] ?? parseNum(s);
+}
 /** A route type from a name. */
 export function rtnTypeId(s: string): number | undefined {
   return RTNTYPE_IDS[s];
 }
-/** A DS field value. */
+/** A DS field value: a name, or a number as strtoul(s, 16) reads it ("10", "0x10"), up to 255. */
 export function dsfieldId(s: string): number | undefined {
-  return DSFIELD_IDS[s] ?? (/^[0-9a-f]+$/i.test(s) ? parseInt(s, 16) : undefined);
+  const id = DSFIELD_IDS[s];
+  if (id !== undefined) return id;
+  const m = /^[\s]*\+?(?:0x)?([0-9a-f]+)$/i.exec(s);
+  if (!m) return undefined;
+  const v = parseInt(m[1], 16);
+  return v <= 255 ? v : undefined;
 }
 
 /** Link-layer types (ARPHRD_*) as iproute2 names them. */

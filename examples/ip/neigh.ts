@@ -7,9 +7,20 @@
 import { NetlinkError } from "../../mod.ts";
 import type { Neigh } from "../../mod.ts";
 import { ANY, JSON_ONLY } from "./out.ts";
-import { type Ctx, fail, kernelError, notImplemented, usage } from "./ctx.ts";
+import {
+  badPrefix,
+  type Ctx,
+  duparg2,
+  fail,
+  invarg,
+  kernelError,
+  nextArg,
+  notImplemented,
+  usage,
+} from "./ctx.ts";
+import { dispatch, matches, notSupported, type VerbTable } from "./match.ts";
 import { NUD_NAMES, nudId, protoId, protoName } from "./names.ts";
-import { parsePrefixArg, prefixMatch } from "./addr.ts";
+import { parsePrefixArg, prefixMatch } from "./prefix.ts";
 
 const NTF_PROXY = 0x08;
 const NTF_ROUTER = 0x80;
@@ -92,52 +103,70 @@ interface NeighFilter {
   proxy: boolean;
   to?: { family: number; bytes: number[]; len: number };
   family: number;
+  master?: number;
+  protocol?: number;
 }
 
-async function parseNeighFilter(ctx: Ctx, args: string[]): Promise<NeighFilter> {
+async function parseNeighFilter(ctx: Ctx, args: string[], flush = false): Promise<NeighFilter> {
   const f: NeighFilter = {
-    state: 0xff & ~NUD_NOARP,
+    state: flush ? ~(0x80 | NUD_NOARP) : 0xff & ~NUD_NOARP,
     proxy: false,
     family: ctx.opts.family === 17 ? 0 : ctx.opts.family,
   };
   let stateGiven = false;
+  let dev: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    const next = () => {
-      if (i + 1 >= args.length) throw usage('Command line is not complete. Try option "help"');
-      return args[++i];
-    };
-    if (a === "dev") f.index = await ctx.index(next());
-    else if (a === "proxy") f.proxy = true;
+    const next = () => nextArg(args, i++);
+    if (a === "dev") {
+      const v = next();
+      if (dev !== undefined) throw usage(`Error: duplicate "dev": "${v}" is the second value.`);
+      dev = v;
+    } else if (a === "master") {
+      const v = next();
+      f.master = await ctx.index(v).catch(() => {
+        throw invarg("Device does not exist\n", v);
+      });
+    } else if (a === "vrf") throw invarg("Not a valid VRF name\n", next());
+    else if (a === "nomaster") f.master = -1;
+    else if (a === "unused") throw notSupported("ip neigh show unused");
     else if (a === "nud") {
       const v = next();
       if (!stateGiven) f.state = 0;
       stateGiven = true;
-      if (v === "all") f.state = ~0;
-      else {
-        const s = nudId(v);
-        if (s === undefined) throw usage(`Error: argument "${v}" is wrong: nud state is bad`);
-        f.state |= s === 0 ? 0x100 : s;
+      let st = nudId(v);
+      if (st === undefined) {
+        if (v !== "all") throw invarg("nud state is bad", v);
+        st = flush ? ~NUD_NOARP : ~0;
       }
-    } else if (a === "to") {
+      f.state |= st === 0 ? 0x100 : st;
+    } else if (a === "proxy") f.proxy = true;
+    else if (matches(a, "protocol")) {
       const v = next();
-      const pf = parsePrefixArg(v);
-      if (!pf) throw fail(`Error: any valid prefix is expected rather than "${v}".`);
-      f.to = pf;
-    } else if (a === "help") throw usage(NEIGH_USAGE);
-    else if (a === "unused" || a === "vrf" || a === "master") {
-      if (a !== "unused") next();
+      const pr = protoId(v);
+      if (pr === undefined && v !== "all") throw invarg('invalid "protocol"\n', v);
+      f.protocol = pr || undefined;
     } else {
-      const pf = parsePrefixArg(a);
-      if (!pf) throw fail(`Error: any valid prefix is expected rather than "${a}".`);
+      let v = a;
+      if (a === "to") v = next();
+      if (matches(v, "help")) throw usage(NEIGH_USAGE);
+      const pf = parsePrefixArg(v);
+      if (!pf || (f.family && pf.family !== f.family)) throw badPrefix(f.family, v);
       f.to = pf;
+      if (!f.family) f.family = pf.family;
     }
   }
+  if (dev !== undefined) f.index = await ctx.index(dev);
   return f;
 }
 
-function neighMatches(m: Neigh, f: NeighFilter): boolean {
+function neighMatches(ctx: Ctx, m: Neigh, f: NeighFilter): boolean {
   const fam = n(m.headerField("family")) ?? 0;
+  if (f.master !== undefined) {
+    const master = ctx.fullLink(n(m.headerField("ifindex")) ?? 0)?.master ?? 0;
+    if (f.master === -1 ? master !== 0 : master !== f.master) return false;
+  }
+  if (f.protocol !== undefined && (n(m.get("NDA_PROTOCOL")) ?? 0) !== f.protocol) return false;
   const state = n(m.headerField("state")) ?? 0;
   const flags = n(m.headerField("flags")) ?? 0;
   if (f.family && fam !== f.family) return false;
@@ -178,7 +207,7 @@ async function neighShow(ctx: Ctx, args: string[]): Promise<void> {
     if (fam !== 2 && fam !== 10) continue;
     const flags = n(m.headerField("flags")) ?? 0;
     if (f.proxy !== !!(flags & NTF_PROXY)) continue;
-    if (!neighMatches(m, f)) continue;
+    if (!neighMatches(ctx, m, f)) continue;
     printNeigh(ctx, m, { index: f.index });
   }
   p.end();
@@ -194,7 +223,7 @@ const NEIGH_USAGE = `Usage: ip neigh { add | del | change | replace }
 STATE := { delay | failed | incomplete | noarp | none |
            permanent | probe | reachable | stale }`;
 
-/** `ip neigh add|del|replace|change`. */
+/** `ip neigh add|del|replace|change`, parsed as iproute2's ipneigh_modify. */
 async function neighModify(
   ctx: Ctx,
   cmd: "add" | "del" | "replace" | "change",
@@ -203,65 +232,77 @@ async function neighModify(
   const spec: Record<string, unknown> = {};
   let dst: string | undefined;
   let dev: string | undefined;
+  let devOk = false;
   let state: number | undefined;
   let flags = 0;
+  const family = ctx.opts.family === 17 ? 0 : ctx.opts.family;
+  const addrOf = (v: string) => {
+    const pf = parsePrefixArg(v);
+    if (!pf || v.includes("/") || (family && pf.family !== family)) {
+      throw badPrefix(family, v, "address");
+    }
+    return v;
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    const next = () => {
-      if (i + 1 >= args.length) throw usage('Command line is not complete. Try option "help"');
-      return args[++i];
-    };
-    if (a === "lladdr") spec.lladdr = next();
-    else if (a === "nud") {
+    const next = () => nextArg(args, i++);
+    if (matches(a, "lladdr")) {
       const v = next();
-      const s = nudId(v);
-      if (s === undefined) throw usage(`Error: argument "${v}" is wrong: nud state is bad`);
-      state = s;
-    } else if (a === "proxy") {
+      if (spec.lladdr !== undefined) {
+        throw usage(`Error: duplicate "lladdr": "${v}" is the second value.`);
+      }
+      spec.lladdr = v;
+    } else if (a === "nud") {
+      const v = next();
+      const st = nudId(v);
+      if (st === undefined) throw invarg("nud state is bad", v);
+      state = st;
+    } else if (matches(a, "proxy")) {
+      const v = next();
+      if (matches(v, "help")) throw usage(NEIGH_USAGE);
+      if (dst !== undefined) {
+        throw usage(`Error: duplicate "address": "${v}" is the second value.`);
+      }
+      dst = addrOf(v);
+      devOk = true;
       flags |= NTF_PROXY;
-      dst = next();
     } else if (a === "router") flags |= NTF_ROUTER;
-    else if (a === "extern_learn") flags |= NTF_EXT_LEARNED;
-    else if (a === "dev") dev = next();
-    else if (a === "protocol" || a === "proto") {
+    else if (a === "use" || a === "managed") throw notSupported(`ip neigh ${cmd} ${a}`);
+    else if (matches(a, "extern_learn")) flags |= NTF_EXT_LEARNED;
+    else if (a === "dev") {
+      dev = next();
+      devOk = true;
+    } else if (matches(a, "protocol")) {
       const v = next();
       const pr = protoId(v);
-      if (pr === undefined) {
-        throw usage(`Error: argument "${v}" is wrong: "protocol" value is invalid\n`);
-      }
+      if (pr === undefined) throw invarg('"protocol" value is invalid\n', v);
       spec.protocol = pr;
-    } else if (a === "help") throw usage(NEIGH_USAGE);
-    else {
+    } else {
       let v = a;
       if (v === "to") v = next();
-      if (dst !== undefined) {
-        throw usage(`Error: either "to" is duplicate, or "${v}" is a garbage.`);
-      }
-      dst = v;
+      if (matches(v, "help")) v = next();
+      if (dst !== undefined) throw duparg2("to", v);
+      dst = addrOf(v);
     }
   }
-  if (dev === undefined) throw usage("Device and destination are required arguments.");
-  if (dst === undefined) throw usage("Device and destination are required arguments.");
-  const pf = parsePrefixArg(dst);
-  if (!pf) throw usage(`Error: any valid address is expected rather than "${dst}".`);
+  if (!devOk || dst === undefined) throw usage("Device and destination are required arguments.");
+  const pf = parsePrefixArg(dst)!;
   spec.dst = dst;
-  spec.ifindex = await ctx.index(dev);
+  if (spec.lladdr === "null") delete spec.lladdr;
+  if (dev !== undefined) spec.ifindex = await ctx.index(dev);
   spec.family = pf.family;
   if (cmd !== "del") spec.state = state ?? 0x80;
   else if (state !== undefined) spec.state = state;
   if (flags) spec.flags = flags;
-  try {
-    await ctx.ip.neigh(cmd === "change" ? "replace" : cmd, spec);
-  } catch (e) {
-    if (e instanceof NetlinkError) throw kernelError(e);
-    throw notImplemented(e, "neigh");
-  }
+  // iproute2 exits on a refused neighbour request (exit 2), ending a batch too.
+  await ctx.change({ obj: "neigh", cmd: cmd === "change" ? "replace" : cmd, spec }, true);
 }
 
 /** `ip neigh flush`. */
 async function neighFlush(ctx: Ctx, args: string[]): Promise<void> {
   if (args.length === 0) throw fail("Flush requires arguments.");
-  const f = await parseNeighFilter(ctx, args);
+  const f = await parseNeighFilter(ctx, args, true);
+  await ctx.loadNames();
   let list: Neigh[];
   try {
     list = await ctx.ip.getNeighbours(f.family ? { family: f.family } : {});
@@ -270,7 +311,7 @@ async function neighFlush(ctx: Ctx, args: string[]): Promise<void> {
     throw notImplemented(e, "getNeighbours");
   }
   for (const m of list) {
-    if (!neighMatches(m, f)) continue;
+    if (!neighMatches(ctx, m, f)) continue;
     const state = n(m.headerField("state")) ?? 0;
     if (state & (0x80 | NUD_NOARP)) continue;
     try {
@@ -287,17 +328,26 @@ async function neighFlush(ctx: Ctx, args: string[]): Promise<void> {
   }
 }
 
+/** `ip neighbour` verbs in iproute2's order (do_ipneigh). */
+export const NEIGH_VERBS: VerbTable = {
+  object: "neigh",
+  verbs: [
+    ["add", (ctx, args) => neighModify(ctx, "add", args)],
+    ["change", (ctx, args) => neighModify(ctx, "change", args)],
+    ["chg", (ctx, args) => neighModify(ctx, "change", args), "exact"],
+    ["replace", (ctx, args) => neighModify(ctx, "replace", args)],
+    ["delete", (ctx, args) => neighModify(ctx, "del", args)],
+    ["get", null],
+    ["show", neighShow],
+    ["lst", neighShow],
+    ["list", neighShow],
+    ["flush", neighFlush],
+    ["help", () => Promise.reject(usage(NEIGH_USAGE))],
+  ],
+  none: neighShow,
+};
+
 /** `ip neighbour …`. */
 export async function doNeigh(ctx: Ctx, args: string[]): Promise<void> {
-  const [cmd, ...rest] = args;
-  if (cmd === undefined || ["show", "list", "lst", "ls"].includes(cmd)) {
-    return await neighShow(ctx, rest);
-  }
-  if (cmd === "add" || cmd === "a") return await neighModify(ctx, "add", rest);
-  if (cmd === "del" || cmd === "delete" || cmd === "d") return await neighModify(ctx, "del", rest);
-  if (cmd === "replace") return await neighModify(ctx, "replace", rest);
-  if (cmd === "change" || cmd === "chg") return await neighModify(ctx, "change", rest);
-  if (cmd === "flush") return await neighFlush(ctx, rest);
-  if (cmd === "help") throw usage(NEIGH_USAGE);
-  throw usage(`Command "${cmd}" is unknown, try "ip neigh help".`);
+  await dispatch(ctx, args, NEIGH_VERBS);
 }

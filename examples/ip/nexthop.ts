@@ -7,8 +7,9 @@
 import { NetlinkError } from "../../mod.ts";
 import type { Nexthop, NexthopSpec } from "../../mod.ts";
 import { ANY, JSON_ONLY } from "./out.ts";
-import { type Ctx, kernelError, notImplemented, usage } from "./ctx.ts";
-import { protoName, scopeName } from "./names.ts";
+import { type Ctx, invarg, kernelError, nextArg, notImplemented, usage } from "./ctx.ts";
+import { getU32, protoId, protoName, scopeName } from "./names.ts";
+import { dispatch, matches, type VerbTable } from "./match.ts";
 
 function n(v: unknown): number | undefined {
   return typeof v === "number" ? v : undefined;
@@ -107,14 +108,12 @@ async function nexthopModify(ctx: Ctx, cmd: "add" | "replace" | "del", args: str
   const flags: ("onlink")[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    const next = () => {
-      if (i + 1 >= args.length) throw usage('Command line is not complete. Try option "help"');
-      return args[++i];
-    };
+    const next = () => nextArg(args, i++);
     if (a === "id") {
       const v = next();
-      if (!/^\d+$/.test(v)) throw usage(`Error: argument "${v}" is wrong: "id" value is invalid\n`);
-      spec.id = Number(v);
+      const id = getU32(v);
+      if (!id) throw invarg('"id" value is invalid\n', v);
+      spec.id = id;
     } else if (a === "via") spec.gateway = next();
     else if (a === "dev") spec.oif = await ctx.index(next());
     else if (a === "blackhole") spec.blackhole = true;
@@ -126,20 +125,19 @@ async function nexthopModify(ctx: Ctx, cmd: "add" | "replace" | "del", args: str
         return w === undefined ? Number(id) : { id: Number(id), weight: Number(w) };
       });
     } else if (a === "type") spec.group_type = next() as NexthopSpec["group_type"];
-    else if (a === "protocol" || a === "proto") spec.protocol = next();
-    else if (a === "help") throw usage(NH_USAGE);
-    else throw usage(`Error: argument "${a}" is wrong: unknown nexthop option`);
+    else if (matches(a, "protocol")) {
+      const v = next();
+      const pr = protoId(v);
+      if (pr === undefined) throw invarg('"protocol" value is invalid\n', v);
+      spec.protocol = pr;
+    } else if (a === "help") throw usage(NH_USAGE);
+    else throw invarg("", a);
   }
   if (flags.length) spec.flags = flags;
   if (spec.gateway === undefined && spec.group === undefined && ctx.opts.family === 10) {
     spec.family = 10;
   }
-  try {
-    await ctx.ip.nexthop(cmd, spec);
-  } catch (e) {
-    if (e instanceof NetlinkError) throw kernelError(e);
-    throw notImplemented(e, "nexthop");
-  }
+  await ctx.change({ obj: "nexthop", cmd, spec });
 }
 
 /** `ip nexthop flush`: deletes every nexthop object. */
@@ -165,23 +163,40 @@ async function nexthopFlush(ctx: Ctx): Promise<void> {
   }
 }
 
-/** `ip nexthop show [id N] [dev D]`. */
-export async function doNexthop(ctx: Ctx, args: string[]): Promise<void> {
-  const [cmd, ...rest] = args;
-  if (cmd === "add" || cmd === "replace" || cmd === "del" || cmd === "delete") {
-    return await nexthopModify(ctx, cmd === "delete" ? "del" : cmd, rest);
-  }
-  if (cmd === "flush") return await nexthopFlush(ctx);
-  if (cmd !== undefined && !["show", "list", "ls", "lst"].includes(cmd)) {
-    if (cmd === "help") throw usage(NH_USAGE);
-    throw usage(`Command "${cmd}" is unknown, try "ip nexthop help".`);
-  }
+/** `ip nexthop show [id N] [dev D] [groups] [fdb] [protocol P]`. */
+async function nexthopShow(ctx: Ctx, rest: string[]): Promise<void> {
   let id: number | undefined;
   let dev: number | undefined;
+  let groups = false, fdb = false;
+  let proto: number | undefined;
+  let master: number | undefined;
   for (let i = 0; i < rest.length; i++) {
-    if (rest[i] === "id") id = Number(rest[++i]);
-    else if (rest[i] === "dev") dev = await ctx.index(rest[++i]);
-    else throw usage(`Error: either "id" is duplicate, or "${rest[i]}" is a garbage.`);
+    const a = rest[i];
+    const next = () => nextArg(rest, i++);
+    if (matches(a, "dev")) {
+      const v = next();
+      dev = await ctx.index(v).catch(() => {
+        throw invarg("Device does not exist\n", v);
+      });
+    } else if (matches(a, "groups")) groups = true;
+    else if (matches(a, "master")) {
+      const v = next();
+      master = await ctx.index(v).catch(() => {
+        throw invarg("Device does not exist\n", v);
+      });
+    } else if (matches(a, "vrf")) throw invarg("Invalid VRF\n", next());
+    else if (a === "id") {
+      const v = next();
+      id = getU32(v);
+      if (!id) throw invarg('"id" value is invalid\n', v);
+      break;
+    } else if (matches(a, "protocol")) {
+      const v = next();
+      proto = getU32(v);
+      if (proto === undefined) throw invarg("invalid protocol value", v);
+    } else if (matches(a, "fdb")) fdb = true;
+    else if (matches(a, "help")) throw usage(NH_USAGE);
+    else throw invarg("", a);
   }
   await ctx.loadNames();
   let list: Nexthop[];
@@ -197,8 +212,37 @@ export async function doNexthop(ctx: Ctx, args: string[]): Promise<void> {
   for (const nh of list) {
     if (id !== undefined && nh.get("NHA_ID") !== id) continue;
     if (dev !== undefined && nh.get("NHA_OIF") !== dev) continue;
+    if (groups && nh.get("NHA_GROUP") === undefined) continue;
+    if (fdb && nh.get("NHA_FDB") === undefined) continue;
+    if (proto !== undefined && nh.headerField("protocol") !== proto) continue;
+    if (master !== undefined && ctx.fullLink(n(nh.get("NHA_OIF")) ?? 0)?.master !== master) {
+      continue;
+    }
     if ((fam === 2 || fam === 10) && nh.headerField("family") !== fam) continue;
     printNexthop(ctx, nh);
   }
   p.end();
+}
+
+/** `ip nexthop` verbs in iproute2's order (do_ipnh). */
+export const NEXTHOP_VERBS: VerbTable = {
+  object: "nexthop",
+  verbs: [
+    ["add", (ctx, args) => nexthopModify(ctx, "add", args)],
+    ["replace", (ctx, args) => nexthopModify(ctx, "replace", args)],
+    ["delete", (ctx, args) => nexthopModify(ctx, "del", args)],
+    ["list", nexthopShow],
+    ["show", nexthopShow],
+    ["lst", nexthopShow],
+    ["get", null],
+    ["flush", (ctx) => nexthopFlush(ctx)],
+    ["bucket", null],
+    ["help", () => Promise.reject(usage(NH_USAGE))],
+  ],
+  none: nexthopShow,
+};
+
+/** `ip nexthop …`. */
+export async function doNexthop(ctx: Ctx, args: string[]): Promise<void> {
+  await dispatch(ctx, args, NEXTHOP_VERBS);
 }

@@ -10,12 +10,15 @@ import type { Nexthop, Route, RouteSpec } from "../../mod.ts";
 import { printNexthop } from "./nexthop.ts";
 import { ANY, JSON_ONLY } from "./out.ts";
 import type { Printer } from "./out.ts";
-import { type Ctx, fail, kernelError, usage } from "./ctx.ts";
+import { badPrefix, type Ctx, duparg2, fail, invarg, kernelError, nextArg, usage } from "./ctx.ts";
+import { dispatch, matches, notSupported, type VerbTable } from "./match.ts";
 import {
   dsfieldId,
   dsfieldName,
+  getU32,
   protoId,
   protoName,
+  realmId,
   realmName,
   rtnTypeId,
   rtnTypeName,
@@ -24,7 +27,7 @@ import {
   tableId,
   tableName,
 } from "./names.ts";
-import { parsePrefixArg, prefixMatch } from "./addr.ts";
+import { parsePrefixArg, prefixMatch } from "./prefix.ts";
 
 const RTM_F_CLONED = 0x200;
 
@@ -45,26 +48,6 @@ const MX_NAMES: Record<number, string> = {
   15: "quickack",
   16: "congctl",
   17: "fastopen_no_cookie",
-};
-
-/** Metric names users write, to their RTAX short names in the library. */
-const MX_BY_NAME: Record<string, string> = {
-  mtu: "mtu",
-  window: "window",
-  rtt: "rtt",
-  rttvar: "rttvar",
-  ssthresh: "ssthresh",
-  cwnd: "cwnd",
-  advmss: "advmss",
-  reordering: "reordering",
-  hoplimit: "hoplimit",
-  initcwnd: "initcwnd",
-  features: "features",
-  rto_min: "rto_min",
-  initrwnd: "initrwnd",
-  quickack: "quickack",
-  congctl: "cc_algo",
-  fastopen_no_cookie: "fastopen_no_cookie",
 };
 
 /** The route's table: RTA_TABLE when present, else the header's. */
@@ -432,9 +415,10 @@ export function printRoute(ctx: Ctx, r: Route, o: RoutePrintOptions): void {
   p.closeObject();
 }
 
-function parseAddrArg(s: string, what: string) {
+/** get_prefix in `family` (0: any), or its exit(1). */
+function parseAddrArg(s: string, family: number) {
   const pf = parsePrefixArg(s);
-  if (!pf) throw fail(`Error: ${what} prefix is expected rather than "${s}".`);
+  if (!pf || (family && family !== 17 && pf.family !== family)) throw badPrefix(family, s);
   return pf;
 }
 
@@ -447,62 +431,67 @@ async function parseRouteFilter(ctx: Ctx, args: string[]): Promise<RouteFilter> 
   };
   for (let i = 0; i < args.length; i++) {
     let a = args[i];
-    const next = () => {
-      if (i + 1 >= args.length) throw usage('Command line is not complete. Try option "help"');
-      return args[++i];
-    };
-    if (a === "table") {
+    const next = () => nextArg(args, i++);
+    if (matches(a, "table")) {
       const t = next();
-      if (t === "all") f.table = 0;
+      const id = tableId(t);
+      if (id !== undefined) f.table = id;
+      else if (t === "all") f.table = 0;
       else if (t === "cache") f.cloned = true;
-      else {
-        const id = tableId(t);
-        if (id === undefined) {
-          throw usage(`Error: argument "${t}" is wrong: table id value is invalid\n`);
-        }
-        f.table = id;
-      }
-    } else if (a === "cache" || a === "cloned" || a === "cached") f.cloned = true;
-    else if (a === "tos" || a === "dsfield") {
+      else if (t === "help") throw usage(ROUTE_USAGE);
+      else throw invarg("table id value is invalid\n", t);
+    } else if (matches(a, "vrf")) throw invarg("Invalid VRF\n", next());
+    else if (matches(a, "cached") || matches(a, "cloned")) f.cloned = true;
+    else if (a === "tos" || matches(a, "dsfield")) {
       const t = next();
       const v = dsfieldId(t);
-      if (v === undefined) throw usage(`Error: argument "${t}" is wrong: TOS value is invalid`);
+      if (v === undefined) throw invarg("TOS value is invalid\n", t);
       f.tos = v;
-    } else if (a === "protocol" || a === "proto") {
+    } else if (matches(a, "protocol")) {
       const t = next();
-      if (t !== "all") {
-        const v = protoId(t);
-        if (v === undefined) {
-          throw usage(`Error: argument "${t}" is wrong: "protocol" value is invalid`);
-        }
-        f.protocol = v;
-      }
-    } else if (a === "scope") {
+      const v = protoId(t);
+      if (v === undefined && t !== "all") throw invarg('invalid "protocol"\n', t);
+      f.protocol = v;
+    } else if (matches(a, "scope")) {
       const t = next();
-      if (t !== "all") {
-        const v = scopeId(t);
-        if (v === undefined) throw usage(`Error: argument "${t}" is wrong: invalid "scope" value`);
-        f.scope = v;
-      }
-    } else if (a === "type") {
+      const v = scopeId(t);
+      if (v === undefined && t !== "all") throw invarg('invalid "scope"\n', t);
+      f.scope = v;
+    } else if (matches(a, "type")) {
       const t = next();
       const v = rtnTypeId(t);
-      if (v === undefined) {
-        throw usage(`Error: argument "${t}" is wrong: node type value is invalid`);
-      }
+      if (v === undefined) throw invarg("node type value is invalid\n", t);
       (f.types ??= new Set()).add(v);
     } else if (a === "dev" || a === "oif") f.oif = await ctx.index(next());
     else if (a === "iif") f.iif = await ctx.index(next());
-    else if (a === "mark") f.mark = Number(next());
-    else if (a === "metric" || a === "priority" || a === "preference") f.metric = Number(next());
-    else if (a === "via") f.via = parseAddrArg(next(), "any valid");
-    else if (a === "src") f.prefsrc = parseAddrArg(next(), "any valid");
-    else if (a === "help") throw usage(ROUTE_USAGE);
+    else if (a === "mark") {
+      const t = next();
+      f.mark = getU32(t);
+      if (f.mark === undefined) throw invarg("invalid mark value", t);
+    } else if (matches(a, "metric") || matches(a, "priority") || a === "preference") {
+      const t = next();
+      f.metric = getU32(t);
+      if (f.metric === undefined) throw invarg('"metric" value is invalid\n', t);
+    } else if (a === "via") {
+      let t = next();
+      let fam = f.family;
+      if (t === "inet" || t === "inet6") {
+        fam = t === "inet" ? 2 : 10;
+        t = next();
+      }
+      f.via = parseAddrArg(t, fam);
+    } else if (a === "src") f.prefsrc = parseAddrArg(next(), f.family);
+    else if (matches(a, "realms")) throw notSupported("ip route show realms");
+    else if (matches(a, "from")) throw notSupported("ip route show from");
     else {
-      if (a === "to") a = next();
-      const kind = a === "root" ? "root" : a === "match" ? "match" : "exact";
-      if (a === "root" || a === "match" || a === "exact") a = next();
-      const pf = a === "default" || a === "all" ? "default" : parseAddrArg(a, "any valid");
+      if (matches(a, "to")) a = next();
+      let kind = "exact";
+      if (matches(a, "root")) kind = "root";
+      else if (matches(a, "match")) kind = "match";
+      if (kind !== "exact" || matches(a, "exact")) a = next();
+      const pf = a === "default" || a === "all" || a === "any"
+        ? "default"
+        : parseAddrArg(a, f.family);
       if (pf !== "default" && !f.family) f.family = pf.family;
       if (kind === "root") f.rdst = pf;
       else if (kind === "match") f.mdst = pf;
@@ -588,40 +577,53 @@ async function routeFlush(ctx: Ctx, args: string[]): Promise<void> {
 async function routeGet(ctx: Ctx, args: string[]): Promise<void> {
   const spec: RouteSpec = {};
   let dst: string | undefined;
+  let family = ctx.opts.family === 17 ? 0 : ctx.opts.family;
+  let idev: string | undefined, odev: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    const next = () => {
-      if (i + 1 >= args.length) throw usage('Command line is not complete. Try option "help"');
-      return args[++i];
-    };
-    if (a === "from") {
-      const s = next();
-      parseAddrArg(s, "any valid");
-      spec.src = s;
-    } else if (a === "iif") spec.iif = await ctx.index(next());
-    else if (a === "oif" || a === "dev") spec.oif = await ctx.index(next());
-    else if (a === "mark") spec.mark = Number(next());
-    else if (a === "tos" || a === "dsfield") spec.tos = dsfieldId(next());
-    else if (a === "to") dst = next();
-    else if (a === "fibmatch" || a === "connected") {
-      // accepted
-    } else if (a === "help") throw usage(ROUTE_USAGE);
-    else if (dst === undefined) dst = a;
-    else throw usage(`Error: either "to" is duplicate, or "${a}" is a garbage.`);
-  }
-  if (dst === undefined) throw usage("need at least a destination address");
-  const pf = parsePrefixArg(dst);
-  if (!pf) throw fail(`Error: any valid prefix is expected rather than "${dst}".`);
-  spec.dst = dst;
-  if (ctx.opts.family === 2 || ctx.opts.family === 10) {
-    if (pf.family !== ctx.opts.family) {
-      throw usage(
-        `Error: ${
-          ctx.opts.family === 2 ? "inet" : "inet6"
-        } prefix is expected rather than "${dst}".`,
-      );
+    const next = () => nextArg(args, i++);
+    if (a === "tos" || matches(a, "dsfield")) {
+      const v = next();
+      const t = dsfieldId(v);
+      if (t === undefined) throw invarg("TOS value is invalid\n", v);
+      spec.tos = t;
+    } else if (matches(a, "from")) {
+      const v = next();
+      if (matches(v, "help")) throw usage(ROUTE_USAGE);
+      const pf = parseAddrArg(v, family);
+      if (!family) family = pf.family;
+      spec.src = v;
+    } else if (matches(a, "iif")) idev = next();
+    else if (matches(a, "mark")) {
+      const v = next();
+      const m = getU32(v);
+      if (m === undefined) throw invarg("invalid mark value", v);
+      spec.mark = m;
+    } else if (matches(a, "oif") || a === "dev") odev = next();
+    else if (matches(a, "notify") || matches(a, "connected")) {
+      throw notSupported(`ip route get ${a}`);
+    } else if (matches(a, "vrf")) throw invarg("Invalid VRF\n", next());
+    else if (matches(a, "uid")) {
+      const v = next();
+      const u = getU32(v);
+      if (u === undefined) throw invarg("invalid UID\n", v);
+      spec.uid = u;
+    } else if (matches(a, "fibmatch")) spec.fibmatch = true;
+    else if (a === "as" || matches(a, "sport") || matches(a, "dport") || matches(a, "ipproto")) {
+      throw notSupported(`ip route get ${a}`);
+    } else {
+      let v = a;
+      if (a === "to") v = next();
+      if (matches(v, "help")) throw usage(ROUTE_USAGE);
+      const pf = parseAddrArg(v, family);
+      if (!family) family = pf.family;
+      dst = v;
     }
   }
+  if (dst === undefined) throw fail("need at least a destination address");
+  if (idev !== undefined) spec.iif = await ctx.index(idev);
+  if (odev !== undefined) spec.oif = await ctx.index(odev);
+  spec.dst = dst;
   await ctx.loadNames();
   let replies: Route[];
   try {
@@ -667,171 +669,312 @@ PREF := [ low | medium | high ]
 TIME := NUMBER[s|ms]
 BOOL := [1|0]`;
 
-function timeArg(v: string, what: string): number {
-  const m = /^(\d+(?:\.\d+)?)(s|ms)?$/.exec(v);
-  if (!m) throw usage(`Error: argument "${v}" is wrong: "${what}" value is invalid`);
-  return m[2] === "s" ? Math.round(Number(m[1]) * 1000) : Number(m[1]);
+/** get_time_rtt: milliseconds and whether no unit was given (then the value is sent as is). */
+function timeArg(v: string, what: string): { ms: number; raw: boolean } {
+  const m = /^\s*\+?(\d+(?:\.\d*)?|0x[0-9a-f]+)(s|sec|secs|ms|msec|msecs)?$/i.exec(v);
+  if (!m) throw invarg(`"${what}" value is invalid\n`, v);
+  const n = m[1].startsWith("0x") ? parseInt(m[1], 16) : Number(m[1]);
+  const unit = m[2]?.toLowerCase();
+  if (unit === undefined) return { ms: Math.trunc(n), raw: true };
+  return { ms: Math.trunc(unit.startsWith("s") ? n * 1000 : n), raw: false };
 }
 
-/** `ip route add|del|replace|change|append ROUTE`. */
+/** Metric keywords of `ip route add` in iproute2's order: word, whole-word?, RTAX name. */
+const METRICS: readonly [string, boolean, string][] = [
+  ["mtu", true, "mtu"],
+  ["hoplimit", true, "hoplimit"],
+  ["advmss", true, "advmss"],
+  ["reordering", false, "reordering"],
+  ["rtt", true, "rtt"],
+  ["rto_min", true, "rto_min"],
+  ["window", false, "window"],
+  ["cwnd", false, "cwnd"],
+  ["initcwnd", false, "initcwnd"],
+  ["initrwnd", false, "initrwnd"],
+  ["features", false, "features"],
+  ["quickack", false, "quickack"],
+  ["congctl", false, "cc_algo"],
+  ["rttvar", false, "rttvar"],
+  ["ssthresh", false, "ssthresh"],
+];
+
+/** RTAX numbers of the metrics that can be locked. */
+const RTAX: Record<string, number> = {
+  mtu: 2,
+  window: 3,
+  rtt: 4,
+  rttvar: 5,
+  ssthresh: 6,
+  cwnd: 7,
+  advmss: 8,
+  reordering: 9,
+  hoplimit: 10,
+  initcwnd: 11,
+  rto_min: 13,
+  initrwnd: 14,
+  cc_algo: 16,
+};
+
+/** The metric keyword `a` selects, in iproute2's order among the route keywords around it. */
+function metricWord(a: string): [string, string] | undefined {
+  for (const [word, exact, lib] of METRICS) {
+    if (exact ? a === word : matches(a, word)) return [word, lib];
+  }
+  return undefined;
+}
+
+/** get_rt_realms_or_raw: "[FROM/]TO" realm names or numbers, or one raw u32. */
+function realmsArg(v: string): number | undefined {
+  const one = (x: string) => (x === "" ? 0 : realmId(x));
+  if (!v.includes("/")) {
+    const raw = getU32(v);
+    if (raw !== undefined) return raw;
+    const to = one(v);
+    return to !== undefined && to <= 0xffff ? to : undefined;
+  }
+  const [from, to] = v.split("/", 2);
+  const f = one(from), t = one(to);
+  if (f === undefined || t === undefined || f > 0xffff || t > 0xffff) return undefined;
+  return ((f << 16) | t) >>> 0;
+}
+
+/** `ip route add|del|replace|change|append|prepend|test ROUTE`, parsed as iproute_modify. */
 async function routeModify(
   ctx: Ctx,
   cmd: "add" | "del" | "replace" | "change" | "append",
   args: string[],
 ): Promise<void> {
   const spec: RouteSpec = {};
+  let family = ctx.opts.family === 17 ? 0 : ctx.opts.family;
   const metrics: Record<string, number | string> = {};
   let lock = 0;
   let flags = 0;
-  const hops: NonNullable<RouteSpec["multipath"]>[number][] = [];
-  let dstSet = false;
+  let gwOk = false;
+  let dstOk = false;
+  let dev: string | undefined;
+  let hopArgs: string[] | undefined;
+  const addrOf = (v: string, fam: number) => {
+    const pf = parsePrefixArg(v);
+    if (!pf || v.includes("/") || (fam && pf.family !== fam)) throw badPrefix(fam, v, "address");
+    if (!family) family = pf.family;
+    return pf;
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    const next = () => {
-      if (i + 1 >= args.length) throw usage('Command line is not complete. Try option "help"');
-      return args[++i];
-    };
-    if (a === "src") {
-      const v = next();
-      parseAddrArg(v, "any valid");
-      spec.prefsrc = v;
-    } else if (a === "via") {
-      if (spec.gateway !== undefined) {
-        throw usage(`Error: use nexthop syntax to specify multiple via`);
-      }
+    const next = () => nextArg(args, i++);
+    const mx = metricWord(a);
+    if (a === "src") spec.prefsrc = (addrOf(next(), family), args[i]);
+    else if (a === "as") throw notSupported("ip route add as");
+    else if (a === "via") {
+      if (gwOk) throw invarg("use nexthop syntax to specify multiple via\n", a);
+      gwOk = true;
       let v = next();
-      if (v === "inet" || v === "inet6") v = next();
-      parseAddrArg(v, "any valid");
-      spec.gateway = v;
-    } else if (a === "from") spec.src = next();
-    else if (a === "tos" || a === "dsfield") {
-      const v = next();
-      const t = dsfieldId(v);
-      if (t === undefined) throw usage(`Error: argument "${v}" is wrong: "tos" value is invalid\n`);
-      spec.tos = t;
-    } else if (a === "metric" || a === "priority" || a === "preference") {
-      const v = next();
-      if (!/^\d+$/.test(v)) {
-        throw usage(`Error: argument "${v}" is wrong: "metric" value is invalid\n`);
-      }
-      spec.priority = Number(v);
-    } else if (a === "scope") {
-      const v = next();
-      const s = scopeId(v);
-      if (s === undefined) throw usage(`Error: argument "${v}" is wrong: invalid "scope" value\n`);
-      spec.scope = s;
-    } else if (a === "table") {
-      const v = next();
-      const t = tableId(v);
-      if (t === undefined) {
-        throw usage(`Error: argument "${v}" is wrong: "table" value is invalid\n`);
-      }
-      spec.table = t;
-    } else if (a === "proto" || a === "protocol") {
-      const v = next();
-      const t = protoId(v);
-      if (t === undefined) {
-        throw usage(`Error: argument "${v}" is wrong: "protocol" value is invalid\n`);
-      }
-      spec.proto = t;
-    } else if (a === "dev" || a === "oif") spec.oif = await ctx.index(next());
-    else if (a === "onlink") flags |= 4;
-    else if (a === "pervasive") flags |= 2;
-    else if (a === "nhid") spec.nh_id = Number(next());
-    else if (a === "pref") {
-      const v = next();
-      const prefs: Record<string, number> = { low: 3, medium: 0, high: 1 };
-      if (prefs[v] === undefined) {
-        throw usage(`Error: argument "${v}" is wrong: "pref" value is invalid\n`);
-      }
-      (spec as Record<string, unknown>).pref = prefs[v];
-    } else if (a === "nexthop") {
-      const hop: NonNullable<RouteSpec["multipath"]>[number] = {};
-      while (i + 1 < args.length && args[i + 1] !== "nexthop") {
-        const b = args[++i];
-        if (b === "via") {
-          let v = next();
-          if (v === "inet" || v === "inet6") v = next();
-          hop.gateway = v;
-        } else if (b === "dev") hop.oif = await ctx.index(next());
-        else if (b === "weight") {
-          const w = Number(next());
-          if (!Number.isInteger(w) || w < 1 || w > 256) {
-            throw usage(`Error: argument "${args[i]}" is wrong: "weight" is invalid\n`);
-          }
-          hop.weight = w;
-        } else if (b === "onlink") hop.flags = (typeof hop.flags === "number" ? hop.flags : 0) | 4;
-        else throw usage(`Error: "nexthop" or end of line is expected instead of "${b}"`);
-      }
-      hops.push(hop);
-    } else if (MX_BY_NAME[a]) {
-      let v = next();
-      if (v === "lock") {
-        const idx = Object.entries(MX_NAMES).find(([, n]) => n === a)?.[0];
-        if (idx) lock |= 1 << Number(idx);
+      let fam = family;
+      if (v === "inet" || v === "inet6") {
+        fam = v === "inet" ? 2 : 10;
         v = next();
       }
-      if (a === "rtt" || a === "rttvar" || a === "rto_min") {
-        let ms = timeArg(v, a);
-        if (a === "rtt") ms *= 8;
-        else if (a === "rttvar") ms *= 4;
-        metrics[MX_BY_NAME[a]] = ms;
-      } else if (a === "congctl") metrics[MX_BY_NAME[a]] = v;
-      else if (a === "features") metrics[MX_BY_NAME[a]] = v === "ecn" ? 1 : Number(v);
-      else {
-        if (!/^\d+$/.test(v)) {
-          throw usage(`Error: argument "${v}" is wrong: "${a}" value is invalid\n`);
+      addrOf(v, fam);
+      spec.gateway = v;
+    } else if (a === "from") {
+      const v = next();
+      const pf = parsePrefixArg(v);
+      if (!pf || (family && pf.family !== family)) throw badPrefix(family, v);
+      if (!family) family = pf.family;
+      spec.src = v.includes("/") ? v : `${v}/${pf.len}`;
+    } else if (a === "tos" || matches(a, "dsfield")) {
+      const v = next();
+      const t = dsfieldId(v);
+      if (t === undefined) throw invarg('"tos" value is invalid\n', v);
+      spec.tos = t;
+    } else if (a === "expires") {
+      const v = next();
+      const e = getU32(v);
+      if (e === undefined) throw invarg('"expires" value is invalid\n', v);
+      spec.expires = e;
+    } else if (matches(a, "metric") || matches(a, "priority") || a === "preference") {
+      const v = next();
+      const m = getU32(v);
+      if (m === undefined) throw invarg('"metric" value is invalid\n', v);
+      spec.priority = m;
+    } else if (a === "scope") {
+      const v = next();
+      const sc = scopeId(v);
+      if (sc === undefined) throw invarg('invalid "scope" value\n', v);
+      spec.scope = sc;
+    } else if (mx) {
+      const [word, lib] = mx;
+      let v = next();
+      if (v === "lock" && word !== "rto_min" && word !== "features" && word !== "quickack") {
+        lock |= 1 << RTAX[lib];
+        v = next();
+      }
+      if (word === "rto_min") lock |= 1 << RTAX[lib];
+      if (word === "rtt" || word === "rttvar" || word === "rto_min") {
+        const t = timeArg(v, word);
+        metrics[lib] = t.raw || word === "rto_min" ? t.ms : t.ms * (word === "rtt" ? 8 : 4);
+      } else if (word === "congctl") metrics[lib] = v;
+      else if (word === "features") {
+        if (v !== "ecn") throw invarg('"features" value not valid\n', v);
+        metrics[lib] = 1;
+      } else {
+        const n = getU32(v);
+        const name = word === "advmss" ? "mss" : word;
+        if (n === undefined || (word === "hoplimit" && n > 255)) {
+          throw invarg(`"${name}" value is invalid\n`, v);
         }
-        metrics[MX_BY_NAME[a]] = Number(v);
+        if (word === "quickack" && n > 1) throw invarg('"quickack" value should be 0 or 1\n', v);
+        metrics[lib] = n;
       }
-    } else if (a === "help") throw usage(ROUTE_USAGE);
-    else {
+    } else if (matches(a, "realms")) {
+      const v = next();
+      const r = realmsArg(v);
+      if (r === undefined) throw invarg('"realm" value is invalid\n', v);
+      spec.flow = r;
+    } else if (a === "onlink") flags |= 4;
+    else if (a === "nexthop") {
+      hopArgs = args.slice(i);
+      break;
+    } else if (a === "nhid") {
+      const v = next();
+      const id = getU32(v);
+      if (id === undefined) throw invarg('"id" value is invalid\n', v);
+      spec.nh_id = id;
+    } else if (matches(a, "protocol")) {
+      const v = next();
+      const pr = protoId(v);
+      if (pr === undefined) throw invarg('"protocol" value is invalid\n', v);
+      spec.proto = pr;
+    } else if (matches(a, "table")) {
+      const v = next();
+      const t = tableId(v);
+      if (t === undefined) throw invarg('"table" value is invalid\n', v);
+      spec.table = t;
+    } else if (matches(a, "vrf")) throw invarg("Invalid VRF\n", next());
+    else if (a === "dev" || a === "oif") dev = next();
+    else if (matches(a, "pref")) {
+      const v = next();
+      const prefs: Record<string, number> = { low: 3, medium: 0, high: 1 };
+      const pr = prefs[v] ?? getU32(v);
+      if (pr === undefined || pr > 255) throw invarg('"pref" value is invalid\n', v);
+      spec.pref = pr;
+    } else if (a === "encap" || a === "ttl-propagate") throw notSupported(`ip route add ${a}`);
+    else if (matches(a, "fastopen_no_cookie")) {
+      const v = next();
+      const n = getU32(v);
+      if (n === undefined) throw invarg('"fastopen_no_cookie" value is invalid\n', v);
+      if (n > 1) throw invarg('"fastopen_no_cookie" value should be 0 or 1\n', v);
+      metrics.fastopen_no_cookie = n;
+    } else {
       let d = a;
-      const type = rtnTypeId(d);
-      if (type !== undefined && !dstSet && i + 1 < args.length) {
-        spec.type = type;
-        d = next();
-      }
       if (d === "to") d = next();
-      if (dstSet) throw usage(`Error: either "to" is duplicate, or "${d}" is a garbage.`);
-      if (d !== "default" && d !== "all") {
-        const pf = parsePrefixArg(d);
-        if (!pf) throw fail(`Error: any valid prefix is expected rather than "${d}".`);
+      const type = /^[0-9]/.test(d) ? undefined : rtnTypeId(d);
+      if (type !== undefined) {
+        d = next();
+        spec.type = type;
       }
-      spec.dst = d === "all" ? "default" : d;
-      dstSet = true;
+      if (matches(d, "help")) throw usage(ROUTE_USAGE);
+      if (dstOk) throw duparg2("to", d);
+      if (d === "default" || d === "all" || d === "any") {
+        spec.dst = "default";
+      } else {
+        const pf = parsePrefixArg(d);
+        if (!pf || (family && pf.family !== family)) throw badPrefix(family, d);
+        if (!family) family = pf.family;
+        spec.dst = d;
+      }
+      dstOk = true;
     }
   }
-  if (!dstSet) throw usage('Error: either "to" is duplicate, or "" is a garbage.');
-  if (spec.dst === "default") {
-    const fam = ctx.opts.family === 10 || (spec.gateway ?? "").includes(":") ? 10 : 2;
-    spec.dst = fam === 10 ? "::/0" : "0.0.0.0/0";
-  }
+  if (!dstOk) throw usage(ROUTE_USAGE);
+  if (dev !== undefined) spec.oif = await ctx.index(dev);
+  if (hopArgs) spec.multipath = await parseNexthops(ctx, hopArgs, family);
+  if (spec.dst === "default") spec.dst = family === 10 ? "::/0" : "0.0.0.0/0";
+  if (family) spec.family = family;
   if (lock) metrics.lock = lock;
   if (Object.keys(metrics).length) spec.metrics = metrics;
-  if (hops.length) spec.multipath = hops;
   if (flags) spec.flags = flags;
-  try {
-    await ctx.ip.route(cmd, spec);
-  } catch (e) {
-    if (e instanceof NetlinkError) throw kernelError(e);
-    throw e;
-  }
+  await ctx.change({ obj: "route", cmd, spec });
 }
+
+/** parse_nexthops: `nexthop [via A] [dev D] [weight W] [onlink] …` to the end of the line. */
+async function parseNexthops(
+  ctx: Ctx,
+  args: string[],
+  family: number,
+): Promise<NonNullable<RouteSpec["multipath"]>[number][]> {
+  const hops: NonNullable<RouteSpec["multipath"]>[number][] = [];
+  let i = 0;
+  while (i < args.length) {
+    if (args[i] !== "nexthop") {
+      throw fail(`Error: "nexthop" or end of line is expected instead of "${args[i]}"`);
+    }
+    if (++i >= args.length) throw fail('Error: unexpected end of line after "nexthop"');
+    const hop: NonNullable<RouteSpec["multipath"]>[number] = {};
+    let flags = 0;
+    for (; i < args.length && args[i] !== "nexthop"; i++) {
+      const b = args[i];
+      const next = () => nextArg(args, i++);
+      if (b === "via") {
+        let v = next();
+        let fam = family;
+        if (v === "inet" || v === "inet6") {
+          fam = v === "inet" ? 2 : 10;
+          v = next();
+        }
+        const pf = parsePrefixArg(v);
+        if (!pf || v.includes("/") || (fam && pf.family !== fam)) {
+          throw badPrefix(fam, v, "address");
+        }
+        hop.gateway = v;
+      } else if (b === "dev") {
+        const d = next();
+        hop.oif = await ctx.index(d);
+      } else if (b === "weight") {
+        const v = next();
+        const w = getU32(v);
+        if (w === undefined || w < 1 || w > 256) throw invarg('"weight" is invalid\n', v);
+        hop.weight = w;
+      } else if (b === "onlink") flags |= 4;
+      else if (matches(b, "realms")) {
+        const v = next();
+        const r = realmsArg(v);
+        if (r === undefined) throw invarg('"realm" value is invalid\n', v);
+        (hop as Record<string, unknown>).flow = r;
+      } else throw fail(`Error: "nexthop" or end of line is expected instead of "${b}"`);
+    }
+    if (flags) hop.flags = flags;
+    hops.push(hop);
+  }
+  return hops;
+}
+
+/** `ip route` verbs in iproute2's order (do_iproute). */
+export const ROUTE_VERBS: VerbTable = {
+  object: "route",
+  verbs: [
+    ["add", (ctx, args) => routeModify(ctx, "add", args)],
+    ["change", (ctx, args) => routeModify(ctx, "change", args)],
+    ["chg", (ctx, args) => routeModify(ctx, "change", args), "exact"],
+    ["replace", (ctx, args) => routeModify(ctx, "replace", args)],
+    ["prepend", null],
+    ["append", (ctx, args) => routeModify(ctx, "append", args)],
+    ["test", null],
+    ["delete", (ctx, args) => routeModify(ctx, "del", args)],
+    ["list", routeShow],
+    ["show", routeShow],
+    ["lst", routeShow],
+    ["get", routeGet],
+    ["flush", routeFlush],
+    ["save", null],
+    ["restore", null],
+    ["showdump", null],
+    ["help", () => Promise.reject(usage(ROUTE_USAGE))],
+  ],
+  none: routeShow,
+};
 
 /** `ip route …`. */
 export async function doRoute(ctx: Ctx, args: string[]): Promise<void> {
-  const [cmd, ...rest] = args;
-  if (cmd === undefined || ["show", "list", "lst", "ls", "l"].includes(cmd)) {
-    return await routeShow(ctx, rest);
-  }
-  if (cmd === "get" || cmd === "g") return await routeGet(ctx, rest);
-  if (cmd === "add" || cmd === "a") return await routeModify(ctx, "add", rest);
-  if (cmd === "del" || cmd === "delete" || cmd === "d") return await routeModify(ctx, "del", rest);
-  if (cmd === "replace") return await routeModify(ctx, "replace", rest);
-  if (cmd === "change" || cmd === "chg") return await routeModify(ctx, "change", rest);
-  if (cmd === "append" || cmd === "prepend") return await routeModify(ctx, "append", rest);
-  if (cmd === "flush" || cmd === "f") return await routeFlush(ctx, rest);
-  if (cmd === "help") throw usage(ROUTE_USAGE);
-  throw usage(`Command "${cmd}" is unknown, try "ip route help".`);
+  await dispatch(ctx, args, ROUTE_VERBS);
 }

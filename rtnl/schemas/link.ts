@@ -8,6 +8,7 @@
 import { attrs, message } from "../../netlink/schema.ts";
 import type { AttrSchema, Codec, MessageSchema } from "../../netlink/schema.ts";
 import { BRPORT, LINKINFO_DATA, LINKINFO_SLAVE_DATA } from "./linkinfo.ts";
+import { VFINFO_LIST } from "./vf.ts";
 import { IFINFOMSG } from "./ifinfomsg.ts";
 
 export { IFINFOMSG };
@@ -420,7 +421,7 @@ export const IFLA_TABLE = {
   IFLA_NET_NS_PID: [19, "u32"],
   IFLA_IFALIAS: [20, "string"],
   IFLA_NUM_VF: [21, "u32"],
-  IFLA_VFINFO_LIST: [22, "binary"],
+  IFLA_VFINFO_LIST: [22, VFINFO_LIST],
   IFLA_STATS64: [23, LINK_STATS64],
   IFLA_VF_PORTS: [24, "binary"],
   IFLA_PORT_SELF: [25, "binary"],

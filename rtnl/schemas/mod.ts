@@ -46,4 +46,6 @@ export {
   TCA_TABLE,
   TCMSG,
 } from "./tc.ts";
+export { NETNSA, NETNSA_TABLE, NSID_MESSAGE, RTGENMSG } from "./nsid.ts";
+export { IFLA_VF, IFLA_VF_TABLE, VFINFO_LIST } from "./vf.ts";
 export { SCHEMA_BY_TYPE } from "./registry.ts";

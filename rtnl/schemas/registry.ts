@@ -10,6 +10,7 @@ import { ADDR_MESSAGE } from "./addr.ts";
 import { LINK_MESSAGE } from "./link.ts";
 import { NEIGH_MESSAGE } from "./neigh.ts";
 import { NEXTHOP_MESSAGE } from "./nexthop.ts";
+import { NSID_MESSAGE } from "./nsid.ts";
 import { ROUTE_MESSAGE } from "./route.ts";
 import { RULE_MESSAGE } from "./rule.ts";
 import { TC_MESSAGE, TC_QDISC_MESSAGE } from "./tc.ts";
@@ -34,4 +35,6 @@ export const SCHEMA_BY_TYPE: ReadonlyMap<number, MessageSchema> = new Map<number
   [RTM.DELTFILTER, TC_MESSAGE],
   [RTM.NEWNEXTHOP, NEXTHOP_MESSAGE],
   [RTM.DELNEXTHOP, NEXTHOP_MESSAGE],
+  [RTM.NEWNSID, NSID_MESSAGE],
+  [RTM.DELNSID, NSID_MESSAGE],
 ]);
