@@ -12,7 +12,7 @@
  */
 
 import { Ctx, ExitError, type Io, type Opts, usage } from "./ip/ctx.ts";
-import { matches } from "./ip/match.ts";
+import { type Choice, lookup } from "./ip/match.ts";
 import { report, runCommand, USAGE } from "./ip/objects.ts";
 import { runBatch } from "./ip/batch.ts";
 
@@ -49,10 +49,65 @@ export interface Parsed {
   force: boolean;
 }
 
+/** What a global option does to the parse: `arg()` takes the word after it. */
+type OptionHandler = (p: Parsed, arg: () => string) => void;
+
+const ignore: OptionHandler = () => {};
+
 /**
- * Parses global options as ip/ip.c does: each option in iproute2's order, abbreviated by any
- * prefix (`-s`, `-stat`, `-j`, `-br`, `-b FILE`), `--opt` as `-opt`, `--` ends them. A leading
- * `--` is skipped first (`deno task ip -- -j link`, the npm habit).
+ * Global options in ip/ip.c's order: each may be abbreviated to any prefix, the first match
+ * wins (`-s` is -stats, `-b` -batch, `-br` -brief, `-n` -netns). `"exact"` ones are compared
+ * whole. Options this tool accepts but has no use for (-human, -resolve, -timestamp…) do nothing.
+ */
+export const OPTIONS: readonly Choice<OptionHandler>[] = [
+  ["-loops", (_p, arg) => void arg()],
+  ["-family", (p, arg) => {
+    const f = arg();
+    if (f === "help") throw usage(USAGE);
+    const fam = FAMILIES[f];
+    if (fam === undefined) throw usage(`Error: argument "${f}" is wrong: invalid protocol family`);
+    p.opts.family = fam;
+  }],
+  ["-4", (p) => void (p.opts.family = 2), "exact"],
+  ["-6", (p) => void (p.opts.family = 10), "exact"],
+  ["-0", (p) => void (p.opts.family = 17), "exact"],
+  ["-M", (p) => void (p.opts.family = 28), "exact"],
+  ["-B", (p) => void (p.opts.family = 7), "exact"],
+  ["-human", ignore],
+  ["-human-readable", ignore],
+  ["-iec", ignore],
+  ["-stats", (p) => void p.opts.stats++],
+  ["-statistics", (p) => void p.opts.stats++],
+  ["-details", (p) => void p.opts.details++],
+  ["-resolve", ignore],
+  ["-oneline", (p) => void (p.opts.oneline = true)],
+  ["-timestamp", ignore],
+  ["-tshort", ignore],
+  ["-Version", () => {
+    throw new ExitError("ip utility, deno-netlink (iproute2 6.1 compatible output)", 0);
+  }],
+  ["-force", (p) => void (p.force = true)],
+  ["-batch", (p, arg) => void (p.batch = arg())],
+  ["-brief", (p) => void (p.opts.brief = true)],
+  ["-json", (p) => void (p.opts.json = true)],
+  ["-pretty", (p) => void (p.opts.pretty = true)],
+  ["-rcvbuf", (_p, arg) => {
+    const v = arg();
+    if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(v)) throw usage(`Invalid rcvbuf size '${v}'`);
+  }],
+  ["-color", ignore],
+  ["-help", () => {
+    throw usage(USAGE);
+  }],
+  ["-netns", (p, arg) => void (p.opts.netns = arg())],
+  ["-Numeric", (p) => void (p.opts.numeric = true)],
+  ["-all", ignore],
+  ["-echo", ignore, "exact"],
+];
+
+/**
+ * Parses global options as ip/ip.c does (see {@link OPTIONS}); `--opt` is `-opt` and `--` ends
+ * them. A leading `--` is skipped first (`deno task ip -- -j link`, the npm habit).
  */
 export function parseOptions(argv: string[]): Parsed {
   const opts: Opts = {
@@ -78,49 +133,15 @@ export function parseOptions(argv: string[]): Parsed {
     }
     if (!a.startsWith("-")) break;
     const o = a.startsWith("--") ? a.slice(1) : a;
-    const is = (word: string) => matches(o, word);
-    if (is("-loops")) arg();
-    else if (is("-family")) {
-      const f = arg();
-      if (f === "help") throw usage(USAGE);
-      const fam = FAMILIES[f];
-      if (fam === undefined) {
-        throw usage(`Error: argument "${f}" is wrong: invalid protocol family`);
-      }
-      opts.family = fam;
-    } else if (o === "-4") opts.family = 2;
-    else if (o === "-6") opts.family = 10;
-    else if (o === "-0") opts.family = 17;
-    else if (o === "-M") opts.family = 28;
-    else if (o === "-B") opts.family = 7;
-    else if (is("-human") || is("-human-readable") || is("-iec")) {
-      // accepted: numbers are printed as they are
-    } else if (is("-stats") || is("-statistics")) opts.stats++;
-    else if (is("-details")) opts.details++;
-    else if (is("-resolve")) {
-      // accepted: addresses are printed as numbers
-    } else if (is("-oneline")) opts.oneline = true;
-    else if (is("-timestamp") || is("-tshort")) {
-      // accepted and ignored
-    } else if (is("-Version")) {
-      throw new ExitError("ip utility, deno-netlink (iproute2 6.1 compatible output)", 0);
-    } else if (is("-force")) parsed.force = true;
-    else if (is("-batch")) parsed.batch = arg();
-    else if (is("-brief")) opts.brief = true;
-    else if (is("-json")) opts.json = true;
-    else if (is("-pretty")) opts.pretty = true;
-    else if (is("-rcvbuf")) {
-      const v = arg();
-      if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(v)) {
-        throw usage(`Invalid rcvbuf size '${v}'`);
-      }
-    } else if (isColor(o)) {
-      // accepted: output is never coloured
-    } else if (is("-help")) throw usage(USAGE);
-    else if (is("-netns")) opts.netns = arg();
-    else if (is("-Numeric") || is("-all") || o === "-echo") {
-      // accepted and ignored
-    } else throw usage(`Option "${o}" is unknown, try "ip -help".`);
+    // matches_color: -color[=always|auto|never] (its place in the order is -color's).
+    const eq = o.indexOf("=");
+    const hit = lookup(eq < 0 ? o : o.slice(0, eq), OPTIONS);
+    const colorValue = eq < 0 ? "" : o.slice(eq + 1);
+    if (eq >= 0 && (hit?.[0] !== "-color" || !["always", "auto", "never"].includes(colorValue))) {
+      throw usage(`Option "${o}" is unknown, try "ip -help".`);
+    }
+    if (!hit?.[1]) throw usage(`Option "${o}" is unknown, try "ip -help".`);
+    hit[1](parsed, arg);
   }
   parsed.rest = argv.slice(i);
   return parsed;
@@ -137,13 +158,6 @@ const FAMILIES: Record<string, number> = {
   mpls: 28,
   bridge: 7,
 };
-
-/** matches_color: `-c`, `-color`, `-color=always|auto|never`. */
-function isColor(o: string): boolean {
-  const eq = o.indexOf("=");
-  const [name, value] = eq < 0 ? [o, ""] : [o.slice(0, eq), o.slice(eq + 1)];
-  return matches(name, "-color") && ["", "always", "auto", "never"].includes(value);
-}
 
 /** Runs one `ip` command line; resolves with the exit code. */
 export async function main(argv: string[], io: Io = stdio): Promise<number> {

@@ -67,6 +67,8 @@ export function printAddr(ctx: Ctx, a: Addr, o: { deleted?: boolean; oneline?: b
       p.str(ANY, "address", "%s", address);
     }
     p.int(ANY, "prefixlen", "/%d ", a.prefixlen);
+    const metric = a.get("rt_priority") as number | undefined;
+    if (metric !== undefined) p.uint(ANY, "metric", "metric %u ", metric);
   }
   const brd = a.get("broadcast") as string | undefined;
   if (brd !== undefined) {

@@ -50,6 +50,8 @@ export interface Opts {
   netns?: string;
   /** -br */
   brief: boolean;
+  /** -N: numbers, not names */
+  numeric?: boolean;
 }
 
 /**

@@ -19,7 +19,7 @@ import type {
   Rule,
 } from "../../mod.ts";
 import { Ctx, ExitError, nextArg, usage } from "./ctx.ts";
-import { matches, notSupported } from "./match.ts";
+import { type Choice, lookup, notSupported } from "./match.ts";
 import { printLinkBody } from "./link.ts";
 import { printAddr } from "./addr.ts";
 import { printRoute } from "./route.ts";
@@ -47,8 +47,10 @@ OBJECTS :=  address | link | mroute | neigh | netconf |
             nexthop | nsid | prefix | route | rule | stats
 FILE := file FILENAME`;
 
-/** The object words of `ip monitor`, in ipmonitor.c's order (null: not in this tool). */
-const WORDS: readonly [string, string | null, "exact"?][] = [
+/** The words of `ip monitor`, in ipmonitor.c's order (null: not in this tool). */
+export const MONITOR_ARGS: readonly Choice<string>[] = [
+  ["file", "file"],
+  ["label", "label"],
   ["link", "link"],
   ["address", "address"],
   ["route", "route"],
@@ -60,6 +62,10 @@ const WORDS: readonly [string, string | null, "exact"?][] = [
   ["nsid", "nsid"],
   ["nexthop", "nexthop"],
   ["stats", null, "exact"],
+  ["all", "all", "exact"],
+  ["all-nsid", null],
+  ["help", "help"],
+  ["dev", null, "exact"],
 ];
 
 /** `ip monitor …`: runs until interrupted, or to the end of `file FILE`. */
@@ -69,19 +75,14 @@ export async function doMonitor(ctx: Ctx, args: string[]): Promise<void> {
   const chosen = new Set<string>();
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (matches(a, "file")) file = nextArg(args, i++);
-    else if (matches(a, "label")) label = true;
-    else {
-      const hit = WORDS.find(([w, , exact]) => (exact ? a === w : matches(a, w)));
-      if (hit) {
-        if (!hit[1]) throw notSupported(`ip monitor ${hit[0]}`);
-        chosen.add(hit[1]);
-      } else if (a === "all") label = true;
-      else if (matches(a, "all-nsid")) throw notSupported("ip monitor all-nsid");
-      else if (matches(a, "help")) throw usage(MONITOR_USAGE);
-      else if (a === "dev") throw notSupported("ip monitor dev");
-      else throw usage(`Argument "${a}" is unknown, try "ip monitor help".`);
-    }
+    const hit = lookup(a, MONITOR_ARGS);
+    if (!hit) throw usage(`Argument "${a}" is unknown, try "ip monitor help".`);
+    const what = hit[1];
+    if (what === null) throw notSupported(`ip monitor ${hit[0]}`);
+    if (what === "file") file = nextArg(args, i++);
+    else if (what === "label" || what === "all") label = true;
+    else if (what === "help") throw usage(MONITOR_USAGE);
+    else chosen.add(what);
   }
   // Text only, as iproute2 6.1 (it ignores -j for monitor).
   const view = ctx.opts.json ? new Ctx({ ...ctx.opts, json: false, pretty: false }) : ctx;

@@ -101,17 +101,29 @@ export const DSFIELD: Record<number, string> = {
 /** Interface groups. */
 export const GROUPS: Record<number, string> = { 0: "default" };
 
+let numeric = false;
+
+/** `-Numeric`: the functions below print numbers instead of names (iproute2's `numeric`). */
+export function setNumeric(on: boolean): void {
+  numeric = on;
+}
+
+/** A name from a table, unless `-Numeric` is on. */
+function nameOf(table: Record<number, string>, id: number): string | undefined {
+  return numeric ? undefined : table[id];
+}
+
 /** Table name of a table id. */
 export function tableName(id: number): string {
-  return TABLES[id] ?? String(id);
+  return nameOf(TABLES, id) ?? String(id);
 }
 /** Protocol name. */
 export function protoName(id: number): string {
-  return PROTOS[id] ?? String(id);
+  return nameOf(PROTOS, id) ?? String(id);
 }
 /** Scope name. */
 export function scopeName(id: number): string {
-  return SCOPES[id] ?? String(id);
+  return nameOf(SCOPES, id) ?? String(id);
 }
 /** Route type name. */
 export function rtnTypeName(id: number): string {
@@ -119,15 +131,15 @@ export function rtnTypeName(id: number): string {
 }
 /** Group name. */
 export function groupName(id: number): string {
-  return GROUPS[id] ?? String(id);
+  return nameOf(GROUPS, id) ?? String(id);
 }
 /** Realm name. */
 export function realmName(id: number): string {
-  return REALMS[id] ?? String(id);
+  return nameOf(REALMS, id) ?? String(id);
 }
 /** DS field name or 0xNN. */
 export function dsfieldName(id: number): string {
-  return DSFIELD[id] ?? "0x" + id.toString(16).padStart(2, "0");
+  return nameOf(DSFIELD, id) ?? "0x" + id.toString(16).padStart(2, "0");
 }
 
 const TABLE_IDS = invert(TABLES);
@@ -253,7 +265,7 @@ export const ARPHRD: Record<number, string> = {
 
 /** ll_type_n2a. */
 export function llTypeName(t: number): string {
-  return ARPHRD[t] ?? `[${t}]`;
+  return nameOf(ARPHRD, t) ?? `[${t}]`;
 }
 
 /** Neighbour states (NUD_*) in iproute2's print order. */

@@ -140,87 +140,108 @@ async function nexthopModify(ctx: Ctx, cmd: "add" | "replace" | "del", args: str
   await ctx.change({ obj: "nexthop", cmd, spec });
 }
 
-/** `ip nexthop flush`: deletes every nexthop object. */
-async function nexthopFlush(ctx: Ctx): Promise<void> {
-  let list: Nexthop[];
-  try {
-    list = await ctx.ip.getNexthops();
-  } catch (e) {
-    if (e instanceof NetlinkError) throw kernelError(e);
-    throw notImplemented(e, "getNexthops");
-  }
-  // Groups first: a member in use by a group can still be deleted, but keep iproute2's order.
-  for (const nh of list) {
-    const id = n(nh.get("NHA_ID"));
-    if (id === undefined) continue;
-    try {
-      await ctx.ip.nexthop("del", { id });
-    } catch (e) {
-      if (e instanceof NetlinkError && e.code === "ENOENT") continue;
-      if (e instanceof NetlinkError) throw kernelError(e);
-      throw e;
-    }
-  }
+/** The selector of `ip nexthop show|flush` (ipnh_list_flush). */
+interface NexthopSelector {
+  id?: number;
+  dev?: number;
+  groups: boolean;
+  fdb: boolean;
+  proto?: number;
+  master?: number;
 }
 
-/** `ip nexthop show [id N] [dev D] [groups] [fdb] [protocol P]`. */
-async function nexthopShow(ctx: Ctx, rest: string[]): Promise<void> {
-  let id: number | undefined;
-  let dev: number | undefined;
-  let groups = false, fdb = false;
-  let proto: number | undefined;
-  let master: number | undefined;
+async function parseNexthopSelector(ctx: Ctx, rest: string[]): Promise<NexthopSelector> {
+  const f: NexthopSelector = { groups: false, fdb: false };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     const next = () => nextArg(rest, i++);
     if (matches(a, "dev")) {
       const v = next();
-      dev = await ctx.index(v).catch(() => {
+      f.dev = await ctx.index(v).catch(() => {
         throw invarg("Device does not exist\n", v);
       });
-    } else if (matches(a, "groups")) groups = true;
+    } else if (matches(a, "groups")) f.groups = true;
     else if (matches(a, "master")) {
       const v = next();
-      master = await ctx.index(v).catch(() => {
+      f.master = await ctx.index(v).catch(() => {
         throw invarg("Device does not exist\n", v);
       });
     } else if (matches(a, "vrf")) throw invarg("Invalid VRF\n", next());
     else if (a === "id") {
       const v = next();
-      id = getU32(v);
-      if (!id) throw invarg('"id" value is invalid\n', v);
+      f.id = getU32(v);
+      if (!f.id) throw invarg('"id" value is invalid\n', v);
       break;
     } else if (matches(a, "protocol")) {
       const v = next();
-      proto = getU32(v);
-      if (proto === undefined) throw invarg("invalid protocol value", v);
-    } else if (matches(a, "fdb")) fdb = true;
+      f.proto = getU32(v);
+      if (f.proto === undefined) throw invarg("invalid protocol value", v);
+    } else if (matches(a, "fdb")) f.fdb = true;
     else if (matches(a, "help")) throw usage(NH_USAGE);
     else throw invarg("", a);
   }
-  await ctx.loadNames();
-  let list: Nexthop[];
+  return f;
+}
+
+/** The nexthops a selector picks (in the kernel where iproute2 filters there). */
+async function selectNexthops(ctx: Ctx, f: NexthopSelector): Promise<Nexthop[]> {
+  const fam = ctx.opts.family;
   try {
-    list = await ctx.ip.getNexthops();
+    const list = await ctx.ip.getNexthops({
+      ...(f.id !== undefined ? { id: f.id } : {}),
+      ...(f.dev !== undefined ? { oif: f.dev } : {}),
+      ...(f.master !== undefined ? { master: f.master } : {}),
+      ...(f.groups ? { groups: true } : {}),
+      ...(fam === 2 || fam === 10 ? { family: fam } : {}),
+    });
+    return list.filter((nh) =>
+      (!f.fdb || nh.get("NHA_FDB") !== undefined) &&
+      (f.proto === undefined || nh.headerField("protocol") === f.proto)
+    );
   } catch (e) {
     if (e instanceof NetlinkError) throw kernelError(e);
     throw notImplemented(e, "getNexthops");
   }
-  const fam = ctx.opts.family;
+}
+
+async function deleteNexthop(ctx: Ctx, id: number): Promise<boolean> {
+  try {
+    await ctx.ip.nexthop("del", { id });
+    return true;
+  } catch (e) {
+    if (e instanceof NetlinkError && e.code === "ENOENT") return false;
+    if (e instanceof NetlinkError) throw kernelError(e);
+    throw e;
+  }
+}
+
+/** `ip nexthop flush [SELECTOR]`: groups first when flushing everything, as ipnh_flush. */
+async function nexthopFlush(ctx: Ctx, rest: string[]): Promise<void> {
+  const f = await parseNexthopSelector(ctx, rest);
+  if (f.id !== undefined) {
+    await deleteNexthop(ctx, f.id);
+    return;
+  }
+  const all = rest.length === 0;
+  let flushed = 0;
+  const rounds = all ? [{ ...f, groups: true }, f] : [f];
+  for (const sel of rounds) {
+    for (const nh of await selectNexthops(ctx, sel)) {
+      const id = n(nh.get("NHA_ID"));
+      if (id && await deleteNexthop(ctx, id)) flushed++;
+    }
+  }
+  ctx.p.fp(flushed ? `Flushed ${flushed} nexthops\n` : "Nothing to flush\n");
+}
+
+/** `ip nexthop show [id N] [dev D] [groups] [fdb] [protocol P] [master D]`. */
+async function nexthopShow(ctx: Ctx, rest: string[]): Promise<void> {
+  const f = await parseNexthopSelector(ctx, rest);
+  await ctx.loadNames();
+  const list = await selectNexthops(ctx, f);
   const p = ctx.p;
   p.begin();
-  for (const nh of list) {
-    if (id !== undefined && nh.get("NHA_ID") !== id) continue;
-    if (dev !== undefined && nh.get("NHA_OIF") !== dev) continue;
-    if (groups && nh.get("NHA_GROUP") === undefined) continue;
-    if (fdb && nh.get("NHA_FDB") === undefined) continue;
-    if (proto !== undefined && nh.headerField("protocol") !== proto) continue;
-    if (master !== undefined && ctx.fullLink(n(nh.get("NHA_OIF")) ?? 0)?.master !== master) {
-      continue;
-    }
-    if ((fam === 2 || fam === 10) && nh.headerField("family") !== fam) continue;
-    printNexthop(ctx, nh);
-  }
+  for (const nh of list) printNexthop(ctx, nh);
   p.end();
 }
 
@@ -235,7 +256,7 @@ export const NEXTHOP_VERBS: VerbTable = {
     ["show", nexthopShow],
     ["lst", nexthopShow],
     ["get", null],
-    ["flush", (ctx) => nexthopFlush(ctx)],
+    ["flush", nexthopFlush],
     ["bucket", null],
     ["help", () => Promise.reject(usage(NH_USAGE))],
   ],

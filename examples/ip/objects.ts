@@ -8,14 +8,15 @@
 import { NetlinkError } from "../../mod.ts";
 import { type Ctx, ExitError, type Io, kernelError, usage } from "./ctx.ts";
 import { type Choice, lookup, notSupported, type VerbTable } from "./match.ts";
+import { setNumeric } from "./names.ts";
 import { doLink, LINK_VERBS } from "./link.ts";
 import { ADDR_VERBS, doAddr } from "./addr.ts";
 import { doRoute, ROUTE_VERBS } from "./route.ts";
 import { doRule, RULE_VERBS } from "./rule.ts";
-import { doNeigh } from "./neigh.ts";
+import { doNeigh, NEIGH_VERBS } from "./neigh.ts";
 import { doNexthop, NEXTHOP_VERBS } from "./nexthop.ts";
 import { doMonitor } from "./monitor.ts";
-import { doNetns } from "./netns.ts";
+import { doNetns, NETNS_VERBS } from "./netns.ts";
 import { doTc } from "./tc.ts";
 import { doTaskstats } from "./taskstats.ts";
 
@@ -77,6 +78,18 @@ export const OBJECTS: readonly Choice<Handler>[] = [
   ["stats", null],
   ["taskstats", doTaskstats],
 ];
+
+/** Each object's verbs in iproute2's order, by the object's word in {@link OBJECTS}. */
+export const VERB_TABLES: Readonly<Record<string, VerbTable>> = {
+  address: ADDR_VERBS,
+  route: ROUTE_VERBS,
+  rule: RULE_VERBS,
+  neighbor: NEIGH_VERBS,
+  neighbour: NEIGH_VERBS,
+  link: LINK_VERBS,
+  netns: NETNS_VERBS,
+  nexthop: NEXTHOP_VERBS,
+};
 
 /**
  * The objects whose change verbs `-batch -force` may pipeline. Neighbours are left out: iproute2
@@ -146,6 +159,7 @@ export async function runCommand(
 ): Promise<{ code: number; fatal: boolean }> {
   ctx.flush = (text: string) => io.out(text);
   ctx.stderr = (text: string) => io.err(text);
+  setNumeric(ctx.opts.numeric ?? false);
   try {
     await runObject(ctx, rest);
     const text = ctx.p.take();
