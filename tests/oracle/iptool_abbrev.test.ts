@@ -27,26 +27,18 @@ async function tool(args: string[]): Promise<Result> {
 }
 
 const dec = new TextDecoder();
-async function iproute2(args: string[], stdin?: string): Promise<Result> {
-  const p = new Deno.Command("ip", {
-    args,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = p.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const r = await p.output();
+
+/** Runs iproute2's ip (synchronously: spawning is several times faster than with `output()`). */
+function iproute2(args: string[]): Result {
+  const r = new Deno.Command("ip", { args, stdout: "piped", stderr: "piped" }).outputSync();
   return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
 }
 
 /** Runs full-word commands in a namespace through iproute2's batch mode (one process). */
-async function setupCommands(ns: string, lines: string[]): Promise<void> {
+function setupCommands(ns: string, lines: string[], batch: string): void {
   if (lines.length === 0) return;
-  const r = await iproute2(["-n", ns, "-force", "-batch", "-"], lines.join("\n") + "\n");
+  Deno.writeTextFileSync(batch, lines.join("\n") + "\n");
+  const r = iproute2(["-n", ns, "-force", "-batch", batch]);
   assert.equal(r.err, "", `setup in ${ns}: ${lines.join("; ")}`);
 }
 
@@ -370,16 +362,17 @@ Deno.test({
   ignore: !isRoot,
   async fn(t) {
     const file = monitorFile();
+    const batch = Deno.makeTempFileSync({ suffix: ".batch" });
     try {
       await withNetns(async (a) => {
         await withNetns(async (b) => {
-          await setupCommands(a, SETUP);
-          await setupCommands(b, SETUP);
+          setupCommands(a, SETUP, batch);
+          setupCommands(b, SETUP, batch);
           for (const [name, c] of cases(file)) {
             await t.step(name, async () => {
-              await setupCommands(a, c.pre?.("a") ?? []);
-              await setupCommands(b, c.pre?.("b") ?? []);
-              const x = await iproute2(["-n", a, ...c.args("a")]);
+              setupCommands(a, c.pre?.("a") ?? [], batch);
+              setupCommands(b, c.pre?.("b") ?? [], batch);
+              const x = iproute2(["-n", a, ...c.args("a")]);
               const y = await tool(["-n", b, ...c.args("b")]);
               const lines = (s: string) => c.anyOrder ? s.split("\n").sort().join("\n") : s;
               const same = (s: string) => lines(s.replaceAll(`nlt-abbr-${Deno.pid}-b`, "SIDE"));
@@ -390,22 +383,23 @@ Deno.test({
                 assert.equal(same(y.out), norm(x.out));
               }
               if (c.state) {
-                const sa = await iproute2(["-n", a, "-j", ...c.state]);
-                const sb = await iproute2(["-n", b, "-j", ...c.state]);
+                const sa = iproute2(["-n", a, "-j", ...c.state]);
+                const sb = iproute2(["-n", b, "-j", ...c.state]);
                 assert.equal(
                   sortJson(same(sb.out)),
                   sortJson(norm(sa.out)),
                   `state: ip ${c.state.join(" ")}`,
                 );
               }
-              await setupCommands(a, c.post?.("a") ?? []);
-              await setupCommands(b, c.post?.("b") ?? []);
+              setupCommands(a, c.post?.("a") ?? [], batch);
+              setupCommands(b, c.post?.("b") ?? [], batch);
             });
           }
         }, "abbrb");
       }, "abbra");
     } finally {
       Deno.removeSync(file);
+      Deno.removeSync(batch);
     }
   },
 });
