@@ -52,7 +52,7 @@ route add 10.7.0.0/16 via 10.5.0.3 metric 5
 route add 10.7.0.0/16 via 10.5.0.3 metric 5
 addr add 10.5.1.1/24 dev v11 label v11:1
 nexthop add id 7 dev v10
-addr show dev v11
+route show
 route del 10.99.0.0/16
 link add v12 address 02:00:00:00:10:03 type bridge
 link set v11 master v12
@@ -72,7 +72,7 @@ n a 10.20.0.5 lla 00:11:22:33:44:66 dev v20
 l a v22 address 02:00:00:00:20:03 type bridge
 l s v21 master v22
 a d 10.20.1.1/24 dev v21
-a s dev v20
+ru s
 r s
 `;
 
