@@ -6,8 +6,9 @@
  *   "auto"` lets the kernel pick).
  * - `nsid("get", { netns: "blue" })` reads it (`nsid` -1: none assigned); the namespace may be
  *   given as `netns` (a name under /run/netns, a path, or `{ pid }`), `fd` (an open namespace
- *   file) or `pid`; or `{ nsid: 5, target_nsid: 7 }` asks what namespace 7 calls the one this
- *   namespace calls 5 (the answer's `current_nsid`).
+ *   file), `pid`, or its id here (`nsid`). With `target_nsid` the question is asked of the
+ *   namespace this one calls `target_nsid`: the answer's `nsid` is the id that namespace gives
+ *   it, `current_nsid` the id this namespace gives it.
  * - `getNsids({ target_nsid })` dumps every assigned id (`ip netns list-id`).
  *
  * @module
@@ -38,7 +39,7 @@ export interface NsidSpec {
   pid?: number;
   /** set: the id to assign, or "auto"; get: the id that selects the namespace. */
   nsid?: number | "auto";
-  /** get/dump: answer as seen from the namespace this namespace calls `target_nsid`. */
+  /** get/dump: answer as seen from the namespace this one calls `target_nsid`. */
   target_nsid?: number;
 }
 

@@ -269,5 +269,5 @@ Deno.test("decodeEvents and multipathOf on the captured corpus", () => {
     }
   }
   assert.ok(hops >= 4, "IPv4 and IPv6 multipath routes in the corpus");
-  assert.equal(SCHEMAS.length, 11 + NF_SCHEMAS.length);
+  assert.equal(SCHEMAS.length, 12 + NF_SCHEMAS.length);
 });

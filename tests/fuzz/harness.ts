@@ -44,6 +44,7 @@ import { ROUTE_MESSAGE } from "../../rtnl/schemas/route.ts";
 import { RULE_MESSAGE } from "../../rtnl/schemas/rule.ts";
 import { NEIGH_MESSAGE } from "../../rtnl/schemas/neigh.ts";
 import { NEXTHOP_MESSAGE } from "../../rtnl/schemas/nexthop.ts";
+import { NSID_MESSAGE } from "../../rtnl/schemas/nsid.ts";
 import { TC_MESSAGE, TC_QDISC_MESSAGE } from "../../rtnl/schemas/tc.ts";
 import { ACTION_MESSAGE } from "../../rtnl/schemas/tc_action.ts";
 import { BRIDGE_LINK_MESSAGE } from "../../rtnl/schemas/bridge.ts";
@@ -164,6 +165,7 @@ export const SCHEMAS: readonly MessageSchema[] = [
   RULE_MESSAGE,
   NEIGH_MESSAGE,
   NEXTHOP_MESSAGE,
+  NSID_MESSAGE,
   TC_MESSAGE,
   TC_QDISC_MESSAGE,
   ACTION_MESSAGE,
