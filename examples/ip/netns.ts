@@ -28,12 +28,17 @@ function why(e: unknown): string {
   return n ? strerror(n) : (e as Error).message;
 }
 
-/** The id this namespace knows `name` by, or -1 (none, or the namespace is gone). */
+/**
+ * The id this namespace knows `name` by, or -1 (none, or the namespace is gone). A refusal is
+ * printed as iproute2's rtnl_talk prints it (a name whose namespace is being removed: "Peer
+ * netns reference is invalid") and the listing goes on.
+ */
 async function nsidOf(ctx: Ctx, name: string): Promise<number> {
   try {
     const [m] = await ctx.ip.nsid("get", { netns: name });
     return m?.nsid ?? -1;
-  } catch {
+  } catch (e) {
+    if (e instanceof NetlinkError) ctx.warn(kernelError(e).message + "\n");
     return -1;
   }
 }
