@@ -25,6 +25,13 @@
  */
 
 export { Conntrack } from "./conntrack/conntrack.ts";
+export { IPSet, IpsetError } from "./ipset/ipset.ts";
+export type { IpsetAddOptions, IpsetCreateSpec, IPSetOptions } from "./ipset/ipset.ts";
+export type { EntryInput, IpsetEntry } from "./ipset/entry.ts";
+export type { IpsetInfo } from "./ipset/info.ts";
+export * from "./ipset/schema.ts";
+export { SET_TYPES } from "./ipset/types.ts";
+export type { Dimension } from "./ipset/types.ts";
 export type {
   ConntrackEvent,
   ConntrackEventName,
@@ -65,5 +72,5 @@ export {
   NFPROTO,
 } from "./nfnetlink.ts";
 export type { BatchAnswer, FamilyName, NfnlBuilt, NfnlOptions } from "./nfnetlink.ts";
-export { NfnlMonitor } from "./monitor.ts";
-export type { NfnlMonitorOptions, Overrun } from "./monitor.ts";
+export { nfnlMonitor } from "./monitor.ts";
+export type { EventDecoder, NfnlMonitor, NfnlMonitorOptions, Overrun } from "./monitor.ts";

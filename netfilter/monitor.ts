@@ -1,6 +1,6 @@
 /**
- * Netfilter event subscriptions: a NETLINK_NETFILTER socket joined to nfnetlink groups when the
- * call that makes it returns, read as an async iterable of decoded events and
+ * Netfilter event subscriptions: a NETLINK_NETFILTER socket joined to nfnetlink groups before
+ * the call that makes it returns, read as a {@link Subscription} of decoded events and
  * `{ type: "overrun" }` items (the kernel dropped events: resynchronise from a dump).
  *
  * @module
@@ -8,8 +8,9 @@
 
 import { NETLINK, NetlinkSocket } from "../ffi/socket.ts";
 import type { NetnsTarget } from "../ffi/netns.ts";
-import { NetlinkEngine } from "../netlink/engine.ts";
 import { NLMSG_HDRLEN } from "../netlink/constants.ts";
+import { describeValue } from "../netlink/addr.ts";
+import { Subscription } from "../netlink/subscription.ts";
 
 /** What a monitor yields besides its events: the kernel dropped events. */
 export interface Overrun {
@@ -17,13 +18,16 @@ export interface Overrun {
   type: "overrun";
 }
 
+/** A netfilter event subscription: async iterable, `close()`, `Symbol.dispose`. */
+export type NfnlMonitor<E> = Subscription<E | Overrun>;
+
 /** Options of a netfilter monitor. */
 export interface NfnlMonitorOptions {
-  /** Watch this network namespace (default: the connection's, else the process's). */
+  /** Watch this network namespace (default: the connection's). */
   netns?: NetnsTarget;
   /** Receive buffer of the monitor's socket (default 4 MiB). */
   rcvbuf?: number;
-  /** Ends the iteration and closes the socket. */
+  /** Ends the subscription and closes its socket. */
   signal?: AbortSignal;
 }
 
@@ -39,78 +43,51 @@ export type EventDecoder<E> = (
   type: number,
 ) => E | undefined;
 
+/** Every event of one datagram. */
+function decodeAll<E>(buf: ArrayBuffer, decode: EventDecoder<E>): E[] {
+  const dv = new DataView(buf);
+  const u8 = new Uint8Array(buf);
+  const out: E[] = [];
+  for (let off = 0; off + NLMSG_HDRLEN <= buf.byteLength;) {
+    const len = dv.getUint32(off, true);
+    if (len < NLMSG_HDRLEN || off + len > buf.byteLength) break;
+    const e = decode(dv, u8, off, len, dv.getUint16(off + 4, true));
+    if (e !== undefined) out.push(e);
+    off += (len + 3) & ~3;
+  }
+  return out;
+}
+
 /**
- * A subscription: its socket is bound and joined to its groups when the constructor returns, so
- * nothing the kernel announces afterwards is missed. Iterate it once; `close()` (or the
- * signal) ends the iteration.
+ * Opens a socket joined to `groups` (nfnetlink group numbers) and returns its subscription:
+ * everything the kernel announces from now on is received, whenever it is read.
  */
-export class NfnlMonitor<E> implements AsyncIterable<E | Overrun>, Disposable {
-  /** The monitor's own socket. */
-  readonly socket: NetlinkSocket;
-  readonly #engine: NetlinkEngine;
-  readonly #decode: EventDecoder<E>;
-  readonly #signal?: AbortSignal;
-  readonly #onAbort = () => this.close();
-  #iterating = false;
-
-  /** Opens a socket joined to `groups` (nfnetlink group numbers). */
-  constructor(groups: readonly number[], decode: EventDecoder<E>, options: NfnlMonitorOptions) {
-    this.socket = new NetlinkSocket(NETLINK.NETFILTER, {
-      netns: options.netns,
-      groups,
-      rcvbuf: options.rcvbuf ?? 4 << 20,
-    });
-    this.#engine = new NetlinkEngine(this.socket);
-    this.#decode = decode;
-    this.#signal = options.signal;
-    if (this.#signal?.aborted) this.close();
-    else this.#signal?.addEventListener("abort", this.#onAbort, { once: true });
+export function nfnlMonitor<E>(
+  groups: readonly number[],
+  decode: EventDecoder<E>,
+  options: NfnlMonitorOptions,
+): NfnlMonitor<E> {
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new TypeError(`signal: expected an AbortSignal, got ${describeValue(options.signal)}`);
   }
-
-  /** Yields events until the monitor is closed (or its signal aborts). */
-  async *[Symbol.asyncIterator](): AsyncGenerator<E | Overrun> {
-    if (this.#iterating) throw new Error("this monitor is already being iterated");
-    this.#iterating = true;
-    try {
-      for await (const item of this.#engine.datagrams()) {
-        if (item === "overrun") {
-          yield { type: "overrun" };
-          continue;
-        }
-        for (const e of this.#decodeAll(item)) yield e;
+  const socket = new NetlinkSocket(NETLINK.NETFILTER, {
+    netns: options.netns,
+    groups,
+    rcvbuf: options.rcvbuf ?? 4 << 20,
+  });
+  return new Subscription<E | Overrun>({
+    poll() {
+      if (socket.closed) return null;
+      let buf: ArrayBuffer | null;
+      try {
+        buf = socket.receive();
+      } catch (e) {
+        if ((e as { code?: string }).code === "ENOBUFS") return [{ type: "overrun" }];
+        throw e;
       }
-    } finally {
-      this.close();
-    }
-  }
-
-  #decodeAll(buf: ArrayBuffer): E[] {
-    const dv = new DataView(buf);
-    const u8 = new Uint8Array(buf);
-    const out: E[] = [];
-    for (let off = 0; off + NLMSG_HDRLEN <= buf.byteLength;) {
-      const len = dv.getUint32(off, true);
-      if (len < NLMSG_HDRLEN || off + len > buf.byteLength) break;
-      const e = this.#decode(dv, u8, off, len, dv.getUint16(off + 4, true));
-      if (e !== undefined) out.push(e);
-      off += (len + 3) & ~3;
-    }
-    return out;
-  }
-
-  /** Whether the monitor is closed. */
-  get closed(): boolean {
-    return this.socket.closed;
-  }
-
-  /** Stops the subscription and closes its socket; an iteration ends. Closing twice is harmless. */
-  close(): void {
-    this.#signal?.removeEventListener("abort", this.#onAbort);
-    this.socket.close();
-  }
-
-  /** Same as {@link close}. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
+      return buf === null ? [] : decodeAll<E | Overrun>(buf, decode);
+    },
+    wait: (signal) => socket.readable(signal),
+    close: () => socket.close(),
+  }, { signal: options.signal });
 }

@@ -16,6 +16,8 @@ import type { MessageSpec } from "../netlink/encoder.ts";
 import { NLM_F } from "../netlink/constants.ts";
 import type { MessageSchema } from "../netlink/schema.ts";
 import { attrs, message } from "../netlink/schema.ts";
+import { isPlainObject, suggestion } from "../netlink/strict.ts";
+import { describeValue } from "../netlink/addr.ts";
 import { messageViewClass } from "../netlink/view.ts";
 import type { TypedMessage } from "../netlink/view.ts";
 
@@ -146,24 +148,25 @@ export interface NfnlOptions {
 /** The keys {@link NfnlOptions} accepts. */
 export const NFNL_OPTION_KEYS: readonly string[] = ["netns", "rcvbuf", "sndbuf", "connection"];
 
-/** Throws a TypeError naming the first key of `options` that is not in `allowed`. */
+/**
+ * Checks an options object, spec or filter against the keys its method accepts: a TypeError
+ * naming the first unknown key (`field.key`, with the nearest valid name). Undefined is `{}`.
+ */
 export function checkKeys(
   options: unknown,
   allowed: readonly string[],
-  what: string,
+  field: string,
 ): Record<string, unknown> {
   if (options === undefined) return {};
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new TypeError(`${what}: expected an options object, got ${JSON.stringify(options)}`);
+  if (!isPlainObject(options)) {
+    throw new TypeError(`${field}: expected an object, got ${describeValue(options)}`);
   }
   for (const k of Object.keys(options)) {
     if (!allowed.includes(k)) {
-      throw new TypeError(
-        `${what}: unknown option ${JSON.stringify(k)} (one of ${allowed.join(", ")})`,
-      );
+      throw new TypeError(`${field}.${k}: unknown key${suggestion(k, allowed)}`);
     }
   }
-  return options as Record<string, unknown>;
+  return options;
 }
 
 /** A message ready to send: its bytes, its schema and a description for errors. */
@@ -174,6 +177,8 @@ export interface NfnlBuilt<M extends MessageSchema = MessageSchema> {
   schema: M;
   /** E.g. "IPCTNL_MSG_CT_NEW". */
   describe: string;
+  /** The largest error number the subsystem answers with (ipset's own codes pass 4095). */
+  maxErrno?: number;
 }
 
 /** One answer of a batch: the replies (echoed objects) or the kernel's refusal. */
@@ -220,6 +225,7 @@ export class NfnlConnection implements Disposable {
       decoder: (dv, u8, off, len) => new C(dv, u8, off, len) as TypedMessage<M>,
       schema: built.schema,
       describe: built.describe,
+      maxErrno: built.maxErrno,
       signal,
     });
   }
@@ -236,6 +242,7 @@ export class NfnlConnection implements Disposable {
         accept(type) ? new C(dv, u8, off, len) as TypedMessage<M> : undefined,
       schema: built.schema,
       describe: `${built.describe} dump`,
+      maxErrno: built.maxErrno,
       ...opts,
     });
   }
@@ -252,6 +259,7 @@ export class NfnlConnection implements Disposable {
         accept(type) ? new C(dv, u8, off, len) as TypedMessage<M> : undefined,
       schema: built.schema,
       describe: `${built.describe} dump`,
+      maxErrno: built.maxErrno,
       ...opts,
     });
   }
@@ -281,6 +289,7 @@ export class NfnlConnection implements Disposable {
           bytes: m.bytes,
           schema: m.schema,
           describe: m.describe,
+          maxErrno: m.maxErrno,
           decoder: (dv: DataView, u8: Uint8Array, off: number, len: number) =>
             new C(dv, u8, off, len),
         };

@@ -16,6 +16,7 @@ import {
   STATS_CPU_MESSAGE,
   STATS_MESSAGE,
 } from "./conntrack/schema.ts";
+import { IPSET_CMD, IPSET_ELEMENT_MESSAGE, IPSET_MESSAGE } from "./ipset/schema.ts";
 
 /** nfnetlink message type → the schema of its messages. */
 export const NF_SCHEMA_BY_TYPE: Map<number, MessageSchema> = new Map();
@@ -40,6 +41,11 @@ add(NFNL_SUBSYS.CTNETLINK_EXP, [IPCTNL_MSG_EXP.GET_STATS_CPU], EXP_STATS_MESSAGE
 // The kernel answers an expectation statistics dump in the CTNETLINK subsystem with the EXP
 // operation (0x0103, the number of IPCTNL_MSG_CT_GET_CTRZERO, which it never sends).
 add(NFNL_SUBSYS.CTNETLINK, [IPCTNL_MSG_EXP.GET_STATS_CPU], EXP_STATS_MESSAGE);
+
+for (const cmd of Object.values(IPSET_CMD)) {
+  const element = cmd === IPSET_CMD.ADD || cmd === IPSET_CMD.DEL || cmd === IPSET_CMD.TEST;
+  add(NFNL_SUBSYS.IPSET, [cmd], element ? IPSET_ELEMENT_MESSAGE : IPSET_MESSAGE);
+}
 
 /** Every netfilter message schema. */
 export const NF_SCHEMAS: readonly MessageSchema[] = [...new Set(NF_SCHEMA_BY_TYPE.values())];

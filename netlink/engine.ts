@@ -61,6 +61,11 @@ export interface RequestOptions<T> {
   describe?: string;
   /** Aborts waiting (the request may still take effect in the kernel). */
   signal?: AbortSignal;
+  /**
+   * The largest error number the request's protocol answers with (default 4095, the errno
+   * range); ipset's own codes (`IPSET_ERR_*`) go past 4096. A larger one is a DecodeError.
+   */
+  maxErrno?: number;
 }
 
 /** One message of {@link NetlinkEngine.requestDatagram}. */
@@ -89,6 +94,7 @@ interface Pending {
   decoder?: Decoder<unknown>;
   schema?: MessageSchema;
   describe?: string;
+  maxErrno?: number;
   results: unknown[];
   done: boolean;
   error?: Error;
@@ -171,6 +177,7 @@ export class NetlinkEngine {
       decoder: opts.decoder,
       schema: opts.schema,
       describe: opts.describe,
+      maxErrno: opts.maxErrno,
       results: [],
       done: false,
       interrupted: false,
@@ -677,8 +684,9 @@ export class NetlinkEngine {
         return this.#finish(p, new DecodeError("truncated NLMSG_ERROR"));
       }
       if (err === 0) return this.#finish(p);
-      if (err > 0 || err < -4095) {
-        // The kernel sends -errno (1..4095); anything else is not an error it could mean.
+      if (err > 0 || err < -(p.maxErrno ?? 4095)) {
+        // The kernel sends -errno (1..4095, or a protocol's own codes up to maxErrno); anything
+        // else is not an error it could mean.
         return this.#finish(
           p,
           new DecodeError(

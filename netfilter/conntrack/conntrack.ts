@@ -21,8 +21,8 @@ import {
   nfnlType,
 } from "../nfnetlink.ts";
 import type { NfnlBuilt, NfnlOptions } from "../nfnetlink.ts";
-import { MONITOR_OPTION_KEYS, NfnlMonitor } from "../monitor.ts";
-import type { NfnlMonitorOptions, Overrun } from "../monitor.ts";
+import { MONITOR_OPTION_KEYS, nfnlMonitor } from "../monitor.ts";
+import type { NfnlMonitor, NfnlMonitorOptions, Overrun } from "../monitor.ts";
 import {
   CT_MESSAGE,
   EXP_MESSAGE,
@@ -163,7 +163,7 @@ export class Conntrack implements Disposable {
 
   /** Opens a NETLINK_NETFILTER socket (in `options.netns` when given), or shares `connection`. */
   constructor(options: ConntrackOptions = {}) {
-    const o = checkKeys(options, NFNL_OPTION_KEYS, "Conntrack options") as ConntrackOptions;
+    const o = checkKeys(options, NFNL_OPTION_KEYS, "options") as ConntrackOptions;
     this.#own = o.connection === undefined;
     this.nfnl = o.connection ?? new NfnlConnection(o);
   }
@@ -500,7 +500,7 @@ export class Conntrack implements Disposable {
       }
       return GROUPS[e as ConntrackEventName];
     });
-    const m = new NfnlMonitor<ConntrackEvent>(groups, decodeConntrackEvent, {
+    const m = nfnlMonitor<ConntrackEvent>(groups, decodeConntrackEvent, {
       netns: (o.netns ?? this.nfnl.netns) as NfnlMonitorOptions["netns"],
       rcvbuf: o.rcvbuf as number | undefined,
       signal: o.signal as AbortSignal | undefined,

@@ -16,7 +16,9 @@ import * as netns from "../../ffi/netns.ts";
 import { NETLINK, NetlinkSocket } from "../../ffi/socket.ts";
 import { encodeMessage } from "../../netlink/encoder.ts";
 import { NLM_F } from "../../netlink/constants.ts";
-import { Conntrack } from "../../netfilter/mod.ts";
+import { Conntrack, IPSet } from "../../netfilter/mod.ts";
+import { IPSET_CMD, IPSET_MESSAGE } from "../../netfilter/ipset/schema.ts";
+import { markNetOrder } from "../../netfilter/ipset/netorder.ts";
 import { NFNL_SUBSYS, nfnlType } from "../../netfilter/nfnetlink.ts";
 import {
   CT_MESSAGE,
@@ -165,12 +167,80 @@ async function conntrackCorpus(
   }
 }
 
+async function ipsetCorpus(
+  corpus: Record<string, { description: string; datagrams: string[] }>,
+): Promise<void> {
+  using ipset = new IPSet({ netns: NS });
+  await ipset.create("ip", { type: "hash:ip", timeout: 100, counters: true, comment: true });
+  await ipset.add("ip", [{ ip: "10.0.0.1", comment: "one", packets: 3, bytes: 9 }, "10.0.0.2"]);
+  await ipset.create("net6", { type: "hash:net", family: "inet6" });
+  await ipset.add("net6", ["2001:db8::/32", { ip: "2001:db8:1::", cidr: 48, nomatch: true }]);
+  await ipset.create("ipport", { type: "hash:ip,port" });
+  await ipset.add("ipport", ["10.0.0.1,tcp:80", "10.0.0.2,icmp:echo-request"]);
+  await ipset.create("netif", { type: "hash:net,iface", skbinfo: true });
+  await ipset.add("netif", [{
+    ip: "10.0.0.0",
+    cidr: 8,
+    iface: "eth0",
+    skbmark: 1,
+    skbprio: "1:2",
+  }]);
+  await ipset.create("ports", { type: "bitmap:port", range: "1-100", timeout: 10 });
+  await ipset.add("ports", ["5", "7-9"]);
+  await ipset.create("mac", { type: "bitmap:ip,mac", range: "10.0.0.0/24" });
+  await ipset.add("mac", [{ ip: "10.0.0.1", mac: "00:11:22:33:44:55" }]);
+  await ipset.create("list", { type: "list:set", size: 4 });
+  await ipset.add("list", ["ip", "ipport"]);
+  using sock = new NetlinkSocket(NETLINK.NETFILTER, { netns: NS, rcvbuf: 1 << 20 });
+  let seq = 7000;
+  const req = (cmd: number, flags: number, attrs: Record<string, unknown>) =>
+    markNetOrder(
+      encodeMessage(IPSET_MESSAGE, {
+        type: nfnlType(NFNL_SUBSYS.IPSET, cmd),
+        flags,
+        header: { family: 2, version: 0, res_id: 0 },
+        attrs: { protocol: 7, ...attrs },
+      }),
+      IPSET_MESSAGE,
+    );
+  corpus.nf_ipset = {
+    description: "ipset list, save, header, type, protocol and errors",
+    datagrams: [],
+  };
+  const d = corpus.nf_ipset.datagrams;
+  d.push(...await exchange(sock, req(IPSET_CMD.LIST, NLM_F.DUMP, {}), ++seq));
+  d.push(...await exchange(sock, req(IPSET_CMD.SAVE, NLM_F.DUMP, { setname: "ip" }), ++seq));
+  d.push(...await exchange(sock, req(IPSET_CMD.HEADER, NLM_F.ACK, { setname: "netif" }), ++seq));
+  d.push(
+    ...await exchange(
+      sock,
+      req(IPSET_CMD.TYPE, NLM_F.ACK, { typename: "hash:net", family: 2 }),
+      ++seq,
+    ),
+  );
+  d.push(...await exchange(sock, req(IPSET_CMD.PROTOCOL, NLM_F.ACK, {}), ++seq));
+  d.push(
+    ...await exchange(
+      sock,
+      req(IPSET_CMD.CREATE, NLM_F.ACK | NLM_F.EXCL | NLM_F.CREATE, {
+        setname: "ip",
+        typename: "hash:ip",
+        revision: 6,
+        family: 2,
+      }),
+      ++seq,
+    ),
+  );
+  d.push(...await exchange(sock, req(IPSET_CMD.HEADER, NLM_F.ACK, { setname: "nope" }), ++seq));
+}
+
 async function main(): Promise<void> {
   if (Deno.uid() !== 0) throw new Error("capture_netfilter.ts needs root");
   const corpus: Record<string, { description: string; datagrams: string[] }> = {};
   netns.create(NS);
   try {
     await conntrackCorpus(corpus);
+    await ipsetCorpus(corpus);
   } finally {
     netns.remove(NS);
   }

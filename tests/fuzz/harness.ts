@@ -38,6 +38,9 @@ import { CTRL_MESSAGE } from "../../netlink/genl.ts";
 import { SCHEMA_BY_TYPE as RTNL_SCHEMA_BY_TYPE } from "../../rtnl/schemas/registry.ts";
 import { NF_SCHEMA_BY_TYPE, NF_SCHEMAS } from "../../netfilter/registry.ts";
 import { decodeConntrackEvent } from "../../netfilter/conntrack/conntrack.ts";
+import { IPSET_MESSAGE } from "../../netfilter/ipset/schema.ts";
+import { mergeSets, saveText } from "../../netfilter/ipset/info.ts";
+import type { IpsetMessage } from "../../netfilter/ipset/info.ts";
 import { LINK_MESSAGE } from "../../rtnl/schemas/link.ts";
 import { ADDR_MESSAGE } from "../../rtnl/schemas/addr.ts";
 import { ROUTE_MESSAGE } from "../../rtnl/schemas/route.ts";
@@ -898,6 +901,14 @@ export function viewTargets(buf: ArrayBuffer, rng: Rng, c: Counters, full = true
         }
       }
     }
+  }
+  // ipset list messages merge into sets and print as ipset save text.
+  const lists = ms.filter(([off]) => dv.getUint16(off + 4, true) === 0x607).map(([off, len]) =>
+    new (messageViewClass(IPSET_MESSAGE))(dv, u8, off, len) as unknown as IpsetMessage
+  );
+  if (lists.length > 0) {
+    const sets = guard("ipset mergeSets", () => mergeSets(lists));
+    if (sets) guard("ipset saveText", () => saveText(sets));
   }
   const events = guard("decodeEvents", () => decodeEvents(buf));
   for (const [i, e] of (events ?? []).entries()) {

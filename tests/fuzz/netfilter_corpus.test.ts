@@ -12,6 +12,8 @@ import { decodeConntrackEvent } from "../../netfilter/conntrack/conntrack.ts";
 import { NF_SCHEMA_BY_TYPE } from "../../netfilter/registry.ts";
 import { messageViewClass } from "../../netlink/view.ts";
 import { hex } from "../helpers.ts";
+import { mergeSets, saveText } from "../../netfilter/ipset/info.ts";
+import type { IpsetMessage } from "../../netfilter/ipset/info.ts";
 
 Deno.test("netfilter corpus: ctnetlink dumps, statistics, expectations and events decode", () => {
   const names = new Set<string>();
@@ -40,4 +42,28 @@ Deno.test("netfilter corpus: ctnetlink dumps, statistics, expectations and event
     }
   }
   assert.deepEqual([...types].sort(), ["destroy", "expect_destroy", "expect_new", "new", "update"]);
+});
+
+Deno.test("netfilter corpus: ipset lists of every type merge into sets and save text", () => {
+  const lists: IpsetMessage[] = [];
+  for (const h of KERNEL.nf_ipset.datagrams) {
+    const u8 = hex(h);
+    const dv = new DataView(u8.buffer);
+    for (const [off, len] of messages(u8)) {
+      const type = dv.getUint16(off + 4, true);
+      const schema = NF_SCHEMA_BY_TYPE.get(type);
+      if (!schema) continue;
+      const v = new (messageViewClass(schema))(dv, u8, off, len);
+      JSON.stringify(v);
+      if (type === 0x607) lists.push(v as unknown as IpsetMessage);
+    }
+  }
+  const sets = mergeSets(lists);
+  const types = new Set(sets.map((s) => s.type));
+  for (
+    const t of ["hash:ip", "hash:net", "hash:ip,port", "hash:net,iface", "bitmap:port", "list:set"]
+  ) {
+    assert.ok(types.has(t), `the corpus lacks a ${t} set`);
+  }
+  assert.match(saveText(sets), /add ipport 10\.0\.0\.1,tcp:80/);
 });

@@ -91,7 +91,7 @@ const CASES: [string, (ct: Conntrack) => unknown, typeof TypeError, string][] = 
     "update.labels",
   ],
   ["zone out of range", (ct) => ct.dump({ zone: 65536 }), R, "dump.zone"],
-  ["unknown filter key", (ct) => ct.dump({ src: "10.0.0.1" } as Any), T, "dump"],
+  ["unknown filter key", (ct) => ct.dump({ src: "10.0.0.1" } as Any), T, "dump.src"],
   ["undefined filter value", (ct) => ct.dump({ mark: undefined }), T, "dump.mark"],
   ["flush without a filter", (ct) => ct.flush(undefined as Any), T, "flush"],
   ["flush with an empty filter", (ct) => ct.flush({}), T, "flush"],
@@ -124,7 +124,7 @@ const CASES: [string, (ct: Conntrack) => unknown, typeof TypeError, string][] = 
     T,
     "monitor.events[0]",
   ],
-  ["unknown option", () => new Conntrack({ namespace: "x" } as Any), T, "Conntrack options"],
+  ["unknown option", () => new Conntrack({ namespace: "x" } as Any), T, "options.namespace"],
 ];
 
 Deno.test("conntrack: bad input is refused before anything is sent", async (t) => {

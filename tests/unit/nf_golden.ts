@@ -104,3 +104,78 @@ export async function sentBy(
   }
   return sent;
 }
+
+/**
+ * A connection over a transport that answers like the kernel: `answer` gives, for each request
+ * message, the payload (after nlmsghdr) of each reply message, or an errno; an ack follows
+ * requests that ask for one, NLMSG_DONE ends dumps. Every request is recorded.
+ */
+export function answeringConnection(
+  answer: (req: Uint8Array) => { type: number; payload: Uint8Array }[] | number | undefined,
+): { nfnl: NfnlConnection; sent: Uint8Array[] } {
+  const sent: Uint8Array[] = [];
+  const queue: ArrayBuffer[] = [];
+  let closed = false;
+  const msg = (type: number, flags: number, seq: number, payload: Uint8Array) => {
+    const b = new Uint8Array(16 + ((payload.length + 3) & ~3));
+    const dv = new DataView(b.buffer);
+    dv.setUint32(0, 16 + payload.length, true);
+    dv.setUint16(4, type, true);
+    dv.setUint16(6, flags, true);
+    dv.setUint32(8, seq, true);
+    dv.setUint32(12, 4242, true);
+    b.set(payload, 16);
+    return b;
+  };
+  const transport: Transport = {
+    portId: 4242,
+    lastGroups: 0,
+    get closed() {
+      return closed;
+    },
+    send(bytes: Uint8Array) {
+      sent.push(bytes.slice());
+      for (const m of messages(bytes)) {
+        const dv = new DataView(m.buffer, m.byteOffset, m.byteLength);
+        const flags = dv.getUint16(6, true), seq = dv.getUint32(8, true);
+        const r = answer(m);
+        const out: Uint8Array[] = [];
+        const err = (n: number) => {
+          const p = new Uint8Array(20);
+          new DataView(p.buffer).setInt32(0, -n, true);
+          p.set(m.subarray(0, 16), 4);
+          return msg(2, 0x100, seq, p);
+        };
+        if (typeof r === "number") out.push(err(r));
+        else {
+          for (const x of r ?? []) out.push(msg(x.type, flags & 0x300 ? 2 : 0, seq, x.payload));
+          if (flags & 0x300) out.push(msg(3, 2, seq, new Uint8Array(4)));
+          else if (flags & 4) out.push(err(0));
+        }
+        if (out.length) {
+          const total = out.reduce((n, b) => n + b.length, 0);
+          const d = new Uint8Array(total);
+          let off = 0;
+          for (const b of out) {
+            d.set(b, off);
+            off += b.length;
+          }
+          queue.push(d.buffer);
+        }
+      }
+      return true;
+    },
+    receive() {
+      return queue.shift() ?? null;
+    },
+    readable() {
+      return queue.length
+        ? Promise.resolve()
+        : Promise.reject(new Error("fake transport: no kernel here"));
+    },
+    close() {
+      closed = true;
+    },
+  };
+  return { nfnl: new NfnlConnection({}, transport), sent };
+}
