@@ -12,6 +12,11 @@ import { nsRun, skipUnless } from "../integration/netfilter_fixture.ts";
 const skip = skipUnless("ipset");
 const name = (s: string) => skip ? `${s} (skipped: ${skip})` : s;
 
+/** Save text with the timeouts left masked (they tick between two reads): line by line, in order. */
+function ticking(text: string): string[] {
+  return text.split("\n").map((l) => l.replace(/ timeout \d+/g, " timeout *"));
+}
+
 /** `ipset save` with the parts that change by themselves masked (hash seeds, live timeouts). */
 function masked(text: string): string[] {
   return text.trim().split("\n")
@@ -97,7 +102,7 @@ Deno.test({
       const tool = await toolSave(ns);
       assert.deepEqual(masked(tool), masked(expected.join("\n")));
       // And the library reads the same sets back exactly as the tool prints them.
-      assert.equal(await ipset.save(), tool);
+      assert.deepEqual(ticking(await ipset.save()), ticking(tool));
       const [ip] = await ipset.list("ip");
       assert.equal(ip.type, "hash:ip");
       assert.equal(ip.family, "inet");
@@ -144,7 +149,7 @@ Deno.test({
       const out = await restore.output();
       assert.ok(out.success, new TextDecoder().decode(out.stderr));
       using ipset = new IPSet({ netns: ns });
-      assert.equal(await ipset.save(), await toolSave(ns));
+      assert.deepEqual(ticking(await ipset.save()), ticking(await toolSave(ns)));
       const sets = await ipset.list();
       assert.deepEqual(sets.map((s) => s.name), ["a", "b", "c", "d", "e", "f"]);
       const [c] = sets.filter((s) => s.name === "c");
