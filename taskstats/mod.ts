@@ -5,6 +5,7 @@
  *
  * ```ts
  * import { TaskStats } from "@denonet/netlink/taskstats";
+ * import * as netns from "@denonet/netlink/netns";
  *
  * using ts = new TaskStats();
  * const s = await ts.getPidStat(Deno.pid); // { version, ac_pid, ac_comm, cpu_count, … }
@@ -12,9 +13,12 @@
  * const group = await ts.getTgidStat(Deno.pid); // every thread of the process
  * console.log(group.ac_utime);
  *
- * const stop = AbortSignal.timeout(200);
- * for await (const e of ts.monitor({ cpus: "0-1", signal: stop })) {
- *   if (e.type === "exit") console.log(e.pid, e.stats.ac_comm, e.exitCode ?? `signal ${e.signal}`);
+ * // Exit records reach the initial network namespace only: elsewhere monitor() throws saying so.
+ * if (netns.isInitial() !== false) {
+ *   const stop = AbortSignal.timeout(200);
+ *   for await (const e of ts.monitor({ cpus: "0-1", signal: stop })) {
+ *     if (e.type === "exit") console.log(e.pid, e.stats.ac_comm, e.exitCode ?? `signal ${e.signal}`);
+ *   }
  * }
  * ```
  *
