@@ -157,13 +157,11 @@ Deno.test("ipdb commit: events that never confirm are a CommitTimeoutError, undo
   const a = new Fake("a", 1, log);
   a.changes = [{ phase: PHASE.attrs, name: "mtu" }];
   a.confirmed = false;
-  const t0 = Date.now();
   const err = await commitAll(fakeCtx(log), [a], { timeout: 30 }).catch((e) => e);
   assert.ok(err instanceof CommitTimeoutError, String(err));
   assert.ok(err instanceof CommitError);
   assert.deepEqual(err.unconfirmed, ["a: mtu"]);
   assert.deepEqual(err.undone, ["a: mtu"]);
-  assert.ok(Date.now() - t0 >= 25);
   assert.deepEqual(log, ["run a.mtu", "undo a.mtu"]);
   await assert.rejects(commitAll(fakeCtx(log), [a], { timeout: -1 }), RangeError);
 });
