@@ -131,7 +131,7 @@ Deno.bench("link decode: ifname+mtu+address+operstate+kind, 20 links", {
 }, () => {
   let n = 0;
   for (const l of views<Link>(linkDg, LinkView as Ctor<Link>)) {
-    n += l.ifname!.length + l.mtu! + l.address!.length + l.operstate! + l.index;
+    n += l.ifname!.length + l.mtu! + l.address!.length + String(l.operstate).length + l.index;
     if (l.get(["linkinfo", "info_kind"]) === "veth") n++;
   }
   _sink = n;

@@ -59,20 +59,47 @@ export class PermissionError extends Error {
   override name = "PermissionError";
 }
 
+/**
+ * The C library's names, tried in order: glibc's, then musl's (Alpine names it after the
+ * architecture; `Deno.build.arch` is "x86_64" or "aarch64", as musl spells them).
+ */
+export const LIBC_NAMES: readonly string[] = [
+  "libc.so.6",
+  `libc.musl-${Deno.build.arch}.so.1`,
+  `ld-musl-${Deno.build.arch}.so.1`,
+];
+
+/**
+ * Opens the first C library of `names` that loads; a clear error (what is needed, what was
+ * tried) when none does, and a {@link PermissionError} without `--allow-ffi`.
+ */
+export function openLibc(
+  names: readonly string[] = LIBC_NAMES,
+): Deno.DynamicLibrary<typeof SYMBOLS> {
+  const failures: string[] = [];
+  for (const name of names) {
+    try {
+      return Deno.dlopen(name, SYMBOLS);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+        throw new PermissionError(
+          "netlink needs the FFI permission to call libc: run deno with --allow-ffi",
+          { cause: e },
+        );
+      }
+      failures.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  throw new Error(
+    `netlink could not load the C library: it needs Linux with glibc (libc.so.6) or musl ` +
+      `(libc.musl-${Deno.build.arch}.so.1); tried ${failures.join("; ")}`,
+  );
+}
+
 /** The libc symbols, loading libc on first use. */
 export function libc(): Libc {
   if (lib) return lib.symbols;
-  try {
-    lib = Deno.dlopen("libc.so.6", SYMBOLS);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-      throw new PermissionError(
-        "netlink needs the FFI permission to call libc: run deno with --allow-ffi",
-        { cause: e },
-      );
-    }
-    throw e;
-  }
+  lib = openLibc();
   const loc = lib.symbols.__errno_location();
   if (loc === null) throw new Error("__errno_location returned NULL");
   errnoView = new Deno.UnsafePointerView(loc);

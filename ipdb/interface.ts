@@ -15,7 +15,7 @@ import type { Link, LooseLinkSpec as LinkSpec } from "../rtnl/link.ts";
 import type { LinkSpec as ExactLinkSpec } from "../rtnl/link.ts";
 import type { RouteSpec } from "../rtnl/route.ts";
 import { BatchError } from "../rtnl/batch.ts";
-import { IFF, OPERSTATE } from "../rtnl/constants.ts";
+import { IFF } from "../rtnl/constants.ts";
 import { IFLA } from "../rtnl/schemas/link.ts";
 import { LINKINFO_DATA, LINKINFO_SLAVE_DATA } from "../rtnl/schemas/linkinfo.ts";
 import { commitAll, PHASE, runTransaction } from "./commit.ts";
@@ -483,8 +483,7 @@ export class Interface implements Committable {
       case "kind":
         return v.get(["linkinfo", "info_kind"]);
       case "operstate": {
-        const o = v.operstate;
-        return o === undefined ? undefined : OPERSTATE[o] ?? o;
+        return v.operstate; // the name, as on IPRoute's link views
       }
       case "peer": {
         if (v.get(["linkinfo", "info_kind"]) !== "veth") return undefined;

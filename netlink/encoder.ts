@@ -5,6 +5,7 @@
  * @module
  */
 
+import { lookupName } from "./strict.ts";
 import { describeValue, parseIp, parseMac } from "./addr.ts";
 import { NLA_F_NESTED, NLA_HDRLEN, NLMSG_HDRLEN } from "./constants.ts";
 import { layout, structSize } from "./schema.ts";
@@ -240,17 +241,10 @@ export function writeAttr(
   }
   switch (codec.kind) {
     case "enum": {
-      let n = value;
-      if (typeof value === "string") {
-        n = codec.names[value];
-        if (n === undefined) {
-          throw new TypeError(
-            `${field}: unknown value ${JSON.stringify(value)} (one of ${
-              Object.keys(codec.names).join(", ")
-            })`,
-          );
-        }
-      }
+      // Names are own keys only ("toString" is an unknown value, never a function).
+      const n = typeof value === "string"
+        ? lookupName(codec.names, value, field, "value", { numbers: false })
+        : value;
       return writeAttr(w, type, codec.base, n, field);
     }
     case "struct": {

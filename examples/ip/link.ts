@@ -38,8 +38,6 @@ const IFF: [number, string][] = [
   [0x40000, "ECHO"],
 ];
 
-const OPER_STATES = ["UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN", "TESTING", "DORMANT", "UP"];
-
 /** print_link_flags: `<BROADCAST,MULTICAST,UP,LOWER_UP> ` or the JSON array. */
 export function printLinkFlags(p: Printer, flags: number, mdown: boolean): void {
   p.openArray(ANY, p.json ? "flags" : "<");
@@ -296,11 +294,11 @@ export function printLinkBody(ctx: Ctx, link: Link, o: LinkPrintOptions): void {
   if (link.mtu !== undefined) p.int(ANY, "mtu", "mtu %u ", link.mtu);
   if (link.qdisc !== undefined) p.str(ANY, "qdisc", "qdisc %s ", link.qdisc);
   if (link.master !== undefined) p.str(ANY, "master", "master %s ", ctx.name(link.master));
-  const op = link.operstate;
+  const op = link.operstate; // the state's name, or a number without one
   if (op !== undefined) {
-    if (op < OPER_STATES.length) {
-      if (p.json) p.str(JSON_ONLY, "operstate", "", OPER_STATES[op]);
-      else p.fp(`state ${OPER_STATES[op]} `);
+    if (typeof op === "string") {
+      if (p.json) p.str(JSON_ONLY, "operstate", "", op);
+      else p.fp(`state ${op} `);
     } else {
       if (p.json) p.uint(JSON_ONLY, "operstate_index", "", op);
       else p.fp(`state 0x${op.toString(16)} `);
@@ -507,7 +505,7 @@ export function printLinkBrief(ctx: Ctx, link: Link, doLink: boolean, deleted = 
   p.str(JSON_ONLY, "ifname", "", link.ifname ?? "");
   const op = link.operstate;
   if (op !== undefined) {
-    if (op < OPER_STATES.length) p.str(ANY, "operstate", "%-14s ", OPER_STATES[op]);
+    if (typeof op === "string") p.str(ANY, "operstate", "%-14s ", op);
     else p.uint(JSON_ONLY, "operstate_index", "", op);
   }
   if (doLink) {

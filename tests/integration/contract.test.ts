@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { GenericNetlink, IPRoute, netns, TaskStats } from "../../mod.ts";
+import { GenericNetlink, IPDB, IPRoute, netns, TaskStats } from "../../mod.ts";
 import { CTRL_MESSAGE } from "../../netlink/mod.ts";
 import type { MonitorEvent } from "../../mod.ts";
 import { ipJson, isRoot, nsName, withNetns } from "../helpers.ts";
@@ -193,5 +193,23 @@ Deno.test({
       assert.throws(() => genl.monitor({ family: "nlctrl", schema: CTRL_MESSAGE }), /already/);
       mon.close();
       assert.equal((await mon.next()).done, true);
+    }, "contract"),
+});
+
+Deno.test({
+  name: "contract: operstate has one form, in IPRoute's views and in IPDB",
+  ignore,
+  fn: () =>
+    withNetns(async (ns) => {
+      using ip = new IPRoute({ netns: ns });
+      await vethPair(ip);
+      const [v0] = await ip.getLinks({ ifname: "v0" });
+      assert.equal(typeof v0.operstate, "string");
+      await using db = await IPDB.open({ netns: ns, routes: false, rules: false });
+      assert.equal(db.interfaces.get("v0")!.operstate, v0.operstate);
+      assert.equal(
+        db.interfaces.get("lo")!.operstate,
+        (await ip.getLinks({ ifname: "lo" }))[0].operstate,
+      );
     }, "contract"),
 });

@@ -7,7 +7,6 @@
 
 import assert from "node:assert/strict";
 import { IPRoute } from "../../mod.ts";
-import { OPERSTATE } from "../../rtnl/schemas/mod.ts";
 import type { Link } from "../../mod.ts";
 import { ipJson, isRoot, withNetns } from "../helpers.ts";
 import { gate } from "../features.ts";
@@ -269,7 +268,7 @@ const TOP: Record<string, (l: Link, byIndex: Map<number, Link>) => unknown> = {
   mtu: (l) => l.mtu,
   qdisc: (l) => l.qdisc,
   master: (l, m) => m.get(l.master!)?.ifname,
-  operstate: (l) => OPERSTATE[l.operstate!],
+  operstate: (l) => l.operstate,
   linkmode: (l) => (l.linkmode ? "DORMANT" : "DEFAULT"),
   group: (l) => (l.group === 0 ? "default" : String(l.group)),
   txqlen: (l) => l.txqlen,

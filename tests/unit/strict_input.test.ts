@@ -137,6 +137,10 @@ Deno.test("options and specs: unknown keys, extra arguments, own-key names", asy
       () => ip.link("add", { ifname: "m0", kind: "macvlan", link: 1, macvlan_mode: "toString" }),
       /^macvlan_mode: unknown value "toString"/,
     );
+    await refuses(
+      () => ip.link("set", { index: 1, operstate: "toString" }),
+      /^operstate: unknown value "toString"/,
+    );
   });
   await t.step("an unknown spec key names the nearest valid one", async () => {
     await refuses(
