@@ -67,7 +67,7 @@ import { attrs, message } from "./schema.ts";
 import type { AttrSchema, MessageSchema } from "./schema.ts";
 import { messageViewClass } from "./view.ts";
 import type { TypedMessage } from "./view.ts";
-import { checkKeys, KeySet, lookupName, nameOf } from "./strict.ts";
+import { checkArgs, checkKeys, KeySet, lookupName, nameOf } from "./strict.ts";
 import { Subscription } from "./subscription.ts";
 
 /** `struct genlmsghdr`. */
@@ -188,6 +188,7 @@ export interface CommandOptions<M extends MessageSchema, R extends MessageSchema
   commands?: Readonly<Record<string, number>>;
 }
 
+const SOCKET_OPTIONS = new KeySet("GenericNetlink option", ["rcvbuf", "sndbuf", "netns", "strict"]);
 const COMMAND_OPTIONS = new KeySet("command option", [
   "schema",
   "reply",
@@ -275,6 +276,8 @@ export class GenericNetlink implements Disposable {
 
   /** Opens a NETLINK_GENERIC socket (in `options.netns` when given). */
   constructor(options: GenericNetlinkOptions = {}) {
+    checkArgs("GenericNetlink", 1, arguments.length);
+    checkKeys(options, SOCKET_OPTIONS);
     this.socket = new NetlinkSocket(NETLINK.GENERIC, options);
     this.engine = new NetlinkEngine(this.socket);
   }

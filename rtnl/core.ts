@@ -56,6 +56,15 @@ export class NoSuchInterfaceError extends NetlinkError {
 }
 
 const OPTION_KEYS = new KeySet("IPRoute option", ["netns", "rcvbuf", "strict"]);
+const DUMP_OPTIONS = new KeySet("dump option", [
+  "decoder",
+  "schema",
+  "describe",
+  "signal",
+  "retryInterrupted",
+  "endOnError",
+]);
+const SPEC_KEYS = new KeySet("message spec key", ["type", "flags", "header", "attrs", "extra"]);
 
 /** The rtnetlink connection. */
 export class RtnlCore implements Disposable {
@@ -106,6 +115,7 @@ export class RtnlCore implements Disposable {
 
   /** Encodes one message of `schema`. */
   build<M extends MessageSchema>(schema: M, spec: MessageSpec): Built<M> {
+    checkKeys(spec, SPEC_KEYS, "spec");
     return { bytes: encodeMessage(schema, spec), schema, describe: rtmName(spec.type) };
   }
 
@@ -133,6 +143,8 @@ export class RtnlCore implements Disposable {
     spec: MessageSpec,
     opts: DumpOptions<TypedMessage<M>> = {},
   ): Promise<TypedMessage<M>[]> {
+    checkKeys(opts, DUMP_OPTIONS, "opts");
+    checkKeys(spec, SPEC_KEYS, "spec");
     const C = messageViewClass(schema);
     const bytes = encodeMessage(schema, { ...spec, flags: spec.flags | NLM_F.DUMP });
     return this.engine.dumpAll<TypedMessage<M>>(bytes, {
@@ -153,6 +165,8 @@ export class RtnlCore implements Disposable {
     opts: DumpOptions<TypedMessage<M>> = {},
     keep?: (message: TypedMessage<M>) => boolean,
   ): AsyncGenerator<TypedMessage<M>> {
+    checkKeys(opts, DUMP_OPTIONS, "opts");
+    checkKeys(spec, SPEC_KEYS, "spec");
     const C = messageViewClass(schema);
     const bytes = encodeMessage(schema, { ...spec, flags: spec.flags | NLM_F.DUMP });
     // `keep` filters as messages are decoded: no second iterator wrapped around this one.

@@ -3,7 +3,7 @@
  * another namespace), every `set` (state, address, rename, mtu, txqlen, alias, altnames, group,
  * promisc, arp, netns moves), bridge with ports (bridge data, port data as slave data and as
  * IFLA_PROTINFO, master/nomaster), vxlan, macvlan, macvtap, ifb, tun/tap through /dev/net/tun.
- * Kinds this kernel lacks (../../../shared/KERNEL.md) are skipped with the reason; their encoders
+ * Kinds this kernel lacks (tests/features.ts probes them) are skipped with the reason; their encoders
  * are tested against iproute2's bytes in tests/unit/link_golden.test.ts.
  */
 

@@ -1,0 +1,148 @@
+/**
+ * The options-key census: every public method of the user classes is listed here, and each one
+ * that takes an options object, spec or filter is called with one unknown key, which must be a
+ * TypeError naming that key. A method missing from the list fails the test, so a new method
+ * cannot skip the check. Nothing can be sent: the connections' engines refuse to.
+ */
+
+import assert from "node:assert/strict";
+import { GenericNetlink, IPRoute, TaskStats } from "../../mod.ts";
+import { RtnlCore } from "../../rtnl/core.ts";
+import { LINK_MESSAGE, RTM } from "../../rtnl/schemas/mod.ts";
+import { CTRL_MESSAGE } from "../../netlink/mod.ts";
+
+const BOGUS = "zzbogus";
+const bogus = { [BOGUS]: 1 };
+
+function seal<T extends { engine: unknown }>(obj: T): T {
+  const refuse = () => {
+    throw new Error("would send");
+  };
+  const e = obj.engine as Record<string, unknown>;
+  for (const m of ["request", "dumpAll", "dump", "pipeline"]) e[m] = refuse;
+  return obj;
+}
+
+/** A call with one unknown key, or why the method takes no options object. */
+type Entry<T> = ((o: T) => unknown) | { none: string };
+
+const IPROUTE: Record<string, Entry<IPRoute>> = {
+  constructor: () => new IPRoute(bogus as never),
+  link: (ip) => ip.link("set", { index: 1, ...bogus } as never),
+  getLinks: (ip) => ip.getLinks(bogus as never),
+  linkLookup: (ip) => ip.linkLookup(bogus as never),
+  addr: (ip) => ip.addr("add", { index: 1, address: "10.0.0.1/24", ...bogus } as never),
+  getAddr: (ip) => ip.getAddr(bogus as never),
+  flushAddr: (ip) => ip.flushAddr(bogus as never),
+  route: (ip) => ip.route("add", { dst: "10.0.0.0/8", oif: 1, ...bogus } as never),
+  getRoutes: (ip) => ip.getRoutes(bogus as never),
+  iterRoutes: (ip) => ip.iterRoutes(bogus as never),
+  flushRoutes: (ip) => ip.flushRoutes(bogus as never),
+  rule: (ip) => ip.rule("add", { priority: 5, ...bogus } as never),
+  getRules: (ip) => ip.getRules(bogus as never),
+  neigh: (ip) => ip.neigh("add", { ifindex: 1, dst: "10.0.0.1", ...bogus } as never),
+  getNeighbours: (ip) => ip.getNeighbours(bogus as never),
+  nexthop: (ip) => ip.nexthop("add", { id: 1, blackhole: true, ...bogus } as never),
+  getNexthops: (ip) => ip.getNexthops(bogus as never),
+  fdb: (ip) => ip.fdb("add", { lladdr: "02:00:00:00:00:01", ifindex: 1, ...bogus } as never),
+  getFdb: (ip) => ip.getFdb(bogus as never),
+  vlanFilter: (ip) => ip.vlanFilter("add", { ifindex: 1, vid: 10, ...bogus } as never),
+  getVlans: (ip) => ip.getVlans(bogus as never),
+  tc: (ip) => ip.tc("add", "htb", { index: 1, handle: "1:", ...bogus } as never),
+  getQdiscs: (ip) => ip.getQdiscs(bogus as never),
+  getClasses: (ip) => ip.getClasses(bogus as never),
+  getFilters: (ip) => ip.getFilters(bogus as never),
+  monitor: (ip) => ip.monitor(bogus as never),
+  batch: (ip) => ip.batch(() => {}, bogus as never),
+  build: (ip) => ip.build(LINK_MESSAGE, { type: RTM.GETLINK, flags: 0, ...bogus } as never),
+  send: { none: "takes a built request and a signal" },
+  dump: (ip) => ip.dump(LINK_MESSAGE, { type: RTM.GETLINK, flags: 0 }, bogus as never),
+  dumpIter: (ip) => ip.dumpIter(LINK_MESSAGE, { type: RTM.GETLINK, flags: 0 }, bogus as never),
+  ifindex: { none: "takes an index or name and a field name" },
+  netns: { none: "a getter" },
+  close: { none: "takes nothing" },
+};
+
+const TASKSTATS: Record<string, Entry<TaskStats>> = {
+  constructor: () => new TaskStats(bogus as never),
+  family: { none: "takes nothing" },
+  getPidStat: { none: "takes a pid" },
+  getTgidStat: { none: "takes a tgid" },
+  monitor: (ts) => ts.monitor(bogus as never),
+  close: { none: "takes nothing" },
+};
+
+const GENL: Record<string, Entry<GenericNetlink>> = {
+  constructor: () => new GenericNetlink(bogus as never),
+  resolve: { none: "takes a family name" },
+  resolveNow: { none: "takes a family name" },
+  listFamilies: { none: "takes nothing" },
+  command: (g) =>
+    g.command(
+      { name: "x", id: 99, version: 1, hdrsize: 0, maxattr: 0, ops: [], groups: {} },
+      1,
+      {},
+      {
+        schema: CTRL_MESSAGE,
+        ...bogus,
+      } as never,
+    ),
+  commandNoAck: { none: "options of command() minus signal, reply and dump" },
+  subscribe: { none: "takes a family and a group name" },
+  unsubscribe: { none: "takes a family and a group name" },
+  monitor: (g) => g.monitor({ family: "nlctrl", schema: CTRL_MESSAGE, ...bogus } as never),
+  close: { none: "takes nothing" },
+};
+
+/** The public methods of a class and its bases (not Object's). */
+function methods(proto: object): string[] {
+  const out = new Set<string>(["constructor"]);
+  for (let p = proto; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const k of Object.getOwnPropertyNames(p)) if (k !== "constructor") out.add(k);
+  }
+  return [...out];
+}
+
+async function census<T>(
+  what: string,
+  proto: object,
+  table: Record<string, Entry<T>>,
+  make: () => T,
+): Promise<number> {
+  const missing = methods(proto).filter((m) => !Object.hasOwn(table, m));
+  assert.deepEqual(missing, [], `${what}: methods missing from the census`);
+  let checked = 0;
+  for (const [name, entry] of Object.entries(table)) {
+    if (typeof entry !== "function") continue;
+    const obj = make();
+    try {
+      await assert.rejects(
+        async () => await entry(obj),
+        (e: Error) => {
+          assert.ok(e instanceof TypeError, `${what}.${name}: ${e.name}: ${e.message}`);
+          assert.match(e.message, new RegExp(`^(\\w+\\.)?${BOGUS}: unknown`), `${what}.${name}`);
+          return true;
+        },
+      );
+    } finally {
+      (obj as { close(): void }).close();
+    }
+    checked++;
+  }
+  return checked;
+}
+
+Deno.test("census: every options object refuses an unknown key, naming it", async () => {
+  let n = 0;
+  n += await census("IPRoute", IPRoute.prototype, IPROUTE, () => seal(new IPRoute()));
+  n += await census("TaskStats", TaskStats.prototype, TASKSTATS, () => new TaskStats());
+  n += await census(
+    "GenericNetlink",
+    GenericNetlink.prototype,
+    GENL,
+    () => seal(new GenericNetlink()),
+  );
+  assert.ok(RtnlCore.prototype.isPrototypeOf(IPRoute.prototype));
+  console.log(`census: ${n} methods refuse an unknown key`);
+  assert.equal(n, 35);
+});
