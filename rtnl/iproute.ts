@@ -220,13 +220,13 @@ export class IPRoute extends RtnlCore {
    * Sets (`"set"`, `{ netns, nsid }`) or reads (`"get"`) the id this namespace knows another
    * namespace by; `get` resolves with the answer (`nsid` -1: none assigned).
    */
-  nsid(cmd: NsidCommand, spec: NsidSpec): Promise<Nsid[]> {
+  nsid(cmd: NsidCommand, spec: NsidSpec & WithSignal): Promise<Nsid[]> {
     checkArgs("nsid", 2, arguments.length);
     return nsidCommand(this, cmd, spec);
   }
 
   /** Every namespace id assigned here (or, with `target_nsid`, in that namespace). */
-  getNsids(filter?: NsidFilter): Promise<Nsid[]> {
+  getNsids(filter?: NsidFilter & { signal?: AbortSignal }): Promise<Nsid[]> {
     checkArgs("getNsids", 1, arguments.length);
     return getNsids(this, filter);
   }

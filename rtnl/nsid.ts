@@ -21,7 +21,8 @@ import type { NetnsTarget } from "../ffi/netns.ts";
 import { RTM } from "./constants.ts";
 import type { Built, RtnlCore } from "./core.ts";
 import { NSID_MESSAGE } from "./schemas/nsid.ts";
-import { buildMessage, checkSpec, commandOf } from "./spec.ts";
+import { buildMessage, checkSpec, commandOf, withoutSignal } from "./spec.ts";
+import type { WithSignal } from "./spec.ts";
 
 /** An nsid message view: `nsid`, and `current_nsid` when a target was asked for. */
 export type Nsid = TypedMessage<typeof NSID_MESSAGE>;
@@ -117,20 +118,30 @@ export function buildNsid(_core: RtnlCore, cmd: NsidCommand, spec: NsidSpec): Bu
 export async function nsidCommand(
   core: RtnlCore,
   cmd: NsidCommand,
-  spec: NsidSpec,
+  spec: NsidSpec & WithSignal,
 ): Promise<Nsid[]> {
-  return await core.send(buildNsid(core, cmd, spec) as Built<typeof NSID_MESSAGE>);
+  const [rest, signal] = withoutSignal(spec);
+  return await core.send(buildNsid(core, cmd, rest) as Built<typeof NSID_MESSAGE>, signal);
 }
 
 /** Every namespace id assigned in this namespace (or in the one `target_nsid` names). */
-export async function getNsids(core: RtnlCore, filter: NsidFilter = {}): Promise<Nsid[]> {
+export async function getNsids(
+  core: RtnlCore,
+  filter: NsidFilter & { signal?: AbortSignal } = {},
+): Promise<Nsid[]> {
   if (typeof filter !== "object" || filter === null || Array.isArray(filter)) {
     throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
   }
-  checkSpec(filter, new Set(["target_nsid"]), "nsid filter");
+  checkSpec(filter, new Set(["target_nsid", "signal"]), "nsid filter");
+  const [rest, signal] = withoutSignal(filter);
   const attrs: Record<string, unknown> = {};
-  if (filter.target_nsid !== undefined) {
-    attrs.target_nsid = id(filter.target_nsid, "target_nsid", 0);
+  if (Object.hasOwn(rest, "target_nsid")) {
+    if (rest.target_nsid === undefined) {
+      throw new TypeError("target_nsid: undefined (leave the key out to not filter by it)");
+    }
+    attrs.target_nsid = id(rest.target_nsid, "target_nsid", 0);
   }
-  return await core.dump(NSID_MESSAGE, { type: RTM.GETNSID, flags: 0, header: {}, attrs });
+  return await core.dump(NSID_MESSAGE, { type: RTM.GETNSID, flags: 0, header: {}, attrs }, {
+    signal,
+  });
 }
