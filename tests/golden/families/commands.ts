@@ -109,4 +109,103 @@ export const CAPTURES: Record<string, Capture[]> = {
     { name: "linkinfo_down", command: "ethtool v1", setup: [...VETH, "ip link set v1 down"] },
     { name: "nodev", command: "ethtool -l nosuchdev" },
   ],
+  xfrm: [
+    {
+      name: "state_esp_tunnel",
+      command:
+        "ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1000 reqid 1 mode tunnel enc cbc(aes) 0x000102030405060708090a0b0c0d0e0f auth-trunc hmac(sha256) 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f 128",
+    },
+    {
+      name: "state_esp_aead",
+      command:
+        "ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x2000 reqid 2 mode transport aead rfc4106(gcm(aes)) 0x000102030405060708090a0b0c0d0e0f10111213 128 replay-window 32 flag esn",
+    },
+    {
+      name: "state_esp_full",
+      command:
+        "ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x3000 reqid 3 mode tunnel replay-window 64 flag noecn flag wildrecv enc cbc(aes) 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f auth hmac(sha1) 0x000102030405060708090a0b0c0d0e0f10111213 sel src 10.0.0.0/24 dst 10.1.0.0/24 proto tcp dport 443 limit time-hard 3600 limit byte-soft 1000000 encap espinudp 4500 4500 0.0.0.0 mark 7 mask 0xff if_id 9 output-mark 0x10",
+    },
+    {
+      name: "state_ah",
+      command: "ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto ah spi 0x4000 mode transport auth hmac(sha256) 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+    },
+    {
+      name: "state_comp",
+      command: "ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto comp spi 0x5000 mode tunnel comp deflate",
+    },
+    {
+      name: "state_v6",
+      command:
+        "ip xfrm state add src 2001:db8::1 dst 2001:db8::2 proto esp spi 0x6000 mode transport enc cbc(aes) 0x000102030405060708090a0b0c0d0e0f auth-trunc hmac(sha256) 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f 128 tfcpad 64 extra-flag dont-encap-dscp",
+    },
+    {
+      name: "state_update",
+      command: "ip xfrm state update src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1000 reqid 1 mode tunnel enc cbc(aes) 0x000102030405060708090a0b0c0d0e0f auth-trunc hmac(sha256) 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f 128",
+    },
+    {
+      name: "state_get",
+      command: "ip xfrm state get src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1000",
+    },
+    {
+      name: "state_delete",
+      command: "ip xfrm state delete src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1000",
+    },
+    { name: "state_flush", command: "ip xfrm state flush" },
+    { name: "state_flush_esp", command: "ip xfrm state flush proto esp" },
+    {
+      name: "state_allocspi",
+      command: "ip xfrm state allocspi src 192.0.2.1 dst 192.0.2.2 proto esp mode tunnel reqid 5 min 0x1000 max 0x2000",
+    },
+    {
+      name: "state_list",
+      command: "ip xfrm state",
+      setup: [
+        "ip xfrm state allocspi src 192.0.2.1 dst 192.0.2.2 proto esp reqid 5 min 0x1000 max 0x1000",
+        "ip xfrm state allocspi src 2001:db8::1 dst 2001:db8::2 proto ah mode tunnel min 0x2000 max 0x2000",
+      ],
+    },
+    { name: "state_count", command: "ip xfrm state count" },
+    { name: "policy_add", command: "ip xfrm policy add src 10.0.0.0/24 dst 10.1.0.0/24 dir out priority 100 tmpl src 192.0.2.1 dst 192.0.2.2 proto esp reqid 1 mode tunnel" },
+    {
+      name: "policy_add_full",
+      command:
+        "ip xfrm policy add src 10.0.0.0/24 dst 10.1.0.0/24 proto tcp sport 1000 dport 443 dir in action block priority 5 index 0 flag localok ptype main mark 3 mask 0xf if_id 2 limit time-soft 60",
+    },
+    {
+      name: "policy_add_v6_two_tmpl",
+      command:
+        "ip xfrm policy add src 2001:db8:1::/64 dst 2001:db8:2::/64 dir fwd tmpl src 2001:db8::1 dst 2001:db8::2 proto esp reqid 1 mode tunnel tmpl src 2001:db8::1 dst 2001:db8::2 proto comp mode tunnel level use",
+    },
+    {
+      name: "policy_add_icmp",
+      command: "ip xfrm policy add src 10.0.0.1 dst 10.0.0.2 proto icmp type 8 code 0 dir out",
+    },
+    {
+      name: "policy_update",
+      command: "ip xfrm policy update src 10.0.0.0/24 dst 10.1.0.0/24 dir out priority 200 tmpl src 192.0.2.1 dst 192.0.2.2 proto esp reqid 1 mode tunnel",
+      setup: ["ip xfrm policy add src 10.0.0.0/24 dst 10.1.0.0/24 dir out priority 100 tmpl src 192.0.2.1 dst 192.0.2.2 proto esp reqid 1 mode tunnel"],
+    },
+    {
+      name: "policy_get",
+      command: "ip xfrm policy get src 10.0.0.0/24 dst 10.1.0.0/24 dir out",
+      setup: ["ip xfrm policy add src 10.0.0.0/24 dst 10.1.0.0/24 dir out priority 100 tmpl src 192.0.2.1 dst 192.0.2.2 proto esp reqid 1 mode tunnel"],
+    },
+    {
+      name: "policy_delete",
+      command: "ip xfrm policy delete src 10.0.0.0/24 dst 10.1.0.0/24 dir out",
+      setup: ["ip xfrm policy add src 10.0.0.0/24 dst 10.1.0.0/24 dir out priority 100 tmpl src 192.0.2.1 dst 192.0.2.2 proto esp reqid 1 mode tunnel"],
+    },
+    {
+      name: "policy_list",
+      command: "ip xfrm policy",
+      setup: [
+        "ip xfrm policy add src 10.0.0.0/24 dst 10.1.0.0/24 dir out priority 100 tmpl src 192.0.2.1 dst 192.0.2.2 proto esp reqid 1 mode tunnel",
+        "ip xfrm policy add src 10.0.0.0/24 dst 10.1.0.0/24 proto tcp sport 1000 dport 443 dir in action block priority 5 flag localok mark 3 mask 0xf if_id 2",
+        "ip xfrm policy add src 2001:db8:1::/64 dst 2001:db8:2::/64 dir fwd tmpl src 2001:db8::1 dst 2001:db8::2 proto esp reqid 1 mode tunnel tmpl src 2001:db8::1 dst 2001:db8::2 proto comp mode tunnel level use",
+        "ip xfrm policy add src 10.0.0.1 dst 10.0.0.2 proto icmp type 8 code 0 dir out",
+      ],
+    },
+    { name: "policy_flush", command: "ip xfrm policy flush" },
+    { name: "policy_count", command: "ip xfrm policy count" },
+  ],
 };
