@@ -277,6 +277,11 @@ export class Printer {
     if (!this.jw) this.out.text += text;
   }
 
+  /** Text written as is in either mode (tc 6.1's fprintf output under -j). */
+  raw(text: string): void {
+    this.out.text += text;
+  }
+
   /** Opens the top-level JSON array (iproute2's new_json_obj). */
   begin(): void {
     this.jw?.startArray();

@@ -7,10 +7,14 @@
  */
 
 import { NetlinkError } from "../../mod.ts";
+import { formatU32Handle } from "../../rtnl/mod.ts";
 import type { TcMessage } from "../../mod.ts";
 import { ANY, JSON_ONLY } from "./out.ts";
-import type { Printer } from "./out.ts";
-import { type Ctx, kernelError, notImplemented, usage } from "./ctx.ts";
+import { Printer } from "./out.ts";
+import { type Ctx, invarg, kernelError, nextArg, notImplemented, usage } from "./ctx.ts";
+import { type Choice, dispatch, lookup, matches, notSupported, type VerbTable } from "./match.ts";
+import { getU32 } from "./names.ts";
+import { printHtbClassOptions, printHtbXstats, printTcStats, sizeText } from "./tc_stats.ts";
 
 const TC_H_ROOT = 0xffffffff;
 
@@ -26,23 +30,25 @@ function n(v: unknown): number {
   return typeof v === "number" ? v >>> 0 : 0;
 }
 
-/** sprint_size: "10000b", "32Kb", "1Mb". */
-function sizeText(sz: number): string {
-  if (sz >= 1024 * 1024 && sz % (1024 * 1024) === 0) return `${sz / (1024 * 1024)}Mb`;
-  if (sz >= 1024 && sz % 1024 === 0) return `${sz / 1024}Kb`;
-  return `${sz}b`;
-}
-
 type Opts = Record<string, unknown>;
 
 /** The options of the qdisc kinds this kernel has, as tc prints them. */
-function printQdiscOptions(p: Printer, kind: string, o: Opts | undefined): void {
+function printQdiscOptions(
+  p: Printer,
+  kind: string,
+  o: Opts | undefined,
+  details: boolean,
+): void {
   if (!o) return;
   if (kind === "htb") {
     const init = (o.init ?? {}) as Record<string, number>;
     p.uint(ANY, "r2q", "r2q %u", init.rate2quantum ?? 0);
     p.xhex(ANY, "default", " default %#llx", init.defcls ?? 0);
     p.uint(ANY, "direct_packets_stat", " direct_packets_stat %u", init.direct_pkts ?? 0);
+    if (details) {
+      const v = init.version ?? 0;
+      p.str(ANY, "ver", " ver %s", `${v >>> 16}.${v & 0xffff}`);
+    }
     if (typeof o.direct_qlen === "number") {
       p.uint(ANY, "direct_qlen", " direct_qlen %u", o.direct_qlen);
     }
@@ -66,13 +72,79 @@ function printQdiscOptions(p: Printer, kind: string, o: Opts | undefined): void 
   }
 }
 
+/** tc's list selectors: device, parent, handle (qdisc, class) and for filters pref, protocol. */
+interface TcSelector {
+  index?: number;
+  parent?: number;
+  handle?: number;
+  classid?: number;
+  pref?: number;
+  protocol?: number;
+  chain?: number;
+}
+
+const TC_H_INGRESS = 0xfffffff1;
+
+/** get_qdisc_handle / get_tc_classid: "1:", "1:10", "root", "none". */
+function tcHandleArg(v: string, what: string): number {
+  if (v === "root") return TC_H_ROOT;
+  if (v === "none") return 0;
+  const m = /^([0-9a-f]*):([0-9a-f]*)$/i.exec(v);
+  if (!m || m[1].length > 4 || m[2].length > 4) throw invarg(what, v);
+  return ((parseInt(m[1] || "0", 16) << 16) | parseInt(m[2] || "0", 16)) >>> 0;
+}
+
+/** Parses `tc qdisc|class|filter show` selectors as tc_qdisc.c, tc_class.c, tc_filter.c. */
+async function parseTcSelector(
+  ctx: Ctx,
+  what: "qdisc" | "class" | "filter",
+  args: string[],
+): Promise<TcSelector> {
+  const f: TcSelector = {};
+  let dev: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const next = () => nextArg(args, i++);
+    if (a === "dev") dev = next();
+    else if (a === "root") f.parent = TC_H_ROOT;
+    else if ((a === "ingress" || a === "clsact") && what !== "class") f.parent = TC_H_INGRESS;
+    else if (a === "egress" && what === "filter") f.parent = 0xfffffff3;
+    else if (what === "qdisc" ? matches(a, "parent") : a === "parent") {
+      f.parent = tcHandleArg(next(), "invalid parent ID");
+    } else if (what !== "class" && (what === "qdisc" ? matches(a, "handle") : a === "handle")) {
+      if (what === "filter") throw notSupported("tc filter show handle");
+      f.handle = tcHandleArg(next(), "invalid handle ID");
+    } else if (what === "class" && a === "classid") {
+      f.classid = tcHandleArg(next(), "invalid class ID");
+    } else if (what === "class" && a === "qdisc") {
+      f.handle = tcHandleArg(next(), "invalid qdisc ID");
+    } else if (what === "filter" && (matches(a, "preference") || matches(a, "priority"))) {
+      const v = next();
+      const pr = getU32(v);
+      if (pr === undefined || pr > 0xffff) throw invarg("invalid preference", v);
+      f.pref = pr;
+    } else if (what === "filter" && matches(a, "protocol")) {
+      throw notSupported("tc filter show protocol");
+    } else if (what === "filter" && matches(a, "chain")) {
+      const v = next();
+      f.chain = getU32(v);
+      if (f.chain === undefined) throw invarg("invalid chain index value", v);
+    } else if (what === "filter" && matches(a, "block")) throw notSupported("tc filter show block");
+    else if (matches(a, "help")) throw usage(TC_USAGE);
+    else if (a === "invisible" && what === "qdisc") throw notSupported("tc qdisc show invisible");
+    else throw usage(`What is "${a}"? Try "tc ${what} help".`);
+  }
+  if (dev !== undefined) f.index = await ctx.index(dev);
+  return f;
+}
+
 function printTc(
   ctx: Ctx,
+  p: Printer,
   what: "qdisc" | "class" | "filter",
   m: TcMessage,
   showDev: boolean,
 ): void {
-  const p = ctx.p;
   const kind = (m.get("TCA_KIND") as string | undefined) ?? "";
   const h = n(m.headerField("handle"));
   const parent = n(m.headerField("parent"));
@@ -99,63 +171,169 @@ function printTc(
     if (chain !== undefined) p.uint(ANY, "chain", "chain %u ", chain);
     if (h) {
       p.openObject("options");
-      p.str(ANY, "fh", "fh %s ", handle(h));
+      p.str(ANY, "fh", "fh %s ", kind === "u32" ? formatU32Handle(h) : handle(h));
       p.closeObject();
     }
-  } else {
-    p.str(ANY, "kind", `${what} %s`, kind);
+  } else if (what === "qdisc") {
+    p.str(ANY, "kind", "qdisc %s", kind);
     p.str(ANY, "handle", " %s", handle(h));
     if (showDev) p.str(ANY, "dev", " dev %s", dev);
     if (parent === TC_H_ROOT) p.bool(ANY, "root", " root", true);
     else if (parent) p.str(ANY, "parent", " parent %s", handle(parent));
-    if (what === "qdisc" && info !== 1) p.uint(ANY, "refcnt", " refcnt %u", info);
+    if (info !== 1) p.uint(ANY, "refcnt", " refcnt %u", info);
     p.fp(" ");
     p.openObject("options");
-    if (what === "qdisc") {
-      if (kind === "ingress") p.fp("---------------- ");
-      printQdiscOptions(p, kind, m.get("TCA_OPTIONS") as Opts | undefined);
+    if (kind === "ingress") p.fp("---------------- ");
+    printQdiscOptions(p, kind, m.get("TCA_OPTIONS") as Opts | undefined, ctx.opts.details > 0);
+    p.closeObject();
+    p.fp("\n");
+    if (ctx.opts.stats) {
+      printTcStats(p, m);
+      p.fp("\n");
     }
     p.closeObject();
+    return;
+  } else {
+    // tc 6.1 prints class lines as text, with -j too.
+    let t = `class ${kind} ${h ? handle(h) : ""} `;
+    if (showDev) t += `dev ${dev} `;
+    t += parent === TC_H_ROOT ? "root " : `parent ${handle(parent)} `;
+    if (info) t += `leaf ${(info >>> 16).toString(16)}: `;
+    p.fp(t);
+    const opts = m.get("TCA_OPTIONS") as Opts | undefined;
+    if (opts && kind === "htb") printHtbClassOptions(p, opts, ctx.opts.details > 0);
+    else if (opts) ctx.warn("[cannot parse class parameters]");
+    p.fp("\n");
+    if (ctx.opts.stats) {
+      const xstats = printTcStats(p, m);
+      p.fp("\n");
+      if (kind === "htb" && xstats) {
+        printHtbXstats(p, xstats);
+        p.fp("\n");
+      }
+    }
+    p.closeObject();
+    return;
   }
   p.fp("\n");
   p.closeObject();
 }
 
-/** `ip tc …`. */
+const TC_USAGE = `Usage: ip tc { qdisc | class | filter } [ show ] [ dev STRING ] [ root | ingress |
+                                               parent CLASSID | handle QHANDLE ]`;
+
+/** List one kind of tc object: `ip tc qdisc|class|filter [show] [SELECTOR]`. */
+function list(what: "qdisc" | "class" | "filter"): (ctx: Ctx, args: string[]) => Promise<void> {
+  return async (ctx, args) => {
+    const f = await parseTcSelector(ctx, what, args);
+    // Classes and filters are dumped per device: without one the kernel has none to give.
+    if (what !== "qdisc" && f.index === undefined) return;
+    let items: TcMessage[];
+    try {
+      const filter = f.index !== undefined ? { index: f.index } : {};
+      items = what === "qdisc"
+        ? await ctx.ip.getQdiscs(filter)
+        : what === "class"
+        ? await ctx.ip.getClasses(filter)
+        : await ctx.ip.getFilters(filter);
+    } catch (e) {
+      if (e instanceof NetlinkError) throw kernelError(e);
+      throw notImplemented(e, `tc ${what}`);
+    }
+    // tc 6.1 prints classes as text, with -j too (print_class has no JSON).
+    const p = what === "class" && ctx.opts.json
+      ? new Printer({ oneline: ctx.opts.oneline })
+      : ctx.p;
+    p.begin();
+    await ctx.loadNames();
+    for (const m of items) {
+      if (f.index !== undefined && m.headerField("index") !== f.index) continue;
+      const parent = n(m.headerField("parent")), h = n(m.headerField("handle"));
+      if (f.parent !== undefined && parent !== f.parent) continue;
+      if (what === "qdisc" && f.handle !== undefined && (h >>> 16) !== (f.handle >>> 16)) continue;
+      if (what === "class" && f.handle !== undefined && (h >>> 16) !== (f.handle >>> 16)) continue;
+      if (what === "class" && f.classid !== undefined && h !== f.classid) continue;
+      if (f.pref !== undefined && n(m.headerField("info")) >>> 16 !== f.pref) continue;
+      if (f.chain !== undefined && (m.get("TCA_CHAIN") ?? 0) !== f.chain) continue;
+      printTc(ctx, p, what, m, f.index === undefined);
+    }
+    p.end();
+    if (p !== ctx.p) ctx.p.raw(p.take());
+  };
+}
+
+const help = () => Promise.reject(usage(TC_USAGE));
+
+/** tc's objects and each one's verbs, in tc.c / tc_qdisc.c / tc_class.c / tc_filter.c order. */
+export const TC_VERBS: Readonly<Record<string, VerbTable>> = {
+  qdisc: {
+    object: "qdisc",
+    tool: "tc",
+    verbs: [
+      ["add", null],
+      ["change", null],
+      ["replace", null],
+      ["link", null],
+      ["delete", null],
+      ["list", list("qdisc")],
+      ["show", list("qdisc")],
+      ["lst", list("qdisc")],
+      ["help", help],
+    ],
+    none: list("qdisc"),
+  },
+  class: {
+    object: "class",
+    tool: "tc",
+    verbs: [
+      ["add", null],
+      ["change", null],
+      ["replace", null],
+      ["delete", null],
+      ["list", list("class")],
+      ["show", list("class")],
+      ["lst", list("class")],
+      ["help", help],
+    ],
+    none: list("class"),
+  },
+  filter: {
+    object: "filter",
+    tool: "tc",
+    verbs: [
+      ["add", null],
+      ["change", null],
+      ["replace", null],
+      ["delete", null],
+      ["get", null],
+      ["list", list("filter")],
+      ["show", list("filter")],
+      ["lst", list("filter")],
+      ["help", help],
+    ],
+    none: list("filter"),
+  },
+};
+
+/** tc.c's objects in order. */
+const TC_OBJECTS: readonly Choice<string>[] = [
+  ["qdisc", "qdisc"],
+  ["class", "class"],
+  ["filter", "filter"],
+  ["chain", null],
+  ["actions", null],
+  ["monitor", null],
+  ["exec", null],
+  ["help", "help"],
+];
+
+/** `ip tc OBJECT …`: tc's listings under the `ip` tool's options (`-s`, `-d`, `-j`, `-n`). */
 export async function doTc(ctx: Ctx, args: string[]): Promise<void> {
-  const [what, cmd, ...rest] = args;
-  if (what !== "qdisc" && what !== "class" && what !== "filter") {
-    throw usage("Usage: ip tc { qdisc | class | filter } show dev DEV");
-  }
-  if (cmd !== undefined && !["show", "list", "ls"].includes(cmd)) {
-    throw usage(`Command "${cmd}" is unknown, try "ip tc ${what} help".`);
-  }
-  let index: number | undefined;
-  for (let i = 0; i < rest.length; i++) {
-    if (rest[i] === "dev") index = await ctx.index(rest[++i] ?? "");
-    else throw usage(`What is "${rest[i]}"?`);
-  }
-  if (index === undefined && what !== "qdisc") {
-    throw usage(`Cannot list ${what}es without "dev" (${what} show dev DEV)`);
-  }
-  let list: TcMessage[];
-  try {
-    const filter = index !== undefined ? { index } : {};
-    list = what === "qdisc"
-      ? await ctx.ip.getQdiscs(filter)
-      : what === "class"
-      ? await ctx.ip.getClasses(filter)
-      : await ctx.ip.getFilters(filter);
-  } catch (e) {
-    if (e instanceof NetlinkError) throw kernelError(e);
-    throw notImplemented(e, `tc ${what}`);
-  }
-  const p = ctx.p;
-  p.begin();
-  await ctx.loadNames();
-  for (const m of list) {
-    if (index !== undefined && m.headerField("index") !== index) continue;
-    printTc(ctx, what, m, index === undefined);
-  }
-  p.end();
+  const [object, ...rest] = args;
+  if (object === undefined) throw usage(TC_USAGE);
+  const hit = lookup(object, TC_OBJECTS);
+  if (!hit) throw usage(`Object "${object}" is unknown, try "tc help".`);
+  if (hit[1] === null) throw notSupported(`tc ${hit[0]}`);
+  if (hit[1] === "help") throw usage(TC_USAGE);
+  await dispatch(ctx, rest, TC_VERBS[hit[1]]);
 }
