@@ -1,11 +1,13 @@
 /**
- * An `ip`-style command-line tool on the library's public API: iproute2's syntax, and with `-j`
- * the same JSON iproute2 6.1 prints.
+ * An `ip`-style command-line tool on the library's public API: iproute2's syntax (its
+ * abbreviations too: `ip a s`, `ip l s dev v0 up`, `ip r li`), and with `-j` the same JSON
+ * iproute2 6.1 prints; `-batch FILE` with `-force`; `ip tc …` as tc prints it, `-s` included.
  *
  * ```sh
  * deno run --allow-ffi examples/ip.ts -j -p addr show dev lo
- * deno run --allow-ffi examples/ip.ts -n blue route show table all
- * deno task compile   # one binary, ./ip-deno, that needs nothing but --allow-ffi
+ * deno run --allow-ffi examples/ip.ts -n blue r s table all
+ * deno run --allow-ffi --allow-read examples/ip.ts -force -batch changes.txt
+ * deno task compile   # one binary, ./ip-deno (--allow-ffi and --allow-read baked in)
  * ```
  *
  * @module
