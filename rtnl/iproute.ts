@@ -39,7 +39,15 @@ import type {
 import { fdbCommand, getFdb, getVlans, vlanFilter } from "./bridge.ts";
 import type { Nsid, NsidCommand, NsidFilter, NsidSpec } from "./nsid.ts";
 import { getNsids, nsidCommand } from "./nsid.ts";
-import type { TcCommand, TcFilter, TcMessage, TcSpec } from "./tc/mod.ts";
+import type {
+  TcCommand,
+  TcFilter,
+  TcKindOf,
+  TcMessage,
+  TcObjectOf,
+  TcSpec,
+  TcSpecFor,
+} from "./tc/mod.ts";
 import { getClasses, getFilters, getQdiscs, tcCommand } from "./tc/mod.ts";
 
 /**
@@ -192,10 +200,18 @@ export class IPRoute extends RtnlCore {
     return getVlans(this, filter);
   }
 
-  /** Traffic control: `tc("add", "htb", { index, handle: "1:" })`, classes and filters. */
-  tc(cmd: TcCommand, kind: string, spec: TcSpec & WithSignal): Promise<void> {
+  /**
+   * Traffic control: `tc("add", "htb", { index, handle: "1:" })`, classes (`"add-class"`),
+   * filters (`"add-filter"`) and actions; the spec takes the kind's options (typed per kind).
+   * A delete may leave the kind empty (`""`).
+   */
+  tc<C extends TcCommand, K extends TcKindOf<TcObjectOf<C>> | "">(
+    cmd: C,
+    kind: K,
+    spec: TcSpecFor<C, K> & WithSignal,
+  ): Promise<void> {
     checkArgs("tc", 3, arguments.length);
-    return tcCommand(this, cmd, kind, spec);
+    return tcCommand(this, cmd, kind, spec as TcSpec);
   }
 
   /** Queueing disciplines. */

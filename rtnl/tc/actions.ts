@@ -5,6 +5,7 @@
  * @module
  */
 
+import { TC_ACTION_OPTIONS } from "./options.ts";
 import { describeValue } from "../../netlink/addr.ts";
 import type { RtnlCore } from "../core.ts";
 import { SpecReader } from "./spec.ts";
@@ -273,6 +274,9 @@ export async function buildAction(
   const kind = r.take("kind");
   if (typeof kind !== "string") {
     throw new TypeError(`${r.field("kind")}: expected an action kind (${ACTION_KINDS.join(", ")})`);
+  }
+  if (Object.hasOwn(TC_ACTION_OPTIONS, kind)) {
+    r.declare(new Set(["kind", ...TC_ACTION_OPTIONS[kind as keyof typeof TC_ACTION_OPTIONS]]));
   }
   switch (kind) {
     case "mirred":

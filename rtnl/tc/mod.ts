@@ -62,6 +62,28 @@ import { SpecReader } from "./spec.ts";
 import type { Options } from "./spec.ts";
 import { parseTime, parseUint } from "./units.ts";
 import "./views.ts";
+import { tcKeys } from "./options.ts";
+import type {
+  TC_ACTION_OPTIONS,
+  TC_CLASS_OPTIONS,
+  TC_COMMON_KEYS,
+  TC_FILTER_OPTIONS,
+  TC_QDISC_OPTIONS,
+  TcActionKind,
+  TcClassKind,
+  TcFilterKind,
+  TcObject,
+  TcQdiscKind,
+} from "./options.ts";
+
+export {
+  TC_ACTION_OPTIONS,
+  TC_CLASS_OPTIONS,
+  TC_COMMON_KEYS,
+  TC_FILTER_OPTIONS,
+  TC_QDISC_OPTIONS,
+} from "./options.ts";
+export type { TcActionKind, TcClassKind, TcFilterKind, TcObject, TcQdiscKind } from "./options.ts";
 import { withoutSignal } from "../spec.ts";
 import type { WithSignal } from "../spec.ts";
 import { passes, readFilter } from "../filter.ts";
@@ -150,6 +172,72 @@ export interface TcSpec {
   /** Kind options. */
   [key: string]: unknown;
 }
+
+/** A value of a kind's option (rates, sizes and times as numbers or `tc`'s text, …). */
+export type TcValue =
+  | string
+  | number
+  | boolean
+  | readonly unknown[]
+  | Readonly<Record<string, unknown>>;
+
+/** The keys every tc request may hold, typed. */
+export interface TcCommonSpec {
+  /** The interface: an index or a name. */
+  index?: number | string;
+  /** Qdisc handle (`"1:"`), class id, or the filter's handle (kind-specific form). */
+  handle?: number | string;
+  /** Parent: `"root"`, `"ingress"`, `"clsact"`, `"egress"` (filters), or a class id. */
+  parent?: number | string;
+  /** A class's id (`"1:10"`). */
+  classid?: number | string;
+  /** A filter's priority. */
+  prio?: number;
+  /** Same as `prio` (tc's name). */
+  pref?: number;
+  /** A filter's protocol: `"ip"`, `"ipv6"`, `"all"`, … or a number. */
+  protocol?: number | string;
+  /** A filter's chain. */
+  chain?: number;
+  /** A rate estimator: `{ interval, time_const }`. */
+  estimator?: { interval: number | string; time_const: number | string };
+  /** A qdisc's ingress block. */
+  ingress_block?: number;
+  /** A qdisc's egress block. */
+  egress_block?: number;
+}
+
+/** The object a command is about: `"add-class"` → class, `"add"` → qdisc, … */
+export type TcObjectOf<C extends TcCommand> = C extends `${string}-class` ? "class"
+  : C extends `${string}-filter` ? "filter"
+  : C extends `${string}-action` ? "action"
+  : "qdisc";
+
+/** The kinds of an object. */
+export type TcKindOf<O extends TcObject> = O extends "qdisc" ? TcQdiscKind
+  : O extends "class" ? TcClassKind
+  : O extends "filter" ? TcFilterKind
+  : TcActionKind;
+
+/** The option table of an object (rtnl/tc/options.ts). */
+export type TcOptionTable<O extends TcObject> = O extends "qdisc" ? typeof TC_QDISC_OPTIONS
+  : O extends "class" ? typeof TC_CLASS_OPTIONS
+  : O extends "filter" ? typeof TC_FILTER_OPTIONS
+  : typeof TC_ACTION_OPTIONS;
+
+/** The options of kind `K` of object `O`, from rtnl/tc/options.ts. */
+export type TcOptions<O extends TcObject, K extends string> = K extends keyof TcOptionTable<O>
+  ? { [N in (TcOptionTable<O>[K] & readonly string[])[number]]?: TcValue }
+  : Record<never, never>;
+
+/**
+ * The spec of command `C` with kind `K`: the object's common keys and the kind's options
+ * (`ip.tc("add", "htb", { index, handle: "1:", default: "1:20" })`); a misspelt option does not
+ * compile.
+ */
+export type TcSpecFor<C extends TcCommand, K extends string> =
+  & Pick<TcCommonSpec, (typeof TC_COMMON_KEYS)[TcObjectOf<C>][number] & keyof TcCommonSpec>
+  & TcOptions<TcObjectOf<C>, K>;
 
 type Obj = "qdisc" | "class" | "filter" | "action";
 
@@ -262,7 +350,7 @@ async function buildOnce(
     op.type === RTM.DELTFILTER || op.type === RTM.DELACTION;
   if (op.obj === "action") return await buildActionMessage(core, cmd, kind, spec, del);
   kind = kindOf(kind, op.obj, del);
-  const r = new SpecReader(spec);
+  const r = new SpecReader(spec, "", tcKeys(op.obj, kind));
   const indexValue = r.take("index");
   if (indexValue === undefined) throw new TypeError(`index: required (an interface index or name)`);
   const header: Record<string, number> = { family: 0, index: 0, handle: 0, parent: 0, info: 0 };

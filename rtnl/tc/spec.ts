@@ -6,6 +6,7 @@
  */
 
 import { describeValue } from "../../netlink/addr.ts";
+import { suggestion } from "../../netlink/strict.ts";
 import type { Codec } from "../../netlink/schema.ts";
 import {
   parseBool,
@@ -36,14 +37,24 @@ export class SpecReader {
   /** The path of the spec in error messages ("" at the top, "action[0]" inside). */
   readonly path: string;
   readonly #used = new Set<string>();
+  #declared?: ReadonlySet<string>;
 
-  /** A reader of `spec`; `path` prefixes field names in errors. */
-  constructor(spec: unknown, path = "") {
+  /**
+   * A reader of `spec`; `path` prefixes field names in errors. `declared` lists the options the
+   * request may hold (rtnl/tc/options.ts): they are suggested for a misspelt one.
+   */
+  constructor(spec: unknown, path = "", declared?: ReadonlySet<string>) {
     if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
       throw new TypeError(`${path || "spec"}: expected an object, got ${describeValue(spec)}`);
     }
     this.spec = spec as Record<string, unknown>;
     this.path = path;
+    this.#declared = declared;
+  }
+
+  /** Sets the options the request may hold (once its kind is known). */
+  declare(keys: ReadonlySet<string>): void {
+    this.#declared = keys;
   }
 
   /** The field name of `key` in errors. */
@@ -58,6 +69,10 @@ export class SpecReader {
 
   /** Takes `key`'s raw value (undefined when absent). */
   take(key: string): unknown {
+    if (this.#declared && !this.#declared.has(key)) {
+      // A builder reading an option the table lacks: the table (and so the types) is wrong.
+      throw new Error(`tc: option ${key} is read but not declared in rtnl/tc/options.ts`);
+    }
     this.#used.add(key);
     return this.spec[key];
   }
@@ -160,7 +175,11 @@ export class SpecReader {
   finish(what: string): void {
     for (const [k, v] of Object.entries(this.spec)) {
       if (v !== undefined && !this.#used.has(k)) {
-        throw new TypeError(`${this.field(k)}: unknown option for ${what}`);
+        throw new TypeError(
+          `${this.field(k)}: unknown option for ${what}${
+            this.#declared ? suggestion(k, this.#declared) : ""
+          }`,
+        );
       }
     }
   }

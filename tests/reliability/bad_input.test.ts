@@ -288,7 +288,7 @@ const ROWS: [string, string, Call, string][] = [
   [
     "tc",
     "unknown qdisc kind",
-    (ip) => ip.tc("add", "no-such-qdisc", { index: 2, handle: "1:" }),
+    (ip) => ip.tc("add", "no-such-qdisc" as "htb", { index: 2, handle: "1:" }),
     "kind",
   ],
   [

@@ -47,6 +47,24 @@ export async function filtersAndOptions(ip: IPRoute): Promise<void> {
   new (ip.constructor as typeof IPRoute)({ netnss: "x" });
 }
 
+/** tc specs: the common keys of the object and the options of the kind. */
+export async function tcSpecs(ip: IPRoute): Promise<void> {
+  await ip.tc("add", "htb", { index: 1, handle: "1:", default: "1:20" });
+  await ip.tc("add-class", "htb", { index: 1, parent: "1:", classid: "1:10", rate: "10mbit" });
+  await ip.tc("add-filter", "u32", { index: 1, parent: "1:", match: [{ dst: "10.0.0.0/8" }] });
+  await ip.tc("del", "", { index: 1, parent: "root" });
+  // @ts-expect-error a typo of an htb option
+  await ip.tc("add", "htb", { index: 1, handle: "1:", defualt: "1:20" });
+  // @ts-expect-error an option of htb classes, not of the htb qdisc
+  await ip.tc("add", "htb", { index: 1, handle: "1:", ceil: "20mbit" });
+  // @ts-expect-error a tbf option on an htb class
+  await ip.tc("add-class", "htb", { index: 1, classid: "1:10", rate: "1mbit", latency: "50ms" });
+  // @ts-expect-error a qdisc kind where a classifier goes
+  await ip.tc("add-filter", "htb", { index: 1 });
+  // @ts-expect-error classid is not a qdisc key
+  await ip.tc("add", "ingress", { index: 1, classid: "1:1" });
+}
+
 /** Monitor events: narrowed by `type`. */
 export function monitorEvents(e: MonitorEvent): string | number | undefined {
   if (e.type === "RTM_NEWLINK") return e.message.ifname; // a Link
@@ -60,6 +78,7 @@ export function monitorEvents(e: MonitorEvent): string | number | undefined {
 Deno.test("type tests compile (checked by deno check, never run)", () => {
   assert.equal(typeof linkSpecs, "function");
   assert.equal(typeof filtersAndOptions, "function");
+  assert.equal(typeof tcSpecs, "function");
   assert.equal(typeof monitorEvents, "function");
   const _db: IPDB | undefined = undefined;
   assert.equal(_db, undefined);
