@@ -183,9 +183,9 @@ export class SockDiag implements Disposable {
   }
 
   /** Dumps unix sockets (`ss -x`): names, peers, queues, the bound file's inode. */
-  unix(query: UnixQuery = {}): Promise<SocketList<UnixSocket>> {
+  async unix(query: UnixQuery = {}): Promise<SocketList<UnixSocket>> {
     const { bytes, one, signal } = unixRequest(query);
-    return this.#list([bytes], UNIX_DIAG_MESSAGE, "unix_diag dump", signal, one);
+    return await this.#list([bytes], UNIX_DIAG_MESSAGE, "unix_diag dump", signal, one);
   }
 
   /** Dumps packet sockets (`ss -0`): bound protocol and interface, rings, fanout, filter. */

@@ -1,5 +1,5 @@
 /**
- * The filter compiler against `ss`: for each filter of tests/golden/ss/filters.json the whole
+ * The filter compiler against `ss`: for each filter of tests/golden/diag/filters.json the whole
  * request (`ss -tn state established FILTER`'s first, AF_INET, one) must be byte for byte what
  * ours encodes for the same filter written as an expression. Then the programs' meaning: run
  * as the kernel runs them, they accept exactly the sockets the expression describes.
@@ -14,7 +14,7 @@ import { inetDump } from "../../diag/requests.ts";
 import { toHex } from "../helpers.ts";
 
 const GOLDEN = JSON.parse(
-  Deno.readTextFileSync(new URL("../golden/ss/filters.json", import.meta.url)),
+  Deno.readTextFileSync(new URL("../golden/diag/filters.json", import.meta.url)),
 ) as { captures: { ss: string; request: string }[] };
 
 /** Each captured ss filter, written as our expression. */

@@ -2,7 +2,7 @@
  * Captures what `ss` sends for a set of filters (the inet_diag request with its
  * INET_DIAG_REQ_BYTECODE), for the bytecode compiler's golden tests:
  *
- *     sudo deno run -A tests/golden/ss/capture.ts     # writes tests/golden/ss/filters.json
+ *     sudo deno run -A tests/golden/diag/capture_filters.ts     # writes tests/golden/diag/filters.json
  *
  * Each `ss -tn state established FILTER` runs under strace in a throwaway network namespace
  * (always removed). The first request (AF_INET) is kept, its sequence number zeroed.
