@@ -287,7 +287,7 @@ export interface InetDump {
 
 /** Checks and encodes an inet dump query (one request per family). */
 export function inetDump(query: InetQuery = {}): InetDump {
-  const q = checkOptions(query, INET_KEYS, "inet query");
+  const q = checkOptions(query, INET_KEYS, "inet query option");
   const families = familiesOf(q.family);
   const protocol = q.protocol === undefined
     ? INET_PROTOCOL.tcp
@@ -361,7 +361,7 @@ export function inetExact(
       cookie: view.cookie,
     };
   } else {
-    t = checkOptions(socket as InetTuple, TUPLE_KEYS, "socket");
+    t = checkOptions(socket as InetTuple, TUPLE_KEYS, "socket key");
     protocol = t.protocol === undefined
       ? INET_PROTOCOL.tcp
       : protocolNumber(t.protocol, "protocol");
@@ -403,7 +403,7 @@ export function unixRequest(query: UnixQuery = {}): {
   one: boolean;
   signal?: AbortSignal;
 } {
-  const q = checkOptions(query, ["states", "show", "inode", "signal"], "unix query");
+  const q = checkOptions(query, ["states", "show", "inode", "signal"], "unix query option");
   const states = q.states === undefined ? ALL_STATES : stateMask(q.states);
   const show = flagMask(q.show ?? "all", UDIAG_SHOW, "show");
   const ino = q.inode === undefined ? 0 : checkUint(q.inode, 0xffffffff, "inode");
@@ -419,7 +419,7 @@ export function unixRequest(query: UnixQuery = {}): {
 export function packetRequest(
   query: PacketQuery = {},
 ): { bytes: Uint8Array; signal?: AbortSignal } {
-  const q = checkOptions(query, ["show", "signal"], "packet query");
+  const q = checkOptions(query, ["show", "signal"], "packet query option");
   const show = flagMask(q.show ?? "all", PACKET_SHOW, "show");
   const bytes = encodeMessage(PACKET_DIAG_REQUEST, {
     type: SOCK_DIAG_BY_FAMILY,
@@ -433,7 +433,7 @@ export function packetRequest(
 export function netlinkRequest(
   query: NetlinkQuery = {},
 ): { bytes: Uint8Array; signal?: AbortSignal } {
-  const q = checkOptions(query, ["protocol", "show", "signal"], "netlink query");
+  const q = checkOptions(query, ["protocol", "show", "signal"], "netlink query option");
   let protocol: number = NDIAG_PROTO_ALL;
   if (typeof q.protocol === "string") {
     if (!Object.hasOwn(NETLINK_PROTOCOL, q.protocol)) {

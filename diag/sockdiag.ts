@@ -19,6 +19,7 @@ import type { InetProtocolName } from "./constants.ts";
 import { SocketList, SocketListBuilder } from "./list.ts";
 import type { SocketViewCtor } from "./list.ts";
 import { checkOptions } from "./options.ts";
+import { checkArgs } from "../netlink/strict.ts";
 import {
   abortSignal,
   extMask,
@@ -94,7 +95,8 @@ export class SockDiag implements Disposable {
 
   /** Opens a NETLINK_SOCK_DIAG socket (in `options.netns` when given). */
   constructor(options: SockDiagOptions = {}) {
-    const o = checkOptions(options, ["netns", "rcvbuf"], "SockDiag options");
+    checkArgs("SockDiag", 1, arguments.length);
+    const o = checkOptions(options, ["netns", "rcvbuf"], "SockDiag option");
     this.socket = new NetlinkSocket(NETLINK.SOCK_DIAG, {
       netns: o.netns,
       rcvbuf: o.rcvbuf ?? 1 << 20,
@@ -138,6 +140,7 @@ export class SockDiag implements Disposable {
   async inet<P extends InetProtocolName = "tcp">(
     query: InetQuery<P> = {},
   ): Promise<SocketList<InetSocket<InfoOf<P>>>> {
+    checkArgs("inet", 1, arguments.length);
     const { requests, protocol, signal } = inetDump(query);
     const name = protocolName(protocol);
     try {
@@ -155,7 +158,8 @@ export class SockDiag implements Disposable {
     socket: InetTuple | InetSocket,
     options: InetGetOptions = {},
   ): Promise<InetSocket | undefined> {
-    const o = checkOptions(options, ["extensions", "signal"], "get options");
+    checkArgs("get", 2, arguments.length);
+    const o = checkOptions(options, ["extensions", "signal"], "get option");
     const { bytes, protocol } = inetExact(SOCK_DIAG_BY_FAMILY, socket, extMask(o.extensions));
     const list = await this.#list<InetSocket>(
       [bytes],
@@ -177,19 +181,22 @@ export class SockDiag implements Disposable {
     socket: InetTuple | InetSocket,
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
-    const o = checkOptions(options, ["signal"], "destroy options");
+    checkArgs("destroy", 2, arguments.length);
+    const o = checkOptions(options, ["signal"], "destroy option");
     const { bytes } = inetExact(SOCK_DESTROY, socket, 0);
     await this.engine.request(bytes, { describe: "SOCK_DESTROY", signal: abortSignal(o.signal) });
   }
 
   /** Dumps unix sockets (`ss -x`): names, peers, queues, the bound file's inode. */
   async unix(query: UnixQuery = {}): Promise<SocketList<UnixSocket>> {
+    checkArgs("unix", 1, arguments.length);
     const { bytes, one, signal } = unixRequest(query);
     return await this.#list([bytes], UNIX_DIAG_MESSAGE, "unix_diag dump", signal, one);
   }
 
   /** Dumps packet sockets (`ss -0`): bound protocol and interface, rings, fanout, filter. */
   async packet(query: PacketQuery = {}): Promise<SocketList<PacketSocket>> {
+    checkArgs("packet", 1, arguments.length);
     const { bytes, signal } = packetRequest(query);
     try {
       return await this.#list([bytes], PACKET_DIAG_MESSAGE, "packet_diag dump", signal);
@@ -200,6 +207,7 @@ export class SockDiag implements Disposable {
 
   /** Dumps netlink sockets (`ss -A netlink`): protocol, port ids, groups, flags. */
   async netlink(query: NetlinkQuery = {}): Promise<SocketList<NetlinkSocketInfo>> {
+    checkArgs("netlink", 1, arguments.length);
     const { bytes, signal } = netlinkRequest(query);
     try {
       return await this.#list([bytes], NETLINK_DIAG_MESSAGE, "netlink_diag dump", signal);

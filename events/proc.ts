@@ -363,7 +363,7 @@ export class ProcEvents extends EventStream<ProcEvent> {
 
   /** Subscribes (the object returned is already receiving events). */
   constructor(options: ProcEventsOptions = {}) {
-    const o = checkOptions(options, ["rcvbuf", "signal"], "ProcEvents options");
+    const o = checkOptions(options, ["rcvbuf", "signal"], "ProcEvents option");
     if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
       throw new TypeError("signal: expected an AbortSignal");
     }

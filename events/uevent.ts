@@ -121,7 +121,7 @@ export interface UeventsOptions {
 export class Uevents extends EventStream<Uevent> {
   /** Subscribes (the object returned is already receiving events). */
   constructor(options: UeventsOptions = {}) {
-    const o = checkOptions(options, ["groups", "netns", "rcvbuf", "signal"], "Uevents options");
+    const o = checkOptions(options, ["groups", "netns", "rcvbuf", "signal"], "Uevents option");
     const names = o.groups ?? ["kernel"];
     if (!Array.isArray(names) || names.length === 0) {
       throw new TypeError(`groups: expected a non-empty array of "kernel", "udev"`);
