@@ -138,6 +138,24 @@ export type {
   TaskstatsRecord,
 } from "./taskstats/mod.ts";
 
+// Sockets (sock_diag) and host events (proc connector, uevents)
+export { SockDiag } from "./diag/mod.ts";
+export type {
+  InetQuery,
+  InetSocket,
+  InetTuple,
+  NetlinkSocketInfo,
+  PacketSocket,
+  SockDiagOptions,
+  SocketList,
+  SockFilter,
+  TcpInfo,
+  TcpSocket,
+  UnixSocket,
+} from "./diag/mod.ts";
+export { ProcConnectorUnavailableError, ProcEvents, Uevents } from "./events/mod.ts";
+export type { ProcEvent, ProcEventsOptions, Uevent, UeventsOptions } from "./events/mod.ts";
+
 // Namespaces, generic netlink, errors
 export * as netns from "./ffi/netns.ts";
 export {

@@ -108,3 +108,42 @@ Deno.test({
     assert.ok(aborted.closed);
   },
 });
+
+Deno.test({
+  name: "proc events: examples/proc_events.ts prints a child's exit code",
+  ignore: !isRoot,
+  fn: async () => {
+    const example = new URL("../../examples/proc_events.ts", import.meta.url).pathname;
+    const p = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--no-lock", example, "--for", "3"],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    // Children until the example, once subscribed, has printed one of their exits.
+    const out = p.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    const pids = new Set<number>();
+    const seen = () => [...pids].some((pid) => text.includes(`exit     ${pid} code 5`));
+    let reading = out.read();
+    let ended = false;
+    while (!seen() && !ended) {
+      const c = new Deno.Command("sh", { args: ["-c", "exit 5"] }).spawn();
+      pids.add(c.pid);
+      await c.status;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const r = await Promise.race([
+        reading,
+        new Promise<null>((ok) => timer = setTimeout(ok, 200, null)),
+      ]);
+      clearTimeout(timer);
+      if (r === null) continue; // the example has printed nothing yet: another child
+      if (r.done) ended = true;
+      else text += r.value;
+      reading = out.read();
+    }
+    assert.ok(seen(), text);
+    await out.cancel();
+    await reading.catch(() => {});
+    await p.status;
+  },
+});
