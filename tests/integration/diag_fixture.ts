@@ -6,7 +6,9 @@
  * @module
  */
 
-import { withNetns } from "../helpers.ts";
+import { SockDiag } from "../../diag/mod.ts";
+import { NetlinkError } from "../../netlink/errors.ts";
+import { isRoot, withNetns } from "../helpers.ts";
 
 /** What the child made (its own description of it). */
 export interface SocketChild {
@@ -94,4 +96,39 @@ export async function ss(ns: string, ...args: string[]): Promise<string> {
   }).output();
   if (!out.success) throw new Error(`ss ${args.join(" ")} failed`);
   return new TextDecoder().decode(out.stdout);
+}
+
+let probed: Promise<string | undefined> | undefined;
+
+/**
+ * Why the sock_diag live tests cannot run here, or undefined: TCP, UDP, unix and packet diag
+ * are tried in a throwaway namespace (a kernel without one answers ENOENT).
+ */
+export function diagLacks(): Promise<string | undefined> {
+  if (!isRoot) return Promise.resolve("integration tests need root (CAP_NET_ADMIN)");
+  return probed ??= withNetns(async (ns) => {
+    using diag = new SockDiag({ netns: ns });
+    const missing: string[] = [];
+    const tries: [string, () => Promise<unknown>][] = [
+      ["CONFIG_INET_TCP_DIAG", () => diag.inet()],
+      ["CONFIG_INET_UDP_DIAG", () => diag.inet({ protocol: "udp" })],
+      ["CONFIG_UNIX_DIAG", () => diag.unix()],
+      ["CONFIG_PACKET_DIAG", () => diag.packet()],
+    ];
+    for (const [option, run] of tries) {
+      try {
+        await run();
+      } catch (e) {
+        if (e instanceof NetlinkError && e.code === "ENOENT") missing.push(option);
+        else throw e;
+      }
+    }
+    return missing.length ? `kernel lacks ${missing.join(", ")}` : undefined;
+  }, "diagprobe");
+}
+
+/** `name` and `ignore` of a sock_diag live test: skipped with the reason where diag is missing. */
+export async function diagGate(name: string): Promise<{ name: string; ignore: boolean }> {
+  const why = await diagLacks();
+  return { name: why ? `${name} (skipped: ${why})` : name, ignore: why !== undefined };
 }

@@ -13,11 +13,10 @@ import { SockDiag } from "../../diag/mod.ts";
 import type { TcpSocket } from "../../diag/mod.ts";
 import { NetlinkError } from "../../netlink/errors.ts";
 import { isRoot, withNetns } from "../helpers.ts";
-import { ss, withSocketChild } from "./diag_fixture.ts";
+import { diagGate, diagLacks, ss, withSocketChild } from "./diag_fixture.ts";
 
 Deno.test({
-  name: "sock_diag live: get, netlink, unix by inode, lazy lists, raw, abort",
-  ignore: !isRoot,
+  ...await diagGate("sock_diag live: get, netlink, unix by inode, lazy lists, raw, abort"),
   fn: () =>
     withSocketChild(async (ns, child) => {
       using diag = new SockDiag({ netns: ns });
@@ -126,12 +125,14 @@ async function destroySupported(): Promise<boolean> {
   }, "probe");
 }
 
-const canDestroy = await destroySupported();
+const diagWhy = await diagLacks();
+const destroyWhy = diagWhy ??
+  (await destroySupported() ? undefined : "kernel lacks CONFIG_INET_DIAG_DESTROY");
 
 Deno.test({
   name: "sock_diag live: SOCK_DESTROY resets a TCP connection" +
-    (isRoot && !canDestroy ? " (skipped: kernel lacks CONFIG_INET_DIAG_DESTROY)" : ""),
-  ignore: !isRoot || !canDestroy,
+    (destroyWhy ? ` (skipped: ${destroyWhy})` : ""),
+  ignore: destroyWhy !== undefined,
   fn: () =>
     withSocketChild(async (ns, child) => {
       using diag = new SockDiag({ netns: ns });

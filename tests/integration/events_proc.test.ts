@@ -12,12 +12,12 @@ import assert from "node:assert/strict";
 import { ProcConnectorUnavailableError, ProcEvents } from "../../events/mod.ts";
 import type { ExitEvent, ProcEvent } from "../../events/mod.ts";
 import { isRoot, withNetns } from "../helpers.ts";
+import { gate } from "../features.ts";
 
 const CHILD = new URL("./events_child.ts", import.meta.url).pathname;
 
 Deno.test({
-  name: "proc events: N children fork, exec and exit with their codes",
-  ignore: !isRoot,
+  ...await gate("proc events: N children fork, exec and exit with their codes", "proc:events"),
   fn: async () => {
     // Subscribed when constructed: the children run and end before the first next().
     using events = new ProcEvents({ signal: AbortSignal.timeout(20_000) });
@@ -56,8 +56,7 @@ function pidOf(e: ProcEvent): number | undefined {
 }
 
 Deno.test({
-  name: "proc events: a listener that does not read gets an overrun item",
-  ignore: !isRoot,
+  ...await gate("proc events: a listener that does not read gets an overrun item", "proc:events"),
   fn: async () => {
     // The smallest receive buffer the kernel allows, and processes coming and going.
     using events = new ProcEvents({ rcvbuf: 1024, signal: AbortSignal.timeout(20_000) });
@@ -93,8 +92,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "proc events: close ends an iteration and unsubscribes; closing twice is harmless",
-  ignore: !isRoot,
+  ...await gate(
+    "proc events: close ends an iteration and unsubscribes; closing twice is harmless",
+    "proc:events",
+  ),
   fn: async () => {
     const events = new ProcEvents();
     const it = events[Symbol.asyncIterator]();
@@ -110,8 +111,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "proc events: examples/proc_events.ts prints a child's exit code",
-  ignore: !isRoot,
+  ...await gate("proc events: examples/proc_events.ts prints a child's exit code", "proc:events"),
   fn: async () => {
     const example = new URL("../../examples/proc_events.ts", import.meta.url).pathname;
     const p = new Deno.Command(Deno.execPath(), {

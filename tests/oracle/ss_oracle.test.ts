@@ -13,8 +13,7 @@ import assert from "node:assert/strict";
 import { SockDiag } from "../../diag/mod.ts";
 import type { InetSocket, SockFilter, TcpSocket } from "../../diag/mod.ts";
 import { ss as ssExample } from "../../examples/ss.ts";
-import { isRoot } from "../helpers.ts";
-import { ss, withSocketChild } from "../integration/diag_fixture.ts";
+import { diagGate, ss, withSocketChild } from "../integration/diag_fixture.ts";
 
 /** One socket line of `ss -e` output (`-i` continuation lines attached). */
 interface SsLine {
@@ -78,8 +77,7 @@ function key(local: string, peer: string): string {
 }
 
 Deno.test({
-  name: "ss oracle: sock_diag and examples/ss.ts against ss, sockets a child holds",
-  ignore: !isRoot,
+  ...await diagGate("ss oracle: sock_diag and examples/ss.ts against ss, sockets a child holds"),
   fn: () =>
     withSocketChild(async (ns, child) => {
       using diag = new SockDiag({ netns: ns });
