@@ -150,7 +150,7 @@ Deno.test("diag/events fuzz: the seeds decode", () => {
     const u8 = s.bytes.slice();
     const dv = new DataView(u8.buffer);
     for (const [off, len] of messages(u8)) {
-      const schema = SOCK_DIAG_TARGET.seedSchema(s.name, dv.getUint16(off + 4, true));
+      const schema = SOCK_DIAG_TARGET.seedSchema(s.name, dv.getUint16(off + 4, true), u8, off);
       if (!schema) continue;
       const C = messageViewClass(schema);
       JSON.stringify(properties(new C(dv, u8, off, len)));
