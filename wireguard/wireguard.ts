@@ -18,16 +18,8 @@ import { GenericNetlink } from "../netlink/genl.ts";
 import type { GenlFamily } from "../netlink/genl.ts";
 import type { TypedMessage, TypedView } from "../netlink/view.ts";
 import type { NetnsTarget } from "../ffi/netns.ts";
-import {
-  WG_CMD,
-  WG_GENL_NAME,
-  WG_KEY_LEN,
-  WG_MESSAGE,
-  WGALLOWEDIP_A,
-  WGDEVICE_F,
-  WGPEER_A,
-  WGPEER_F,
-} from "./schema.ts";
+import { WG_CMD, WG_GENL_NAME, WG_KEY_LEN, WG_MESSAGE, WGDEVICE_F, WGPEER_F } from "./schema.ts";
+import type { WGALLOWEDIP_A, WGPEER_A } from "./schema.ts";
 
 /** A WireGuard device as plain data (`wg show`). */
 export interface WgDevice {
