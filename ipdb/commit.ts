@@ -1,9 +1,11 @@
 /**
- * Commits: every object with pending changes turns them into ordered steps (each a kernel
- * request with its undo); the steps of all objects of a transaction run in phase order, then
- * the commit waits until the kernel's events show every object's target state. A refused step
- * or a timeout undoes the applied steps in reverse order, waits until the events show the
- * original state again, and throws a {@link CommitError}.
+ * The commit protocol (internal). Every object with pending changes plans them: ordered steps,
+ * each a kernel request with its undo, and the checks that tell when the kernel shows the
+ * target. The steps of all objects of a commit run in phase order; then the commit waits until
+ * the kernel's events show every target. A refused step or a timeout undoes the applied steps
+ * in reverse order (each only if what it set is still there: a value someone else wrote since is
+ * theirs), waits until the events show the undo, repairs what the kernel changed by itself, and
+ * throws a {@link CommitError}.
  *
  * @module
  */
@@ -20,14 +22,21 @@ export const PHASE = {
   create: 2,
   /** Administrative down (before a rename or a MAC change, which need it). */
   down: 3,
+  /** Renames. */
   rename: 4,
   /** MTU and every other link attribute, kind data, master. */
   attrs: 5,
+  /** MAC address. */
   mac: 6,
+  /** Administrative up. */
   up: 7,
+  /** Address removals (secondaries before their primaries). */
   addrRemove: 8,
+  /** Address additions. */
   addrAdd: 9,
+  /** Ports leaving a bridge or bond. */
   portRemove: 10,
+  /** Ports joining a bridge or bond. */
   portAdd: 11,
   /** Route and rule additions and changes (after the addresses they may need). */
   routeSet: 12,
@@ -43,8 +52,15 @@ export interface Step {
   describe: string;
   /** Applies it (resolves on the kernel's ack, or on its events for creations). */
   run(deadline: number): Promise<void>;
+  /**
+   * Whether the kernel still shows what `run` set. An undo runs only then: a value someone else
+   * wrote since is theirs to keep. Absent: the undo always runs.
+   */
+  ours?(): boolean;
   /** Takes it back; absent when it cannot be taken back. */
   undo?: (deadline: number) => Promise<void>;
+  /** Whether the kernel shows the undo (waited for after undoing). Absent: not waited for. */
+  undone?(): boolean;
 }
 
 /** What events a waiter depends on. */
@@ -59,30 +75,38 @@ export interface WaitKeys {
   anyLink?: boolean;
 }
 
-/** An object that can take part in a commit (an interface, a route, a rule). */
-export interface Committable {
+/** The plan of one object's pending changes, made without changing anything. */
+export interface Plan {
+  /** The kernel requests, in the object's own order (sorted by phase across objects). */
+  steps: Step[];
+  /** Asks the kernel what an undo would need (after planning, before the steps run). */
+  prepare?(): Promise<void>;
+  /** The events the confirmation depends on (asked after the steps ran). */
+  waitKeys(): WaitKeys;
+  /** What is not yet as targeted (empty when the kernel shows every target). */
+  unconfirmed(): string[];
+  /** Puts back what the kernel dropped by itself during the undone steps (best effort). */
+  repair?(deadline: number): Promise<void>;
+  /** The commit ended (`ok`: every target confirmed). */
+  done?(ok: boolean): void;
+}
+
+/** One object's part in commits: an interface, a route or a rule. */
+export interface Participant {
   /** A number that orders lock acquisition. */
   readonly serial: number;
+  /** Its lock: commits of one object never overlap. */
+  lock: Promise<void>;
   /** A short label for messages ("v0", "route 10.0.0.0/24"). */
   readonly label: string;
   /** Whether it has pending changes. */
   hasChanges(): boolean;
-  /** Takes the pending changes into a commit: snapshots the current state and returns steps. */
-  plan(): Step[];
-  /** Completes the snapshot with what must be asked of the kernel (after plan, before steps). */
-  prepare?(): Promise<void>;
-  /** The events the confirmation depends on. */
-  waitKeys(): WaitKeys;
-  /** What is not yet as targeted (empty when the kernel shows the target). */
-  unconfirmed(): string[];
-  /** Whether the kernel shows the snapshot again (after an undo). */
-  restored(): boolean;
-  /** Repairs what the kernel dropped by itself during the undone steps (best effort). */
-  repair?(deadline: number): Promise<void>;
-  /** Ends the commit: drops the committed changes, or puts them back to pending. */
-  finish(ok: boolean): void;
-  /** Its lock: commits of one object never overlap. */
-  lock: Promise<void>;
+  /** Plans the pending changes; throws (changing nothing) when they cannot be applied. */
+  plan(): Plan;
+  /** The commit takes the pending changes: writes from now on are pending for the next one. */
+  begin(): void;
+  /** The commit ended; on failure the committed changes become pending again (under newer ones). */
+  end(ok: boolean): void;
 }
 
 /** What objects need of the database. */
@@ -96,19 +120,20 @@ export interface DbContext {
   /** Whether the database is closed. */
   readonly closed: boolean;
   /**
-   * Resolves true once `check()` holds (checked now and after each event matching `keys`),
-   * false at the deadline; rejects when the database closes.
+   * Resolves true once `check()` holds (checked now and after each event matching `keys`, and
+   * after a resynchronisation), false at the deadline; rejects when the database closes.
    */
   waitFor(keys: WaitKeys, check: () => boolean, deadline: number): Promise<boolean>;
   /** An object got pending changes (joins the open transaction, if any). */
-  touched(obj: Committable): void;
+  touched(obj: object): void;
   /** An object's pending changes are gone. */
-  cleaned(obj: Committable): void;
+  cleaned(obj: object): void;
   /** Next serial number for a new object. */
   serial(): number;
   /**
-   * Applies every event already queued on the monitoring socket. The kernel queues a
-   * request's events before it sends the ack, so after an ack this brings the state up to it.
+   * Applies every event already queued on the monitoring socket (the kernel queues a request's
+   * events before it sends the ack, so after an ack this brings the state up to it). An overrun
+   * found on the way starts a resynchronisation, which waiters see when it completes.
    */
   sync(): void;
 }
@@ -119,7 +144,7 @@ export interface CommitOptions {
   timeout?: number;
 }
 
-async function acquire(members: Committable[]): Promise<() => void> {
+async function acquire(members: Participant[]): Promise<() => void> {
   const sorted = [...members].sort((a, b) => a.serial - b.serial);
   const releases: (() => void)[] = [];
   for (const m of sorted) {
@@ -132,13 +157,25 @@ async function acquire(members: Committable[]): Promise<() => void> {
   return () => releases.forEach((r) => r());
 }
 
+function mergeKeys(all: WaitKeys[]): WaitKeys {
+  const indexes = new Set<number>(), routes = new Set<string>();
+  let rules = false, anyLink = false;
+  for (const k of all) {
+    for (const i of k.indexes ?? []) indexes.add(i);
+    for (const r of k.routes ?? []) routes.add(r);
+    rules ||= !!k.rules;
+    anyLink ||= !!k.anyLink;
+  }
+  return { indexes, routes, rules, anyLink };
+}
+
 /**
  * Commits `members` together. Resolves once the kernel's events show every target; otherwise
  * undoes what was applied and throws {@link CommitError} / {@link CommitTimeoutError}.
  */
 export async function commitAll(
   ctx: DbContext,
-  members: Committable[],
+  members: Participant[],
   options: CommitOptions = {},
 ): Promise<void> {
   const timeout = options.timeout ?? ctx.timeout;
@@ -150,24 +187,27 @@ export async function commitAll(
     const active = members.filter((m) => m.hasChanges());
     if (active.length === 0) return;
     if (ctx.closed) throw new Error("the IPDB is closed");
-    const steps: Step[] = [];
-    const planned: Committable[] = [];
+    ctx.sync(); // plan against the kernel's latest state
+    const plans: Plan[] = [];
     try {
-      for (const m of active) {
-        planned.push(m);
-        steps.push(...m.plan());
-      }
+      for (const m of active) plans.push(m.plan());
     } catch (e) {
-      for (const m of planned) m.finish(false);
+      // Nothing was taken or sent: the pending changes stay as they are.
       throw new CommitError(e as Error, { step: "planning" });
     }
+    for (const m of active) m.begin();
+    const end = (ok: boolean) => {
+      for (const p of plans) p.done?.(ok);
+      for (const m of active) m.end(ok);
+    };
     try {
-      for (const m of planned) await m.prepare?.();
+      for (const p of plans) await p.prepare?.();
     } catch (e) {
-      for (const m of planned) m.finish(false);
+      end(false);
       throw new CommitError(e as Error, { step: "preparing" });
     }
-    steps.sort((a, b) => a.phase - b.phase); // stable: each object's own order is kept
+    // Stable: each object's own order is kept within a phase.
+    const steps = plans.flatMap((p) => p.steps).sort((a, b) => a.phase - b.phase);
     const deadline = Date.now() + timeout;
     const applied: Step[] = [];
     let failure: { error: Error; step?: string } | undefined;
@@ -184,16 +224,17 @@ export async function commitAll(
     if (!failure) {
       ctx.sync();
       const results = await Promise.all(
-        active.map((m) => ctx.waitFor(m.waitKeys(), () => m.unconfirmed().length === 0, deadline)),
+        plans.map((p) => ctx.waitFor(p.waitKeys(), () => p.unconfirmed().length === 0, deadline)),
       );
       if (results.every(Boolean)) {
-        for (const m of active) m.finish(true);
+        end(true);
         return;
       }
-      unconfirmed = active.flatMap((m) => m.unconfirmed().map((u) => `${m.label}: ${u}`));
+      unconfirmed = plans.flatMap((p, i) => p.unconfirmed().map((u) => `${active[i].label}: ${u}`));
     }
-    // Undo in reverse order, then wait for the events of the original state.
-    const undone: string[] = [];
+    // Undo in reverse order what is still ours, then wait for the events of the undo.
+    const undone: Step[] = [];
+    const kept: string[] = [];
     const undoErrors: Error[] = [];
     const undoDeadline = Date.now() + Math.max(timeout, 1000);
     for (const s of applied.reverse()) {
@@ -201,67 +242,36 @@ export async function commitAll(
         undoErrors.push(new Error(`${s.describe}: cannot be undone`));
         continue;
       }
+      if (!ctx.closed) ctx.sync();
+      if (s.ours && !s.ours()) {
+        kept.push(s.describe);
+        continue;
+      }
       try {
         await s.undo(undoDeadline);
-        undone.push(s.describe);
+        undone.push(s);
       } catch (e) {
         undoErrors.push(e as Error);
       }
     }
     if (!ctx.closed) {
       ctx.sync();
-      await Promise.all(
-        active.map((m) => ctx.waitFor(m.waitKeys(), () => m.restored(), undoDeadline)),
-      ).catch(() => {});
-      for (const m of active) {
+      const keys = mergeKeys(plans.map((p) => p.waitKeys()));
+      await ctx.waitFor(keys, () => undone.every((s) => s.undone?.() ?? true), undoDeadline)
+        .catch(() => {});
+      for (const p of plans) {
         try {
-          await m.repair?.(undoDeadline);
+          await p.repair?.(undoDeadline);
         } catch (e) {
           undoErrors.push(e as Error);
         }
       }
     }
-    for (const m of active) m.finish(false);
-    if (failure) {
-      throw new CommitError(failure.error, { step: failure.step, undone, undoErrors });
-    }
-    throw new CommitTimeoutError(timeout, unconfirmed, { undone, undoErrors });
+    end(false);
+    const details = { undone: undone.map((s) => s.describe), kept, undoErrors };
+    if (failure) throw new CommitError(failure.error, { step: failure.step, ...details });
+    throw new CommitTimeoutError(timeout, unconfirmed, details);
   } finally {
     release();
   }
-}
-
-/** Runs `fn` on `obj`, then commits; rolls back and rethrows if either throws. */
-export async function runTransaction<T extends { commit(o?: CommitOptions): Promise<unknown> }>(
-  obj: T & { rollback(): void },
-  fn: (obj: T) => unknown,
-  options?: CommitOptions,
-): Promise<void> {
-  try {
-    await fn(obj);
-    await obj.commit(options);
-  } catch (e) {
-    obj.rollback();
-    throw e;
-  }
-}
-
-/** The pending transaction of a route or rule: attribute changes, a creation, or a removal. */
-export interface Pending<S> {
-  /** Attribute → new value. */
-  changes: Map<string, unknown>;
-  /** Delete on commit. */
-  remove: boolean;
-  /** Create from this spec on commit. */
-  create?: S;
-}
-
-/** An empty pending transaction. */
-export function emptyPending<S>(): Pending<S> {
-  return { changes: new Map(), remove: false };
-}
-
-/** Whether a pending transaction changes anything. */
-export function hasPendingChanges<S>(p: Pending<S>): boolean {
-  return !!p.create || p.remove || p.changes.size > 0;
 }

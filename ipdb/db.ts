@@ -1,7 +1,8 @@
 /**
  * The IPDB class: opens a request connection and a monitoring socket, loads the namespace's
  * links, addresses, routes and rules from dumps, then follows the kernel's events. Objects read
- * from this state; commits change the kernel and wait for its events.
+ * from this state; commits change the kernel and wait for its events; `verify()` compares the
+ * state with a fresh dump.
  *
  * @module
  */
@@ -24,19 +25,27 @@ import { LINK_MESSAGE } from "../rtnl/schemas/link.ts";
 import { ADDR_MESSAGE } from "../rtnl/schemas/addr.ts";
 import { ROUTE_MESSAGE } from "../rtnl/schemas/route.ts";
 import { RULE_MESSAGE } from "../rtnl/schemas/rule.ts";
+import { ChangeStream } from "./changes.ts";
 import { commitAll } from "./commit.ts";
-import type { CommitOptions, Committable, WaitKeys } from "./commit.ts";
+import type { CommitOptions, WaitKeys } from "./commit.ts";
 import { IPDBClosedError } from "./errors.ts";
 import { Interface, interfaceMap, Interfaces } from "./interface.ts";
 import type { IfaceContext, InterfaceMap } from "./interface.ts";
-import { IPDBRoute, keyString, routeMap, Routes } from "./route.ts";
+import { addrKey, routeKey, ruleKey } from "./keys.ts";
+import { IPDBRoute, routeMap, Routes } from "./route.ts";
 import type { RouteContext, RouteKey, RouteMap } from "./route.ts";
 import { IPDBRule, Rules } from "./rule.ts";
 import type { RuleContext } from "./rule.ts";
-import { addrKey, routeId, RouteIndex, ruleKey, Store } from "./store.ts";
+import { routeId, RouteIndex, Store } from "./store.ts";
+import { stateOf } from "./tracked.ts";
+import { compareState } from "./verify.ts";
+import type { IPDBDifference, KernelState } from "./verify.ts";
+
+export type { IPDBDifference } from "./verify.ts";
 
 const AF_INET = 2;
 const AF_BRIDGE = 7;
+const NHA_ID = 1;
 
 /** Options of {@link IPDB.open}. */
 export interface IPDBOptions {
@@ -91,7 +100,7 @@ export interface ChangesOptions {
 export interface IPDBStats {
   /** Messages applied from events. */
   events: number;
-  /** Times the kernel dropped events (ENOBUFS). */
+  /** Times the kernel dropped events (ENOBUFS), found by the event loop or by `sync()`. */
   overruns: number;
   /** Full reloads from fresh dumps. */
   resyncs: number;
@@ -107,70 +116,8 @@ interface Waiter {
   fail: (e: Error) => void;
 }
 
-class ChangeStream implements AsyncIterableIterator<IPDBChange> {
-  queue: IPDBChange[] = [];
-  dropped = 0;
-  ended = false;
-  wake?: (r: IteratorResult<IPDBChange>) => void;
-  readonly limit: number;
-  readonly detach: () => void;
-  readonly #signal?: AbortSignal;
-  readonly #onAbort = () => this.end();
-
-  constructor(limit: number, detach: () => void, signal?: AbortSignal) {
-    this.limit = limit;
-    this.detach = detach;
-    this.#signal = signal;
-    signal?.addEventListener("abort", this.#onAbort, { once: true });
-  }
-
-  push(c: IPDBChange): void {
-    if (this.ended) return;
-    if (this.wake) {
-      const w = this.wake;
-      this.wake = undefined;
-      w({ value: c, done: false });
-      return;
-    }
-    if (this.queue.length >= this.limit) {
-      this.queue.shift();
-      this.dropped++;
-    }
-    this.queue.push(c);
-  }
-
-  end(): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.#signal?.removeEventListener("abort", this.#onAbort);
-    this.detach();
-    const w = this.wake;
-    this.wake = undefined;
-    w?.({ value: undefined, done: true });
-  }
-
-  next(): Promise<IteratorResult<IPDBChange>> {
-    if (this.dropped) {
-      const dropped = this.dropped;
-      this.dropped = 0;
-      return Promise.resolve({ value: { kind: "overflow", dropped }, done: false });
-    }
-    const c = this.queue.shift();
-    if (c) return Promise.resolve({ value: c, done: false });
-    if (this.ended) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((r) => (this.wake = r));
-  }
-
-  return(): Promise<IteratorResult<IPDBChange>> {
-    this.end();
-    this.queue = [];
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<IPDBChange> {
-    return this;
-  }
-}
+/** The objects a transaction can hold. */
+type Member = Interface | IPDBRoute | IPDBRule;
 
 /**
  * An explicit transaction over several objects (`db.begin()`): every object changed while it is
@@ -179,7 +126,7 @@ class ChangeStream implements AsyncIterableIterator<IPDBChange> {
  */
 export class Transaction {
   readonly #db: IPDB;
-  readonly #members = new Set<Committable>();
+  readonly #members = new Set<Member>();
   #open = true;
 
   /** @internal */
@@ -199,35 +146,32 @@ export class Transaction {
   }
 
   /** @internal */
-  join(obj: Committable): void {
+  join(obj: Member): void {
     if (this.#open) this.#members.add(obj);
   }
 
   /** The objects in the transaction. */
   get objects(): (Interface | IPDBRoute | IPDBRule)[] {
-    return [...this.#members] as (Interface | IPDBRoute | IPDBRule)[];
+    return [...this.#members];
   }
 
   /** Every member's pending changes, by label. */
   review(): Record<string, Record<string, unknown>> {
     const out: Record<string, Record<string, unknown>> = {};
-    for (const m of this.#members) {
-      if (!m.hasChanges()) continue;
-      out[m.label] = (m as unknown as { review(): Record<string, unknown> }).review();
-    }
+    for (const m of this.#members) if (m.hasChanges()) out[m.label] = m.review();
     return out;
   }
 
   /** Commits every member together; on failure the kernel is restored and it throws. */
   async commit(options?: CommitOptions): Promise<void> {
     this.#close();
-    await commitAll(this.#db[CTX], [...this.#members], options);
+    await commitAll(this.#db[CTX], [...this.#members].map(stateOf), options);
   }
 
   /** Drops every member's pending changes. */
   rollback(): void {
     this.#close();
-    for (const m of this.#members) (m as unknown as { rollback(): void }).rollback();
+    for (const m of this.#members) m.rollback();
   }
 
   #close(): void {
@@ -238,6 +182,16 @@ export class Transaction {
 
 const CTX: unique symbol = Symbol("ipdb.context");
 const END_TX: unique symbol = Symbol("ipdb.endTransaction");
+
+/** Keys of a link spec that would make the link somewhere else than in the database's namespace. */
+const ELSEWHERE = ["netns", "net_ns_fd", "net_ns_pid", "target_netnsid"] as const;
+
+/** Whether the link at an index now is plausibly not the one an object stood for. */
+function anotherLink(before: Link, now: Link): boolean {
+  const kind = (v: Link) => v.get(["linkinfo", "info_kind"]);
+  if (kind(before) !== kind(now)) return true;
+  return before.ifname !== now.ifname && before.address !== now.address;
+}
 
 /**
  * The transactional network database:
@@ -254,6 +208,7 @@ const END_TX: unique symbol = Symbol("ipdb.endTransaction");
  *   v0.ipaddr.add("10.0.0.1/24");
  *   console.log(v0.review());
  *   await v0.commit();
+ *   console.log(await db.verify()); // [] : the database is what the kernel has
  * } finally {
  *   netns.remove("nldoc-ipdb");
  * }
@@ -274,7 +229,8 @@ export class IPDB implements AsyncDisposable {
   readonly #mon: NetlinkSocket;
   readonly #opts: Required<Pick<IPDBOptions, "routes" | "rules" | "timeout">>;
   #closed = false;
-  #resyncing = false;
+  /** The resynchronisation under way: nothing else reads the monitoring socket meanwhile. */
+  #resyncing?: Promise<void>;
   #closing?: Promise<void>;
   #loop?: Promise<void>;
   #checks = new Set<number>();
@@ -305,7 +261,8 @@ export class IPDB implements AsyncDisposable {
       timeout,
     };
     const groups: GroupName[] = ["link", "ipv4_ifaddr", "ipv6_ifaddr"];
-    if (this.#opts.routes) groups.push("ipv4_route", "ipv6_route");
+    // Deleting a nexthop object removes its IPv4 routes without a route event.
+    if (this.#opts.routes) groups.push("ipv4_route", "ipv6_route", "nexthop");
     if (this.#opts.rules) groups.push("ipv4_rule", "ipv6_rule");
     // Subscribe before dumping: nothing that happens during the dumps is missed.
     this.#mon = new NetlinkSocket(NETLINK.ROUTE, {
@@ -329,8 +286,8 @@ export class IPDB implements AsyncDisposable {
     type Ctx = IfaceContext & RouteContext & RuleContext;
     const methods: Omit<Ctx, "ip" | "store" | "timeout" | "closed"> = {
       waitFor: (keys, check, deadline) => this.#waitFor(keys, check, deadline),
-      touched: (obj) => this.#touched(obj),
-      cleaned: (obj) => this.#cleaned(obj),
+      touched: (obj) => this.#touched(obj as Member),
+      cleaned: (obj) => this.#cleaned(obj as Member),
       serial: () => ++this.#serial,
       sync: () => this.sync(),
       ifaceByIndex: (index) => this.#iface(index),
@@ -343,11 +300,7 @@ export class IPDB implements AsyncDisposable {
       },
       routeObject: (key) => this.#routeObject(key),
       indexOf: (name) => this.#store.names.get(name),
-      ruleObject: (key) => {
-        let r = this.#ruleObjs.get(key);
-        if (!r) r = new IPDBRule(this[CTX], key);
-        return r;
-      },
+      ruleObject: (key) => this.#ruleObjs.get(key) ?? new IPDBRule(this[CTX], key),
     };
     this[CTX] = Object.assign(live, methods);
     this.interfaces = interfaceMap(new Interfaces(this[CTX]));
@@ -387,12 +340,10 @@ export class IPDB implements AsyncDisposable {
   // ---- loading ----
 
   /**
-   * Dumps links, addresses, routes and rules into a fresh state. Routes go straight from the
-   * received datagrams into the index: no view or object is made per route.
+   * Dumps links, addresses, routes and rules. Routes go straight from the received datagrams
+   * into a fresh index: no view or object is made per route.
    */
-  async #dumpAll(): Promise<
-    { links: Link[]; addrs: Addr[]; routes: RouteIndex; rules: Rule[] }
-  > {
+  async #dumpAll(): Promise<KernelState> {
     const ip = this.ip;
     const retry = { retryInterrupted: 5 };
     const links = await ip.dump(LINK_MESSAGE, {
@@ -417,7 +368,7 @@ export class IPDB implements AsyncDisposable {
             header: { family: 0 },
           }, {
             decoder: (dv, u8, off, _len, type) => {
-              if (type === RTM.NEWROUTE) index.put(dv, u8, off);
+              if (type === RTM.NEWROUTE) index.put(dv, u8, off, true);
               return undefined;
             },
           });
@@ -451,27 +402,58 @@ export class IPDB implements AsyncDisposable {
     for (const v of d.rules) s.setRule(v);
   }
 
+  /** Starts a resynchronisation unless one is under way; resolves when it is done. */
+  #startResync(): Promise<void> {
+    this.#resyncing ??= (async () => {
+      try {
+        for (let attempt = 0; !this.#closed; attempt++) {
+          try {
+            await this.#resync();
+            return;
+          } catch (err) {
+            if (this.#closed) return;
+            console.error("IPDB: resynchronisation failed; retrying:", err);
+            await new Promise((r) => setTimeout(r, Math.min(1000, 10 * 2 ** attempt)));
+          }
+        }
+      } finally {
+        this.#resyncing = undefined;
+      }
+    })();
+    return this.#resyncing;
+  }
+
+  /** The kernel dropped events: count it and reload everything. */
+  #overrun(): void {
+    this.stats.overruns++;
+    this.#startResync();
+  }
+
   /** Drains the monitoring socket, reloads everything from dumps, and tells waiters. */
   async #resync(): Promise<void> {
     this.stats.resyncs++;
-    this.#resyncing = true;
-    try {
-      for (let attempt = 0;; attempt++) {
-        this.#drain();
-        try {
-          await this.#load();
-          break;
-        } catch (e) {
-          if (this.#closed) return;
-          if (!(e instanceof DumpInterruptedError) || attempt >= 20) throw e;
-        }
-      }
-    } finally {
-      this.#resyncing = false;
+    const before = new Map<number, Link>();
+    for (const index of this.#ifaces.keys()) {
+      const v = this.#store.links.get(index);
+      if (v) before.set(index, v);
     }
+    for (let attempt = 0;; attempt++) {
+      this.#drain();
+      try {
+        await this.#load();
+        break;
+      } catch (e) {
+        if (this.#closed) return;
+        if (!(e instanceof DumpInterruptedError) || attempt >= 20) throw e;
+      }
+    }
+    // An object stands for the link it was read from: a link gone, or another link at its
+    // index (its removal and the successor's arrival were among the lost events), ends it.
     for (const [index, iface] of this.#ifaces) {
-      if (!this.#store.links.has(index)) {
-        iface.detach();
+      const now = this.#store.links.get(index);
+      const old = before.get(index);
+      if (!now || (old && anotherLink(old, now))) {
+        iface.detach(old?.ifname);
         this.#ifaces.delete(index);
       }
     }
@@ -495,19 +477,17 @@ export class IPDB implements AsyncDisposable {
     const mon = this.#mon;
     let n = 0;
     while (!this.#closed) {
+      if (this.#resyncing) {
+        await this.#resyncing;
+        continue;
+      }
       let buf: ArrayBuffer | null;
       try {
         buf = mon.receive();
       } catch (e) {
         if (this.#closed) return;
         if ((e as { code?: string }).code === "ENOBUFS") {
-          this.stats.overruns++;
-          try {
-            await this.#resync();
-          } catch (err) {
-            if (this.#closed) return;
-            console.error("IPDB: resynchronisation failed; retrying:", err);
-          }
+          this.#overrun();
           continue;
         }
         console.error("IPDB: the monitoring socket failed; events are no longer followed:", e);
@@ -528,8 +508,9 @@ export class IPDB implements AsyncDisposable {
 
   /**
    * Applies every event already queued on the monitoring socket, now (the kernel queues a
-   * request's events before its ack, so after any request this shows its effect). Does nothing
-   * during a resynchronisation: the events queued then apply after the fresh dump.
+   * request's events before its ack, so after any request this shows its effect). When the
+   * kernel dropped events (an overrun), starts a resynchronisation; waiters see its result.
+   * Does nothing during a resynchronisation: the events queued then apply after the dump.
    */
   sync(): void {
     if (this.#closed || this.#resyncing) return;
@@ -537,8 +518,11 @@ export class IPDB implements AsyncDisposable {
       let buf: ArrayBuffer | null;
       try {
         buf = this.#mon.receive();
-      } catch {
-        return; // an overrun: the loop resynchronises
+      } catch (e) {
+        if (this.#closed) return;
+        if ((e as { code?: string }).code === "ENOBUFS") this.#overrun();
+        else console.error("IPDB: the monitoring socket failed:", e);
+        return;
       }
       if (!buf) return;
       this.#dispatch(buf);
@@ -577,8 +561,8 @@ export class IPDB implements AsyncDisposable {
         if (!action) return;
         if (action === "remove") {
           const iface = this.#ifaces.get(index);
-          if (iface && iface.index === index) {
-            iface.detach();
+          if (iface) {
+            iface.detach(old?.ifname);
             this.#ifaces.delete(index);
           }
           this.#scheduleRouteCheck(index);
@@ -615,11 +599,14 @@ export class IPDB implements AsyncDisposable {
           : s.routes.remove(dv, u8, off);
         if (!action || (!streams && this.#byRoute.size === 0)) return;
         const v = new (messageViewClass(ROUTE_MESSAGE))(dv, u8, off, len) as Route;
-        const id = routeId(v);
-        if (streams) {
-          this.#emit({ kind: "route", action, table: id.table, dst: id.prefix, message: v });
-        }
-        this.#poke(this.#byRoute.get(`${id.table} ${id.prefix}`));
+        this.#routeChanged(action, v);
+        return;
+      }
+      case RTM.DELNEXTHOP: {
+        if (!this.#opts.routes) return;
+        this.stats.events++;
+        const id = nexthopId(dv, off, len);
+        if (id) this.#dropRoutes(s.routes.usingNexthop(id));
         return;
       }
       case RTM.NEWRULE:
@@ -636,10 +623,27 @@ export class IPDB implements AsyncDisposable {
     }
   }
 
+  #routeChanged(action: "add" | "change" | "remove", v: Route): void {
+    const id = routeId(v);
+    if (this.#streams.size) {
+      this.#emit({ kind: "route", action, table: id.table, dst: id.prefix, message: v });
+    }
+    this.#poke(this.#byRoute.get(`${id.table} ${id.prefix}`));
+  }
+
+  /** Removes routes the kernel removed without an event (each only if still as captured). */
+  #dropRoutes(views: Route[]): void {
+    for (const v of views) {
+      if (this.#store.routes.deleteView(v)) this.#routeChanged("remove", v);
+    }
+  }
+
   /**
-   * The kernel removes IPv4 routes through a link that goes down (or whose address goes away)
-   * without telling anyone: check the routes through it with a dump filtered by the kernel.
-   * Only views captured before the dump are removed, so routes added since by events stay.
+   * The kernel removes IPv4 routes through a link that goes down (or whose address goes away,
+   * or whose nexthop objects it flushes) without telling anyone: check the routes through it
+   * with a dump filtered by the kernel. Only views captured before the dump are removed, so
+   * routes added since by events stay. A route through a nexthop object lives as long as the
+   * object does.
    */
   #scheduleRouteCheck(index: number): void {
     if (!this.#opts.routes) return;
@@ -650,6 +654,7 @@ export class IPDB implements AsyncDisposable {
   async #runRouteChecks(): Promise<void> {
     await Promise.resolve();
     while (this.#checks.size > 0 && !this.#closed) {
+      if (this.#resyncing) await this.#resyncing;
       const indexes = [...this.#checks];
       this.#checks.clear();
       for (const index of indexes) {
@@ -657,32 +662,26 @@ export class IPDB implements AsyncDisposable {
         if (captured.length === 0) continue;
         this.stats.routeChecks++;
         const alive = new Set<string>();
-        if (this.#store.links.has(index)) {
-          try {
+        let nexthops: Set<number> | undefined;
+        try {
+          if (this.#store.links.has(index)) {
             for (const v of await this.ip.getRoutes({ family: AF_INET, oif: index })) {
-              const id = routeId(v);
-              alive.add(`${id.table} ${id.prefix} ${id.priority} ${id.tos}`);
+              alive.add(routeKey(v));
             }
-          } catch {
-            if (this.#closed) return;
-            if (this.#store.links.has(index)) continue;
           }
-        }
-        for (const v of captured) {
-          const id = routeId(v);
-          if (alive.has(`${id.table} ${id.prefix} ${id.priority} ${id.tos}`)) continue;
-          if (!this.#store.routes.deleteView(v)) continue;
-          if (this.#streams.size) {
-            this.#emit({
-              kind: "route",
-              action: "remove",
-              table: id.table,
-              dst: id.prefix,
-              message: v,
-            });
+          if (captured.some((v) => v.nh_id !== undefined)) {
+            nexthops = new Set((await this.ip.getNexthops()).map((n) => n.id as number));
           }
-          this.#poke(this.#byRoute.get(`${id.table} ${id.prefix}`));
+        } catch {
+          if (this.#closed) return;
+          this.#checks.add(index); // try again after what comes next
+          continue;
         }
+        this.#dropRoutes(captured.filter((v) => {
+          const nh = v.nh_id;
+          if (nh !== undefined) return nexthops !== undefined && !nexthops.has(nh);
+          return !alive.has(routeKey(v));
+        }));
       }
     }
   }
@@ -696,9 +695,9 @@ export class IPDB implements AsyncDisposable {
 
   #waitFor(keys: WaitKeys, check: () => boolean, deadline: number): Promise<boolean> {
     if (this.#closed) return Promise.reject(new IPDBClosedError());
-    if (check()) return Promise.resolve(true);
+    if (!this.#resyncing && check()) return Promise.resolve(true);
     const remaining = deadline - Date.now();
-    if (remaining <= 0) return Promise.resolve(false);
+    if (remaining <= 0) return Promise.resolve(check());
     return new Promise<boolean>((resolve, reject) => {
       const sets: Set<Waiter>[] = [this.#all];
       for (const i of keys.indexes ?? []) {
@@ -750,31 +749,24 @@ export class IPDB implements AsyncDisposable {
   }
 
   #routeObject(key: RouteKey): IPDBRoute {
-    const k = keyString(key);
-    return this.#routeObjs.get(k) ??
-      new IPDBRoute(this[CTX], {
-        family: key.family,
-        table: key.table,
-        prefix: key.prefix,
-        priority: key.priority,
-        tos: key.tos,
-        src: key.src,
-        oif: key.family === 10 ? key.oif : undefined,
-      });
+    return (key.id !== undefined ? this.#routeObjs.get(key.id) : undefined) ??
+      new IPDBRoute(this[CTX], { ...key });
   }
 
-  #touched(obj: Committable): void {
+  #touched(obj: Member): void {
     this.#tx?.join(obj);
-    if (obj instanceof IPDBRoute && !obj.review().create && !this.#routeObjKeys.has(obj)) {
-      const k = keyString(obj.key);
-      this.#routeObjs.set(k, obj);
-      this.#routeObjKeys.set(obj, k);
+    if (obj instanceof IPDBRoute) {
+      const id = obj.key.id;
+      if (id !== undefined && !obj.review().create && !this.#routeObjKeys.has(obj)) {
+        this.#routeObjs.set(id, obj);
+        this.#routeObjKeys.set(obj, id);
+      }
     } else if (obj instanceof IPDBRule && obj.message) {
       this.#ruleObjs.set(ruleKey(obj.message), obj);
     }
   }
 
-  #cleaned(obj: Committable): void {
+  #cleaned(obj: Member): void {
     if (obj instanceof IPDBRoute) {
       const k = this.#routeObjKeys.get(obj);
       if (k !== undefined) {
@@ -788,7 +780,9 @@ export class IPDB implements AsyncDisposable {
 
   /**
    * A new interface, pending until committed: `db.create({ kind: "veth", ifname: "v0",
-   * peer: "v1" })`, `{ kind: "bridge", ifname: "br0" }`, any kind IPRoute can add.
+   * peer: "v1" })`, `{ kind: "bridge", ifname: "br0" }`, any kind IPRoute can add. The
+   * interface is made in the database's namespace (a veth's peer may go elsewhere:
+   * `peer: { ifname: "v1", netns: "other" }`).
    */
   create(spec: LinkSpec & { ifname: string }): Interface {
     if (typeof spec !== "object" || spec === null) {
@@ -798,6 +792,15 @@ export class IPDB implements AsyncDisposable {
       throw new TypeError(`kind: expected a link kind, got ${describeValue(spec.kind)}`);
     }
     checkIfname(spec.ifname, "ifname");
+    for (const k of ELSEWHERE) {
+      if ((spec as unknown as Record<string, unknown>)[k] !== undefined) {
+        throw new TypeError(
+          `${k}: IPDB creates interfaces in its own namespace and follows them there; to put ` +
+            `a veth's other end elsewhere, give the peer its namespace ({ ifname: "${spec.ifname}"` +
+            `, peer: { ifname, netns } }), or use ip.link("add", …)`,
+        );
+      }
+    }
     const { state, ...rest } = spec;
     const iface = new Interface(this[CTX], 0, rest as LooseLinkSpec);
     if (state !== undefined) iface.set("state", state);
@@ -849,6 +852,38 @@ export class IPDB implements AsyncDisposable {
     for (const s of this.#streams) s.push(c);
   }
 
+  /** Resolves once no resynchronisation or route check is under way. */
+  async #settled(): Promise<void> {
+    while (!this.#closed && (this.#resyncing || this.#checking)) {
+      await this.#resyncing;
+      await this.#checking;
+    }
+  }
+
+  /**
+   * Compares the database with the kernel: dumps links, addresses, routes and rules afresh and
+   * returns every difference, field by field (an empty array when the database holds exactly
+   * what the kernel has). Events queued meanwhile are applied first, and a difference must
+   * persist over three dumps to be reported, so changes made by others while it runs do not
+   * show as differences; what remains is a database that is wrong. It costs a full dump and a
+   * pass over every route (a debugging and testing aid, not a hot path).
+   */
+  async verify(): Promise<IPDBDifference[]> {
+    let diffs: IPDBDifference[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt) await new Promise((r) => setTimeout(r, 20 * attempt));
+      if (this.#closed) throw new IPDBClosedError();
+      this.sync();
+      await this.#settled();
+      const kernel = await this.#dumpAll();
+      this.sync();
+      await this.#settled();
+      diffs = compareState(kernel, this.#store);
+      if (diffs.length === 0) break;
+    }
+    return diffs;
+  }
+
   /**
    * Stops following the kernel, closes both sockets, ends `changes()` iterators and fails pending
    * waits. Leaves no timers or pending calls. Closing twice is harmless.
@@ -864,6 +899,7 @@ export class IPDB implements AsyncDisposable {
     this.#closing = (async () => {
       await this.#loop;
       await this.#checking;
+      await this.#resyncing;
     })();
     return this.#closing;
   }
@@ -872,4 +908,18 @@ export class IPDB implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** NHA_ID of a nexthop message (0 when absent). */
+function nexthopId(dv: DataView, off: number, len: number): number {
+  const end = off + len;
+  for (let p = off + 16 + 8; p + 4 <= end;) {
+    const alen = dv.getUint16(p, true);
+    if (alen < 4 || p + alen > end) break;
+    if ((dv.getUint16(p + 2, true) & 0x3fff) === NHA_ID && alen >= 8) {
+      return dv.getUint32(p + 4, true);
+    }
+    p += (alen + 3) & ~3;
+  }
+  return 0;
 }

@@ -10,6 +10,11 @@ export interface CommitErrorDetails {
   step?: string;
   /** The steps that had been applied and were undone, in the order they were undone. */
   undone?: string[];
+  /**
+   * Applied steps left in place because the kernel no longer showed what they set: someone
+   * else changed it since, and an undo would overwrite their value.
+   */
+  kept?: string[];
   /** Errors met while undoing (empty when the kernel is back exactly as before). */
   undoErrors?: Error[];
 }
@@ -28,25 +33,32 @@ export class CommitError extends Error {
   readonly step?: string;
   /** The steps undone, in the order they were undone. */
   readonly undone: string[];
+  /** Applied steps not undone because someone else changed what they set since. */
+  readonly kept: string[];
   /** Errors met while undoing. */
   readonly undoErrors: Error[];
 
   /** A commit error caused by `error`. */
   constructor(error: Error, details: CommitErrorDetails = {}, message?: string) {
     const undone = details.undone ?? [];
+    const kept = details.kept ?? [];
     const undoErrors = details.undoErrors ?? [];
+    const keptText = kept.length
+      ? `; ${kept.length} left as changed since by someone else (${kept.join("; ")})`
+      : "";
     super(
       message ??
         `commit failed${details.step ? ` at "${details.step}"` : ""}: ${error.message}; ${
           undoErrors.length
             ? `undoing failed (${undoErrors.map((e) => e.message).join("; ")})`
             : `${undone.length} applied step${undone.length === 1 ? "" : "s"} undone`
-        }`,
+        }${keptText}`,
       { cause: error },
     );
     this.error = error;
     this.step = details.step;
     this.undone = undone;
+    this.kept = kept;
     this.undoErrors = undoErrors;
   }
 }

@@ -57,15 +57,18 @@
  */
 
 export { IPDB, Transaction } from "./db.ts";
-export type { ChangesOptions, IPDBChange, IPDBOptions, IPDBStats } from "./db.ts";
-export { Interface, Interfaces, IPAddrSet, PortSet } from "./interface.ts";
-export type { AddressInput, InterfaceMap } from "./interface.ts";
+export type { ChangesOptions, IPDBChange, IPDBDifference, IPDBOptions, IPDBStats } from "./db.ts";
+export { Tracked } from "./tracked.ts";
+export { Interface, Interfaces } from "./interface.ts";
+export type { InterfaceMap } from "./interface.ts";
+export { IPAddrSet, PortSet } from "./addrset.ts";
+export type { AddressInput } from "./addrset.ts";
 export { IPDBRoute, Routes, RouteTable } from "./route.ts";
 export type { RouteKey, RouteMap, RouteTableMap, RouteTables } from "./route.ts";
 export { IPDBRule, Rules } from "./rule.ts";
 export type { RuleFields } from "./rule.ts";
 export { CommitError, CommitTimeoutError, IPDBClosedError } from "./errors.ts";
 export type { CommitErrorDetails } from "./errors.ts";
-export type { CommitOptions, Committable, Step, WaitKeys } from "./commit.ts";
+export type { CommitOptions } from "./commit.ts";
 export { RouteIndex, Store } from "./store.ts";
 export type { Applied, RouteId } from "./store.ts";

@@ -1,101 +1,28 @@
 /**
  * Routes: `db.routes["10.1.0.0/16"]` (main table), `db.routes.tables[100]`, `db.routes.add(spec)`.
  * The database keeps only the kernel's route messages in a compact index; route objects are
- * built when accessed and read the current message each time.
+ * built when accessed and read the current message each time (planning: `route_state.ts`).
  *
  * @module
  */
 
-import { describeValue, formatIp, parseIp, parsePrefix } from "../netlink/addr.ts";
+import { describeValue, formatIp, parseIp } from "../netlink/addr.ts";
 import { multipathOf } from "../rtnl/route.ts";
 import type { NextHopSpec, Route, RouteSpec } from "../rtnl/route.ts";
 import { protoId, routeTypeId, scopeId, tableId } from "../rtnl/names.ts";
-import { commitAll, emptyPending, hasPendingChanges, PHASE, runTransaction } from "./commit.ts";
-import type { CommitOptions, Committable, DbContext, Pending, Step, WaitKeys } from "./commit.ts";
-import { routeId } from "./store.ts";
+import { routeKey } from "./keys.ts";
+import { keyOfRoute, keyOfSpec, normalizePrefix, routeSpecOf } from "./route_spec.ts";
+import type { RouteKey } from "./route_spec.ts";
+import { RouteState } from "./route_state.ts";
+import type { RouteContext } from "./route_state.ts";
+import { Tracked } from "./tracked.ts";
+
+export { keyOfSpec, normalizePrefix, routeSpecOf } from "./route_spec.ts";
+export type { RouteKey } from "./route_spec.ts";
+export type { RouteContext } from "./route_state.ts";
 
 const AF_INET6 = 10;
 const MAIN = 254;
-const RTNH_F_ONLINK = 4;
-
-/** The identity of a route: table, destination prefix, metric, tos, source prefix. */
-export interface RouteKey {
-  /** 2 or 10. */
-  family: number;
-  /** Table id. */
-  table: number;
-  /** Destination as "a/p" ("0.0.0.0/0" or "::/0" for default). */
-  prefix: string;
-  /** Metric (RTA_PRIORITY). */
-  priority: number;
-  /** TOS. */
-  tos: number;
-  /** Source prefix, "" when none. */
-  src: string;
-  /** IPv6: the outgoing device, part of the identity (0: any, or multipath). */
-  oif?: number;
-}
-
-/** What route objects need of the database. */
-export interface RouteContext extends DbContext {
-  /** The object for a route key (the pending one if it has changes). */
-  routeObject(key: RouteKey): IPDBRoute;
-  /** The index of a named interface. */
-  indexOf(name: string): number | undefined;
-}
-
-/** The key string of a route identity. */
-export function keyString(k: RouteKey): string {
-  return `${k.table} ${k.prefix} ${k.priority} ${k.tos} ${k.src} ${
-    k.family === AF_INET6 ? k.oif ?? 0 : 0
-  }`;
-}
-
-/** Normalizes a destination ("default", "10.1.0.0/16", "2001:db8::/64", a bare address). */
-export function normalizePrefix(dst: unknown, field = "dst"): { prefix: string; family: number } {
-  if (dst === "default" || dst === undefined) return { prefix: "0.0.0.0/0", family: 2 };
-  const p = parsePrefix(dst, field);
-  return { prefix: `${formatIp(p.bytes, 0, p.bytes.length)}/${p.prefixlen}`, family: p.family };
-}
-
-function sameKey(a: RouteKey, v: Route): boolean {
-  const id = routeId(v);
-  return id.priority === a.priority && id.tos === a.tos && id.src === a.src &&
-    (a.family !== AF_INET6 || !a.oif || a.oif === id.oif);
-}
-
-/** The request spec that recreates a route as the kernel describes it. */
-export function routeSpecOf(v: Route): RouteSpec {
-  const id = routeId(v);
-  const spec: RouteSpec = {
-    dst: id.prefix,
-    table: id.table,
-    family: id.family,
-    proto: v.proto,
-    scope: v.scope,
-    type: v.type,
-  };
-  if (id.tos) spec.tos = id.tos;
-  if (v.get("priority") !== undefined) spec.priority = id.priority;
-  if (id.src) spec.src = id.src;
-  if (v.gateway !== undefined) spec.gateway = v.gateway;
-  if (v.oif !== undefined) spec.oif = v.oif;
-  if (v.prefsrc !== undefined) spec.prefsrc = v.prefsrc;
-  if (v.nh_id !== undefined) spec.nh_id = v.nh_id;
-  const flags = v.headerField("flags") as number | undefined;
-  if (flags && flags & RTNH_F_ONLINK) spec.flags = RTNH_F_ONLINK;
-  if (v.multipath !== undefined) {
-    spec.multipath = multipathOf(v).map((h) => {
-      const hop: NextHopSpec = { oif: h.oif, weight: h.weight };
-      if (h.gateway !== undefined) hop.gateway = h.gateway;
-      if (h.flags & RTNH_F_ONLINK) hop.flags = RTNH_F_ONLINK;
-      return hop;
-    });
-  }
-  const m = v.metrics;
-  if (m) spec.metrics = m.toJSON() as Record<string, number>;
-  return spec;
-}
 
 const CHANGEABLE = new Set([
   "gateway",
@@ -109,42 +36,24 @@ const CHANGEABLE = new Set([
   "type",
 ]);
 
-type RoutePending = Pending<RouteSpec>;
-
-function hopText(h: { gateway?: string; oif?: number | string; weight?: number }): string {
-  return `${h.gateway ?? ""}@${h.oif ?? 0}*${h.weight ?? 1}`;
-}
-
 /**
- * One route. Reads come from the kernel's latest message for its key (table, destination,
- * metric); writes (`gateway`, `oif`, `metrics`, `multipath`, `priority`, …) are pending until
- * {@link commit}.
+ * One route. Reads come from the kernel's latest message of this very route (its group: table,
+ * destination, metric, TOS, source; and its identity in the group); writes (`gateway`, `oif`,
+ * `metrics`, `multipath`, `priority`, …) are pending until {@link commit}. When the kernel
+ * removes or replaces the route, the object reads as absent and a commit of its changes fails.
  */
-export class IPDBRoute implements Committable {
-  /** @internal */
-  readonly serial: number;
-  /** @internal */
-  lock: Promise<void> = Promise.resolve();
-  readonly #ctx: RouteContext;
-  #key: RouteKey;
-  #pending: RoutePending = emptyPending();
-  #committing?: RoutePending;
-  #snapshot?: Route;
-  #target?: RouteKey;
+export class IPDBRoute extends Tracked {
+  readonly #s: RouteState;
 
   /** @internal */
   constructor(ctx: RouteContext, key: RouteKey, create?: RouteSpec) {
-    this.#ctx = ctx;
-    this.#key = key;
-    this.serial = ctx.serial();
-    if (create) this.#pending.create = create;
+    const s = new RouteState(ctx, key, create);
+    super(s);
+    this.#s = s;
   }
 
-  #view(key: RouteKey = this.#key): Route | undefined {
-    for (const v of this.#ctx.store.routes.lookup(key.table, key.prefix)) {
-      if (sameKey(key, v)) return v;
-    }
-    return undefined;
+  #view(): Route | undefined {
+    return this.#s.view();
   }
 
   /** The kernel's latest message for this route (a lazy view), if it exists. */
@@ -159,12 +68,12 @@ export class IPDBRoute implements Committable {
 
   /** Its identity. */
   get key(): Readonly<RouteKey> {
-    return this.#key;
+    return this.#s.key;
   }
 
   /** A value by short name (pending first): gateway, oif, metrics, multipath, proto, … */
   get(name: string): unknown {
-    const p = this.#pending;
+    const p = this.#s.pending;
     if (p.changes.has(name)) return p.changes.get(name);
     if (p.create) return (p.create as Record<string, unknown>)[name];
     const v = this.#view();
@@ -175,9 +84,9 @@ export class IPDBRoute implements Committable {
       case "metrics":
         return v.metrics?.toJSON();
       case "table":
-        return this.#key.table;
+        return this.#s.key.table;
       case "priority":
-        return this.#key.priority;
+        return this.#s.key.priority;
       case "dst":
         return this.dst;
     }
@@ -192,7 +101,7 @@ export class IPDBRoute implements Committable {
       );
     }
     let v = value;
-    const family = this.#key.family;
+    const family = this.#s.key.family;
     if (name === "gateway" || name === "prefsrc") {
       if (value !== undefined) {
         const b = parseIp(value, name);
@@ -203,7 +112,7 @@ export class IPDBRoute implements Committable {
       }
     } else if (name === "oif") {
       if (typeof value === "string") {
-        const i = this.#ctx.indexOf(value);
+        const i = this.#s.ctx.indexOf(value);
         if (i === undefined) {
           throw new TypeError(`oif: no interface named ${JSON.stringify(value)}`);
         }
@@ -238,7 +147,7 @@ export class IPDBRoute implements Committable {
           hop.gateway = formatIp(b, 0, b.length);
         }
         if (typeof hop.oif === "string") {
-          const idx = this.#ctx.indexOf(hop.oif);
+          const idx = this.#s.ctx.indexOf(hop.oif);
           if (idx === undefined) {
             throw new TypeError(`multipath[${i}].oif: no interface ${hop.oif}`);
           }
@@ -249,7 +158,7 @@ export class IPDBRoute implements Committable {
     } else if (name === "proto") v = protoId(value);
     else if (name === "scope") v = scopeId(value);
     else if (name === "type") v = routeTypeId(value);
-    const p = this.#pending;
+    const p = this.#s.pending;
     if (p.create) {
       (p.create as Record<string, unknown>)[name] = v;
     } else p.changes.set(name, v);
@@ -258,24 +167,24 @@ export class IPDBRoute implements Committable {
       p.changes.delete("oif");
       if (p.create) delete p.create.gateway;
     } else if (name === "gateway" && !p.create) p.changes.delete("multipath");
-    this.#ctx.touched(this);
+    this.#s.touch();
     return this;
   }
 
   /** Table id. */
   get table(): number {
-    return this.#key.table;
+    return this.#s.key.table;
   }
 
   /** Destination: "10.1.0.0/16", or "default". */
   get dst(): string {
-    const pfx = this.#key.prefix;
+    const pfx = this.#s.key.prefix;
     return pfx === "0.0.0.0/0" || pfx === "::/0" ? "default" : pfx;
   }
 
   /** 2 (IPv4) or 10 (IPv6). */
   get family(): number {
-    return this.#key.family;
+    return this.#s.key.family;
   }
 
   /** Gateway. */
@@ -296,7 +205,7 @@ export class IPDBRoute implements Committable {
 
   /** Metric. */
   get priority(): number {
-    return (this.get("priority") as number | undefined) ?? this.#key.priority;
+    return (this.get("priority") as number | undefined) ?? this.#s.key.priority;
   }
   set priority(v: number) {
     this.set("priority", v);
@@ -350,292 +259,16 @@ export class IPDBRoute implements Committable {
     this.set("type", v);
   }
 
-  /** Marks the route for removal on commit (an uncommitted new route is simply dropped). */
-  remove(): this {
-    if (this.#pending.create) {
-      this.rollback();
-      return this;
-    }
-    this.#pending.remove = true;
-    this.#ctx.touched(this);
-    return this;
-  }
-
-  /** Whether there are pending changes. */
-  hasChanges(): boolean {
-    const p = this.#pending;
-    return hasPendingChanges(p);
-  }
-
-  /** The pending changes: `{ attrs: { gateway: "10.0.0.2 -> 10.0.0.3" } }`, `create`, `remove`. */
-  review(): Record<string, unknown> {
-    const p = this.#pending;
-    const out: Record<string, unknown> = {};
-    if (p.create) out.create = { ...p.create };
-    if (p.remove) out.remove = true;
-    const attrs: Record<string, string> = {};
-    const v = this.#view();
-    for (const [k, val] of p.changes) {
-      const now = this.#current(k, v);
-      if (this.#equal(k, now, val)) continue;
-      attrs[k] = `${this.#text(k, now) ?? "none"} -> ${this.#text(k, val)}`;
-    }
-    out.attrs = attrs;
-    return out;
-  }
-
-  #text(k: string, v: unknown): string | undefined {
-    if (v === undefined) return undefined;
-    if (k === "multipath") return (v as NextHopSpec[]).map(hopText).join(",");
-    if (k === "metrics") return JSON.stringify(v);
-    return String(v);
-  }
-
-  #current(k: string, v: Route | undefined): unknown {
-    if (!v) return undefined;
-    if (k === "multipath") return v.multipath ? multipathOf(v) : undefined;
-    if (k === "metrics") return v.metrics?.toJSON();
-    if (k === "priority") return routeId(v).priority;
-    return v.get(k);
-  }
-
-  #equal(k: string, now: unknown, target: unknown): boolean {
-    if (k === "multipath") {
-      const a = ((now ?? []) as NextHopSpec[]).map(hopText).sort().join(",");
-      const b = ((target ?? []) as NextHopSpec[]).map(hopText).sort().join(",");
-      return a === b;
-    }
-    if (k === "metrics") {
-      const cur = (now ?? {}) as Record<string, unknown>;
-      return Object.entries(target as Record<string, unknown>).every(([m, x]) => cur[m] === x);
-    }
-    return now === target;
-  }
-
-  /** Drops the pending changes. */
-  rollback(): void {
-    this.#pending = emptyPending();
-    this.#ctx.cleaned(this);
-  }
-
-  /**
-   * Applies the pending changes (add, replace, or delete) and resolves once the kernel's events
-   * show them; undoes and throws {@link CommitError} on failure.
-   */
-  async commit(options?: CommitOptions): Promise<this> {
-    await commitAll(this.#ctx, [this], options);
-    return this;
-  }
-
-  /** Runs `fn`, then commits; rolls back and rethrows on any failure. */
-  transaction(fn: (route: this) => unknown, options?: CommitOptions): Promise<void> {
-    return runTransaction(this, fn, options);
-  }
-
   /** The route as a plain object (the request spec that would recreate it). */
   toJSON(): Record<string, unknown> {
-    const p = this.#pending;
+    const p = this.#s.pending;
     if (p.create) return { ...p.create };
     const v = this.#view();
-    const base: Record<string, unknown> = v ? { ...routeSpecOf(v) } : { dst: this.#key.prefix };
+    const base: Record<string, unknown> = v ? { ...routeSpecOf(v) } : { dst: this.#s.key.prefix };
     for (const [k, val] of p.changes) base[k] = val;
     base.dst = this.dst;
     return base;
   }
-
-  /** A short label. */
-  get label(): string {
-    return `route ${this.dst}${this.#key.table === MAIN ? "" : ` table ${this.#key.table}`}`;
-  }
-
-  // ---- Committable ----
-
-  /** @internal */
-  plan(): Step[] {
-    const p = this.#pending;
-    this.#pending = emptyPending();
-    this.#committing = p;
-    const ctx = this.#ctx;
-    const view = this.#view();
-    this.#snapshot = view;
-    this.#target = this.#key;
-    const steps: Step[] = [];
-    const label = this.label;
-    if (p.create) {
-      const spec = p.create;
-      const key = this.#key;
-      steps.push({
-        phase: PHASE.routeSet,
-        describe: `${label}: route add`,
-        run: async () => void await ctx.ip.route("add", spec),
-        undo: async () => void await ctx.ip.route("del", delSpec(key)),
-      });
-      return steps;
-    }
-    if (!view) throw new Error(`${label}: the route does not exist`);
-    const old = routeSpecOf(view);
-    if (p.remove) {
-      steps.push({
-        phase: PHASE.routeRemove,
-        describe: `${label}: route del`,
-        run: async () => void await ctx.ip.route("del", delSpec(this.#key)),
-        undo: async () => void await ctx.ip.route("add", old),
-      });
-      return steps;
-    }
-    const next: RouteSpec = { ...old };
-    for (const [k, v] of p.changes) {
-      (next as Record<string, unknown>)[k] = v;
-      if (k === "multipath") {
-        delete next.gateway;
-        delete next.oif;
-      } else if ((k === "gateway" || k === "oif") && p.changes.get("multipath") === undefined) {
-        delete next.multipath;
-      } else if (k === "metrics") {
-        next.metrics = { ...(old.metrics ?? {}), ...(v as Record<string, number>) };
-      }
-    }
-    // A new gateway picks its own device unless one is given (or it is link-local).
-    const gw = p.changes.get("gateway") as string | undefined;
-    if (gw !== undefined && !p.changes.has("oif") && !gw.toLowerCase().startsWith("fe80:")) {
-      delete next.oif;
-    }
-    const newPriority = p.changes.get("priority") as number | undefined;
-    if (newPriority !== undefined && newPriority !== this.#key.priority) {
-      const target = { ...this.#key, priority: newPriority };
-      this.#target = target;
-      steps.push({
-        phase: PHASE.routeSet,
-        describe: `${label}: route add metric ${newPriority}`,
-        run: async () => void await ctx.ip.route("add", next),
-        undo: async () => void await ctx.ip.route("del", delSpec(target)),
-      });
-      steps.push({
-        phase: PHASE.routeSet,
-        describe: `${label}: route del metric ${this.#key.priority}`,
-        run: async () => void await ctx.ip.route("del", delSpec(this.#key)),
-        undo: async () => void await ctx.ip.route("add", old),
-      });
-      return steps;
-    }
-    steps.push({
-      phase: PHASE.routeSet,
-      describe: `${label}: route replace`,
-      run: async () => void await ctx.ip.route("replace", next),
-      undo: async () => void await ctx.ip.route("replace", old),
-    });
-    return steps;
-  }
-
-  /** @internal */
-  waitKeys(): WaitKeys {
-    return { routes: [`${this.#key.table} ${this.#key.prefix}`] };
-  }
-
-  /** @internal */
-  unconfirmed(): string[] {
-    const p = this.#committing;
-    if (!p) return [];
-    if (p.remove) return this.#view() ? ["removal"] : [];
-    const target = this.#target ?? this.#key;
-    const v = this.#view(target);
-    if (!v) return ["existence"];
-    if (target !== this.#key && this.#view(this.#key)) return ["old metric removal"];
-    const out: string[] = [];
-    const want = p.create ?? Object.fromEntries(p.changes);
-    for (const [k, val] of Object.entries(want)) {
-      if (!["gateway", "prefsrc", "metrics", "multipath"].includes(k) || val === undefined) {
-        continue;
-      }
-      let t = val;
-      if ((k === "gateway" || k === "prefsrc") && typeof val === "string") {
-        const b = parseIp(val, k);
-        t = formatIp(b, 0, b.length);
-      }
-      if (!this.#equal(k, this.#current(k, v), t)) out.push(k);
-    }
-    return out;
-  }
-
-  /** @internal */
-  restored(): boolean {
-    const p = this.#committing;
-    if (!p) return true;
-    if (p.create) return this.#view() === undefined;
-    const snap = this.#snapshot;
-    if (!snap) return true;
-    const v = this.#view();
-    if (!v) return false;
-    const a = routeSpecOf(v), b = routeSpecOf(snap);
-    return a.gateway === b.gateway && a.oif === b.oif;
-  }
-
-  /** @internal */
-  finish(ok: boolean): void {
-    const done = this.#committing;
-    this.#committing = undefined;
-    this.#snapshot = undefined;
-    if (ok) {
-      if (this.#target) this.#key = this.#target;
-      const v = this.#view();
-      if (v && this.#key.family === AF_INET6) this.#key = { ...this.#key, oif: routeId(v).oif };
-    } else if (done) {
-      const cur = this.#pending;
-      for (const [k, v] of done.changes) if (!cur.changes.has(k)) cur.changes.set(k, v);
-      cur.remove ||= done.remove;
-      cur.create ??= done.create;
-    }
-    this.#target = undefined;
-    if (!this.hasChanges()) this.#ctx.cleaned(this);
-  }
-}
-
-function delSpec(k: RouteKey): RouteSpec {
-  const spec: RouteSpec = { dst: k.prefix, table: k.table, family: k.family };
-  if (k.priority || k.family === AF_INET6) spec.priority = k.priority;
-  if (k.tos) spec.tos = k.tos;
-  if (k.src) spec.src = k.src;
-  if (k.family === AF_INET6 && k.oif) spec.oif = k.oif;
-  return spec;
-}
-
-/** The key a new route spec will have in the kernel. */
-export function keyOfSpec(
-  spec: RouteSpec,
-  ctx: { indexOf(n: string): number | undefined },
-): RouteKey {
-  if (typeof spec !== "object" || spec === null) {
-    throw new TypeError(`spec: expected an object, got ${describeValue(spec)}`);
-  }
-  let family: number;
-  let prefix: string;
-  if (spec.dst === undefined || spec.dst === "default") {
-    const g = spec.gateway ?? spec.multipath?.[0]?.gateway ?? spec.prefsrc;
-    family = spec.family ?? (typeof g === "string" && g.includes(":") ? AF_INET6 : 2);
-    prefix = family === AF_INET6 ? "::/0" : "0.0.0.0/0";
-  } else {
-    const d = normalizePrefix(spec.dst);
-    family = d.family;
-    prefix = d.prefix;
-    if (spec.dst_len !== undefined && !String(spec.dst).includes("/")) {
-      const p = parsePrefix(spec.dst, "dst");
-      prefix = `${formatIp(p.bytes, 0, p.bytes.length)}/${spec.dst_len}`;
-    }
-  }
-  if (typeof spec.oif === "string" && ctx.indexOf(spec.oif) === undefined) {
-    throw new TypeError(`oif: no interface named ${JSON.stringify(spec.oif)}`);
-  }
-  return {
-    family,
-    table: spec.table !== undefined ? tableId(spec.table) : MAIN,
-    prefix,
-    priority: spec.priority ?? (family === AF_INET6 ? 1024 : 0),
-    tos: spec.tos ?? 0,
-    src: spec.src !== undefined ? normalizePrefix(spec.src, "src").prefix : "",
-    oif: family === AF_INET6
-      ? (typeof spec.oif === "string" ? ctx.indexOf(spec.oif) : spec.oif) ?? 0
-      : undefined,
-  };
 }
 
 /** The routes of one table: `table["10.1.0.0/16"]`, iteration, `add(spec)`. */
@@ -659,9 +292,9 @@ export class RouteTable implements Iterable<IPDBRoute> {
       return undefined;
     }
     for (const v of this.#ctx.store.routes.lookup(this.id, n.prefix)) {
-      const id = routeId(v);
-      if (priority !== undefined && id.priority !== priority) continue;
-      return this.#ctx.routeObject({ ...id, table: this.id });
+      const k = keyOfRoute(v, routeKey(v));
+      if (priority !== undefined && k.priority !== priority) continue;
+      return this.#ctx.routeObject(k) as IPDBRoute;
     }
     return undefined;
   }
@@ -693,7 +326,9 @@ export class RouteTable implements Iterable<IPDBRoute> {
 
   /** Route objects, built as iterated. */
   *[Symbol.iterator](): Iterator<IPDBRoute> {
-    for (const v of this.views()) yield this.#ctx.routeObject({ ...routeId(v) });
+    for (const v of this.views()) {
+      yield this.#ctx.routeObject(keyOfRoute(v, routeKey(v))) as IPDBRoute;
+    }
   }
 }
 
@@ -805,7 +440,9 @@ export class Routes implements Iterable<IPDBRoute> {
 
   /** Route objects of every table, built as iterated. */
   *[Symbol.iterator](): Iterator<IPDBRoute> {
-    for (const v of this.views()) yield this.#ctx.routeObject({ ...routeId(v) });
+    for (const v of this.views()) {
+      yield this.#ctx.routeObject(keyOfRoute(v, routeKey(v))) as IPDBRoute;
+    }
   }
 }
 

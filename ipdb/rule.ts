@@ -9,10 +9,10 @@
 import { describeValue } from "../netlink/addr.ts";
 import type { Rule, RuleSpec } from "../rtnl/rule.ts";
 import { tableId } from "../rtnl/names.ts";
-import { commitAll, emptyPending, hasPendingChanges, PHASE, runTransaction } from "./commit.ts";
-import type { CommitOptions, Committable, DbContext, Pending, Step, WaitKeys } from "./commit.ts";
-import { normalizePrefix } from "./route.ts";
-import { ruleKey } from "./store.ts";
+import { PHASE } from "./commit.ts";
+import type { DbContext, Plan, Step } from "./commit.ts";
+import { normalizePrefix } from "./route_spec.ts";
+import { Tracked, TrackedState } from "./tracked.ts";
 
 const FR_ACT_TO_TBL = 1;
 const FIB_RULE_INVERT = 2;
@@ -103,7 +103,15 @@ export function ruleMatches(v: Rule, want: RuleFields): boolean {
   return true;
 }
 
-type RulePending = Pending<RuleFields>;
+/** The pending changes of a rule. */
+interface RulePending {
+  /** Attribute → new value. */
+  changes: Map<string, unknown>;
+  /** Delete on commit. */
+  remove: boolean;
+  /** Create from this spec on commit. */
+  create?: RuleFields;
+}
 
 /** What rule objects need of the database. */
 export interface RuleContext extends DbContext {
@@ -111,49 +119,154 @@ export interface RuleContext extends DbContext {
   ruleObject(key: string): IPDBRule;
 }
 
+/** The internal state of a rule object: its identity, pending changes and planner. */
+class RuleState extends TrackedState<RulePending> {
+  declare readonly ctx: RuleContext;
+  /** The rule's identity in the store (undefined before creation). */
+  key?: string;
+
+  constructor(ctx: RuleContext, key: string | undefined, create?: RuleFields) {
+    super(ctx);
+    this.key = key;
+    if (create) this.pending.create = create;
+  }
+
+  view(): Rule | undefined {
+    return this.key === undefined ? undefined : this.ctx.store.rules.get(this.key);
+  }
+
+  /** The rule as a spec, pending values applied. */
+  spec(): RuleFields {
+    const p = this.pending;
+    if (p.create) return { ...p.create };
+    const v = this.view();
+    const out = v ? ruleSpecOf(v) : {};
+    for (const [k, x] of p.changes) out[k] = x;
+    return out;
+  }
+
+  get label(): string {
+    const s = this.spec();
+    return `rule${s.priority !== undefined ? ` ${s.priority}` : ""}`;
+  }
+
+  empty(): RulePending {
+    return { changes: new Map(), remove: false };
+  }
+
+  isEmpty(p: RulePending): boolean {
+    return !p.create && !p.remove && p.changes.size === 0;
+  }
+
+  merge(cur: RulePending, done: RulePending): void {
+    for (const [k, v] of done.changes) if (!cur.changes.has(k)) cur.changes.set(k, v);
+    cur.remove ||= done.remove;
+    cur.create ??= done.create;
+  }
+
+  review(p: RulePending): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    if (p.create) out.create = { ...p.create };
+    if (p.remove) out.remove = true;
+    const v = this.view();
+    const cur = v ? ruleSpecOf(v) : {};
+    const attrs: Record<string, string> = {};
+    for (const [k, x] of p.changes) {
+      if (normalizeField(k, cur[k]) === normalizeField(k, x)) continue;
+      attrs[k] = `${cur[k] ?? "none"} -> ${x}`;
+    }
+    out.attrs = attrs;
+    return out;
+  }
+
+  /** The identity of the first rule matching `spec`. */
+  #find(spec: RuleFields): string | undefined {
+    for (const [k, v] of this.ctx.store.rules) if (ruleMatches(v, spec)) return k;
+    return undefined;
+  }
+
+  plan(): Plan {
+    const p = this.pending;
+    const ip = this.ctx.ip;
+    const label = this.label;
+    const rule = (cmd: "add" | "del", spec: RuleFields) => ip.rule(cmd, spec as RuleSpec);
+    const has = (spec: RuleFields) => () => this.#find(spec) !== undefined;
+    const lacks = (spec: RuleFields) => () => this.#find(spec) === undefined;
+    const keys = () => ({ rules: true });
+    const add = (spec: RuleFields, describe: string): Step => ({
+      phase: PHASE.routeSet,
+      describe,
+      run: () => rule("add", spec),
+      ours: has(spec),
+      undo: () => rule("del", spec),
+      undone: lacks(spec),
+    });
+    const settle = (spec: RuleFields) => (ok: boolean) => {
+      if (ok) this.key = this.#find(spec) ?? this.key;
+    };
+    if (p.create) {
+      const spec = p.create;
+      return {
+        steps: [add(spec, `${label}: rule add`)],
+        waitKeys: keys,
+        unconfirmed: () => has(spec)() ? [] : ["existence"],
+        done: settle(spec),
+      };
+    }
+    const v = this.view();
+    if (!v) throw new Error(`${label}: the rule does not exist`);
+    const old = ruleSpecOf(v);
+    const oldKey = this.key!;
+    const oldThere = () => this.ctx.store.rules.has(oldKey);
+    const del: Step = {
+      phase: p.remove ? PHASE.routeRemove : PHASE.routeSet,
+      describe: p.remove ? `${label}: rule del` : `${label}: rule del (to change it)`,
+      run: () => rule("del", old),
+      ours: () => !oldThere(),
+      undo: () => rule("add", old),
+      undone: has(old),
+    };
+    if (p.remove) {
+      return { steps: [del], waitKeys: keys, unconfirmed: () => oldThere() ? ["removal"] : [] };
+    }
+    const next = { ...old, ...Object.fromEntries(p.changes) };
+    const same = ruleMatches(v, next);
+    return {
+      steps: [del, add(next, `${label}: rule add (changed)`)],
+      waitKeys: keys,
+      unconfirmed: () => {
+        if (!has(next)()) return ["existence"];
+        return !same && oldThere() ? ["old rule removal"] : [];
+      },
+      done: settle(next),
+    };
+  }
+}
+
 /** One policy routing rule (values read from the kernel's latest message; writes pending). */
-export class IPDBRule implements Committable {
-  /** @internal */
-  readonly serial: number;
-  /** @internal */
-  lock: Promise<void> = Promise.resolve();
-  readonly #ctx: RuleContext;
-  #key?: string;
-  #pending: RulePending = emptyPending();
-  #committing?: RulePending;
-  #target?: RuleFields;
-  #snapshot?: RuleFields;
+export class IPDBRule extends Tracked {
+  readonly #s: RuleState;
 
   /** @internal */
   constructor(ctx: RuleContext, key: string | undefined, create?: RuleFields) {
-    this.#ctx = ctx;
-    this.#key = key;
-    this.serial = ctx.serial();
-    if (create) this.#pending.create = create;
-  }
-
-  #view(): Rule | undefined {
-    return this.#key === undefined ? undefined : this.#ctx.store.rules.get(this.#key);
+    const s = new RuleState(ctx, key, create);
+    super(s);
+    this.#s = s;
   }
 
   /** The kernel's latest message of this rule. */
   get message(): Rule | undefined {
-    return this.#view();
+    return this.#s.view();
   }
 
   /** Whether the kernel has this rule. */
   get exists(): boolean {
-    return this.#view() !== undefined;
+    return this.#s.view() !== undefined;
   }
 
   /** The rule as a spec (pending values applied). */
   toJSON(): RuleFields {
-    const p = this.#pending;
-    if (p.create) return { ...p.create };
-    const v = this.#view();
-    const out = v ? ruleSpecOf(v) : {};
-    for (const [k, x] of p.changes) out[k] = x;
-    return out;
+    return this.#s.spec();
   }
 
   /** A value by spec key (priority, table, src, dst, iifname, fwmark, action, …). */
@@ -166,10 +279,10 @@ export class IPDBRule implements Committable {
     if (typeof key !== "string") throw new TypeError(`key: expected a string`);
     if (key === "src" || key === "dst") normalizePrefix(value, key);
     if (key === "table") tableId(value);
-    const p = this.#pending;
+    const p = this.#s.pending;
     if (p.create) p.create[key] = value;
     else p.changes.set(key, value);
-    this.#ctx.touched(this);
+    this.#s.touch();
     return this;
   }
 
@@ -208,152 +321,6 @@ export class IPDBRule implements Committable {
   /** 2 or 10. */
   get family(): number | undefined {
     return this.get("family") as number | undefined;
-  }
-
-  /** Marks the rule for removal on commit. */
-  remove(): this {
-    if (this.#pending.create) {
-      this.rollback();
-      return this;
-    }
-    this.#pending.remove = true;
-    this.#ctx.touched(this);
-    return this;
-  }
-
-  /** Whether there are pending changes. */
-  hasChanges(): boolean {
-    const p = this.#pending;
-    return hasPendingChanges(p);
-  }
-
-  /** The pending changes: `{ attrs: { table: "100 -> 200" } }`, `create`, `remove`. */
-  review(): Record<string, unknown> {
-    const p = this.#pending;
-    const out: Record<string, unknown> = {};
-    if (p.create) out.create = { ...p.create };
-    if (p.remove) out.remove = true;
-    const v = this.#view();
-    const cur = v ? ruleSpecOf(v) : {};
-    const attrs: Record<string, string> = {};
-    for (const [k, x] of p.changes) {
-      if (normalizeField(k, cur[k]) === normalizeField(k, x)) continue;
-      attrs[k] = `${cur[k] ?? "none"} -> ${x}`;
-    }
-    out.attrs = attrs;
-    return out;
-  }
-
-  /** Drops the pending changes. */
-  rollback(): void {
-    this.#pending = emptyPending();
-    this.#ctx.cleaned(this);
-  }
-
-  /** Applies the pending changes; resolves once the kernel's events show them. */
-  async commit(options?: CommitOptions): Promise<this> {
-    await commitAll(this.#ctx, [this], options);
-    return this;
-  }
-
-  /** Runs `fn`, then commits; rolls back and rethrows on any failure. */
-  transaction(fn: (rule: this) => unknown, options?: CommitOptions): Promise<void> {
-    return runTransaction(this, fn, options);
-  }
-
-  /** A short label. */
-  get label(): string {
-    const s = this.toJSON();
-    return `rule${s.priority !== undefined ? ` ${s.priority}` : ""}`;
-  }
-
-  /** @internal */
-  plan(): Step[] {
-    const p = this.#pending;
-    this.#pending = emptyPending();
-    this.#committing = p;
-    const ip = this.#ctx.ip;
-    const label = this.label;
-    const rule = (cmd: "add" | "del", spec: RuleFields) => ip.rule(cmd, spec as RuleSpec);
-    if (p.create) {
-      const spec = p.create;
-      this.#target = spec;
-      return [{
-        phase: PHASE.routeSet,
-        describe: `${label}: rule add`,
-        run: () => rule("add", spec),
-        undo: () => rule("del", spec),
-      }];
-    }
-    const v = this.#view();
-    if (!v) throw new Error(`${label}: the rule does not exist`);
-    const old = ruleSpecOf(v);
-    this.#snapshot = old;
-    if (p.remove) {
-      return [{
-        phase: PHASE.routeRemove,
-        describe: `${label}: rule del`,
-        run: () => rule("del", old),
-        undo: () => rule("add", old),
-      }];
-    }
-    const next = { ...old, ...Object.fromEntries(p.changes) };
-    this.#target = next;
-    return [{
-      phase: PHASE.routeSet,
-      describe: `${label}: rule del (to change it)`,
-      run: () => rule("del", old),
-      undo: () => rule("add", old),
-    }, {
-      phase: PHASE.routeSet,
-      describe: `${label}: rule add (changed)`,
-      run: () => rule("add", next),
-      undo: () => rule("del", next),
-    }];
-  }
-
-  #find(spec: RuleFields): string | undefined {
-    for (const [k, v] of this.#ctx.store.rules) if (ruleMatches(v, spec)) return k;
-    return undefined;
-  }
-
-  /** @internal */
-  waitKeys(): WaitKeys {
-    return { rules: true };
-  }
-
-  /** @internal */
-  unconfirmed(): string[] {
-    const p = this.#committing;
-    if (!p) return [];
-    if (p.remove) return this.#view() ? ["removal"] : [];
-    if (this.#target && this.#find(this.#target) === undefined) return ["existence"];
-    if (p.changes.size && this.#view()) return ["old rule removal"];
-    return [];
-  }
-
-  /** @internal */
-  restored(): boolean {
-    const p = this.#committing;
-    if (!p) return true;
-    if (p.create) return this.#find(p.create) === undefined;
-    return this.#snapshot ? this.#find(this.#snapshot) !== undefined : true;
-  }
-
-  /** @internal */
-  finish(ok: boolean): void {
-    const done = this.#committing;
-    this.#committing = undefined;
-    if (ok && this.#target) this.#key = this.#find(this.#target) ?? this.#key;
-    else if (!ok && done) {
-      const cur = this.#pending;
-      for (const [k, v] of done.changes) if (!cur.changes.has(k)) cur.changes.set(k, v);
-      cur.remove ||= done.remove;
-      cur.create ??= done.create;
-    }
-    this.#target = undefined;
-    this.#snapshot = undefined;
-    if (!this.hasChanges()) this.#ctx.cleaned(this);
   }
 }
 
@@ -403,5 +370,3 @@ export class Rules implements Iterable<IPDBRule> {
     return this.find()[Symbol.iterator]();
   }
 }
-
-export { ruleKey };

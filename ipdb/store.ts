@@ -1,8 +1,8 @@
 /**
  * The state IPDB keeps: the kernel's own messages (lazy views), indexed. Links by index and
- * name, addresses by interface and `"a/p"`, routes in a compact index keyed by table and
- * destination (one entry per route, holding the route's view: nothing is decoded or built per
- * route until someone reads it), rules by identity.
+ * name, addresses by interface and `"a/p"`, routes in a compact index (one entry per route as
+ * the kernel keys it, holding the route's message: nothing is decoded or built per route until
+ * someone reads it), rules by identity.
  *
  * Only events and dumps change the store: it is what the kernel last said.
  *
@@ -16,18 +16,28 @@ import type { Addr } from "../rtnl/addr.ts";
 import type { Link } from "../rtnl/link.ts";
 import type { Route } from "../rtnl/route.ts";
 import type { Rule } from "../rtnl/rule.ts";
+import {
+  addrKey,
+  destHash,
+  hopCount6,
+  routeKey,
+  RouteScan,
+  ruleKey,
+  sameBody,
+  sameGroup,
+  sharedHops6,
+} from "./keys.ts";
+
+export { addrKey, routeKey, ruleKey };
 
 const AF_INET = 2;
 const AF_INET6 = 10;
-const NLM_F_REPLACE = 0x100;
 const AF_BRIDGE = 7;
-const RTM_F_CLONED = 0x200;
-const RTA_DST = 1;
-const RTA_SRC = 2;
+const NLM_F_REPLACE = 0x100;
+const NLM_F_EXCL = 0x200;
+const NLM_F_APPEND = 0x800;
 const RTA_OIF = 4;
-const RTA_PRIORITY = 6;
 const RTA_MULTIPATH = 9;
-const RTA_TABLE = 15;
 
 /** The identity of a route message, read straight from its bytes. */
 export interface RouteId {
@@ -45,50 +55,28 @@ export interface RouteId {
   src: string;
   /** Whether the kernel marked it a cloned (cache) entry. */
   cloned: boolean;
-  /** The outgoing device (part of an IPv6 route's identity; 0 for multipath). */
+  /** RTA_OIF (0 when absent, as for a multipath route). */
   oif: number;
 }
 
-function ipText(u8: Uint8Array, off: number, len: number): string {
-  if (len === 4) return u8[off] + "." + u8[off + 1] + "." + u8[off + 2] + "." + u8[off + 3];
-  return formatIp(u8, off, len);
-}
+const ID_SCAN = new RouteScan();
 
-/** Reads a route message's identity from its header and attributes in one pass. */
+/** Reads a route message's destination, metric and other header fields in one pass. */
 export function routeId(v: Route): RouteId {
-  const dv = v.dv, u8 = v.u8, h = v.offset + 16;
-  const family = u8[h], dstLen = u8[h + 1], srcLen = u8[h + 2], tos = u8[h + 3];
-  let table = u8[h + 4];
-  const flags = h + 12 <= v.end ? dv.getUint32(h + 8, true) : 0;
-  let dstOff = -1, dstBytes = 0, srcOff = -1, srcBytes = 0, priority = 0, oif = 0;
-  for (let p = v.start; p + 4 <= v.end;) {
-    const len = dv.getUint16(p, true);
-    if (len < 4 || p + len > v.end) break;
-    const t = dv.getUint16(p + 2, true) & 0x3fff;
-    if (t === RTA_DST) {
-      dstOff = p + 4;
-      dstBytes = len - 4;
-    } else if (t === RTA_PRIORITY && len >= 8) priority = dv.getUint32(p + 4, true);
-    else if (t === RTA_TABLE && len >= 8) table = dv.getUint32(p + 4, true);
-    else if (t === RTA_OIF && len >= 8) oif = dv.getUint32(p + 4, true);
-    else if (t === RTA_SRC) {
-      srcOff = p + 4;
-      srcBytes = len - 4;
-    }
-    p += (len + 3) & ~3;
-  }
-  const zero = family === AF_INET ? "0.0.0.0" : "::";
-  const prefix = (dstOff >= 0 ? ipText(u8, dstOff, dstBytes) : zero) + "/" + dstLen;
-  const src = srcOff >= 0 ? ipText(u8, srcOff, srcBytes) + "/" + srcLen : "";
+  const s = ID_SCAN.read(v.dv, v.u8, v.offset);
+  const n = s.family === AF_INET ? 4 : 16;
+  const zero = s.family === AF_INET ? "0.0.0.0" : "::";
+  const dst = s.dstOff >= 0 && s.dstBytes === n ? formatIp(s.u8, s.dstOff, n) : zero;
+  const src = s.srcOff >= 0 && s.srcBytes === n ? `${formatIp(s.u8, s.srcOff, n)}/${s.srcLen}` : "";
   return {
-    family,
-    table,
-    prefix,
-    priority,
-    tos,
+    family: s.family,
+    table: s.table,
+    prefix: `${dst}/${s.dstLen}`,
+    priority: s.priority,
+    tos: s.tos,
     src,
-    cloned: (flags & RTM_F_CLONED) !== 0,
-    oif,
+    cloned: s.cloned,
+    oif: s.oif,
   };
 }
 
@@ -122,131 +110,84 @@ interface Datagram {
   u8: Uint8Array;
 }
 
-/** The fields of a route message that identify it, read in one pass (no allocation). */
-class Scan {
-  family = 0;
-  dstLen = 0;
-  srcLen = 0;
-  tos = 0;
-  table = 0;
-  flags = 0;
-  dstOff = -1;
-  dstBytes = 0;
-  srcOff = -1;
-  srcBytes = 0;
-  priority = 0;
-  oif = 0;
-  u8!: Uint8Array;
-
-  read(dv: DataView, u8: Uint8Array, off: number): this {
-    const end = off + dv.getUint32(off, true);
-    const h = off + 16;
-    this.u8 = u8;
-    this.family = u8[h];
-    this.dstLen = u8[h + 1];
-    this.srcLen = u8[h + 2];
-    this.tos = u8[h + 3];
-    this.table = u8[h + 4];
-    this.flags = h + 12 <= end ? dv.getUint32(h + 8, true) : 0;
-    this.dstOff = -1;
-    this.dstBytes = 0;
-    this.srcOff = -1;
-    this.srcBytes = 0;
-    this.priority = 0;
-    this.oif = 0;
-    for (let p = h + 12; p + 4 <= end;) {
-      const len = dv.getUint16(p, true);
-      if (len < 4 || p + len > end) break;
-      const t = dv.getUint16(p + 2, true) & 0x3fff;
-      if (t === RTA_DST) {
-        this.dstOff = p + 4;
-        this.dstBytes = len - 4;
-      } else if (t === RTA_PRIORITY && len >= 8) this.priority = dv.getUint32(p + 4, true);
-      else if (t === RTA_TABLE && len >= 8) this.table = dv.getUint32(p + 4, true);
-      else if (t === RTA_OIF && len >= 8) this.oif = dv.getUint32(p + 4, true);
-      else if (t === RTA_SRC) {
-        this.srcOff = p + 4;
-        this.srcBytes = len - 4;
-      }
-      p += (len + 3) & ~3;
-    }
-    return this;
-  }
-}
-
-const A = new Scan();
-const B = new Scan();
-
-function addrBytes(family: number): number {
-  return family === AF_INET ? 4 : 16;
-}
-
-/** FNV-1a over family, table, prefix length and the destination bytes (absent = zeros). */
-function hashKey(
-  family: number,
-  table: number,
-  dstLen: number,
-  u8: Uint8Array | undefined,
-  dstOff: number,
-  dstBytes: number,
-): number {
-  let h = 0x811c9dc5;
-  h = Math.imul(h ^ family, 0x01000193);
-  h = Math.imul(h ^ (table & 0xff), 0x01000193);
-  h = Math.imul(h ^ (table >>> 8), 0x01000193);
-  h = Math.imul(h ^ dstLen, 0x01000193);
-  const n = addrBytes(family);
-  for (let i = 0; i < n; i++) {
-    const b = u8 && i < dstBytes ? u8[dstOff + i] : 0;
-    h = Math.imul(h ^ b, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-function bytesEqual(
-  a: Uint8Array,
-  ao: number,
-  an: number,
-  b: Uint8Array,
-  bo: number,
-  bn: number,
-  n: number,
-): boolean {
-  for (let i = 0; i < n; i++) {
-    const x = ao >= 0 && i < an ? a[ao + i] : 0;
-    const y = bo >= 0 && i < bn ? b[bo + i] : 0;
-    if (x !== y) return false;
-  }
-  return true;
-}
-
-/** Same table and destination. */
-function sameKey(a: Scan, b: Scan): boolean {
-  return a.family === b.family && a.table === b.table && a.dstLen === b.dstLen &&
-    bytesEqual(a.u8, a.dstOff, a.dstBytes, b.u8, b.dstOff, b.dstBytes, addrBytes(a.family));
-}
-
-/**
- * Same route: same key, metric, tos and source prefix, and for IPv6 the same device (IPv6 has
- * one route per device for fe80::/64, ff00::/8 and any prefix on several links).
- */
-function sameRoute(a: Scan, b: Scan, anyDevice = false): boolean {
-  return sameKey(a, b) && a.priority === b.priority && a.tos === b.tos &&
-    (anyDevice || a.family !== AF_INET6 || a.oif === b.oif) &&
-    a.srcLen === b.srcLen &&
-    bytesEqual(a.u8, a.srcOff, a.srcBytes, b.u8, b.srcOff, b.srcBytes, addrBytes(a.family));
-}
-
+const A = new RouteScan();
+const B = new RouteScan();
 const RouteView = messageViewClass(ROUTE_MESSAGE);
 
 /**
- * The route index: an open-addressing hash table keyed by table and destination, read straight
- * from the kernel's messages. Per route it holds only where the message lies (its datagram and
- * offset): about 16 bytes besides the message itself. Views are built when routes are read.
+ * An IPv6 route message without some of its next hops: what the kernel holds after deleting
+ * those siblings of a multipath route (it reports only the deleted hop). With one hop left it
+ * becomes a single-path message (RTA_OIF, RTA_GATEWAY and the hop's flags), as a dump shows it.
+ */
+function withoutHops(s: RouteScan, dv: DataView, off: number, drop: Set<number>): Datagram {
+  const u8 = s.u8;
+  const end = off + dv.getUint32(off, true);
+  const kept: [number, number][] = [];
+  let i = 0;
+  const mpEnd = s.mpOff + s.mpBytes;
+  for (let p = s.mpOff; p + 8 <= mpEnd; i++) {
+    const len = u8[p] | (u8[p + 1] << 8);
+    if (len < 8 || p + len > mpEnd) break;
+    if (!drop.has(i)) kept.push([p, len]);
+    p += (len + 3) & ~3;
+  }
+  const parts: Uint8Array[] = [u8.subarray(off, off + 28)];
+  for (let p = off + 28; p + 4 <= end;) {
+    const len = u8[p] | (u8[p + 1] << 8);
+    if (len < 4 || p + len > end) break;
+    if (((u8[p + 2] | (u8[p + 3] << 8)) & 0x3fff) !== RTA_MULTIPATH) {
+      parts.push(u8.subarray(p, p + ((len + 3) & ~3)));
+    }
+    p += (len + 3) & ~3;
+  }
+  let hopFlags = 0;
+  if (kept.length === 1) {
+    const [p, len] = kept[0];
+    hopFlags = u8[p + 2];
+    const oif = new Uint8Array(8);
+    new DataView(oif.buffer).setUint16(0, 8, true);
+    new DataView(oif.buffer).setUint16(2, RTA_OIF, true);
+    oif.set(u8.subarray(p + 4, p + 8), 4);
+    parts.push(oif);
+    // The hop's attributes (RTA_GATEWAY, …) are route attributes of the same numbers.
+    parts.push(u8.subarray(p + 8, p + ((len + 3) & ~3)));
+  } else {
+    let total = 4;
+    for (const [, len] of kept) total += (len + 3) & ~3;
+    const head = new Uint8Array(4);
+    new DataView(head.buffer).setUint16(0, total, true);
+    new DataView(head.buffer).setUint16(2, RTA_MULTIPATH, true);
+    parts.push(head);
+    for (const [p, len] of kept) parts.push(u8.subarray(p, p + ((len + 3) & ~3)));
+  }
+  let size = 0;
+  for (const x of parts) size += x.length;
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const x of parts) {
+    out.set(x, o);
+    o += x.length;
+  }
+  const odv = new DataView(out.buffer);
+  odv.setUint32(0, size, true);
+  if (hopFlags) odv.setUint32(24, odv.getUint32(24, true) | hopFlags, true);
+  return { dv: odv, u8: out };
+}
+
+/**
+ * The route index: an open-addressing hash table over the kernel's route messages, keyed by
+ * table and destination, each entry one route as the kernel keys it (see `keys.ts`). Per route
+ * it holds where the message lies (its datagram and offset) and the route's place among the
+ * routes of its group (the kernel replaces the first of a group): about 24 bytes besides the
+ * message itself. Views are built when routes are read.
  */
 export class RouteIndex {
   #dg: (Datagram | undefined)[] = [];
   #off = new Int32Array(1024);
+  /** Order within a group, as the kernel lists it (dump order, appends after, prepends before). */
+  #rank = new Float64Array(1024);
+  #up = 0;
+  #down = 0;
   #free: number[] = [];
   #used = 0;
   #count = 0;
@@ -254,6 +195,8 @@ export class RouteIndex {
   #tombs = 0;
   #tables = new Map<number, number>();
   #last?: Datagram;
+  /** Scratch: slots of the group being looked at. */
+  #group: number[] = [];
 
   /** Number of routes. */
   get size(): number {
@@ -264,6 +207,8 @@ export class RouteIndex {
   clear(): void {
     this.#dg = [];
     this.#off = new Int32Array(1024);
+    this.#rank = new Float64Array(1024);
+    this.#up = this.#down = 0;
     this.#free = [];
     this.#used = 0;
     this.#count = 0;
@@ -288,7 +233,7 @@ export class RouteIndex {
     return (this.#last = { dv, u8 });
   }
 
-  #scanEntry(e: number, into: Scan): Scan {
+  #scanEntry(e: number, into: RouteScan): RouteScan {
     const d = this.#dg[e]!;
     return into.read(d.dv, d.u8, this.#off[e]);
   }
@@ -303,7 +248,7 @@ export class RouteIndex {
       const v = old[i];
       if (v <= 0) continue;
       const s = this.#scanEntry(v - 1, B);
-      let j = hashKey(s.family, s.table, s.dstLen, s.u8, s.dstOff, s.dstBytes) & mask;
+      let j = destHash(s.family, s.table, s.dstLen, s.u8, s.dstOff, s.dstBytes) & mask;
       while (slots[j] !== 0) j = (j + 1) & mask;
       slots[j] = v;
     }
@@ -312,75 +257,160 @@ export class RouteIndex {
   }
 
   /**
-   * Adds the route message at `off` of a datagram, or replaces the route with the same
-   * identity; cloned (cache) routes are skipped.
+   * Collects the slots of `a`'s group into #group and returns the slot of the entry with `a`'s
+   * identity (-1 when none) and where a new entry goes (the probe sequence's first tombstone,
+   * else the empty slot ending it).
    */
-  put(dv: DataView, u8: Uint8Array, off: number): Applied {
-    const a = A.read(dv, u8, off);
-    if (a.flags & RTM_F_CLONED) return undefined;
-    // A replacement names the route it replaced only by its key, not its old device.
-    const replace = (dv.getUint16(off + 6, true) & NLM_F_REPLACE) !== 0;
-    if ((this.#count + this.#tombs + 1) * 2 > this.#slots.length) this.#grow();
+  #probe(a: RouteScan): { exact: number; free: number } {
     const slots = this.#slots, mask = slots.length - 1;
-    let j = hashKey(a.family, a.table, a.dstLen, a.u8, a.dstOff, a.dstBytes) & mask;
-    let firstTomb = -1;
+    let j = destHash(a.family, a.table, a.dstLen, a.u8, a.dstOff, a.dstBytes) & mask;
+    let firstTomb = -1, exact = -1;
+    const group = this.#group;
+    group.length = 0;
     for (;;) {
       const v = slots[j];
       if (v === 0) break;
       if (v < 0) {
         if (firstTomb < 0) firstTomb = j;
-      } else if (sameRoute(a, this.#scanEntry(v - 1, B), replace)) {
-        this.#dg[v - 1] = this.#datagram(dv, u8);
-        this.#off[v - 1] = off;
-        return "change";
+      } else {
+        const b = this.#scanEntry(v - 1, B);
+        if (sameGroup(a, b)) {
+          group.push(j);
+          if (exact < 0 && sameBody(a, b)) exact = j;
+        }
       }
       j = (j + 1) & mask;
     }
+    return { exact, free: firstTomb >= 0 ? firstTomb : j };
+  }
+
+  #set(slot: number, dv: DataView, u8: Uint8Array, off: number): void {
+    const e = this.#slots[slot] - 1;
+    this.#dg[e] = this.#datagram(dv, u8);
+    this.#off[e] = off;
+  }
+
+  #insert(free: number, dv: DataView, u8: Uint8Array, off: number, table: number, rank: number) {
     const e = this.#free.length ? this.#free.pop()! : this.#used++;
     if (e >= this.#off.length) {
       const off2 = new Int32Array(this.#off.length * 2);
       off2.set(this.#off);
       this.#off = off2;
+      const rank2 = new Float64Array(this.#rank.length * 2);
+      rank2.set(this.#rank);
+      this.#rank = rank2;
     }
     this.#dg[e] = this.#datagram(dv, u8);
     this.#off[e] = off;
-    if (firstTomb >= 0) {
-      j = firstTomb;
-      this.#tombs--;
-    }
-    slots[j] = e + 1;
+    this.#rank[e] = rank;
+    if (this.#slots[free] < 0) this.#tombs--;
+    this.#slots[free] = e + 1;
     this.#count++;
-    this.#tables.set(a.table, (this.#tables.get(a.table) ?? 0) + 1);
-    return "add";
+    this.#tables.set(table, (this.#tables.get(table) ?? 0) + 1);
+  }
+
+  #drop(slot: number, table: number): void {
+    const e = this.#slots[slot] - 1;
+    this.#slots[slot] = -1;
+    this.#tombs++;
+    this.#dg[e] = undefined;
+    this.#free.push(e);
+    this.#count--;
+    const n = (this.#tables.get(table) ?? 1) - 1;
+    if (n) this.#tables.set(table, n);
+    else this.#tables.delete(table);
+  }
+
+  /** The slot of the group's first route in the kernel's order, among those `ok` accepts. */
+  #first(ok?: (s: RouteScan) => boolean): number {
+    let best = -1, rank = Infinity;
+    for (const j of this.#group) {
+      const e = this.#slots[j] - 1;
+      if (this.#rank[e] >= rank) continue;
+      if (ok && !ok(this.#scanEntry(e, B))) continue;
+      best = j;
+      rank = this.#rank[e];
+    }
+    return best;
   }
 
   /**
-   * Removes the route with the identity of the message at `off` (any message describing it);
-   * with `exact`, only if the stored message is that very one.
+   * Applies a route message the kernel sent (an event, or with `dump` a dump's entry): adds the
+   * route, or updates the entry with its identity. An event with NLM_F_REPLACE replaces the
+   * first route of its group (IPv6: the first of the same kind, multipath-capable or not), as
+   * the kernel does; an IPv6 next hop appended to a group shows the whole multipath route,
+   * which takes the place of the entries it merged. Cloned (cache) routes are skipped.
+   */
+  put(dv: DataView, u8: Uint8Array, off: number, dump = false): Applied {
+    const a = A.read(dv, u8, off);
+    if (a.cloned) return undefined;
+    if ((this.#count + this.#tombs + 1) * 2 > this.#slots.length) this.#grow();
+    const { exact, free } = this.#probe(a);
+    const nl = dump ? 0 : a.nlFlags;
+    if (nl & NLM_F_REPLACE && this.#group.length) {
+      const ecmp = a.ecmp6;
+      const first = this.#first(a.family === AF_INET6 ? (s) => s.ecmp6 === ecmp : undefined);
+      if (first >= 0) {
+        if (exact >= 0 && exact !== first) this.#drop(exact, a.table);
+        this.#set(first, dv, u8, off);
+        return "change";
+      }
+    }
+    if (exact >= 0) {
+      this.#set(exact, dv, u8, off);
+      return "change";
+    }
+    let rank = a.family === AF_INET && !dump && !(nl & (NLM_F_APPEND | NLM_F_EXCL))
+      ? --this.#down
+      : ++this.#up;
+    let action: Applied = "add";
+    if (a.ecmp6 && this.#group.length) {
+      // Next hops that joined a multipath route: the event describes the whole route.
+      for (const j of [...this.#group]) {
+        const b = this.#scanEntry(this.#slots[j] - 1, B);
+        if (!b.ecmp6 || sharedHops6(b, a).length === 0) continue;
+        rank = Math.min(rank, this.#rank[this.#slots[j] - 1]);
+        this.#drop(j, a.table);
+        action = "change";
+      }
+    }
+    this.#insert(free, dv, u8, off, a.table, rank);
+    return action;
+  }
+
+  /**
+   * Removes the route the message at `off` describes (an RTM_DELROUTE names the route it
+   * deleted completely); with `exact`, only if the stored message is that very one. An IPv6
+   * deletion of some next hops of a multipath route leaves the route with the others.
    */
   remove(dv: DataView, u8: Uint8Array, off: number, exact = false): Applied {
     const a = A.read(dv, u8, off);
-    if (a.flags & RTM_F_CLONED) return undefined;
-    const slots = this.#slots, mask = slots.length - 1;
-    let j = hashKey(a.family, a.table, a.dstLen, a.u8, a.dstOff, a.dstBytes) & mask;
-    for (;;) {
-      const v = slots[j];
-      if (v === 0) return undefined;
-      if (v > 0 && sameRoute(a, this.#scanEntry(v - 1, B))) {
-        const e = v - 1;
-        if (exact && (this.#dg[e]!.u8 !== u8 || this.#off[e] !== off)) return undefined;
-        slots[j] = -1;
-        this.#tombs++;
-        this.#dg[e] = undefined;
-        this.#free.push(e);
-        this.#count--;
-        const n = (this.#tables.get(a.table) ?? 1) - 1;
-        if (n) this.#tables.set(a.table, n);
-        else this.#tables.delete(a.table);
+    if (a.cloned) return undefined;
+    const found = this.#probe(a);
+    if (found.exact >= 0) {
+      const e = this.#slots[found.exact] - 1;
+      if (exact && (this.#dg[e]!.u8 !== u8 || this.#off[e] !== off)) return undefined;
+      this.#drop(found.exact, a.table);
+      return "remove";
+    }
+    if (exact || !a.ecmp6) return undefined;
+    for (const j of [...this.#group]) {
+      const e = this.#slots[j] - 1;
+      const b = this.#scanEntry(e, B);
+      if (!b.ecmp6) continue;
+      const shared = sharedHops6(b, a);
+      if (shared.length === 0) continue;
+      if (shared.length >= hopCount6(b)) {
+        this.#drop(j, a.table);
         return "remove";
       }
-      j = (j + 1) & mask;
+      const d = this.#dg[e]!;
+      const rest = withoutHops(b, d.dv, this.#off[e], new Set(shared));
+      this.#dg[e] = rest;
+      this.#off[e] = 0;
+      return "change";
     }
+    return undefined;
   }
 
   #view(e: number): Route {
@@ -389,29 +419,41 @@ export class RouteIndex {
     return new RouteView(d.dv, d.u8, off, d.dv.getUint32(off, true)) as Route;
   }
 
-  /** The routes of `table` to `prefix` ("10.1.0.0/16", "::/0"), lowest metric first. */
+  /** The routes of `table` to `prefix` ("10.1.0.0/16", "::/0"): lowest metric first, then in
+   * the kernel's order. */
   lookup(table: number, prefix: string): Route[] {
     const slash = prefix.lastIndexOf("/");
     const bytes = parseIp(prefix.slice(0, slash), "dst");
-    const family = bytes.length === 4 ? AF_INET : 10;
+    const family = bytes.length === 4 ? AF_INET : AF_INET6;
     const dstLen = Number(prefix.slice(slash + 1));
     const slots = this.#slots, mask = slots.length - 1;
-    let j = hashKey(family, table, dstLen, bytes, 0, bytes.length) & mask;
-    const out: Route[] = [];
+    let j = destHash(family, table, dstLen, bytes, 0, bytes.length) & mask;
+    const found: { e: number; priority: number }[] = [];
     for (;;) {
       const v = slots[j];
       if (v === 0) break;
       if (v > 0) {
         const s = this.#scanEntry(v - 1, B);
-        if (
-          s.family === family && s.table === table && s.dstLen === dstLen &&
-          bytesEqual(s.u8, s.dstOff, s.dstBytes, bytes, 0, bytes.length, bytes.length)
-        ) out.push(this.#view(v - 1));
+        if (s.family === family && s.table === table && s.dstLen === dstLen) {
+          let same = true;
+          for (let i = 0; i < bytes.length && same; i++) {
+            same = (s.dstOff >= 0 && i < s.dstBytes ? s.u8[s.dstOff + i] : 0) === bytes[i];
+          }
+          if (same) found.push({ e: v - 1, priority: s.priority });
+        }
       }
       j = (j + 1) & mask;
     }
-    if (out.length > 1) out.sort((x, y) => routeId(x).priority - routeId(y).priority);
-    return out;
+    if (found.length > 1) {
+      found.sort((x, y) => x.priority - y.priority || this.#rank[x.e] - this.#rank[y.e]);
+    }
+    return found.map((f) => this.#view(f.e));
+  }
+
+  /** The route whose identity is `key` (see {@link routeKey}) among those to `prefix`. */
+  find(table: number, prefix: string, key: string): Route | undefined {
+    for (const v of this.lookup(table, prefix)) if (routeKey(v) === key) return v;
+    return undefined;
   }
 
   /** Every route (or a table's) as a view. */
@@ -447,20 +489,20 @@ export class RouteIndex {
     return out;
   }
 
+  /** Views of the routes that use the nexthop object `id` (RTA_NH_ID). */
+  usingNexthop(id: number): Route[] {
+    const out: Route[] = [];
+    for (let e = 0; e < this.#used; e++) {
+      if (!this.#dg[e]) continue;
+      if (this.#scanEntry(e, B).nhId === id) out.push(this.#view(e));
+    }
+    return out;
+  }
+
   /** Removes a route if the stored message is still `v` (not replaced since). */
   deleteView(v: Route): boolean {
     return this.remove(v.dv, v.u8, v.offset, true) === "remove";
   }
-}
-
-/** The `"a/p"` key of an address message (its local address for IPv4, else its address). */
-export function addrKey(v: Addr): string {
-  return `${v.local ?? v.address}/${v.prefixlen}`;
-}
-
-/** A stable identity string for a rule message (every field the kernel sent). */
-export function ruleKey(v: Rule): string {
-  return JSON.stringify(v.toJSON());
 }
 
 /** Links, addresses, routes and rules as the kernel last described them. */

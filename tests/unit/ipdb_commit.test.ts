@@ -1,15 +1,18 @@
 /**
- * IPDB's commit runner without a kernel: steps of several objects run in phase order, a failed
+ * IPDB's commit protocol without a kernel: steps of several objects run in phase order, a failed
  * step undoes the applied ones in reverse order, a missing confirmation is a
- * CommitTimeoutError (and undoes too), planning errors apply nothing, commits of one object are
- * serialised, and transaction(fn) rolls back on failure.
+ * CommitTimeoutError (and undoes too), an undo runs only when what the step set is still there
+ * (someone else's later value is kept), planning errors apply nothing and take nothing, commits
+ * of one object are serialised, and the tracked-object base (review, rollback, remove,
+ * transaction(fn)) over a fake kind.
  */
 
 import assert from "node:assert/strict";
-import { commitAll, PHASE, runTransaction } from "../../ipdb/commit.ts";
-import type { Committable, DbContext, Step, WaitKeys } from "../../ipdb/commit.ts";
+import { commitAll, PHASE } from "../../ipdb/commit.ts";
+import type { DbContext, Participant, Plan, Step, WaitKeys } from "../../ipdb/commit.ts";
 import { CommitError, CommitTimeoutError } from "../../ipdb/errors.ts";
 import { Store } from "../../ipdb/store.ts";
+import { Tracked, TrackedState } from "../../ipdb/tracked.ts";
 import type { IPRoute } from "../../rtnl/iproute.ts";
 
 function fakeCtx(log: string[]): DbContext {
@@ -28,21 +31,33 @@ function fakeCtx(log: string[]): DbContext {
       return true;
     },
     touched: () => log.push("touched"),
-    cleaned: () => {},
+    cleaned: () => log.push("cleaned"),
     serial: () => ++serial,
     sync: () => {},
   };
 }
 
-class Fake implements Committable {
+interface Change {
+  phase: number;
+  name: string;
+  fail?: boolean;
+  noUndo?: boolean;
+}
+
+/** A participant whose "kernel" is a map of names to who set them. */
+class Fake implements Participant {
   readonly serial: number;
   lock: Promise<void> = Promise.resolve();
   readonly label: string;
-  changes: { phase: number; name: string; fail?: boolean; noUndo?: boolean }[] = [];
-  state = new Set<string>();
+  changes: Change[] = [];
+  /** name → "ours" | "theirs" (the kernel's state). */
+  state = new Map<string, string>();
   confirmed = true;
-  finished: boolean[] = [];
+  ended: boolean[] = [];
+  began = 0;
   planError?: Error;
+  /** Runs after a step (to let "someone else" change the kernel). */
+  after?: (name: string) => void;
   readonly #log: string[];
 
   constructor(label: string, serial: number, log: string[]) {
@@ -53,7 +68,7 @@ class Fake implements Committable {
   hasChanges(): boolean {
     return this.changes.length > 0;
   }
-  plan(): Step[] {
+  plan(): Plan {
     if (this.planError) throw this.planError;
     const steps = this.changes.map((c): Step => ({
       phase: c.phase,
@@ -62,37 +77,29 @@ class Fake implements Committable {
         await Promise.resolve();
         this.#log.push(`run ${this.label}.${c.name}`);
         if (c.fail) throw new Error(`kernel says no to ${c.name}`);
-        this.state.add(c.name);
+        this.state.set(c.name, "ours");
+        this.after?.(c.name);
       },
+      ours: () => this.state.get(c.name) === "ours",
       undo: c.noUndo ? undefined : async () => {
         await Promise.resolve();
         this.#log.push(`undo ${this.label}.${c.name}`);
         this.state.delete(c.name);
       },
+      undone: () => !this.state.has(c.name),
     }));
-    return steps;
+    return {
+      steps,
+      waitKeys: () => ({}),
+      unconfirmed: () => (this.confirmed ? [] : ["mtu"]),
+    };
   }
-  waitKeys(): WaitKeys {
-    return {};
+  begin(): void {
+    this.began++;
   }
-  unconfirmed(): string[] {
-    return this.confirmed ? [] : ["mtu"];
-  }
-  restored(): boolean {
-    return this.state.size === 0;
-  }
-  finish(ok: boolean): void {
-    this.finished.push(ok);
+  end(ok: boolean): void {
+    this.ended.push(ok);
     if (ok) this.changes = [];
-  }
-  review(): Record<string, unknown> {
-    return { changes: this.changes.map((c) => c.name) };
-  }
-  rollback(): void {
-    this.changes = [];
-  }
-  commit(): Promise<void> {
-    return Promise.resolve();
   }
 }
 
@@ -114,8 +121,8 @@ Deno.test("ipdb commit: steps of all objects run in phase order", async () => {
     "run a.addr",
     "run b.port",
   ]);
-  assert.deepEqual(a.finished, [true]);
-  assert.deepEqual(b.finished, [true]);
+  assert.deepEqual(a.ended, [true]);
+  assert.deepEqual(b.ended, [true]);
   assert.ok(PHASE.attrs < PHASE.mac && PHASE.mac < PHASE.up && PHASE.down < PHASE.rename);
 });
 
@@ -133,9 +140,10 @@ Deno.test("ipdb commit: a refused step undoes the applied ones in reverse order"
   assert.equal(err.step, "a: mac");
   assert.match(err.error.message, /kernel says no to mac/);
   assert.deepEqual(err.undone, ["a: mtu", "a: rename"]);
+  assert.deepEqual(err.kept, []);
   assert.deepEqual(err.undoErrors, []);
   assert.deepEqual(log, ["run a.rename", "run a.mtu", "run a.mac", "undo a.mtu", "undo a.rename"]);
-  assert.deepEqual(a.finished, [false]);
+  assert.deepEqual(a.ended, [false]);
   assert.equal(a.state.size, 0);
 });
 
@@ -166,7 +174,24 @@ Deno.test("ipdb commit: events that never confirm are a CommitTimeoutError, undo
   await assert.rejects(commitAll(fakeCtx(log), [a], { timeout: -1 }), RangeError);
 });
 
-Deno.test("ipdb commit: a planning error applies nothing", async () => {
+Deno.test("ipdb commit: the undo leaves alone what someone else changed since", async () => {
+  const log: string[] = [];
+  const a = new Fake("a", 1, log);
+  a.changes = [{ phase: PHASE.rename, name: "name" }, { phase: PHASE.attrs, name: "mtu" }];
+  a.confirmed = false; // their value is there, not ours: the commit times out
+  a.after = (name) => {
+    if (name === "mtu") a.state.set("mtu", "theirs");
+  };
+  const err = await commitAll(fakeCtx(log), [a], { timeout: 30 }).catch((e) => e);
+  assert.ok(err instanceof CommitTimeoutError, String(err));
+  assert.deepEqual(err.kept, ["a: mtu"]);
+  assert.deepEqual(err.undone, ["a: name"]);
+  assert.match(err.message, /1 left as changed since by someone else \(a: mtu\)/);
+  assert.deepEqual(log, ["run a.name", "run a.mtu", "undo a.name"]);
+  assert.equal(a.state.get("mtu"), "theirs");
+});
+
+Deno.test("ipdb commit: a planning error applies nothing and takes nothing", async () => {
   const log: string[] = [];
   const a = new Fake("a", 1, log), b = new Fake("b", 2, log);
   a.changes = [{ phase: PHASE.attrs, name: "mtu" }];
@@ -176,7 +201,8 @@ Deno.test("ipdb commit: a planning error applies nothing", async () => {
   assert.ok(err instanceof CommitError);
   assert.equal(err.step, "planning");
   assert.deepEqual(log, []);
-  assert.deepEqual(a.finished, [false]);
+  assert.equal(a.began + b.began, 0);
+  assert.deepEqual(a.ended, []);
 });
 
 Deno.test("ipdb commit: commits of one object are serialised; nothing to do resolves", async () => {
@@ -191,25 +217,97 @@ Deno.test("ipdb commit: commits of one object are serialised; nothing to do reso
   await commitAll(ctx, []);
 });
 
-Deno.test("ipdb transaction(fn): commits after fn, rolls back and rethrows on failure", async () => {
-  let committed = 0, rolledBack = 0;
-  const obj = {
-    commit: () => {
-      committed++;
-      return Promise.resolve();
-    },
-    rollback: () => void rolledBack++,
-  };
-  await runTransaction(obj, () => {});
-  assert.deepEqual([committed, rolledBack], [1, 0]);
+interface CounterPending {
+  add: number;
+  remove: boolean;
+  create?: number;
+}
+
+/** A fake kind on the tracked-object base: a counter that commits by adding. */
+class CounterState extends TrackedState<CounterPending> {
+  value = 0;
+  refuse = false;
+  get label(): string {
+    return "counter";
+  }
+  empty(): CounterPending {
+    return { add: 0, remove: false };
+  }
+  isEmpty(p: CounterPending): boolean {
+    return p.add === 0 && !p.remove && p.create === undefined;
+  }
+  merge(into: CounterPending, back: CounterPending): void {
+    into.add += back.add;
+  }
+  review(p: CounterPending): Record<string, unknown> {
+    return { attrs: p.add ? { value: `${this.value} -> ${this.value + p.add}` } : {} };
+  }
+  plan(): Plan {
+    const p = this.pending;
+    return {
+      steps: [{
+        phase: PHASE.attrs,
+        describe: `counter: add ${p.add}`,
+        run: () => {
+          if (this.refuse) return Promise.reject(new Error("refused"));
+          this.value += p.add;
+          return Promise.resolve();
+        },
+        undo: () => {
+          this.value -= p.add;
+          return Promise.resolve();
+        },
+      }],
+      waitKeys: () => ({}),
+      unconfirmed: () => [],
+    };
+  }
+}
+
+class Counter extends Tracked {
+  readonly s: CounterState;
+  constructor(ctx: DbContext) {
+    const s = new CounterState(ctx);
+    super(s);
+    this.s = s;
+  }
+  add(n: number): this {
+    this.s.pending.add += n;
+    this.s.touch();
+    return this;
+  }
+}
+
+Deno.test("ipdb tracked objects: review, rollback, commit, transaction(fn), remove", async () => {
+  const log: string[] = [];
+  const c = new Counter(fakeCtx(log));
+  c.add(2);
+  assert.equal(c.hasChanges(), true);
+  assert.deepEqual(c.review(), { attrs: { value: "0 -> 2" } });
+  c.rollback();
+  assert.equal(c.hasChanges(), false);
+  await c.add(3).commit();
+  assert.equal(c.s.value, 3);
+  assert.equal(c.hasChanges(), false);
+  // A refused commit keeps the changes pending (under what was written meanwhile).
+  c.s.refuse = true;
+  await assert.rejects(c.add(1).commit(), CommitError);
+  assert.deepEqual(c.review(), { attrs: { value: "3 -> 4" } });
+  c.s.refuse = false;
+  await c.transaction((x) => void x.add(1));
+  assert.equal(c.s.value, 5);
   await assert.rejects(
-    runTransaction(obj, () => {
+    c.transaction(() => {
       throw new Error("no");
     }),
     /no/,
   );
-  assert.deepEqual([committed, rolledBack], [1, 1]);
-  const failing = { commit: () => Promise.reject(new Error("refused")), rollback: obj.rollback };
-  await assert.rejects(runTransaction(failing, () => {}), /refused/);
-  assert.equal(rolledBack, 2);
+  assert.equal(c.hasChanges(), false);
+  c.s.refuse = true;
+  await assert.rejects(c.transaction((x) => void x.add(7)), CommitError);
+  assert.equal(c.hasChanges(), false, "transaction(fn) rolls back after a refused commit");
+  assert.equal(c.remove(), c);
+  assert.equal(c.hasChanges(), true);
+  assert.equal(c.label, "counter");
+  assert.ok(log.includes("touched") && log.includes("cleaned"));
 });

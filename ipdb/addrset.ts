@@ -1,0 +1,258 @@
+/**
+ * The address and port sets of an interface: the kernel's, plus pending additions, minus
+ * pending removals. Writes go into the interface's pending changes.
+ *
+ * @module
+ */
+
+import { describeValue, formatIp, parsePrefix } from "../netlink/addr.ts";
+import type { Interface } from "./interface.ts";
+
+/** Kinds whose links take ports. */
+export const MASTER_KINDS: ReadonlySet<string> = new Set([
+  "bridge",
+  "bond",
+  "team",
+  "vrf",
+  "openvswitch",
+]);
+
+/** The pending address and port changes of an interface (part of its pending changes). */
+export interface SetChanges {
+  /** Addresses to add ("a/p"). */
+  addrAdd: Set<string>;
+  /** Addresses to remove ("a/p"). */
+  addrDel: Set<string>;
+  /** Ports to add. */
+  portAdd: Set<Interface>;
+  /** Ports to remove. */
+  portDel: Set<Interface>;
+}
+
+/** `"a/p"` text of an address given as `"a/p"`, a bare address, or `[address, prefixlen]`. */
+export type AddressInput = string | readonly [address: string, prefixlen: number];
+
+/** Normalizes an address input to `"a/p"` with the address as the kernel prints it. */
+export function normalizeAddress(input: AddressInput, field = "ipaddr"): string {
+  let text: string;
+  if (Array.isArray(input)) {
+    const [a, p] = input as readonly [unknown, unknown];
+    if (typeof a !== "string") {
+      throw new TypeError(`${field}: expected [address, prefixlen], got ${describeValue(a)}`);
+    }
+    if (typeof p !== "number" || !Number.isInteger(p)) {
+      throw new TypeError(`${field}: prefix length must be an integer, got ${describeValue(p)}`);
+    }
+    if (a.includes("/")) throw new TypeError(`${field}: give the prefix once, not in both places`);
+    text = `${a}/${p}`;
+  } else if (typeof input === "string") text = input;
+  else {
+    throw new TypeError(
+      `${field}: expected "address/prefixlen" or [address, prefixlen], got ${describeValue(input)}`,
+    );
+  }
+  const p = parsePrefix(text, field);
+  return `${formatIp(p.bytes, 0, p.bytes.length)}/${p.prefixlen}`;
+}
+
+/**
+ * The addresses of an interface as a set of `"a/p"` strings: the kernel's, plus pending
+ * additions, minus pending removals.
+ */
+export class IPAddrSet implements Iterable<string> {
+  readonly #iface: Interface;
+  readonly #p: () => SetChanges;
+  readonly #current: () => Iterable<string>;
+  readonly #touch: () => void;
+
+  /** @internal */
+  constructor(
+    iface: Interface,
+    pending: () => SetChanges,
+    current: () => Iterable<string>,
+    touch: () => void,
+  ) {
+    this.#iface = iface;
+    this.#p = pending;
+    this.#current = current;
+    this.#touch = touch;
+  }
+
+  #hasCurrent(key: string): boolean {
+    for (const k of this.#current()) if (k === key) return true;
+    return false;
+  }
+
+  /** Adds an address: `"10.0.0.1/24"`, `["10.0.0.1", 24]` (a bare address is a host prefix). */
+  add(address: AddressInput): this {
+    const key = normalizeAddress(address);
+    const p = this.#p();
+    if (p.addrDel.delete(key)) {
+      this.#touch();
+      return this;
+    }
+    if (!this.#hasCurrent(key)) p.addrAdd.add(key);
+    this.#touch();
+    return this;
+  }
+
+  /** Removes an address; false when it is not in the set. */
+  remove(address: AddressInput): boolean {
+    const key = normalizeAddress(address);
+    const p = this.#p();
+    if (p.addrAdd.delete(key)) {
+      this.#touch();
+      return true;
+    }
+    if (!this.#hasCurrent(key) || p.addrDel.has(key)) return false;
+    p.addrDel.add(key);
+    this.#touch();
+    return true;
+  }
+
+  /** Same as {@link remove}. */
+  delete(address: AddressInput): boolean {
+    return this.remove(address);
+  }
+
+  /** Whether the set has the address. */
+  has(address: AddressInput): boolean {
+    const key = normalizeAddress(address);
+    const p = this.#p();
+    if (p.addrAdd.has(key)) return true;
+    return !p.addrDel.has(key) && this.#hasCurrent(key);
+  }
+
+  /** Number of addresses. */
+  get size(): number {
+    let n = 0;
+    for (const _ of this) n++;
+    return n;
+  }
+
+  /** The addresses, kernel's first (in its order), then pending additions. */
+  *[Symbol.iterator](): Iterator<string> {
+    const p = this.#p();
+    for (const k of this.#current()) if (!p.addrDel.has(k)) yield k;
+    yield* p.addrAdd;
+  }
+
+  /** The IPv4 addresses. */
+  get ipv4(): string[] {
+    return [...this].filter((a) => !a.includes(":"));
+  }
+
+  /** The IPv6 addresses. */
+  get ipv6(): string[] {
+    return [...this].filter((a) => a.includes(":"));
+  }
+
+  /** The addresses as an array. */
+  toJSON(): string[] {
+    return [...this];
+  }
+
+  /** The interface this set belongs to. */
+  get interface(): Interface {
+    return this.#iface;
+  }
+}
+
+/** The ports of a bridge or bond, by name: the kernel's, plus pending additions, minus removals. */
+export class PortSet implements Iterable<string> {
+  readonly #iface: Interface;
+  readonly #p: () => SetChanges;
+  readonly #current: () => Interface[];
+  readonly #resolve: (port: Interface | string | number) => Interface;
+  readonly #touch: () => void;
+
+  /** @internal */
+  constructor(
+    iface: Interface,
+    pending: () => SetChanges,
+    current: () => Interface[],
+    resolve: (port: Interface | string | number) => Interface,
+    touch: () => void,
+  ) {
+    this.#iface = iface;
+    this.#p = pending;
+    this.#current = current;
+    this.#resolve = resolve;
+    this.#touch = touch;
+  }
+
+  #check(): void {
+    const kind = this.#iface.kind;
+    if (kind === undefined || !MASTER_KINDS.has(kind)) {
+      throw new TypeError(
+        `ports: ${this.#iface.ifname} is ${
+          kind ? `a ${kind}` : "not a bridge or bond"
+        }; only bridges and bonds have ports`,
+      );
+    }
+  }
+
+  /** Adds a port (an interface object, name or index). */
+  add(port: Interface | string | number): this {
+    this.#check();
+    const i = this.#resolve(port);
+    if (i === this.#iface) throw new TypeError("ports: an interface cannot be its own port");
+    const p = this.#p();
+    if (!p.portDel.delete(i) && !this.#current().includes(i)) p.portAdd.add(i);
+    this.#touch();
+    return this;
+  }
+
+  /** Removes a port; false when it is not one. */
+  remove(port: Interface | string | number): boolean {
+    this.#check();
+    const i = this.#resolve(port);
+    const p = this.#p();
+    if (p.portAdd.delete(i)) {
+      this.#touch();
+      return true;
+    }
+    if (!this.#current().includes(i) || p.portDel.has(i)) return false;
+    p.portDel.add(i);
+    this.#touch();
+    return true;
+  }
+
+  /** Same as {@link remove}. */
+  delete(port: Interface | string | number): boolean {
+    return this.remove(port);
+  }
+
+  /** Whether the interface is (or will be, pending) a port. */
+  has(port: Interface | string | number): boolean {
+    let i: Interface;
+    try {
+      i = this.#resolve(port);
+    } catch {
+      return false;
+    }
+    return [...this.interfaces()].includes(i);
+  }
+
+  /** The ports as interface objects. */
+  *interfaces(): IterableIterator<Interface> {
+    const p = this.#p();
+    for (const i of this.#current()) if (!p.portDel.has(i)) yield i;
+    yield* p.portAdd;
+  }
+
+  /** Number of ports. */
+  get size(): number {
+    return [...this.interfaces()].length;
+  }
+
+  /** The port names. */
+  *[Symbol.iterator](): Iterator<string> {
+    for (const i of this.interfaces()) yield i.ifname;
+  }
+
+  /** The port names as an array. */
+  toJSON(): string[] {
+    return [...this];
+  }
+}
