@@ -235,6 +235,10 @@ export class IPDB implements AsyncDisposable {
   #loop?: Promise<void>;
   #checks = new Set<number>();
   #checking?: Promise<void>;
+  /** Link events applied, by index (tells a refresh whether an event overtook its answer). */
+  readonly #linkEvents = new Map<number, number>();
+  /** Link refreshes under way. */
+  readonly #refreshing = new Map<number, Promise<void>>();
   #serial = 0;
   #tx?: Transaction;
   readonly #ifaces = new Map<number, Interface>();
@@ -298,6 +302,7 @@ export class IPDB implements AsyncDisposable {
       adopt: (iface) => {
         this.#ifaces.set(iface.index, iface);
       },
+      refreshLink: (index) => this.#refreshLink(index),
       routeObject: (key) => this.#routeObject(key),
       indexOf: (name) => this.#store.names.get(name),
       ruleObject: (key) => this.#ruleObjs.get(key) ?? new IPDBRule(this[CTX], key),
@@ -559,7 +564,17 @@ export class IPDB implements AsyncDisposable {
         const old = s.links.get(index);
         const action = type === RTM.NEWLINK ? s.setLink(v) : s.deleteLink(v);
         if (!action) return;
+        this.#linkEvents.set(index, (this.#linkEvents.get(index) ?? 0) + 1);
+        if (action === "add" && v.link && v.link_netnsid === undefined) {
+          // A new veth's peer was announced before it had its peer (IFLA_LINK 0), and the
+          // kernel says nothing when it gets it: ask.
+          const peer = s.links.get(v.link);
+          if (peer && peer.link !== index && peer.get(["linkinfo", "info_kind"]) === "veth") {
+            this.#refreshLink(v.link).catch(() => {});
+          }
+        }
         if (action === "remove") {
+          this.#linkEvents.delete(index);
           const iface = this.#ifaces.get(index);
           if (iface) {
             iface.detach(old?.ifname);
@@ -621,6 +636,41 @@ export class IPDB implements AsyncDisposable {
         return;
       }
     }
+  }
+
+  /**
+   * Asks the kernel for a link's message: some changes come without an event (an alias, group
+   * or kind option set while the link is down, a new veth's peer). Applies the answer unless an
+   * event for the link came meanwhile (then it asks again: the answer may be older).
+   */
+  #refreshLink(index: number): Promise<void> {
+    let p = this.#refreshing.get(index);
+    if (p) return p;
+    p = (async () => {
+      for (let attempt = 0; attempt < 5 && !this.#closed; attempt++) {
+        if (this.#resyncing) await this.#resyncing;
+        this.sync();
+        const seen = this.#linkEvents.get(index);
+        let v: Link | undefined;
+        try {
+          [v] = await this.ip.link("get", { index });
+        } catch (e) {
+          if (this.#closed || (e as { code?: string }).code === "ENODEV") return;
+          throw e;
+        }
+        this.sync();
+        if (this.#resyncing || this.#linkEvents.get(index) !== seen) continue;
+        if (!v || !this.#store.links.has(index)) return;
+        this.#store.setLink(v);
+        if (this.#streams.size) {
+          this.#emit({ kind: "interface", action: "change", index, ifname: v.ifname, message: v });
+        }
+        this.#poke(this.#byIndex.get(index));
+        return;
+      }
+    })().finally(() => this.#refreshing.delete(index));
+    this.#refreshing.set(index, p);
+    return p;
   }
 
   #routeChanged(action: "add" | "change" | "remove", v: Route): void {
@@ -854,9 +904,10 @@ export class IPDB implements AsyncDisposable {
 
   /** Resolves once no resynchronisation or route check is under way. */
   async #settled(): Promise<void> {
-    while (!this.#closed && (this.#resyncing || this.#checking)) {
+    while (!this.#closed && (this.#resyncing || this.#checking || this.#refreshing.size)) {
       await this.#resyncing;
       await this.#checking;
+      await Promise.all(this.#refreshing.values());
     }
   }
 
@@ -900,6 +951,7 @@ export class IPDB implements AsyncDisposable {
       await this.#loop;
       await this.#checking;
       await this.#resyncing;
+      await Promise.all(this.#refreshing.values());
     })();
     return this.#closing;
   }

@@ -30,7 +30,24 @@ export interface IfaceContext extends DbContext {
   ifaceByName(name: string): Interface | undefined;
   /** A created interface now has an index: it becomes the object for that index. */
   adopt(iface: Interface): void;
+  /** Asks the kernel for the link's message (for changes it makes without an event). */
+  refreshLink(index: number): Promise<void>;
 }
+
+/**
+ * Attributes whose change the kernel always announces. Others (alias, group, link mode, GSO
+ * limits, kind options) are announced only while the link is up.
+ */
+const ANNOUNCED: ReadonlySet<string> = new Set([
+  "mtu",
+  "txqlen",
+  "ifname",
+  "address",
+  "broadcast",
+  "master",
+  "promisc",
+  "arp",
+]);
 
 /** Integer link attributes an interface object can write. */
 export const WRITABLE_INT: ReadonlySet<string> = new Set([
@@ -346,12 +363,16 @@ export class IfaceState extends TrackedState<IfacePending> {
         };
         const shown = isRef(val) ? val.label : val;
         const undoValue = k === "ifalias" ? (old ?? "") : k === "master" ? (old ?? 0) : old;
+        const apply = async (x: unknown) => {
+          await set(spec(x));
+          if (!ANNOUNCED.has(k)) await ctx.refreshLink(this.index);
+        };
         steps.push({
           phase,
           describe: `${name()}: link set ${k} ${shown}`,
-          run: async () => void await set(spec(val)),
+          run: () => apply(val),
           ours: () => sameValue(k, currentValue(k, now()), val),
-          undo: undoValue === undefined ? undefined : async () => void await set(spec(undoValue)),
+          undo: undoValue === undefined ? undefined : () => apply(undoValue),
           undone: () => sameValue(k, currentValue(k, now()), undoValue),
         });
       }

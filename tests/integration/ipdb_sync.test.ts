@@ -224,7 +224,11 @@ Deno.test({
       } finally {
         await Deno.remove(file);
       }
-      await until(() => db.stats.overruns > overruns && db.routes.size >= 2000, 10000);
+      await until(() => db.stats.overruns > overruns && db.routes.size >= 2000, 10000).catch(
+        (e) => {
+          throw new Error(`${e.message}: ${JSON.stringify(db.stats)}, ${db.routes.size} routes`);
+        },
+      );
 
       using ip = new IPRoute({ netns: ns });
       const fresh = await ip.getRoutes();
