@@ -17,6 +17,7 @@ import assert from "node:assert/strict";
 import { CommitError, CommitTimeoutError, IPDB } from "../../mod.ts";
 import type { IPRoute } from "../../mod.ts";
 import { ipCmd, ipJson, isRoot, withNetns } from "../helpers.ts";
+import { gate } from "../features.ts";
 
 const ignore = !isRoot;
 
@@ -137,8 +138,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "ipdb exact 3: routes through a deleted or flushed nexthop object go with it",
-  ignore,
+  ...(await gate(
+    "ipdb exact 3: routes through a deleted or flushed nexthop object go with it",
+    "nexthop",
+  )),
   fn: () =>
     withNetns(async (ns) => {
       await veths(ns, ["va", "va1"]);
@@ -163,8 +166,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "ipdb exact 4: pending changes of a deleted interface never land on its index's successor",
-  ignore,
+  ...(await gate(
+    "ipdb exact 4: pending changes of a deleted interface never land on its index's successor",
+    "link:bridge",
+  )),
   fn: () =>
     withNetns(async (ns) => {
       await ipCmd(ns, "link", "add", "x0", "type", "veth", "peer", "name", "x1");
