@@ -703,6 +703,7 @@ export class IPDB implements AsyncDisposable {
 
   async #runRouteChecks(): Promise<void> {
     await Promise.resolve();
+    const tries = new Map<number, number>();
     while (this.#checks.size > 0 && !this.#closed) {
       if (this.#resyncing) await this.#resyncing;
       const indexes = [...this.#checks];
@@ -719,13 +720,22 @@ export class IPDB implements AsyncDisposable {
               alive.add(routeKey(v));
             }
           }
-          if (captured.some((v) => v.nh_id !== undefined)) {
-            nexthops = new Set((await this.ip.getNexthops()).map((n) => n.id as number));
-          }
         } catch {
           if (this.#closed) return;
-          this.#checks.add(index); // try again after what comes next
-          continue;
+          // Gone meanwhile (its routes with it), or ask again after what comes next.
+          if (this.#store.links.has(index)) {
+            const n = (tries.get(index) ?? 0) + 1;
+            tries.set(index, n);
+            if (n < 3) this.#checks.add(index);
+            continue;
+          }
+        }
+        if (captured.some((v) => v.nh_id !== undefined)) {
+          try {
+            nexthops = new Set((await this.ip.getNexthops()).map((n) => n.id as number));
+          } catch {
+            if (this.#closed) return; // unknown: routes through nexthop objects stay
+          }
         }
         this.#dropRoutes(captured.filter((v) => {
           const nh = v.nh_id;
