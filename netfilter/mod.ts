@@ -1,6 +1,6 @@
 /**
- * Netfilter over nfnetlink: the connection tracking table ({@link Conntrack}), with ipset and
- * nftables to follow in this module. Every class owns one NETLINK_NETFILTER socket, works in the
+ * Netfilter over nfnetlink: the connection tracking table ({@link Conntrack}), IP sets
+ * ({@link IPSet}) and nf_tables ({@link NFTables}, with {@link rules} for common rules). Every class owns one NETLINK_NETFILTER socket, works in the
  * network namespace it is given, and returns lazy views of the kernel's messages.
  *
  * @example
@@ -26,6 +26,58 @@
 
 export { Conntrack } from "./conntrack/conntrack.ts";
 export { IPSet, IpsetError } from "./ipset/ipset.ts";
+export { decodeNftEvent, NFT_SCHEMAS, NFTables, NftTransactionError } from "./nftables/nftables.ts";
+export type {
+  NFTablesOptions,
+  NftChain,
+  NftChainInfo,
+  NftEvent,
+  NftFilter,
+  NftObject,
+  NftObjectInfo,
+  NftRefusal,
+  NftRule,
+  NftRuleInfo,
+  NftSet,
+  NftSetInfo,
+  NftTable,
+  NftTableInfo,
+  NftTransactionResult,
+} from "./nftables/nftables.ts";
+export { NftTransaction } from "./nftables/transaction.ts";
+export type {
+  NftChainSpec,
+  NftElementsSpec,
+  NftObjectSpec,
+  NftRuleSpec,
+  NftSetSpec,
+  NftTableRef,
+  NftTableSpec,
+  ShapeLookup,
+} from "./nftables/transaction.ts";
+export { decodeExpr, encodeExpr, objectOf } from "./nftables/expr.ts";
+export type {
+  FieldInput,
+  FieldsOf,
+  NftData,
+  NftExpr,
+  NftRawExpr,
+  NftVerdict,
+  VerdictName,
+} from "./nftables/expr.ts";
+export type {
+  ElementInput,
+  ElementValue,
+  NftElementInfo,
+  NftElementSpec,
+  SetShape,
+} from "./nftables/elements.ts";
+export * as rules from "./nftables/rules.ts";
+export type { RuleMatch, RuleOptions, RuleStatements } from "./nftables/rules.ts";
+export { NFT_FAMILY, NFT_HOOKS, NFT_PRIORITY, NFT_TYPES } from "./nftables/names.ts";
+export type { NftDataType, NftFamily } from "./nftables/names.ts";
+export * from "./nftables/schema.ts";
+export * from "./nftables/expr_schema.ts";
 export type { IpsetAddOptions, IpsetCreateSpec, IPSetOptions } from "./ipset/ipset.ts";
 export type { EntryInput, IpsetEntry } from "./ipset/entry.ts";
 export type { IpsetInfo } from "./ipset/info.ts";

@@ -17,6 +17,8 @@ import {
   STATS_MESSAGE,
 } from "./conntrack/schema.ts";
 import { IPSET_CMD, IPSET_ELEMENT_MESSAGE, IPSET_MESSAGE } from "./ipset/schema.ts";
+import { NFT_SCHEMAS } from "./nftables/nftables.ts";
+import { NFT_MSG } from "./nftables/schema.ts";
 
 /** nfnetlink message type → the schema of its messages. */
 export const NF_SCHEMA_BY_TYPE: Map<number, MessageSchema> = new Map();
@@ -45,6 +47,15 @@ add(NFNL_SUBSYS.CTNETLINK, [IPCTNL_MSG_EXP.GET_STATS_CPU], EXP_STATS_MESSAGE);
 for (const cmd of Object.values(IPSET_CMD)) {
   const element = cmd === IPSET_CMD.ADD || cmd === IPSET_CMD.DEL || cmd === IPSET_CMD.TEST;
   add(NFNL_SUBSYS.IPSET, [cmd], element ? IPSET_ELEMENT_MESSAGE : IPSET_MESSAGE);
+}
+
+for (const [op, schema] of NFT_SCHEMAS) add(NFNL_SUBSYS.NFTABLES, [op], schema);
+// Requests for them: NFT_MSG_GETTABLE is NFT_MSG_NEWTABLE + 1, and so on.
+for (const op of [NFT_MSG.NEWTABLE, NFT_MSG.NEWCHAIN, NFT_MSG.NEWRULE, NFT_MSG.NEWSET]) {
+  add(NFNL_SUBSYS.NFTABLES, [op + 1], NFT_SCHEMAS.get(op)!);
+}
+for (const op of [NFT_MSG.NEWSETELEM, NFT_MSG.NEWGEN, NFT_MSG.NEWOBJ]) {
+  add(NFNL_SUBSYS.NFTABLES, [op + 1], NFT_SCHEMAS.get(op)!);
 }
 
 /** Every netfilter message schema. */

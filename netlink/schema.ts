@@ -110,8 +110,8 @@ export interface SelectCodec {
 export interface EnumCodec {
   /** The codec kind. */
   readonly kind: "enum";
-  /** The wire codec. */
-  readonly base: "u8" | "u16" | "u32";
+  /** The wire codec (nfnetlink families number their enumerations big-endian). */
+  readonly base: "u8" | "u16" | "u32" | "be16" | "be32";
   /** Name → number. */
   readonly names: Readonly<Record<string, number>>;
 }
@@ -191,7 +191,7 @@ export function select(by: string, choices: () => Readonly<Record<string, Codec>
 
 /** An enumeration codec. */
 export function enumOf(
-  base: "u8" | "u16" | "u32",
+  base: EnumCodec["base"],
   names: Readonly<Record<string, number>>,
 ): EnumCodec {
   return { kind: "enum", base, names };

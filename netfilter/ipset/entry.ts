@@ -458,7 +458,7 @@ function netText(ip: string | undefined, cidr: number | undefined, family: numbe
 
 /** An element in ipset's text form, as `ipset save` prints it. */
 export function entryText(e: IpsetEntry, type: string, family: number): string {
-  const dims = SET_TYPES[type] ?? [];
+  const dims = Object.hasOwn(SET_TYPES, type) ? SET_TYPES[type] : [];
   return dims.map((d) => {
     switch (d) {
       case "ip":

@@ -6,7 +6,8 @@
  * @module
  */
 
-import type { AttrView, TypedMessage } from "../../netlink/view.ts";
+import { AttrView } from "../../netlink/view.ts";
+import type { TypedMessage } from "../../netlink/view.ts";
 import type { IPSET_MESSAGE } from "./schema.ts";
 import { IPSET_CADT_FLAG } from "./schema.ts";
 import { addressOf, decodeEntry, entryOptionsText, entryText } from "./entry.ts";
@@ -66,13 +67,13 @@ export function mergeSets(messages: readonly IpsetMessage[]): IpsetInfo[] {
   const out: IpsetInfo[] = [];
   const byName = new Map<string, IpsetInfo>();
   for (const m of messages) {
-    const name = m.setname ?? "";
+    const name = String(m.get("setname") ?? "");
     let set = byName.get(name);
     if (!set) {
       set = {
         name,
-        type: m.typename ?? "",
-        revision: m.revision ?? 0,
+        type: String(m.get("typename") ?? ""),
+        revision: Number(m.get("revision") ?? 0),
         family: FAMILY[m.get("IPSET_ATTR_FAMILY") as number] ?? "unspec",
         counters: false,
         comment: false,
@@ -85,9 +86,12 @@ export function mergeSets(messages: readonly IpsetMessage[]): IpsetInfo[] {
       byName.set(name, set);
       out.push(set);
     }
-    const d = m.data;
-    if (d) header(set, d);
-    for (const e of m.adt ?? []) set.entries.push(decodeEntry(e));
+    const d = m.get("data");
+    if (d instanceof AttrView) header(set, d);
+    const adt = m.get("adt");
+    for (const e of Array.isArray(adt) ? adt : []) {
+      if (e instanceof AttrView) set.entries.push(decodeEntry(e));
+    }
   }
   return out;
 }

@@ -19,6 +19,25 @@ import { NLM_F } from "../../netlink/constants.ts";
 import { Conntrack, IPSet } from "../../netfilter/mod.ts";
 import { IPSET_CMD, IPSET_MESSAGE } from "../../netfilter/ipset/schema.ts";
 import { markNetOrder } from "../../netfilter/ipset/netorder.ts";
+import {
+  CHAIN_MESSAGE,
+  NFT_MSG,
+  OBJ_MESSAGE,
+  RULE_MESSAGE,
+  SET_MESSAGE,
+  SETELEM_MESSAGE,
+  TABLE_MESSAGE,
+} from "../../netfilter/nftables/schema.ts";
+import type { MessageSchema } from "../../netlink/schema.ts";
+
+const NFT_MSG_SCHEMA: Record<number, MessageSchema> = {
+  [NFT_MSG.GETTABLE]: TABLE_MESSAGE,
+  [NFT_MSG.GETCHAIN]: CHAIN_MESSAGE,
+  [NFT_MSG.GETRULE]: RULE_MESSAGE,
+  [NFT_MSG.GETSET]: SET_MESSAGE,
+  [NFT_MSG.GETSETELEM]: SETELEM_MESSAGE,
+  [NFT_MSG.GETOBJ]: OBJ_MESSAGE,
+};
 import { NFNL_SUBSYS, nfnlType } from "../../netfilter/nfnetlink.ts";
 import {
   CT_MESSAGE,
@@ -234,6 +253,47 @@ async function ipsetCorpus(
   d.push(...await exchange(sock, req(IPSET_CMD.HEADER, NLM_F.ACK, { setname: "nope" }), ++seq));
 }
 
+async function nftablesCorpus(
+  corpus: Record<string, { description: string; datagrams: string[] }>,
+): Promise<void> {
+  using mon = new NetlinkSocket(NETLINK.NETFILTER, { netns: NS, groups: [7], rcvbuf: 1 << 20 });
+  const load = new Deno.Command("ip", {
+    args: ["netns", "exec", NS, "nft", "-f", `${HERE}../golden/netfilter/ruleset.nft`],
+  });
+  const out = await load.output();
+  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+  using sock = new NetlinkSocket(NETLINK.NETFILTER, { netns: NS, rcvbuf: 1 << 20 });
+  let seq = 9000;
+  const dump = (msg: number, attrs: Record<string, unknown> = {}) =>
+    encodeMessage(NFT_MSG_SCHEMA[msg], {
+      type: nfnlType(NFNL_SUBSYS.NFTABLES, msg),
+      flags: NLM_F.DUMP,
+      header: { family: 0, version: 0, res_id: 0 },
+      attrs,
+    });
+  corpus.nf_nftables = {
+    description: "nf_tables dumps of a ruleset, errors and events",
+    datagrams: [],
+  };
+  const d = corpus.nf_nftables.datagrams;
+  for (
+    const msg of [
+      NFT_MSG.GETTABLE,
+      NFT_MSG.GETCHAIN,
+      NFT_MSG.GETRULE,
+      NFT_MSG.GETSET,
+      NFT_MSG.GETOBJ,
+    ]
+  ) {
+    d.push(...await exchange(sock, dump(msg), ++seq));
+  }
+  d.push(
+    ...await exchange(sock, dump(NFT_MSG.GETSETELEM, { table: "filter", set: "blocked" }), ++seq),
+  );
+  d.push(...await exchange(sock, dump(NFT_MSG.GETSETELEM, { table: "nope", set: "x" }), ++seq));
+  for (let buf = mon.receive(); buf; buf = mon.receive()) d.push(hexOf(new Uint8Array(buf)));
+}
+
 async function main(): Promise<void> {
   if (Deno.uid() !== 0) throw new Error("capture_netfilter.ts needs root");
   const corpus: Record<string, { description: string; datagrams: string[] }> = {};
@@ -241,6 +301,7 @@ async function main(): Promise<void> {
   try {
     await conntrackCorpus(corpus);
     await ipsetCorpus(corpus);
+    await nftablesCorpus(corpus);
   } finally {
     netns.remove(NS);
   }

@@ -39,6 +39,10 @@ import { SCHEMA_BY_TYPE as RTNL_SCHEMA_BY_TYPE } from "../../rtnl/schemas/regist
 import { NF_SCHEMA_BY_TYPE, NF_SCHEMAS } from "../../netfilter/registry.ts";
 import { decodeConntrackEvent } from "../../netfilter/conntrack/conntrack.ts";
 import { IPSET_MESSAGE } from "../../netfilter/ipset/schema.ts";
+import { decodeNftEvent } from "../../netfilter/nftables/nftables.ts";
+import type { NftRule } from "../../netfilter/nftables/nftables.ts";
+import { RULE_MESSAGE as NFT_RULE_MESSAGE } from "../../netfilter/nftables/schema.ts";
+import { encodeExpr } from "../../netfilter/nftables/expr.ts";
 import { mergeSets, saveText } from "../../netfilter/ipset/info.ts";
 import type { IpsetMessage } from "../../netfilter/ipset/info.ts";
 import { LINK_MESSAGE } from "../../rtnl/schemas/link.ts";
@@ -898,6 +902,23 @@ export function viewTargets(buf: ArrayBuffer, rng: Rng, c: Counters, full = true
       if ("entry" in ev) {
         for (const k of ["orig", "reply", "master", "statusNames", "labelBits"] as const) {
           guard(`conntrack event .${k}`, () => ev.entry[k]);
+        }
+      }
+    }
+  }
+  // nf_tables events, and rules' expressions as typed objects (encoded back: only TypeError).
+  for (const [off, len] of ms.slice(0, full ? undefined : 2)) {
+    const type = dv.getUint16(off + 4, true);
+    const ev = guard("decodeNftEvent", () => decodeNftEvent(dv, u8, off, len, type));
+    if (ev) walkMessage(ev.object, `nft event ${ev.type}`, c);
+    if ((type & 0xff00) === 0x0a00 && (type & 0xff) === 6) {
+      const rule = new (messageViewClass(NFT_RULE_MESSAGE))(dv, u8, off, len) as unknown as NftRule;
+      const exprs = guard("nft rule expr", () => rule.expr);
+      for (const [i, e] of (exprs ?? []).entries()) {
+        try {
+          encodeExpr(e, `expr[${i}]`);
+        } catch (err) {
+          if (!(err instanceof TypeError) && !(err instanceof RangeError)) throw err;
         }
       }
     }

@@ -14,15 +14,16 @@ import c9 from "./nexthop.json" with { type: "json" };
 import c10 from "./nf_conntrack.json" with { type: "json" };
 import c11 from "./nf_events.json" with { type: "json" };
 import c12 from "./nf_ipset.json" with { type: "json" };
-import c13 from "./nf_requests.json" with { type: "json" };
-import c14 from "./qdisc.json" with { type: "json" };
-import c15 from "./route4.json" with { type: "json" };
-import c16 from "./route6.json" with { type: "json" };
-import c17 from "./rule.json" with { type: "json" };
-import c18 from "./tclass.json" with { type: "json" };
-import c19 from "./tfilter_mv0_fffffff2.json" with { type: "json" };
-import c20 from "./tfilter_v0_10000.json" with { type: "json" };
-import c21 from "./tfilter_v0_ffff0000.json" with { type: "json" };
+import c13 from "./nf_nftables.json" with { type: "json" };
+import c14 from "./nf_requests.json" with { type: "json" };
+import c15 from "./qdisc.json" with { type: "json" };
+import c16 from "./route4.json" with { type: "json" };
+import c17 from "./route6.json" with { type: "json" };
+import c18 from "./rule.json" with { type: "json" };
+import c19 from "./tclass.json" with { type: "json" };
+import c20 from "./tfilter_mv0_fffffff2.json" with { type: "json" };
+import c21 from "./tfilter_v0_10000.json" with { type: "json" };
+import c22 from "./tfilter_v0_ffff0000.json" with { type: "json" };
 import g0 from "../../golden/iproute2/addr_del.json" with { type: "json" };
 import g1 from "../../golden/iproute2/addr_v4.json" with { type: "json" };
 import g2 from "../../golden/iproute2/addr_v6.json" with { type: "json" };
@@ -106,15 +107,16 @@ export const KERNEL: Record<string, { description: string; datagrams: string[] }
   "nf_conntrack": c10,
   "nf_events": c11,
   "nf_ipset": c12,
-  "nf_requests": c13,
-  "qdisc": c14,
-  "route4": c15,
-  "route6": c16,
-  "rule": c17,
-  "tclass": c18,
-  "tfilter_mv0_fffffff2": c19,
-  "tfilter_v0_10000": c20,
-  "tfilter_v0_ffff0000": c21,
+  "nf_nftables": c13,
+  "nf_requests": c14,
+  "qdisc": c15,
+  "route4": c16,
+  "route6": c17,
+  "rule": c18,
+  "tclass": c19,
+  "tfilter_mv0_fffffff2": c20,
+  "tfilter_v0_10000": c21,
+  "tfilter_v0_ffff0000": c22,
 };
 
 /** iproute2 request captures by name. */
