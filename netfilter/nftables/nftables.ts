@@ -257,7 +257,7 @@ export interface NftFilter {
  *     tx.addTable({ family: "inet", name: "fw" });
  *     tx.addChain({ family: "inet", table: "fw", name: "input", hook: "input", policy: "drop" });
  *     tx.addRule({ family: "inet", table: "fw", chain: "input", expr: rules.accept({ ctState: ["established", "related"] }) });
- *     tx.addRule({ family: "inet", table: "fw", chain: "input", expr: rules.accept({ tcpDport: 22 }) });
+ *     tx.addRule({ family: "inet", table: "fw", chain: "input", expr: rules.accept({ proto: "tcp", dport: 22 }) });
  *   });
  *   for (const r of await nft.getRules({ family: "inet", table: "fw" })) console.log(r.handle, r.expr);
  * } finally {
