@@ -1,5 +1,5 @@
 /**
- * The seed's three walkthroughs, run in a throwaway network namespace:
+ * pyroute2's three walkthroughs (from its README), run in a throwaway network namespace:
  *
  * 1. iproute: a tap device `tap0` is brought down, given the MAC 00:11:22:33:44:55, renamed
  *    `vpn`, given 10.0.0.1/24 and 10.0.0.2/24, and brought up;

@@ -1,5 +1,5 @@
 /**
- * The seed's IPDB walkthrough, in a namespace of its own (created here, removed at the end even
+ * pyroute2's IPDB walkthrough, in a namespace of its own (created here, removed at the end even
  * on failure): a tap device, pending changes and their review, rollback, commit, the dict form,
  * the context manager (`transaction`), a rename then `db.interfaces.vpn.up()`, a route, and a
  * commit the kernel refuses (undone).
@@ -14,7 +14,7 @@ netns.create(ns);
 try {
   await using db = await IPDB.open({ netns: ns });
 
-  // A tap device, as in the seed (made through /dev/net/tun: kind "tuntap").
+  // A tap device, as in pyroute2's walkthrough (made through /dev/net/tun: kind "tuntap").
   await db.create({ kind: "tuntap", mode: "tap", ifname: "tap0" }).commit();
   console.log("interfaces:", db.interfaces.keys());
 
@@ -56,7 +56,7 @@ try {
     console.log(`rolled back (${(e as Error).message}); mtu is`, db.interfaces.vpn.mtu);
   }
 
-  // Rename then up (the seed's last step).
+  // Rename then up (the walkthrough's last step).
   db.interfaces.vpn.up();
   await db.interfaces.vpn.commit();
   console.log("vpn:", db.interfaces.vpn.state, db.interfaces.vpn.operstate);

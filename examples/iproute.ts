@@ -1,5 +1,5 @@
 /**
- * The seed's iproute walkthrough, line by line, in a throwaway network namespace:
+ * pyroute2's iproute walkthrough, line by line, in a throwaway network namespace:
  *
  * ```python
  * dev = ip.link_lookup(ifname='tap0')[0]

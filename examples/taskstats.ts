@@ -1,7 +1,7 @@
 /**
- * TaskStats, the seed's example and a small `top` of the dead.
+ * TaskStats, pyroute2's example and a small `top` of the dead.
  *
- * 1. The statistics of this very process (`ts.get_pid_stat(os.getpid())` in the seed).
+ * 1. The statistics of this very process (`ts.get_pid_stat(os.getpid())` in pyroute2's example).
  * 2. An exit monitor: every process that ends on this machine while it runs is printed with its
  *    exit code, CPU and I/O figures; a few short children are started so there is something to
  *    see. Then the dead are ranked by CPU time.
@@ -26,7 +26,7 @@ if (!(seconds > 0)) {
 
 using ts = new TaskStats();
 
-// --- 1. The seed: statistics of this process ---------------------------------------------
+// --- 1. pyroute2's example: statistics of this process ---------------------------------------------
 
 let me;
 try {
