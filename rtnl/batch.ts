@@ -21,7 +21,7 @@ import type { NexthopCommand, NexthopSpec } from "./nexthop.ts";
 import { buildNexthop } from "./nexthop.ts";
 import type { FdbCommand, FdbSpec } from "./bridge.ts";
 import { buildFdb } from "./bridge.ts";
-import type { TcCommand, TcSpec } from "./tc/mod.ts";
+import type { TcCommand, TcKindOf, TcObjectOf, TcSpec, TcSpecFor } from "./tc/mod.ts";
 import { buildTc } from "./tc/mod.ts";
 
 /** One failed request of a batch. */
@@ -112,12 +112,16 @@ export class Batch {
     this.#push("fdb", cmd, spec, () => buildFdb(this.#core, cmd, spec));
   }
   /** Queues a traffic control request (`b.tc("add-class", "htb", { … })`). */
-  tc(cmd: TcCommand, kind: string, spec: TcSpec): void {
+  tc<C extends TcCommand, K extends TcKindOf<TcObjectOf<C>> | "">(
+    cmd: C,
+    kind: K,
+    spec: TcSpecFor<C, K>,
+  ): void {
     this.#push(
       "tc",
       `${label(cmd)} ${label(kind)}`,
       spec,
-      () => buildTc(this.#core, cmd, kind, spec),
+      () => buildTc(this.#core, cmd, kind, spec as TcSpec),
     );
   }
 }

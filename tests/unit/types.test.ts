@@ -63,6 +63,13 @@ export async function tcSpecs(ip: IPRoute): Promise<void> {
   await ip.tc("add-filter", "htb", { index: 1 });
   // @ts-expect-error classid is not a qdisc key
   await ip.tc("add", "ingress", { index: 1, classid: "1:1" });
+  await ip.batch((b) => {
+    b.tc("add", "htb", { index: 1, handle: "1:", default: "1:20" });
+    // @ts-expect-error batches are typed the same way
+    b.tc("add", "htb", { index: 1, handle: "1:", defualt: "1:20" });
+    // @ts-expect-error and so are their link specs
+    b.link("add", { ifname: "vx0", kind: "vxlan", vxlan_idd: 1 });
+  });
 }
 
 /** Monitor events: narrowed by `type`. */
