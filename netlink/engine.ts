@@ -3,26 +3,44 @@
  * extended acks, and unsolicited events, over any {@link Transport} (a netlink socket, or a fake
  * one in tests).
  *
- * Any number of requests may be in flight on one socket; replies are matched by sequence number
- * and port. Whoever waits pumps the socket: a receive is a synchronous call, and only an empty
- * queue makes the caller wait for readability.
+ * How it works, for whoever builds on it:
+ *
+ * - **Requests.** Each request is registered under its sequence number and answered by the
+ *   messages that carry it and this socket's port. Sends are synchronous, and the kernel
+ *   answers while the request is being sent, so the answer is usually queued before `send`
+ *   returns.
+ * - **The window.** Any number of requests may be made at once; the engine sends a request only
+ *   when the answers it still waits for fit in the socket's receive buffer ({@link ReplyWindow}),
+ *   and queues the others in order. So the kernel never drops an answer for lack of room, and
+ *   20,000 concurrent requests all succeed. Dumps run one at a time per socket (the kernel
+ *   refuses a second with EBUSY); the others wait in their own queue.
+ * - **One pump.** Whoever waits does not read the socket itself: one loop per engine (the pump)
+ *   receives and dispatches datagrams while anybody waits, and parks on the shared poller when
+ *   nothing is queued; it stops when nobody waits, so an idle process holds no pending call.
+ *   A request whose answer is already queued is answered without parking at all.
+ * - **Fairness.** Before each receive the pump asks whether the event loop has turned in the
+ *   last few milliseconds ({@link starving}); if not, it lets it turn first. Timers, I/O and
+ *   abort signals run while a million-route dump or 50,000 requests are being answered.
+ * - **Aborts.** A request's `signal` stops the waiting at once (between two datagrams at the
+ *   latest); an answer still to come is read and discarded, keeping its share of the window,
+ *   and a dump's rest holds the socket until its end.
+ * - **Overruns.** Should the kernel drop answers anyway (a socket that also receives events, a
+ *   reply far larger than any before), the engine reads out everything queued before sending
+ *   anything, then: a dump that got data goes on (the kernel never drops dump data); a dump or
+ *   a read (`idempotent`) whose answer was lost is sent again; a change whose answer was lost
+ *   fails with {@link OverrunError} saying its outcome is unknown.
  *
  * @module
  */
 
-import {
-  NLA_HDRLEN,
-  NLM_F,
-  NLMSG_DONE,
-  NLMSG_ERROR,
-  NLMSG_HDRLEN,
-  NLMSGERR_ATTR,
-} from "./constants.ts";
+import { NLM_F, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN } from "./constants.ts";
 import { DecodeError, DumpInterruptedError, NetlinkError, OverrunError } from "./errors.ts";
-import type { ExtAck } from "./errors.ts";
-import type { AttrDef, AttrSchema, Codec, MessageSchema } from "./schema.ts";
-import { structSize } from "./schema.ts";
-import { decodeString } from "./view.ts";
+import type { MessageSchema } from "./schema.ts";
+import { attributeAt, parseDoneExtAck, parseExtAck } from "./extack.ts";
+import { nextTurn, starving } from "./fairness.ts";
+import { ReplyWindow } from "./window.ts";
+
+export { attributeAt, parseExtAck } from "./extack.ts";
 
 /** What the engine needs of a socket. {@link NetlinkSocket} is one. */
 export interface Transport {
@@ -32,6 +50,11 @@ export interface Transport {
   readonly lastGroups: number;
   /** Whether the transport is closed. */
   readonly closed: boolean;
+  /**
+   * The receive buffer as the kernel counts it (SO_RCVBUF); the engine keeps the answers it
+   * waits for within it. Without it (a fake socket) nothing is held back.
+   */
+  readonly rcvbuf?: number;
   /** Sends one datagram; false when it would block. */
   send(bytes: Uint8Array): boolean;
   /** One datagram from the kernel, or null when none is queued. */
@@ -59,13 +82,26 @@ export interface RequestOptions<T> {
   schema?: MessageSchema;
   /** A description for errors, e.g. "RTM_NEWROUTE". */
   describe?: string;
-  /** Aborts waiting (the request may still take effect in the kernel). */
+  /**
+   * Stops waiting: the call rejects with the signal's reason, at once or between two
+   * datagrams. A request already sent may still take effect in the kernel.
+   */
   signal?: AbortSignal;
   /**
    * The largest error number the request's protocol answers with (default 4095, the errno
    * range); ipset's own codes (`IPSET_ERR_*`) go past 4096. A larger one is a DecodeError.
    */
   maxErrno?: number;
+  /**
+   * The request only reads (a get): when its answer is lost in an overrun it is sent again
+   * instead of failing.
+   */
+  idempotent?: boolean;
+  /**
+   * Sent at once, ahead of queued requests and whatever the window holds: for a caller that
+   * reads the answer itself right after the call (GenericNetlink's `resolveNow`).
+   */
+  immediate?: boolean;
 }
 
 /** One message of {@link NetlinkEngine.requestDatagram}. */
@@ -87,22 +123,72 @@ export interface DumpOptions<T> extends RequestOptions<T> {
   endOnError?: (error: Error) => boolean;
 }
 
-interface Pending {
+/** Options of {@link NetlinkEngine.pipeline}. */
+export interface PipelineOptions extends RequestOptions<unknown> {
+  /** At most this many of the pipeline's requests in flight (default 256). */
+  window?: number;
+  /** Whether every request asks for its own acknowledgement (default true). */
+  ackEach?: boolean;
+}
+
+/** Someone waiting: a request's caller, or a whole pipeline. */
+interface Waiter {
+  done: boolean;
+  /** Wakes the waiter on each datagram of results, not only at the end (dump iterators). */
+  stream?: boolean;
+  results?: unknown[];
+  /** Resolves the waiting promise; set while somebody waits. */
+  wake?: () => void;
+}
+
+/** Whether a waiter has what it waits for: its end, or for a stream, results. */
+function ready(w: Waiter): boolean {
+  return w.done || (w.stream === true && w.results!.length > 0);
+}
+
+interface Pending extends Waiter {
   seq: number;
   kind: "ack" | "dump";
+  /** The request's nlmsg_type (reply sizes are learnt per type). */
+  type: number;
   request: Uint8Array;
   decoder?: Decoder<unknown>;
   schema?: MessageSchema;
   describe?: string;
   maxErrno?: number;
   results: unknown[];
-  done: boolean;
   error?: Error;
   interrupted: boolean;
+  /** Nobody wants the answer any more: it is read and dropped. */
   discard: boolean;
   /** Whether the request reached the kernel. */
   sent: boolean;
+  /** Its share of the reply window while sent and unanswered (reckoned when it is sent). */
+  cost: number;
+  /** Whether it runs alone while the replies of its type are unknown (not in a pipeline). */
+  alone: boolean;
+  idempotent: boolean;
+  /** A message of its answer arrived. */
+  answered: boolean;
+  /** The largest reply datagram (to learn reply sizes). */
+  replyBytes: number;
+  stream: boolean;
+  pipe?: Pipe;
   settle?: () => void;
+  unlisten?: () => void;
+}
+
+/** Requests sent in one datagram. */
+interface Group {
+  members: Pending[];
+  bytes: Uint8Array;
+  pipe?: Pipe;
+}
+
+/** A pipeline's own bound on its requests in flight. */
+interface Pipe {
+  inFlight: number;
+  window: number;
 }
 
 /** Counters of what the engine dropped. */
@@ -114,6 +200,25 @@ export interface EngineStats {
   /** Unsolicited messages with nobody listening. */
   unhandled: number;
 }
+
+/** The state of the reply window (for diagnostics and tests). */
+export interface WindowState {
+  /** Reply bytes that requests may have outstanding at once (Infinity: unbounded). */
+  budget: number;
+  /** Reply bytes reserved by requests in flight. */
+  used: number;
+  /** Requests sent and not answered (including answers being discarded). */
+  sent: number;
+  /** Requests waiting to be sent. */
+  queued: number;
+  /** Requests and dumps take turns (a very small receive buffer). */
+  serial: boolean;
+}
+
+// What a drain ended on.
+const EMPTY = 0; // nothing queued: wait for the kernel
+const TURN = 1; // the event loop's turn
+const IDLE = 2; // nobody waits
 
 /** The request engine over one transport. */
 export class NetlinkEngine {
@@ -131,19 +236,48 @@ export class NetlinkEngine {
   onUnicast?: (dv: DataView, u8: Uint8Array, offset: number, length: number, type: number) => void;
   #seq = (Math.random() * 0x7fffffff) >>> 0;
   readonly #pending = new Map<number, Pending>();
+  readonly #window: ReplyWindow;
+  // Requests waiting for room in the window, in order (#head: the first not yet sent).
+  #queue: (Group | undefined)[] = [];
+  #head = 0;
   // The kernel runs one dump per socket at a time and refuses another with EBUSY: the dump it is
-  // running, and the dumps waiting for it to end (each is sent when the one before ends).
+  // running, and the dumps waiting for it to end.
   #dumping?: Pending;
   readonly #dumpQueue: Pending[] = [];
+  #waiters = 0;
+  #pumping = false;
+  #draining = false;
+  #recovering = false;
+  #park?: AbortController;
 
   /** An engine over `transport`. */
   constructor(transport: Transport) {
     this.transport = transport;
+    this.#window = new ReplyWindow(transport.rcvbuf);
   }
 
-  /** Number of requests awaiting their answer. */
+  /** Number of requests whose callers await their answer (sent or queued). */
   get inFlight(): number {
-    return this.#pending.size;
+    let n = 0;
+    for (const p of this.#pending.values()) if (!p.discard) n++;
+    return n;
+  }
+
+  /** The reply window: its budget, what is in flight and what is queued. */
+  get window(): WindowState {
+    let queued = this.#dumpQueue.length;
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      for (const m of this.#queue[i]!.members) if (!m.done) queued++;
+    }
+    let sent = 0;
+    for (const p of this.#pending.values()) if (p.sent) sent++;
+    return {
+      budget: this.#window.budget,
+      used: this.#window.used,
+      sent,
+      queued,
+      serial: this.#window.serial,
+    };
   }
 
   #nextSeq(): number {
@@ -153,16 +287,19 @@ export class NetlinkEngine {
   }
 
   /**
-   * Sends a request (its nlmsg_seq and nlmsg_pid are overwritten) and registers it.
-   * Returns the pending record; the caller pumps until it is done.
+   * Registers a request: writes its nlmsg_seq, nlmsg_pid and flags, and listens to its signal.
+   * Throws when the transport is closed or the signal already aborted (nothing is sent).
    */
   #start(
     bytes: Uint8Array,
     kind: "ack" | "dump",
     opts: RequestOptions<unknown>,
     ack = true,
+    pipelined = false,
   ): Pending {
     if (this.transport.closed) throw new Error("the netlink socket is closed");
+    const signal = opts.signal;
+    if (signal?.aborted) throw abortReason(signal);
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const seq = this.#nextSeq();
     dv.setUint32(8, seq, true);
@@ -170,9 +307,11 @@ export class NetlinkEngine {
     let flags = dv.getUint16(6, true) | NLM_F.REQUEST;
     if (kind === "ack" && ack) flags |= NLM_F.ACK;
     dv.setUint16(6, flags, true);
+    const type = dv.getUint16(4, true);
     const p: Pending = {
       seq,
       kind,
+      type,
       request: bytes,
       decoder: opts.decoder,
       schema: opts.schema,
@@ -183,72 +322,208 @@ export class NetlinkEngine {
       interrupted: false,
       discard: false,
       sent: false,
+      cost: 0,
+      alone: kind === "ack" && !pipelined,
+      idempotent: kind === "dump" || opts.idempotent === true,
+      answered: false,
+      replyBytes: 0,
+      stream: false,
     };
+    if (signal) {
+      const onAbort = () => this.#cancel(p, abortReason(signal));
+      signal.addEventListener("abort", onAbort, { once: true });
+      p.unlisten = () => signal.removeEventListener("abort", onAbort);
+    }
     this.#pending.set(seq, p);
     return p;
   }
 
-  #send(p: Pending, bytes: Uint8Array): Promise<void> | void {
-    try {
-      if (this.transport.send(bytes)) {
-        p.sent = true;
-        return;
-      }
-    } catch (e) {
-      this.#unregister(p);
-      throw e;
-    }
-    // The send buffer is full: drain replies, then retry.
-    return (async () => {
-      try {
-        while (!p.done && !this.transport.send(bytes)) await this.#step(p, undefined);
-        p.sent = !p.done;
-      } catch (e) {
-        this.#unregister(p);
-        throw e;
-      }
-    })();
+  // ---------------------------------------------------------------------------------------
+  // Sending: the window and the queues.
+
+  /** Sends a request now when the window has room and nothing is queued before it. */
+  #submit(g: Group): void {
+    if (this.#head === this.#queue.length && this.#fits(g) && this.#transmit(g)) return;
+    this.#queue.push(g);
   }
 
-  /** Forgets a request that could not be sent. */
-  #unregister(p: Pending): void {
-    this.#pending.delete(p.seq);
-    if (this.#dumping === p) this.#nextDump();
+  /** Queues a dump; it is sent when no other dump runs. */
+  #submitDump(p: Pending): void {
+    this.#dumpQueue.push(p);
+    this.#flush();
+  }
+
+  #fits(g: Group): boolean {
+    let cost = 0;
+    for (const m of g.members) {
+      if (m.kind === "ack") m.cost = this.#window.cost(m.type, m.request.byteLength, m.alone);
+      cost += m.cost;
+    }
+    const pipe = g.pipe;
+    if (pipe && pipe.inFlight > 0 && pipe.inFlight + g.members.length > pipe.window) return false;
+    return this.#window.fits(cost, this.#dumping !== undefined);
   }
 
   /**
-   * Sends a dump request now, or queues it while another dump runs on this socket (the kernel
-   * would refuse it with EBUSY); the dump in front sends it when it ends.
+   * Sends a group's datagram. False when the socket would block (the group stays queued);
+   * a send that fails settles the group's requests with the error.
    */
-  #sendDump(p: Pending): Promise<void> | void {
-    if (this.#dumping !== undefined) {
-      this.#dumpQueue.push(p);
-      return;
+  #transmit(g: Group): boolean {
+    let ok: boolean;
+    try {
+      ok = this.transport.send(g.bytes);
+    } catch (e) {
+      for (const m of g.members) this.#finish(m, toError(e));
+      return true;
     }
-    this.#dumping = p;
-    return this.#send(p, p.request);
+    if (!ok) return false;
+    for (const m of g.members) {
+      if (m.done) continue;
+      m.sent = true;
+      this.#window.used += m.cost;
+      if (g.pipe) g.pipe.inFlight++;
+    }
+    return true;
   }
 
-  /** The running dump ended: sends the next queued one. */
-  #nextDump(): void {
-    this.#dumping = undefined;
-    for (let q = this.#dumpQueue.shift(); q; q = this.#dumpQueue.shift()) {
-      if (q.done) continue;
-      this.#dumping = q;
-      let error: Error;
-      try {
-        if (this.transport.send(q.request)) {
-          q.sent = true;
-          return;
-        }
-        error = new Error("the netlink send buffer is full: a queued dump could not be sent");
-      } catch (e) {
-        error = e instanceof Error ? e : new Error(String(e));
+  /** Sends what the window and the dump rule allow, in order. Nothing while recovering. */
+  #flush(): void {
+    if (this.#recovering || this.transport.closed) return;
+    while (this.#dumping === undefined && this.#dumpQueue.length > 0) {
+      const q = this.#dumpQueue[0];
+      if (q.done) {
+        this.#dumpQueue.shift();
+        continue;
       }
-      this.#dumping = undefined;
-      this.#finish(q, error);
+      if (!this.#window.dumpMayStart()) break;
+      this.#dumping = q;
+      if (!this.#transmit({ members: [q], bytes: q.request })) {
+        this.#dumping = undefined;
+        break;
+      }
+      this.#dumpQueue.shift();
+      // A dump whose send failed is settled: the next may go.
+      if (q.done && this.#dumping === q) this.#dumping = undefined;
+    }
+    const queue = this.#queue;
+    while (this.#head < queue.length) {
+      const g = queue[this.#head]!;
+      if (g.members.every((m) => m.done)) {
+        queue[this.#head++] = undefined;
+        continue;
+      }
+      if (!this.#fits(g) || !this.#transmit(g)) break;
+      queue[this.#head++] = undefined;
+    }
+    if (this.#head === queue.length) {
+      queue.length = 0;
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > queue.length) {
+      this.#queue = queue.slice(this.#head);
+      this.#head = 0;
     }
   }
+
+  // ---------------------------------------------------------------------------------------
+  // Waiting: one pump per engine.
+
+  /**
+   * Resolves when `w` is done (a streaming dump: when it has results too). Reads what is
+   * already queued first, without waiting, unless the event loop is due a turn.
+   */
+  #settled(w: Waiter): Promise<void> | undefined {
+    if (!ready(w) && !this.#pumping && !this.#draining) this.#drain(w);
+    if (ready(w)) return undefined;
+    return new Promise<void>((resolve) => {
+      w.wake = resolve;
+      this.#waiters++;
+      this.#kick();
+    });
+  }
+
+  #wake(w: Waiter): void {
+    const wake = w.wake;
+    if (!wake) return;
+    w.wake = undefined;
+    this.#waiters--;
+    wake();
+    if (this.#waiters === 0) this.#park?.abort();
+  }
+
+  /** Makes sure somebody reads: starts the pump, or reads now if it is parked on the poller. */
+  #kick(): void {
+    if (this.#draining) return;
+    if (!this.#pumping) {
+      void this.#pump();
+      return;
+    }
+    if (this.#park) {
+      const r = this.#drain();
+      if (r === IDLE) this.#park?.abort();
+    }
+  }
+
+  async #pump(): Promise<void> {
+    this.#pumping = true;
+    try {
+      for (;;) {
+        const r = this.#drain();
+        if (r === IDLE) return;
+        if (r === TURN) {
+          await nextTurn();
+          continue;
+        }
+        const park = new AbortController();
+        this.#park = park;
+        try {
+          await Promise.race([this.transport.readable(park.signal), aborted(park.signal)]);
+        } catch (e) {
+          if (!park.signal.aborted) this.#failAll(toError(e));
+        } finally {
+          this.#park = undefined;
+        }
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /**
+   * Receives and dispatches while somebody waits (or `until` is not done) and the kernel has
+   * something queued; sends what the window allows in between.
+   */
+  #drain(until?: Waiter): number {
+    this.#draining = true;
+    try {
+      for (;;) {
+        this.#flush();
+        if (this.#waiters === 0 && (until === undefined || ready(until))) return IDLE;
+        if (this.transport.closed) {
+          this.#failAll(new Error("the netlink socket was closed while a request was pending"));
+          return IDLE;
+        }
+        if (starving()) return TURN;
+        let buf: ArrayBuffer | null;
+        try {
+          buf = this.transport.receive();
+        } catch (e) {
+          if ((e as { code?: string }).code === "ENOBUFS") {
+            this.#recover();
+            continue;
+          }
+          this.#failAll(toError(e));
+          return IDLE;
+        }
+        if (buf === null) return EMPTY;
+        this.dispatch(buf);
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // The calls.
 
   /**
    * Sends a request that expects an acknowledgement, and resolves with the reply messages it
@@ -256,16 +531,21 @@ export class NetlinkEngine {
    */
   async request<T>(bytes: Uint8Array, opts: RequestOptions<T> = {}): Promise<T[]> {
     const p = this.#start(bytes, "ack", opts as RequestOptions<unknown>);
-    await this.#send(p, bytes);
-    while (!p.done) await this.#step(p, opts.signal);
+    if (opts.immediate) {
+      p.cost = this.#window.cost(p.type, bytes.byteLength, false);
+      this.#transmit({ members: [p], bytes });
+    } else this.#submit({ members: [p], bytes });
+    // One microtask before reading: whoever feeds a fake transport does so after this call.
+    await undefined;
+    await this.#settled(p);
     if (p.error) throw p.error;
     return p.results as T[];
   }
 
   /**
    * Sends many requests back to back, packed several to a datagram, and resolves when all are
-   * answered: each result is the reply list or the error of its request. At most `window`
-   * requests are in flight at once.
+   * answered: each result is the reply list or the error of its request. At most `window` of
+   * them are in flight at once, and the engine's reply window bounds them too.
    *
    * With `ackEach: false` only the last request of each datagram asks for an acknowledgement:
    * the kernel handles a datagram's requests in order and answers a failed one with its error
@@ -275,55 +555,72 @@ export class NetlinkEngine {
    */
   async pipeline(
     requests: readonly Uint8Array[],
-    opts: RequestOptions<unknown> & { window?: number; ackEach?: boolean } = {},
+    opts: PipelineOptions = {},
   ): Promise<(unknown[] | Error)[]> {
     const ackEach = opts.ackEach ?? true;
     const window = Math.max(1, opts.window ?? 256);
+    const signal = opts.signal;
+    signal?.throwIfAborted();
     const out: (unknown[] | Error)[] = new Array(requests.length);
-    let inFlight = 0;
-    let next = 0;
-    let last: Pending | undefined;
-    while (next < requests.length || inFlight > 0) {
-      if (next < requests.length && inFlight < window) {
-        const batch: Pending[] = [];
-        let total = 0;
-        while (
-          next < requests.length && inFlight + batch.length < window &&
-          (batch.length === 0 || total + requests[next].byteLength <= 65536)
-        ) {
-          const i = next++;
-          const p = this.#start(requests[i], "ack", opts, ackEach);
-          p.settle = () => {
-            out[i] = p.error ?? p.results;
-            inFlight--;
-          };
-          batch.push(p);
-          total += requests[i].byteLength;
-        }
-        inFlight += batch.length;
-        if (!ackEach) {
-          // The datagram's last request is acknowledged; its answer settles the others.
-          const tail = batch[batch.length - 1];
-          const dv = new DataView(tail.request.buffer, tail.request.byteOffset, 16);
-          dv.setUint16(6, dv.getUint16(6, true) | NLM_F.ACK, true);
-          const own = tail.settle!;
-          tail.settle = () => {
-            own();
-            for (const q of batch) if (!q.done) this.#finish(q);
-          };
-        }
-        const buf = batch.length === 1
-          ? batch[0].request
-          : concat(batch.map((p) => p.request), total);
-        try {
-          await this.#send(batch[0], buf);
-        } catch (e) {
-          for (const p of batch) this.#finish(p, e instanceof Error ? e : new Error(String(e)));
-        }
-        last = batch[batch.length - 1];
-        continue;
+    const all = { done: requests.length === 0 } as Waiter;
+    let left = requests.length;
+    const pipe: Pipe = { inFlight: 0, window };
+    const each = { ...opts, signal: undefined };
+    const budget = this.#window.budget;
+    const members: Pending[] = [];
+    for (let next = 0; next < requests.length;) {
+      // One datagram: up to `window` requests, 64 KiB, and what the reply window holds.
+      const batch: Pending[] = [];
+      let total = 0;
+      let cost = 0;
+      while (next < requests.length && batch.length < window) {
+        const bytes = requests[next];
+        if (batch.length > 0 && total + bytes.byteLength > 65536) break;
+        const c = this.#window.cost(bytes[4] | (bytes[5] << 8), bytes.byteLength, false);
+        if (batch.length > 0 && cost + c > budget) break;
+        const p = this.#start(bytes, "ack", each, ackEach, true);
+        const i = next++;
+        p.pipe = pipe;
+        p.settle = () => {
+          out[i] = p.error ?? p.results;
+          if (--left === 0) {
+            all.done = true;
+            this.#wake(all);
+          }
+        };
+        batch.push(p);
+        members.push(p);
+        total += bytes.byteLength;
+        cost += c;
       }
-      await this.#step(last!, opts.signal);
+      if (!ackEach) {
+        // The datagram's last request is acknowledged; its answer settles the others.
+        const tail = batch[batch.length - 1];
+        const dv = new DataView(tail.request.buffer, tail.request.byteOffset, 16);
+        dv.setUint16(6, dv.getUint16(6, true) | NLM_F.ACK, true);
+        const own = tail.settle!;
+        tail.settle = () => {
+          own();
+          for (const q of batch) if (!q.done) this.#finish(q);
+        };
+      }
+      const bytes = batch.length === 1 ? batch[0].request : concat(batch, total);
+      this.#submit({ members: batch, bytes, pipe });
+    }
+    let unlisten: (() => void) | undefined;
+    if (signal && !all.done) {
+      const onAbort = () => {
+        const reason = abortReason(signal);
+        for (const m of members) this.#cancel(m, reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      unlisten = () => signal.removeEventListener("abort", onAbort);
+    }
+    try {
+      await undefined;
+      await this.#settled(all);
+    } finally {
+      unlisten?.();
     }
     return out;
   }
@@ -381,7 +678,7 @@ export class NetlinkEngine {
     // A hand-written async iterator with an async generator's protocol: the request is sent on
     // the first next(); messages already received are handed out without the generator's extra
     // awaits per item (a dump of a million routes yields a million times); return() (a `break`)
-    // drains the rest of the dump; calls are queued while one is waiting for the kernel.
+    // leaves the rest of the dump to be discarded; calls are queued while one is waiting.
     let p: Pending | undefined;
     let batch: unknown[] = [];
     let i = 0;
@@ -390,7 +687,7 @@ export class NetlinkEngine {
     const close = () => {
       if (!finished) {
         finished = true;
-        if (p && !p.done) this.#abandon(p);
+        if (p && !p.done) this.#cancel(p);
       }
       batch = [];
       i = 0;
@@ -399,7 +696,9 @@ export class NetlinkEngine {
       try {
         if (!p) {
           p = this.#startDump(bytes, opts as RequestOptions<unknown>);
-          await this.#sendDump(p);
+          p.stream = true;
+          this.#submitDump(p);
+          await undefined;
         }
         for (;;) {
           if (p.results.length > 0) {
@@ -409,7 +708,7 @@ export class NetlinkEngine {
             return { value: batch[0] as T, done: false };
           }
           if (p.done) break;
-          await this.#step(p, opts.signal);
+          await this.#settled(p);
         }
         finished = true;
         batch = [];
@@ -476,12 +775,9 @@ export class NetlinkEngine {
     for (let attempt = 0;; attempt++) {
       const copy = attempt === 0 ? bytes : bytes.slice();
       const p = this.#startDump(copy, opts as RequestOptions<unknown>);
-      try {
-        await this.#sendDump(p);
-        while (!p.done) await this.#step(p, opts.signal);
-      } finally {
-        if (!p.done) this.#abandon(p);
-      }
+      this.#submitDump(p);
+      await undefined;
+      await this.#settled(p);
       if (p.error) throw p.error;
       if (!p.interrupted) return p.results as T[];
       if (attempt >= (opts.retryInterrupted ?? 0)) throw new DumpInterruptedError(p.describe);
@@ -494,145 +790,159 @@ export class NetlinkEngine {
     return this.#start(bytes, "dump", opts);
   }
 
-  /** An abandoned dump: what is queued is drained now, the rest when it arrives. */
-  #abandon(p: Pending): void {
-    p.discard = true;
-    p.results = [];
-    try {
-      for (let i = 0; i < 100000 && !p.done && p.sent; i++) {
-        const buf = this.transport.receive();
-        if (!buf) break;
-        this.dispatch(buf);
-      }
-    } catch {
-      // The socket failed; the request is given up below.
-    }
-    this.#cancel(p);
-  }
+  // ---------------------------------------------------------------------------------------
+  // Settling.
 
   /**
-   * Stops waiting for `p`. A dump the kernel is still running stays registered, discarding what
-   * it sends, until its end arrives: the next dump is sent only then (else EBUSY).
+   * Stops waiting for `p`. A request the kernel has (it was sent) is answered all the same: a
+   * stand-in keeps its sequence number, its share of the window and, for a dump, the socket,
+   * reading and dropping the answer until its end.
    */
   #cancel(p: Pending, error?: Error): void {
     if (p.done) return;
-    if (this.#dumping === p && p.sent && !this.transport.closed) {
-      this.#dumping = this.#rest(p);
-      p.done = true;
-      if (error) p.error ??= error;
-      p.settle?.();
-      return;
+    if (p.sent && !this.transport.closed) {
+      const rest: Pending = {
+        ...p,
+        done: false,
+        error: undefined,
+        results: [],
+        decoder: undefined,
+        discard: true,
+        stream: false,
+        pipe: undefined,
+        settle: undefined,
+        wake: undefined,
+        unlisten: undefined,
+      };
+      this.#pending.set(p.seq, rest);
+      if (this.#dumping === p) this.#dumping = rest;
+      if (p.pipe) p.pipe.inFlight--;
+      p.sent = false; // its share and its pipeline slot now belong to the stand-in
+      p.pipe = undefined;
     }
-    const queued = this.#dumpQueue.indexOf(p);
-    if (queued >= 0) this.#dumpQueue.splice(queued, 1);
     this.#finish(p, error);
+    if (!this.#draining) this.#flush();
   }
 
-  /** Registers what remains of a running dump nobody waits for: it only discards. */
-  #rest(p: Pending): Pending {
-    const rest: Pending = {
-      ...p,
-      done: false,
-      error: undefined,
-      results: [],
-      decoder: undefined,
-      discard: true,
-      settle: undefined,
-    };
-    this.#pending.set(p.seq, rest);
-    return rest;
-  }
-
-  /** Receives one datagram (waiting if none is queued) and dispatches it. */
-  async #step(p: Pending, signal: AbortSignal | undefined): Promise<void> {
-    if (this.transport.closed) {
-      this.#failAll(new Error("the netlink socket was closed while a request was pending"));
-      return;
+  #finish(p: Pending, error?: Error): void {
+    if (p.done) return;
+    p.done = true;
+    if (error) p.error ??= error;
+    if (this.#pending.get(p.seq) === p) this.#pending.delete(p.seq);
+    if (p.sent) {
+      this.#window.used -= p.cost;
+      if (p.pipe) p.pipe.inFlight--;
     }
-    if (signal?.aborted) {
-      // Checked before receiving too: a dump whose datagrams keep coming never waits.
-      this.#cancel(p, abortReason(signal));
-      return;
-    }
-    let buf: ArrayBuffer | null;
-    try {
-      buf = this.transport.receive();
-    } catch (e) {
-      if ((e as { code?: string }).code === "ENOBUFS") {
-        // Replies may have been lost: nobody can tell which, so every pending request fails.
-        this.#failAll(new OverrunError());
-        this.#drain();
-        return;
-      }
-      throw e;
-    }
-    if (buf) {
-      this.dispatch(buf);
-      return;
-    }
-    try {
-      await this.transport.readable(signal);
-    } catch (e) {
-      if (signal?.aborted) {
-        this.#cancel(p, abortReason(signal));
-        return;
-      }
-      this.#failAll(e instanceof Error ? e : new Error(String(e)));
-    }
+    if (this.#dumping === p) this.#dumping = undefined;
+    p.unlisten?.();
+    p.unlisten = undefined;
+    p.settle?.();
+    this.#wake(p);
   }
 
   /**
-   * Reads out what is queued after an overrun. Until its queue is empty the kernel marks the
-   * socket congested and drops what it sends it without a further ENOBUFS: a request sent now
-   * would lose its answer silently and wait forever. What is queued answers requests that were
-   * just failed (foreign now), or is the rest of a running dump.
+   * After an overrun: reads out what is queued (until then the kernel drops what it sends this
+   * socket without a further error, so nothing is sent meanwhile), then settles what lost its
+   * answer. The kernel answers a request while it is sent, so a request still unanswered once
+   * the queue is empty lost its answer.
    */
-  #drain(): void {
-    for (let i = 0; i < 1_000_000; i++) {
-      let buf: ArrayBuffer | null;
-      try {
-        buf = this.transport.receive();
-      } catch (e) {
-        if ((e as { code?: string }).code === "ENOBUFS") continue;
-        return;
+  #recover(): void {
+    this.#recovering = true;
+    try {
+      for (let i = 0; i < 1_000_000; i++) {
+        let buf: ArrayBuffer | null;
+        try {
+          buf = this.transport.receive();
+        } catch (e) {
+          if ((e as { code?: string }).code === "ENOBUFS") continue;
+          break;
+        }
+        if (!buf) break;
+        this.dispatch(buf);
       }
-      if (!buf) return;
-      this.dispatch(buf);
+    } finally {
+      this.#recovering = false;
     }
+    for (const p of [...this.#pending.values()]) {
+      if (!p.sent || p.done) continue;
+      if (p.kind === "dump" && p.answered) continue; // dump data is never dropped: it goes on
+      if (p.discard) this.#finish(p);
+      else if (p.idempotent) this.#resend(p);
+      else {
+        this.#finish(
+          p,
+          new OverrunError(
+            "the answer to this request was lost: it may or may not have taken effect",
+          ),
+        );
+      }
+    }
+    this.#flush();
+  }
+
+  /** Sends a request again whose answer was lost (it only reads). */
+  #resend(p: Pending): void {
+    const dv = new DataView(p.request.buffer, p.request.byteOffset, NLMSG_HDRLEN);
+    if (p.kind === "ack") dv.setUint16(6, dv.getUint16(6, true) | NLM_F.ACK, true);
+    p.answered = false;
+    p.results = [];
+    p.replyBytes = 0;
+    let ok: boolean;
+    try {
+      ok = this.transport.send(p.request);
+    } catch (e) {
+      return this.#finish(p, toError(e));
+    }
+    if (!ok) this.#finish(p, new OverrunError("its answer was lost and it could not be resent"));
   }
 
   #failAll(error: Error, keepRunningDump = true): void {
-    const all = [...this.#pending.values()];
     const running = this.#dumping;
+    const all = [...this.#pending.values()];
     this.#pending.clear();
     this.#dumpQueue.length = 0;
+    this.#queue = [];
+    this.#head = 0;
     this.#dumping = undefined;
-    for (const p of all) {
-      p.done = true;
-      p.error ??= error;
-      p.settle?.();
-    }
-    // The kernel still runs a dump it started (its end is never lost: it sends only when there
-    // is room): wait for that end before the next dump.
+    for (const p of all) this.#finish(p, error);
+    this.#window.used = 0;
+    // The kernel still runs a dump it started (its end is never lost): wait for that end
+    // before the next dump.
     if (keepRunningDump && running?.sent && !this.transport.closed) {
-      this.#dumping = this.#rest(running);
+      const rest: Pending = {
+        ...running,
+        done: false,
+        error: undefined,
+        results: [],
+        decoder: undefined,
+        discard: true,
+        sent: true,
+        cost: 0,
+        settle: undefined,
+        wake: undefined,
+        unlisten: undefined,
+      };
+      this.#pending.set(rest.seq, rest);
+      this.#dumping = rest;
     }
   }
 
   /**
    * Handles an overrun its caller saw on this socket (ENOBUFS from a receive it made itself):
-   * pending requests fail with {@link OverrunError}, what is queued is read out, and a dump the
-   * kernel still runs keeps the socket until its end.
+   * what is queued is read out, then what lost its answer is sent again (reads, dumps) or fails
+   * with {@link OverrunError} (changes).
    */
   overrun(): void {
-    this.#failAll(new OverrunError());
-    this.#drain();
+    this.#recover();
   }
 
   /** Rejects every pending request with `error` and forgets them (used by close). */
   failAll(error: Error): void {
     this.#failAll(error, false);
   }
+
+  // ---------------------------------------------------------------------------------------
+  // Receiving.
 
   /** Dispatches every message of one datagram to its request or to {@link onEvent}. */
   dispatch(buf: ArrayBuffer): void {
@@ -662,10 +972,11 @@ export class NetlinkEngine {
         if (seq !== lastSeq || last === undefined || last.done) {
           last = this.#pending.get(seq);
           lastSeq = seq;
+          if (last?.kind === "dump") this.#window.learnDump(size);
         }
         p = last;
       }
-      if (p) this.#deliver(p, dv, u8, off, len, type);
+      if (p) this.#deliver(p, dv, u8, off, len, type, size);
       else if (groups !== 0 && this.onEvent) this.onEvent(dv, u8, off, len, type);
       else if (groups !== 0) this.stats.unhandled++;
       else if (pid === 0 && this.onUnicast) this.onUnicast(dv, u8, off, len, type);
@@ -674,7 +985,16 @@ export class NetlinkEngine {
     }
   }
 
-  #deliver(p: Pending, dv: DataView, u8: Uint8Array, off: number, len: number, type: number): void {
+  #deliver(
+    p: Pending,
+    dv: DataView,
+    u8: Uint8Array,
+    off: number,
+    len: number,
+    type: number,
+    size: number,
+  ): void {
+    p.answered = true;
     const flags = dv.getUint16(off + 6, true);
     if (flags & NLM_F.DUMP_INTR) p.interrupted = true;
     if (type === NLMSG_ERROR || type === NLMSG_DONE) {
@@ -683,7 +1003,12 @@ export class NetlinkEngine {
       else if (type === NLMSG_ERROR) {
         return this.#finish(p, new DecodeError("truncated NLMSG_ERROR"));
       }
-      if (err === 0) return this.#finish(p);
+      if (err === 0) {
+        if (p.kind === "ack" && p.error === undefined) {
+          this.#window.learnReply(p.type, p.replyBytes);
+        }
+        return this.#finish(p);
+      }
       if (err > 0 || err < -(p.maxErrno ?? 4095)) {
         // The kernel sends -errno (1..4095, or a protocol's own codes up to maxErrno); anything
         // else is not an error it could mean.
@@ -702,30 +1027,30 @@ export class NetlinkEngine {
       }
       return this.#finish(p, new NetlinkError(-err, extack, p.describe));
     }
+    if (p.kind === "ack" && size > p.replyBytes) p.replyBytes = size;
     if (p.discard || !p.decoder) return;
     try {
       const v = p.decoder(dv, u8, off, len, type);
-      if (v !== undefined) p.results.push(v);
+      if (v !== undefined) {
+        p.results.push(v);
+        if (p.stream && p.wake) this.#wake(p);
+      }
     } catch (e) {
-      p.error ??= e instanceof Error ? e : new Error(String(e));
+      p.error ??= toError(e);
     }
-  }
-
-  #finish(p: Pending, error?: Error): void {
-    if (p.done) return;
-    p.done = true;
-    if (error) p.error ??= error;
-    this.#pending.delete(p.seq);
-    if (this.#dumping === p) this.#nextDump();
-    p.settle?.();
   }
 
   /**
    * Reads unsolicited messages: yields each datagram (or "overrun" when the kernel dropped some)
-   * until `signal` aborts or the transport closes.
+   * until `signal` aborts or the transport closes. Lets the event loop turn every few
+   * milliseconds of a flood.
    */
   async *datagrams(signal?: AbortSignal): AsyncGenerator<ArrayBuffer | "overrun"> {
     while (!this.transport.closed && !signal?.aborted) {
+      if (starving()) {
+        await nextTurn();
+        continue;
+      }
       let buf: ArrayBuffer | null;
       try {
         buf = this.transport.receive();
@@ -751,153 +1076,25 @@ export class NetlinkEngine {
   }
 }
 
+function toError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
+}
+
 function abortReason(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
 }
 
-function concat(parts: Uint8Array[], total: number): Uint8Array {
+/** Resolves when `signal` aborts. */
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+}
+
+function concat(parts: Pending[], total: number): Uint8Array {
   const out = new Uint8Array(total);
   let off = 0;
   for (const p of parts) {
-    out.set(p, off);
-    off += p.byteLength;
+    out.set(p.request, off);
+    off += p.request.byteLength;
   }
   return out;
-}
-
-function parseTlvs(dv: DataView, u8: Uint8Array, start: number, end: number): ExtAck {
-  const out: ExtAck = {};
-  for (let p = start; p + NLA_HDRLEN <= end;) {
-    const alen = dv.getUint16(p, true);
-    if (alen < NLA_HDRLEN || p + alen > end) break;
-    const t = dv.getUint16(p + 2, true) & 0x3fff;
-    const plen = alen - NLA_HDRLEN;
-    if (t === NLMSGERR_ATTR.MSG) out.msg = decodeString(u8, p + NLA_HDRLEN, plen);
-    else if (t === NLMSGERR_ATTR.OFFS && plen >= 4) out.offset = dv.getUint32(p + NLA_HDRLEN, true);
-    else if (t === NLMSGERR_ATTR.MISS_TYPE && plen >= 4) {
-      out.missingType = dv.getUint32(p + NLA_HDRLEN, true);
-    }
-    p += (alen + 3) & ~3;
-  }
-  return out;
-}
-
-/** Parses the extended ack of an NLMSG_ERROR message at `off`. */
-export function parseExtAck(
-  dv: DataView,
-  u8: Uint8Array,
-  off: number,
-  len: number,
-  flags: number,
-): ExtAck {
-  if (!(flags & NLM_F.ACK_TLVS)) return {};
-  // error (4) + the original header, and its payload unless the kernel capped it.
-  let p = off + NLMSG_HDRLEN + 4;
-  if (p + NLMSG_HDRLEN > off + len) return {};
-  // The echoed request's length is a u32 from the wire: it must lie within this message.
-  const origLen = flags & NLM_F.CAPPED ? NLMSG_HDRLEN : dv.getUint32(p, true);
-  if (origLen < NLMSG_HDRLEN || origLen > off + len - p) return {};
-  p += origLen + ((4 - (origLen & 3)) & 3);
-  return parseTlvs(dv, u8, p, off + len);
-}
-
-function parseDoneExtAck(
-  dv: DataView,
-  u8: Uint8Array,
-  off: number,
-  len: number,
-  flags: number,
-): ExtAck {
-  if (!(flags & NLM_F.ACK_TLVS)) return {};
-  return parseTlvs(dv, u8, off + NLMSG_HDRLEN + 4, off + len);
-}
-
-/**
- * Names the attribute that starts at byte `offset` of an encoded request, walking nests (also
- * arrays of nests, nests with a fixed header, and nests selected by a sibling such as
- * `IFLA_INFO_DATA`). Bytes that do not parse leave the deepest attribute found so far.
- */
-export function attributeAt(
-  schema: MessageSchema,
-  request: Uint8Array,
-  offset: number,
-): string | number | undefined {
-  if (request.byteLength < NLMSG_HDRLEN) return undefined;
-  const dv = new DataView(request.buffer, request.byteOffset, request.byteLength);
-  let start = NLMSG_HDRLEN + ((structSize(schema.header) + 3) & ~3);
-  let end = Math.min(dv.getUint32(0, true), request.byteLength);
-  // The current level: a schema, or the element codec of an array (elements are numbered).
-  let level: { attrs?: AttrSchema; element?: Codec } = { attrs: schema.attrs };
-  let found: string | number | undefined;
-  for (let depth = 0; depth < 16; depth++) {
-    let next = false;
-    for (let p = start; p + NLA_HDRLEN <= end;) {
-      const alen = dv.getUint16(p, true);
-      if (alen < NLA_HDRLEN || p + alen > end) return found;
-      const t = dv.getUint16(p + 2, true) & 0x3fff;
-      const def: AttrDef | undefined = level.attrs?.byType[t];
-      const name: string | number = def?.kernelName ?? (level.element ? `[${t}]` : t);
-      if (p === offset) return name;
-      if (offset > p && offset < p + alen) {
-        found = name;
-        const codec = def?.codec ?? level.element;
-        const inner = codec ? nestedLevel(codec, dv, level.attrs, start, end) : undefined;
-        if (!inner) return found;
-        level = inner.level;
-        start = p + NLA_HDRLEN + inner.skip;
-        end = p + alen;
-        next = true;
-        break;
-      }
-      p += (alen + 3) & ~3;
-    }
-    if (!next) return found;
-  }
-  return found;
-}
-
-/** The level inside an attribute of `codec` whose siblings lie in `[start, end)`. */
-function nestedLevel(
-  codec: Codec,
-  dv: DataView,
-  siblings: AttrSchema | undefined,
-  start: number,
-  end: number,
-): { level: { attrs?: AttrSchema; element?: Codec }; skip: number } | undefined {
-  if (typeof codec === "string") return undefined;
-  switch (codec.kind) {
-    case "nest":
-      return {
-        level: { attrs: codec.schema() },
-        skip: codec.header ? (structSize(codec.header) + 3) & ~3 : 0,
-      };
-    case "array":
-      return { level: { element: codec.of }, skip: 0 };
-    case "select": {
-      const by = siblings?.byName.get(codec.by);
-      if (!by) return undefined;
-      for (let p = start; p + NLA_HDRLEN <= end;) {
-        const alen = dv.getUint16(p, true);
-        if (alen < NLA_HDRLEN || p + alen > end) return undefined;
-        if ((dv.getUint16(p + 2, true) & 0x3fff) === by.type) {
-          const key = by.codec === "string"
-            ? decodeString(new Uint8Array(dv.buffer, dv.byteOffset), p + NLA_HDRLEN, alen - 4)
-            : alen >= 8
-            ? dv.getUint32(p + NLA_HDRLEN, true)
-            : alen >= 6
-            ? dv.getUint16(p + NLA_HDRLEN, true)
-            : undefined;
-          const choices = codec.choices();
-          const chosen = key !== undefined && Object.hasOwn(choices, key)
-            ? choices[key]
-            : undefined;
-          return chosen === undefined ? undefined : nestedLevel(chosen, dv, siblings, start, end);
-        }
-        p += (alen + 3) & ~3;
-      }
-      return undefined;
-    }
-    default:
-      return undefined;
-  }
 }

@@ -65,12 +65,19 @@ export class DumpInterruptedError extends Error {
   }
 }
 
-/** The kernel dropped messages because the receive buffer overflowed (ENOBUFS). */
+/**
+ * The kernel dropped messages because the receive buffer overflowed (ENOBUFS). On a request
+ * socket it means the request's answer was lost: a change may or may not have been applied.
+ */
 export class OverrunError extends Error {
   /** The error name. */
   override name = "OverrunError";
-  /** The overrun error. */
-  constructor() {
-    super("the kernel dropped netlink messages: receive buffer overrun (ENOBUFS)");
+  /** The overrun error; `detail` says what it means for the request. */
+  constructor(detail?: string) {
+    super(
+      `the kernel dropped netlink messages: receive buffer overrun (ENOBUFS)${
+        detail ? `; ${detail}` : ""
+      }`,
+    );
   }
 }

@@ -341,6 +341,7 @@ export class GenericNetlink implements Disposable {
         return undefined;
       },
       describe: `resolve family ${name}`,
+      immediate: true,
     }).catch(() => {}); // a refusal leaves `found` undefined
     const t = this.engine.transport;
     for (let i = 0; i < 16 && !t.closed; i++) {

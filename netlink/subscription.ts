@@ -8,6 +8,8 @@
  * @module
  */
 
+import { nextTurn, starving } from "./fairness.ts";
+
 /** Where a {@link Subscription} reads from. */
 export interface SubscriptionSource<T> {
   /**
@@ -97,6 +99,11 @@ export class Subscription<T> implements AsyncIterableIterator<T>, Disposable, As
     for (;;) {
       if (this.#queue.length > 0) return { value: this.#queue.shift()!, done: false };
       if (this.#closed) return { value: undefined, done: true };
+      if (starving()) {
+        // A flood of events must not keep the event loop from turning.
+        await nextTurn();
+        continue;
+      }
       let items: T[] | null;
       try {
         items = this.#source.poll();

@@ -131,6 +131,8 @@ export class RtnlCore implements Disposable {
         schema: built.schema,
         describe: built.describe,
         signal,
+        // A get only reads: should its answer be lost in an overrun, it is asked again.
+        idempotent: isGet(built.bytes),
       });
     } finally {
       built.cleanup?.();
@@ -234,6 +236,12 @@ export class RtnlCore implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/** Whether a request is an RTM_GET* (it reads; sending it twice changes nothing). */
+function isGet(bytes: Uint8Array): boolean {
+  const type = bytes[4] | (bytes[5] << 8);
+  return type >= 16 && (type & 3) === 2;
 }
 
 const IFNAMSIZ = 16;
