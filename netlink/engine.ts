@@ -183,6 +183,8 @@ interface Group {
   members: Pending[];
   bytes: Uint8Array;
   pipe?: Pipe;
+  /** Called once the datagram is sent. */
+  sent?: () => void;
 }
 
 /** A pipeline's own bound on its requests in flight. */
@@ -383,6 +385,7 @@ export class NetlinkEngine {
       this.#window.used += m.cost;
       if (g.pipe) g.pipe.inFlight++;
     }
+    g.sent?.();
     return true;
   }
 
@@ -634,15 +637,37 @@ export class NetlinkEngine {
    * a part still unanswered gets an error (`ack` parts) or `[]`.
    */
   async requestDatagram(parts: readonly DatagramPart[]): Promise<(unknown[] | Error)[]> {
-    const ps = parts.map((m) => this.#start(m.bytes, "ack", m, m.ack ?? true));
-    const total = parts.reduce((n, m) => n + m.bytes.byteLength, 0);
+    const ps: Pending[] = [];
     try {
-      await this.#send(ps[0], concat(parts.map((m) => m.bytes), total));
+      for (const m of parts) ps.push(this.#start(m.bytes, "ack", m, m.ack ?? true, true));
     } catch (e) {
-      for (const p of ps) this.#unregister(p);
+      for (const p of ps) this.#finish(p, toError(e));
       throw e;
     }
-    for (const p of ps) p.sent = true;
+    const total = ps.reduce((n, p) => n + p.request.byteLength, 0);
+    const sent: Waiter = { done: false };
+    this.#submit({
+      members: ps,
+      bytes: concat(ps, total),
+      sent: () => {
+        sent.done = true;
+        this.#wake(sent);
+      },
+    });
+    if (!sent.done && !ps.every((p) => p.done)) {
+      // No room in the window yet: wait until the datagram goes out (or its parts are settled).
+      for (const p of ps) {
+        const own = p.settle;
+        p.settle = () => {
+          own?.();
+          if (!sent.done && ps.every((q) => q.done)) {
+            sent.done = true;
+            this.#wake(sent);
+          }
+        };
+      }
+      await this.#settled(sent);
+    }
     // Read out what is queued: the answers the kernel produced during the send.
     for (let i = 0; i < 1_000_000 && ps.some((p) => !p.done); i++) {
       let buf: ArrayBuffer | null;
@@ -650,7 +675,7 @@ export class NetlinkEngine {
         buf = this.transport.receive();
       } catch (e) {
         if ((e as { code?: string }).code !== "ENOBUFS") throw e;
-        this.overrun();
+        this.#recover();
         break;
       }
       if (!buf) break;
@@ -1086,7 +1111,9 @@ function abortReason(signal: AbortSignal): Error {
 
 /** Resolves when `signal` aborts. */
 function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+  return new Promise((resolve) =>
+    signal.addEventListener("abort", () => resolve(), { once: true })
+  );
 }
 
 function concat(parts: Pending[], total: number): Uint8Array {
