@@ -200,10 +200,10 @@ Deno.test("fairness: a 10 ms timer fires while 20,000 concurrent requests are an
   const timer = setTimeout(() => firedAfter = done, 10);
   try {
     await Promise.all(
-      Array.from({ length: 50000 }, () => e.request(req(CHANGE)).then(() => done++)),
+      Array.from({ length: 20000 }, () => e.request(req(CHANGE)).then(() => done++)),
     );
   } finally {
     clearTimeout(timer);
   }
-  assert.ok(firedAfter >= 0 && firedAfter < 50000, `fired after ${firedAfter}`);
+  assert.ok(firedAfter >= 0 && firedAfter < 20000, `fired after ${firedAfter}`);
 });
