@@ -159,6 +159,15 @@ Deno.test({
         for await (const _ of it) n++;
       }, { name: "TimeoutError" });
       assert.ok(n < all.length);
+      // IPRoute's own dumps, the array and the iterator form.
+      await assert.rejects(ip.getRoutes({ signal: AbortSignal.timeout(1) }), {
+        name: "TimeoutError",
+      });
+      let m = 0;
+      await assert.rejects(async () => {
+        for await (const _ of ip.iterRoutes({ signal: AbortSignal.timeout(1) })) m++;
+      }, { name: "TimeoutError" });
+      assert.ok(m < all.length);
       // The rest of the aborted dumps is read and dropped; the next dump is whole.
       assert.equal((await ip.dump(ROUTE_MESSAGE, spec)).length, all.length);
       assert.equal(ip.engine.inFlight, 0);
