@@ -534,10 +534,9 @@ export class NetlinkEngine {
    */
   async request<T>(bytes: Uint8Array, opts: RequestOptions<T> = {}): Promise<T[]> {
     const p = this.#start(bytes, "ack", opts as RequestOptions<unknown>);
-    if (opts.immediate) {
-      p.cost = this.#window.cost(p.type, bytes.byteLength, false);
-      this.#transmit({ members: [p], bytes });
-    } else this.#submit({ members: [p], bytes });
+    const g: Group = { members: [p], bytes };
+    if (opts.immediate) p.cost = this.#window.cost(p.type, bytes.byteLength, false);
+    if (!opts.immediate || !this.#transmit(g)) this.#submit(g);
     // One microtask before reading: whoever feeds a fake transport does so after this call.
     await undefined;
     await this.#settled(p);
