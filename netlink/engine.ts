@@ -141,6 +141,10 @@ interface Waiter {
   wake?: () => void;
 }
 
+function isDone(w: Waiter): boolean {
+  return w.done;
+}
+
 /** Whether a waiter has what it waits for: its end, or for a stream, results. */
 function ready(w: Waiter): boolean {
   return w.done || (w.stream === true && w.results!.length > 0);
@@ -186,6 +190,9 @@ interface Group {
   /** Called once the datagram is sent. */
   sent?: () => void;
 }
+
+/** What the send queue holds: one request, or several sent in one datagram. */
+type Entry = Pending | Group;
 
 /** A pipeline's own bound on its requests in flight. */
 interface Pipe {
@@ -240,7 +247,7 @@ export class NetlinkEngine {
   readonly #pending = new Map<number, Pending>();
   readonly #window: ReplyWindow;
   // Requests waiting for room in the window, in order (#head: the first not yet sent).
-  #queue: (Group | undefined)[] = [];
+  #queue: (Entry | undefined)[] = [];
   #head = 0;
   // The kernel runs one dump per socket at a time and refuses another with EBUSY: the dump it is
   // running, and the dumps waiting for it to end.
@@ -269,7 +276,8 @@ export class NetlinkEngine {
   get window(): WindowState {
     let queued = this.#dumpQueue.length;
     for (let i = this.#head; i < this.#queue.length; i++) {
-      for (const m of this.#queue[i]!.members) if (!m.done) queued++;
+      const e = this.#queue[i]!;
+      for (const m of "members" in e ? e.members : [e]) if (!m.done) queued++;
     }
     let sent = 0;
     for (const p of this.#pending.values()) if (p.sent) sent++;
@@ -344,9 +352,9 @@ export class NetlinkEngine {
   // Sending: the window and the queues.
 
   /** Sends a request now when the window has room and nothing is queued before it. */
-  #submit(g: Group): void {
-    if (this.#head === this.#queue.length && this.#fits(g) && this.#transmit(g)) return;
-    this.#queue.push(g);
+  #submit(e: Entry): void {
+    if (this.#head === this.#queue.length && this.#fits(e) && this.#transmit(e)) return;
+    this.#queue.push(e);
   }
 
   /** Queues a dump; it is sent when no other dump runs. */
@@ -355,37 +363,51 @@ export class NetlinkEngine {
     this.#flush();
   }
 
-  #fits(g: Group): boolean {
+  #fits(e: Entry): boolean {
+    if (!("members" in e)) {
+      e.cost = this.#window.cost(e.type, e.request.byteLength, e.alone);
+      return this.#window.fits(e.cost, this.#dumping !== undefined);
+    }
     let cost = 0;
-    for (const m of g.members) {
-      if (m.kind === "ack") m.cost = this.#window.cost(m.type, m.request.byteLength, m.alone);
+    for (const m of e.members) {
+      m.cost = this.#window.cost(m.type, m.request.byteLength, m.alone);
       cost += m.cost;
     }
-    const pipe = g.pipe;
-    if (pipe && pipe.inFlight > 0 && pipe.inFlight + g.members.length > pipe.window) return false;
+    const pipe = e.pipe;
+    if (pipe && pipe.inFlight > 0 && pipe.inFlight + e.members.length > pipe.window) return false;
     return this.#window.fits(cost, this.#dumping !== undefined);
   }
 
   /**
-   * Sends a group's datagram. False when the socket would block (the group stays queued);
-   * a send that fails settles the group's requests with the error.
+   * Sends an entry's datagram. False when the socket would block (the entry stays queued);
+   * a send that fails settles the entry's requests with the error.
    */
-  #transmit(g: Group): boolean {
+  #transmit(e: Entry): boolean {
+    const group = "members" in e ? e : undefined;
     let ok: boolean;
     try {
-      ok = this.transport.send(g.bytes);
-    } catch (e) {
-      for (const m of g.members) this.#finish(m, toError(e));
+      ok = this.transport.send(group ? group.bytes : (e as Pending).request);
+    } catch (err) {
+      if (group) { for (const m of group.members) this.#finish(m, toError(err)); }
+      else this.#finish(e as Pending, toError(err));
       return true;
     }
     if (!ok) return false;
-    for (const m of g.members) {
+    if (!group) {
+      const p = e as Pending;
+      if (!p.done) {
+        p.sent = true;
+        this.#window.used += p.cost;
+      }
+      return true;
+    }
+    for (const m of group.members) {
       if (m.done) continue;
       m.sent = true;
       this.#window.used += m.cost;
-      if (g.pipe) g.pipe.inFlight++;
+      if (group.pipe) group.pipe.inFlight++;
     }
-    g.sent?.();
+    group.sent?.();
     return true;
   }
 
@@ -400,7 +422,7 @@ export class NetlinkEngine {
       }
       if (!this.#window.dumpMayStart()) break;
       this.#dumping = q;
-      if (!this.#transmit({ members: [q], bytes: q.request })) {
+      if (!this.#transmit(q)) {
         this.#dumping = undefined;
         break;
       }
@@ -410,12 +432,12 @@ export class NetlinkEngine {
     }
     const queue = this.#queue;
     while (this.#head < queue.length) {
-      const g = queue[this.#head]!;
-      if (g.members.every((m) => m.done)) {
+      const e = queue[this.#head]!;
+      if ("members" in e ? e.members.every(isDone) : e.done) {
         queue[this.#head++] = undefined;
         continue;
       }
-      if (!this.#fits(g) || !this.#transmit(g)) break;
+      if (!this.#fits(e) || !this.#transmit(e)) break;
       queue[this.#head++] = undefined;
     }
     if (this.#head === queue.length) {
@@ -534,9 +556,8 @@ export class NetlinkEngine {
    */
   async request<T>(bytes: Uint8Array, opts: RequestOptions<T> = {}): Promise<T[]> {
     const p = this.#start(bytes, "ack", opts as RequestOptions<unknown>);
-    const g: Group = { members: [p], bytes };
     if (opts.immediate) p.cost = this.#window.cost(p.type, bytes.byteLength, false);
-    if (!opts.immediate || !this.#transmit(g)) this.#submit(g);
+    if (!opts.immediate || !this.#transmit(p)) this.#submit(p);
     // One microtask before reading: whoever feeds a fake transport does so after this call.
     await undefined;
     await this.#settled(p);
