@@ -26,7 +26,14 @@
  */
 
 // rtnetlink
-export { Batch, BatchError, IPRoute, nameOf, NoSuchInterfaceError } from "./rtnl/mod.ts";
+export {
+  Batch,
+  BatchError,
+  IPRoute,
+  nameOf,
+  NoSuchInterfaceError,
+  PartialChangeError,
+} from "./rtnl/mod.ts";
 export type {
   Addr,
   AddrCommand,

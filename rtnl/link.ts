@@ -51,6 +51,8 @@ import {
   VRF_PORT,
 } from "./schemas/linkinfo.ts";
 import { createTuntap } from "./tuntap.ts";
+import { runSteps } from "./steps.ts";
+import type { Step } from "./steps.ts";
 import type { LinkSpec } from "./link_spec.ts";
 import { withoutSignal } from "./spec.ts";
 import { lookupName, suggestion } from "../netlink/strict.ts";
@@ -710,23 +712,54 @@ function encodeDraft(core: RtnlCore, d: Draft): Built<typeof LINK_MESSAGE> {
 
 /** A draft of its own for the `protinfo` of a set: RTM_SETLINK over AF_BRIDGE. */
 function protinfoDraft(ctx: Context, main: Draft, protinfo: Record<string, unknown>): Draft {
-  const values: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(protinfo)) {
-    const def = BRPORT.byName.get(k);
-    if (!def) throw new TypeError(`protinfo.${k}: unknown bridge port attribute (brport_*)`);
-    if (v === undefined) continue;
-    if (IFINDEX_KEYS.has(def.name)) deferIndex(ctx, values, def.name, v, `protinfo.${k}`, true);
-    else values[def.name] = dataValue(def.name, v, def.codec, undefined);
-  }
   return {
     type: RTM.SETLINK,
     flags: 0,
     header: { family: AF.BRIDGE },
     attrs: {},
-    protinfo: values,
+    protinfo: protinfoValues(ctx, protinfo, {}),
     sameLinkAs: main,
     describe: "link set protinfo",
   };
+}
+
+/** Checks bridge port settings (`brport_*`) and writes them into `values`. */
+function protinfoValues(
+  ctx: Context,
+  protinfo: Record<string, unknown>,
+  values: Record<string, unknown>,
+): Record<string, unknown> {
+  for (const [k, v] of Object.entries(protinfo)) {
+    const def = BRPORT.byName.get(k);
+    if (!def) throw new TypeError(`protinfo.${k}: unknown bridge port attribute (brport_*)`);
+    if (v === undefined) continue;
+    if (values[def.name] !== undefined) {
+      throw new TypeError(`protinfo.${k}: given twice (as ${def.name} too)`);
+    }
+    if (IFINDEX_KEYS.has(def.name)) deferIndex(ctx, values, def.name, v, `protinfo.${k}`, true);
+    else values[def.name] = dataValue(def.name, v, def.codec, undefined);
+  }
+  return values;
+}
+
+/**
+ * Makes `protinfo` part of the link's own RTM_NEWLINK, as bridge port data
+ * (`IFLA_INFO_SLAVE_DATA`, the same `IFLA_BRPORT_*` attributes `bridge link set` sends as
+ * `IFLA_PROTINFO`): one request instead of two, so the change is applied whole or not at all.
+ */
+function mergeProtinfo(ctx: Context, main: Draft, protinfo: Record<string, unknown>): void {
+  const li = main.linkinfo;
+  if (li?.slave && li.slaveSchema !== BRPORT) {
+    throw new TypeError(
+      "protinfo: bridge port settings cannot be combined with another kind's port settings",
+    );
+  }
+  const values = li?.slave ?? {};
+  protinfoValues(ctx, protinfo, values);
+  if (li) {
+    li.slave = values;
+    li.slaveSchema = BRPORT;
+  } else main.linkinfo = { kind: "bridge_slave", slave: values, slaveSchema: BRPORT };
 }
 
 /** A draft for alternative names: RTM_NEWLINKPROP or RTM_DELLINKPROP. */
@@ -748,13 +781,13 @@ const PROP_KEYS = new Set(["index", "ifname", "altname", "altnames"]);
 
 /** Requests ready to send, and what to release once they are answered. */
 interface Prepared {
-  built: Built<typeof LINK_MESSAGE>[];
+  steps: Step<Built<typeof LINK_MESSAGE>>[];
   cleanup: () => void;
 }
 
 /**
  * Checks a command and its spec, looks names up, and encodes every request it takes (a `set`
- * with `protinfo` or `altnames` takes more than one). Nothing is sent on bad input.
+ * with `altnames` takes more than one). Nothing is sent on bad input.
  */
 async function prepare(
   core: RtnlCore,
@@ -770,12 +803,21 @@ async function prepare(
   const ctx: Context = { core, refs: [], fds: [] };
   const cleanup = () => ctx.fds.splice(0).forEach(closeFd);
   try {
-    const { list, guessKind } = makeDrafts(ctx, cmd, spec);
+    const { steps, main, guessKind } = makeDrafts(ctx, cmd, spec);
     // The checking pass: every value encodes (placeholders stand in for names).
-    for (const d of list) encodeDraft(core, d);
+    for (const s of steps) {
+      encodeDraft(core, s.request);
+      if (s.undo) encodeDraft(core, s.undo);
+    }
     for (const r of ctx.refs) r.target[r.key] = await r.lookup();
-    if (guessKind) await applyGuessedKind(core, list[0], guessKind);
-    return { built: list.map((d) => encodeDraft(core, d)), cleanup };
+    if (guessKind) await applyGuessedKind(core, main!, guessKind);
+    return {
+      steps: steps.map((s) => ({
+        request: encodeDraft(core, s.request),
+        undo: s.undo && encodeDraft(core, s.undo),
+      })),
+      cleanup,
+    };
   } catch (e) {
     cleanup();
     throw e;
@@ -786,7 +828,7 @@ function makeDrafts(
   ctx: Context,
   cmd: LinkCommand,
   spec: LooseLinkSpec,
-): { list: Draft[]; guessKind?: Guess } {
+): { steps: Step<Draft>[]; main?: Draft; guessKind?: Guess } {
   const alt = altnamesOf(spec);
   if (cmd === "get" || cmd === "del" || cmd === "property_add" || cmd === "property_del") {
     const allowed = cmd === "get" ? GET_KEYS : cmd === "del" ? DEL_KEYS : PROP_KEYS;
@@ -810,7 +852,7 @@ function makeDrafts(
       throw new TypeError("index: required to get a link (or ifname, or altname)");
     }
     return {
-      list: [{ type: RTM.GETLINK, flags: 0, header, attrs, describe: "link get" }],
+      steps: [{ request: { type: RTM.GETLINK, flags: 0, header, attrs, describe: "link get" } }],
     };
   }
   if (cmd === "property_add" || cmd === "property_del") {
@@ -831,11 +873,10 @@ function makeDrafts(
     if (spec.ifname !== undefined) attrs.ifname = checkIfname(spec.ifname, "ifname");
     if (spec.group !== undefined) attrs.group = spec.group === "default" ? 0 : spec.group;
     const main: Draft = { type: RTM.DELLINK, flags: 0, header, attrs, describe: "link del" };
-    if (alt) return { list: [propDraft(main, alt.names, cmd === "property_add")] };
-    return { list: [main] };
+    if (alt) return { steps: propSteps(main, alt.names, cmd === "property_add") };
+    return { steps: [{ request: main }] };
   }
   const { draft, guessKind } = draftLink(ctx, cmd, spec);
-  const list: Draft[] = [];
   const protinfo = draft.protinfo;
   draft.protinfo = undefined;
   // A set of only protinfo or altnames needs no RTM_NEWLINK (ifname alone is the selector).
@@ -844,13 +885,46 @@ function makeDrafts(
   );
   const onlySide = (protinfo || alt) && selectorOnly && !draft.linkinfo && !guessKind &&
     !draft.header.flags && !draft.header.change;
-  if (!onlySide || cmd === "add") list.push(draft);
-  if (protinfo) {
-    if (cmd === "add") throw new TypeError("protinfo: port settings apply to an existing port");
-    list.push(protinfoDraft(ctx, draft, protinfo));
+  if (cmd === "add") {
+    if (protinfo) throw new TypeError("protinfo: port settings apply to an existing port");
+    if (alt && draft.attrs.net_ns_fd !== undefined) {
+      throw new TypeError(
+        `${alt.field}: a link made in another namespace takes its alternative names there`,
+      );
+    }
+    // The link first; should a name then be refused, the link goes again (a veth's peer too).
+    const undo: Draft = {
+      type: RTM.DELLINK,
+      flags: 0,
+      header: { family: AF.UNSPEC },
+      attrs: { ifname: draft.attrs.ifname },
+      describe: "link del (undoing link add)",
+    };
+    const steps: Step<Draft>[] = [{ request: draft, undo }];
+    if (alt) steps.push(...propSteps(draft, alt.names, true).map((s) => ({ request: s.request })));
+    return { steps, main: draft, guessKind };
   }
-  if (alt) list.push(propDraft(draft, alt.names, true));
-  return { list, guessKind };
+  // A set: the alternative names first, each undone should a later request fail; the link's own
+  // changes last, in one request (protinfo becomes its bridge port data).
+  const steps: Step<Draft>[] = alt ? propSteps(draft, alt.names, true) : [];
+  if (onlySide) {
+    if (protinfo) steps.push({ request: protinfoDraft(ctx, draft, protinfo) });
+    return { steps, guessKind };
+  }
+  if (protinfo) mergeProtinfo(ctx, draft, protinfo);
+  steps.push({ request: draft });
+  return { steps, main: draft, guessKind };
+}
+
+/**
+ * One request per alternative name (the kernel applies a list of names in order and stops at
+ * the first refused, keeping the others), each undone by its opposite.
+ */
+function propSteps(main: Draft, names: readonly string[], add: boolean): Step<Draft>[] {
+  return names.map((n) => ({
+    request: propDraft(main, [n], add),
+    undo: propDraft(main, [n], !add),
+  }));
 }
 
 /** Picks the kind of a `set` with data keys but no `kind` from the link itself. */
@@ -893,20 +967,23 @@ export async function buildLink(
   if (cmd === "add" && isObject(spec) && spec.kind === "tuntap") {
     throw new TypeError('kind: "tuntap" is made through /dev/net/tun, not in a batch');
   }
-  const { built, cleanup } = await prepare(core, cmd, spec as LooseLinkSpec);
-  if (built.length !== 1) {
+  const { steps, cleanup } = await prepare(core, cmd, spec as LooseLinkSpec);
+  if (steps.length !== 1) {
     cleanup();
     throw new TypeError(
-      "spec: takes several requests (protinfo or altnames with other changes); use ip.link()",
+      "spec: takes several requests (altnames with other changes); use ip.link()",
     );
   }
-  built[0].cleanup = cleanup;
-  return built[0];
+  const built = steps[0].request;
+  built.cleanup = cleanup;
+  return built;
 }
 
 /**
  * Runs a link command; `get` resolves with the link, the others with an empty list. `signal`
- * stops waiting for the kernel's answer.
+ * stops waiting for the kernel's answer. A command of several requests (alternative names with
+ * other changes) is applied whole or not at all: when one request fails, or the signal aborts
+ * between two, those already applied are undone, and the error is thrown.
  */
 export async function linkCommand(
   core: RtnlCore,
@@ -917,11 +994,10 @@ export async function linkCommand(
   if (cmd === "add" && isObject(rest) && rest.kind === "tuntap") {
     return await createTuntap(core, rest);
   }
-  const { built, cleanup } = await prepare(core, cmd, rest);
+  const { steps, cleanup } = await prepare(core, cmd, rest);
   try {
-    let out: Link[] = [];
-    for (const b of built) out = await core.send(b, signal) as Link[];
-    return out;
+    if (steps.length === 1) return await core.send(steps[0].request, signal) as Link[];
+    return await runSteps(core, steps, signal) as Link[];
   } finally {
     cleanup();
   }

@@ -112,6 +112,7 @@ export {
   xmitsize,
 } from "./tc/mod.ts";
 export { Batch, BatchError } from "./batch.ts";
+export { PartialChangeError } from "./steps.ts";
 export type { BatchFailure, BatchOptions } from "./batch.ts";
 export { decodeEvents, DEFAULT_GROUPS, monitor } from "./monitor.ts";
 export type {
