@@ -211,8 +211,17 @@ Deno.test({
             ["nexthop", "show"],
           ]
         ) {
-          const x = await iproute2(["-n", a, "-j", ...show]);
-          const y = await iproute2(["-n", b, "-j", ...show]);
+          // The kernel settles some state on its own after a change (a bridge's carrier and
+          // operstate follow its ports through linkwatch, up to a second later, longer on a busy
+          // machine): compare once both namespaces agree, or when the deadline has passed.
+          const deadline = Date.now() + 5000;
+          let x, y;
+          do {
+            x = await iproute2(["-n", a, "-j", ...show]);
+            y = await iproute2(["-n", b, "-j", ...show]);
+            if (mask(x.out) === mask(y.out)) break;
+            await new Promise((r) => setTimeout(r, 50));
+          } while (Date.now() < deadline);
           assert.equal(mask(y.out), mask(x.out), `ip -j ${show.join(" ")}`);
         }
       }, "ipchgb");
