@@ -19,12 +19,14 @@ import { doMonitor } from "./monitor.ts";
 import { doNetns, NETNS_VERBS } from "./netns.ts";
 import { doTc } from "./tc.ts";
 import { doTaskstats } from "./taskstats.ts";
+import { doXfrm } from "./xfrm.ts";
+import { doMptcp } from "./mptcp.ts";
 
 /** `ip help`. */
 export const USAGE = `Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }
        ip [ -force ] -batch filename
-where  OBJECT := { address | link | monitor | neighbor | neighbour | netns | nexthop |
-                   route | rule | tc | taskstats }
+where  OBJECT := { address | link | monitor | mptcp | neighbor | neighbour | netns |
+                   nexthop | route | rule | tc | taskstats | xfrm }
        OPTIONS := { -V[ersion] | -s[tatistics] | -d[etails] | -r[esolve] |
                     -h[uman-readable] | -iec | -j[son] | -p[retty] |
                     -f[amily] { inet | inet6 | link } |
@@ -64,7 +66,7 @@ export const OBJECTS: readonly Choice<Handler>[] = [
   ["tcpmetrics", null],
   ["tcp_metrics", null],
   ["monitor", doMonitor],
-  ["xfrm", null],
+  ["xfrm", doXfrm],
   ["mroute", null],
   ["mrule", null],
   ["netns", doNetns],
@@ -72,7 +74,7 @@ export const OBJECTS: readonly Choice<Handler>[] = [
   ["vrf", null],
   ["sr", null],
   ["nexthop", doNexthop],
-  ["mptcp", null],
+  ["mptcp", doMptcp],
   ["ioam", null],
   ["help", () => Promise.reject(usage(USAGE))],
   ["stats", null],
