@@ -338,3 +338,20 @@ export const XFRMU_SPDHTHRESH: StructCodec = {
   fields: [["lbits", "u8", 0], ["rbits", "u8", 1]],
   size: 2,
 };
+
+/** `struct xfrm_selector` (56 bytes). */
+export const XFRM_SELECTOR: StructCodec = { kind: "struct", fields: SELECTOR_FIELDS, size: 56 };
+
+/** `struct xfrm_lifetime_cfg` (64 bytes). */
+export const XFRM_LIFETIME_CFG: StructCodec = {
+  kind: "struct",
+  fields: LIFETIME_CFG_FIELDS,
+  size: 64,
+};
+
+/** `struct xfrm_lifetime_cur` (32 bytes). */
+export const XFRM_LIFETIME_CUR: StructCodec = {
+  kind: "struct",
+  fields: LIFETIME_CUR_FIELDS,
+  size: 32,
+};
