@@ -11,26 +11,9 @@
 import assert from "node:assert/strict";
 import { Ethtool, ethtoolFeatureRows } from "../../ethtool/mod.ts";
 import type { EthtoolEvent, EthtoolFeatures } from "../../ethtool/mod.ts";
-import { GenericNetlink, NetlinkError } from "../../netlink/mod.ts";
-import { ipCmd, isRoot, run, withNetns } from "../helpers.ts";
-
-async function hasEthtool(): Promise<boolean> {
-  using g = new GenericNetlink();
-  try {
-    await g.resolve("ethtool");
-    await run("ethtool", ["--version"]);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const available = isRoot && await hasEthtool();
-const skip = !isRoot
-  ? " (skipped: needs root)"
-  : !available
-  ? " (skipped: kernel lacks ETHTOOL_NETLINK or no ethtool)"
-  : "";
+import { NetlinkError } from "../../netlink/mod.ts";
+import { ipCmd, run, withNetns } from "../helpers.ts";
+import { gate } from "../features.ts";
 
 async function setup(ns: string): Promise<void> {
   for (const cmd of ["link add v0 type veth peer name v1", "link set v0 up"]) {
@@ -59,8 +42,10 @@ async function toolFeatures(ns: string): Promise<Record<string, unknown>> {
 }
 
 Deno.test({
-  name: `oracle: ethtool features, channels, link, stats and timestamping equal ethtool's${skip}`,
-  ignore: !available,
+  ...await gate(
+    "oracle: ethtool features, channels, link, stats and timestamping equal ethtool's",
+    "genl:ethtool",
+  ),
   fn: () =>
     withNetns(async (ns) => {
       await setup(ns);
@@ -160,8 +145,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: `Ethtool monitor: changes ethtool makes arrive as notifications${skip}`,
-  ignore: !available,
+  ...await gate("Ethtool monitor: changes ethtool makes arrive as notifications", "genl:ethtool"),
   fn: () =>
     withNetns(async (ns) => {
       await setup(ns);

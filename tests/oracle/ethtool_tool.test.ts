@@ -8,21 +8,8 @@
 
 import assert from "node:assert/strict";
 import { main } from "../../examples/ethtool.ts";
-import { GenericNetlink } from "../../netlink/mod.ts";
-import { ipCmd, isRoot, run, withNetns } from "../helpers.ts";
-
-async function hasEthtool(): Promise<boolean> {
-  using g = new GenericNetlink();
-  try {
-    await g.resolve("ethtool");
-    await run("ethtool", ["--version"]);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const available = isRoot && await hasEthtool();
+import { ipCmd, run, withNetns } from "../helpers.ts";
+import { gate } from "../features.ts";
 
 async function ours(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "", err = "";
@@ -31,10 +18,10 @@ async function ours(argv: string[]): Promise<{ code: number; out: string; err: s
 }
 
 Deno.test({
-  name: `examples/ethtool.ts: -k, -l, -T and --json -k as ethtool prints them${
-    available ? "" : " (skipped: needs root, ethtool and ETHTOOL_NETLINK)"
-  }`,
-  ignore: !available,
+  ...await gate(
+    "examples/ethtool.ts: -k, -l, -T and --json -k as ethtool prints them",
+    "genl:ethtool",
+  ),
   fn: () =>
     withNetns(async (ns) => {
       await ipCmd(ns, "link", "add", "v0", "type", "veth", "peer", "name", "v1");

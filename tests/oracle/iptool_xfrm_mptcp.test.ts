@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { main } from "../../examples/ip.ts";
 import { ipCmd, isRoot, withNetns } from "../helpers.ts";
-import { GenericNetlink } from "../../netlink/mod.ts";
+import { gate } from "../features.ts";
 
 async function tool(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "", err = "";
@@ -94,23 +94,8 @@ Deno.test({
     }, "iptoolxfrm"),
 });
 
-async function hasMptcp(): Promise<boolean> {
-  using g = new GenericNetlink();
-  try {
-    await g.resolve("mptcp_pm");
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const mptcp = isRoot && await hasMptcp();
-
 Deno.test({
-  name: `ip tool: mptcp endpoints and limits as ip prints them${
-    mptcp ? "" : " (skipped: needs root and MPTCP)"
-  }`,
-  ignore: !mptcp,
+  ...await gate("ip tool: mptcp endpoints and limits as ip prints them", "genl:mptcp_pm"),
   fn: () =>
     withNetns(async (ns) => {
       for (const c of ["link add v0 type veth peer name v1", "addr add 10.0.0.1/24 dev v0"]) {

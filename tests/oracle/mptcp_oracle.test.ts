@@ -10,25 +10,12 @@
 import assert from "node:assert/strict";
 import { MPTCP, mptcpFlagNames } from "../../mptcp/mod.ts";
 import type { MptcpEndpoint, MptcpEvent } from "../../mptcp/mod.ts";
-import { GenericNetlink, NetlinkError } from "../../netlink/mod.ts";
-import { ipCmd, ipJson, isRoot, run, withNetns } from "../helpers.ts";
+import { NetlinkError } from "../../netlink/mod.ts";
+import { ipCmd, ipJson, run, withNetns } from "../helpers.ts";
+import { gate, lacks, named } from "../features.ts";
 
-async function hasMptcp(): Promise<boolean> {
-  using g = new GenericNetlink();
-  try {
-    await g.resolve("mptcp_pm");
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const available = isRoot && await hasMptcp();
-const skip = !isRoot
-  ? " (skipped: needs root)"
-  : !available
-  ? " (skipped: kernel lacks MPTCP)"
-  : "";
+const why = await lacks("genl:mptcp_pm");
+const available = why === undefined;
 
 async function setup(ns: string): Promise<void> {
   for (
@@ -58,8 +45,7 @@ async function linkNames(ns: string): Promise<Map<number, string>> {
 }
 
 Deno.test({
-  name: `oracle: MPTCP endpoints and limits equal ip mptcp's${skip}`,
-  ignore: !available,
+  ...await gate("oracle: MPTCP endpoints and limits equal ip mptcp's", "genl:mptcp_pm"),
   fn: () =>
     withNetns(async (ns) => {
       await setup(ns);
@@ -135,9 +121,10 @@ async function hasPython(): Promise<boolean> {
 const python = available && await hasPython();
 
 Deno.test({
-  name: `MPTCP monitor: a connection's created, established and closed events${
-    skip || (python ? "" : " (skipped: no python3 with MPTCP sockets)")
-  }`,
+  name: named(
+    "MPTCP monitor: a connection's created, established and closed events",
+    why ?? (python ? undefined : "no python3 with MPTCP sockets"),
+  ),
   ignore: !python,
   fn: () =>
     withNetns(async (ns) => {
