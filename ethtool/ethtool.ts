@@ -346,8 +346,19 @@ export function ethtoolHeader(dev: EthtoolDevice, flags = 0): Record<string, unk
   return out;
 }
 
-/** Settable attributes of each kind: name → [codec, boolean?]; encoded in number order. */
+/**
+ * Settable attributes of each kind: name → codec ("bool": a u8 switch given as a boolean),
+ * in the order ethtool writes them (its parameter tables).
+ */
 const SETTABLE = {
+  linkinfo: { port: "u8", tp_mdix_ctrl: "u8", phyaddr: "u8", transceiver: "u8" },
+  linkmodes: {
+    speed: "u32",
+    lanes: "u32",
+    duplex: "u8",
+    autoneg: "bool",
+    master_slave_cfg: "u8",
+  },
   rings: {
     rx: "u32",
     rx_mini: "u32",
@@ -399,6 +410,16 @@ const SETTABLE = {
 type Kind = keyof typeof SETTABLE;
 
 const KIND: Record<Kind, { get: number; set: number; schema: MessageSchema }> = {
+  linkinfo: {
+    get: ETHTOOL_MSG.LINKINFO_GET,
+    set: ETHTOOL_MSG.LINKINFO_SET,
+    schema: ETHTOOL_LINKINFO_MESSAGE,
+  },
+  linkmodes: {
+    get: ETHTOOL_MSG.LINKMODES_GET,
+    set: ETHTOOL_MSG.LINKMODES_SET,
+    schema: ETHTOOL_LINKMODES_MESSAGE,
+  },
   rings: { get: ETHTOOL_MSG.RINGS_GET, set: ETHTOOL_MSG.RINGS_SET, schema: ETHTOOL_RINGS_MESSAGE },
   channels: {
     get: ETHTOOL_MSG.CHANNELS_GET,
@@ -651,11 +672,34 @@ export class Ethtool implements Disposable {
       } else n = checkInt(v, codec, name);
       return [k.schema.attrs.byName.get(name)!.type, name, n];
     });
-    // In attribute order, as ethtool writes them.
-    attrs.sort((a, z) => a[0] - z[0]);
+    // In the table's order, as ethtool writes them.
+    const order = Object.keys(table);
+    attrs.sort((a, z) => order.indexOf(a[1]) - order.indexOf(z[1]));
     const spec: Record<string, unknown> = { header };
     for (const [, name, n] of attrs) spec[name] = n;
     await this.#request(k.set, k.schema, spec);
+  }
+
+  /**
+   * Changes link modes (`ethtool -s DEV speed 1000 duplex full autoneg off`:
+   * `{ speed: 1000, duplex: 1, autoneg: false }`; duplex 0 half, 1 full).
+   */
+  setLinkModes(
+    dev: EthtoolDevice,
+    values: Pick<EthtoolLinkModes, "speed" | "lanes" | "duplex" | "autoneg" | "master_slave_cfg">,
+  ): Promise<void> {
+    return this.#setKind("linkmodes", dev, values);
+  }
+
+  /**
+   * Changes link information (`ethtool -s DEV port tp mdix on`: `{ port: 0, tp_mdix_ctrl: 2 }`;
+   * ports `PORT_*`: 0 TP, 1 AUI, 2 BNC, 3 MII, 4 FIBRE; MDI-X control 1 off, 2 on, 3 auto).
+   */
+  setLinkInfo(
+    dev: EthtoolDevice,
+    values: Pick<EthtoolLinkInfo, "port" | "tp_mdix_ctrl" | "phyaddr" | "transceiver">,
+  ): Promise<void> {
+    return this.#setKind("linkinfo", dev, values);
   }
 
   /** Ring sizes (`ethtool -g`). */

@@ -127,6 +127,10 @@ Deno.test({
           [() => et.getEee("v0"), ["--show-eee", "v0"]],
           [() => et.getPrivFlags("v0"), ["--show-priv-flags", "v0"]],
           [() => et.setRings("v0", { rx: 256 }), ["-G", "v0", "rx", "256"]],
+          [
+            () => et.setLinkModes("v0", { speed: 1000, duplex: 1, autoneg: false }),
+            ["-s", "v0", "speed", "1000", "duplex", "full", "autoneg", "off"],
+          ],
         ] as const
       ) {
         await assert.rejects(call(), (e: NetlinkError) => {

@@ -96,6 +96,22 @@ Deno.test("ethtool golden: changes equal ethtool's requests", async (t) => {
     assert.equal(r.error, undefined);
     sameRequests(r.t, 1);
   });
+  await t.step("link modes (ethtool -s v0 speed 1000 duplex full autoneg off)", async () => {
+    const r = await replay(
+      "linkmodes_set",
+      (e) => e.setLinkModes("v0", { autoneg: false, duplex: 1, speed: 1000 }),
+    );
+    sameRequests(r.t, 1);
+    assert.ok(r.error instanceof NetlinkError && r.error.code === "EOPNOTSUPP");
+  });
+  await t.step("link info (ethtool -s v0 port tp mdix on)", async () => {
+    const r = await replay(
+      "linkinfo_set",
+      (e) => e.setLinkInfo("v0", { tp_mdix_ctrl: 2, port: 0 }),
+    );
+    sameRequests(r.t, 1);
+    assert.ok(r.error instanceof NetlinkError && r.error.code === "EOPNOTSUPP");
+  });
   await t.step("features by legacy name (ethtool -K v0 tso off)", async () => {
     const r = await replay("features_set_tso_off", (e) => e.setFeatures("v0", { tso: false }));
     assert.equal(r.error, undefined);

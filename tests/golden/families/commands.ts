@@ -108,6 +108,12 @@ export const CAPTURES: Record<string, Capture[]> = {
     { name: "tsinfo", command: "ethtool -T v0", setup: VETH },
     { name: "linkinfo_down", command: "ethtool v1", setup: [...VETH, "ip link set v1 down"] },
     { name: "nodev", command: "ethtool -l nosuchdev" },
+    {
+      name: "linkmodes_set",
+      command: "ethtool -s v0 speed 1000 duplex full autoneg off",
+      setup: VETH,
+    },
+    { name: "linkinfo_set", command: "ethtool -s v0 port tp mdix on", setup: VETH },
   ],
   xfrm: [
     {
