@@ -117,6 +117,7 @@ export {
   Routes,
   RouteTable,
   Rules,
+  Tracked,
   Transaction,
 } from "./ipdb/mod.ts";
 export type {
@@ -124,7 +125,12 @@ export type {
   ChangesOptions,
   CommitErrorDetails,
   CommitOptions,
+  InterfaceAttributes,
+  InterfaceDeclaredNames,
+  InterfaceKindData,
+  InterfaceLinkValues,
   InterfaceMap,
+  InterfaceWritableNames,
   IPDBChange,
   IPDBOptions,
   IPDBStats,

@@ -56,7 +56,7 @@ if (!IPDB) {
     const db = await IPDB.open();
     try {
       for (let i = 0; i < iterations; i++) {
-        const v0 = db.interfaces["v0"];
+        const v0 = db.interfaces["v0"]!;
         if (!v0) throw new Error("no interface v0");
         v0.mtu = i % 2 === 0 ? 1400 : 1500;
         const t0 = performance.now();

@@ -46,7 +46,7 @@ async function child(): Promise<void> {
   const t0 = performance.now();
   await using db = await IPDB.open({ netns: ns });
   const open = performance.now() - t0;
-  const v0 = db.interfaces.v0;
+  const v0 = db.interfaces.v0!;
   const tCommit: number[] = [];
   for (let i = 0; i < commits; i++) {
     const t = performance.now();

@@ -114,7 +114,7 @@ async function walkIpdb(ns: string): Promise<void> {
     `await using db = await IPDB.open({ netns: "${ns}" })`,
     `interfaces: ${db.interfaces.keys().join(", ")}`,
   );
-  const tap0 = db.interfaces.tap0;
+  const tap0 = db.interfaces.tap0!;
   tap0.down();
   tap0.address = MAC;
   tap0.ifname = "vpn";
@@ -139,19 +139,19 @@ async function walkIpdb(ns: string): Promise<void> {
   await tap0.commit();
   step(
     "(the same changes again) await tap0.commit()",
-    `db.interfaces.vpn: ${db.interfaces.vpn.state}, ${db.interfaces.vpn.address}, ` +
-      `[${[...db.interfaces.vpn.ipaddr].join(", ")}]`,
+    `db.interfaces.vpn!: ${db.interfaces.vpn!.state}, ${db.interfaces.vpn!.address}, ` +
+      `[${[...db.interfaces.vpn!.ipaddr].join(", ")}]`,
   );
-  await db.interfaces.vpn.transaction((i) => {
+  await db.interfaces.vpn!.transaction((i) => {
     i.mtu = 1400;
     i.up();
   });
   step(
-    "await db.interfaces.vpn.transaction((i) => { i.mtu = 1400; i.up(); })",
-    `committed: mtu ${db.interfaces.vpn.mtu}, ${db.interfaces.vpn.state}`,
+    "await db.interfaces.vpn!.transaction((i) => { i.mtu = 1400; i.up(); })",
+    `committed: mtu ${db.interfaces.vpn!.mtu}, ${db.interfaces.vpn!.state}`,
   );
   try {
-    await db.interfaces.vpn.transaction((i) => {
+    await db.interfaces.vpn!.transaction((i) => {
       i.mtu = 99999;
       i.ipaddr.add("10.0.0.3/24");
     });
@@ -159,9 +159,9 @@ async function walkIpdb(ns: string): Promise<void> {
   } catch (e) {
     const why = e instanceof NetlinkError ? e.message : (e as Error).message;
     step(
-      'await db.interfaces.vpn.transaction((i) => { i.mtu = 99999; i.ipaddr.add("10.0.0.3/24"); })',
+      'await db.interfaces.vpn!.transaction((i) => { i.mtu = 99999; i.ipaddr.add("10.0.0.3/24"); })',
       `refused and rolled back: ${why.split("\n")[0]}\n` +
-        `after: mtu ${db.interfaces.vpn.mtu}, [${[...db.interfaces.vpn.ipaddr].join(", ")}]`,
+        `after: mtu ${db.interfaces.vpn!.mtu}, [${[...db.interfaces.vpn!.ipaddr].join(", ")}]`,
     );
   }
   step("$ ip addr show dev vpn", await show(ns, "addr", "show", "dev", "vpn"));

@@ -1,7 +1,7 @@
 /**
  * pyroute2's IPDB walkthrough, in a namespace of its own (created here, removed at the end even
  * on failure): a tap device, pending changes and their review, rollback, commit, the dict form,
- * the context manager (`transaction`), a rename then `db.interfaces.vpn.up()`, a route, and a
+ * the context manager (`transaction`), a rename then `db.interfaces.vpn!.up()`, a route, and a
  * commit the kernel refuses (undone).
  *
  *   sudo deno run --allow-ffi examples/ipdb.ts
@@ -19,7 +19,7 @@ try {
   console.log("interfaces:", db.interfaces.keys());
 
   // Implicit transaction: every write is pending until commit() or rollback().
-  const tap0 = db.interfaces.tap0;
+  const tap0 = db.interfaces.tap0!;
   tap0.down();
   tap0.address = "00:11:22:33:44:55";
   tap0.ifname = "vpn";
@@ -37,29 +37,29 @@ try {
   tap0.ipaddr.add(["10.0.0.1", 24]);
   tap0.ipaddr.add("10.0.0.2/24");
   await tap0.commit();
-  console.log("committed:", db.interfaces.vpn.toJSON());
+  console.log("committed:", db.interfaces.vpn!.toJSON());
 
   // The dict form.
-  db.interfaces["vpn"]["txqlen"] = 500;
-  await db.interfaces["vpn"].commit();
+  db.interfaces["vpn"]!["txqlen"] = 500;
+  await db.interfaces["vpn"]!.commit();
 
   // The context manager: commits when the function returns, rolls back when it throws.
-  await db.interfaces.vpn.transaction((i) => {
+  await db.interfaces.vpn!.transaction((i) => {
     i.mtu = 1400;
   });
   try {
-    await db.interfaces.vpn.transaction((i) => {
+    await db.interfaces.vpn!.transaction((i) => {
       i.mtu = 1280;
       throw new Error("changed my mind");
     });
   } catch (e) {
-    console.log(`rolled back (${(e as Error).message}); mtu is`, db.interfaces.vpn.mtu);
+    console.log(`rolled back (${(e as Error).message}); mtu is`, db.interfaces.vpn!.mtu);
   }
 
   // Rename then up (the walkthrough's last step).
-  db.interfaces.vpn.up();
-  await db.interfaces.vpn.commit();
-  console.log("vpn:", db.interfaces.vpn.state, db.interfaces.vpn.operstate);
+  db.interfaces.vpn!.up();
+  await db.interfaces.vpn!.commit();
+  console.log("vpn:", db.interfaces.vpn!.state, db.interfaces.vpn!.operstate);
 
   // A route through it.
   await db.routes.add({ dst: "10.1.0.0/16", gateway: "10.0.0.254" }).commit();
@@ -67,7 +67,7 @@ try {
 
   // A commit the kernel refuses half-way: the MTU is applied, the multicast MAC refused, and
   // the MTU change undone; the kernel is as before.
-  const vpn = db.interfaces.vpn;
+  const vpn = db.interfaces.vpn!;
   vpn.mtu = 1300;
   vpn.address = "01:00:5e:00:00:01";
   try {

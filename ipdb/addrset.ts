@@ -5,6 +5,7 @@
  * @module
  */
 
+import { checkArgs } from "../netlink/strict.ts";
 import { describeValue, formatIp, parsePrefix } from "../netlink/addr.ts";
 import type { Interface } from "./interface.ts";
 
@@ -31,6 +32,17 @@ export interface SetChanges {
 
 /** `"a/p"` text of an address given as `"a/p"`, a bare address, or `[address, prefixlen]`. */
 export type AddressInput = string | readonly [address: string, prefixlen: number];
+
+/** The `"a/p"` key of an address given alone, or with its prefix length as a second argument. */
+function withPrefix(address: AddressInput, prefixlen: number | undefined, args: number): string {
+  if (args < 2) return normalizeAddress(address);
+  if (typeof address !== "string") {
+    throw new TypeError(
+      `ipaddr: give the prefix length once: [address, prefixlen] or (address, prefixlen)`,
+    );
+  }
+  return normalizeAddress([address, prefixlen as number]);
+}
 
 /** Normalizes an address input to `"a/p"` with the address as the kernel prints it. */
 export function normalizeAddress(input: AddressInput, field = "ipaddr"): string {
@@ -83,9 +95,13 @@ export class IPAddrSet implements Iterable<string> {
     return false;
   }
 
-  /** Adds an address: `"10.0.0.1/24"`, `["10.0.0.1", 24]` (a bare address is a host prefix). */
-  add(address: AddressInput): this {
-    const key = normalizeAddress(address);
+  /**
+   * Adds an address: `"10.0.0.1/24"`, `["10.0.0.1", 24]`, or `("10.0.0.1", 24)` as pyroute2's
+   * `add_ip(address, mask)`; a bare address alone is a host prefix.
+   */
+  add(address: AddressInput, prefixlen?: number): this {
+    checkArgs("ipaddr.add", 2, arguments.length);
+    const key = withPrefix(address, prefixlen, arguments.length);
     const p = this.#p();
     if (p.addrDel.delete(key)) {
       this.#touch();
@@ -96,9 +112,10 @@ export class IPAddrSet implements Iterable<string> {
     return this;
   }
 
-  /** Removes an address; false when it is not in the set. */
-  remove(address: AddressInput): boolean {
-    const key = normalizeAddress(address);
+  /** Removes an address (`"10.0.0.1/24"`, `[a, p]` or `(a, p)`); false when it is not in the set. */
+  remove(address: AddressInput, prefixlen?: number): boolean {
+    checkArgs("ipaddr.remove", 2, arguments.length);
+    const key = withPrefix(address, prefixlen, arguments.length);
     const p = this.#p();
     if (p.addrAdd.delete(key)) {
       this.#touch();
@@ -111,13 +128,15 @@ export class IPAddrSet implements Iterable<string> {
   }
 
   /** Same as {@link remove}. */
-  delete(address: AddressInput): boolean {
-    return this.remove(address);
+  delete(address: AddressInput, prefixlen?: number): boolean {
+    checkArgs("ipaddr.delete", 2, arguments.length);
+    return arguments.length === 2 ? this.remove(address, prefixlen) : this.remove(address);
   }
 
-  /** Whether the set has the address. */
-  has(address: AddressInput): boolean {
-    const key = normalizeAddress(address);
+  /** Whether the set has the address (`"10.0.0.1/24"`, `[a, p]` or `(a, p)`). */
+  has(address: AddressInput, prefixlen?: number): boolean {
+    checkArgs("ipaddr.has", 2, arguments.length);
+    const key = withPrefix(address, prefixlen, arguments.length);
     const p = this.#p();
     if (p.addrAdd.has(key)) return true;
     return !p.addrDel.has(key) && this.#hasCurrent(key);

@@ -1,74 +1,80 @@
 /**
- * The iterator `db.changes()` returns: a bounded queue of the changes the database applies,
- * with an `overflow` item when a slow reader made it drop some.
+ * The source of `db.changes()`: a bounded queue of the changes the database applies, with an
+ * `overflow` item when a slow reader made it drop some. `db.changes()` wraps it in a
+ * {@link Subscription}: registered when the call returns, ended by `close()`, a signal, or the
+ * database closing.
  *
  * @module
  */
 
+import type { SubscriptionSource } from "../netlink/subscription.ts";
 import type { IPDBChange } from "./db.ts";
 
-/** A queue of changes read as an async iterator; `end()` finishes it. */
-export class ChangeStream implements AsyncIterableIterator<IPDBChange> {
-  queue: IPDBChange[] = [];
-  dropped = 0;
-  ended = false;
-  wake?: (r: IteratorResult<IPDBChange>) => void;
-  readonly limit: number;
-  readonly detach: () => void;
-  readonly #signal?: AbortSignal;
-  readonly #onAbort = () => this.end();
+/** A queue of changes, read through a Subscription; `end()` finishes it. */
+export class ChangeStream implements SubscriptionSource<IPDBChange> {
+  #queue: IPDBChange[] = [];
+  #dropped = 0;
+  #ended = false;
+  #wake?: () => void;
+  readonly #limit: number;
+  readonly #detach: () => void;
 
-  constructor(limit: number, detach: () => void, signal?: AbortSignal) {
-    this.limit = limit;
-    this.detach = detach;
-    this.#signal = signal;
-    signal?.addEventListener("abort", this.#onAbort, { once: true });
+  /** A queue of at most `limit` changes; `detach` unregisters it from the database. */
+  constructor(limit: number, detach: () => void) {
+    this.#limit = limit;
+    this.#detach = detach;
   }
 
+  /** Queues a change (dropping the oldest when full). */
   push(c: IPDBChange): void {
-    if (this.ended) return;
-    if (this.wake) {
-      const w = this.wake;
-      this.wake = undefined;
-      w({ value: c, done: false });
-      return;
+    if (this.#ended) return;
+    if (this.#queue.length >= this.#limit) {
+      this.#queue.shift();
+      this.#dropped++;
     }
-    if (this.queue.length >= this.limit) {
-      this.queue.shift();
-      this.dropped++;
-    }
-    this.queue.push(c);
+    this.#queue.push(c);
+    this.#wake?.();
   }
 
+  /** No more changes: the reader ends after what is queued. */
   end(): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.#signal?.removeEventListener("abort", this.#onAbort);
-    this.detach();
-    const w = this.wake;
-    this.wake = undefined;
-    w?.({ value: undefined, done: true });
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#detach();
+    this.#wake?.();
   }
 
-  next(): Promise<IteratorResult<IPDBChange>> {
-    if (this.dropped) {
-      const dropped = this.dropped;
-      this.dropped = 0;
-      return Promise.resolve({ value: { kind: "overflow", dropped }, done: false });
+  /** What is queued (an overflow item first when some were dropped); null once ended. */
+  poll(): IPDBChange[] | null {
+    const out: IPDBChange[] = [];
+    if (this.#dropped) {
+      out.push({ kind: "overflow", dropped: this.#dropped });
+      this.#dropped = 0;
     }
-    const c = this.queue.shift();
-    if (c) return Promise.resolve({ value: c, done: false });
-    if (this.ended) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((r) => (this.wake = r));
+    out.push(...this.#queue);
+    this.#queue = [];
+    if (out.length === 0 && this.#ended) return null;
+    return out;
   }
 
-  return(): Promise<IteratorResult<IPDBChange>> {
+  /** Resolves at the next change (or end); rejects when `signal` aborts. */
+  wait(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.#wake = undefined;
+        reject(signal.reason);
+      };
+      this.#wake = () => {
+        this.#wake = undefined;
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** Same as {@link end}. */
+  close(): void {
     this.end();
-    this.queue = [];
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<IPDBChange> {
-    return this;
   }
 }

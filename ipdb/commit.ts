@@ -10,6 +10,7 @@
  * @module
  */
 
+import { checkKeys, KeySet } from "../netlink/strict.ts";
 import type { IPRoute } from "../rtnl/iproute.ts";
 import { CommitError, CommitTimeoutError } from "./errors.ts";
 import type { Store } from "./store.ts";
@@ -144,6 +145,8 @@ export interface CommitOptions {
   timeout?: number;
 }
 
+const COMMIT_OPTIONS = new KeySet("commit option", ["timeout"]);
+
 async function acquire(members: Participant[]): Promise<() => void> {
   const sorted = [...members].sort((a, b) => a.serial - b.serial);
   const releases: (() => void)[] = [];
@@ -178,6 +181,7 @@ export async function commitAll(
   members: Participant[],
   options: CommitOptions = {},
 ): Promise<void> {
+  checkKeys(options, COMMIT_OPTIONS);
   const timeout = options.timeout ?? ctx.timeout;
   if (typeof timeout !== "number" || !(timeout >= 0)) {
     throw new RangeError(`timeout: expected a non-negative number of ms, got ${timeout}`);

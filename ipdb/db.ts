@@ -14,6 +14,7 @@ import { DumpInterruptedError } from "../netlink/errors.ts";
 import { describeValue } from "../netlink/addr.ts";
 import { IPRoute } from "../rtnl/iproute.ts";
 import { checkIfname } from "../rtnl/core.ts";
+import { checkLinkKeys } from "../rtnl/link.ts";
 import { IFF, RTM } from "../rtnl/constants.ts";
 import { groupNumbers } from "../rtnl/monitor.ts";
 import type { GroupName } from "../rtnl/monitor.ts";
@@ -38,6 +39,9 @@ import { IPDBRule, Rules } from "./rule.ts";
 import type { RuleContext } from "./rule.ts";
 import { routeId, RouteIndex, Store } from "./store.ts";
 import { stateOf } from "./tracked.ts";
+import type { IfaceState } from "./interface_state.ts";
+import { checkArgs, checkKeys, KeySet } from "../netlink/strict.ts";
+import { Subscription } from "../netlink/subscription.ts";
 import { compareState } from "./verify.ts";
 import type { IPDBDifference, KernelState } from "./verify.ts";
 
@@ -59,7 +63,23 @@ export interface IPDBOptions {
   timeout?: number;
   /** Receive buffer of the monitoring socket in bytes (default 8 MiB). */
   rcvbuf?: number;
+  /**
+   * Told of what goes wrong while following the kernel (a resynchronisation that failed and is
+   * retried, a monitoring socket that failed, an event that could not be applied); each is also
+   * an `{ kind: "error" }` item of `changes()`. The library writes nothing to the console.
+   */
+  onError?: (error: Error, context: string) => void;
 }
+
+const OPTIONS = new KeySet("IPDB option", [
+  "netns",
+  "routes",
+  "rules",
+  "timeout",
+  "rcvbuf",
+  "onError",
+]);
+const CHANGES_OPTIONS = new KeySet("changes option", ["signal", "limit"]);
 
 /** One change the database saw in the kernel's events. */
 export type IPDBChange =
@@ -86,11 +106,12 @@ export type IPDBChange =
   }
   | { kind: "rule"; action: "add" | "change" | "remove"; message: Rule }
   | { kind: "resync" }
-  | { kind: "overflow"; dropped: number };
+  | { kind: "overflow"; dropped: number }
+  | { kind: "error"; error: Error; context: string };
 
 /** Options of {@link IPDB.changes}. */
 export interface ChangesOptions {
-  /** Ends the iterator. */
+  /** Ends the subscription. */
   signal?: AbortSignal;
   /** Changes buffered for a slow reader before older ones are dropped (default 100000). */
   limit?: number;
@@ -107,6 +128,8 @@ export interface IPDBStats {
   /** Route checks after a link went down or an IPv4 address went away (the kernel removes
    * IPv4 routes then without telling). */
   routeChecks: number;
+  /** Errors while following the kernel (each told to `onError` and to `changes()`). */
+  errors: number;
 }
 
 interface Waiter {
@@ -118,6 +141,13 @@ interface Waiter {
 
 /** The objects a transaction can hold. */
 type Member = Interface | IPDBRoute | IPDBRule;
+
+type Ctx = IfaceContext & RouteContext & RuleContext;
+// Module-private access between IPDB and Transaction (set in their static blocks): nothing of
+// it is a member users see.
+let joinTransaction: (tx: Transaction, obj: Member) => void;
+let contextOf: (db: IPDB) => Ctx;
+let endTransaction: (db: IPDB, tx: Transaction) => void;
 
 /**
  * An explicit transaction over several objects (`db.begin()`): every object changed while it is
@@ -145,9 +175,10 @@ export class Transaction {
     return this;
   }
 
-  /** @internal */
-  join(obj: Member): void {
-    if (this.#open) this.#members.add(obj);
+  static {
+    joinTransaction = (tx, obj) => {
+      if (tx.#open) tx.#members.add(obj);
+    };
   }
 
   /** The objects in the transaction. */
@@ -165,7 +196,7 @@ export class Transaction {
   /** Commits every member together; on failure the kernel is restored and it throws. */
   async commit(options?: CommitOptions): Promise<void> {
     this.#close();
-    await commitAll(this.#db[CTX], [...this.#members].map(stateOf), options);
+    await commitAll(contextOf(this.#db), [...this.#members].map(stateOf), options);
   }
 
   /** Drops every member's pending changes. */
@@ -176,12 +207,9 @@ export class Transaction {
 
   #close(): void {
     this.#open = false;
-    this.#db[END_TX](this);
+    endTransaction(this.#db, this);
   }
 }
-
-const CTX: unique symbol = Symbol("ipdb.context");
-const END_TX: unique symbol = Symbol("ipdb.endTransaction");
 
 /** Keys of a link spec that would make the link somewhere else than in the database's namespace. */
 const ELSEWHERE = ["netns", "net_ns_fd", "net_ns_pid", "target_netnsid"] as const;
@@ -203,7 +231,7 @@ function anotherLink(before: Link, now: Link): boolean {
  *   using ip = new IPRoute({ netns: "nldoc-ipdb" });
  *   await ip.link("add", { ifname: "v0", kind: "veth", peer: "v1" });
  *   await using db = await IPDB.open({ netns: "nldoc-ipdb" });
- *   const v0 = db.interfaces.v0;
+ *   const v0 = db.interfaces.v0!;
  *   v0.mtu = 1400;
  *   v0.ipaddr.add("10.0.0.1/24");
  *   console.log(v0.review());
@@ -224,7 +252,7 @@ export class IPDB implements AsyncDisposable {
   /** Policy routing rules. */
   readonly rules: Rules;
   /** Event counters. */
-  readonly stats: IPDBStats = { events: 0, overruns: 0, resyncs: 0, routeChecks: 0 };
+  readonly stats: IPDBStats = { events: 0, overruns: 0, resyncs: 0, routeChecks: 0, errors: 0 };
   readonly #store = new Store();
   readonly #mon: NetlinkSocket;
   readonly #opts: Required<Pick<IPDBOptions, "routes" | "rules" | "timeout">>;
@@ -251,10 +279,21 @@ export class IPDB implements AsyncDisposable {
   readonly #anyLink = new Set<Waiter>();
   readonly #ruleWaiters = new Set<Waiter>();
   readonly #all = new Set<Waiter>();
-  /** @internal */
-  readonly [CTX]: IfaceContext & RouteContext & RuleContext;
+  readonly #ctx: Ctx;
+  readonly #onError?: (error: Error, context: string) => void;
+
+  static {
+    contextOf = (db) => db.#ctx;
+    endTransaction = (db, tx) => {
+      if (db.#tx === tx) db.#tx = undefined;
+    };
+  }
 
   private constructor(options: IPDBOptions) {
+    if (options.onError !== undefined && typeof options.onError !== "function") {
+      throw new TypeError(`onError: expected a function, got ${describeValue(options.onError)}`);
+    }
+    this.#onError = options.onError;
     const timeout = options.timeout ?? 5000;
     if (typeof timeout !== "number" || !(timeout >= 0)) {
       throw new RangeError(`timeout: expected a non-negative number of ms, got ${timeout}`);
@@ -268,16 +307,17 @@ export class IPDB implements AsyncDisposable {
     // Deleting a nexthop object removes its IPv4 routes without a route event.
     if (this.#opts.routes) groups.push("ipv4_route", "ipv6_route", "nexthop");
     if (this.#opts.rules) groups.push("ipv4_rule", "ipv6_rule");
-    // Subscribe before dumping: nothing that happens during the dumps is missed.
-    this.#mon = new NetlinkSocket(NETLINK.ROUTE, {
-      netns: options.netns,
-      groups: groupNumbers(groups),
-      rcvbuf: options.rcvbuf ?? 8 << 20,
-    });
+    this.ip = new IPRoute(options.netns === undefined ? {} : { netns: options.netns });
+    // Subscribe before dumping: nothing that happens during the dumps is missed. The socket is
+    // made in the namespace the connection holds (the name is looked up once).
     try {
-      this.ip = new IPRoute({ netns: options.netns });
+      this.#mon = new NetlinkSocket(NETLINK.ROUTE, {
+        netns: this.ip.netns,
+        groups: groupNumbers(groups),
+        rcvbuf: options.rcvbuf ?? 8 << 20,
+      });
     } catch (e) {
-      this.#mon.close();
+      this.ip.close();
       throw e;
     }
     const live = {} as Pick<IfaceContext, "ip" | "store" | "timeout" | "closed">;
@@ -287,7 +327,6 @@ export class IPDB implements AsyncDisposable {
       timeout: { get: () => this.#opts.timeout },
       closed: { get: () => this.#closed },
     });
-    type Ctx = IfaceContext & RouteContext & RuleContext;
     const methods: Omit<Ctx, "ip" | "store" | "timeout" | "closed"> = {
       waitFor: (keys, check, deadline) => this.#waitFor(keys, check, deadline),
       touched: (obj) => this.#touched(obj as Member),
@@ -305,12 +344,12 @@ export class IPDB implements AsyncDisposable {
       refreshLink: (index) => this.#refreshLink(index),
       routeObject: (key) => this.#routeObject(key),
       indexOf: (name) => this.#store.names.get(name),
-      ruleObject: (key) => this.#ruleObjs.get(key) ?? new IPDBRule(this[CTX], key),
+      ruleObject: (key) => this.#ruleObjs.get(key) ?? new IPDBRule(this.#ctx, key),
     };
-    this[CTX] = Object.assign(live, methods);
-    this.interfaces = interfaceMap(new Interfaces(this[CTX]));
-    this.routes = routeMap(new Routes(this[CTX]));
-    this.rules = new Rules(this[CTX]);
+    this.#ctx = Object.assign(live, methods);
+    this.interfaces = interfaceMap(new Interfaces(this.#ctx));
+    this.routes = routeMap(new Routes(this.#ctx));
+    this.rules = new Rules(this.#ctx);
   }
 
   /**
@@ -318,9 +357,8 @@ export class IPDB implements AsyncDisposable {
    * and rules (in `options.netns` when given).
    */
   static async open(options: IPDBOptions = {}): Promise<IPDB> {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`options: expected an object, got ${describeValue(options)}`);
-    }
+    checkArgs("IPDB.open", 1, arguments.length);
+    checkKeys(options, OPTIONS);
     const db = new IPDB(options);
     try {
       await db.#load();
@@ -417,7 +455,7 @@ export class IPDB implements AsyncDisposable {
             return;
           } catch (err) {
             if (this.#closed) return;
-            console.error("IPDB: resynchronisation failed; retrying:", err);
+            this.#report(err, "resynchronisation failed; retrying");
             await new Promise((r) => setTimeout(r, Math.min(1000, 10 * 2 ** attempt)));
           }
         }
@@ -458,7 +496,7 @@ export class IPDB implements AsyncDisposable {
       const now = this.#store.links.get(index);
       const old = before.get(index);
       if (!now || (old && anotherLink(old, now))) {
-        iface.detach(old?.ifname);
+        (stateOf(iface) as IfaceState).detach(old?.ifname);
         this.#ifaces.delete(index);
       }
     }
@@ -495,7 +533,7 @@ export class IPDB implements AsyncDisposable {
           this.#overrun();
           continue;
         }
-        console.error("IPDB: the monitoring socket failed; events are no longer followed:", e);
+        this.#report(e, "the monitoring socket failed; events are no longer followed");
         return;
       }
       if (buf) {
@@ -526,7 +564,7 @@ export class IPDB implements AsyncDisposable {
       } catch (e) {
         if (this.#closed) return;
         if ((e as { code?: string }).code === "ENOBUFS") this.#overrun();
-        else console.error("IPDB: the monitoring socket failed:", e);
+        else this.#report(e, "the monitoring socket failed");
         return;
       }
       if (!buf) return;
@@ -545,7 +583,7 @@ export class IPDB implements AsyncDisposable {
         this.#apply(type, dv, u8, off, len);
       } catch (e) {
         // A malformed message must not stop the database.
-        console.error("IPDB: could not apply an event:", e);
+        this.#report(e, "an event could not be applied");
       }
       off += (len + 3) & ~3;
     }
@@ -577,7 +615,7 @@ export class IPDB implements AsyncDisposable {
           this.#linkEvents.delete(index);
           const iface = this.#ifaces.get(index);
           if (iface) {
-            iface.detach(old?.ifname);
+            (stateOf(iface) as IfaceState).detach(old?.ifname);
             this.#ifaces.delete(index);
           }
           this.#scheduleRouteCheck(index);
@@ -804,17 +842,17 @@ export class IPDB implements AsyncDisposable {
   #iface(index: number): Interface | undefined {
     if (!Number.isInteger(index) || !this.#store.links.has(index)) return undefined;
     let i = this.#ifaces.get(index);
-    if (!i) this.#ifaces.set(index, i = new Interface(this[CTX], index));
+    if (!i) this.#ifaces.set(index, i = new Interface(this.#ctx, index));
     return i;
   }
 
   #routeObject(key: RouteKey): IPDBRoute {
     return (key.id !== undefined ? this.#routeObjs.get(key.id) : undefined) ??
-      new IPDBRoute(this[CTX], { ...key });
+      new IPDBRoute(this.#ctx, { ...key });
   }
 
   #touched(obj: Member): void {
-    this.#tx?.join(obj);
+    if (this.#tx) joinTransaction(this.#tx, obj);
     if (obj instanceof IPDBRoute) {
       const id = obj.key.id;
       if (id !== undefined && !obj.review().create && !this.#routeObjKeys.has(obj)) {
@@ -851,6 +889,7 @@ export class IPDB implements AsyncDisposable {
     if (typeof spec.kind !== "string") {
       throw new TypeError(`kind: expected a link kind, got ${describeValue(spec.kind)}`);
     }
+    checkLinkKeys(spec);
     checkIfname(spec.ifname, "ifname");
     for (const k of ELSEWHERE) {
       if ((spec as unknown as Record<string, unknown>)[k] !== undefined) {
@@ -862,7 +901,7 @@ export class IPDB implements AsyncDisposable {
       }
     }
     const { state, ...rest } = spec;
-    const iface = new Interface(this[CTX], 0, rest as LooseLinkSpec);
+    const iface = new Interface(this.#ctx, 0, rest as LooseLinkSpec);
     if (state !== undefined) iface.set("state", state);
     this.#touched(iface);
     return iface;
@@ -873,11 +912,6 @@ export class IPDB implements AsyncDisposable {
     if (this.#tx?.open) throw new Error("begin: a transaction is already open");
     this.#tx = new Transaction(this);
     return this.#tx;
-  }
-
-  /** @internal */
-  [END_TX](tx: Transaction): void {
-    if (this.#tx === tx) this.#tx = undefined;
   }
 
   /** Runs `fn` in an explicit transaction, then commits it; rolls back and rethrows on failure. */
@@ -893,23 +927,36 @@ export class IPDB implements AsyncDisposable {
   }
 
   /** Every change the kernel reports from now on, until the database closes or the loop breaks. */
-  changes(options: ChangesOptions = {}): AsyncIterableIterator<IPDBChange> {
+  changes(options: ChangesOptions = {}): Subscription<IPDBChange> {
+    checkArgs("changes", 1, arguments.length);
+    checkKeys(options, CHANGES_OPTIONS);
     const limit = options.limit ?? 100_000;
     if (!Number.isInteger(limit) || limit < 1) {
       throw new RangeError("limit: expected a positive integer");
     }
-    const stream: ChangeStream = new ChangeStream(
-      limit,
-      () => this.#streams.delete(stream),
-      options.signal,
-    );
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+      throw new TypeError(`signal: expected an AbortSignal, got ${describeValue(options.signal)}`);
+    }
+    const stream: ChangeStream = new ChangeStream(limit, () => this.#streams.delete(stream));
     if (this.#closed || options.signal?.aborted) stream.end();
     else this.#streams.add(stream);
-    return stream;
+    return new Subscription(stream, { signal: options.signal });
   }
 
   #emit(c: IPDBChange): void {
     for (const s of this.#streams) s.push(c);
+  }
+
+  /** Tells `onError` and the change subscriptions (never the console). */
+  #report(e: unknown, context: string): void {
+    const error = e instanceof Error ? e : new Error(String(e));
+    this.stats.errors++;
+    try {
+      this.#onError?.(error, context);
+    } catch {
+      // The handler's own failure must not stop the database.
+    }
+    this.#emit({ kind: "error", error, context });
   }
 
   /** Resolves once no resynchronisation or route check is under way. */

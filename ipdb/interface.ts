@@ -14,6 +14,9 @@ import type { Link, LooseLinkSpec as LinkSpec } from "../rtnl/link.ts";
 import { IFF } from "../rtnl/constants.ts";
 import { IFLA } from "../rtnl/schemas/link.ts";
 import { LINKINFO_DATA, LINKINFO_SLAVE_DATA } from "../rtnl/schemas/linkinfo.ts";
+import type { BOND_SLAVE, BRPORT, LinkKindSchemas, VRF_PORT } from "../rtnl/schemas/linkinfo.ts";
+import type { ViewValues } from "../netlink/view.ts";
+import type { Intersect } from "../rtnl/link_spec.ts";
 import { IPAddrSet, MASTER_KINDS, PortSet } from "./addrset.ts";
 import { IfaceState, WRITABLE, WRITABLE_INT } from "./interface_state.ts";
 import type { IfaceContext } from "./interface_state.ts";
@@ -55,8 +58,6 @@ function slaveDataNames(kind: string | undefined): Set<string> | undefined {
  * and a commit of its pending changes fails, even if another link gets the same index.
  */
 export class Interface extends Tracked {
-  /** Any other link attribute or kind data, by its short name. */
-  [key: string]: unknown;
   readonly #s: IfaceState;
   /** The addresses (a set of `"a/p"`). */
   readonly ipaddr: IPAddrSet;
@@ -354,11 +355,6 @@ export class Interface extends Tracked {
     return this.#s.dirty && this.hasChanges();
   }
 
-  /** @internal The kernel removed the link (last named `name`): it stands for no link now. */
-  detach(name?: string): void {
-    this.#s.detach(name);
-  }
-
   /** The main attributes, addresses and ports as a plain object. */
   toJSON(): Record<string, unknown> {
     const v = this.#view();
@@ -412,6 +408,61 @@ export class Interface extends Tracked {
   }
 }
 
+/** Names the {@link Interface} class declares itself (with their own types). */
+export type InterfaceDeclaredNames =
+  | "ifname"
+  | "address"
+  | "broadcast"
+  | "mtu"
+  | "txqlen"
+  | "ifalias"
+  | "master"
+  | "group"
+  | "flags"
+  | "operstate"
+  | "link"
+  | "carrier"
+  | "index"
+  | "peer"
+  | "state"
+  | "kind";
+
+/** Link attributes an interface writes besides those it declares. */
+export type InterfaceWritableNames =
+  | "linkmode"
+  | "gso_max_size"
+  | "gso_max_segs"
+  | "gro_max_size"
+  | "num_tx_queues"
+  | "num_rx_queues";
+
+/** The typed values of IFLA attributes. */
+export type InterfaceLinkValues = ViewValues<typeof IFLA>;
+
+/** Every kind's data keys (an interface writes those of its own kind). */
+export type InterfaceKindData = Partial<
+  Intersect<{ [K in keyof LinkKindSchemas]: ViewValues<LinkKindSchemas[K]> }[keyof LinkKindSchemas]>
+>;
+
+/**
+ * The properties of an interface besides those its class declares: every IFLA attribute (read
+ * only, but for the writable ones), every kind's data (writable: the interface's own kind's),
+ * and port settings (read only). Typed from the schema tables: an unknown name does not compile
+ * (and writing one is a TypeError naming it).
+ */
+export type InterfaceAttributes =
+  & Omit<InterfaceLinkValues, InterfaceDeclaredNames | InterfaceWritableNames>
+  & { -readonly [K in InterfaceWritableNames]?: InterfaceLinkValues[K] }
+  & {
+    -readonly [K in Exclude<keyof InterfaceKindData, InterfaceDeclaredNames>]: InterfaceKindData[K];
+  }
+  & ViewValues<typeof BRPORT>
+  & ViewValues<typeof BOND_SLAVE>
+  & ViewValues<typeof VRF_PORT>;
+
+/** The link attributes and kind data of an interface, as typed properties. */
+export interface Interface extends InterfaceAttributes {}
+
 /** The interfaces of the database: by name, by index, iterable. */
 export class Interfaces implements Iterable<Interface> {
   readonly #ctx: IfaceContext;
@@ -462,10 +513,13 @@ export class Interfaces implements Iterable<Interface> {
   }
 }
 
-/** {@link Interfaces} with property access by name and index: `db.interfaces.v0`, `[3]`. */
+/**
+ * {@link Interfaces} with property access by name and index: `db.interfaces.v0`, `[3]`
+ * (undefined when there is no such interface).
+ */
 export type InterfaceMap = Interfaces & {
-  readonly [name: string]: Interface;
-  readonly [index: number]: Interface;
+  readonly [name: string]: Interface | undefined;
+  readonly [index: number]: Interface | undefined;
 };
 
 /** Wraps an {@link Interfaces} so names and indexes work as properties. */

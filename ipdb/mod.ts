@@ -32,18 +32,18 @@
  * netns.create("nldoc-ipdbmod");
  * try {
  *   using ip = new IPRoute({ netns: "nldoc-ipdbmod" });
- *   // A veth stands in for the seed's tap0: its peer gives it a carrier, so routes can use it.
+ *   // A veth stands in for pyroute2's tap0: its peer gives it a carrier, so routes can use it.
  *   await ip.link("add", { ifname: "tap0", kind: "veth", peer: "tap1" });
  *   await ip.link("set", { index: "tap1", state: "up" });
  *   await using db = await IPDB.open({ netns: "nldoc-ipdbmod" });
- *   const tap0 = db.interfaces.tap0;
+ *   const tap0 = db.interfaces.tap0!;
  *   tap0.down();
  *   tap0.address = "00:11:22:33:44:55";
  *   tap0.ifname = "vpn";
  *   tap0.ipaddr.add(["10.0.0.1", 24]);
  *   console.log(tap0.review());
  *   await tap0.commit();
- *   await db.interfaces.vpn.transaction((i) => {
+ *   await db.interfaces.vpn!.transaction((i) => {
  *     i.mtu = 1400;
  *     i.up();
  *   });
@@ -60,7 +60,14 @@ export { IPDB, Transaction } from "./db.ts";
 export type { ChangesOptions, IPDBChange, IPDBDifference, IPDBOptions, IPDBStats } from "./db.ts";
 export { Tracked } from "./tracked.ts";
 export { Interface, Interfaces } from "./interface.ts";
-export type { InterfaceMap } from "./interface.ts";
+export type {
+  InterfaceAttributes,
+  InterfaceDeclaredNames,
+  InterfaceKindData,
+  InterfaceLinkValues,
+  InterfaceMap,
+  InterfaceWritableNames,
+} from "./interface.ts";
 export { IPAddrSet, PortSet } from "./addrset.ts";
 export type { AddressInput } from "./addrset.ts";
 export { IPDBRoute, Routes, RouteTable } from "./route.ts";

@@ -10,6 +10,8 @@ import { describeValue, formatIp, parseIp } from "../netlink/addr.ts";
 import { multipathOf } from "../rtnl/route.ts";
 import type { NextHopSpec, Route, RouteSpec } from "../rtnl/route.ts";
 import { protoId, routeTypeId, scopeId, tableId } from "../rtnl/names.ts";
+import { RTAX } from "../rtnl/schemas/route.ts";
+import { suggestion } from "../netlink/strict.ts";
 import { routeKey } from "./keys.ts";
 import { keyOfRoute, keyOfSpec, normalizePrefix, routeSpecOf } from "./route_spec.ts";
 import type { RouteKey } from "./route_spec.ts";
@@ -220,8 +222,28 @@ export class IPDBRoute extends Tracked {
   }
 
   /** Metrics by RTAX short name ({ mtu: 1400 }). */
-  get metrics(): Record<string, unknown> | undefined {
-    return this.get("metrics") as Record<string, unknown> | undefined;
+  get metrics(): Record<string, unknown> {
+    // Live: `route.metrics.mtu = 1400` is a pending change of the route, as pyroute2's.
+    const now = (this.get("metrics") ?? {}) as Record<string, unknown>;
+    const target = { ...now };
+    return new Proxy(target, {
+      set: (t, k, v) => {
+        const name = String(k);
+        if (!RTAX.byName.has(name) && name !== "congctl") {
+          throw new TypeError(
+            `metrics.${name}: unknown route metric${suggestion(name, RTAX.byName.keys())}`,
+          );
+        }
+        this.set("metrics", { ...t, [name]: v });
+        t[name] = v;
+        return true;
+      },
+      deleteProperty: (_t, k) => {
+        throw new TypeError(
+          `metrics.${String(k)}: a metric is changed, not removed (set it to another value)`,
+        );
+      },
+    });
   }
   set metrics(v: Record<string, unknown> | undefined) {
     this.set("metrics", v);
@@ -351,6 +373,11 @@ function withIndex<T extends object>(target: T, lookup: (key: string) => unknown
         return b;
       }
       return lookup(prop);
+    },
+    // `"10.1.0.0/16" in db.routes`: whether there is such a route (members answer as members).
+    has(t, prop) {
+      if (typeof prop === "symbol" || prop in t) return prop in t;
+      return lookup(prop) !== undefined;
     },
     set(_t, prop) {
       throw new TypeError(`${String(prop)}: use add(spec) to add a route`);

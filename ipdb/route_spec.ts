@@ -8,7 +8,7 @@
  */
 
 import { describeValue, formatIp, parseIp, parsePrefix } from "../netlink/addr.ts";
-import { multipathOf } from "../rtnl/route.ts";
+import { checkRouteSpec, multipathOf } from "../rtnl/route.ts";
 import type { NextHopSpec, Route, RouteSpec } from "../rtnl/route.ts";
 import { protoId, routeTypeId, tableId } from "../rtnl/names.ts";
 import { routeId } from "./store.ts";
@@ -122,9 +122,7 @@ export function keyOfSpec(
   spec: RouteSpec,
   ctx: { indexOf(n: string): number | undefined },
 ): RouteKey {
-  if (typeof spec !== "object" || spec === null) {
-    throw new TypeError(`spec: expected an object, got ${describeValue(spec)}`);
-  }
+  checkRouteSpec(spec);
   let family: number;
   let prefix: string;
   if (spec.dst === undefined || spec.dst === "default") {

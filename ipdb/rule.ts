@@ -6,7 +6,8 @@
  * @module
  */
 
-import { describeValue } from "../netlink/addr.ts";
+import { checkRuleSpec } from "../rtnl/rule.ts";
+import { checkArgs } from "../netlink/strict.ts";
 import type { Rule, RuleSpec } from "../rtnl/rule.ts";
 import { tableId } from "../rtnl/names.ts";
 import { PHASE } from "./commit.ts";
@@ -335,9 +336,8 @@ export class Rules implements Iterable<IPDBRule> {
 
   /** A new pending rule: `await db.rules.add({ priority: 100, table: 100 }).commit()`. */
   add(spec: RuleFields): IPDBRule {
-    if (typeof spec !== "object" || spec === null) {
-      throw new TypeError(`spec: expected an object, got ${describeValue(spec)}`);
-    }
+    checkArgs("add", 1, arguments.length);
+    checkRuleSpec(spec);
     if (spec.src !== undefined) normalizePrefix(spec.src, "src");
     if (spec.dst !== undefined) normalizePrefix(spec.dst, "dst");
     if (spec.table !== undefined) tableId(spec.table);
@@ -348,6 +348,13 @@ export class Rules implements Iterable<IPDBRule> {
 
   /** The rules matching every given key (priority, table, src, dst, iifname, fwmark, …). */
   find(filter: RuleFields = {}): IPDBRule[] {
+    checkArgs("find", 1, arguments.length);
+    checkRuleSpec(filter);
+    for (const [k, v] of Object.entries(filter)) {
+      if (v === undefined) {
+        throw new TypeError(`${k}: undefined (leave the key out to not filter by it)`);
+      }
+    }
     const out: IPDBRule[] = [];
     for (const [k, v] of this.#ctx.store.rules) {
       if (ruleMatches(v, filter)) out.push(this.#ctx.ruleObject(k));

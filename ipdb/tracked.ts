@@ -10,6 +10,7 @@
  * @module
  */
 
+import { suggestion } from "../netlink/strict.ts";
 import { commitAll } from "./commit.ts";
 import type { CommitOptions, DbContext, Participant, Plan } from "./commit.ts";
 
@@ -175,3 +176,30 @@ export abstract class Tracked {
 export function stateOf(t: Tracked): TrackedState {
   return stateGetter(t);
 }
+
+/** Every property name a tracked object answers (its class's and its bases'). */
+function propertyNames(obj: object): string[] {
+  const out: string[] = [];
+  for (let p = Object.getPrototypeOf(obj); p; p = Object.getPrototypeOf(p)) {
+    for (const k of Object.getOwnPropertyNames(p)) if (k !== "constructor") out.push(k);
+    if (p === Tracked.prototype) break;
+  }
+  for (const k of Object.keys(obj)) out.push(k);
+  return out;
+}
+
+// Writing a property a tracked object does not have (`iface.mtuu = 1400`) is a TypeError naming it
+// and the nearest property, never a new property nor "object is not extensible". A set finds an
+// existing property (an attribute's accessor, a field) before it reaches this end of the chain.
+Object.setPrototypeOf(
+  Tracked.prototype,
+  new Proxy(Object.prototype, {
+    set(target, prop, value, receiver) {
+      if (typeof prop === "symbol") return Reflect.set(target, prop, value, receiver);
+      const what = (receiver as { constructor?: { name?: string } })?.constructor?.name ?? "object";
+      throw new TypeError(
+        `${prop}: not a property of ${what}${suggestion(prop, propertyNames(receiver as object))}`,
+      );
+    },
+  }),
+);

@@ -384,6 +384,31 @@ function linkSpecNames(data: AttrSchema | undefined): string[] {
   return out;
 }
 
+const TUNTAP_KEYS = ["mode", "owner", "uid", "gid", "persistent", "multi_queue", "vnet_hdr", "pi"];
+
+/**
+ * Throws unless every key of `spec` is one a link spec of its kind takes (the shortcuts, IFLA
+ * attributes, port settings, the kind's data): the keys alone, checked at once; values are
+ * checked when the spec is sent.
+ */
+export function checkLinkKeys(spec: unknown, field = "spec"): void {
+  if (!isObject(spec)) {
+    throw new TypeError(`${field}: expected an object, got ${describeValue(spec)}`);
+  }
+  const kind = typeof spec.kind === "string" ? spec.kind : undefined;
+  const names = new Set(linkSpecNames(dataSchemaOf(kind)?.schema));
+  if (kind === "tuntap") { for (const k of TUNTAP_KEYS) names.add(k); }
+  for (const k of Object.keys(spec)) {
+    if (names.has(k)) continue;
+    const owners = kindsWithKey(k);
+    throw new TypeError(
+      `${k}: unknown link attribute${kind ? ` for kind ${JSON.stringify(kind)}` : ""}${
+        owners.length ? ` (it belongs to kind ${owners.join("/")})` : suggestion(k, names)
+      }`,
+    );
+  }
+}
+
 /** Kinds (with data schemas) that have the data key `key`. */
 function kindsWithKey(key: string): string[] {
   const out: string[] = [];

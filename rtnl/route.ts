@@ -175,6 +175,11 @@ const KNOWN = new Set([
   "fibmatch",
 ]);
 
+/** Throws unless `spec` is an object of route spec keys (naming the first unknown one). */
+export function checkRouteSpec(spec: unknown): void {
+  checkSpec(spec, KNOWN, "route");
+}
+
 const COMMANDS: Record<RouteCommand, readonly [number, number]> = {
   add: [RTM.NEWROUTE, NLM_F.CREATE | NLM_F.EXCL],
   replace: [RTM.NEWROUTE, NLM_F.CREATE | NLM_F.REPLACE],

@@ -178,6 +178,11 @@ const KNOWN = new Set([
   "flags",
 ]);
 
+/** Throws unless `spec` is an object of rule spec keys (naming the first unknown one). */
+export function checkRuleSpec(spec: unknown): void {
+  checkSpec(spec, KNOWN, "rule");
+}
+
 const COMMANDS: Record<RuleCommand, readonly [number, number]> = {
   add: [RTM.NEWRULE, NLM_F.CREATE | NLM_F.EXCL],
   replace: [RTM.NEWRULE, NLM_F.CREATE | NLM_F.REPLACE],

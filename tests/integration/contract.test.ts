@@ -213,3 +213,66 @@ Deno.test({
       );
     }, "contract"),
 });
+
+Deno.test({
+  name:
+    "contract: IPDB does what its words say (ipaddr.add(a, p), metrics, in, changes, unknown keys)",
+  ignore,
+  fn: () =>
+    withNetns(async (ns) => {
+      using ip = new IPRoute({ netns: ns });
+      await vethPair(ip);
+      await ip.route("add", { dst: "10.1.0.0/16", gateway: "10.0.0.2" });
+      const errors: string[] = [];
+      await using db = await IPDB.open({ netns: ns, onError: (_e, why) => errors.push(why) });
+      // Subscribed when changes() returns: a change made before the first next() arrives.
+      using changes = db.changes();
+      const v0 = db.interfaces.v0!;
+      // The second argument is the prefix length, as pyroute2's add_ip(address, mask).
+      v0.ipaddr.add("10.5.0.1", 24);
+      assert.deepEqual(v0.review().ipaddr, ["+10.5.0.1/24"]);
+      await v0.commit();
+      const addrs = (await ipJson(ns, "addr", "show", "dev", "v0"))[0].addr_info as {
+        local: string;
+        prefixlen: number;
+      }[];
+      assert.ok(addrs.some((a) => a.local === "10.5.0.1" && a.prefixlen === 24));
+      assert.equal(v0.ipaddr.has("10.5.0.1", 24), true);
+      // A route's metrics are live: writing one is a pending change of the route.
+      assert.equal("10.1.0.0/16" in db.routes, true);
+      assert.equal("10.9.0.0/16" in db.routes, false);
+      const route = db.routes["10.1.0.0/16"]!;
+      route.metrics.mtu = 1400;
+      await route.commit();
+      const [shown] = await ipJson(ns, "route", "show", "10.1.0.0/16");
+      assert.deepEqual(shown.metrics, [{ mtu: 1400 }]);
+      assert.throws(() => (route.metrics.mtuu = 1), /metrics\.mtuu: unknown route metric .*"mtu"/);
+      // Unknown properties are refused, naming the nearest one.
+      assert.throws(
+        () => ((v0 as unknown as Record<string, unknown>).mtuu = 1400),
+        (e: Error) =>
+          e instanceof TypeError && /^mtuu: not a property of Interface .*"mtu"/.test(e.message),
+      );
+      assert.throws(
+        () => ((route as unknown as Record<string, unknown>).gatway = "10.0.0.3"),
+        /gatway: not a property of IPDBRoute .*"gateway"/,
+      );
+      assert.equal(db.interfaces.nosuch, undefined);
+      let sawAddress = false;
+      for (;;) {
+        const r = await Promise.race([
+          changes.next(),
+          new Promise<undefined>((ok) => setTimeout(() => ok(undefined), 3000)),
+        ]);
+        if (r === undefined || r.done) break;
+        if (r.value.kind === "address" && r.value.address === "10.5.0.1/24") {
+          sawAddress = true;
+          break;
+        }
+      }
+      assert.ok(sawAddress, "the address event after changes() was called");
+      changes.close();
+      assert.equal((await changes.next()).done, true);
+      assert.deepEqual(errors, []);
+    }, "contract"),
+});

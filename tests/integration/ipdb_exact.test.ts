@@ -182,7 +182,7 @@ Deno.test({
       await ipCmd(ns, "link", "del", "x0");
       await ipCmd(ns, "link", "add", "y0", "index", String(index), "type", "bridge");
       await until(() => db.interfaces[index]?.ifname === "y0");
-      assert.notEqual(db.interfaces[index], x0);
+      assert.notEqual(db.interfaces[index]!, x0);
       assert.equal(x0.exists, false);
       const err = await x0.commit().catch((e) => e);
       assert.ok(err instanceof CommitError, String(err));
@@ -281,7 +281,7 @@ Deno.test({
         // The peer in the other namespace: the interface here commits.
         const xa = db.create({ kind: "veth", ifname: "xa", peer: { ifname: "pa", netns: other } });
         await xa.commit({ timeout: 2000 });
-        assert.equal(db.interfaces.xa, xa);
+        assert.equal(db.interfaces.xa!, xa);
         assert.ok(xa.index > 0);
         assert.deepEqual((await ipJson(other, "link", "show", "dev", "pa")).length, 1);
         assert.deepEqual(await db.verify(), []);

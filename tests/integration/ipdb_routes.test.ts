@@ -35,7 +35,7 @@ Deno.test({
       const r = await db.routes.add({ dst: "10.1.0.0/16", gateway: "10.0.0.2" }).commit();
       assert.equal((await route(ns, "10.1.0.0/16"))?.gateway, "10.0.0.2");
       assert.equal(db.routes["10.1.0.0/16"].gateway, "10.0.0.2");
-      assert.equal(db.routes["10.1.0.0/16"].oif, db.interfaces.v0.index);
+      assert.equal(db.routes["10.1.0.0/16"].oif, db.interfaces.v0!.index);
       assert.equal(db.routes.get("10.1.0.0/16")?.dst, "10.1.0.0/16");
       assert.equal(r.exists, true);
 
@@ -149,7 +149,7 @@ Deno.test({
         db.routes.add({ dst: "10.60.0.0/16", gateway: "10.6.0.2" });
       });
       assert.equal((await route(ns, "10.60.0.0/16"))?.dev, "u0");
-      assert.equal(db.routes["10.60.0.0/16"].oif, db.interfaces.u0.index);
+      assert.equal(db.routes["10.60.0.0/16"].oif, db.interfaces.u0!.index);
 
       // The same with a refused step at the end: everything, the interface included, is undone.
       const links = await ipJson(ns, "link", "show");
@@ -164,7 +164,7 @@ Deno.test({
       assert.ok(err instanceof CommitError, String(err));
       assert.deepEqual(await ipJson(ns, "link", "show"), links);
       assert.deepEqual(await ipJson(ns, "route", "show", "table", "all"), routes);
-      assert.equal(db.interfaces.u2, undefined);
+      assert.equal(db.interfaces.u2!, undefined);
     }, "ipdb"),
 });
 
@@ -221,12 +221,12 @@ Deno.test({
       await using db = await IPDB.open({ netns: ns });
       await db.routes.add({ dst: "10.9.0.0/16", gateway: "10.0.0.2" }).commit();
       const r = db.routes["10.9.0.0/16"];
-      assert.equal(r.oif, db.interfaces.v0.index);
+      assert.equal(r.oif, db.interfaces.v0!.index);
       r.gateway = "10.0.1.2";
       await r.commit();
       const shown = await route(ns, "10.9.0.0/16");
       assert.equal(shown?.gateway, "10.0.1.2");
       assert.equal(shown?.dev, "v1");
-      assert.equal(db.routes["10.9.0.0/16"].oif, db.interfaces.v1.index);
+      assert.equal(db.routes["10.9.0.0/16"].oif, db.interfaces.v1!.index);
     }, "ipdb"),
 });

@@ -43,12 +43,12 @@ Deno.test({
       await using db = await IPDB.open({ netns: ns });
 
       // By name, by index, iterable.
-      const tap0 = db.interfaces.tap0;
+      const tap0 = db.interfaces.tap0!;
       assert.ok(tap0);
       const index = tap0.index;
       assert.equal((await link(ns, "tap0")).ifindex, index);
-      assert.equal(db.interfaces[index], tap0);
-      assert.equal(db.interfaces["tap0"], tap0);
+      assert.equal(db.interfaces[index]!, tap0);
+      assert.equal(db.interfaces["tap0"]!, tap0);
       assert.deepEqual(db.interfaces.keys().sort(), ["lo", "tap0", "tap1"]);
       assert.equal([...db.interfaces].length, 3);
       assert.equal(tap0.kind, "veth");
@@ -90,8 +90,8 @@ Deno.test({
       assert.equal(vpn.ifindex, index);
       assert.equal(vpn.address, "00:11:22:33:44:55");
       assert.deepEqual(await addrs(ns, "vpn"), ["10.0.0.1/24", "10.0.0.2/24"]);
-      assert.equal(db.interfaces.vpn, tap0, "the same object under its new name");
-      assert.equal(db.interfaces.tap0, undefined);
+      assert.equal(db.interfaces.vpn!, tap0, "the same object under its new name");
+      assert.equal(db.interfaces.tap0!, undefined);
       assert.deepEqual(tap0.review(), { attrs: {} });
       assert.deepEqual([...tap0.ipaddr], ["10.0.0.1/24", "10.0.0.2/24"]);
       assert.deepEqual(tap0.ipaddr.ipv4, ["10.0.0.1/24", "10.0.0.2/24"]);
@@ -99,37 +99,37 @@ Deno.test({
 
       // The dict form.
       db.interfaces["vpn"]["txqlen"] = 500;
-      await db.interfaces["vpn"].commit();
+      await db.interfaces["vpn"]!.commit();
       assert.equal((await link(ns, "vpn")).txqlen, 500);
 
       // The context manager: commits when fn returns…
-      await db.interfaces.vpn.transaction((i) => {
+      await db.interfaces.vpn!.transaction((i) => {
         i.mtu = 1400;
       });
       assert.equal((await link(ns, "vpn")).mtu, 1400);
       // …and rolls back (kernel untouched) and rethrows when it throws.
       await assert.rejects(
-        db.interfaces.vpn.transaction((i) => {
+        db.interfaces.vpn!.transaction((i) => {
           i.mtu = 1300;
           throw new Error("changed my mind");
         }),
         /changed my mind/,
       );
       assert.equal((await link(ns, "vpn")).mtu, 1400);
-      assert.equal(db.interfaces.vpn.mtu, 1400);
-      assert.deepEqual(db.interfaces.vpn.review(), { attrs: {} });
+      assert.equal(db.interfaces.vpn!.mtu, 1400);
+      assert.deepEqual(db.interfaces.vpn!.review(), { attrs: {} });
 
       // Rename then up.
-      db.interfaces.vpn.up();
-      await db.interfaces.vpn.commit();
+      db.interfaces.vpn!.up();
+      await db.interfaces.vpn!.commit();
       assert.ok(((await link(ns, "vpn")).flags as string[]).includes("UP"));
-      assert.equal(db.interfaces.vpn.state, "up");
+      assert.equal(db.interfaces.vpn!.state, "up");
 
       // Address removal.
-      assert.equal(db.interfaces.vpn.ipaddr.remove("10.0.0.2/24"), true);
-      assert.equal(db.interfaces.vpn.ipaddr.remove("10.9.9.9/24"), false);
-      assert.deepEqual(db.interfaces.vpn.review().ipaddr, ["-10.0.0.2/24"]);
-      await db.interfaces.vpn.commit();
+      assert.equal(db.interfaces.vpn!.ipaddr.remove("10.0.0.2/24"), true);
+      assert.equal(db.interfaces.vpn!.ipaddr.remove("10.9.9.9/24"), false);
+      assert.deepEqual(db.interfaces.vpn!.review().ipaddr, ["-10.0.0.2/24"]);
+      await db.interfaces.vpn!.commit();
       assert.deepEqual(await addrs(ns, "vpn"), ["10.0.0.1/24"]);
     }, "ipdb"),
 });
@@ -142,7 +142,7 @@ Deno.test({
       await veth(ns);
       await ipCmd(ns, "link", "set", "tap0", "up");
       await using db = await IPDB.open({ netns: ns });
-      const i = db.interfaces.tap0;
+      const i = db.interfaces.tap0!;
       i.down();
       i.ifname = "wan0";
       i.address = "02:00:00:00:00:01";
@@ -174,7 +174,7 @@ Deno.test({
       await ipCmd(ns, "addr", "add", "10.0.0.1/24", "dev", "tap0");
       await ipCmd(ns, "addr", "add", "10.0.0.2/24", "dev", "tap0");
       await using db = await IPDB.open({ netns: ns });
-      const i = db.interfaces.tap0;
+      const i = db.interfaces.tap0!;
 
       // 1. Rename and MTU are applied, then the kernel refuses a multicast MAC.
       let before = await snapshot(ns);
@@ -220,9 +220,9 @@ Deno.test({
       await ipCmd(ns, "link", "set", "br0", "up");
       await ipCmd(ns, "link", "set", "br0", "down");
       db.sync();
-      await waitFor(() => db.interfaces.br0 !== undefined);
+      await waitFor(() => db.interfaces.br0! !== undefined);
       before = await snapshot(ns);
-      const br = db.interfaces.br0;
+      const br = db.interfaces.br0!;
       br.mtu = 1400;
       br.up();
       br.ipaddr.add("10.2.0.1/24");
@@ -250,15 +250,15 @@ Deno.test({
         attrs: { mtu: "1400", state: "down -> up" },
         ipaddr: ["+10.3.0.1/24"],
       });
-      assert.equal(db.interfaces.v0, undefined, "pending until committed");
+      assert.equal(db.interfaces.v0!, undefined, "pending until committed");
       await v0.commit();
       assert.ok(v0.index > 0);
-      assert.equal(db.interfaces.v0, v0);
+      assert.equal(db.interfaces.v0!, v0);
       const l = await link(ns, "v0");
       assert.equal(l.mtu, 1400);
       assert.ok((l.flags as string[]).includes("UP"));
       assert.deepEqual(await addrs(ns, "v0"), ["10.3.0.1/24"]);
-      assert.ok(db.interfaces.v1);
+      assert.ok(db.interfaces.v1!);
 
       await db.transaction(() => {
         const br = db.create({ kind: "bridge", ifname: "br0" });
@@ -267,15 +267,15 @@ Deno.test({
         br.up();
       });
       assert.equal((await link(ns, "v1")).master, "br0");
-      assert.deepEqual([...db.interfaces.br0.ports], ["v1"]);
-      assert.ok(db.interfaces.br0.ports.has("v1"));
-      assert.equal(db.interfaces.v1.master, db.interfaces.br0.index);
+      assert.deepEqual([...db.interfaces.br0!.ports], ["v1"]);
+      assert.ok(db.interfaces.br0!.ports.has("v1"));
+      assert.equal(db.interfaces.v1!.master, db.interfaces.br0!.index);
 
-      db.interfaces.br0.delPort("v1");
-      assert.deepEqual(db.interfaces.br0.review().ports, ["-v1"]);
-      await db.interfaces.br0.commit();
+      db.interfaces.br0!.delPort("v1");
+      assert.deepEqual(db.interfaces.br0!.review().ports, ["-v1"]);
+      await db.interfaces.br0!.commit();
       assert.equal((await link(ns, "v1")).master, undefined);
-      assert.equal(db.interfaces.br0.ports.size, 0);
+      assert.equal(db.interfaces.br0!.ports.size, 0);
 
       // A failed creation leaves nothing behind.
       const bad = db.create({ kind: "veth", ifname: "v2", peer: "v3" });
@@ -283,7 +283,7 @@ Deno.test({
       bad.addPort;
       bad.mtu = 1400;
       bad.set("txqlen", 100);
-      const bridge = db.interfaces.br0;
+      const bridge = db.interfaces.br0!;
       bridge.addPort("lo");
       const tx = db.begin();
       tx.add(bad).add(bridge);
@@ -292,7 +292,7 @@ Deno.test({
       assert.equal((await ipJson(ns, "link", "show")).some((x) => x.ifname === "v2"), false);
       bridge.rollback();
 
-      await db.interfaces.br0.remove().commit();
+      await db.interfaces.br0!.remove().commit();
       await v0.remove().commit();
       assert.deepEqual(
         (await ipJson(ns, "link", "show")).map((x) => x.ifname),
@@ -310,7 +310,7 @@ Deno.test({
     withNetns(async (ns) => {
       await veth(ns);
       await using db = await IPDB.open({ netns: ns });
-      const i = db.interfaces.tap0;
+      const i = db.interfaces.tap0!;
       assert.throws(() => (i.mtu = -1), RangeError);
       assert.throws(() => (i.ifname = "a/b"), /ifname/);
       assert.throws(() => (i.ifname = "x".repeat(16)), RangeError);
@@ -320,7 +320,7 @@ Deno.test({
       assert.throws(() => i.set("operstate", 1), /operstate: read-only/);
       assert.throws(() => i.set("bogus", 1), /bogus: unknown link attribute/);
       assert.throws(() => i.addPort("tap1"), /only bridges and bonds have ports/);
-      assert.throws(() => ((i as Record<string, unknown>).nonsense = 1), TypeError);
+      assert.throws(() => ((i as unknown as Record<string, unknown>).nonsense = 1), TypeError);
       assert.deepEqual(i.review(), { attrs: {} });
     }, "ipdb"),
 });
@@ -352,12 +352,12 @@ Deno.test({
       });
       const l = await link(ns, "tap0");
       assert.equal(l.master, "br0");
-      assert.equal(db.interfaces.tap0.kind, "tun");
-      assert.equal(db.interfaces.tap0.master, db.interfaces.br0.index);
-      assert.deepEqual([...db.interfaces.br0.ports], ["tap0"]);
+      assert.equal(db.interfaces.tap0!.kind, "tun");
+      assert.equal(db.interfaces.tap0!.master, db.interfaces.br0!.index);
+      assert.deepEqual([...db.interfaces.br0!.ports], ["tap0"]);
       await db.transaction(() => {
-        db.interfaces.tap0.remove();
-        db.interfaces.br0.remove();
+        db.interfaces.tap0!.remove();
+        db.interfaces.br0!.remove();
       });
       assert.deepEqual(db.interfaces.keys(), ["lo"]);
     }, "ipdb"),
@@ -386,7 +386,7 @@ Deno.test({
         (await run("ip", ["-n", ns, "-j", "-6", "route", "show", "table", "all"]));
       const before = await state();
       await using db = await IPDB.open({ netns: ns });
-      const i = db.interfaces.tap0;
+      const i = db.interfaces.tap0!;
       i.down();
       i.ifname = "vpn";
       i.ipaddr.remove("10.0.0.1/24"); // the primary: its secondary goes with it

@@ -44,14 +44,14 @@ Deno.test({
       })();
 
       await ipCmd(ns, "link", "set", "v0", "mtu", "1300");
-      await until(() => db.interfaces.v0.mtu === 1300);
+      await until(() => db.interfaces.v0!.mtu === 1300);
 
       await ipCmd(ns, "link", "set", "v0", "name", "lan0");
-      await until(() => db.interfaces.lan0 !== undefined);
-      assert.equal(db.interfaces.v0, undefined);
+      await until(() => db.interfaces.lan0! !== undefined);
+      assert.equal(db.interfaces.v0!, undefined);
 
       await ipCmd(ns, "addr", "add", "10.7.0.1/24", "dev", "lan0");
-      await until(() => db.interfaces.lan0.ipaddr.has("10.7.0.1/24"));
+      await until(() => db.interfaces.lan0!.ipaddr.has("10.7.0.1/24"));
 
       await ipCmd(ns, "link", "set", "lan0", "up");
       await ipCmd(ns, "route", "add", "10.8.0.0/16", "via", "10.7.0.2");
@@ -59,9 +59,9 @@ Deno.test({
       assert.equal(db.routes["10.8.0.0/16"].gateway, "10.7.0.2");
 
       await ipCmd(ns, "link", "add", "x0", "type", "bridge");
-      await until(() => db.interfaces.x0 !== undefined);
+      await until(() => db.interfaces.x0! !== undefined);
       await ipCmd(ns, "link", "del", "x0");
-      await until(() => db.interfaces.x0 === undefined);
+      await until(() => db.interfaces.x0! === undefined);
 
       await until(() => seen.some((c) => c.kind === "interface" && c.action === "remove"));
       ac.abort();
@@ -90,7 +90,7 @@ Deno.test({
     withNetns(async (ns) => {
       await setup(ns);
       await using db = await IPDB.open({ netns: ns });
-      const v0 = db.interfaces.v0;
+      const v0 = db.interfaces.v0!;
       v0.mtu = 1400;
       v0.ipaddr.add("10.0.0.1/24");
       // Someone else changes other attributes, and the same one.
@@ -115,7 +115,7 @@ Deno.test({
       // The pending object's interface is renamed externally: the commit still applies to it.
       v0.mtu = 1450;
       await ipCmd(ns, "link", "set", "v0", "name", "eth9");
-      await until(() => db.interfaces.eth9 === v0);
+      await until(() => db.interfaces.eth9! === v0);
       await v0.commit();
       assert.equal((await ipJson(ns, "link", "show", "dev", "eth9"))[0].mtu, 1450);
 
@@ -134,7 +134,7 @@ Deno.test({
     withNetns(async (ns) => {
       await setup(ns);
       await using db = await IPDB.open({ netns: ns });
-      const a = db.interfaces.v0, b = db.interfaces.w0;
+      const a = db.interfaces.v0!, b = db.interfaces.w0!;
       a.mtu = 1400;
       a.ifname = "a0";
       a.ipaddr.add("10.1.0.1/24");
@@ -161,8 +161,8 @@ Deno.test({
       assert.equal(lb.txqlen, 200);
       assert.ok((la.flags as string[]).includes("UP"));
       assert.ok((lb.flags as string[]).includes("UP"));
-      assert.ok(db.interfaces.a0.ipaddr.has("10.1.0.1/24"));
-      assert.ok(db.interfaces.b0.ipaddr.has("10.2.0.1/24"));
+      assert.ok(db.interfaces.a0!.ipaddr.has("10.1.0.1/24"));
+      assert.ok(db.interfaces.b0!.ipaddr.has("10.2.0.1/24"));
 
       // Two commits of the same interface at once are serialised.
       a.mtu = 1280;
@@ -203,9 +203,9 @@ Deno.test({
       await ipCmd(ns, "link", "set", "v0", "up");
       await ipCmd(ns, "addr", "add", "10.0.0.1/16", "dev", "v0");
       await using db = await IPDB.open({ netns: ns, rcvbuf: 4096 });
-      db.interfaces.w0.mtu = 1400;
-      db.interfaces.w0.ipaddr.add("10.9.0.1/24");
-      const pending = db.interfaces.w0.review();
+      db.interfaces.w0!.mtu = 1400;
+      db.interfaces.w0!.ipaddr.add("10.9.0.1/24");
+      const pending = db.interfaces.w0!.review();
       const overruns = db.stats.overruns;
 
       // A flood: 3000 routes added, 1000 of them deleted again, in one ip -batch.
@@ -242,12 +242,12 @@ Deno.test({
         db.interfaces.keys().sort(),
         (await ipJson(ns, "link", "show")).map((l) => l.ifname).sort(),
       );
-      assert.deepEqual(db.interfaces.v0.ipaddr.toJSON().filter((a) => !a.startsWith("fe80")), [
+      assert.deepEqual(db.interfaces.v0!.ipaddr.toJSON().filter((a) => !a.startsWith("fe80")), [
         "10.0.0.1/16",
       ]);
       // The pending transaction is still there, and commits.
-      assert.deepEqual(db.interfaces.w0.review(), pending);
-      await db.interfaces.w0.commit();
+      assert.deepEqual(db.interfaces.w0!.review(), pending);
+      await db.interfaces.w0!.commit();
       assert.equal((await ipJson(ns, "link", "show", "dev", "w0"))[0].mtu, 1400);
     }, "ipdb"),
 });
@@ -265,8 +265,8 @@ Deno.test({
       await using db = await IPDB.open({ netns: ns });
       assert.ok(db.routes["10.5.0.0/16"]);
       assert.ok(db.routes["10.0.0.0/24"]);
-      db.interfaces.v0.down();
-      await db.interfaces.v0.commit();
+      db.interfaces.v0!.down();
+      await db.interfaces.v0!.commit();
       await until(() => db.routes["10.5.0.0/16"] === undefined);
       assert.equal(db.routes["10.0.0.0/24"], undefined);
       using ip = new IPRoute({ netns: ns });
@@ -294,8 +294,8 @@ Deno.test({
       const rss = Deno.memoryUsage().rss;
       for (let i = 0; i < 200; i++) {
         await using db = await IPDB.open({ netns: ns });
-        db.interfaces.v0.mtu = 1400 + (i % 2);
-        if (i % 20 === 0) await db.interfaces.v0.commit();
+        db.interfaces.v0!.mtu = 1400 + (i % 2);
+        if (i % 20 === 0) await db.interfaces.v0!.commit();
         const it = db.changes();
         if (i % 2) await it.return!();
       }
@@ -317,8 +317,8 @@ Deno.test({
       const db = await IPDB.open({ netns: ns });
       const it = db.changes();
       const next = it.next();
-      db.interfaces.v0.mtu = 1400;
-      const commit = db.interfaces.v0.commit().then(() => "done", (e) => e);
+      db.interfaces.v0!.mtu = 1400;
+      const commit = db.interfaces.v0!.commit().then(() => "done", (e) => e);
       await db.close();
       assert.deepEqual(await next, { value: undefined, done: true });
       const r = await commit;

@@ -94,7 +94,7 @@ Deno.test({
           const sub = SUBNET[l];
           try {
             const op = int(8);
-            const i = db.interfaces[l];
+            const i = db.interfaces[l]!;
             if (op === 0 && i) {
               i.mtu = pick([1280, 1400, 1450, 1500]);
               if (rnd() < 0.5) i.ifalias = pick(["x", "y", "z"]);
@@ -134,7 +134,7 @@ Deno.test({
               if (rule) await rule.remove().commit();
               else await db.rules.add({ priority, table: 100 + int(3) }).commit();
             } else if (op === 6) {
-              const br = db.interfaces.br9;
+              const br = db.interfaces.br9!;
               if (br) await br.remove().commit();
               else await db.create({ kind: "bridge", ifname: "br9" }).commit();
             } else if (i) {

@@ -6,7 +6,22 @@
  */
 
 import assert from "node:assert/strict";
-import { GenericNetlink, IPRoute, TaskStats } from "../../mod.ts";
+import {
+  GenericNetlink,
+  Interface,
+  IPDB,
+  IPDBRoute,
+  IPDBRule,
+  IPRoute,
+  netns,
+  Routes,
+  RouteTable,
+  Rules,
+  TaskStats,
+  Tracked,
+  Transaction,
+} from "../../mod.ts";
+import { isRoot, nsName } from "../helpers.ts";
 import { RtnlCore } from "../../rtnl/core.ts";
 import { LINK_MESSAGE, RTM } from "../../rtnl/schemas/mod.ts";
 import { CTRL_MESSAGE } from "../../netlink/mod.ts";
@@ -147,4 +162,85 @@ Deno.test("census: every options object refuses an unknown key, naming it", asyn
   assert.ok(IPRoute.prototype instanceof RtnlCore);
   console.log(`census: ${n} methods refuse an unknown key`);
   assert.equal(n, 37);
+});
+
+/** IPDB and its objects: the census runs in a namespace of its own (nothing may be sent). */
+Deno.test({
+  name: "census: IPDB's options objects and specs refuse an unknown key, naming it",
+  ignore: !isRoot,
+  fn: async () => {
+    const ns = nsName("census");
+    netns.create(ns);
+    try {
+      await using db = await IPDB.open({ netns: ns, rules: true });
+      const lo = db.interfaces.lo!;
+      const route = db.routes.add({ dst: "10.9.0.0/16", oif: 1 });
+      const rule = db.rules.add({ priority: 10, table: 10 });
+      const calls: Record<string, () => unknown> = {
+        "IPDB.open": () => IPDB.open({ netns: ns, ...bogus } as never),
+        "IPDB.changes": () => db.changes(bogus as never),
+        "IPDB.transaction": () => db.transaction(() => {}, bogus as never),
+        "IPDB.create": () => db.create({ ifname: "x0", kind: "veth", ...bogus } as never),
+        "Transaction.commit": () => db.begin().commit(bogus as never),
+        "Interface.commit": () => lo.commit(bogus as never),
+        "Interface.transaction": () => lo.transaction(() => {}, bogus as never),
+        "IPDBRoute.commit": () => route.commit(bogus as never),
+        "IPDBRule.commit": () => rule.commit(bogus as never),
+        "Routes.add": () => db.routes.add({ dst: "10.8.0.0/16", ...bogus } as never),
+        "RouteTable.add": () => db.routes.table(100).add({ dst: "10.8.0.0/16", ...bogus } as never),
+        "Rules.add": () => db.rules.add({ priority: 11, ...bogus } as never),
+        "Rules.find": () => db.rules.find(bogus as never),
+      };
+      route.rollback();
+      rule.rollback();
+      for (const [name, call] of Object.entries(calls)) {
+        await assert.rejects(async () => await call(), (e: Error) => {
+          assert.ok(e instanceof TypeError, `${name}: ${e.name}: ${e.message}`);
+          assert.match(e.message, new RegExp(`^${BOGUS}: unknown`), name);
+          return true;
+        });
+      }
+      // Every other public method of these classes takes no options object.
+      const none: Record<string, readonly string[]> = {
+        IPDB: [
+          "begin",
+          "sync",
+          "verify",
+          "close",
+          "closed",
+          "store",
+          "changes",
+          "create",
+          "transaction",
+        ],
+        Transaction: ["open", "add", "objects", "review", "commit", "rollback"],
+        Tracked: ["label", "hasChanges", "review", "rollback", "remove", "commit", "transaction"],
+        Interface: [],
+        IPDBRoute: [],
+        IPDBRule: [],
+        Routes: ["table", "get", "has", "add", "size", "tableIds", "views"],
+        RouteTable: ["get", "has", "add", "size", "views", "keys"],
+        Rules: ["add", "find", "size", "views"],
+      };
+      const classes: [string, object][] = [
+        ["IPDB", IPDB.prototype],
+        ["Transaction", Transaction.prototype],
+        ["Tracked", Tracked.prototype],
+        ["Routes", Routes.prototype],
+        ["RouteTable", RouteTable.prototype],
+        ["Rules", Rules.prototype],
+      ];
+      for (const [name, proto] of classes) {
+        const own = Object.getOwnPropertyNames(proto).filter((k) => k !== "constructor");
+        const missing = own.filter((k) => !none[name].includes(k));
+        assert.deepEqual(missing, [], `${name}: methods missing from the census`);
+      }
+      assert.ok(Interface.prototype instanceof Tracked);
+      assert.ok(IPDBRoute.prototype instanceof Tracked && IPDBRule.prototype instanceof Tracked);
+      console.log(`census: ${Object.keys(calls).length} IPDB methods refuse an unknown key`);
+      assert.equal(Object.keys(calls).length, 13);
+    } finally {
+      netns.remove(ns);
+    }
+  },
 });

@@ -72,6 +72,24 @@ export async function tcSpecs(ip: IPRoute): Promise<void> {
   });
 }
 
+/** IPDB: an interface may be absent; its properties are the schema's names. */
+export function ipdbTypes(db: IPDB): void {
+  // @ts-expect-error db.interfaces.tap0 may be undefined
+  db.interfaces.tap0.mtu = 1400;
+  const i = db.interfaces.tap0!;
+  i.mtu = 1400;
+  i.vxlan_ttl = 5; // a kind's data is writable (the interface's own kind, at run time)
+  const queues: number | undefined = i.num_tx_queues;
+  const stp: number | undefined = i.br_stp_state;
+  // @ts-expect-error a typo
+  i.mtuu = 1400;
+  // @ts-expect-error carrier is read only
+  i.carrier = 1;
+  i.ipaddr.add("10.0.0.1", 24);
+  db.routes["10.1.0.0/16"]!.metrics.mtu = 1400;
+  void [queues, stp];
+}
+
 /** Monitor events: narrowed by `type`. */
 export function monitorEvents(e: MonitorEvent): string | number | undefined {
   if (e.type === "RTM_NEWLINK") return e.message.ifname; // a Link
@@ -86,6 +104,7 @@ Deno.test("type tests compile (checked by deno check, never run)", () => {
   assert.equal(typeof linkSpecs, "function");
   assert.equal(typeof filtersAndOptions, "function");
   assert.equal(typeof tcSpecs, "function");
+  assert.equal(typeof ipdbTypes, "function");
   assert.equal(typeof monitorEvents, "function");
   const _db: IPDB | undefined = undefined;
   assert.equal(_db, undefined);
