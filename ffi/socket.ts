@@ -36,6 +36,10 @@ const ENOPROTOOPT = 92;
 // read a socket has offered (capped near 32 KiB), so offering 64 KiB gets the largest datagrams.
 const RX_SIZE = 64 << 10;
 const RX_LEN = BigInt(RX_SIZE);
+// That read's buffer, one for all sockets: the peek's bytes are never kept (it only reports the
+// size), and a fresh 64 KiB per socket is garbage that the allocator keeps as resident memory
+// long after it was freed (RSS grew by ~100 MB over 40,000 open/close cycles).
+let offerBuffer: Uint8Array | undefined;
 
 /** Netlink protocol numbers (`NETLINK_*` of linux/netlink.h). */
 export const NETLINK = {
@@ -97,8 +101,8 @@ export class NetlinkSocket implements Disposable {
   readonly #addrLen = new Uint32Array(1);
   readonly #addrLenBytes = new Uint8Array(this.#addrLen.buffer);
   readonly #peek = new Uint8Array(16);
-  // The buffer of the first peek, which offers the kernel a large read (see receive()).
-  #rx: Uint8Array | undefined = new Uint8Array(RX_SIZE);
+  // Whether the first peek, which offers the kernel a large read, is still to come (see receive()).
+  #offer = true;
   readonly #kernel = new Uint8Array([AF_NETLINK, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
   /** Opens and binds a socket of `protocol` (in `options.netns` when given). */
@@ -265,11 +269,11 @@ export class NetlinkSocket implements Disposable {
     const fd = this.#check();
     const c = libc();
     for (;;) {
-      const first = this.#rx !== undefined;
+      const first = this.#offer;
       this.#addrLen[0] = 12;
       const peeked = c.recvfrom(
         fd,
-        first ? this.#rx! : this.#peek,
+        first ? (offerBuffer ??= new Uint8Array(RX_SIZE)) : this.#peek,
         first ? RX_LEN : 16n,
         MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT,
         this.#addr,
@@ -281,7 +285,7 @@ export class NetlinkSocket implements Disposable {
         if (e === EAGAIN) return null;
         throw new SyscallError("recvmsg", e, "netlink");
       }
-      if (first) this.#rx = undefined;
+      if (first) this.#offer = false;
       // Only the kernel is trusted (and, for groups named in userGroups, privileged senders):
       // anything else is dequeued unread and counted.
       if (
