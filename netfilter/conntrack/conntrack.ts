@@ -8,16 +8,16 @@
 
 import { NLM_F } from "../../netlink/constants.ts";
 import { NetlinkError } from "../../netlink/errors.ts";
-import { messageViewClass } from "../../netlink/view.ts";
+import type { messageViewClass } from "../../netlink/view.ts";
 import type { MessageSchema } from "../../netlink/schema.ts";
 import {
   checkKeys,
   NFNL_OPTION_KEYS,
   NFNL_SUBSYS,
   NfnlConnection,
-  NFNLGRP,
+  type NFNLGRP,
   nfnlMsg,
-  nfnlSubsys,
+  type nfnlSubsys,
   nfnlType,
 } from "../nfnetlink.ts";
 import type { NfnlBuilt, NfnlOptions } from "../nfnetlink.ts";
@@ -43,6 +43,8 @@ import {
 import type { CtRequest, EntryFilter, EntryKey, EntrySpec, ExpectationSpec } from "./spec.ts";
 // The views module decorates the entry views (short tuples, status names): import it for that.
 import "./views.ts";
+import { decodeConntrackEvent, GROUPS } from "./events.ts";
+import type { ConntrackEvent, ConntrackEventName, ConntrackMonitorOptions } from "./events.ts";
 import type {
   ConntrackCpuStats,
   ConntrackEntry,
@@ -63,33 +65,6 @@ export interface DumpFilter extends EntryFilter {
 /** What {@link Conntrack.flush} takes: a filter, or `{ all: true }` for every entry. */
 export type FlushFilter = EntryFilter | { all: true };
 
-/** An event group of {@link Conntrack.monitor}. */
-export type ConntrackEventName =
-  | "new"
-  | "update"
-  | "destroy"
-  | "expect_new"
-  | "expect_destroy";
-
-/** One conntrack event: a connection created, updated or destroyed, or an expectation. */
-export type ConntrackEvent =
-  | { type: "new" | "update" | "destroy"; entry: ConntrackEntry }
-  | { type: "expect_new" | "expect_destroy"; expectation: ExpectationEntry };
-
-/** Options of {@link Conntrack.monitor}. */
-export interface ConntrackMonitorOptions extends NfnlMonitorOptions {
-  /** The events to receive (default: new, update, destroy). */
-  events?: readonly ConntrackEventName[];
-}
-
-const GROUPS: Record<ConntrackEventName, number> = {
-  new: NFNLGRP.conntrack_new,
-  update: NFNLGRP.conntrack_update,
-  destroy: NFNLGRP.conntrack_destroy,
-  expect_new: NFNLGRP.conntrack_exp_new,
-  expect_destroy: NFNLGRP.conntrack_exp_destroy,
-};
-
 const CT = (msg: number) => nfnlType(NFNL_SUBSYS.CTNETLINK, msg);
 const EXP = (msg: number) => nfnlType(NFNL_SUBSYS.CTNETLINK_EXP, msg);
 const CT_NEW = CT(IPCTNL_MSG_CT.NEW);
@@ -100,34 +75,6 @@ function withoutSignal(filter: unknown, allowed: readonly string[], what: string
   const signal = f.signal as AbortSignal | undefined;
   delete f.signal;
   return { filter: f, signal };
-}
-
-/**
- * Turns one ctnetlink event message into a {@link ConntrackEvent}: IPCTNL_MSG_CT_NEW flagged
- * NLM_F_CREATE is a new connection, without it an update; IPCTNL_MSG_CT_DELETE a destroyed
- * one; expectation messages likewise. Other messages: undefined.
- */
-export function decodeConntrackEvent(
-  dv: DataView,
-  u8: Uint8Array,
-  off: number,
-  len: number,
-  type: number,
-): ConntrackEvent | undefined {
-  const sub = nfnlSubsys(type), msg = nfnlMsg(type);
-  if (sub === NFNL_SUBSYS.CTNETLINK) {
-    if (msg !== IPCTNL_MSG_CT.NEW && msg !== IPCTNL_MSG_CT.DELETE) return undefined;
-    const entry = new (messageViewClass(CT_MESSAGE))(dv, u8, off, len) as ConntrackEntry;
-    if (msg === IPCTNL_MSG_CT.DELETE) return { type: "destroy", entry };
-    const created = (dv.getUint16(off + 6, true) & NLM_F.CREATE) !== 0;
-    return { type: created ? "new" : "update", entry };
-  }
-  if (sub === NFNL_SUBSYS.CTNETLINK_EXP) {
-    if (msg !== IPCTNL_MSG_EXP.NEW && msg !== IPCTNL_MSG_EXP.DELETE) return undefined;
-    const expectation = new (messageViewClass(EXP_MESSAGE))(dv, u8, off, len) as ExpectationEntry;
-    return { type: msg === IPCTNL_MSG_EXP.NEW ? "expect_new" : "expect_destroy", expectation };
-  }
-  return undefined;
 }
 
 /**
@@ -522,4 +469,5 @@ export class Conntrack implements Disposable {
   }
 }
 
-export type { Overrun };
+export { decodeConntrackEvent };
+export type { ConntrackEvent, ConntrackEventName, ConntrackMonitorOptions, Overrun };
