@@ -53,13 +53,24 @@ export class Writer {
     return at;
   }
 
-  /** Ends a nested attribute begun at `at`. */
+  /** Ends a nested attribute begun at `at` (a RangeError past nla_len's 65535 bytes). */
   endNest(at: number): void {
-    this.dv.setUint16(at, this.length - at, true);
+    const len = this.length - at;
+    if (len > 0xffff) {
+      throw new RangeError(
+        `a nested attribute of ${len} bytes: netlink attributes hold at most 65535`,
+      );
+    }
+    this.dv.setUint16(at, len, true);
   }
 
   /** Writes one attribute with a raw payload. */
   attrBytes(type: number, payload: Uint8Array): void {
+    if (payload.length > 0xffff - NLA_HDRLEN) {
+      throw new RangeError(
+        `an attribute of ${payload.length} bytes: netlink attributes hold at most 65531`,
+      );
+    }
     const at = this.reserve(NLA_HDRLEN + payload.length);
     this.dv.setUint16(at, NLA_HDRLEN + payload.length, true);
     this.dv.setUint16(at + 2, type, true);

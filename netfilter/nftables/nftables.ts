@@ -518,10 +518,9 @@ export class NFTables implements Disposable {
       const k = `${n.family}/${n.table}/${n.set}`;
       if (!shapes.has(k)) shapes.set(k, await this.#shape(n.family, n.table, n.set));
     }
-    const messages = tx.encode((f, t, s) => shapes.get(`${f}/${t}/${s}`)!);
+    const { messages, operations: ops } = tx.encode((f, t, s) => shapes.get(`${f}/${t}/${s}`)!);
     if (messages.length === 0) return { messages: 0, genid: (await this.getGen()).id };
     const answers = await this.nfnl.batch(NFNL_SUBSYS.NFTABLES, messages, { genid });
-    const ops = tx.operations;
     const refusals: NftRefusal[] = [];
     answers.forEach((a, index) => {
       if (a instanceof Error) refusals.push({ index, operation: ops[index], error: a });

@@ -7,7 +7,7 @@
  */
 
 import { describeValue } from "../../netlink/addr.ts";
-import { checkInt } from "../../netlink/encoder.ts";
+import { checkInt, encodeMessage } from "../../netlink/encoder.ts";
 import { NLM_F } from "../../netlink/constants.ts";
 import type { MessageSchema } from "../../netlink/schema.ts";
 import { isPlainObject, suggestion } from "../../netlink/strict.ts";
@@ -169,11 +169,11 @@ function setUserdata(keyOrder: number, dataOrder?: number): Uint8Array {
   return new Uint8Array(bytes);
 }
 
-/** One queued message, encoded once every set it needs is known. */
+/** One queued change: one message, or (many elements) several; encoded once every set it needs is known. */
 interface Op {
   describe: string;
   needs?: { family: number; table: string; set: string };
-  encode: (shapes: ShapeLookup) => NfnlBuilt;
+  encode: (shapes: ShapeLookup) => NfnlBuilt[];
 }
 
 /** The shape of a set named in the transaction or already in the kernel. */
@@ -209,20 +209,26 @@ export class NftTransaction {
     msg: number,
     flags: number,
     family: number,
-    attrs: Record<string, unknown> | ((shapes: ShapeLookup) => Record<string, unknown>),
+    attrs:
+      | Record<string, unknown>
+      | ((shapes: ShapeLookup) => Record<string, unknown> | Record<string, unknown>[]),
     describe: string,
     needs?: Op["needs"],
   ): void {
     this.#ops.push({
       describe,
       needs,
-      encode: (shapes) =>
-        this.#nfnl.build(schema, {
-          type: nfnlType(NFNL_SUBSYS.NFTABLES, msg),
-          flags,
-          header: { family, version: 0, res_id: 0 },
-          attrs: typeof attrs === "function" ? attrs(shapes) : attrs,
-        }, describe),
+      encode: (shapes) => {
+        const a = typeof attrs === "function" ? attrs(shapes) : attrs;
+        return (Array.isArray(a) ? a : [a]).map((x) =>
+          this.#nfnl.build(schema, {
+            type: nfnlType(NFNL_SUBSYS.NFTABLES, msg),
+            flags,
+            header: { family, version: 0, res_id: 0 },
+            attrs: x,
+          }, describe)
+        );
+      },
     });
   }
 
@@ -233,10 +239,20 @@ export class NftTransaction {
     );
   }
 
-  /** Encodes every queued message; `lookup` gives shapes of sets defined elsewhere. */
-  encode(lookup: ShapeLookup): NfnlBuilt[] {
+  /**
+   * Encodes every queued change; `lookup` gives shapes of sets defined elsewhere. Each message
+   * comes with what it does (many elements take several messages).
+   */
+  encode(lookup: ShapeLookup): { messages: NfnlBuilt[]; operations: string[] } {
     const shapes: ShapeLookup = (f, t, s) => this.#shapes.get(`${f}/${t}/${s}`) ?? lookup(f, t, s);
-    return this.#ops.map((o) => o.encode(shapes));
+    const messages: NfnlBuilt[] = [], operations: string[] = [];
+    for (const o of this.#ops) {
+      for (const m of o.encode(shapes)) {
+        messages.push(m);
+        operations.push(o.describe);
+      }
+    }
+    return { messages, operations };
   }
 
   /** Adds a table (no error when it exists; `create: true` for one). */
@@ -550,14 +566,24 @@ export class NftTransaction {
     }
     const known = this.#shapes.get(`${family}/${table}/${set}`);
     // Checked now when the set is known; else once its shape is read from the kernel.
+    // The elements nest's length is 16 bits: many elements go in several messages, as nft
+    // sends them (one transaction all the same).
     const build = (shape: SetShape) => {
-      const attrs: Record<string, unknown> = {
-        table,
-        set,
-        elements: encodeElements(s.elements, shape, `${what}.elements`, msg === NFT_MSG.DELSETELEM),
-      };
-      if (setId !== undefined) attrs.set_id = setId;
-      return attrs;
+      const all = encodeElements(s.elements, shape, `${what}.elements`, msg === NFT_MSG.DELSETELEM);
+      const out: Record<string, unknown>[] = [];
+      for (let i = 0; i < all.length;) {
+        let n = Math.min(all.length - i, CHUNK);
+        for (;; n = Math.ceil(n / 2)) {
+          const attrs: Record<string, unknown> = { table, set, elements: all.slice(i, i + n) };
+          if (setId !== undefined) attrs.set_id = setId;
+          if (n === 1 || fits(attrs)) {
+            out.push(attrs);
+            break;
+          }
+        }
+        i += n;
+      }
+      return out;
     };
     const now = known ? build(known) : undefined;
     this.#push(
@@ -648,6 +674,20 @@ export class NftTransaction {
       type: s.type,
     }, `delete ${s.type} ${s.family} ${s.table} ${s.name}`);
     return this;
+  }
+}
+
+/** Elements per message to try first (an IPv4 key takes 24 bytes: 1000 take 24 KiB). */
+const CHUNK = 1000;
+
+/** Whether set-element values encode within netlink's 64 KiB attribute limit. */
+function fits(attrs: Record<string, unknown>): boolean {
+  try {
+    encodeMessage(SETELEM_MESSAGE, { type: 0, flags: 0, attrs });
+    return true;
+  } catch (e) {
+    if (e instanceof RangeError && /65535/.test(e.message)) return false;
+    throw e;
   }
 }
 

@@ -83,6 +83,10 @@ Deno.test({
       });
       assert.equal((await nft.getRules(fw)).length, 0);
       assert.equal((await nft.getElements({ ...fw, set: "hosts" })).length, 0);
+      // More elements than one 64 KiB attribute holds: several messages, one transaction.
+      const many = Array.from({ length: 5000 }, (_, i) => `10.${i >> 8}.${i & 255}.1`);
+      await nft.transaction((tx) => void tx.addElements({ ...fw, set: "hosts", elements: many }));
+      assert.equal((await nft.getElements({ ...fw, set: "hosts" })).length, 5000);
       await nft.flushRuleset();
       assert.deepEqual(await nft.getTables(), []);
 
