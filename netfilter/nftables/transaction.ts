@@ -7,7 +7,7 @@
  */
 
 import { describeValue } from "../../netlink/addr.ts";
-import { checkInt, encodeMessage } from "../../netlink/encoder.ts";
+import { checkInt } from "../../netlink/encoder.ts";
 import { NLM_F } from "../../netlink/constants.ts";
 import type { MessageSchema } from "../../netlink/schema.ts";
 import { isPlainObject, suggestion } from "../../netlink/strict.ts";
@@ -25,7 +25,7 @@ import {
   priorityOf,
 } from "./names.ts";
 import type { NftFamily } from "./names.ts";
-import { encodeElements } from "./elements.ts";
+import { encodeElements, writeElements } from "./elements.ts";
 import type { ElementInput, SetShape } from "./elements.ts";
 import {
   CHAIN_MESSAGE,
@@ -567,34 +567,41 @@ export class NftTransaction {
     const known = this.#shapes.get(`${family}/${table}/${set}`);
     // Checked now when the set is known; else once its shape is read from the kernel.
     // The elements nest's length is 16 bits: many elements go in several messages, as nft
-    // sends them (one transaction all the same).
-    const build = (shape: SetShape) => {
+    // sends them (one transaction all the same). A chunk too large to encode is halved.
+    const describe = `${
+      msg === NFT_MSG.NEWSETELEM ? "add" : "delete"
+    } element ${s.family} ${table} ${set}`;
+    const build = (shape: SetShape): NfnlBuilt[] => {
       const all = encodeElements(s.elements, shape, `${what}.elements`, msg === NFT_MSG.DELSETELEM);
-      const out: Record<string, unknown>[] = [];
+      const out: NfnlBuilt[] = [];
       for (let i = 0; i < all.length;) {
-        let n = Math.min(all.length - i, CHUNK);
-        for (;; n = Math.ceil(n / 2)) {
-          const attrs: Record<string, unknown> = { table, set, elements: all.slice(i, i + n) };
+        for (let n = Math.min(all.length - i, CHUNK);; n = Math.ceil(n / 2)) {
+          const attrs: Record<string, unknown> = { table, set };
           if (setId !== undefined) attrs.set_id = setId;
-          if (n === 1 || fits(attrs)) {
-            out.push(attrs);
+          const chunk = all.slice(i, i + n);
+          try {
+            out.push(this.#nfnl.build(SETELEM_MESSAGE, {
+              type: nfnlType(NFNL_SUBSYS.NFTABLES, msg),
+              flags: msg === NFT_MSG.NEWSETELEM ? NLM_F.CREATE : 0,
+              header: { family, version: 0, res_id: 0 },
+              attrs,
+              extra: (w) => writeElements(w, chunk),
+            }, describe));
+            i += n;
             break;
+          } catch (e) {
+            if (!(e instanceof RangeError && /65535/.test(e.message)) || n === 1) throw e;
           }
         }
-        i += n;
       }
       return out;
     };
     const now = known ? build(known) : undefined;
-    this.#push(
-      SETELEM_MESSAGE,
-      msg,
-      msg === NFT_MSG.NEWSETELEM ? NLM_F.CREATE : 0,
-      family,
-      (shapes) => now ?? build(shapes(family, table, set)),
-      `${msg === NFT_MSG.NEWSETELEM ? "add" : "delete"} element ${s.family} ${table} ${set}`,
-      known ? undefined : { family, table, set },
-    );
+    this.#ops.push({
+      describe,
+      needs: known ? undefined : { family, table, set },
+      encode: (shapes) => now ?? build(shapes(family, table, set)),
+    });
   }
 
   /** Adds elements to a set or map. */
@@ -679,17 +686,6 @@ export class NftTransaction {
 
 /** Elements per message to try first (an IPv4 key takes 24 bytes: 1000 take 24 KiB). */
 const CHUNK = 1000;
-
-/** Whether set-element values encode within netlink's 64 KiB attribute limit. */
-function fits(attrs: Record<string, unknown>): boolean {
-  try {
-    encodeMessage(SETELEM_MESSAGE, { type: 0, flags: 0, attrs });
-    return true;
-  } catch (e) {
-    if (e instanceof RangeError && /65535/.test(e.message)) return false;
-    throw e;
-  }
-}
 
 /** Whether an expression name has a table here (for callers that build raw lists). */
 export function knownExpression(name: string): boolean {
