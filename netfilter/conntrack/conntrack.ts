@@ -8,16 +8,13 @@
 
 import { NLM_F } from "../../netlink/constants.ts";
 import { NetlinkError } from "../../netlink/errors.ts";
-import type { messageViewClass } from "../../netlink/view.ts";
 import type { MessageSchema } from "../../netlink/schema.ts";
 import {
   checkKeys,
   NFNL_OPTION_KEYS,
   NFNL_SUBSYS,
   NfnlConnection,
-  type NFNLGRP,
   nfnlMsg,
-  type nfnlSubsys,
   nfnlType,
 } from "../nfnetlink.ts";
 import type { NfnlBuilt, NfnlOptions } from "../nfnetlink.ts";
