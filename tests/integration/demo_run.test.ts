@@ -12,16 +12,18 @@ const DEMO = new URL("../../examples/demo.ts", import.meta.url).pathname;
 
 async function runDemo(
   prefix: string[] = [],
-): Promise<{ code: number; out: string; err: string }> {
+): Promise<{ pid: number; code: number; out: string; err: string }> {
   const cmd = [...prefix, Deno.execPath(), "run", "--allow-ffi", DEMO];
-  const r = await new Deno.Command(cmd[0], {
+  const child = new Deno.Command(cmd[0], {
     args: cmd.slice(1),
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
-  }).output();
+  }).spawn();
+  const r = await child.output();
   const dec = new TextDecoder();
   return {
+    pid: child.pid,
     code: r.code,
     out: dec.decode(r.stdout),
     err: dec.decode(r.stderr),
@@ -34,7 +36,6 @@ Deno.test({
     "genl:TASKSTATS",
   )),
   async fn() {
-    const before = new Set(netns.list());
     const r = await runDemo();
     assert.equal(r.code, 0, `demo failed:\n${r.out}\n${r.err}`);
     for (
@@ -59,9 +60,10 @@ Deno.test({
     const ns = /namespace: (\S+)/.exec(r.out)?.[1];
     assert.ok(ns, "the demo names its namespace");
     assert.ok(r.out.includes(`namespace ${ns} removed`));
+    // Only this demo's namespaces (named after its pid): other test runs may be running theirs.
     const after = netns.list();
     assert.ok(!after.includes(ns!), `${ns} left behind`);
-    assert.deepEqual(after.filter((n) => !before.has(n) && n.startsWith("demo-")), []);
+    assert.deepEqual(after.filter((n) => n.startsWith("demo-") && n.includes(String(r.pid))), []);
   },
 });
 
@@ -74,6 +76,10 @@ Deno.test({
     const r = await runDemo(["unshare", "--user"]);
     assert.notEqual(r.code, 0);
     assert.match(r.err, /needs root/);
-    assert.equal(netns.list().filter((n) => n.startsWith("demo-")).length, 0);
+    // (unshare runs deno in its own process: the demo's pid is the child's.)
+    assert.deepEqual(
+      netns.list().filter((n) => n.startsWith("demo-") && n.includes(String(r.pid))),
+      [],
+    );
   },
 });
