@@ -7,6 +7,7 @@
  * @module
  */
 
+import { checkArgs } from "../netlink/strict.ts";
 import { describeValue, formatHex, parseMac } from "../netlink/addr.ts";
 import type { NestCodec } from "../netlink/schema.ts";
 import { checkIfname } from "../rtnl/core.ts";
@@ -113,6 +114,7 @@ export class Interface extends Tracked {
    * ("up"/"down"), `kind`, `alias`, `peer`.
    */
   get(key: string): unknown {
+    checkArgs("get", 1, arguments.length);
     const p = this.#s.pending;
     if (key === "state") {
       if (p.state) return p.state;
@@ -158,6 +160,7 @@ export class Interface extends Tracked {
    * `state` ("up"/"down"), or a key of the kind's data.
    */
   set(key: string, value: unknown): this {
+    checkArgs("set", 2, arguments.length);
     if (key === "alias") key = "ifalias";
     const p = this.#s.pending;
     if (key === "state") {

@@ -6,12 +6,12 @@
  * @module
  */
 
+import { checkArgs, suggestion } from "../netlink/strict.ts";
 import { describeValue, formatIp, parseIp } from "../netlink/addr.ts";
 import { multipathOf } from "../rtnl/route.ts";
 import type { NextHopSpec, Route, RouteSpec } from "../rtnl/route.ts";
 import { protoId, routeTypeId, scopeId, tableId } from "../rtnl/names.ts";
 import { RTAX } from "../rtnl/schemas/route.ts";
-import { suggestion } from "../netlink/strict.ts";
 import { routeKey } from "./keys.ts";
 import { keyOfRoute, keyOfSpec, normalizePrefix, routeSpecOf } from "./route_spec.ts";
 import type { RouteKey } from "./route_spec.ts";
@@ -75,6 +75,7 @@ export class IPDBRoute extends Tracked {
 
   /** A value by short name (pending first): gateway, oif, metrics, multipath, proto, … */
   get(name: string): unknown {
+    checkArgs("get", 1, arguments.length);
     const p = this.#s.pending;
     if (p.changes.has(name)) return p.changes.get(name);
     if (p.create) return (p.create as Record<string, unknown>)[name];
@@ -97,6 +98,7 @@ export class IPDBRoute extends Tracked {
 
   /** Sets a value in the pending transaction (validated now). */
   set(name: string, value: unknown): this {
+    checkArgs("set", 2, arguments.length);
     if (!CHANGEABLE.has(name)) {
       throw new TypeError(
         `${name}: not a changeable route attribute (${[...CHANGEABLE].join(", ")})`,
@@ -328,6 +330,7 @@ export class RouteTable implements Iterable<IPDBRoute> {
 
   /** A new route in this table (pending until committed). */
   add(spec: RouteSpec): IPDBRoute {
+    checkArgs("add", 1, arguments.length);
     return addRoute(this.#ctx, { ...spec, table: spec.table ?? this.id });
   }
 
@@ -447,6 +450,7 @@ export class Routes implements Iterable<IPDBRoute> {
 
   /** A new pending route: `await db.routes.add({ dst, gateway }).commit()`. */
   add(spec: RouteSpec): IPDBRoute {
+    checkArgs("add", 1, arguments.length);
     return addRoute(this.#ctx, spec);
   }
 

@@ -272,11 +272,13 @@ export class IPDBRule extends Tracked {
 
   /** A value by spec key (priority, table, src, dst, iifname, fwmark, action, …). */
   get(key: string): unknown {
+    checkArgs("get", 1, arguments.length);
     return this.toJSON()[key];
   }
 
   /** Sets a value in the pending transaction. */
   set(key: string, value: unknown): this {
+    checkArgs("set", 2, arguments.length);
     if (typeof key !== "string") throw new TypeError(`key: expected a string`);
     if (key === "src" || key === "dst") normalizePrefix(value, key);
     if (key === "table") tableId(value);

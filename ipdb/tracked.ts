@@ -10,7 +10,7 @@
  * @module
  */
 
-import { suggestion } from "../netlink/strict.ts";
+import { checkArgs, suggestion } from "../netlink/strict.ts";
 import { commitAll } from "./commit.ts";
 import type { CommitOptions, DbContext, Participant, Plan } from "./commit.ts";
 
@@ -156,12 +156,14 @@ export abstract class Tracked {
    * {@link CommitTimeoutError}); the changes stay pending.
    */
   async commit(options?: CommitOptions): Promise<this> {
+    checkArgs("commit", 1, arguments.length);
     await commitAll(this.#state.ctx, [this.#state], options);
     return this;
   }
 
   /** Runs `fn` with this object, then commits; rolls back and rethrows on any failure. */
   async transaction(fn: (obj: this) => unknown, options?: CommitOptions): Promise<void> {
+    checkArgs("transaction", 2, arguments.length);
     try {
       await fn(this);
       await this.commit(options);

@@ -258,6 +258,13 @@ Deno.test({
         /gatway: not a property of IPDBRoute .*"gateway"/,
       );
       assert.equal(db.interfaces.nosuch, undefined);
+      // Extra positional arguments are refused, not dropped.
+      const loose = v0 as unknown as Record<string, (...a: unknown[]) => unknown>;
+      assert.throws(() => loose.set("mtu", 1400, "extra"), /set: takes 2 arguments, got 3/);
+      await assert.rejects(
+        async () => await (route.commit as (...a: unknown[]) => Promise<unknown>)({}, "x"),
+        /takes 1/,
+      );
       let sawAddress = false;
       for (;;) {
         const r = await Promise.race([
