@@ -13,18 +13,27 @@
  * - **Confirmation.** After the acks, the commit waits (default 5 s, `{ timeout }`) until the
  *   database, which only events and dumps change, shows every target; otherwise
  *   {@link CommitTimeoutError}.
- * - **Undo.** A refused step or a timeout undoes the applied steps in reverse order and puts
- *   back what the kernel changed by itself meanwhile (addresses it dropped or relabelled, routes
- *   through a link taken down, a bridge's MAC, IPv6 settings reset by a small MTU), then throws
- *   {@link CommitError} carrying the kernel's error. Irreversible kernel side effects remain:
- *   the first up of a device attaches its default qdisc.
+ * - **Undo.** A refused step or a timeout undoes the applied steps in reverse order, each only
+ *   if the kernel still shows what it set (a value someone else wrote since is theirs: the step
+ *   is listed in `kept`), and puts back what the kernel changed by itself meanwhile (addresses
+ *   it dropped or relabelled, routes through a link taken down, a bridge's MAC, IPv6 settings
+ *   reset by a small MTU), then throws {@link CommitError} carrying the kernel's error.
+ *   Irreversible kernel side effects remain: the first up of a device attaches its default qdisc.
  * - **Following the kernel.** A monitoring socket, subscribed before the initial dumps, applies
- *   every change made by anyone; `changes()` reports them. IPv4 routes the kernel removes
- *   without a word (link down, address removed) are checked with a filtered dump. An overrun
- *   (ENOBUFS) reloads everything from fresh dumps; pending changes are kept.
- * - **Scale.** Routes stay as the kernel's messages in an open-addressing index keyed by table
- *   and destination (about 16 bytes per route besides the message); route objects are built
- *   when accessed. A commit touches only its objects' events.
+ *   every change made by anyone; `changes()` reports them. Routes the kernel removes without a
+ *   word (IPv4 ones through a link taken down or whose address went, those through a deleted
+ *   nexthop object) leave the database too. An overrun (ENOBUFS), met by the event loop or by
+ *   `sync()`, is counted and reloads everything from fresh dumps; pending changes are kept. The
+ *   kernel announces some link changes only while the link is up (alias, group, kind options):
+ *   after making one, IPDB asks for the link.
+ * - **Objects.** An object stands for one kernel object: an interface for its link (once the
+ *   link is removed, the object commits nothing, even if another link gets its index), a route
+ *   for the route with its identity (`keys.ts`: its group — table, destination, TOS, metric —
+ *   and what tells routes of one group apart, as the kernel keys them).
+ * - **Checking.** `verify()` compares the database with a fresh dump, field by field.
+ * - **Scale.** Routes stay as the kernel's messages in an open-addressing index (about 24 bytes
+ *   per route besides the message); route objects are built when accessed. A commit touches
+ *   only its objects' events.
  *
  * @example
  * ```ts
