@@ -37,13 +37,15 @@ import { IPDBRoute, routeMap, Routes } from "./route.ts";
 import type { RouteContext, RouteKey, RouteMap } from "./route.ts";
 import { IPDBRule, Rules } from "./rule.ts";
 import type { RuleContext } from "./rule.ts";
-import { routeId, RouteIndex, Store } from "./store.ts";
+import { routeId, Store } from "./store.ts";
 import { stateOf } from "./tracked.ts";
 import type { IfaceState } from "./interface_state.ts";
 import { checkArgs, checkKeys, KeySet } from "../netlink/strict.ts";
 import { Subscription } from "../netlink/subscription.ts";
+import { dumpAll } from "./load.ts";
 import { compareState } from "./verify.ts";
-import type { IPDBDifference, KernelState } from "./verify.ts";
+import { Waiters } from "./waiters.ts";
+import type { IPDBDifference } from "./verify.ts";
 
 export type { IPDBDifference } from "./verify.ts";
 
@@ -130,13 +132,6 @@ export interface IPDBStats {
   routeChecks: number;
   /** Errors while following the kernel (each told to `onError` and to `changes()`). */
   errors: number;
-}
-
-interface Waiter {
-  keys: WaitKeys;
-  check: () => boolean;
-  done: (ok: boolean) => void;
-  fail: (e: Error) => void;
 }
 
 /** The objects a transaction can hold. */
@@ -274,11 +269,7 @@ export class IPDB implements AsyncDisposable {
   readonly #routeObjKeys = new Map<IPDBRoute, string>();
   readonly #ruleObjs = new Map<string, IPDBRule>();
   readonly #streams = new Set<ChangeStream>();
-  readonly #byIndex = new Map<number, Set<Waiter>>();
-  readonly #byRoute = new Map<string, Set<Waiter>>();
-  readonly #anyLink = new Set<Waiter>();
-  readonly #ruleWaiters = new Set<Waiter>();
-  readonly #all = new Set<Waiter>();
+  readonly #waiters = new Waiters();
   readonly #ctx: Ctx;
   readonly #onError?: (error: Error, context: string) => void;
 
@@ -382,58 +373,8 @@ export class IPDB implements AsyncDisposable {
 
   // ---- loading ----
 
-  /**
-   * Dumps links, addresses, routes and rules. Routes go straight from the received datagrams
-   * into a fresh index: no view or object is made per route.
-   */
-  async #dumpAll(): Promise<KernelState> {
-    const ip = this.ip;
-    const retry = { retryInterrupted: 5 };
-    const links = await ip.dump(LINK_MESSAGE, {
-      type: RTM.GETLINK,
-      flags: 0,
-      header: {},
-      attrs: { ext_mask: 1 },
-    }, retry) as Link[];
-    const addrs = await ip.dump(ADDR_MESSAGE, {
-      type: RTM.GETADDR,
-      flags: 0,
-      header: { family: 0 },
-    }, retry) as Addr[];
-    let routes = new RouteIndex();
-    if (this.#opts.routes) {
-      for (let attempt = 0;; attempt++) {
-        const index = new RouteIndex();
-        try {
-          await ip.dump(ROUTE_MESSAGE, {
-            type: RTM.GETROUTE,
-            flags: 0,
-            header: { family: 0 },
-          }, {
-            decoder: (dv, u8, off, _len, type) => {
-              if (type === RTM.NEWROUTE) index.put(dv, u8, off, true);
-              return undefined;
-            },
-          });
-          routes = index;
-          break;
-        } catch (e) {
-          if (!(e instanceof DumpInterruptedError) || attempt >= 5) throw e;
-        }
-      }
-    }
-    const rules = this.#opts.rules
-      ? await ip.dump(RULE_MESSAGE, {
-        type: RTM.GETRULE,
-        flags: 0,
-        header: { family: 0 },
-      }, retry) as unknown as Rule[]
-      : [];
-    return { links, addrs, routes, rules };
-  }
-
   async #load(): Promise<void> {
-    const d = await this.#dumpAll();
+    const d = await dumpAll(this.ip, this.#opts);
     const s = this.#store;
     s.links.clear();
     s.names.clear();
@@ -501,7 +442,7 @@ export class IPDB implements AsyncDisposable {
       }
     }
     this.#emit({ kind: "resync" });
-    for (const w of [...this.#all]) if (w.check()) w.done(true);
+    this.#waiters.all();
   }
 
   #drain(): void {
@@ -625,8 +566,7 @@ export class IPDB implements AsyncDisposable {
         if (streams) {
           this.#emit({ kind: "interface", action, index, ifname: v.ifname, message: v });
         }
-        this.#poke(this.#byIndex.get(index));
-        this.#poke(this.#anyLink);
+        this.#waiters.index(index, true);
         return;
       }
       case RTM.NEWADDR:
@@ -639,7 +579,7 @@ export class IPDB implements AsyncDisposable {
         if (streams) {
           this.#emit({ kind: "address", action, index: v.index, address: addrKey(v), message: v });
         }
-        this.#poke(this.#byIndex.get(v.index));
+        this.#waiters.index(v.index, false);
         return;
       }
       case RTM.NEWROUTE:
@@ -650,7 +590,7 @@ export class IPDB implements AsyncDisposable {
         const action = type === RTM.NEWROUTE
           ? s.routes.put(dv, u8, off)
           : s.routes.remove(dv, u8, off);
-        if (!action || (!streams && this.#byRoute.size === 0)) return;
+        if (!action || (!streams && !this.#waiters.routeWaits)) return;
         const v = new (messageViewClass(ROUTE_MESSAGE))(dv, u8, off, len) as Route;
         this.#routeChanged(action, v);
         return;
@@ -670,7 +610,7 @@ export class IPDB implements AsyncDisposable {
         const action = type === RTM.NEWRULE ? s.setRule(v) : s.deleteRule(v);
         if (!action) return;
         if (streams) this.#emit({ kind: "rule", action, message: v });
-        this.#poke(this.#ruleWaiters);
+        this.#waiters.rule();
         return;
       }
     }
@@ -703,7 +643,7 @@ export class IPDB implements AsyncDisposable {
         if (this.#streams.size) {
           this.#emit({ kind: "interface", action: "change", index, ifname: v.ifname, message: v });
         }
-        this.#poke(this.#byIndex.get(index));
+        this.#waiters.index(index, true);
         return;
       }
     })().finally(() => this.#refreshing.delete(index));
@@ -716,7 +656,7 @@ export class IPDB implements AsyncDisposable {
     if (this.#streams.size) {
       this.#emit({ kind: "route", action, table: id.table, dst: id.prefix, message: v });
     }
-    this.#poke(this.#byRoute.get(`${id.table} ${id.prefix}`));
+    this.#waiters.route(`${id.table} ${id.prefix}`);
   }
 
   /** Removes routes the kernel removed without an event (each only if still as captured). */
@@ -786,55 +726,11 @@ export class IPDB implements AsyncDisposable {
 
   // ---- waiting ----
 
-  #poke(set: Set<Waiter> | undefined): void {
-    if (!set || set.size === 0) return;
-    for (const w of [...set]) if (w.check()) w.done(true);
-  }
-
   #waitFor(keys: WaitKeys, check: () => boolean, deadline: number): Promise<boolean> {
     if (this.#closed) return Promise.reject(new IPDBClosedError());
+    // During a resynchronisation the state is being replaced: wait for its end.
     if (!this.#resyncing && check()) return Promise.resolve(true);
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) return Promise.resolve(check());
-    return new Promise<boolean>((resolve, reject) => {
-      const sets: Set<Waiter>[] = [this.#all];
-      for (const i of keys.indexes ?? []) {
-        let s = this.#byIndex.get(i);
-        if (!s) this.#byIndex.set(i, s = new Set());
-        sets.push(s);
-      }
-      for (const k of keys.routes ?? []) {
-        let s = this.#byRoute.get(k);
-        if (!s) this.#byRoute.set(k, s = new Set());
-        sets.push(s);
-      }
-      if (keys.rules) sets.push(this.#ruleWaiters);
-      if (keys.anyLink) sets.push(this.#anyLink);
-      const unregister = () => {
-        clearTimeout(timer);
-        for (const s of sets) s.delete(w);
-        for (const i of keys.indexes ?? []) {
-          if (this.#byIndex.get(i)?.size === 0) this.#byIndex.delete(i);
-        }
-        for (const k of keys.routes ?? []) {
-          if (this.#byRoute.get(k)?.size === 0) this.#byRoute.delete(k);
-        }
-      };
-      const w: Waiter = {
-        keys,
-        check,
-        done: (ok) => {
-          unregister();
-          resolve(ok);
-        },
-        fail: (e) => {
-          unregister();
-          reject(e);
-        },
-      };
-      const timer = setTimeout(() => w.done(check()), remaining);
-      for (const s of sets) s.add(w);
-    });
+    return this.#waiters.wait(keys, check, deadline);
   }
 
   // ---- objects ----
@@ -983,7 +879,7 @@ export class IPDB implements AsyncDisposable {
       if (this.#closed) throw new IPDBClosedError();
       this.sync();
       await this.#settled();
-      const kernel = await this.#dumpAll();
+      const kernel = await dumpAll(this.ip, this.#opts);
       this.sync();
       await this.#settled();
       diffs = compareState(kernel, this.#store);
@@ -1000,7 +896,7 @@ export class IPDB implements AsyncDisposable {
     if (this.#closing) return this.#closing;
     this.#closed = true;
     const error = new IPDBClosedError();
-    for (const w of [...this.#all]) w.fail(error);
+    this.#waiters.failAll(error);
     for (const s of [...this.#streams]) s.end();
     this.#mon.close();
     this.ip.close();
