@@ -221,11 +221,12 @@ function anotherLink(before: Link, now: Link): boolean {
  *
  * ```ts
  * import { IPDB, IPRoute, netns } from "@denonet/netlink";
- * netns.create("nldoc-ipdb");
+ * const ns = `nldoc-ipdb-${Deno.pid}`;
+ * netns.create(ns);
  * try {
- *   using ip = new IPRoute({ netns: "nldoc-ipdb" });
+ *   using ip = new IPRoute({ netns: ns });
  *   await ip.link("add", { ifname: "v0", kind: "veth", peer: "v1" });
- *   await using db = await IPDB.open({ netns: "nldoc-ipdb" });
+ *   await using db = await IPDB.open({ netns: ns });
  *   const v0 = db.interfaces.v0!;
  *   v0.mtu = 1400;
  *   v0.ipaddr.add("10.0.0.1/24");
@@ -233,7 +234,7 @@ function anotherLink(before: Link, now: Link): boolean {
  *   await v0.commit();
  *   console.log(await db.verify()); // [] : the database is what the kernel has
  * } finally {
- *   netns.remove("nldoc-ipdb");
+ *   netns.remove(ns);
  * }
  * ```
  */

@@ -38,13 +38,14 @@
  * @example
  * ```ts
  * import { IPDB, IPRoute, netns } from "@denonet/netlink";
- * netns.create("nldoc-ipdbmod");
+ * const ns = `nldoc-ipdbmod-${Deno.pid}`;
+ * netns.create(ns);
  * try {
- *   using ip = new IPRoute({ netns: "nldoc-ipdbmod" });
+ *   using ip = new IPRoute({ netns: ns });
  *   // A veth stands in for pyroute2's tap0: its peer gives it a carrier, so routes can use it.
  *   await ip.link("add", { ifname: "tap0", kind: "veth", peer: "tap1" });
  *   await ip.link("set", { index: "tap1", state: "up" });
- *   await using db = await IPDB.open({ netns: "nldoc-ipdbmod" });
+ *   await using db = await IPDB.open({ netns: ns });
  *   const tap0 = db.interfaces.tap0!;
  *   tap0.down();
  *   tap0.address = "00:11:22:33:44:55";
@@ -58,7 +59,7 @@
  *   });
  *   await db.routes.add({ dst: "10.1.0.0/16", gateway: "10.0.0.2" }).commit();
  * } finally {
- *   netns.remove("nldoc-ipdbmod");
+ *   netns.remove(ns);
  * }
  * ```
  *
