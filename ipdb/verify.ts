@@ -102,7 +102,11 @@ function routeValue(v: Route, f: string): unknown {
   if (f === "hops") {
     const s = routeSpecOf(v);
     if (s.nh_id !== undefined) return undefined;
-    return { gateway: s.gateway, oif: s.oif, multipath: s.multipath };
+    // IPv6 next hops are a set: an event lists the one that changed first, a dump in order.
+    const hops = s.family === 10 && s.multipath
+      ? [...s.multipath].sort((a, b) => JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)
+      : s.multipath;
+    return { gateway: s.gateway, oif: s.oif, multipath: hops };
   }
   if (f === "metrics") return v.metrics?.toJSON();
   return v.get(f as "type");

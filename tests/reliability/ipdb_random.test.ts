@@ -77,6 +77,7 @@ Deno.test({
           `link set ${l} up`,
           `link set ${peer} up`,
           `addr add 10.${SUBNET[l]}.0.1/24 dev ${l}`,
+          `-6 addr add 2001:db8:${SUBNET[l]}::1/64 dev ${l} nodad`,
         );
       }
       setup.push("link add d0 type veth peer name d1");
@@ -206,7 +207,13 @@ Deno.test({
                 lines.push(`rule ${pick(["add", "del"])} priority ${1000 + int(4)} table 101`);
                 break;
               case 8:
-                lines.push(`-6 route ${pick(["add", "del"])} 2001:db8:${int(4)}::/64 dev ${l}`);
+                // IPv6 routes per device, and next hops joining and leaving multipath routes.
+                lines.push(
+                  rnd() < 0.3
+                    ? `-6 route ${pick(["add", "del"])} 2001:db8:a${int(4)}::/64 dev ${l}`
+                    : `-6 route ${pick(["append", "append", "del", "replace"])} ` +
+                      `2001:db8:b${int(3)}::/64 via 2001:db8:${sub}::${2 + int(3)}`,
+                );
                 break;
               default:
                 // (Not an alias: the kernel does not announce one set on a link that is down.)
