@@ -1137,6 +1137,19 @@ function aborted(signal: AbortSignal): Promise<void> {
 }
 
 function concat(parts: Pending[], total: number): Uint8Array {
+  // Requests encoded one after another into one buffer (a batch's arena) are sent as a view.
+  const first = parts[0].request;
+  let end = first.byteOffset;
+  for (const p of parts) {
+    if (p.request.buffer !== first.buffer || p.request.byteOffset !== end) {
+      end = -1;
+      break;
+    }
+    end += p.request.byteLength;
+  }
+  if (end === first.byteOffset + total) {
+    return new Uint8Array(first.buffer, first.byteOffset, total);
+  }
   const out = new Uint8Array(total);
   let off = 0;
   for (const p of parts) {
