@@ -277,6 +277,14 @@ function netOrder(dv: DataView, p: number): boolean {
   return (dv.getUint16(p + 2, true) & NLA_F_NET_BYTEORDER) !== 0;
 }
 
+/**
+ * Whether the attribute whose payload starts at `off` is flagged NLA_F_NET_BYTEORDER (its
+ * header is the 4 bytes before): decodeValue reads u16/u32/u64 as the compiled readers do.
+ */
+function netOrderAt(dv: DataView, off: number): boolean {
+  return off >= NLA_HDRLEN && (dv.getUint16(off - 2, true) & NLA_F_NET_BYTEORDER) !== 0;
+}
+
 function compileReader(def: AttrDef, codec: Codec): Reader | null {
   const type = def.type;
   if (typeof codec !== "string") {
@@ -394,7 +402,7 @@ export function decodeValue(
         return dv.getInt8(off);
       case "u16":
         need(len, 2, def, type);
-        return dv.getUint16(off, true);
+        return dv.getUint16(off, !netOrderAt(dv, off));
       case "s16":
         need(len, 2, def, type);
         return dv.getInt16(off, true);
@@ -403,7 +411,7 @@ export function decodeValue(
         return dv.getUint16(off, false);
       case "u32":
         need(len, 4, def, type);
-        return dv.getUint32(off, true);
+        return dv.getUint32(off, !netOrderAt(dv, off));
       case "s32":
         need(len, 4, def, type);
         return dv.getInt32(off, true);
@@ -411,6 +419,10 @@ export function decodeValue(
         need(len, 4, def, type);
         return dv.getUint32(off, false);
       case "u64":
+        if (netOrderAt(dv, off)) {
+          need(len, 8, def, type);
+          return u64(dv, off, false);
+        }
         // Some kernels send 32-bit values for 64-bit attributes (and vice versa): accept both.
         if (len === 4) return dv.getUint32(off, true);
         need(len, 8, def, type);
