@@ -7,7 +7,7 @@
 
 import { lookupName } from "./strict.ts";
 import { describeValue, parseIp, parseMac } from "./addr.ts";
-import { NLA_F_NESTED, NLA_HDRLEN, NLMSG_HDRLEN } from "./constants.ts";
+import { align4, NLA_F_NESTED, NLA_HDRLEN, NLMSG_HDRLEN } from "./constants.ts";
 import { layout, structSize } from "./schema.ts";
 import type { AttrSchema, Codec, FieldCodec, MessageSchema, StructCodec } from "./schema.ts";
 
@@ -31,7 +31,7 @@ export class Writer {
   /** Makes room for `n` more bytes; returns the offset to write at and advances by `n` (aligned to 4). */
   reserve(n: number): number {
     const at = this.length;
-    const next = at + ((n + 3) & ~3);
+    const next = at + align4(n);
     if (next > this.u8.length) {
       let cap = this.u8.length * 2;
       while (cap < next) cap *= 2;

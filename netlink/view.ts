@@ -9,7 +9,13 @@
  */
 
 import { formatIp } from "./addr.ts";
-import { NLA_F_NET_BYTEORDER, NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN } from "./constants.ts";
+import {
+  align4,
+  NLA_F_NET_BYTEORDER,
+  NLA_HDRLEN,
+  NLA_TYPE_MASK,
+  NLMSG_HDRLEN,
+} from "./constants.ts";
 import { DecodeError } from "./errors.ts";
 import { layout, structSize } from "./schema.ts";
 import type {
@@ -455,7 +461,7 @@ export function decodeValue(
     case "struct":
       return decodeStruct(dv, owner.u8, codec, off, len);
     case "nest": {
-      const skip = codec.header ? Math.min(len, (structSize(codec.header) + 3) & ~3) : 0;
+      const skip = codec.header ? Math.min(len, align4(structSize(codec.header))) : 0;
       return nestView(codec.schema(), owner.dv, owner.u8, off + skip, off + len);
     }
     case "array": {
@@ -466,7 +472,7 @@ export function decodeValue(
           throw new DecodeError(`array element of ${def?.kernelName ?? type}: bad length ${alen}`);
         }
         out.push(decodeValue(owner, codec.of, p + NLA_HDRLEN, alen - NLA_HDRLEN, def, type));
-        p += (alen + 3) & ~3;
+        p += align4(alen);
       }
       return out;
     }
@@ -502,7 +508,7 @@ function scan(v: AttrView, type: number): number {
       throw new DecodeError(`attribute at ${p}: bad length ${len}`);
     }
     if ((dv.getUint16(p + 2, true) & NLA_TYPE_MASK) === type) return p;
-    p += (len + 3) & ~3;
+    p += align4(len);
   }
   return -1;
 }
@@ -521,7 +527,7 @@ function buildIndex(v: AttrView, type: number): number {
     }
     const t = dv.getUint16(p + 2, true) & NLA_TYPE_MASK;
     if (t < index.length && index[t] === 0) index[t] = p + 1;
-    p += (len + 3) & ~3;
+    p += align4(len);
   }
   (v as unknown as ViewState)[INDEX] = index;
   return type < index.length ? index[type] - 1 : scan(v, type);
@@ -571,7 +577,7 @@ function attrsJson(v: AttrView): Record<string, unknown> {
         def ? valueAt(v, def, t, p) : v.u8.subarray(p + NLA_HDRLEN, p + len),
       );
     }
-    p += (len + 3) & ~3;
+    p += align4(len);
   }
   return out;
 }
@@ -660,7 +666,7 @@ export class AttrView<S extends AttrSchema = AttrSchema> {
         throw new DecodeError(`attribute at ${p}: bad length ${len}`);
       }
       yield [dv.getUint16(p + 2, true) & NLA_TYPE_MASK, p + NLA_HDRLEN, len - NLA_HDRLEN];
-      p += (len + 3) & ~3;
+      p += align4(len);
     }
   }
 
@@ -839,7 +845,7 @@ let span = 0;
 /** The fixed header's size rounded up to the attribute alignment. */
 function headerSpan(header: StructCodec): number {
   if (header !== spanOf) {
-    span = (structSize(header) + 3) & ~3;
+    span = align4(structSize(header));
     spanOf = header;
   }
   return span;

@@ -13,7 +13,7 @@
 import { describeValue, formatIp, parseIp } from "../netlink/addr.ts";
 import { decorateView, nestView, plain } from "../netlink/view.ts";
 import type { AttrView, TypedMessage } from "../netlink/view.ts";
-import { NLM_F } from "../netlink/constants.ts";
+import { align4, NLM_F } from "../netlink/constants.ts";
 import { writeAttrs, Writer } from "../netlink/encoder.ts";
 import type { Arena } from "../netlink/encoder.ts";
 import { NetlinkError } from "../netlink/errors.ts";
@@ -596,7 +596,7 @@ function decodeMultipath(raw: Uint8Array): NextHop[] {
       }
     }
     out.push(hop);
-    p += (len + 3) & ~3;
+    p += align4(len);
   }
   return out;
 }
