@@ -693,7 +693,10 @@ export function gateFailures(targets: readonly Target[]): string[] {
 /** The CPU model, as /proc/cpuinfo names it. */
 function cpuModel(): string {
   try {
-    return /model name\s*:\s*(.*)/.exec(Deno.readTextFileSync("/proc/cpuinfo"))?.[1] ?? "CPU ?";
+    // Deno 2 lets only --allow-all read /proc: ask grep (--allow-run).
+    const out = new Deno.Command("grep", { args: ["-m1", "model name", "/proc/cpuinfo"] })
+      .outputSync();
+    return /model name\s*:\s*(.*)/.exec(dec.decode(out.stdout))?.[1] ?? "CPU ?";
   } catch {
     return "CPU ?";
   }
