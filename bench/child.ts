@@ -4,7 +4,7 @@
  *
  *     deno run --allow-all bench/child.ts OP ITERATIONS [ARG]
  *
- * OP is one of route-lazy, route-lazy-core, route-full, link-full, addr-full, add-awaited, add-batch, ipdb-open,
+ * OP is one of route-lazy, route-pages, route-lazy-core, route-full, idle, link-full, addr-full, add-awaited, add-batch, ipdb-open,
  * ipdb-commit. The first iteration runs in a cold process (nothing compiled yet); the rest are
  * warm. Prints one JSON line: `{ op, count, seconds: [first, ...rest], hwmKiB, hwmFirstKiB }`,
  * where hwmFirstKiB is the peak RSS right after the first iteration, while its result is still
@@ -34,6 +34,19 @@ async function makeOp(ip: IPRoute): Promise<Op> {
         let count = 0;
         for await (const _ of ip.iterRoutes()) count++;
         return { count };
+      };
+    case "route-pages":
+      // A page (the routes of one datagram) per await: the form for hot loops.
+      return async () => {
+        let count = 0;
+        for await (const page of ip.iterRoutePages()) count += page.length;
+        return { count };
+      };
+    case "idle":
+      // The baseline of the peak RSS targets: the library imported, IPRoute open, one lookup.
+      return async () => {
+        const [index] = await ip.linkLookup({ ifname: "v0" });
+        return { count: index > 0 ? 1 : 0 };
       };
     case "route-lazy-core":
       // The engine's dump iterator as IPRoute.dumpIter gives it, without iterRoutes' filtering

@@ -223,6 +223,9 @@ async function child(
   return JSON.parse(out.trim().split("\n").pop()!);
 }
 
+/** Every child's iterations in order (first = cold), to show whether the JIT had settled. */
+const series: { scenario: string; tool: string; seconds: number[] }[] = [];
+
 /** Runs one child and files its cold and warm samples under `tool` and `tool (cold process)`. */
 async function ours(
   scenario: string,
@@ -237,6 +240,7 @@ async function ours(
     row(scenario, tool).note = r.skip;
     return;
   }
+  series.push({ scenario, tool, seconds: r.seconds! });
   // The first iteration is the cold one; the first half of the iterations count as warm-up
   // (small dumps need several before the JIT has compiled the decoders).
   const first = r.seconds![0];
@@ -260,6 +264,8 @@ async function ours(
 interface Peers {
   iproute2?: boolean;
   craw?: string;
+  /** The same dump repeated in one process (bench/peers/nldump_repeat.c). */
+  crawRepeat?: string;
   vdump?: string;
   vdumpKind?: string;
   pyroute2: boolean;
@@ -275,6 +281,8 @@ async function buildPeers(tmp: string, enabled: boolean, want: Set<string>): Pro
   } else if (await exists("gcc")) {
     await sh("gcc", ["-O2", "-o", `${tmp}/nldump`, `${SHARED}/nldump.c`]);
     p.craw = `${tmp}/nldump`;
+    await sh("gcc", ["-O2", "-o", `${tmp}/nldump_repeat`, `${HERE}peers/nldump_repeat.c`]);
+    p.crawRepeat = `${tmp}/nldump_repeat`;
   } else p.notes.push("c-raw skipped: gcc is not installed (apt-get install gcc)");
   const py = await new Deno.Command("/usr/bin/python3", {
     args: ["-c", "import pyroute2"],
@@ -331,6 +339,9 @@ async function buildPeers(tmp: string, enabled: boolean, want: Set<string>): Pro
   return p;
 }
 
+/** c-raw's dump repeated in one process: its warm figure, beside its fresh-process one. */
+const C_RAW_REPEATED = "c-raw (repeated in one process)";
+
 /** One sample of each dump peer for `kind` (route, link or addr) in `ns`. */
 async function peerDump(
   scenario: string,
@@ -345,6 +356,16 @@ async function peerDump(
     x.seconds.push(jsonSeconds(r.stdout));
     x.rssKiB.push(r.rssKiB);
     x.count = JSON.parse(r.stdout).msgs;
+  }
+  if (peers.crawRepeat) {
+    // Its warm runs (the second half), as ours are counted.
+    const r = await timed(["ip", "netns", "exec", ns, peers.crawRepeat, kind, "10"]);
+    const v = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}");
+    const x = row(scenario, C_RAW_REPEATED);
+    x.seconds.push(...(v.seconds as number[]).slice(5));
+    x.rssKiB.push(r.rssKiB);
+    x.count = v.msgs;
+    series.push({ scenario, tool: C_RAW_REPEATED, seconds: v.seconds });
   }
   if (peers.iproute2) {
     const show = kind === "route" ? "route show" : kind === "link" ? "link show" : "addr show";
@@ -438,7 +459,8 @@ async function routeDumps(o: Options, peers: Peers): Promise<void> {
     const scenario = `route dump ${label(n)}`;
     const big = n >= 1e6;
     const procs = big ? Math.min(o.runs, 3) : o.runs;
-    const iters = o.quick ? 1 : big ? 2 : n >= 1e5 ? 4 : 8;
+    // Enough warm iterations for the JIT to settle (the series is printed with the report).
+    const iters = o.quick ? 1 : big ? 3 : n >= 1e5 ? 8 : 12;
     for (let r = 0; r < procs; r++) {
       console.error(`${scenario}: run ${r + 1}/${procs}`);
       await ours(scenario, "ours lazy (iterRoutes)", ns, "route-lazy", iters);
@@ -453,6 +475,11 @@ async function routeDumps(o: Options, peers: Peers): Promise<void> {
             coldRow: false,
           },
         );
+      }
+      if (!o.quick) {
+        await ours(scenario, "ours lazy pages (iterRoutePages)", ns, "route-pages", iters, {
+          coldRow: false,
+        });
       }
       await ours(scenario, "ours full (getRoutes + dst/gateway/oif)", ns, "route-full", iters);
       // pyroute2 needs a minute and 4 GB for 1M routes: once is enough there.
@@ -522,6 +549,9 @@ async function addrDump(o: Options, peers: Peers): Promise<void> {
   await sh("ip", ["netns", "del", ns]);
 }
 
+/** The child that only imports the library, opens IPRoute and looks one link up. */
+const IDLE = "ours idle (import, IPRoute, one lookup)";
+
 async function routeAdds(o: Options, peers: Peers): Promise<void> {
   const ns = `${o.prefix}-adds`;
   made.add(ns);
@@ -550,8 +580,9 @@ async function routeAdds(o: Options, peers: Peers): Promise<void> {
           await sh("ip", ["-n", ns, "-batch", delFile]);
         }
       }
-      await ours(scenario, "ours pipelined (ip.batch)", ns, "add-batch", 3, { arg: String(N) });
-      await ours(scenario, "ours awaited one by one (ip.route)", ns, "add-awaited", 3, {
+      await ours(scenario, IDLE, ns, "idle", 1);
+      await ours(scenario, "ours pipelined (ip.batch)", ns, "add-batch", 6, { arg: String(N) });
+      await ours(scenario, "ours awaited one by one (ip.route)", ns, "add-awaited", 6, {
         arg: String(N),
       });
       if (peers.pyroute2) {
@@ -583,7 +614,7 @@ async function routeAdds(o: Options, peers: Peers): Promise<void> {
 const PEER_COLUMNS: Record<string, string[]> = {
   "10k route adds": ["ip -batch", "pyroute2"],
 };
-const DUMP_PEERS = ["c-raw", "iproute2", "go-vishvananda", "pyroute2"];
+const DUMP_PEERS = ["c-raw", C_RAW_REPEATED, "iproute2", "go-vishvananda", "pyroute2"];
 
 function fmtS(s: number): string {
   return Number.isNaN(s) ? "–" : s >= 1 ? s.toFixed(2) : s >= 0.01 ? s.toFixed(3) : s.toFixed(4);
@@ -657,6 +688,18 @@ export function gateFailures(targets: readonly Target[]): string[] {
   return gated
     .filter((t) => !(t.value <= t.limit))
     .map((t) => `${t.what}: ${t.value.toFixed(2)} ${t.unit} > ${t.limit} ${t.unit}`);
+}
+
+/** The CPU model, as /proc/cpuinfo names it. */
+function cpuModel(): string {
+  try {
+    // Deno 2 lets only --allow-all read /proc: ask grep (--allow-run).
+    const out = new Deno.Command("grep", { args: ["-m1", "model name", "/proc/cpuinfo"] })
+      .outputSync();
+    return /model name\s*:\s*(.*)/.exec(dec.decode(out.stdout))?.[1] ?? "CPU ?";
+  } catch {
+    return "CPU ?";
+  }
 }
 
 function targets(): Target[] {
@@ -744,6 +787,72 @@ function targets(): Target[] {
       unit: "×",
     });
   }
+  // Issue 16's targets, on top of issue 8's.
+  if (has(d100, lazy) && has(d100, "c-raw")) {
+    t.push({
+      what: "issue 16: 100k lazy / c-raw",
+      value: m(d100, lazy) / m(d100, "c-raw"),
+      limit: 1.1,
+      unit: "×",
+    });
+  }
+  const pages = "ours lazy pages (iterRoutePages)";
+  if (has(d100, pages) && has(d100, "c-raw")) {
+    t.push({
+      what: "context: 100k lazy pages (one await per datagram) / c-raw",
+      value: m(d100, pages) / m(d100, "c-raw"),
+      limit: NaN,
+      unit: "×",
+      info: true,
+    });
+  }
+  if (has(d100, full) && has(d100, "c-raw")) {
+    t.push({
+      what: "issue 16: 100k full decode / c-raw",
+      value: m(d100, full) / m(d100, "c-raw"),
+      limit: 1.5,
+      unit: "×",
+    });
+  }
+  const batch = "ours pipelined (ip.batch)";
+  if (has(adds, "ip -batch") && has(adds, batch)) {
+    t.push({
+      what: "issue 16: 10k adds pipelined / ip -batch",
+      value: m(adds, batch) / m(adds, "ip -batch"),
+      limit: 0.6,
+      unit: "×",
+    });
+    t.push({
+      what: "issue 16: 10k adds awaited / ip -batch",
+      value: m(adds, "ours awaited one by one (ip.route)") / m(adds, "ip -batch"),
+      limit: 1.3,
+      unit: "×",
+    });
+  }
+  if (has(adds, batch) && has(adds, IDLE)) {
+    t.push({
+      what: "issue 16: ip.batch peak RSS above the idle child's",
+      value: (median(row(adds, batch).rssKiB) - median(row(adds, IDLE).rssKiB)) / 1024,
+      limit: 15,
+      unit: "MB",
+    });
+  }
+  if (has(d1m, full)) {
+    t.push({
+      what: "issue 16: peak RSS holding 1M decoded routes",
+      value: median(row(d1m, full).rssKiB) / 1024,
+      limit: 150,
+      unit: "MB",
+    });
+  }
+  if (has("IPDB 100k routes", "ours IPDB.open") && has(d100, full)) {
+    t.push({
+      what: "issue 16: IPDB.open at 100k / 100k full dump",
+      value: m("IPDB 100k routes", "ours IPDB.open") / m(d100, full),
+      limit: 1.5,
+      unit: "×",
+    });
+  }
   for (const [n, dump] of [["100k", d100], ["1M", d1m]] as const) {
     const sc = `IPDB ${n} routes`;
     if (has(sc, "ours IPDB.open") && has(dump, full)) {
@@ -805,13 +914,13 @@ async function main(): Promise<void> {
   const table = report();
   const ts = targets();
   const lines = [
-    `Command: \`${cmd}\` (${started.toISOString()}, Deno ${Deno.version.deno}, ${Deno.build.target}, ${navigator.hardwareConcurrency} CPUs)`,
+    `Command: \`${cmd}\` (${started.toISOString()}, Deno ${Deno.version.deno}, ${Deno.build.target}, ${navigator.hardwareConcurrency} CPUs, ${cpuModel()})`,
     'Medians; "× tool" = our median / that tool\'s median in the same run. Ours: warm iterations (the second half of those of each child process); "(cold process)" rows time the first iteration of a fresh process. Peak RSS: VmHWM of our child after its first iteration (holding its result), /usr/bin/time for the peers.',
     table,
   ];
   if (ts.length) {
     lines.push(
-      "\n### Targets (issue 8)\n",
+      "\n### Targets (issues 8 and 16)\n",
       "| target | value | limit | |",
       "| --- | --- | --- | --- |",
     );
@@ -824,6 +933,12 @@ async function main(): Promise<void> {
             t.value <= t.limit ? "met" : t.stretch ? "not yet (stretch)" : "MISSED"
           } |`,
       );
+    }
+  }
+  if (series.length) {
+    lines.push("\n### Per-iteration series of ours (seconds; the first is the cold one)\n");
+    for (const x of series) {
+      lines.push(`- ${x.scenario}, ${x.tool}: ${x.seconds.map((v) => v.toFixed(3)).join(" ")}`);
     }
   }
   for (const n of peers.notes) lines.push(`\nNote: ${n}`);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { align4 } from "../netlink/constants.ts";
 import { describeValue } from "../netlink/addr.ts";
 import { checkInt } from "../netlink/encoder.ts";
 import { GenericNetlink } from "../netlink/genl.ts";
@@ -946,7 +947,7 @@ function u64Attrs(raw: Uint8Array): [number, number][] {
     if (len === 12) {
       out.push([type, dv.getUint32(p + 8, true) * 4294967296 + dv.getUint32(p + 4, true)]);
     } else if (len === 8) out.push([type, dv.getUint32(p + 4, true)]);
-    p += (len + 3) & ~3;
+    p += align4(len);
   }
   return out;
 }
@@ -964,7 +965,7 @@ function bucket(raw: Uint8Array): EthtoolHistBucket {
     else if (type === 9 && len >= 12) {
       b.value = dv.getUint32(p + 8, true) * 4294967296 + dv.getUint32(p + 4, true);
     }
-    p += (len + 3) & ~3;
+    p += align4(len);
   }
   return b;
 }

@@ -9,7 +9,7 @@
 
 import { NETLINK, NetlinkSocket } from "../ffi/socket.ts";
 import { SyscallError } from "../ffi/errors.ts";
-import { NLMSG_DONE, NLMSG_HDRLEN } from "../netlink/constants.ts";
+import { align4, NLMSG_DONE, NLMSG_HDRLEN } from "../netlink/constants.ts";
 import { DecodeError, NetlinkError } from "../netlink/errors.ts";
 import { decodeString } from "../netlink/view.ts";
 import { checkOptions } from "../diag/options.ts";
@@ -219,7 +219,7 @@ export function decodeProcEvents(datagram: ArrayBuffer): (ProcEvent | ProcAck)[]
       }
       out.push(decodeEvent(dv, u8, ev, dataLen, dv.getUint32(cn + 12, true)));
     }
-    off += (len + 3) & ~3;
+    off += align4(len);
   }
   return out;
 }

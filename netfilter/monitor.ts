@@ -8,7 +8,7 @@
 
 import { NETLINK, NetlinkSocket } from "../ffi/socket.ts";
 import type { NetnsTarget } from "../ffi/netns.ts";
-import { NLMSG_HDRLEN } from "../netlink/constants.ts";
+import { align4, NLMSG_HDRLEN } from "../netlink/constants.ts";
 import { describeValue } from "../netlink/addr.ts";
 import { Subscription } from "../netlink/subscription.ts";
 
@@ -53,7 +53,7 @@ function decodeAll<E>(buf: ArrayBuffer, decode: EventDecoder<E>): E[] {
     if (len < NLMSG_HDRLEN || off + len > buf.byteLength) break;
     const e = decode(dv, u8, off, len, dv.getUint16(off + 4, true));
     if (e !== undefined) out.push(e);
-    off += (len + 3) & ~3;
+    off += align4(len);
   }
   return out;
 }

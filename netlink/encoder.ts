@@ -7,7 +7,7 @@
 
 import { lookupName } from "./strict.ts";
 import { describeValue, parseIp, parseMac } from "./addr.ts";
-import { NLA_F_NESTED, NLA_HDRLEN, NLMSG_HDRLEN } from "./constants.ts";
+import { align4, NLA_F_NESTED, NLA_HDRLEN, NLMSG_HDRLEN } from "./constants.ts";
 import { layout, structSize } from "./schema.ts";
 import type { AttrSchema, Codec, FieldCodec, MessageSchema, StructCodec } from "./schema.ts";
 
@@ -31,7 +31,7 @@ export class Writer {
   /** Makes room for `n` more bytes; returns the offset to write at and advances by `n` (aligned to 4). */
   reserve(n: number): number {
     const at = this.length;
-    const next = at + ((n + 3) & ~3);
+    const next = at + align4(n);
     if (next > this.u8.length) {
       let cap = this.u8.length * 2;
       while (cap < next) cap *= 2;
@@ -80,6 +80,38 @@ export class Writer {
   /** The written bytes as a fresh, exactly sized array. */
   finish(): Uint8Array<ArrayBuffer> {
     return this.u8.slice(0, this.length);
+  }
+}
+
+/**
+ * One growing buffer a batch of requests is encoded into, one after another (no buffer per
+ * request). A request's bytes are a view of it ({@link Arena.bytes}); views taken before the
+ * arena grew still hold their bytes (the old buffer is only released when they are), and
+ * {@link Arena.bytes} after the last request gives views of the final buffer, adjacent requests
+ * adjacent in memory, so a datagram of several is sent without copying them together.
+ */
+export class Arena extends Writer {
+  // The buffers outgrown, whose views {@link rebase} moves to the current one.
+  #old = new Set<ArrayBufferLike>();
+  /** An arena starting with `capacity` bytes. */
+  constructor(capacity = 64 * 1024) {
+    super(capacity);
+  }
+  /** Makes room as {@link Writer.reserve} does, remembering the buffer it outgrew. */
+  override reserve(n: number): number {
+    const before = this.u8.buffer;
+    const at = super.reserve(n);
+    if (this.u8.buffer !== before) this.#old.add(before);
+    return at;
+  }
+  /** The bytes of `[start, end)` as a view of the current buffer. */
+  bytes(start: number, end: number): Uint8Array<ArrayBuffer> {
+    return (this.u8 as Uint8Array<ArrayBuffer>).subarray(start, end);
+  }
+  /** A view taken from this arena, moved to its current buffer (other arrays as they are). */
+  rebase(view: Uint8Array): Uint8Array {
+    if (view.buffer === this.u8.buffer || !this.#old.has(view.buffer)) return view;
+    return this.bytes(view.byteOffset, view.byteOffset + view.byteLength);
   }
 }
 
@@ -135,6 +167,59 @@ function writeInt(dv: DataView, at: number, codec: string, v: number): void {
   }
 }
 
+/** Integer sizes by codec. */
+const INT_SIZE: Record<string, number> = {
+  u8: 1,
+  s8: 1,
+  u16: 2,
+  s16: 2,
+  be16: 2,
+  u32: 4,
+  s32: 4,
+  be32: 4,
+  u64: 8,
+  s64: 8,
+  be64: 8,
+};
+
+/** A struct's writer, compiled once: its field names, and each field's place, codec and range. */
+interface StructWriter {
+  readonly known: ReadonlySet<string>;
+  readonly fields: readonly {
+    name: string;
+    codec: FieldCodec;
+    offset: number;
+    size: number;
+    /** An integer field's range, or undefined for the other codecs. */
+    lo?: number;
+    hi?: number;
+  }[];
+}
+
+const structWriters = new WeakMap<StructCodec, StructWriter>();
+
+function structWriter(s: StructCodec): StructWriter {
+  let c = structWriters.get(s);
+  if (c) return c;
+  const laid = layout(s).filter((f) => f.codec !== "pad");
+  c = {
+    known: new Set(layout(s).map((f) => f.name)),
+    fields: laid.map((f) => {
+      const r = RANGES[f.codec];
+      return {
+        name: f.name,
+        codec: f.codec,
+        offset: f.offset,
+        size: f.size,
+        lo: r?.[0],
+        hi: r?.[1],
+      };
+    }),
+  };
+  structWriters.set(s, c);
+  return c;
+}
+
 /** Writes a struct's fields from `value` at `at` (fields absent from `value` stay zero). */
 export function writeStruct(
   w: Writer,
@@ -146,15 +231,23 @@ export function writeStruct(
   if (typeof value !== "object" || value === null) {
     throw new TypeError(`${field}: expected an object, got ${describeValue(value)}`);
   }
-  const known = new Set(layout(s).map((f) => f.name));
-  for (const k of Object.keys(value)) {
-    if (!known.has(k) && value[k] !== undefined) {
+  const { known, fields } = structWriter(s);
+  for (const k in value) {
+    if (!known.has(k) && Object.hasOwn(value, k) && value[k] !== undefined) {
       throw new TypeError(`${field}.${k}: unknown field`);
     }
   }
-  for (const f of layout(s)) {
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
     const v = value[f.name];
-    if (v === undefined || f.codec === "pad") continue;
+    if (v === undefined) continue;
+    // The common case inline: a number in range. The field's name is built on the error path only.
+    if (
+      f.lo !== undefined && typeof v === "number" && v >= f.lo && v <= f.hi! && Number.isInteger(v)
+    ) {
+      writeInt(w.dv, at + f.offset, f.codec, v);
+      continue;
+    }
     writeField(w, at + f.offset, f.codec, f.size, v, `${field}.${f.name}`);
   }
 }
@@ -192,7 +285,7 @@ function writeField(
 
 /**
  * Writes one attribute of `codec` with `value`. `siblings` are the other values of the same
- * nest (a sibling-selected codec looks up its selector there).
+ * nest (a sibling-selected codec looks up its selector there, then in `context`).
  */
 export function writeAttr(
   w: Writer,
@@ -201,17 +294,12 @@ export function writeAttr(
   value: unknown,
   field: string,
   siblings?: Record<string, unknown>,
+  context?: Record<string, unknown>,
 ): void {
   if (typeof codec === "string") {
     if (codec in RANGES) {
       const n = checkInt(value, codec, field);
-      const size = codec.endsWith("8")
-        ? 1
-        : codec.endsWith("16")
-        ? 2
-        : codec.endsWith("32")
-        ? 4
-        : 8;
+      const size = INT_SIZE[codec];
       const at = w.reserve(NLA_HDRLEN + size);
       w.dv.setUint16(at, NLA_HDRLEN + size, true);
       w.dv.setUint16(at + 2, type, true);
@@ -295,7 +383,9 @@ export function writeAttr(
       return;
     }
     case "select": {
-      const key = siblings?.[codec.by];
+      const key = siblings !== undefined && Object.hasOwn(siblings, codec.by)
+        ? siblings[codec.by]
+        : context?.[codec.by];
       // Own keys only: a kind named "constructor" or "toString" has no schema.
       const choices = codec.choices();
       const chosen =
@@ -329,21 +419,37 @@ export function writeAttrs(
       `${field || "attributes"}: expected an object, got ${describeValue(values)}`,
     );
   }
-  const siblings = context ? { ...context, ...values } : values;
-  for (const [key, value] of Object.entries(values)) {
+  const keys = Object.keys(values);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    const value = values[key];
     if (value === undefined) continue;
+    const def = schema.byName.get(key);
+    if (def !== undefined) {
+      // The attribute's path ("linkinfo.data.id") is built on the error path only.
+      writeAttr(w, def.type, def.codec, value, field ? `${field}.${key}` : key, values, context);
+      continue;
+    }
     const name = field ? `${field}.${key}` : key;
-    if (/^\d+$/.test(key)) {
+    if (isIndex(key)) {
       if (!(value instanceof Uint8Array)) {
         throw new TypeError(`${name}: a raw attribute takes bytes (Uint8Array)`);
       }
       w.attrBytes(Number(key), value);
       continue;
     }
-    const def = schema.byName.get(key);
-    if (!def) throw new TypeError(`${name}: unknown attribute for ${schema.prefix}*`);
-    writeAttr(w, def.type, def.codec, value, name, siblings);
+    throw new TypeError(`${name}: unknown attribute for ${schema.prefix}*`);
   }
+}
+
+/** Whether a key is a decimal number (a raw attribute type). */
+function isIndex(key: string): boolean {
+  if (key.length === 0) return false;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /** A whole message to encode. */
@@ -367,13 +473,28 @@ export function encodeMessage(
   w = new Writer(),
 ): Uint8Array<ArrayBuffer> {
   w.length = 0;
-  const at = w.reserve(NLMSG_HDRLEN + structSize(schema.header));
-  w.u8.fill(0, at, w.length);
-  w.dv.setUint16(at + 4, spec.type, true);
-  w.dv.setUint16(at + 6, spec.flags, true);
-  if (spec.header) writeStruct(w, at + NLMSG_HDRLEN, schema.header, spec.header, "header");
-  if (spec.attrs) writeAttrs(w, schema.attrs, spec.attrs, "", spec.header);
-  spec.extra?.(w);
-  w.dv.setUint32(at, w.length, true);
+  appendMessage(schema, spec, w);
   return w.finish();
+}
+
+/**
+ * Encodes one message after what `w` holds (an {@link Arena} collecting a batch) and returns the
+ * offset it starts at; it ends at `w.length`. On an error, `w` is left as it was.
+ */
+export function appendMessage(schema: MessageSchema, spec: MessageSpec, w: Writer): number {
+  const start = w.length;
+  try {
+    const at = w.reserve(NLMSG_HDRLEN + structSize(schema.header));
+    w.u8.fill(0, at, w.length);
+    w.dv.setUint16(at + 4, spec.type, true);
+    w.dv.setUint16(at + 6, spec.flags, true);
+    if (spec.header) writeStruct(w, at + NLMSG_HDRLEN, schema.header, spec.header, "header");
+    if (spec.attrs) writeAttrs(w, schema.attrs, spec.attrs, "", spec.header);
+    spec.extra?.(w);
+    w.dv.setUint32(at, w.length - at, true);
+  } catch (e) {
+    w.length = start;
+    throw e;
+  }
+  return start;
 }

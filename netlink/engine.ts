@@ -720,6 +720,18 @@ export class NetlinkEngine {
    * yielded may be inconsistent).
    */
   dump<T>(bytes: Uint8Array, opts: DumpOptions<T> = {}): AsyncGenerator<T> {
+    return this.#iterate<T, T>(bytes, opts, false);
+  }
+
+  /**
+   * As {@link dump}, yielding the decoded messages of each received datagram together (one
+   * await per datagram instead of one per message: for loops over very large tables).
+   */
+  dumpPages<T>(bytes: Uint8Array, opts: DumpOptions<T> = {}): AsyncGenerator<T[]> {
+    return this.#iterate<T, T[]>(bytes, opts, true);
+  }
+
+  #iterate<T, Y>(bytes: Uint8Array, opts: DumpOptions<T>, pages: boolean): AsyncGenerator<Y> {
     // A hand-written async iterator with an async generator's protocol: the request is sent on
     // the first next(); messages already received are handed out without the generator's extra
     // awaits per item (a dump of a million routes yields a million times); return() (a `break`)
@@ -728,7 +740,7 @@ export class NetlinkEngine {
     let batch: unknown[] = [];
     let i = 0;
     let finished = false;
-    const done = (value?: unknown) => ({ value, done: true }) as IteratorResult<T>;
+    const done = (value?: unknown) => ({ value, done: true }) as IteratorResult<Y>;
     const close = () => {
       if (!finished) {
         finished = true;
@@ -737,7 +749,7 @@ export class NetlinkEngine {
       batch = [];
       i = 0;
     };
-    const fill = async (): Promise<IteratorResult<T>> => {
+    const fill = async (): Promise<IteratorResult<Y>> => {
       try {
         if (!p) {
           p = this.#startDump(bytes, opts as RequestOptions<unknown>);
@@ -749,8 +761,15 @@ export class NetlinkEngine {
           if (p.results.length > 0) {
             batch = p.results;
             p.results = [];
+            if (pages) {
+              // The page is the caller's: the engine collects the next one in a fresh array.
+              const page = batch;
+              batch = [];
+              i = 0;
+              return { value: page as Y, done: false };
+            }
             i = 1;
-            return { value: batch[0] as T, done: false };
+            return { value: batch[0] as Y, done: false };
           }
           if (p.done) break;
           await this.#settled(p);
@@ -774,7 +793,7 @@ export class NetlinkEngine {
     type Call = {
       op: 0 | 1 | 2;
       arg: unknown;
-      ok: (r: IteratorResult<T>) => void;
+      ok: (r: IteratorResult<Y>) => void;
       no: (e: unknown) => void;
     };
     const waiting: Call[] = [];
@@ -785,9 +804,9 @@ export class NetlinkEngine {
         run(c.op, c.arg).then(c.ok, c.no);
       }
     };
-    const run = (op: 0 | 1 | 2, arg: unknown): Promise<IteratorResult<T>> => {
+    const run = (op: 0 | 1 | 2, arg: unknown): Promise<IteratorResult<Y>> => {
       if (op === 0) {
-        if (i < batch.length) return Promise.resolve({ value: batch[i++] as T, done: false });
+        if (i < batch.length) return Promise.resolve({ value: batch[i++] as Y, done: false });
         if (finished) return Promise.resolve(done());
         running = true;
         const r = fill();
@@ -797,11 +816,11 @@ export class NetlinkEngine {
       close();
       return op === 1 ? Promise.resolve(done(arg)) : Promise.reject(arg);
     };
-    const call = (op: 0 | 1 | 2, arg?: unknown): Promise<IteratorResult<T>> =>
+    const call = (op: 0 | 1 | 2, arg?: unknown): Promise<IteratorResult<Y>> =>
       running || waiting.length > 0
         ? new Promise((ok, no) => waiting.push({ op, arg, ok, no }))
         : run(op, arg);
-    const it: AsyncGenerator<T> = {
+    const it: AsyncGenerator<Y> = {
       next: () => call(0),
       return: (value?: unknown) => call(1, value),
       throw: (e?: unknown) => call(2, e),
@@ -1137,6 +1156,19 @@ function aborted(signal: AbortSignal): Promise<void> {
 }
 
 function concat(parts: Pending[], total: number): Uint8Array {
+  // Requests encoded one after another into one buffer (a batch's arena) are sent as a view.
+  const first = parts[0].request;
+  let end = first.byteOffset;
+  for (const p of parts) {
+    if (p.request.buffer !== first.buffer || p.request.byteOffset !== end) {
+      end = -1;
+      break;
+    }
+    end += p.request.byteLength;
+  }
+  if (end === first.byteOffset + total) {
+    return new Uint8Array(first.buffer, first.byteOffset, total);
+  }
   const out = new Uint8Array(total);
   let off = 0;
   for (const p of parts) {

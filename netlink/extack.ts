@@ -5,7 +5,7 @@
  * @module
  */
 
-import { NLA_HDRLEN, NLM_F, NLMSG_HDRLEN, NLMSGERR_ATTR } from "./constants.ts";
+import { align4, NLA_HDRLEN, NLM_F, NLMSG_HDRLEN, NLMSGERR_ATTR } from "./constants.ts";
 import type { ExtAck } from "./errors.ts";
 import type { AttrDef, AttrSchema, Codec, MessageSchema } from "./schema.ts";
 import { structSize } from "./schema.ts";
@@ -23,7 +23,7 @@ function parseTlvs(dv: DataView, u8: Uint8Array, start: number, end: number): Ex
     else if (t === NLMSGERR_ATTR.MISS_TYPE && plen >= 4) {
       out.missingType = dv.getUint32(p + NLA_HDRLEN, true);
     }
-    p += (alen + 3) & ~3;
+    p += align4(alen);
   }
   return out;
 }
@@ -71,7 +71,7 @@ export function attributeAt(
 ): string | number | undefined {
   if (request.byteLength < NLMSG_HDRLEN) return undefined;
   const dv = new DataView(request.buffer, request.byteOffset, request.byteLength);
-  let start = NLMSG_HDRLEN + ((structSize(schema.header) + 3) & ~3);
+  let start = NLMSG_HDRLEN + align4(structSize(schema.header));
   let end = Math.min(dv.getUint32(0, true), request.byteLength);
   // The current level: a schema, or the element codec of an array (elements are numbered).
   let level: { attrs?: AttrSchema; element?: Codec } = { attrs: schema.attrs };
@@ -96,7 +96,7 @@ export function attributeAt(
         next = true;
         break;
       }
-      p += (alen + 3) & ~3;
+      p += align4(alen);
     }
     if (!next) return found;
   }
@@ -116,7 +116,7 @@ function nestedLevel(
     case "nest":
       return {
         level: { attrs: codec.schema() },
-        skip: codec.header ? (structSize(codec.header) + 3) & ~3 : 0,
+        skip: codec.header ? align4(structSize(codec.header)) : 0,
       };
     case "array":
       return { level: { element: codec.of }, skip: 0 };
@@ -140,7 +140,7 @@ function nestedLevel(
             : undefined;
           return chosen === undefined ? undefined : nestedLevel(chosen, dv, siblings, start, end);
         }
-        p += (alen + 3) & ~3;
+        p += align4(alen);
       }
       return undefined;
     }

@@ -9,7 +9,13 @@
  */
 
 import { formatIp } from "./addr.ts";
-import { NLA_F_NET_BYTEORDER, NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN } from "./constants.ts";
+import {
+  align4,
+  NLA_F_NET_BYTEORDER,
+  NLA_HDRLEN,
+  NLA_TYPE_MASK,
+  NLMSG_HDRLEN,
+} from "./constants.ts";
 import { DecodeError } from "./errors.ts";
 import { layout, structSize } from "./schema.ts";
 import type {
@@ -277,6 +283,14 @@ function netOrder(dv: DataView, p: number): boolean {
   return (dv.getUint16(p + 2, true) & NLA_F_NET_BYTEORDER) !== 0;
 }
 
+/**
+ * Whether the attribute whose payload starts at `off` is flagged NLA_F_NET_BYTEORDER (its
+ * header is the 4 bytes before): decodeValue reads u16/u32/u64 as the compiled readers do.
+ */
+function netOrderAt(dv: DataView, off: number): boolean {
+  return off >= NLA_HDRLEN && (dv.getUint16(off - 2, true) & NLA_F_NET_BYTEORDER) !== 0;
+}
+
 function compileReader(def: AttrDef, codec: Codec): Reader | null {
   const type = def.type;
   if (typeof codec !== "string") {
@@ -394,7 +408,7 @@ export function decodeValue(
         return dv.getInt8(off);
       case "u16":
         need(len, 2, def, type);
-        return dv.getUint16(off, true);
+        return dv.getUint16(off, !netOrderAt(dv, off));
       case "s16":
         need(len, 2, def, type);
         return dv.getInt16(off, true);
@@ -403,7 +417,7 @@ export function decodeValue(
         return dv.getUint16(off, false);
       case "u32":
         need(len, 4, def, type);
-        return dv.getUint32(off, true);
+        return dv.getUint32(off, !netOrderAt(dv, off));
       case "s32":
         need(len, 4, def, type);
         return dv.getInt32(off, true);
@@ -411,6 +425,10 @@ export function decodeValue(
         need(len, 4, def, type);
         return dv.getUint32(off, false);
       case "u64":
+        if (netOrderAt(dv, off)) {
+          need(len, 8, def, type);
+          return u64(dv, off, false);
+        }
         // Some kernels send 32-bit values for 64-bit attributes (and vice versa): accept both.
         if (len === 4) return dv.getUint32(off, true);
         need(len, 8, def, type);
@@ -443,7 +461,7 @@ export function decodeValue(
     case "struct":
       return decodeStruct(dv, owner.u8, codec, off, len);
     case "nest": {
-      const skip = codec.header ? Math.min(len, (structSize(codec.header) + 3) & ~3) : 0;
+      const skip = codec.header ? Math.min(len, align4(structSize(codec.header))) : 0;
       return nestView(codec.schema(), owner.dv, owner.u8, off + skip, off + len);
     }
     case "array": {
@@ -454,7 +472,7 @@ export function decodeValue(
           throw new DecodeError(`array element of ${def?.kernelName ?? type}: bad length ${alen}`);
         }
         out.push(decodeValue(owner, codec.of, p + NLA_HDRLEN, alen - NLA_HDRLEN, def, type));
-        p += (alen + 3) & ~3;
+        p += align4(alen);
       }
       return out;
     }
@@ -490,7 +508,7 @@ function scan(v: AttrView, type: number): number {
       throw new DecodeError(`attribute at ${p}: bad length ${len}`);
     }
     if ((dv.getUint16(p + 2, true) & NLA_TYPE_MASK) === type) return p;
-    p += (len + 3) & ~3;
+    p += align4(len);
   }
   return -1;
 }
@@ -509,7 +527,7 @@ function buildIndex(v: AttrView, type: number): number {
     }
     const t = dv.getUint16(p + 2, true) & NLA_TYPE_MASK;
     if (t < index.length && index[t] === 0) index[t] = p + 1;
-    p += (len + 3) & ~3;
+    p += align4(len);
   }
   (v as unknown as ViewState)[INDEX] = index;
   return type < index.length ? index[type] - 1 : scan(v, type);
@@ -559,7 +577,7 @@ function attrsJson(v: AttrView): Record<string, unknown> {
         def ? valueAt(v, def, t, p) : v.u8.subarray(p + NLA_HDRLEN, p + len),
       );
     }
-    p += (len + 3) & ~3;
+    p += align4(len);
   }
   return out;
 }
@@ -648,7 +666,7 @@ export class AttrView<S extends AttrSchema = AttrSchema> {
         throw new DecodeError(`attribute at ${p}: bad length ${len}`);
       }
       yield [dv.getUint16(p + 2, true) & NLA_TYPE_MASK, p + NLA_HDRLEN, len - NLA_HDRLEN];
-      p += (len + 3) & ~3;
+      p += align4(len);
     }
   }
 
@@ -827,7 +845,7 @@ let span = 0;
 /** The fixed header's size rounded up to the attribute alignment. */
 function headerSpan(header: StructCodec): number {
   if (header !== spanOf) {
-    span = (structSize(header) + 3) & ~3;
+    span = align4(structSize(header));
     spanOf = header;
   }
   return span;

@@ -6,6 +6,7 @@
  */
 
 import { describeValue } from "../netlink/addr.ts";
+import { Arena } from "../netlink/encoder.ts";
 import type { AddrCommand, AddrSpec } from "./addr.ts";
 import { buildAddr } from "./addr.ts";
 import type { Built, RtnlCore } from "./core.ts";
@@ -57,13 +58,31 @@ export class BatchError extends Error {
   }
 }
 
-type Entry = { built: Built | Promise<Built>; spec: unknown; describe: string };
+/**
+ * One queued request: built at once when nothing needs looking up (`built`), or still building
+ * (`building`), or refused (`error`). Its description is made only for a failure.
+ */
+type Entry = {
+  built?: Built;
+  building?: Promise<Built>;
+  error?: unknown;
+  spec: unknown;
+  what: string;
+  cmd: unknown;
+};
+
+/** "route add": what a request was, for its failure. */
+function describeEntry(e: Entry): string {
+  return `${e.what} ${label(e.cmd)}`;
+}
 
 /** Collects requests for {@link runBatch}. Each method queues one request. */
 export class Batch {
   readonly #core: RtnlCore;
   /** @internal */
   readonly entries: Entry[] = [];
+  /** @internal The buffer the batch's requests are encoded into, one after another. */
+  readonly arena: Arena = new Arena();
   /** @internal */
   constructor(core: RtnlCore) {
     this.#core = core;
@@ -73,15 +92,18 @@ export class Batch {
    * caller passed (a Symbol or a null-prototype object as the command): a bad request becomes
    * a failure of its own, reported by {@link runBatch} with its index.
    */
-  #push(what: string, cmd: unknown, spec: unknown, build: () => Promise<Built>): void {
-    let built: Promise<Built>;
+  #push(what: string, cmd: unknown, spec: unknown, build: () => Built | Promise<Built>): void {
+    const e: Entry = { spec, what, cmd };
     try {
-      built = build();
-    } catch (e) {
-      built = Promise.reject(e);
+      const b = build();
+      if (b instanceof Promise) {
+        b.catch(() => {}); // reported by runBatch
+        e.building = b;
+      } else e.built = b;
+    } catch (error) {
+      e.error = error;
     }
-    built.catch(() => {}); // reported by runBatch
-    this.entries.push({ built, spec, describe: `${what} ${label(cmd)}` });
+    this.entries.push(e);
   }
   /** Queues a link request. */
   link(cmd: LinkCommand, spec: LinkSpec): void {
@@ -93,7 +115,7 @@ export class Batch {
   }
   /** Queues a route request. */
   route(cmd: RouteCommand, spec: RouteSpec): void {
-    this.#push("route", cmd, spec, () => buildRoute(this.#core, cmd, spec));
+    this.#push("route", cmd, spec, () => buildRoute(this.#core, cmd, spec, this.arena));
   }
   /** Queues a rule request. */
   rule(cmd: RuleCommand, spec: RuleSpec): void {
@@ -151,33 +173,46 @@ export async function runBatch(
   const b = new Batch(core);
   await fn(b);
   const failures: BatchFailure[] = [];
-  const ready: { i: number; built: Built }[] = [];
-  for (const [i, e] of b.entries.entries()) {
-    try {
-      ready.push({ i, built: await e.built });
-    } catch (error) {
-      failures.push({ index: i, describe: e.describe, spec: e.spec, error: error as Error });
+  const ready: number[] = [];
+  const requests: Uint8Array[] = [];
+  const built: Built[] = [];
+  const fail = (i: number, error: unknown) => {
+    const e = b.entries[i];
+    failures.push({ index: i, describe: describeEntry(e), spec: e.spec, error: error as Error });
+  };
+  // One await per request still building (a name to look up), none for the others.
+  for (let i = 0; i < b.entries.length; i++) {
+    const e = b.entries[i];
+    if (e.building !== undefined) {
+      try {
+        e.built = await e.building;
+      } catch (error) {
+        e.error = error;
+      }
     }
+    if (e.built === undefined) {
+      fail(i, e.error);
+      continue;
+    }
+    ready.push(i);
+    built.push(e.built);
   }
+  // Everything is encoded: views of the batch's buffer as it ends, so requests sent together
+  // are adjacent (a datagram is a view, not a copy).
+  for (let k = 0; k < built.length; k++) requests.push(b.arena.rebase(built[k].bytes));
   // Only each datagram's last request is acknowledged; failures are answered all the same.
-  const results = await core.engine.pipeline(ready.map((r) => r.built.bytes), {
+  const results = await core.engine.pipeline(requests, {
     window: options.window ?? 512,
     ackEach: false,
     signal: options.signal,
   });
   let ok = 0;
-  results.forEach((r, k) => {
-    const { i, built } = ready[k];
-    built.cleanup?.();
-    if (r instanceof Error) {
-      failures.push({
-        index: i,
-        describe: b.entries[i].describe,
-        spec: b.entries[i].spec,
-        error: r,
-      });
-    } else ok++;
-  });
+  for (let k = 0; k < results.length; k++) {
+    const r = results[k];
+    built[k].cleanup?.();
+    if (r instanceof Error) fail(ready[k], r);
+    else ok++;
+  }
   if (failures.length) {
     failures.sort((x, y) => x.index - y.index);
     throw new BatchError(failures, ok);

@@ -185,6 +185,32 @@ export class RtnlCore implements Disposable {
   }
 
   /**
+   * As {@link dumpIter}, yielding the kept messages of each received datagram as one array
+   * (one await per datagram, not per message).
+   */
+  dumpPages<M extends MessageSchema>(
+    schema: M,
+    spec: MessageSpec,
+    opts: DumpOptions<TypedMessage<M>> = {},
+    keep?: (message: TypedMessage<M>) => boolean,
+  ): AsyncGenerator<TypedMessage<M>[]> {
+    checkKeys(opts, DUMP_OPTIONS, "opts");
+    checkKeys(spec, SPEC_KEYS, "spec");
+    const C = messageViewClass(schema);
+    const bytes = encodeMessage(schema, { ...spec, flags: spec.flags | NLM_F.DUMP });
+    return this.engine.dumpPages<TypedMessage<M>>(bytes, {
+      decoder: (dv, u8, off, len, type) => {
+        if (type !== spec.type - 2 && type !== spec.type) return undefined;
+        const m = new C(dv, u8, off, len) as TypedMessage<M>;
+        return keep === undefined || keep(m) ? m : undefined;
+      },
+      schema,
+      describe: `${rtmName(spec.type)} dump`,
+      ...opts,
+    });
+  }
+
+  /**
    * An interface index from a spec value: a positive integer as is, a name looked up with a
    * kernel `get`. Throws TypeError/RangeError naming `field` for bad values, and
    * {@link NoSuchInterfaceError} for a name that does not exist.

@@ -19,7 +19,7 @@ import type { FlushAll } from "./filter.ts";
 import type { WithSignal } from "./spec.ts";
 import { checkArgs, checkKeys, KeySet } from "../netlink/strict.ts";
 import type { Route, RouteCommand, RouteFilter, RouteSpec } from "./route.ts";
-import { flushRoutes, getRoutes, iterRoutes, routeCommand } from "./route.ts";
+import { flushRoutes, getRoutes, iterRoutePages, iterRoutes, routeCommand } from "./route.ts";
 import type { Rule, RuleCommand, RuleFilter, RuleSpec } from "./rule.ts";
 import { getRules, ruleCommand } from "./rule.ts";
 import type { Neigh, NeighCommand, NeighFilter, NeighSpec } from "./neigh.ts";
@@ -130,6 +130,19 @@ export class IPRoute extends RtnlCore {
   iterRoutes(filter?: RouteFilter): AsyncGenerator<Route> {
     checkArgs("iterRoutes", 1, arguments.length);
     return iterRoutes(this, filter);
+  }
+
+  /**
+   * Iterates routes a datagram at a time: each item is the array of matching routes one
+   * received datagram held (one await per page of hundreds of routes, not per route).
+   *
+   * ```ts ignore
+   * for await (const page of ip.iterRoutePages()) for (const r of page) use(r.dst);
+   * ```
+   */
+  iterRoutePages(filter?: RouteFilter): AsyncGenerator<Route[]> {
+    checkArgs("iterRoutePages", 1, arguments.length);
+    return iterRoutePages(this, filter);
   }
 
   /**

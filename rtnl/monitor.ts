@@ -11,7 +11,7 @@
 
 import { NETLINK, NetlinkSocket } from "../ffi/socket.ts";
 import type { NetnsTarget } from "../ffi/netns.ts";
-import { NLMSG_HDRLEN } from "../netlink/constants.ts";
+import { align4, NLMSG_HDRLEN } from "../netlink/constants.ts";
 import { messageViewClass } from "../netlink/view.ts";
 import { describeValue } from "../netlink/addr.ts";
 import { checkKeys, KeySet, lookupName } from "../netlink/strict.ts";
@@ -152,7 +152,7 @@ export function decodeEvents(buf: ArrayBuffer): MonitorEvent[] {
         { type: rtmName(type), message: new C(dv, u8, off, len) } as unknown as MonitorEvent,
       );
     }
-    off += (len + 3) & ~3;
+    off += align4(len);
   }
   return out;
 }

@@ -8,7 +8,8 @@
 
 import { describeValue, parsePrefix } from "../netlink/addr.ts";
 import type { Prefix } from "../netlink/addr.ts";
-import { checkInt, encodeMessage, Writer } from "../netlink/encoder.ts";
+import { appendMessage, checkInt, encodeMessage, Writer } from "../netlink/encoder.ts";
+import type { Arena } from "../netlink/encoder.ts";
 import { isPlainObject, lookupName, suggestion } from "../netlink/strict.ts";
 import type { MessageSpec } from "../netlink/encoder.ts";
 import type { MessageSchema } from "../netlink/schema.ts";
@@ -18,20 +19,32 @@ import { checkIfname } from "./core.ts";
 const shared = new Writer(1024);
 
 /**
- * Encodes one request into a fresh exactly-sized buffer (through one reused writer, so a batch
- * of 10k requests allocates 10k buffers and nothing else), described for errors.
+ * Encodes one request, described for errors: after the others in `arena` (a batch's requests
+ * share one buffer), or else into a fresh exactly-sized buffer (through one reused writer).
  */
 export function buildMessage<M extends MessageSchema>(
   schema: M,
   spec: MessageSpec,
   describe: string,
+  arena?: Arena,
 ): Built<M> {
-  return { bytes: encodeMessage(schema, spec, shared), schema, describe };
+  if (arena === undefined) return { bytes: encodeMessage(schema, spec, shared), schema, describe };
+  const start = appendMessage(schema, spec, arena);
+  return { bytes: arena.bytes(start, arena.length), schema, describe };
 }
+
+// IPv4 addresses parsed by fastIp4 are views of one slab (a fresh ArrayBuffer costs far more
+// than a view): they are only read, while the request is encoded.
+let slab = new Uint8Array(4096);
+let slabAt = 0;
 
 /** "a.b.c.d" or "a.b.c.d/n" without regular expressions; null for anything else. */
 function fastIp4(s: string): Prefix | null {
-  const bytes = new Uint8Array(4);
+  if (slabAt + 4 > slab.length) {
+    slab = new Uint8Array(4096);
+    slabAt = 0;
+  }
+  const bytes = slab.subarray(slabAt, slabAt + 4);
   let part = 0, value = 0, digits = 0, i = 0;
   const n = s.length;
   for (; i < n; i++) {
@@ -46,6 +59,7 @@ function fastIp4(s: string): Prefix | null {
   }
   if (part !== 3 || digits === 0) return null;
   bytes[3] = value;
+  slabAt += 4;
   if (i === n) return { bytes, family: 2, prefixlen: 32, hasPrefix: false };
   if (s.charCodeAt(i) !== 47 || n - i < 2 || n - i > 3) return null;
   let len = 0;

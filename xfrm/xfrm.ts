@@ -15,7 +15,7 @@ import type { MessageSchema } from "../netlink/schema.ts";
 import { Subscription } from "../netlink/subscription.ts";
 import { messageViewClass } from "../netlink/view.ts";
 import type { MessageView } from "../netlink/view.ts";
-import { NLMSG_HDRLEN } from "../netlink/constants.ts";
+import { align4, NLMSG_HDRLEN } from "../netlink/constants.ts";
 import {
   xfrmAcquireOf,
   xfrmHard,
@@ -409,7 +409,7 @@ export function decodeXfrmEvents(buf: ArrayBuffer): XfrmEvent[] {
     if (len < NLMSG_HDRLEN || off + len > buf.byteLength) break;
     const schema = xfrmSchemaOf(dv.getUint16(off + 4, true));
     if (schema) out.push(xfrmEvent(new (messageViewClass(schema))(dv, u8, off, len)));
-    off += (len + 3) & ~3;
+    off += align4(len);
   }
   return out;
 }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { align4 } from "../../netlink/constants.ts";
 import { decodeEvents } from "../../rtnl/mod.ts";
 import type {
   Addr,
@@ -113,7 +114,7 @@ function fromFile(view: Ctx, file: string, label: boolean, ctx: Ctx): void {
     if (len < 16 || len > 16384) {
       throw new ExitError(`!!!malformed message: len=${len} @${off + 16}`, 1);
     }
-    const end = off + ((len + 3) & ~3);
+    const end = off + align4(len);
     if (end > bytes.length) throw truncated();
     const type = dv.getUint16(off + 4, true);
     const events = decodeEvents(bytes.slice(off, off + len).buffer);

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { NLA_F_NET_BYTEORDER, NLA_HDRLEN, NLMSG_HDRLEN } from "../../netlink/constants.ts";
+import { align4, NLA_F_NET_BYTEORDER, NLA_HDRLEN, NLMSG_HDRLEN } from "../../netlink/constants.ts";
 import { structSize } from "../../netlink/schema.ts";
 import type { AttrSchema, Codec, MessageSchema } from "../../netlink/schema.ts";
 
@@ -19,7 +19,7 @@ function mark(u8: Uint8Array, dv: DataView, start: number, end: number, level: A
     const raw = dv.getUint16(p + 2, true);
     const def = level.byType[raw & 0x3fff];
     if (def) walk(u8, dv, p, len, raw, def.codec);
-    p += (len + 3) & ~3;
+    p += align4(len);
   }
 }
 
@@ -34,7 +34,7 @@ function walk(u8: Uint8Array, dv: DataView, p: number, len: number, raw: number,
       const l = dv.getUint16(q, true);
       if (l < NLA_HDRLEN || q + l > p + len) return;
       walk(u8, dv, q, l, dv.getUint16(q + 2, true), codec.of);
-      q += (l + 3) & ~3;
+      q += align4(l);
     }
   }
 }
@@ -42,7 +42,7 @@ function walk(u8: Uint8Array, dv: DataView, p: number, len: number, raw: number,
 /** Sets NLA_F_NET_BYTEORDER on every big-endian and address attribute of an encoded message. */
 export function markNetOrder(bytes: Uint8Array, schema: MessageSchema): Uint8Array {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const start = NLMSG_HDRLEN + ((structSize(schema.header) + 3) & ~3);
+  const start = NLMSG_HDRLEN + align4(structSize(schema.header));
   mark(bytes, dv, start, Math.min(dv.getUint32(0, true), bytes.byteLength), schema.attrs);
   return bytes;
 }

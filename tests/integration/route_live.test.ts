@@ -337,6 +337,14 @@ Deno.test({
       const it: Route[] = [];
       for await (const r of ip.iterRoutes({ table: 101 })) it.push(r);
       assert.equal(it.length, 5);
+      // A page per datagram: the same routes, in the same order.
+      const paged: Route[] = [];
+      for await (const page of ip.iterRoutePages({ table: 101 })) paged.push(...page);
+      assert.deepEqual(paged.map((r) => r.dst), it.map((r) => r.dst));
+      const all = await ip.getRoutes();
+      let n = 0;
+      for await (const page of ip.iterRoutePages()) n += page.length;
+      assert.equal(n, all.length);
       assert.equal(await ip.flushRoutes({ table: 101 }), 5);
       assert.deepEqual(await ipJson(ns, "route", "show", "table", "101"), []);
       assert.equal((await ipJson(ns, "route", "show", "table", "100")).length, 5);

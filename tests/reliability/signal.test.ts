@@ -34,6 +34,9 @@ const CALLS: [string, Call][] = [
   ["iterRoutes", async (ip, signal) => {
     for await (const _ of ip.iterRoutes({ oif: "v0", signal })) { /* nothing */ }
   }],
+  ["iterRoutePages", async (ip, signal) => {
+    for await (const _ of ip.iterRoutePages({ oif: "v0", signal })) { /* nothing */ }
+  }],
   ["flushRoutes", (ip, signal) => ip.flushRoutes({ oif: "v0", signal })],
   ["rule add", (ip, signal) => ip.rule("add", { table: 10, priority: 100, signal })],
   ["getRules", (ip, signal) => ip.getRules({ signal })],

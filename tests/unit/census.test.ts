@@ -34,7 +34,7 @@ function seal<T extends { engine: unknown }>(obj: T): T {
     throw new Error("would send");
   };
   const e = obj.engine as Record<string, unknown>;
-  for (const m of ["request", "dumpAll", "dump", "pipeline"]) e[m] = refuse;
+  for (const m of ["request", "dumpAll", "dump", "dumpPages", "pipeline"]) e[m] = refuse;
   return obj;
 }
 
@@ -52,6 +52,7 @@ const IPROUTE: Record<string, Entry<IPRoute>> = {
   route: (ip) => ip.route("add", { dst: "10.0.0.0/8", oif: 1, ...bogus } as never),
   getRoutes: (ip) => ip.getRoutes(bogus as never),
   iterRoutes: (ip) => ip.iterRoutes(bogus as never),
+  iterRoutePages: (ip) => ip.iterRoutePages(bogus as never),
   flushRoutes: (ip) => ip.flushRoutes(bogus as never),
   rule: (ip) => ip.rule("add", { priority: 5, ...bogus } as never),
   getRules: (ip) => ip.getRules(bogus as never),
@@ -75,6 +76,7 @@ const IPROUTE: Record<string, Entry<IPRoute>> = {
   send: { none: "takes a built request and a signal" },
   dump: (ip) => ip.dump(LINK_MESSAGE, { type: RTM.GETLINK, flags: 0 }, bogus as never),
   dumpIter: (ip) => ip.dumpIter(LINK_MESSAGE, { type: RTM.GETLINK, flags: 0 }, bogus as never),
+  dumpPages: (ip) => ip.dumpPages(LINK_MESSAGE, { type: RTM.GETLINK, flags: 0 }, bogus as never),
   ifindex: { none: "takes an index or name and a field name" },
   netns: { none: "a getter" },
   close: { none: "takes nothing" },
@@ -161,7 +163,7 @@ Deno.test("census: every options object refuses an unknown key, naming it", asyn
   );
   assert.ok(IPRoute.prototype instanceof RtnlCore);
   console.log(`census: ${n} methods refuse an unknown key`);
-  assert.equal(n, 37);
+  assert.equal(n, 39);
 });
 
 /** IPDB and its objects: the census runs in a namespace of its own (nothing may be sent). */

@@ -181,6 +181,28 @@ Deno.test("views: NLA_F_NET_BYTEORDER integers are read big-endian", () => {
   assert.equal(view.get("a"), 258);
 });
 
+Deno.test("views: getAll reads NLA_F_NET_BYTEORDER integers as get does (one reader)", () => {
+  const schema = attrs("T_", { T_A: [1, "u32"], T_B: [2, "u16"], T_C: [3, "u64"] } as const);
+  const b = prefixHeader(
+    new Uint8Array([
+      ...[8, 0, 1, 0x40, 0, 0, 1, 2],
+      ...[8, 0, 2, 0x40, 1, 2, 0, 0],
+      ...[12, 0, 3, 0x40, 0, 0, 0, 0, 0, 0, 1, 3],
+    ]),
+  );
+  const view = new MessageView(
+    { name: "t", header: { kind: "struct", fields: [] }, attrs: schema },
+    new DataView(b.buffer),
+    b,
+    0,
+    b.length,
+  );
+  for (const [k, want] of [["a", 258], ["b", 258], ["c", 259]] as const) {
+    assert.equal(view.get(k), want, k);
+    assert.deepEqual(view.getAll(k), [want], k);
+  }
+});
+
 Deno.test("encoder: bad values are TypeError/RangeError naming the field", () => {
   const enc = (a: Record<string, unknown>) =>
     encodeMessage(LINK_MESSAGE, { type: RTM.NEWLINK, flags: 0, header: {}, attrs: a });
