@@ -29,6 +29,8 @@
 export {
   Batch,
   BatchError,
+  ifaddrmsg,
+  ifinfmsg,
   IPRoute,
   nameOf,
   NoSuchInterfaceError,
