@@ -29,7 +29,8 @@ import {
   withoutSignal,
 } from "./spec.ts";
 import type { WithSignal } from "./spec.ts";
-import { filterKeys, passes, readFilter } from "./filter.ts";
+import { filterKeys, flushFilter, passes, readFilter } from "./filter.ts";
+import type { FlushAll } from "./filter.ts";
 import type { FilterCommon, FilterValue, MessageFilter } from "./filter.ts";
 
 /** A rule message view. */
@@ -86,8 +87,11 @@ export interface RuleSpec {
   priority?: number;
   /** The table to look up (number or name); implies action `to_tbl`. */
   table?: number | string;
-  /** What the rule does: to_tbl, goto, nop, blackhole, unreachable, prohibit (or a number). */
-  action?: keyof typeof FR_ACT | number;
+  /**
+   * What the rule does: to_tbl, goto, nop, blackhole, unreachable, prohibit (or a number, or
+   * pyroute2's kernel name: `"FR_ACT_PROHIBIT"`).
+   */
+  action?: keyof typeof FR_ACT | `FR_ACT_${Uppercase<keyof typeof FR_ACT>}` | number;
   /** The rule to go to (action `goto`): its priority. */
   goto?: number;
   /** Source prefix ("10.0.0.0/8"). */
@@ -144,6 +148,36 @@ export interface RuleSpec {
   flags?: number | keyof typeof FIB_RULE | readonly (keyof typeof FIB_RULE)[];
 }
 
+/** Rule attributes a spec may also give by kernel name (`FRA_FWMASK`), as pyroute2 takes them. */
+export type RuleKernelKey =
+  | "priority"
+  | "table"
+  | "goto"
+  | "src"
+  | "dst"
+  | "iifname"
+  | "oifname"
+  | "fwmark"
+  | "fwmask"
+  | "flow"
+  | "suppress_prefixlen"
+  | "suppress_ifgroup"
+  | "uid_range"
+  | "l3mdev"
+  | "ip_proto"
+  | "sport_range"
+  | "dport_range"
+  | "protocol"
+  | "tun_id";
+
+/**
+ * What `ip.rule()` takes: a {@link RuleSpec} with pyroute2's forms beside ours: keys by kernel
+ * name (`FRA_FWMASK`), and `null` for a value not given (`src: null`).
+ */
+export type RuleSpecInput =
+  & { [K in keyof RuleSpec]?: RuleSpec[K] | null }
+  & { [K in RuleKernelKey as `FRA_${Uppercase<K>}`]?: RuleSpec[K] };
+
 const KNOWN = new Set([
   "family",
   "priority",
@@ -178,9 +212,44 @@ const KNOWN = new Set([
   "flags",
 ]);
 
+/**
+ * pyroute2's kernel-name keys (`FRA_FWMASK: 20`), each an explicit alias of the spec key of the
+ * same attribute.
+ */
+const FRA_ALIASES: Readonly<Record<string, string>> = Object.fromEntries(
+  [...KNOWN].flatMap((k) => {
+    const def = RULE_MESSAGE.attrs.byName.get(k);
+    return def && def.name === k ? [[`FRA_${k.toUpperCase()}`, k]] : [];
+  }),
+);
+
+/** pyroute2's action names (`"FR_ACT_PROHIBIT"`) beside ours (`"prohibit"`). */
+function actionOf(v: unknown): number {
+  const name = typeof v === "string" && v.startsWith("FR_ACT_") ? v.slice(7).toLowerCase() : v;
+  return named(name, FR_ACT, "action", 255, "rule action");
+}
+
+/**
+ * The spec with pyroute2's forms read: `FRA_*` keys renamed (given twice with different values
+ * is an error) and keys whose value is `null` left out (pyroute2's `src=None`: not given).
+ */
+function readCompat(spec: unknown): unknown {
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) return spec;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(spec)) {
+    if (v === null) continue;
+    const name = FRA_ALIASES[k] ?? k;
+    if (name !== k && Object.hasOwn(spec, name) && (spec as Record<string, unknown>)[name] !== v) {
+      throw new TypeError(`${k}: contradicts ${name}`);
+    }
+    out[name] = v;
+  }
+  return out;
+}
+
 /** Throws unless `spec` is an object of rule spec keys (naming the first unknown one). */
 export function checkRuleSpec(spec: unknown): void {
-  checkSpec(spec, KNOWN, "rule");
+  checkSpec(readCompat(spec), KNOWN, "rule");
 }
 
 const COMMANDS: Record<RuleCommand, readonly [number, number]> = {
@@ -243,7 +312,8 @@ function buildRuleSync(
   spec: RuleSpec,
 ): Built<typeof RULE_MESSAGE> {
   const [type, nlflags] = commandOf(cmd, COMMANDS, "rule");
-  checkSpec(spec, KNOWN, "rule");
+  spec = readCompat(spec) as RuleSpec;
+  checkSpec(spec, new Set([...KNOWN, ...Object.keys(FRA_ALIASES)]), "rule");
   const s = spec as Record<string, unknown>;
   const fam: { f?: number } = {};
   if (spec.family !== undefined) fam.f = familyOf(spec.family);
@@ -312,9 +382,7 @@ function buildRuleSync(
   let flags = spec.flags !== undefined ? flagsOf(spec.flags, FIB_RULE, "flags") : 0;
   if (spec.invert !== undefined && bool(spec.invert, "invert")) flags |= FIB_RULE.invert;
   const tos = spec.tos !== undefined ? uint(spec.tos, "u8", "tos") : 0;
-  let action = spec.action !== undefined
-    ? named(spec.action, FR_ACT, "action", 255, "rule action")
-    : undefined;
+  let action = spec.action !== undefined ? actionOf(spec.action) : undefined;
   let table = spec.table !== undefined ? tableId(spec.table) : undefined;
   if (action === FR_ACT.goto && attrs.goto === undefined) {
     throw new TypeError("goto: action goto needs the priority of the rule to go to");
@@ -325,8 +393,8 @@ function buildRuleSync(
     }
     action = FR_ACT.goto;
   }
-  if (table !== undefined && action !== undefined && action !== FR_ACT.to_tbl) {
-    throw new TypeError(`table: only rules with action to_tbl look up a table`);
+  if (table !== undefined && action === FR_ACT.goto) {
+    throw new TypeError(`table: a goto rule looks up no table`);
   }
   if (type === RTM.NEWRULE) {
     if (action === undefined) action = FR_ACT.to_tbl;
@@ -368,7 +436,7 @@ export type RuleFilter =
     /** Table by number or name. */
     table?: FilterValue<number | string, number>;
     /** Action by name or number. */
-    action?: FilterValue<keyof typeof FR_ACT | number, number>;
+    action?: FilterValue<RuleSpec["action"] & (string | number), number>;
     /** Source prefix. */
     src?: FilterValue<string>;
     /** Destination prefix. */
@@ -376,6 +444,65 @@ export type RuleFilter =
   };
 
 const FILTER_KEYS = filterKeys("rule filter key", RULE_MESSAGE);
+
+/**
+ * Deletes the rules a filter selects (pyroute2's `flush_rules`); `{ all: true }` deletes every
+ * rule but the kernel's defaults (priorities 0, 32766, 32767, as `ip rule flush`). Resolves with
+ * how many were deleted.
+ */
+export async function flushRules(
+  core: RtnlCore,
+  filter: RuleFilter & FlushAll,
+): Promise<number> {
+  const { filter: rest, all } = flushFilter(filter, "flushRules");
+  const rules = await getRules(core, rest as RuleFilter);
+  let n = 0;
+  for (const r of rules) {
+    const prio = (r.get("priority") as number | undefined) ?? 0;
+    if (all && (prio === 0 || prio === 32766 || prio === 32767)) continue;
+    const msg = buildMessage(RULE_MESSAGE, {
+      type: RTM.DELRULE,
+      flags: 0,
+      header: r.header(),
+      attrs: ruleAttrs(r),
+    }, "rule del");
+    try {
+      await core.send(msg, (rest as { signal?: AbortSignal }).signal);
+      n++;
+    } catch (e) {
+      // Gone already (another flush, or a duplicate in the dump): not an error of this one.
+      if ((e as { code?: string }).code !== "ENOENT") throw e;
+    }
+  }
+  return n;
+}
+
+/** The attributes of a dumped rule that select it for deletion. */
+function ruleAttrs(r: Rule): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of DELETE_KEYS) {
+    const v = r.get(k);
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+const DELETE_KEYS = [
+  "priority",
+  "table",
+  "src",
+  "dst",
+  "fwmark",
+  "fwmask",
+  "iifname",
+  "oifname",
+  "goto",
+  "flow",
+  "suppress_prefixlen",
+  "suppress_ifgroup",
+  "ip_proto",
+  "tun_id",
+] as const;
 
 /**
  * Dumps rules. The kernel filters only by family (its strict checking refuses any other
@@ -391,7 +518,7 @@ export async function getRules(core: RtnlCore, filter?: RuleFilter): Promise<Rul
       const t = tableId(v);
       checks.push((r) => r.table === t);
     } else if (k === "action") {
-      const a = named(v, FR_ACT, "action", 255, "rule action");
+      const a = actionOf(v);
       checks.push((r) => r.action === a);
     } else if (k === "src" || k === "dst") {
       const p = prefixOf(v, k, {});

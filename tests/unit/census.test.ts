@@ -54,6 +54,9 @@ const IPROUTE: Record<string, Entry<IPRoute>> = {
   iterRoutes: (ip) => ip.iterRoutes(bogus as never),
   iterRoutePages: (ip) => ip.iterRoutePages(bogus as never),
   flushRoutes: (ip) => ip.flushRoutes(bogus as never),
+  getDefaultRoutes: (ip) => ip.getDefaultRoutes(bogus as never),
+  flushRules: (ip) => ip.flushRules(bogus as never),
+  brport: (ip) => ip.brport("set", { index: 1, ...bogus } as never),
   rule: (ip) => ip.rule("add", { priority: 5, ...bogus } as never),
   getRules: (ip) => ip.getRules(bogus as never),
   neigh: (ip) => ip.neigh("add", { ifindex: 1, dst: "10.0.0.1", ...bogus } as never),
@@ -163,7 +166,7 @@ Deno.test("census: every options object refuses an unknown key, naming it", asyn
   );
   assert.ok(IPRoute.prototype instanceof RtnlCore);
   console.log(`census: ${n} methods refuse an unknown key`);
-  assert.equal(n, 39);
+  assert.equal(n, 41);
 });
 
 /** IPDB and its objects: the census runs in a namespace of its own (nothing may be sent). */
@@ -183,6 +186,8 @@ Deno.test({
         "IPDB.changes": () => db.changes(bogus as never),
         "IPDB.transaction": () => db.transaction(() => {}, bogus as never),
         "IPDB.create": () => db.create({ ifname: "x0", kind: "veth", ...bogus } as never),
+        "Interfaces.add": () =>
+          db.interfaces.add({ ifname: "x0", kind: "veth", ...bogus } as never),
         "Transaction.commit": () => db.begin().commit(bogus as never),
         "Interface.commit": () => lo.commit(bogus as never),
         "Interface.transaction": () => lo.transaction(() => {}, bogus as never),
@@ -214,9 +219,20 @@ Deno.test({
           "changes",
           "create",
           "transaction",
+          "byName",
+          "byIndex",
         ],
         Transaction: ["open", "add", "objects", "review", "commit", "rollback"],
-        Tracked: ["label", "hasChanges", "review", "rollback", "remove", "commit", "transaction"],
+        Tracked: [
+          "label",
+          "hasChanges",
+          "review",
+          "rollback",
+          "drop",
+          "remove",
+          "commit",
+          "transaction",
+        ],
         Interface: [],
         IPDBRoute: [],
         IPDBRule: [],
@@ -240,7 +256,7 @@ Deno.test({
       assert.ok(Interface.prototype instanceof Tracked);
       assert.ok(IPDBRoute.prototype instanceof Tracked && IPDBRule.prototype instanceof Tracked);
       console.log(`census: ${Object.keys(calls).length} IPDB methods refuse an unknown key`);
-      assert.equal(Object.keys(calls).length, 13);
+      assert.equal(Object.keys(calls).length, 14);
     } finally {
       netns.remove(ns);
     }
