@@ -34,7 +34,6 @@ Deno.test({
     "genl:TASKSTATS",
   )),
   async fn() {
-    const before = new Set(netns.list());
     const r = await runDemo();
     assert.equal(r.code, 0, `demo failed:\n${r.out}\n${r.err}`);
     for (
@@ -59,9 +58,8 @@ Deno.test({
     const ns = /namespace: (\S+)/.exec(r.out)?.[1];
     assert.ok(ns, "the demo names its namespace");
     assert.ok(r.out.includes(`namespace ${ns} removed`));
-    const after = netns.list();
-    assert.ok(!after.includes(ns!), `${ns} left behind`);
-    assert.deepEqual(after.filter((n) => !before.has(n) && n.startsWith("demo-")), []);
+    // Only its own name: a parallel run elsewhere on the machine may have a demo-<pid> of its own.
+    assert.ok(!netns.list().includes(ns!), `${ns} left behind`);
   },
 });
 

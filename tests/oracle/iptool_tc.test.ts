@@ -3,7 +3,8 @@
  * `-s` statistics (qdiscs in text and JSON, classes with htb's extended statistics), `-d`
  * details, `-j`, selectors (`root`, `ingress`, `handle`, `classid`), and every abbreviation tc
  * accepts for its objects and list verbs, generated from the tool's tables. Nothing sends
- * traffic meanwhile, so the counters hold still.
+ * traffic meanwhile (IPv6 is off in the namespace before the links exist: no duplicate address
+ * detection, router solicitations or MLD reports), so the counters hold still.
  */
 
 import assert from "node:assert/strict";
@@ -31,6 +32,7 @@ function run(cmd: string, args: string[]): Result {
 }
 
 const SETUP = [
+  ["sysctl", "-qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1"],
   ["ip", "link add v0 type veth peer name v1"],
   ["ip", "link set v0 up"],
   ["ip", "link set v1 up"],
@@ -48,7 +50,10 @@ Deno.test({
   fn: () =>
     withNetns(async (ns) => {
       for (const [cmd, line] of SETUP) {
-        const r = run(cmd, ["-n", ns, ...line.split(" ")]);
+        const args = line.split(" ");
+        const r = cmd === "sysctl"
+          ? run("ip", ["netns", "exec", ns, cmd, ...args])
+          : run(cmd, ["-n", ns, ...args]);
         assert.equal(r.code, 0, `${cmd} ${line}: ${r.err}`);
       }
       const lists = [
