@@ -63,3 +63,67 @@ export function hex(s: string): Uint8Array {
 export function toHex(b: Uint8Array): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
+
+type Json = Record<string, unknown>;
+const listOf = (v: unknown): Json[] => (Array.isArray(v) ? v : []) as Json[];
+const flagsOf = (v: Json): unknown[] => (Array.isArray(v.flags) ? v.flags : []);
+
+/**
+ * What the kernel still has to do by itself after links of `ns` changed, or undefined when it is
+ * done. The kernel applies a carrier change later, from its linkwatch work (up to a second, more
+ * on a busy machine): the operstate, a bridge's carrier (which follows its ports), the routes'
+ * "linkdown" flag and an IPv6 link's start (link-local address, DAD) follow it. IPv6 addresses get
+ * their local route when DAD ends (from a work queue, even with nodad). Settled means, for every
+ * link that is up: the operstate agrees with the carrier (LOWER_UP); and on every link with a
+ * carrier: no IPv6 address tentative (unless DAD failed), each with its local route, and no
+ * route through it flagged "linkdown".
+ */
+export async function unsettled(ns: string): Promise<string | undefined> {
+  const running = new Set<unknown>();
+  for (const l of await ipJson(ns, "link", "show")) {
+    const flags = flagsOf(l);
+    if (!flags.includes("UP")) continue;
+    const carrier = flags.includes("LOWER_UP");
+    if (carrier !== (l.operstate === "UP" || l.operstate === "UNKNOWN")) {
+      return `${l.ifname}: carrier ${carrier ? "on" : "off"}, operstate ${l.operstate}`;
+    }
+    if (carrier) running.add(l.ifname);
+  }
+  const locals = new Set(
+    (await ipJson(ns, "-6", "route", "show", "table", "local"))
+      .filter((r) => r.type === "local").map((r) => `${r.dst} ${r.dev}`),
+  );
+  for (const l of await ipJson(ns, "-6", "addr", "show")) {
+    if (!running.has(l.ifname)) continue;
+    for (const a of listOf(l.addr_info)) {
+      if (a.tentative && !a.dadfailed) return `${l.ifname}: ${a.local} tentative`;
+      if (!a.tentative && !locals.has(`${a.local} ${l.ifname}`)) {
+        return `${l.ifname}: ${a.local} without its local route`;
+      }
+    }
+  }
+  for (const family of ["-4", "-6"]) {
+    for (const r of await ipJson(ns, family, "route", "show", "table", "all")) {
+      for (const hop of [r, ...listOf(r.nexthops)]) {
+        if (flagsOf(hop).includes("linkdown") && running.has(hop.dev)) {
+          return `${r.dst} via ${hop.dev}: linkdown`;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Waits until the kernel has done what it does by itself in `ns` ({@link unsettled}); throws
+ * saying what is still pending after `ms` (a deadline only, never reached on a sane kernel).
+ */
+export async function settle(ns: string, ms = 15000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const why = await unsettled(ns);
+    if (why === undefined) return;
+    if (Date.now() > end) throw new Error(`namespace ${ns} not settled after ${ms} ms: ${why}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
