@@ -8,15 +8,18 @@
  * @example
  * ```ts
  * import { ProcEvents } from "@denonet/netlink/events";
+ * import * as netns from "@denonet/netlink/netns";
  *
- * using events = new ProcEvents(); // subscribed now: the child below is seen
- * const child = new Deno.Command("true").spawn();
- * const { pid } = child;
- * await child.status;
- * for await (const e of events) {
- *   if (e.type === "exit" && e.process_pid === pid) {
- *     console.log("exit", pid, e.exitCode);
- *     break;
+ * if (netns.isInitial()) { // the kernel serves the proc connector in the initial namespace only
+ *   using events = new ProcEvents(); // subscribed now: the child below is seen
+ *   const child = new Deno.Command("true").spawn();
+ *   const { pid } = child;
+ *   await child.status;
+ *   for await (const e of events) {
+ *     if (e.type === "exit" && e.process_pid === pid) {
+ *       console.log("exit", pid, e.exitCode);
+ *       break;
+ *     }
  *   }
  * }
  * ```

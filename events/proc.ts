@@ -351,9 +351,13 @@ export class ProcConnectorUnavailableError extends Error {
  *
  * ```ts
  * import { ProcEvents } from "@denonet/netlink/events";
- * using events = new ProcEvents({ signal: AbortSignal.timeout(1000) });
- * for await (const e of events) {
- *   if (e.type === "exit") console.log(e.process_pid, e.exitCode ?? `signal ${e.signal}`);
+ * import * as netns from "@denonet/netlink/netns";
+ *
+ * if (netns.isInitial()) { // elsewhere the constructor throws ProcConnectorUnavailableError
+ *   using events = new ProcEvents({ signal: AbortSignal.timeout(1000) });
+ *   for await (const e of events) {
+ *     if (e.type === "exit") console.log(e.process_pid, e.exitCode ?? `signal ${e.signal}`);
+ *   }
  * }
  * ```
  */
