@@ -12,13 +12,14 @@
  * @example
  * ```ts
  * import { IPRoute, netns } from "@denonet/netlink";
- * netns.create("nldoc-mod");
+ * const ns = `nldoc-mod-${Deno.pid}`; // a name no other process uses
+ * netns.create(ns);
  * try {
- *   using ip = new IPRoute({ netns: "nldoc-mod" });
+ *   using ip = new IPRoute({ netns: ns });
  *   await ip.link("add", { ifname: "v0", kind: "veth", peer: "v1" });
  *   console.log((await ip.getLinks()).map((l) => l.ifname));
  * } finally {
- *   netns.remove("nldoc-mod");
+ *   netns.remove(ns);
  * }
  * ```
  *

@@ -12,15 +12,16 @@
  * import { SockDiag } from "@denonet/netlink/diag";
  * import { netns } from "@denonet/netlink";
  *
- * netns.create("nldoc-diag");
+ * const ns = `nldoc-diag-${Deno.pid}`; // a name no other process uses
+ * netns.create(ns);
  * try {
- *   using diag = new SockDiag({ netns: "nldoc-diag" });
+ *   using diag = new SockDiag({ netns: ns });
  *   const tcp = await diag.inet({ states: ["listen", "established"], extensions: ["info"] });
  *   for (const s of tcp) console.log(s.src, s.sport, s.dst, s.dport, s.info?.rtt);
  *   const ssh = await diag.inet({ filter: { or: [{ sport: 22 }, { dport: 22 }] } });
  *   console.log(ssh.length, (await diag.unix()).length);
  * } finally {
- *   netns.remove("nldoc-diag");
+ *   netns.remove(ns);
  * }
  * ```
  *

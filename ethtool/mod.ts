@@ -8,11 +8,12 @@
  * import { Ethtool, ethtoolFeatureLine, ethtoolFeatureRows } from "@denonet/netlink/ethtool";
  * import { IPRoute, netns } from "@denonet/netlink";
  *
- * netns.create("ethtool-doc");
+ * const ns = `ethtool-doc-${Deno.pid}`; // a name no other process uses
+ * netns.create(ns);
  * try {
- *   using ip = new IPRoute({ netns: "ethtool-doc" });
+ *   using ip = new IPRoute({ netns: ns });
  *   await ip.link("add", { ifname: "v0", kind: "veth", peer: "v1" });
- *   using et = new Ethtool({ netns: "ethtool-doc" });
+ *   using et = new Ethtool({ netns: ns });
  *   console.log(await et.getChannels("v0")); // { rx_max: 2, tx_max: 2, rx_count: 1, tx_count: 1 }
  *   await et.setChannels("v0", { rx_count: 2 }); // ethtool -L v0 rx 2
  *   await et.setFeatures("v0", { tso: false }); // ethtool -K v0 tso off
@@ -24,7 +25,7 @@
  *   using events = await et.monitor(); // features_ntf, channels_ntf, … from here on
  *   events.close();
  * } finally {
- *   netns.remove("ethtool-doc");
+ *   netns.remove(ns);
  * }
  * ```
  *

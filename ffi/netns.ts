@@ -10,9 +10,10 @@
  * @example
  * ```ts
  * import * as netns from "@denonet/netlink/netns";
- * netns.create("nldoc-netns");
- * console.log(netns.list()); // ["nldoc-netns", …]
- * netns.remove("nldoc-netns");
+ * const ns = `nldoc-netns-${Deno.pid}`; // a name no other process uses
+ * netns.create(ns);
+ * console.log(netns.list()); // [ns, …]
+ * netns.remove(ns);
  * ```
  *
  * @module

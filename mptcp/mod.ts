@@ -8,9 +8,10 @@
  * import { MPTCP } from "@denonet/netlink/mptcp";
  * import { netns } from "@denonet/netlink";
  *
- * netns.create("mptcp-doc");
+ * const ns = `mptcp-doc-${Deno.pid}`; // a name no other process uses
+ * netns.create(ns);
  * try {
- *   using mptcp = new MPTCP({ netns: "mptcp-doc" });
+ *   using mptcp = new MPTCP({ netns: ns });
  *   await mptcp.endpoint("add", { addr: "10.0.0.1", id: 1, flags: ["signal", "backup"] });
  *   console.log(await mptcp.getEndpoints()); // [{ id: 1, addr: "10.0.0.1", family: 2, flags: [ "signal", "backup" ] }]
  *   await mptcp.limits("set", { subflows: 2, rcv_add_addrs: 2 });
@@ -18,7 +19,7 @@
  *   using events = await mptcp.monitor(); // subscribed from here on
  *   events.close();
  * } finally {
- *   netns.remove("mptcp-doc");
+ *   netns.remove(ns);
  * }
  * ```
  *

@@ -8,16 +8,17 @@
  * import { Conntrack } from "@denonet/netlink/netfilter";
  * import { netns } from "@denonet/netlink";
  *
- * netns.create("nldoc-netfilter");
+ * const ns = `nldoc-netfilter-${Deno.pid}`; // a name no other process uses
+ * netns.create(ns);
  * try {
- *   using ct = new Conntrack({ netns: "nldoc-netfilter" });
+ *   using ct = new Conntrack({ netns: ns });
  *   await ct.create({
  *     tuple_orig: { saddr: "10.0.0.1", daddr: "10.0.0.2", proto: "udp", sport: 5353, dport: 53 },
  *     timeout: 30,
  *   });
  *   console.log((await ct.dump()).map((e) => e.orig), await ct.count());
  * } finally {
- *   netns.remove("nldoc-netfilter");
+ *   netns.remove(ns);
  * }
  * ```
  *

@@ -55,15 +55,16 @@ import { getClasses, getFilters, getQdiscs, tcCommand } from "./tc/mod.ts";
  *
  * ```ts
  * import { IPRoute, netns } from "@denonet/netlink";
- * netns.create("nldoc-iproute");
+ * const ns = `nldoc-iproute-${Deno.pid}`; // a name no other process uses
+ * netns.create(ns);
  * try {
- *   using ip = new IPRoute({ netns: "nldoc-iproute" });
+ *   using ip = new IPRoute({ netns: ns });
  *   await ip.link("add", { ifname: "tap0", kind: "tuntap", mode: "tap" });
  *   const [dev] = await ip.linkLookup({ ifname: "tap0" });
  *   await ip.link("set", { index: dev, state: "down" });
  *   await ip.addr("add", { index: dev, address: "10.0.0.1", mask: 24 });
  * } finally {
- *   netns.remove("nldoc-iproute");
+ *   netns.remove(ns);
  * }
  * ```
  */

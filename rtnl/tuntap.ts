@@ -5,12 +5,13 @@
  *
  * ```ts
  * import { IPRoute, netns } from "@denonet/netlink";
- * netns.create("nldoc-tuntap");
+ * const ns = `nldoc-tuntap-${Deno.pid}`; // a name no other process uses
+ * netns.create(ns);
  * try {
- *   using ip = new IPRoute({ netns: "nldoc-tuntap" });
+ *   using ip = new IPRoute({ netns: ns });
  *   await ip.link("add", { kind: "tuntap", mode: "tap", ifname: "tap0", owner: 1000 });
  * } finally {
- *   netns.remove("nldoc-tuntap");
+ *   netns.remove(ns);
  * }
  * ```
  *

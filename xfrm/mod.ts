@@ -10,9 +10,10 @@
  * import { XFRM } from "@denonet/netlink/xfrm";
  * import { netns } from "@denonet/netlink";
  *
- * netns.create("xfrm-doc");
+ * const ns = `xfrm-doc-${Deno.pid}`; // a name no other process uses
+ * netns.create(ns);
  * try {
- *   using xfrm = new XFRM({ netns: "xfrm-doc" });
+ *   using xfrm = new XFRM({ netns: ns });
  *   using events = xfrm.monitor({ groups: ["policy"] }); // subscribed from here on
  *   await xfrm.policy("add", {
  *     sel: { src: "10.0.0.0/24", dst: "10.1.0.0/24" },
@@ -40,7 +41,7 @@
  *   } as const;
  *   await xfrm.state("add", esp).catch((e) => console.log(e.message));
  * } finally {
- *   netns.remove("xfrm-doc");
+ *   netns.remove(ns);
  * }
  * ```
  *

@@ -81,9 +81,10 @@ function withoutSignal(filter: unknown, allowed: readonly string[], what: string
  * import { Conntrack } from "@denonet/netlink/netfilter";
  * import * as netns from "@denonet/netlink/netns";
  *
- * netns.create("ct-doc");
+ * const ns = `ct-doc-${Deno.pid}`; // a name no other process uses
+ * netns.create(ns);
  * try {
- *   using ct = new Conntrack({ netns: "ct-doc" });
+ *   using ct = new Conntrack({ netns: ns });
  *   await ct.create({
  *     tuple_orig: { saddr: "10.0.0.1", daddr: "10.0.0.2", proto: "tcp", sport: 4000, dport: 80 },
  *     timeout: 120,
@@ -95,7 +96,7 @@ function withoutSignal(filter: unknown, allowed: readonly string[], what: string
  *   }
  *   await ct.flush({ tuple_orig: { saddr: "10.0.0.1" } });
  * } finally {
- *   netns.remove("ct-doc");
+ *   netns.remove(ns);
  * }
  * ```
  */

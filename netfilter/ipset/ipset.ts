@@ -224,15 +224,16 @@ function createData(s: IpsetCreateSpec, family: number): Record<string, unknown>
  * import { IPSet } from "@denonet/netlink/netfilter";
  * import { netns } from "@denonet/netlink";
  *
- * netns.create("ipset-doc");
+ * const ns = `ipset-doc-${Deno.pid}`; // a name no other process uses
+ * netns.create(ns);
  * try {
- *   using ipset = new IPSet({ netns: "ipset-doc" });
+ *   using ipset = new IPSet({ netns: ns });
  *   await ipset.create("blocked", { type: "hash:net", timeout: 600, counters: true });
  *   await ipset.add("blocked", ["10.0.0.0/8", "192.168.1.7"]);
  *   console.log(await ipset.test("blocked", "10.1.2.3"), await ipset.save("blocked"));
  *   await ipset.destroy("blocked");
  * } finally {
- *   netns.remove("ipset-doc");
+ *   netns.remove(ns);
  * }
  * ```
  */

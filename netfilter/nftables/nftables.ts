@@ -250,9 +250,10 @@ export interface NftFilter {
  * import { NFTables, rules } from "@denonet/netlink/netfilter";
  * import { netns } from "@denonet/netlink";
  *
- * netns.create("nft-doc");
+ * const ns = `nft-doc-${Deno.pid}`; // a name no other process uses
+ * netns.create(ns);
  * try {
- *   using nft = new NFTables({ netns: "nft-doc" });
+ *   using nft = new NFTables({ netns: ns });
  *   await nft.transaction((tx) => {
  *     tx.addTable({ family: "inet", name: "fw" });
  *     tx.addChain({ family: "inet", table: "fw", name: "input", hook: "input", policy: "drop" });
@@ -261,7 +262,7 @@ export interface NftFilter {
  *   });
  *   for (const r of await nft.getRules({ family: "inet", table: "fw" })) console.log(r.handle, r.expr);
  * } finally {
- *   netns.remove("nft-doc");
+ *   netns.remove(ns);
  * }
  * ```
  */

@@ -3,9 +3,10 @@
  *
  * ```ts
  * import { IPRoute, netns } from "@denonet/netlink";
- * netns.create("nldoc-tc");
+ * const ns = `nldoc-tc-${Deno.pid}`; // a name no other process uses
+ * netns.create(ns);
  * try {
- *   using ip = new IPRoute({ netns: "nldoc-tc" });
+ *   using ip = new IPRoute({ netns: ns });
  *   await ip.link("add", { ifname: "v0", kind: "veth", peer: "v1" });
  *   const [index] = await ip.linkLookup({ ifname: "v0" });
  *   await ip.tc("add", "htb", { index, handle: "1:", default: "1:20" });
@@ -16,7 +17,7 @@
  *   const qdiscs = await ip.getQdiscs({ index });
  *   console.log(qdiscs.map((q) => q.kind));
  * } finally {
- *   netns.remove("nldoc-tc");
+ *   netns.remove(ns);
  * }
  * ```
  *
