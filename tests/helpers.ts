@@ -89,9 +89,9 @@ export async function unsettled(ns: string): Promise<string | undefined> {
     }
     if (carrier) running.add(l.ifname);
   }
+  const routes6 = await ipJson(ns, "-6", "route", "show", "table", "all");
   const locals = new Set(
-    (await ipJson(ns, "-6", "route", "show", "table", "local"))
-      .filter((r) => r.type === "local").map((r) => `${r.dst} ${r.dev}`),
+    routes6.filter((r) => r.type === "local").map((r) => `${r.dst} ${r.dev}`),
   );
   for (const l of await ipJson(ns, "-6", "addr", "show")) {
     if (!running.has(l.ifname)) continue;
@@ -102,12 +102,10 @@ export async function unsettled(ns: string): Promise<string | undefined> {
       }
     }
   }
-  for (const family of ["-4", "-6"]) {
-    for (const r of await ipJson(ns, family, "route", "show", "table", "all")) {
-      for (const hop of [r, ...listOf(r.nexthops)]) {
-        if (flagsOf(hop).includes("linkdown") && running.has(hop.dev)) {
-          return `${r.dst} via ${hop.dev}: linkdown`;
-        }
+  for (const r of [...await ipJson(ns, "-4", "route", "show", "table", "all"), ...routes6]) {
+    for (const hop of [r, ...listOf(r.nexthops)]) {
+      if (flagsOf(hop).includes("linkdown") && running.has(hop.dev)) {
+        return `${r.dst} via ${hop.dev}: linkdown`;
       }
     }
   }

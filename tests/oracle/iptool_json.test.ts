@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { main } from "../../examples/ip.ts";
-import { ipCmd, isRoot, run, withNetns } from "../helpers.ts";
+import { ipCmd, isRoot, run, settle, withNetns } from "../helpers.ts";
 import { gate } from "../features.ts";
 import type { Feature } from "../features.ts";
 
@@ -205,6 +205,9 @@ async function build(ns: string): Promise<void> {
   await ip("nexthop", "add", "id", "3", "blackhole");
   await ip("nexthop", "add", "id", "4", "group", "1/2,3");
   await ip("route", "add", "10.70.0.0/16", "nhid", "1");
+  // What the kernel does by itself once links are up (operstates, a bridge's carrier, IPv6
+  // local routes) is done before the two tools are compared, one after the other.
+  await settle(ns);
 }
 
 const SHOW: string[][] = [
