@@ -12,18 +12,16 @@ const DEMO = new URL("../../examples/demo.ts", import.meta.url).pathname;
 
 async function runDemo(
   prefix: string[] = [],
-): Promise<{ pid: number; code: number; out: string; err: string }> {
+): Promise<{ code: number; out: string; err: string }> {
   const cmd = [...prefix, Deno.execPath(), "run", "--allow-ffi", DEMO];
-  const child = new Deno.Command(cmd[0], {
+  const r = await new Deno.Command(cmd[0], {
     args: cmd.slice(1),
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
-  }).spawn();
-  const r = await child.output();
+  }).output();
   const dec = new TextDecoder();
   return {
-    pid: child.pid,
     code: r.code,
     out: dec.decode(r.stdout),
     err: dec.decode(r.stderr),
@@ -60,10 +58,8 @@ Deno.test({
     const ns = /namespace: (\S+)/.exec(r.out)?.[1];
     assert.ok(ns, "the demo names its namespace");
     assert.ok(r.out.includes(`namespace ${ns} removed`));
-    // Only this demo's namespaces (named after its pid): other test runs may be running theirs.
-    const after = netns.list();
-    assert.ok(!after.includes(ns!), `${ns} left behind`);
-    assert.deepEqual(after.filter((n) => n.startsWith("demo-") && n.includes(String(r.pid))), []);
+    // Only its own name: a parallel run elsewhere on the machine may have a demo-<pid> of its own.
+    assert.ok(!netns.list().includes(ns!), `${ns} left behind`);
   },
 });
 
@@ -76,10 +72,6 @@ Deno.test({
     const r = await runDemo(["unshare", "--user"]);
     assert.notEqual(r.code, 0);
     assert.match(r.err, /needs root/);
-    // (unshare runs deno in its own process: the demo's pid is the child's.)
-    assert.deepEqual(
-      netns.list().filter((n) => n.startsWith("demo-") && n.includes(String(r.pid))),
-      [],
-    );
+    assert.equal(netns.list().filter((n) => n.startsWith("demo-")).length, 0);
   },
 });

@@ -21,6 +21,9 @@ Deno.test({
       stdout: "piped",
       stderr: "piped",
     }).spawn();
+    // The example names its namespace after its own pid; other runs of it (a parallel suite on
+    // the same machine) have theirs, so only this one is looked for.
+    const name = `tc-example-${child.pid}`;
     const r = await child.output();
     const out = new TextDecoder().decode(r.stdout);
     assert.equal(r.code, 0, `${out}\n${new TextDecoder().decode(r.stderr)}`);
@@ -30,7 +33,6 @@ Deno.test({
     assert.match(out, /^filter u32 parent 1: prio 1 protocol ip -> 1:10$/m);
     assert.match(out, /^ {4}match 0a010000\/ffff0000 at 16$/m);
     assert.equal((out.match(/Sent \d+ bytes \d+ pkt/g) ?? []).length, 3);
-    // Its own namespace only (named after its pid): other test runs may be running the example.
-    assert.ok(!netns.list().includes(`tc-example-${child.pid}`), "namespace left behind");
+    assert.ok(!netns.list().includes(name), `${name} is still listed after the example ended`);
   },
 });

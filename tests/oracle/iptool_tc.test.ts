@@ -3,7 +3,8 @@
  * `-s` statistics (qdiscs in text and JSON, classes with htb's extended statistics), `-d`
  * details, `-j`, selectors (`root`, `ingress`, `handle`, `classid`), and every abbreviation tc
  * accepts for its objects and list verbs, generated from the tool's tables. Nothing sends
- * traffic meanwhile (not even the kernel: IPv6 is off), so the counters hold still.
+ * traffic meanwhile (IPv6 is off in the namespace before the links exist: no duplicate address
+ * detection, router solicitations or MLD reports), so the counters hold still.
  */
 
 import assert from "node:assert/strict";
@@ -31,10 +32,7 @@ function run(cmd: string, args: string[]): Result {
 }
 
 const SETUP = [
-  // No IPv6: a link coming up sends router solicitations, MLD reports and DAD probes by itself
-  // for seconds, and each counts in the qdiscs' statistics.
-  ["ip", "netns exec NS sysctl -qw net.ipv6.conf.all.disable_ipv6=1"],
-  ["ip", "netns exec NS sysctl -qw net.ipv6.conf.default.disable_ipv6=1"],
+  ["sysctl", "-qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1"],
   ["ip", "link add v0 type veth peer name v1"],
   ["ip", "link set v0 up"],
   ["ip", "link set v1 up"],
@@ -52,8 +50,10 @@ Deno.test({
   fn: () =>
     withNetns(async (ns) => {
       for (const [cmd, line] of SETUP) {
-        const words = line.split(" ").map((w) => w === "NS" ? ns : w);
-        const r = run(cmd, words[0] === "netns" ? words : ["-n", ns, ...words]);
+        const args = line.split(" ");
+        const r = cmd === "sysctl"
+          ? run("ip", ["netns", "exec", ns, cmd, ...args])
+          : run(cmd, ["-n", ns, ...args]);
         assert.equal(r.code, 0, `${cmd} ${line}: ${r.err}`);
       }
       const lists = [
