@@ -338,6 +338,12 @@ export class NetlinkEngine {
       answered: false,
       replyBytes: 0,
       stream: false,
+      // Every field present from the start: one object shape for all requests.
+      error: undefined,
+      pipe: undefined,
+      settle: undefined,
+      wake: undefined,
+      unlisten: undefined,
     };
     if (signal) {
       const onAbort = () => this.#cancel(p, abortReason(signal));
@@ -413,6 +419,7 @@ export class NetlinkEngine {
 
   /** Sends what the window and the dump rule allow, in order. Nothing while recovering. */
   #flush(): void {
+    if (this.#head === this.#queue.length && this.#dumpQueue.length === 0) return;
     if (this.#recovering || this.transport.closed) return;
     while (this.#dumping === undefined && this.#dumpQueue.length > 0) {
       const q = this.#dumpQueue[0];
@@ -441,8 +448,10 @@ export class NetlinkEngine {
       queue[this.#head++] = undefined;
     }
     if (this.#head === queue.length) {
-      queue.length = 0;
-      this.#head = 0;
+      if (this.#head > 0) {
+        queue.length = 0;
+        this.#head = 0;
+      }
     } else if (this.#head > 1024 && this.#head * 2 > queue.length) {
       this.#queue = queue.slice(this.#head);
       this.#head = 0;
@@ -457,7 +466,7 @@ export class NetlinkEngine {
    * already queued first, without waiting, unless the event loop is due a turn.
    */
   #settled(w: Waiter): Promise<void> | undefined {
-    if (!ready(w) && !this.#pumping && !this.#draining) this.#drain(w);
+    if (!ready(w) && !this.#draining) this.#drain(w);
     if (ready(w)) return undefined;
     return new Promise<void>((resolve) => {
       w.wake = resolve;
@@ -560,7 +569,8 @@ export class NetlinkEngine {
     if (!opts.immediate || !this.#transmit(p)) this.#submit(p);
     // One microtask before reading: whoever feeds a fake transport does so after this call.
     await undefined;
-    await this.#settled(p);
+    const wait = this.#settled(p);
+    if (wait) await wait;
     if (p.error) throw p.error;
     return p.results as T[];
   }
@@ -841,7 +851,8 @@ export class NetlinkEngine {
       const p = this.#startDump(copy, opts as RequestOptions<unknown>);
       this.#submitDump(p);
       await undefined;
-      await this.#settled(p);
+      const wait = this.#settled(p);
+      if (wait) await wait;
       if (p.error) throw p.error;
       if (!p.interrupted) return p.results as T[];
       if (attempt >= (opts.retryInterrupted ?? 0)) throw new DumpInterruptedError(p.describe);

@@ -21,7 +21,7 @@ import { setImmediate } from "node:timers";
 export const SLICE_MS = 4;
 
 // When the current slice began, or -1 when the event loop turned since (a new slice starts at
-// the next call). The clock is read every 8th call: a call stands for at most one datagram.
+// the next call). The clock is read every 16th call: a call stands for at most one datagram.
 // Once the slice is over, every call says so until the loop has turned.
 let sliceStart = -1;
 let calls = 0;
@@ -44,7 +44,7 @@ export function starving(): boolean {
     return false;
   }
   if (due) return true;
-  if ((++calls & 7) !== 0) return false;
+  if ((++calls & 15) !== 0) return false;
   due = performance.now() - sliceStart >= SLICE_MS;
   return due;
 }
