@@ -30,6 +30,8 @@
 export {
   Batch,
   BatchError,
+  ifaddrmsg,
+  ifinfmsg,
   IPRoute,
   nameOf,
   NoSuchInterfaceError,

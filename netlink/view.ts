@@ -666,6 +666,24 @@ export class AttrView<S extends AttrSchema = AttrSchema> {
     return out;
   }
 
+  /** pyroute2's `get_attr`: the same as {@link AttrView.get} (`getAttr("IFLA_IFNAME")`). */
+  getAttr(key: AttrKey): unknown {
+    return this.get(key);
+  }
+
+  /** pyroute2's `get_attrs`: the same as {@link AttrView.getAll}. */
+  getAttrs(key: string | number): unknown[] {
+    return this.getAll(key);
+  }
+
+  /**
+   * pyroute2's `get_nested`: a value down a path of names, the same as `get([...names])`
+   * (`getNested("IFLA_LINKINFO", "IFLA_INFO_KIND")`).
+   */
+  getNested(...names: (string | number)[]): unknown {
+    return this.get(names);
+  }
+
   /** The attributes as a plain object (nests become objects; unknown ones `attr_N`: hex). */
   toJSON(): Record<string, unknown> {
     // Forged nests (a veth peer holding a veth peer…, 1600 deep in 64 KiB) would overflow the

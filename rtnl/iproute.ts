@@ -16,12 +16,25 @@ import { getLinks, linkCommand, linkLookup } from "./link.ts";
 import type { Monitor, MonitorOptions } from "./monitor.ts";
 import { checkMonitorOptions, monitor } from "./monitor.ts";
 import type { FlushAll } from "./filter.ts";
+import type { IndexArg } from "./compat.ts";
+import {
+  addrArgs,
+  commandName,
+  indexed,
+  isListing,
+  listArgs,
+  routeArgs,
+  ruleArgs,
+  tcArgs,
+} from "./compat.ts";
+import type { BrportSpec } from "./brport.ts";
+import { brport } from "./brport.ts";
 import type { WithSignal } from "./spec.ts";
 import { checkArgs, checkKeys, KeySet } from "../netlink/strict.ts";
 import type { Route, RouteCommand, RouteFilter, RouteSpec } from "./route.ts";
 import { flushRoutes, getRoutes, iterRoutes, routeCommand } from "./route.ts";
 import type { Rule, RuleCommand, RuleFilter, RuleSpec } from "./rule.ts";
-import { getRules, ruleCommand } from "./rule.ts";
+import { flushRules, getRules, ruleCommand } from "./rule.ts";
 import type { Neigh, NeighCommand, NeighFilter, NeighSpec } from "./neigh.ts";
 import { getNeighbours, neighCommand } from "./neigh.ts";
 import type { Nexthop, NexthopCommand, NexthopFilter, NexthopSpec } from "./nexthop.ts";
@@ -75,16 +88,46 @@ export class IPRoute extends RtnlCore {
     super(options);
   }
 
-  /** Adds, changes, deletes or gets a link. `get` resolves with the link. */
-  link(cmd: LinkCommand, spec: LinkSpec & WithSignal): Promise<Link[]> {
-    checkArgs("link", 2, arguments.length);
-    return linkCommand(this, cmd, spec);
+  /**
+   * Adds, changes, deletes or gets a link (`get` resolves with the link); `"dump"`/`"show"` list
+   * links as {@link IPRoute.getLinks} does. pyroute2 0.1.3's positional index works too:
+   * `link("set", index, { state: "up" })`; `"delete"`/`"remove"` mean `"del"`.
+   */
+  link(cmd: "dump" | "show", filter?: LinkFilter): Promise<Link[]>;
+  /** Adds, changes, deletes or gets a link. */
+  link(cmd: LinkCommand | CompatDelete, spec: LinkSpec & WithSignal): Promise<Link[]>;
+  /** pyroute2 0.1.3's form: the interface positionally, then the rest of the spec. */
+  link(
+    cmd: LinkCommand | CompatDelete,
+    index: IndexArg,
+    spec?: LinkSpec & WithSignal,
+  ): Promise<Link[]>;
+  link(cmd: string, ...args: unknown[]): Promise<Link[]> {
+    checkArgs("link", 3, arguments.length);
+    if (isListing(cmd)) {
+      checkArgs(`link("${cmd}")`, 2, arguments.length);
+      return getLinks(this, args[0] as LinkFilter);
+    }
+    return linkCommand(
+      this,
+      commandName(cmd) as LinkCommand,
+      indexed("link", "index", args) as LinkSpec,
+    );
   }
 
-  /** Every link, or those matching the filter (`{ kind: "veth" }`, `{ master: 3 }`, …). */
-  getLinks(filter?: LinkFilter): Promise<Link[]> {
-    checkArgs("getLinks", 1, arguments.length);
-    return getLinks(this, filter);
+  /**
+   * Every link, or those matching the filter (`{ kind: "veth" }`, `{ master: 3 }`, …); given
+   * indexes (pyroute2's `get_links(*indexes)`), those links in that order.
+   */
+  getLinks(filter?: LinkFilter): Promise<Link[]>;
+  /** The links of these indexes (or interface objects), in order. */
+  getLinks(...indexes: IndexArg[]): Promise<Link[]>;
+  async getLinks(...args: unknown[]): Promise<Link[]> {
+    const { filter, indexes } = listArgs("getLinks", args, "index");
+    if (!indexes) return await getLinks(this, filter as LinkFilter);
+    const out: Link[] = [];
+    for (const index of indexes) out.push(...await linkCommand(this, "get", { index }));
+    return out;
   }
 
   /** Indexes of links matching the filter; `{ ifname }` alone is a kernel get, not a dump. */
@@ -93,16 +136,43 @@ export class IPRoute extends RtnlCore {
     return linkLookup(this, filter);
   }
 
+  /**
+   * Adds, deletes or replaces an address; `"dump"`/`"show"`/`"get"` list addresses as
+   * {@link IPRoute.getAddr} does. pyroute2 0.1.3's positional forms work too:
+   * `addr("add", index, { address, mask })`, `addr("add", index, "10.0.0.1", 24)`.
+   */
+  addr(cmd: "dump" | "show" | "get", filter?: AddrFilter): Promise<Addr[]>;
   /** Adds, deletes or replaces an address. */
-  addr(cmd: AddrCommand, spec: AddrSpec & WithSignal): Promise<void> {
-    checkArgs("addr", 2, arguments.length);
-    return addrCommand(this, cmd, spec);
+  addr(cmd: AddrCommand | CompatDelete, spec: AddrSpec & WithSignal): Promise<void>;
+  /** pyroute2 0.1.3's form: the interface positionally, then the spec. */
+  addr(
+    cmd: AddrCommand | CompatDelete,
+    index: IndexArg,
+    spec: Omit<AddrSpec, "index"> & WithSignal,
+  ): Promise<void>;
+  /** pyroute2 0.1.3's form: interface, address and mask positionally. */
+  addr(
+    cmd: AddrCommand | CompatDelete,
+    index: IndexArg,
+    address: string,
+    mask?: number,
+    spec?: Omit<AddrSpec, "index" | "address"> & WithSignal,
+  ): Promise<void>;
+  addr(cmd: string, ...args: unknown[]): Promise<void | Addr[]> {
+    checkArgs("addr", 5, arguments.length);
+    if (isListing(cmd, ["get"])) {
+      checkArgs(`addr("${cmd}")`, 2, arguments.length);
+      return getAddr(this, args[0] as AddrFilter);
+    }
+    return addrCommand(this, commandName(cmd) as AddrCommand, addrArgs(args) as AddrSpec);
   }
 
-  /** Every address, or those matching the filter. */
-  getAddr(filter?: AddrFilter): Promise<Addr[]> {
-    checkArgs("getAddr", 1, arguments.length);
-    return getAddr(this, filter);
+  /** Every address, or those matching the filter (pyroute2's `get_addr(family)`: `getAddr(10)`). */
+  getAddr(filter?: AddrFilter): Promise<Addr[]>;
+  /** Addresses of one family (2 or 10), optionally filtered further. */
+  getAddr(family: number, filter?: AddrFilter): Promise<Addr[]>;
+  getAddr(...args: unknown[]): Promise<Addr[]> {
+    return getAddr(this, listArgs("getAddr", args, "family").filter as AddrFilter);
   }
 
   /**
@@ -114,16 +184,43 @@ export class IPRoute extends RtnlCore {
     return flushAddr(this, filter);
   }
 
-  /** Adds, deletes, replaces, changes, appends or gets a route. `get` resolves with the route. */
-  route(cmd: RouteCommand, spec: RouteSpec & WithSignal): Promise<Route[]> {
-    checkArgs("route", 2, arguments.length);
-    return routeCommand(this, cmd, spec);
+  /**
+   * Adds, deletes, replaces, changes, appends or gets a route (`get` resolves with the route);
+   * `"dump"`/`"show"` list routes as {@link IPRoute.getRoutes} does. pyroute2 0.1.3's
+   * `route("add", prefix, mask, spec)` works too.
+   */
+  route(cmd: "dump" | "show", filter?: RouteFilter): Promise<Route[]>;
+  /** Adds, deletes, replaces, changes, appends or gets a route. */
+  route(cmd: RouteCommand | CompatDelete, spec: RouteSpec & WithSignal): Promise<Route[]>;
+  /** pyroute2 0.1.3's form: the prefix and its length positionally. */
+  route(
+    cmd: RouteCommand | CompatDelete,
+    prefix: string,
+    mask: number,
+    spec?: RouteSpec & WithSignal,
+  ): Promise<Route[]>;
+  async route(cmd: string, ...args: unknown[]): Promise<Route[]> {
+    checkArgs("route", 4, arguments.length);
+    if (isListing(cmd)) {
+      checkArgs(`route("${cmd}")`, 2, arguments.length);
+      return await getRoutes(this, args[0] as RouteFilter);
+    }
+    return await routeCommand(this, commandName(cmd) as RouteCommand, routeArgs(args) as RouteSpec);
   }
 
   /** Every route, or those matching the filter (family, table and oif filter in the kernel). */
   getRoutes(filter?: RouteFilter): Promise<Route[]> {
     checkArgs("getRoutes", 1, arguments.length);
     return getRoutes(this, filter);
+  }
+
+  /**
+   * Default routes (dst_len 0) of both families, or as the filter says (pyroute2's
+   * `get_default_routes(family, table)`: `getDefaultRoutes({ table: 254 })`).
+   */
+  getDefaultRoutes(filter: RouteFilter = {}): Promise<Route[]> {
+    checkArgs("getDefaultRoutes", 1, arguments.length);
+    return getRoutes(this, { ...filter, dst_len: 0 } as RouteFilter);
   }
 
   /** Iterates routes as they arrive, without holding the whole table. */
@@ -141,10 +238,39 @@ export class IPRoute extends RtnlCore {
     return flushRoutes(this, filter);
   }
 
+  /**
+   * Adds, deletes or replaces a policy routing rule; `"dump"`/`"show"` list rules as
+   * {@link IPRoute.getRules} does. pyroute2's positional `rule("add", table, priority, action)`
+   * works too.
+   */
+  rule(cmd: "dump" | "show", filter?: RuleFilter): Promise<Rule[]>;
   /** Adds, deletes or replaces a policy routing rule. */
-  rule(cmd: RuleCommand, spec: RuleSpec & WithSignal): Promise<void> {
-    checkArgs("rule", 2, arguments.length);
-    return ruleCommand(this, cmd, spec);
+  rule(cmd: RuleCommand | CompatDelete, spec: RuleSpec & WithSignal): Promise<void>;
+  /** pyroute2's positional form: table, priority and action, then the rest of the spec. */
+  rule(
+    cmd: RuleCommand | CompatDelete,
+    table: number,
+    priority?: number,
+    action?: string,
+    spec?: RuleSpec & WithSignal,
+  ): Promise<void>;
+  rule(cmd: string, ...args: unknown[]): Promise<void | Rule[]> {
+    checkArgs("rule", 5, arguments.length);
+    if (isListing(cmd)) {
+      checkArgs(`rule("${cmd}")`, 2, arguments.length);
+      return getRules(this, args[0] as RuleFilter);
+    }
+    return ruleCommand(this, commandName(cmd) as RuleCommand, ruleArgs(args) as RuleSpec);
+  }
+
+  /**
+   * Deletes the rules matching the filter (pyroute2's `flush_rules`); resolves with how many.
+   * An empty filter is refused: `{ all: true }` deletes every rule but the kernel's defaults
+   * (priority 0, 32766 and 32767 stay, as `ip rule flush` leaves them).
+   */
+  flushRules(filter: RuleFilter & FlushAll): Promise<number> {
+    checkArgs("flushRules", 1, arguments.length);
+    return flushRules(this, filter);
   }
 
   /** Every rule, or those matching the filter (`{ priority: (p) => p > 100 }`). */
@@ -153,10 +279,17 @@ export class IPRoute extends RtnlCore {
     return getRules(this, filter);
   }
 
+  /**
+   * Adds, deletes, replaces or changes a neighbour entry; `"dump"`/`"show"`/`"get"` list entries
+   * as {@link IPRoute.getNeighbours} does (`neigh("get", { dst, ifindex })`).
+   */
+  neigh(cmd: "dump" | "show" | "get", filter?: NeighFilter): Promise<Neigh[]>;
   /** Adds, deletes, replaces or changes a neighbour entry. */
-  neigh(cmd: NeighCommand, spec: NeighSpec & WithSignal): Promise<void> {
+  neigh(cmd: NeighCommand | CompatDelete, spec: NeighSpec & WithSignal): Promise<void>;
+  neigh(cmd: string, spec?: unknown): Promise<void | Neigh[]> {
     checkArgs("neigh", 2, arguments.length);
-    return neighCommand(this, cmd, spec);
+    if (isListing(cmd, ["get"])) return getNeighbours(this, spec as NeighFilter);
+    return neighCommand(this, commandName(cmd) as NeighCommand, spec as NeighSpec);
   }
 
   /** Every neighbour entry, or those matching the filter. */
@@ -177,10 +310,30 @@ export class IPRoute extends RtnlCore {
     return getNexthops(this, filter);
   }
 
+  /**
+   * Adds or deletes a bridge forwarding database entry; `"dump"`/`"show"` list entries as
+   * {@link IPRoute.getFdb} does.
+   */
+  fdb(cmd: "dump" | "show", filter?: FdbFilter): Promise<FdbEntry[]>;
   /** Adds or deletes a bridge forwarding database entry. */
-  fdb(cmd: FdbCommand, spec: FdbSpec & WithSignal): Promise<void> {
+  fdb(cmd: FdbCommand | CompatDelete, spec: FdbSpec & WithSignal): Promise<void>;
+  fdb(cmd: string, spec?: unknown): Promise<void | FdbEntry[]> {
     checkArgs("fdb", 2, arguments.length);
-    return fdbCommand(this, cmd, spec);
+    if (isListing(cmd)) return getFdb(this, spec as FdbFilter);
+    return fdbCommand(this, commandName(cmd) as FdbCommand, spec as FdbSpec);
+  }
+
+  /**
+   * Bridge port settings, as pyroute2's `brport`: `brport("set", { index, cost: 200,
+   * unicast_flood: false })` (IFLA_BRPORT_* names without the prefix, or with `brport_`), and
+   * `"dump"`/`"show"`/`"get"` for the ports' AF_BRIDGE messages (`protinfo` holds the settings).
+   */
+  brport(cmd: "dump" | "show" | "get", filter?: LinkFilter): Promise<Link[]>;
+  /** Sets bridge port settings. */
+  brport(cmd: "set", spec: BrportSpec & WithSignal): Promise<Link[]>;
+  brport(cmd: string, spec?: unknown): Promise<Link[]> {
+    checkArgs("brport", 2, arguments.length);
+    return brport(this, cmd, spec);
   }
 
   /** The bridge forwarding database. */
@@ -204,15 +357,27 @@ export class IPRoute extends RtnlCore {
   /**
    * Traffic control: `tc("add", "htb", { index, handle: "1:" })`, classes (`"add-class"`),
    * filters (`"add-filter"`) and actions; the spec takes the kind's options (typed per kind).
-   * A delete may leave the kind empty (`""`).
+   * A delete may leave the kind empty (`""`). pyroute2's positional form works too:
+   * `tc("add", "htb", index, 0x10000, { default: 0x200000 })`, and `"delete"`/`"remove"`.
    */
   tc<C extends TcCommand, K extends TcKindOf<TcObjectOf<C>> | "">(
     cmd: C,
     kind: K,
     spec: TcSpecFor<C, K> & WithSignal,
-  ): Promise<void> {
-    checkArgs("tc", 3, arguments.length);
-    return tcCommand(this, cmd, kind, spec as TcSpec);
+  ): Promise<void>;
+  /** pyroute2's positional form: interface and handle, then the rest of the spec. */
+  tc(
+    cmd: TcCommand | CompatDelete,
+    kind: string,
+    index: IndexArg,
+    handle?: number | string,
+    spec?: TcSpec & WithSignal,
+  ): Promise<void>;
+  /** pyroute2's `"delete"`/`"remove"` for `"del"`. */
+  tc(cmd: CompatDelete, kind: string, spec: TcSpec & WithSignal): Promise<void>;
+  tc(cmd: string, kind: string, ...args: unknown[]): Promise<void> {
+    checkArgs("tc", 5, arguments.length);
+    return tcCommand(this, commandName(cmd) as TcCommand, kind, tcArgs(args) as TcSpec);
   }
 
   /** Queueing disciplines. */
@@ -273,6 +438,9 @@ export class IPRoute extends RtnlCore {
     return runBatch(this, fn, options);
   }
 }
+
+/** pyroute2's spellings of `"del"`. */
+type CompatDelete = "delete" | "remove";
 
 const BATCH_OPTIONS = new KeySet("batch option", ["window", "signal"]);
 

@@ -28,6 +28,7 @@
  * @module
  */
 
+import { linkFlagsOf } from "./flags.ts";
 import { describeValue, parseIp } from "../netlink/addr.ts";
 import { decorateView } from "../netlink/view.ts";
 import type { AttrView, TypedMessage } from "../netlink/view.ts";
@@ -54,7 +55,7 @@ import { createTuntap } from "./tuntap.ts";
 import { runSteps } from "./steps.ts";
 import type { Step } from "./steps.ts";
 import type { LinkSpec } from "./link_spec.ts";
-import { withoutSignal } from "./spec.ts";
+import { unwrapIndex, withoutSignal } from "./spec.ts";
 import { lookupName, suggestion } from "../netlink/strict.ts";
 import type { WithSignal } from "./spec.ts";
 import { filterKeys, passes, readFilter } from "./filter.ts";
@@ -227,6 +228,7 @@ function deferIndex(
   field: string,
   allowZero = false,
 ): void {
+  value = unwrapIndex(value);
   if (allowZero && (value === 0 || value === null)) {
     target[key] = 0;
     return;
@@ -370,6 +372,7 @@ const SHORTCUT_KEYS = [
   "alias",
   "group",
   "nomaster",
+  "noarp",
   "altname",
   "altnames",
   ...Object.keys(FLAG_KEYS),
@@ -495,17 +498,23 @@ function draftLink(
         continue;
       case "flags":
       case "change": {
-        if (
-          typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 0xffffffff
-        ) {
-          throw new RangeError(
-            `${p(key)}: expected a u32 of IFF_* bits, got ${describeValue(value)}`,
-          );
-        }
-        if (key === "flags") flags |= value;
-        else change |= value;
+        // A number, or pyroute2's names (`["IFF_UP", "!IFF_NOARP"]`: each named bit changes).
+        const f = linkFlagsOf(value, p(key));
+        if (key === "flags") {
+          flags |= f.flags;
+          change |= f.change;
+        } else change |= f.named ? f.change : f.flags;
         continue;
       }
+      case "noarp":
+        // pyroute2's spelling of `arp: false`.
+        if (typeof value !== "boolean") {
+          throw new TypeError(`${p(key)}: expected true or false, got ${describeValue(value)}`);
+        }
+        if (spec.arp !== undefined) throw new TypeError(`${p(key)}: give arp or noarp, not both`);
+        change |= IFF.NOARP;
+        if (value) flags |= IFF.NOARP;
+        continue;
       case "family":
         if (value !== 0 && value !== AF.BRIDGE) {
           throw new RangeError(
@@ -514,6 +523,13 @@ function draftLink(
         }
         header.family = value;
         continue;
+      case "net_ns_fd":
+        // pyroute2's key: a namespace name (or path, `{ pid }`); a number is a descriptor as is.
+        if (typeof value === "number") break;
+        if (spec.netns !== undefined) {
+          throw new TypeError(`${p(key)}: give netns or net_ns_fd, not both`);
+        }
+        // falls through
       case "netns": {
         const fd = openFd(value as NetnsTarget);
         ctx.fds.push(fd);

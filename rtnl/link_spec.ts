@@ -59,14 +59,27 @@ export type SpecValue<C> = C extends "u8" ? number | boolean | string
 
 /** The spec keys of an attribute schema: each short name, with the value its codec takes. */
 export type AttrSpec<S> = S extends AttrSchema<infer P, infer T> ? {
-    -readonly [K in keyof T as ShortName<K, P>]?: SpecValue<T[K][1]>;
+    -readonly [K in keyof T as ShortName<K, P>]?: ShortName<K, P> extends IndexKey ? InterfaceRef
+      : SpecValue<T[K][1]>;
   }
   : never;
 
+/** Keys that take an interface (index, name or interface object). */
+export type IndexKey =
+  | "master"
+  | "link"
+  | "vxlan_link"
+  | "gre_link"
+  | "iptun_link"
+  | "vti_link"
+  | "bond_active_slave"
+  | "bond_primary"
+  | "brport_backup_port";
+
 /** The shortcuts every link spec takes (see the module documentation of the link verbs). */
 export interface LinkSpecCommon {
-  /** Interface index, or a name to look up. */
-  index?: number | string;
+  /** Interface index, a name to look up, or an interface object (its `index`). */
+  index?: InterfaceRef;
   /** Interface name (for add; for set, the new name when `index` is given). */
   ifname?: string;
   /** Administrative state. */
@@ -75,12 +88,12 @@ export interface LinkSpecCommon {
   address?: string;
   /** MTU. */
   mtu?: number;
-  /** Master device (index or name); 0 to detach. */
-  master?: number | string;
+  /** Master device (index, name or interface object); 0 to detach. */
+  master?: InterfaceRef;
   /** Detach from the master (the same as `master: 0`). */
   nomaster?: true;
   /** The parent device (IFLA_LINK; index or name): a vlan's or macvlan's lower device. */
-  link?: number | string;
+  link?: InterfaceRef;
   /** Transmit queue length. */
   txqlen?: number;
   /** Alias (IFLA_IFALIAS). */
@@ -89,14 +102,16 @@ export interface LinkSpecCommon {
   alias?: string;
   /** Alternative names to add (set, property_add) or remove (del, property_del). */
   altnames?: string | readonly string[];
-  /** One alternative name (or use `altnames`). */
-  altname?: string;
+  /** One alternative name, or several (pyroute2's `altname: [a, b]`). */
+  altname?: string | readonly string[];
   /** Device group (a number, or "default" for 0). */
   group?: number | "default";
   /** Promiscuous mode. */
   promisc?: boolean;
   /** ARP on (false sets IFF_NOARP). */
   arp?: boolean;
+  /** pyroute2's spelling: true sets IFF_NOARP (the same as `arp: false`). */
+  noarp?: boolean;
   /** Multicast on. */
   multicast?: boolean;
   /** Receive all multicast. */
@@ -105,21 +120,43 @@ export interface LinkSpecCommon {
   netns?: NetnsTarget;
   /** Bridge port settings (`brport_*` keys) sent as IFLA_PROTINFO over AF_BRIDGE. */
   protinfo?: AttrSpec<typeof BRPORT>;
-  /** IFF_* flags to set (with `change`). */
-  flags?: number;
-  /** IFF_* flags to change. */
-  change?: number;
+  /**
+   * IFF_* flags to set (with `change`), or pyroute2's names (`["IFF_UP", "!IFF_NOARP"]`: each
+   * named bit changes, `!` clears it).
+   */
+  flags?: number | readonly string[];
+  /** IFF_* flags to change (a number or names). */
+  change?: number | readonly string[];
+  /** pyroute2's name of `netns`: the namespace to move the link (or a veth peer) into. */
+  net_ns_fd?: NetnsTarget | number;
   /** 0, or 7 (AF_BRIDGE) to address a bridge port's settings. */
   family?: number;
   /** RTEXT_FILTER_* bits of a `get`. */
   ext_mask?: number;
 }
 
+/** An interface: its index, its name, or an object with its `index` (a link message, an IPDB interface). */
+export type InterfaceRef = number | string | { readonly index: number };
+
 /** IFLA attributes a spec may give directly (those with shortcuts are set through them). */
 export type LinkAttrSpec = Omit<
   AttrSpec<typeof IFLA>,
   keyof LinkSpecCommon | "linkinfo" | "prop_list" | "protinfo" | "alt_ifname"
 >;
+
+/** The same attributes by their kernel names, as pyroute2 also takes them (`IFLA_IFNAME`). */
+export type LinkKernelSpec = {
+  [
+    K in
+      | keyof LinkAttrSpec
+      | "ifname"
+      | "address"
+      | "mtu"
+      | "txqlen"
+      | "ifalias" as `IFLA_${Uppercase<K & string>}`
+  ]?: K extends keyof LinkAttrSpec ? LinkAttrSpec[K] : K extends "mtu" | "txqlen" ? number
+  : string;
+};
 
 /** Port settings: bridge port (`brport_*`), bond port (`bond_slave_*`), VRF port. */
 export type PortSpec =
@@ -177,4 +214,4 @@ export type LinkKindSpec =
  * settings, and `kind` with its data keys (`{ kind: "vxlan", vxlan_id: 42 }`); without `kind`
  * (a `set`), the data keys of the link's own kind.
  */
-export type LinkSpec = LinkSpecCommon & LinkAttrSpec & PortSpec & LinkKindSpec;
+export type LinkSpec = LinkSpecCommon & LinkAttrSpec & LinkKernelSpec & PortSpec & LinkKindSpec;

@@ -14,6 +14,10 @@
  */
 
 export { IPRoute } from "./iproute.ts";
+export { ifaddrmsg, ifinfmsg } from "./flags.ts";
+export type { FlagNames } from "./flags.ts";
+export type { IndexArg } from "./compat.ts";
+export type { BrportSpec } from "./brport.ts";
 export { NoSuchInterfaceError, RtnlCore } from "./core.ts";
 export type { Built, IPRouteOptions } from "./core.ts";
 export type { WithSignal } from "./spec.ts";

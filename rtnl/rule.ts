@@ -29,7 +29,8 @@ import {
   withoutSignal,
 } from "./spec.ts";
 import type { WithSignal } from "./spec.ts";
-import { filterKeys, passes, readFilter } from "./filter.ts";
+import { filterKeys, flushFilter, passes, readFilter } from "./filter.ts";
+import type { FlushAll } from "./filter.ts";
 import type { FilterCommon, FilterValue, MessageFilter } from "./filter.ts";
 
 /** A rule message view. */
@@ -178,9 +179,44 @@ const KNOWN = new Set([
   "flags",
 ]);
 
+/**
+ * pyroute2's kernel-name keys (`FRA_FWMASK: 20`), each an explicit alias of the spec key of the
+ * same attribute.
+ */
+const FRA_ALIASES: Readonly<Record<string, string>> = Object.fromEntries(
+  [...KNOWN].flatMap((k) => {
+    const def = RULE_MESSAGE.attrs.byName.get(k);
+    return def && def.name === k ? [[`FRA_${k.toUpperCase()}`, k]] : [];
+  }),
+);
+
+/** pyroute2's action names (`"FR_ACT_PROHIBIT"`) beside ours (`"prohibit"`). */
+function actionOf(v: unknown): number {
+  const name = typeof v === "string" && v.startsWith("FR_ACT_") ? v.slice(7).toLowerCase() : v;
+  return named(name, FR_ACT, "action", 255, "rule action");
+}
+
+/**
+ * The spec with pyroute2's forms read: `FRA_*` keys renamed (given twice with different values
+ * is an error) and keys whose value is `null` left out (pyroute2's `src=None`: not given).
+ */
+function readCompat(spec: unknown): unknown {
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) return spec;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(spec)) {
+    if (v === null) continue;
+    const name = FRA_ALIASES[k] ?? k;
+    if (name !== k && Object.hasOwn(spec, name) && (spec as Record<string, unknown>)[name] !== v) {
+      throw new TypeError(`${k}: contradicts ${name}`);
+    }
+    out[name] = v;
+  }
+  return out;
+}
+
 /** Throws unless `spec` is an object of rule spec keys (naming the first unknown one). */
 export function checkRuleSpec(spec: unknown): void {
-  checkSpec(spec, KNOWN, "rule");
+  checkSpec(readCompat(spec), KNOWN, "rule");
 }
 
 const COMMANDS: Record<RuleCommand, readonly [number, number]> = {
@@ -243,7 +279,8 @@ function buildRuleSync(
   spec: RuleSpec,
 ): Built<typeof RULE_MESSAGE> {
   const [type, nlflags] = commandOf(cmd, COMMANDS, "rule");
-  checkSpec(spec, KNOWN, "rule");
+  spec = readCompat(spec) as RuleSpec;
+  checkSpec(spec, new Set([...KNOWN, ...Object.keys(FRA_ALIASES)]), "rule");
   const s = spec as Record<string, unknown>;
   const fam: { f?: number } = {};
   if (spec.family !== undefined) fam.f = familyOf(spec.family);
@@ -312,9 +349,7 @@ function buildRuleSync(
   let flags = spec.flags !== undefined ? flagsOf(spec.flags, FIB_RULE, "flags") : 0;
   if (spec.invert !== undefined && bool(spec.invert, "invert")) flags |= FIB_RULE.invert;
   const tos = spec.tos !== undefined ? uint(spec.tos, "u8", "tos") : 0;
-  let action = spec.action !== undefined
-    ? named(spec.action, FR_ACT, "action", 255, "rule action")
-    : undefined;
+  let action = spec.action !== undefined ? actionOf(spec.action) : undefined;
   let table = spec.table !== undefined ? tableId(spec.table) : undefined;
   if (action === FR_ACT.goto && attrs.goto === undefined) {
     throw new TypeError("goto: action goto needs the priority of the rule to go to");
@@ -325,8 +360,8 @@ function buildRuleSync(
     }
     action = FR_ACT.goto;
   }
-  if (table !== undefined && action !== undefined && action !== FR_ACT.to_tbl) {
-    throw new TypeError(`table: only rules with action to_tbl look up a table`);
+  if (table !== undefined && action === FR_ACT.goto) {
+    throw new TypeError(`table: a goto rule looks up no table`);
   }
   if (type === RTM.NEWRULE) {
     if (action === undefined) action = FR_ACT.to_tbl;
@@ -378,6 +413,65 @@ export type RuleFilter =
 const FILTER_KEYS = filterKeys("rule filter key", RULE_MESSAGE);
 
 /**
+ * Deletes the rules a filter selects (pyroute2's `flush_rules`); `{ all: true }` deletes every
+ * rule but the kernel's defaults (priorities 0, 32766, 32767, as `ip rule flush`). Resolves with
+ * how many were deleted.
+ */
+export async function flushRules(
+  core: RtnlCore,
+  filter: RuleFilter & FlushAll,
+): Promise<number> {
+  const { filter: rest, all } = flushFilter(filter, "flushRules");
+  const rules = await getRules(core, rest as RuleFilter);
+  let n = 0;
+  for (const r of rules) {
+    const prio = (r.get("priority") as number | undefined) ?? 0;
+    if (all && (prio === 0 || prio === 32766 || prio === 32767)) continue;
+    const msg = buildMessage(RULE_MESSAGE, {
+      type: RTM.DELRULE,
+      flags: 0,
+      header: r.header(),
+      attrs: ruleAttrs(r),
+    }, "rule del");
+    try {
+      await core.send(msg, (rest as { signal?: AbortSignal }).signal);
+      n++;
+    } catch (e) {
+      // Gone already (another flush, or a duplicate in the dump): not an error of this one.
+      if ((e as { code?: string }).code !== "ENOENT") throw e;
+    }
+  }
+  return n;
+}
+
+/** The attributes of a dumped rule that select it for deletion. */
+function ruleAttrs(r: Rule): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of DELETE_KEYS) {
+    const v = r.get(k);
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+const DELETE_KEYS = [
+  "priority",
+  "table",
+  "src",
+  "dst",
+  "fwmark",
+  "fwmask",
+  "iifname",
+  "oifname",
+  "goto",
+  "flow",
+  "suppress_prefixlen",
+  "suppress_ifgroup",
+  "ip_proto",
+  "tun_id",
+] as const;
+
+/**
  * Dumps rules. The kernel filters only by family (its strict checking refuses any other
  * field of a rule dump), so the rest filter here.
  */
@@ -391,7 +485,7 @@ export async function getRules(core: RtnlCore, filter?: RuleFilter): Promise<Rul
       const t = tableId(v);
       checks.push((r) => r.table === t);
     } else if (k === "action") {
-      const a = named(v, FR_ACT, "action", 255, "rule action");
+      const a = actionOf(v);
       checks.push((r) => r.action === a);
     } else if (k === "src" || k === "dst") {
       const p = prefixOf(v, k, {});

@@ -111,8 +111,23 @@ export function commandOf<C extends string>(
 /** A deferred interface index: checked now, looked up (for a name) when called. */
 export type IndexRef = () => number | Promise<number>;
 
+/**
+ * pyroute2 takes an interface object wherever an index is expected (`master: iface`): a link
+ * message or an IPDB interface stands for its `index`; a one-element list (`oif: [1]`) for its
+ * element. Anything else is returned as is.
+ */
+export function unwrapIndex(value: unknown): unknown {
+  if (Array.isArray(value)) return value.length === 1 ? unwrapIndex(value[0]) : value;
+  if (typeof value === "object" && value !== null && !(value instanceof Uint8Array)) {
+    const index = (value as { index?: unknown }).index;
+    if (typeof index === "number") return index;
+  }
+  return value;
+}
+
 /** Checks an interface index or name now; the returned function resolves it later. */
 export function indexRef(core: RtnlCore, value: unknown, field: string): IndexRef {
+  value = unwrapIndex(value);
   if (typeof value === "number") {
     if (!Number.isInteger(value) || value <= 0 || value > 0x7fffffff) {
       throw new RangeError(`${field}: interface index must be a positive integer, got ${value}`);
