@@ -9,7 +9,7 @@
  */
 
 import { describeValue } from "../netlink/addr.ts";
-import { isPlainObject } from "../netlink/strict.ts";
+import { checkArgs, isPlainObject } from "../netlink/strict.ts";
 
 /** pyroute2's spellings of `del`. */
 const DELETE = new Set(["delete", "remove"]);
@@ -58,13 +58,7 @@ export function merge(
 export function indexed(method: string, key: string, args: readonly unknown[]): unknown {
   if (args.length === 0) return undefined;
   if (!isIndexArg(args[0])) {
-    if (args.length > 1) {
-      throw new TypeError(
-        `${method}: the second argument is an interface (index, name or object), got ${
-          describeValue(args[0])
-        }`,
-      );
-    }
+    checkArgs(method, 2, args.length + 1);
     return args[0];
   }
   if (args.length > 2) {
@@ -96,9 +90,7 @@ export function addrArgs(args: readonly unknown[]): unknown {
 /** The spec of pyroute2's `rule(cmd, table, priority?, action?, spec?)` or of `rule(cmd, spec)`. */
 export function ruleArgs(args: readonly unknown[]): unknown {
   if (args.length === 0 || typeof args[0] !== "number") {
-    if (args.length > 1) {
-      throw new TypeError(`rule: takes (command, spec) or (command, table, priority?, action?)`);
-    }
+    checkArgs("rule", 2, args.length + 1);
     return args[0];
   }
   const given: Record<string, unknown> = { table: args[0] };
@@ -119,11 +111,7 @@ export function ruleArgs(args: readonly unknown[]): unknown {
  */
 export function tcArgs(args: readonly unknown[]): unknown {
   if (args.length === 0 || !isIndexArg(args[0])) {
-    if (args.length > 1) {
-      throw new TypeError(
-        `tc: takes (command, kind, spec) or (command, kind, index, handle?, spec?)`,
-      );
-    }
+    checkArgs("tc", 3, args.length + 2);
     return args[0];
   }
   const given: Record<string, unknown> = { index: args[0] };
@@ -143,9 +131,7 @@ export function tcArgs(args: readonly unknown[]): unknown {
  */
 export function routeArgs(args: readonly unknown[]): unknown {
   if (args.length === 0 || typeof args[0] !== "string") {
-    if (args.length > 1) {
-      throw new TypeError(`route: takes (command, spec) or (command, prefix, mask, spec?)`);
-    }
+    checkArgs("route", 2, args.length + 1);
     return args[0];
   }
   const given: Record<string, unknown> = { dst: args[0] };
@@ -185,10 +171,64 @@ export function listArgs(
     if (args.length > 2) throw new TypeError(`${method}: takes (family, filter?)`);
     return { filter: merge(method, { family: args[0] }, args[1]) };
   }
-  if (args.length > 1) {
-    throw new TypeError(
-      `${method}: takes 1 argument, got ${args.length} (give options as keys of an object)`,
-    );
-  }
+  checkArgs(method, 1, args.length);
   return { filter: args[0] };
+}
+
+/** The short names a schema's attributes go by, and their kernel names (`RTA_GATEWAY`). */
+interface NamedAttrs {
+  readonly byName: ReadonlyMap<string, { readonly name: string }>;
+}
+
+/**
+ * A spec with pyroute2's attribute forms read into spec keys: a raw `attrs` list
+ * (`attrs: [["RTA_GATEWAY", "10.0.0.2"], …]`) and keys given by kernel name (`RTA_DST`), each
+ * standing for the spec key of the same attribute. A name that is not an attribute of the
+ * message, or whose attribute the spec does not take, is a TypeError; a key given twice with
+ * different values too.
+ */
+export function readAttrForms(
+  spec: unknown,
+  schema: NamedAttrs,
+  known: ReadonlySet<string>,
+  field = "",
+): unknown {
+  if (!isPlainObject(spec)) return spec;
+  const hasKernelName = Object.keys(spec).some((k) => k === "attrs" || /^[A-Z][A-Z0-9]*_/.test(k));
+  if (!hasKernelName) return spec;
+  const out: Record<string, unknown> = {};
+  const put = (key: string, value: unknown, where: string) => {
+    if (Object.hasOwn(out, key) && out[key] !== value) {
+      throw new TypeError(`${where}: ${key} is given twice with different values`);
+    }
+    out[key] = value;
+  };
+  const nameOf = (name: unknown, where: string): string => {
+    const def = typeof name === "string" ? schema.byName.get(name) : undefined;
+    if (!def || !known.has(def.name)) {
+      throw new TypeError(`${where}: unknown attribute ${describeValue(name)}`);
+    }
+    return def.name;
+  };
+  for (const [k, v] of Object.entries(spec)) {
+    if (k === "attrs" && !known.has("attrs")) {
+      if (!Array.isArray(v)) {
+        throw new TypeError(
+          `${field}attrs: expected a list of [name, value] pairs, got ${describeValue(v)}`,
+        );
+      }
+      for (const [i, pair] of v.entries()) {
+        const where = `${field}attrs[${i}]`;
+        if (!Array.isArray(pair) || pair.length !== 2) {
+          throw new TypeError(
+            `${where}: expected a [name, value] pair, got ${describeValue(pair)}`,
+          );
+        }
+        put(nameOf(pair[0], where), pair[1], where);
+      }
+    } else if (/^[A-Z][A-Z0-9]*_/.test(k) && !known.has(k)) {
+      put(nameOf(k, `${field}${k}`), v, `${field}${k}`);
+    } else put(k, v, `${field}${k}`);
+  }
+  return out;
 }

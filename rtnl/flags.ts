@@ -84,20 +84,19 @@ export function linkFlagsOf(
     }
     return { flags: value, change: 0, named: false };
   }
-  const list = typeof value === "string" ? [value] : value;
-  if (!Array.isArray(list)) {
-    throw new TypeError(
+  if (!Array.isArray(value)) {
+    throw new RangeError(
       `${field}: expected a u32 of IFF_* bits or a list of names ("IFF_UP", "!IFF_NOARP"), got ${
         describeValue(value)
       }`,
     );
   }
+  const list: readonly unknown[] = value;
   let flags = 0, change = 0;
   for (const [i, n] of list.entries()) {
     const neg = typeof n === "string" && n.startsWith("!");
-    const r = ifinfmsg.names2flags([neg ? n.slice(1) : n]);
-    const bit = typeof r === "number" ? r : r.flags;
-    if (bit === undefined) throw new TypeError(`${field}[${i}]: unknown flag`);
+    const bit = ifinfmsg.names2flags([neg ? (n as string).slice(1) : n as string]);
+    if (typeof bit !== "number") throw new TypeError(`${field}[${i}]: unknown flag`);
     change |= bit;
     if (!neg) flags |= bit;
   }

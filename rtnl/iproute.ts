@@ -31,9 +31,9 @@ import type { BrportSpec } from "./brport.ts";
 import { brport } from "./brport.ts";
 import type { WithSignal } from "./spec.ts";
 import { checkArgs, checkKeys, KeySet } from "../netlink/strict.ts";
-import type { Route, RouteCommand, RouteFilter, RouteSpec } from "./route.ts";
+import type { Route, RouteCommand, RouteFilter, RouteSpec, RouteSpecInput } from "./route.ts";
 import { flushRoutes, getRoutes, iterRoutes, routeCommand } from "./route.ts";
-import type { Rule, RuleCommand, RuleFilter, RuleSpec } from "./rule.ts";
+import type { Rule, RuleCommand, RuleFilter, RuleSpec, RuleSpecInput } from "./rule.ts";
 import { flushRules, getRules, ruleCommand } from "./rule.ts";
 import type { Neigh, NeighCommand, NeighFilter, NeighSpec } from "./neigh.ts";
 import { getNeighbours, neighCommand } from "./neigh.ts";
@@ -122,12 +122,14 @@ export class IPRoute extends RtnlCore {
   getLinks(filter?: LinkFilter): Promise<Link[]>;
   /** The links of these indexes (or interface objects), in order. */
   getLinks(...indexes: IndexArg[]): Promise<Link[]>;
-  async getLinks(...args: unknown[]): Promise<Link[]> {
+  getLinks(...args: unknown[]): Promise<Link[]> {
     const { filter, indexes } = listArgs("getLinks", args, "index");
-    if (!indexes) return await getLinks(this, filter as LinkFilter);
-    const out: Link[] = [];
-    for (const index of indexes) out.push(...await linkCommand(this, "get", { index }));
-    return out;
+    if (!indexes) return getLinks(this, filter as LinkFilter);
+    return (async () => {
+      const out: Link[] = [];
+      for (const index of indexes) out.push(...await linkCommand(this, "get", { index }));
+      return out;
+    })();
   }
 
   /** Indexes of links matching the filter; `{ ifname }` alone is a kernel get, not a dump. */
@@ -191,21 +193,21 @@ export class IPRoute extends RtnlCore {
    */
   route(cmd: "dump" | "show", filter?: RouteFilter): Promise<Route[]>;
   /** Adds, deletes, replaces, changes, appends or gets a route. */
-  route(cmd: RouteCommand | CompatDelete, spec: RouteSpec & WithSignal): Promise<Route[]>;
+  route(cmd: RouteCommand | CompatDelete, spec: RouteSpecInput & WithSignal): Promise<Route[]>;
   /** pyroute2 0.1.3's form: the prefix and its length positionally. */
   route(
     cmd: RouteCommand | CompatDelete,
     prefix: string,
     mask: number,
-    spec?: RouteSpec & WithSignal,
+    spec?: RouteSpecInput & WithSignal,
   ): Promise<Route[]>;
-  async route(cmd: string, ...args: unknown[]): Promise<Route[]> {
+  route(cmd: string, ...args: unknown[]): Promise<Route[]> {
     checkArgs("route", 4, arguments.length);
     if (isListing(cmd)) {
       checkArgs(`route("${cmd}")`, 2, arguments.length);
-      return await getRoutes(this, args[0] as RouteFilter);
+      return getRoutes(this, args[0] as RouteFilter);
     }
-    return await routeCommand(this, commandName(cmd) as RouteCommand, routeArgs(args) as RouteSpec);
+    return routeCommand(this, commandName(cmd) as RouteCommand, routeArgs(args) as RouteSpec);
   }
 
   /** Every route, or those matching the filter (family, table and oif filter in the kernel). */
@@ -245,14 +247,21 @@ export class IPRoute extends RtnlCore {
    */
   rule(cmd: "dump" | "show", filter?: RuleFilter): Promise<Rule[]>;
   /** Adds, deletes or replaces a policy routing rule. */
-  rule(cmd: RuleCommand | CompatDelete, spec: RuleSpec & WithSignal): Promise<void>;
-  /** pyroute2's positional form: table, priority and action, then the rest of the spec. */
+  rule(cmd: RuleCommand | CompatDelete, spec: RuleSpecInput & WithSignal): Promise<void>;
+  /** pyroute2's positional form: table and priority, then the rest of the spec. */
   rule(
     cmd: RuleCommand | CompatDelete,
     table: number,
     priority?: number,
-    action?: string,
-    spec?: RuleSpec & WithSignal,
+    spec?: RuleSpecInput & WithSignal,
+  ): Promise<void>;
+  /** pyroute2's positional form: table, priority and action, then the rest of the spec. */
+  rule(
+    cmd: RuleCommand | CompatDelete,
+    table: number,
+    priority: number,
+    action: string,
+    spec?: RuleSpecInput & WithSignal,
   ): Promise<void>;
   rule(cmd: string, ...args: unknown[]): Promise<void | Rule[]> {
     checkArgs("rule", 5, arguments.length);

@@ -46,10 +46,11 @@ export type {
   RouteCommand,
   RouteFilter,
   RouteSpec,
+  RouteSpecInput,
   Seg6Encap,
 } from "./route.ts";
 export { multipathOf } from "./route.ts";
-export type { RangeSpec, Rule, RuleCommand, RuleFilter, RuleSpec } from "./rule.ts";
+export type { RangeSpec, Rule, RuleCommand, RuleFilter, RuleSpec, RuleSpecInput } from "./rule.ts";
 export type { Nsid, NsidCommand, NsidFilter, NsidSpec } from "./nsid.ts";
 export { IPPROTO } from "./rule.ts";
 export type { Neigh, NeighCommand, NeighFilter, NeighSpec, NudName } from "./neigh.ts";

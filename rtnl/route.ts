@@ -20,6 +20,8 @@ import { AF, RT_SCOPE, RTM, RTN, RTPROT } from "./constants.ts";
 import type { Built, RtnlCore } from "./core.ts";
 import { ROUTE_MESSAGE, RTA, RTAX, RTM_F } from "./schemas/route.ts";
 import { RTNH_F } from "./schemas/nexthop.ts";
+import { readAttrForms } from "./compat.ts";
+import { suggestion } from "../netlink/strict.ts";
 import { protoId, routeTypeId, scopeId, tableId } from "./names.ts";
 import {
   bool,
@@ -44,6 +46,8 @@ export interface NextHop {
   oif: number;
   /** Weight, 1..256 (the wire carries weight − 1). */
   weight: number;
+  /** pyroute2's name for what the wire carries: weight − 1. */
+  hops: number;
   /** RTNH_F_* flags (dead, onlink, linkdown, …). */
   flags: number;
   /** Gateway address. */
@@ -69,10 +73,14 @@ export type RouteCommand = "add" | "del" | "replace" | "change" | "append" | "ge
 export interface NextHopSpec {
   /** Gateway address. */
   gateway?: string;
-  /** Outgoing interface (index or name). */
+  /** Outgoing interface (index or name; an interface object works too). */
   oif?: number | string;
   /** Weight (1..256, default 1). */
   weight?: number;
+  /** pyroute2's `hops` (`rtnh_hops`): weight − 1, 0..255. */
+  hops?: number;
+  /** Raw attributes by kernel name, as pyroute2 takes them: `[["RTA_GATEWAY", "10.0.0.2"]]`. */
+  attrs?: readonly (readonly [string, unknown])[];
   /** RTNH_F_* flags by name (`["onlink"]`) or number. */
   flags?: number | keyof typeof RTNH_F | readonly (keyof typeof RTNH_F)[];
   /** Lightweight tunnel encapsulation of this hop. */
@@ -131,8 +139,14 @@ export interface RouteSpec {
   mark?: number;
   /** User id (for `get`). */
   uid?: number;
-  /** RTM_F_* flags of the header. */
-  flags?: number;
+  /**
+   * Header flags: a number, or names of RTNH_F_* (`["onlink"]`, as pyroute2) and RTM_F_* bits.
+   */
+  flags?: number | readonly (keyof typeof RTNH_F | keyof typeof RTM_F)[];
+  /** pyroute2's name of `dst_len`. */
+  mask?: number;
+  /** Raw attributes by kernel name, as pyroute2 takes them: `[["RTA_GATEWAY", "10.0.0.2"]]`. */
+  attrs?: readonly (readonly [string, unknown])[];
   /** Realm (RTA_FLOW). */
   flow?: number;
   /** IPv6 router preference (RTA_PREF): "low", "medium", "high". */
@@ -143,6 +157,20 @@ export interface RouteSpec {
   encap?: Seg6Encap;
   /** For `get`: return the FIB entry that matched (RTM_F_FIB_MATCH), not the resolved route. */
   fibmatch?: boolean;
+}
+
+/** Flag names a route's header takes: RTNH_F_* (onlink…) and RTM_F_* (notify, …). */
+const ROUTE_FLAGS: Readonly<Record<string, number>> = { ...RTNH_F, ...RTM_F };
+
+/**
+ * pyroute2's forms of a route spec, read: a raw `attrs` list and RTA_* keys (the spec keys of
+ * the same attributes), and keys whose value is `null` left out (pyroute2's `gateway=None`).
+ */
+function readRouteCompat(spec: RouteSpec): RouteSpec {
+  const s = readAttrForms(spec, RTA, KNOWN) as Record<string, unknown>;
+  if (s === null || typeof s !== "object" || Array.isArray(s)) return s as RouteSpec;
+  if (!Object.values(s).includes(null)) return s as RouteSpec;
+  return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== null)) as RouteSpec;
 }
 
 const KNOWN = new Set([
@@ -177,8 +205,41 @@ const KNOWN = new Set([
 
 /** Throws unless `spec` is an object of route spec keys (naming the first unknown one). */
 export function checkRouteSpec(spec: unknown): void {
-  checkSpec(spec, KNOWN, "route");
+  checkSpec(readRouteCompat(spec as RouteSpec), KNOWN_WITH_ALIASES, "route");
 }
+
+/** Route attributes a spec may also give by kernel name (`RTA_GATEWAY`), as pyroute2 takes them. */
+type RouteKernelKey =
+  | "dst"
+  | "src"
+  | "gateway"
+  | "oif"
+  | "iif"
+  | "prefsrc"
+  | "table"
+  | "priority"
+  | "mark"
+  | "flow"
+  | "multipath"
+  | "metrics";
+
+/**
+ * What `ip.route()` takes: a {@link RouteSpec}, with pyroute2's forms beside ours: `oif` as an
+ * interface object or a one-element list (`[1]`), attributes by kernel name (`RTA_GATEWAY`),
+ * and a raw `attrs` list.
+ */
+export type RouteSpecInput =
+  & Omit<RouteSpec, "oif" | "iif">
+  & {
+    /** Outgoing interface: index, name, interface object, or a one-element list (`[1]`). */
+    oif?: number | string | { readonly index: number } | readonly (number | string)[];
+    /** Incoming interface (for `get`): index, name or interface object. */
+    iif?: number | string | { readonly index: number };
+  }
+  & { [K in RouteKernelKey as `RTA_${Uppercase<K>}`]?: RouteSpec[K] };
+
+/** KNOWN and pyroute2's `mask` (an alias of `dst_len`). */
+const KNOWN_WITH_ALIASES: ReadonlySet<string> = new Set([...KNOWN, "mask"]);
 
 const COMMANDS: Record<RouteCommand, readonly [number, number]> = {
   add: [RTM.NEWROUTE, NLM_F.CREATE | NLM_F.EXCL],
@@ -248,6 +309,16 @@ interface HopPlan {
   attrs: Record<string, unknown>;
 }
 
+/** The keys of a next hop (`hops` is pyroute2's weight − 1). */
+const HOP_KEYS: ReadonlySet<string> = new Set([
+  "gateway",
+  "oif",
+  "weight",
+  "hops",
+  "flags",
+  "encap",
+]);
+
 function planMultipath(
   core: RtnlCore,
   hops: unknown,
@@ -261,12 +332,19 @@ function planMultipath(
     if (typeof hop !== "object" || hop === null || Array.isArray(hop)) {
       throw new TypeError(`${field}: expected an object, got ${describeValue(hop)}`);
     }
+    hop = readAttrForms(hop, RTA, HOP_KEYS, `${field}.`);
     for (const k of Object.keys(hop)) {
-      if (!["gateway", "oif", "weight", "flags", "encap"].includes(k)) {
-        throw new TypeError(`${field}.${k}: unknown next hop attribute`);
+      if (!HOP_KEYS.has(k)) {
+        throw new TypeError(`${field}.${k}: unknown next hop attribute${suggestion(k, HOP_KEYS)}`);
       }
     }
     const h = hop as NextHopSpec;
+    if (h.hops !== undefined) {
+      if (h.weight !== undefined && h.weight !== h.hops + 1) {
+        throw new TypeError(`${field}.hops: contradicts weight (hops is weight − 1)`);
+      }
+      h.weight = uint(h.hops, "u8", `${field}.hops`) + 1;
+    }
     const attrs: Record<string, unknown> = {};
     if (h.gateway !== undefined) {
       const g = prefixOf(h.gateway, `${field}.gateway`, fam);
@@ -348,7 +426,15 @@ export async function buildRoute(
   spec: RouteSpec,
 ): Promise<Built<typeof ROUTE_MESSAGE>> {
   const [msgType, nlflags] = commandOf(cmd, COMMANDS, "route");
-  checkSpec(spec, KNOWN, "route");
+  spec = readRouteCompat(spec);
+  checkSpec(spec, KNOWN_WITH_ALIASES, "route");
+  if (spec.mask !== undefined) {
+    if (spec.dst_len !== undefined && spec.dst_len !== spec.mask) {
+      throw new TypeError("mask: contradicts dst_len");
+    }
+    const { mask, ...rest } = spec;
+    spec = { ...rest, dst_len: mask };
+  }
   const fam: { f?: number } = {};
   if (spec.family !== undefined) fam.f = familyOf(spec.family);
   const attrs: Record<string, unknown> = {};
@@ -466,7 +552,8 @@ export async function buildRoute(
     : cmd === "del" || cmd === "get"
     ? 0
     : RTPROT.boot;
-  let flags = spec.flags !== undefined ? uint(spec.flags, "u32", "flags") : 0;
+  // Numbers, or names of RTNH_F_* (pyroute2's `flags: ["onlink"]`) and RTM_F_* bits.
+  let flags = spec.flags !== undefined ? flagsOf(spec.flags, ROUTE_FLAGS, "flags") : 0;
   if (cmd === "get") {
     // IPv6 accepts only RTM_F_FIB_MATCH on a get ("Invalid flags for get route request"); its
     // replies name the real table anyway.
@@ -563,6 +650,7 @@ function decodeMultipath(raw: Uint8Array): NextHop[] {
     const hop: NextHop = {
       oif: dv.getInt32(p + 4, true),
       weight: raw[p + 3] + 1,
+      hops: raw[p + 3],
       flags: raw[p + 2],
     };
     if (len > 8) {

@@ -87,8 +87,11 @@ export interface RuleSpec {
   priority?: number;
   /** The table to look up (number or name); implies action `to_tbl`. */
   table?: number | string;
-  /** What the rule does: to_tbl, goto, nop, blackhole, unreachable, prohibit (or a number). */
-  action?: keyof typeof FR_ACT | number;
+  /**
+   * What the rule does: to_tbl, goto, nop, blackhole, unreachable, prohibit (or a number, or
+   * pyroute2's kernel name: `"FR_ACT_PROHIBIT"`).
+   */
+  action?: keyof typeof FR_ACT | `FR_ACT_${Uppercase<keyof typeof FR_ACT>}` | number;
   /** The rule to go to (action `goto`): its priority. */
   goto?: number;
   /** Source prefix ("10.0.0.0/8"). */
@@ -144,6 +147,36 @@ export interface RuleSpec {
   /** FIB_RULE_* header flags by name or number. */
   flags?: number | keyof typeof FIB_RULE | readonly (keyof typeof FIB_RULE)[];
 }
+
+/** Rule attributes a spec may also give by kernel name (`FRA_FWMASK`), as pyroute2 takes them. */
+type RuleKernelKey =
+  | "priority"
+  | "table"
+  | "goto"
+  | "src"
+  | "dst"
+  | "iifname"
+  | "oifname"
+  | "fwmark"
+  | "fwmask"
+  | "flow"
+  | "suppress_prefixlen"
+  | "suppress_ifgroup"
+  | "uid_range"
+  | "l3mdev"
+  | "ip_proto"
+  | "sport_range"
+  | "dport_range"
+  | "protocol"
+  | "tun_id";
+
+/**
+ * What `ip.rule()` takes: a {@link RuleSpec} with pyroute2's forms beside ours: keys by kernel
+ * name (`FRA_FWMASK`), and `null` for a value not given (`src: null`).
+ */
+export type RuleSpecInput =
+  & { [K in keyof RuleSpec]?: RuleSpec[K] | null }
+  & { [K in RuleKernelKey as `FRA_${Uppercase<K>}`]?: RuleSpec[K] };
 
 const KNOWN = new Set([
   "family",
@@ -403,7 +436,7 @@ export type RuleFilter =
     /** Table by number or name. */
     table?: FilterValue<number | string, number>;
     /** Action by name or number. */
-    action?: FilterValue<keyof typeof FR_ACT | number, number>;
+    action?: FilterValue<RuleSpec["action"] & (string | number), number>;
     /** Source prefix. */
     src?: FilterValue<string>;
     /** Destination prefix. */

@@ -53,6 +53,9 @@ const IPROUTE: Record<string, Entry<IPRoute>> = {
   getRoutes: (ip) => ip.getRoutes(bogus as never),
   iterRoutes: (ip) => ip.iterRoutes(bogus as never),
   flushRoutes: (ip) => ip.flushRoutes(bogus as never),
+  getDefaultRoutes: (ip) => ip.getDefaultRoutes(bogus as never),
+  flushRules: (ip) => ip.flushRules(bogus as never),
+  brport: (ip) => ip.brport("set", { index: 1, ...bogus } as never),
   rule: (ip) => ip.rule("add", { priority: 5, ...bogus } as never),
   getRules: (ip) => ip.getRules(bogus as never),
   neigh: (ip) => ip.neigh("add", { ifindex: 1, dst: "10.0.0.1", ...bogus } as never),
@@ -161,7 +164,7 @@ Deno.test("census: every options object refuses an unknown key, naming it", asyn
   );
   assert.ok(IPRoute.prototype instanceof RtnlCore);
   console.log(`census: ${n} methods refuse an unknown key`);
-  assert.equal(n, 37);
+  assert.equal(n, 40);
 });
 
 /** IPDB and its objects: the census runs in a namespace of its own (nothing may be sent). */

@@ -120,8 +120,8 @@ function view(bytes: Uint8Array): Route {
 Deno.test("multipath: RTA_MULTIPATH decodes into typed next hops (property, toJSON, helper)", () => {
   const r = view(golden("route_multipath"));
   const hops = [
-    { oif: 0, weight: 2, flags: 0, gateway: "10.0.0.2" },
-    { oif: 0, weight: 1, flags: 0, gateway: "10.0.0.3" },
+    { oif: 0, weight: 2, hops: 1, flags: 0, gateway: "10.0.0.2" },
+    { oif: 0, weight: 1, hops: 0, flags: 0, gateway: "10.0.0.3" },
   ];
   assert.deepEqual(r.multipath, hops);
   assert.equal(r.multipath, r.multipath, "decoded once and cached");
@@ -143,7 +143,7 @@ Deno.test("multipath: per-hop oif, flags and seg6 encap round-trip", async () =>
   const r = view(built.bytes);
   assert.equal(r.family, 10);
   const [a, b] = r.multipath!;
-  assert.deepEqual(a, { oif: 3, weight: 256, flags: 4, gateway: "fe80::1" });
+  assert.deepEqual(a, { oif: 3, weight: 256, hops: 255, flags: 4, gateway: "fe80::1" });
   assert.equal(b.oif, 2);
   assert.equal(b.encap_type, 5);
   const srh = (b.encap as { srh: string }).srh;

@@ -561,8 +561,8 @@ export const BAD_CASES: readonly BadCase[] = [
     field: "action",
   },
   {
-    name: "rule: table with blackhole",
-    call: (ip) => ip.rule("add", { priority: 5, action: "blackhole", table: 100 }),
+    name: "rule: table with goto",
+    call: (ip) => ip.rule("add", { priority: 5, action: "goto", goto: 10, table: 100 }),
     error: T,
     field: "table",
   },
