@@ -11,6 +11,9 @@
 import { describeValue } from "../netlink/addr.ts";
 import { checkArgs, isPlainObject } from "../netlink/strict.ts";
 
+/** pyroute2's spellings of `"del"`, accepted by every verb that has `"del"`. */
+export type CompatDelete = "delete" | "remove";
+
 /** pyroute2's spellings of `del`. */
 const DELETE = new Set(["delete", "remove"]);
 
@@ -24,8 +27,16 @@ export function isListing(cmd: unknown, more: readonly string[] = []): boolean {
   return cmd === "dump" || cmd === "show" || more.includes(cmd as string);
 }
 
-/** An interface given positionally: an index, a name, or an interface object. */
-export type IndexArg = number | string | { readonly index: number };
+/**
+ * An interface given positionally: an index, a name, or an interface object — a link message
+ * (it has `getAttr`) or an IPDB interface (it has `commit`), so that a spec object with an
+ * `index` key is never taken for one.
+ */
+export type IndexArg =
+  | number
+  | string
+  | { readonly index: number; getAttr(key: never): unknown }
+  | { readonly index: number; commit(): unknown };
 
 function isIndexArg(v: unknown): boolean {
   return typeof v === "number" || typeof v === "string" ||

@@ -16,7 +16,7 @@ import { getLinks, linkCommand, linkLookup } from "./link.ts";
 import type { Monitor, MonitorOptions } from "./monitor.ts";
 import { checkMonitorOptions, monitor } from "./monitor.ts";
 import type { FlushAll } from "./filter.ts";
-import type { IndexArg } from "./compat.ts";
+import type { CompatDelete, IndexArg } from "./compat.ts";
 import {
   addrArgs,
   commandName,
@@ -447,9 +447,6 @@ export class IPRoute extends RtnlCore {
     return runBatch(this, fn, options);
   }
 }
-
-/** pyroute2's spellings of `"del"`. */
-type CompatDelete = "delete" | "remove";
 
 const BATCH_OPTIONS = new KeySet("batch option", ["window", "signal"]);
 

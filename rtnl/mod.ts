@@ -16,7 +16,7 @@
 export { IPRoute } from "./iproute.ts";
 export { ifaddrmsg, ifinfmsg } from "./flags.ts";
 export type { FlagNames } from "./flags.ts";
-export type { IndexArg } from "./compat.ts";
+export type { CompatDelete, IndexArg } from "./compat.ts";
 export type { BrportSpec } from "./brport.ts";
 export { NoSuchInterfaceError, RtnlCore } from "./core.ts";
 export type { Built, IPRouteOptions } from "./core.ts";
@@ -27,8 +27,11 @@ export type { TuntapLink, TuntapSpec } from "./tuntap.ts";
 export type {
   AttrSpec,
   DataKind,
+  IndexKey,
+  InterfaceRef,
   Intersect,
   LinkAttrSpec,
+  LinkKernelSpec,
   LinkKindData,
   LinkKindSpec,
   LinkSpecCommon,
@@ -45,12 +48,21 @@ export type {
   Route,
   RouteCommand,
   RouteFilter,
+  RouteKernelKey,
   RouteSpec,
   RouteSpecInput,
   Seg6Encap,
 } from "./route.ts";
 export { multipathOf } from "./route.ts";
-export type { RangeSpec, Rule, RuleCommand, RuleFilter, RuleSpec, RuleSpecInput } from "./rule.ts";
+export type {
+  RangeSpec,
+  Rule,
+  RuleCommand,
+  RuleFilter,
+  RuleKernelKey,
+  RuleSpec,
+  RuleSpecInput,
+} from "./rule.ts";
 export type { Nsid, NsidCommand, NsidFilter, NsidSpec } from "./nsid.ts";
 export { IPPROTO } from "./rule.ts";
 export type { Neigh, NeighCommand, NeighFilter, NeighSpec, NudName } from "./neigh.ts";

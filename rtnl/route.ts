@@ -209,7 +209,7 @@ export function checkRouteSpec(spec: unknown): void {
 }
 
 /** Route attributes a spec may also give by kernel name (`RTA_GATEWAY`), as pyroute2 takes them. */
-type RouteKernelKey =
+export type RouteKernelKey =
   | "dst"
   | "src"
   | "gateway"

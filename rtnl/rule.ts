@@ -149,7 +149,7 @@ export interface RuleSpec {
 }
 
 /** Rule attributes a spec may also give by kernel name (`FRA_FWMASK`), as pyroute2 takes them. */
-type RuleKernelKey =
+export type RuleKernelKey =
   | "priority"
   | "table"
   | "goto"
