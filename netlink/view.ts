@@ -623,7 +623,8 @@ export class AttrView<S extends AttrSchema = AttrSchema> {
       for (const [i, k] of key.entries()) {
         if (i === 0) cur = this.get(k);
         else if (cur instanceof AttrView) cur = cur.get(k);
-        else return undefined;
+        else cur = decodedStep(cur, k);
+        if (cur === undefined) return undefined;
       }
       return cur;
     }
@@ -707,6 +708,28 @@ export class AttrView<S extends AttrSchema = AttrSchema> {
 const COMPUTED = Symbol("computed");
 
 /** The value of computed property `key` of `v`, or undefined when it has none of that name. */
+/**
+ * One step of a path into a value some codec decoded into plain objects and lists (tc options,
+ * action lists): a key as it is, or a kernel name read as its short name (`TCA_HTB_PARMS` →
+ * `parms`: prefixes dropped, lower-cased); a list item by index, or by pyroute2's
+ * `TCA_ACT_PRIO_n` (the n-th action).
+ */
+function decodedStep(cur: unknown, k: string | number): unknown {
+  if (Array.isArray(cur)) {
+    if (typeof k === "number") return cur[k];
+    const prio = /_PRIO_(\d+)$/.exec(k);
+    return prio ? cur[Number(prio[1]) - 1] : undefined;
+  }
+  if (typeof cur !== "object" || cur === null || cur instanceof Uint8Array) return undefined;
+  const obj = cur as Record<string, unknown>;
+  if (typeof k === "number" || Object.hasOwn(obj, k)) return obj[k];
+  for (let name = k; /^[A-Z0-9]+_/.test(name);) {
+    name = name.slice(name.indexOf("_") + 1);
+    if (Object.hasOwn(obj, name.toLowerCase())) return obj[name.toLowerCase()];
+  }
+  return undefined;
+}
+
 function computed(v: AttrView, key: unknown): unknown {
   if (typeof key !== "string") return undefined;
   const names = (v as unknown as { [COMPUTED]?: ReadonlySet<string> })[COMPUTED];

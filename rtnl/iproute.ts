@@ -382,6 +382,13 @@ export class IPRoute extends RtnlCore {
     handle?: number | string,
     spec?: TcSpec & WithSignal,
   ): Promise<void>;
+  /** pyroute2's positional form without a handle: the interface, then the rest of the spec. */
+  tc(
+    cmd: TcCommand | CompatDelete,
+    kind: string,
+    index: IndexArg,
+    spec?: TcSpec & WithSignal,
+  ): Promise<void>;
   /** pyroute2's `"delete"`/`"remove"` for `"del"`. */
   tc(cmd: CompatDelete, kind: string, spec: TcSpec & WithSignal): Promise<void>;
   tc(cmd: string, kind: string, ...args: unknown[]): Promise<void> {

@@ -9,6 +9,7 @@ import { TC_ACTION_OPTIONS } from "./options.ts";
 import { describeValue } from "../../netlink/addr.ts";
 import type { RtnlCore } from "../core.ts";
 import { SpecReader } from "./spec.ts";
+import { unwrapIndex } from "../spec.ts";
 import { calcRtable, LINKLAYER, parseRate, parseSizeAndCell, xmittime } from "./units.ts";
 
 /** Verdicts (`TC_ACT_*`, linux/pkt_cls.h). */
@@ -95,19 +96,22 @@ async function mirred(core: IfindexCore, r: SpecReader): Promise<Record<string, 
       `${r.field("direction")}: expected "egress" or "ingress", got ${describeValue(direction)}`,
     );
   }
-  const mode = r.take("mode") ?? r.take("action");
+  // pyroute2 names the mode `action` and the device `ifindex`.
+  const m = r.takeAny("mode", "action");
+  const mode = m?.[1];
   if (mode !== "redirect" && mode !== "mirror") {
     throw new TypeError(
-      `${r.field("mode")}: expected "redirect" or "mirror", got ${describeValue(mode)}`,
+      `${r.field(m?.[0] ?? "mode")}: expected "redirect" or "mirror", got ${describeValue(mode)}`,
     );
   }
-  const dev = r.take("dev");
-  if (dev === undefined) throw new TypeError(`${r.field("dev")}: required for mirred`);
+  const d = r.takeAny("dev", "ifindex");
+  if (d === undefined) throw new TypeError(`${r.field("dev")}: required for mirred`);
+  const dev = unwrapIndex(d[1]);
   const control = r.get("control", parseControl) ??
     (mode === "redirect" ? TC_ACT.stolen : TC_ACT.pipe);
   const index = r.uint("index") ?? 0;
   r.finish("mirred");
-  const ifindex = await core.ifindex(dev, r.field("dev"));
+  const ifindex = await core.ifindex(dev as number | string, r.field(d[0]));
   return {
     parms: {
       index,

@@ -51,7 +51,7 @@ function clsFlags(r: SpecReader): number {
 }
 
 function classidOf(r: SpecReader): number | undefined {
-  const c = r.takeAny("classid", "flowid");
+  const c = r.takeAny("classid", "flowid", "target");
   return c ? parseClassid(c[1], r.field(c[0])) : undefined;
 }
 
@@ -69,6 +69,33 @@ function hashTable(v: unknown, f: string): number {
   const h = parseU32Handle(v, f);
   if (h & 0xfff) throw new TypeError(`${f}: names a filter, not a hash table (node must be 0)`);
   return h;
+}
+
+/**
+ * pyroute2's u32 key `"0x0006/0x00ff+8"`: the 32-bit big-endian word at byte offset 8, masked
+ * with 0x00ff, equals 6. As pyroute2 sends it, the offset need not be a multiple of 4 (the
+ * kernel reads 4 bytes at any offset); keys at one offset merge as `tc`'s do.
+ */
+function addKey(sel: U32Selector, k: unknown, f: string): void {
+  const m = typeof k === "string"
+    ? /^(0x[0-9a-fA-F]+|\d+)\/(0x[0-9a-fA-F]+|\d+)\+(\d+)$/.exec(k)
+    : null;
+  if (!m) throw new TypeError(`${f}: expected "value/mask+offset", got ${describeValue(k)}`);
+  const [val, mask, off] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (val > 0xffffffff || mask > 0xffffffff || off > 0xffff) {
+    throw new RangeError(`${f}: value and mask are 32-bit, the offset at most 65535`);
+  }
+  const same = sel.keys.find((x) => x.off === off && x.offmask === 0);
+  if (same) {
+    if (((val ^ same.val) & mask & same.mask) !== 0) {
+      throw new TypeError(`${f}: contradicts an earlier key at offset ${off}`);
+    }
+    same.val = (same.val | (val & mask)) >>> 0;
+    same.mask = (same.mask | mask) >>> 0;
+  } else {
+    if (sel.keys.length >= 128) throw new RangeError(`${f}: more than 128 keys`);
+    sel.keys.push({ val: (val & mask) >>> 0, mask: mask >>> 0, off, offmask: 0 });
+  }
 }
 
 async function u32(r: SpecReader, ctx: FilterContext): Promise<Options> {
@@ -90,6 +117,7 @@ async function u32(r: SpecReader, ctx: FilterContext): Promise<Options> {
   const order = r.uint("order", 12);
   const indev = r.get("indev", checkIfname);
   const match = r.take("match");
+  const keys = r.take("keys");
   const hashkey = r.take("hashkey");
   const offset = r.take("offset");
   const actions = await actionsOf(r, ctx);
@@ -117,6 +145,15 @@ async function u32(r: SpecReader, ctx: FilterContext): Promise<Options> {
         Array.isArray(match) ? `${r.field("match")}[${i}]` : r.field("match"),
       )
     );
+    selOk = true;
+  }
+  if (keys !== undefined) {
+    // pyroute2's "VAL/MASK+OFF" (or "VAL/MASK+OFF%NEXTHDR"…: only the plain form) per 32-bit key.
+    const f = r.field("keys");
+    if (!Array.isArray(keys)) {
+      throw new TypeError(`${f}: expected a list of "value/mask+offset" strings`);
+    }
+    keys.forEach((k, i) => addKey(sel, k, `${f}[${i}]`));
     selOk = true;
   }
   if (hashkey !== undefined) {

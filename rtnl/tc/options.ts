@@ -93,6 +93,7 @@ export const TC_QDISC_OPTIONS = {
   bfifo: ["limit"],
   pfifo_fast: [],
   noqueue: [],
+  blackhole: [],
   mq: [],
   ingress: [],
   clsact: [],
@@ -117,13 +118,16 @@ export const TC_CLASS_OPTIONS = {
   prio: [],
 } as const;
 
-const FILTER_COMMON = ["classid", "flowid", "action", "actions"] as const;
+// `target`: pyroute2's name of classid/flowid.
+const FILTER_COMMON = ["classid", "flowid", "target", "action", "actions"] as const;
 
 /** The options of each classifier. */
 export const TC_FILTER_OPTIONS = {
   u32: [
     ...FILTER_COMMON,
     "match",
+    // pyroute2's selector keys: "VAL/MASK+OFF" strings (32-bit, at the offset).
+    "keys",
     "offset",
     "hashkey",
     "ht",
@@ -172,7 +176,8 @@ export const TC_FILTER_OPTIONS = {
 
 /** The options of each action (in a filter's `action`, or standalone). */
 export const TC_ACTION_OPTIONS = {
-  mirred: ["direction", "mode", "dev", "control", "index"],
+  // `action` and `ifindex`: pyroute2's names of `mode` and `dev`.
+  mirred: ["direction", "mode", "action", "dev", "ifindex", "control", "index"],
   gact: ["action", "random", "index"],
   police: [
     "rate",

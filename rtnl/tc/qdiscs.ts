@@ -495,6 +495,8 @@ export const QDISC_KINDS: Readonly<Record<string, QdiscKind>> = {
   bfifo: { qdisc: fifoQdisc },
   pfifo_fast: { qdisc: none },
   noqueue: { qdisc: none },
+  // Drops every packet (pyroute2 and tc have it; it takes no options).
+  blackhole: { qdisc: none },
   mq: { qdisc: none },
   ingress: { qdisc: none, hook: true },
   clsact: { qdisc: none, hook: true },

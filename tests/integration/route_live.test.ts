@@ -141,8 +141,8 @@ Deno.test({
       ]);
       const [r] = await ip.getRoutes({ dst: "10.2.0.0/16" });
       assert.deepEqual(r.multipath, [
-        { oif: v0, weight: 3, flags: 0, gateway: "10.0.0.2" },
-        { oif: v1, weight: 1, flags: 0, gateway: "10.0.1.2" },
+        { oif: v0, weight: 3, hops: 2, flags: 0, gateway: "10.0.0.2" },
+        { oif: v1, weight: 1, hops: 0, flags: 0, gateway: "10.0.1.2" },
       ]);
       const [r6] = await ip.getRoutes({ family: 10, dst: "2001:db8:2::/48" });
       assert.deepEqual(r6.multipath?.map((h) => [h.gateway, h.oif, h.weight]), [
