@@ -419,6 +419,10 @@ async function flower(r: SpecReader, ctx: FilterContext): Promise<Options> {
         continue;
       case "classid":
       case "flowid":
+      case "target":
+        if (value.classid !== undefined) {
+          throw new TypeError(`${f}: give one of classid, flowid or target`);
+        }
         value.classid = parseClassid(r.take(key), f);
         break;
       case "indev":
