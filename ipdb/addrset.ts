@@ -30,8 +30,33 @@ export interface SetChanges {
   portDel: Set<Interface>;
 }
 
-/** `"a/p"` text of an address given as `"a/p"`, a bare address, or `[address, prefixlen]`. */
-export type AddressInput = string | readonly [address: string, prefixlen: number];
+/**
+ * `"a/p"` text of an address given as `"a/p"`, a bare address, or `[address, prefixlen]`; the
+ * prefix may also be a netmask, as pyroute2 takes it (`"10.0.0.1/255.255.255.0"`,
+ * `["::1", "ffff::"]`).
+ */
+export type AddressInput = string | readonly [address: string, prefixlen: number | string];
+
+/** The prefix length of a contiguous netmask (`"255.255.255.0"` → 24), or undefined. */
+function maskLength(mask: string): number | undefined {
+  let p;
+  try {
+    p = parsePrefix(mask, "mask");
+  } catch {
+    return undefined;
+  }
+  if (p.hasPrefix) return undefined;
+  let n = 0, ended = false;
+  for (const b of p.bytes) {
+    for (let bit = 7; bit >= 0; bit--) {
+      const one = (b >> bit) & 1;
+      if (one && ended) return undefined;
+      if (one) n++;
+      else ended = true;
+    }
+  }
+  return n;
+}
 
 /** The `"a/p"` key of an address given alone, or with its prefix length as a second argument. */
 function withPrefix(address: AddressInput, prefixlen: number | undefined, args: number): string {
@@ -48,7 +73,11 @@ function withPrefix(address: AddressInput, prefixlen: number | undefined, args: 
 export function normalizeAddress(input: AddressInput, field = "ipaddr"): string {
   let text: string;
   if (Array.isArray(input)) {
-    const [a, p] = input as readonly [unknown, unknown];
+    const [a, given] = input as readonly [unknown, unknown];
+    const p = typeof given === "string" && given.includes(".") || typeof given === "string" &&
+        given.includes(":")
+      ? maskLength(given) ?? given
+      : given;
     if (typeof a !== "string") {
       throw new TypeError(`${field}: expected [address, prefixlen], got ${describeValue(a)}`);
     }
@@ -57,8 +86,13 @@ export function normalizeAddress(input: AddressInput, field = "ipaddr"): string 
     }
     if (a.includes("/")) throw new TypeError(`${field}: give the prefix once, not in both places`);
     text = `${a}/${p}`;
-  } else if (typeof input === "string") text = input;
-  else {
+  } else if (typeof input === "string") {
+    // "address/netmask" (pyroute2): the mask as a prefix length.
+    const slash = input.indexOf("/");
+    const mask = slash >= 0 ? input.slice(slash + 1) : "";
+    const len = /[.:]/.test(mask) ? maskLength(mask) : undefined;
+    text = len === undefined ? input : `${input.slice(0, slash)}/${len}`;
+  } else {
     throw new TypeError(
       `${field}: expected "address/prefixlen" or [address, prefixlen], got ${describeValue(input)}`,
     );

@@ -245,6 +245,16 @@ export class IPDB implements AsyncDisposable {
   readonly interfaces: InterfaceMap;
   /** Routes: `routes["10.1.0.0/16"]`, `routes.tables[100]`, `routes.add(spec)`. */
   readonly routes: RouteMap;
+
+  /** pyroute2's `by_name`: the interfaces, looked up by name (`db.byName.eth0`). */
+  get byName(): InterfaceMap {
+    return this.interfaces;
+  }
+
+  /** pyroute2's `by_index`: the interfaces, looked up by index (`db.byIndex[1]`). */
+  get byIndex(): InterfaceMap {
+    return this.interfaces;
+  }
   /** Policy routing rules. */
   readonly rules: Rules;
   /** Event counters. */
@@ -339,7 +349,9 @@ export class IPDB implements AsyncDisposable {
       ruleObject: (key) => this.#ruleObjs.get(key) ?? new IPDBRule(this.#ctx, key),
     };
     this.#ctx = Object.assign(live, methods);
-    this.interfaces = interfaceMap(new Interfaces(this.#ctx));
+    this.interfaces = interfaceMap(
+      new Interfaces(this.#ctx, (spec) => this.create(spec as Parameters<IPDB["create"]>[0])),
+    );
     this.routes = routeMap(new Routes(this.#ctx));
     this.rules = new Rules(this.#ctx);
   }
@@ -779,10 +791,26 @@ export class IPDB implements AsyncDisposable {
    * interface is made in the database's namespace (a veth's peer may go elsewhere:
    * `peer: { ifname: "v1", netns: "other" }`).
    */
-  create(spec: LinkSpec & { ifname: string }): Interface {
+  create(spec: LinkSpec & { ifname: string; reuse?: boolean }): Interface {
     if (typeof spec !== "object" || spec === null) {
       throw new TypeError(`spec: expected an object, got ${describeValue(spec)}`);
     }
+    // pyroute2's `reuse`: an interface of that name is taken as it is; without it, a name in
+    // use is refused here rather than by the kernel at commit.
+    const { reuse, ...fresh } = spec;
+    if (reuse !== undefined && typeof reuse !== "boolean") {
+      throw new TypeError(`reuse: expected true or false, got ${describeValue(reuse)}`);
+    }
+    const existing = typeof spec.ifname === "string" && !/^\d+$/.test(spec.ifname)
+      ? this.interfaces.get(spec.ifname)
+      : undefined;
+    if (existing?.exists) {
+      if (reuse) return existing;
+      throw new Error(
+        `ifname: an interface named ${JSON.stringify(spec.ifname)} exists (reuse: true takes it)`,
+      );
+    }
+    spec = fresh as LinkSpec & { ifname: string };
     if (typeof spec.kind !== "string") {
       throw new TypeError(`kind: expected a link kind, got ${describeValue(spec.kind)}`);
     }

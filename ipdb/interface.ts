@@ -338,6 +338,36 @@ export class Interface extends Tracked {
     return this.set("state", "down");
   }
 
+  /** pyroute2's chained setter: `iface.setMtu(1400).setAddress(…)` (pending). */
+  setMtu(mtu: number): this {
+    return this.set("mtu", mtu);
+  }
+
+  /** pyroute2's chained setter of the MAC address (pending). */
+  setAddress(address: string): this {
+    return this.set("address", address);
+  }
+
+  /** pyroute2's chained setter of the name (pending). */
+  setIfname(ifname: string): this {
+    return this.set("ifname", ifname);
+  }
+
+  /**
+   * pyroute2's `add_ip`: adds an address (pending): `addIp("10.0.0.1/24")`,
+   * `addIp("10.0.0.1", 24)`, `addIp("10.0.0.1", "255.255.255.0")`.
+   */
+  addIp(address: string, mask?: number | string): this {
+    this.ipaddr.add(mask === undefined ? address : [address, mask]);
+    return this;
+  }
+
+  /** pyroute2's `del_ip`: removes an address (pending), in the forms `addIp` takes. */
+  delIp(address: string, mask?: number | string): this {
+    this.ipaddr.remove(mask === undefined ? address : [address, mask]);
+    return this;
+  }
+
   /** Adds a port to this bridge or bond (pending). */
   addPort(port: Interface | string | number): this {
     this.ports.add(port);
@@ -466,10 +496,21 @@ export interface Interface extends InterfaceAttributes {}
 /** The interfaces of the database: by name, by index, iterable. */
 export class Interfaces implements Iterable<Interface> {
   readonly #ctx: IfaceContext;
+  readonly #create?: (spec: LinkSpec & { ifname: string; reuse?: boolean }) => Interface;
 
   /** @internal */
-  constructor(ctx: IfaceContext) {
+  constructor(
+    ctx: IfaceContext,
+    create?: (spec: LinkSpec & { ifname: string; reuse?: boolean }) => Interface,
+  ) {
     this.#ctx = ctx;
+    this.#create = create;
+  }
+
+  /** pyroute2's `interfaces.add(…)`: the same as `db.create(spec)` (pending until committed). */
+  add(spec: LinkSpec & { ifname: string; reuse?: boolean }): Interface {
+    if (!this.#create) throw new Error("interfaces.add: not attached to a database");
+    return this.#create(spec);
   }
 
   /** The interface with this name or index. */

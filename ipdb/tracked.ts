@@ -144,6 +144,12 @@ export abstract class Tracked {
     this.#state.rollback();
   }
 
+  /** pyroute2's name of {@link Tracked.rollback}: drops the pending changes; returns the object. */
+  drop(): this {
+    this.#state.rollback();
+    return this;
+  }
+
   /** Marks the object for removal on commit (an uncommitted new one is simply dropped). */
   remove(): this {
     this.#state.remove();

@@ -1,0 +1,151 @@
+/**
+ * pyroute2's IPDB scenarios (its 0.5.x test_ipdb suite and 0.1.3's README) in pyroute2's forms:
+ * dict access, chained setters (`set_mtu` → `setMtu`), `add_ip`/`del_ip` with masks and
+ * netmasks, `drop()`, `by_name`/`by_index`, `review()`, `routes.tables[n]`.
+ */
+
+import assert from "node:assert/strict";
+import { IPDB } from "../../mod.ts";
+import { ipJson } from "../helpers.ts";
+import { scenario, veth } from "./scenario.ts";
+
+async function addrs(ns: string, name: string): Promise<string[]> {
+  const [l] = await ipJson(ns, "addr", "show", "dev", name);
+  return ((l?.addr_info ?? []) as { local: string; prefixlen: number }[])
+    .map((a) => `${a.local}/${a.prefixlen}`);
+}
+
+await scenario(
+  "0.1.3 README: down, dict-style address/ifname, ipaddr.add((a, 24)), commit, up",
+  [],
+  async (ip, ns) => {
+    await veth(ip, "tap0");
+    await using db = await IPDB.open({ netns: ns });
+    const tap0 = db.interfaces.tap0!;
+    tap0.down();
+    tap0["address"] = "00:11:22:33:44:55";
+    tap0["ifname"] = "vpn";
+    tap0.ipaddr.add(["10.0.0.1", 24]);
+    tap0.ipaddr.add(["10.0.0.2", 24]);
+    await tap0.commit();
+    await db.interfaces.vpn!.up().commit();
+    const [l] = await ip.getLinks({ ifname: "vpn" });
+    assert.equal(l.address, "00:11:22:33:44:55");
+    assert.deepEqual((await addrs(ns, "vpn")).sort(), ["10.0.0.1/24", "10.0.0.2/24"]);
+  },
+);
+
+await scenario(
+  "chained setters: setMtu().setAddress().addIp(a, mask).commit()",
+  [],
+  async (ip, ns) => {
+    await veth(ip, "c0");
+    await using db = await IPDB.open({ netns: ns });
+    await db.interfaces.c0!
+      .setMtu(1280)
+      .setAddress("02:00:00:00:00:07")
+      .addIp("172.16.0.1", 24)
+      .addIp("172.16.1.1/255.255.255.0")
+      .addIp("2001:db8::1", "ffff:ffff:ffff:ffff::")
+      .commit();
+    const [l] = await ip.getLinks({ ifname: "c0" });
+    assert.equal(l.mtu, 1280);
+    assert.equal(l.address, "02:00:00:00:00:07");
+    const got = await addrs(ns, "c0");
+    for (const a of ["172.16.0.1/24", "172.16.1.1/24", "2001:db8::1/64"]) {
+      assert.ok(
+        got.includes(a),
+        a,
+      );
+    }
+    await db.interfaces.c0!.delIp("172.16.0.1", 24).delIp("172.16.1.1", "255.255.255.0").commit();
+    assert.ok(!(await addrs(ns, "c0")).includes("172.16.0.1/24"));
+  },
+);
+
+await scenario("drop() discards pending changes; review() shows them first", [], async (ip, ns) => {
+  await veth(ip, "c0");
+  await using db = await IPDB.open({ netns: ns });
+  const c0 = db.interfaces.c0!;
+  const mtu = c0.mtu;
+  c0.setMtu(1300).addIp("172.16.0.1/24");
+  assert.ok(JSON.stringify(c0.review()).includes("1300"));
+  assert.equal(c0.drop(), c0);
+  assert.equal(c0.hasChanges(), false);
+  assert.equal(c0.mtu, mtu);
+});
+
+await scenario("by_name / by_index", [], async (ip, ns) => {
+  const [a] = await veth(ip, "c0");
+  await using db = await IPDB.open({ netns: ns });
+  assert.equal(db.byName["c0"]!.index, a);
+  assert.equal(db.byIndex[a]!.ifname, "c0");
+  assert.equal(db.byName.c0!, db.byIndex[a]!);
+});
+
+await scenario(
+  "ipaddr entries as [address, prefixlen] and 'a/p' forms; has()",
+  [],
+  async (ip, ns) => {
+    await veth(ip, "c0");
+    await using db = await IPDB.open({ netns: ns });
+    await db.interfaces.c0!.addIp("172.16.0.1/24").commit();
+    const c0 = db.interfaces.c0!;
+    assert.ok(c0.ipaddr.has(["172.16.0.1", 24]));
+    assert.ok(c0.ipaddr.has("172.16.0.1/24"));
+    assert.ok(c0.ipaddr.has("172.16.0.1/255.255.255.0"));
+  },
+);
+
+await scenario("add_port / del_port on a bridge, chained", ["link:bridge"], async (ip, ns) => {
+  await ip.link("add", { ifname: "br0", kind: "bridge" });
+  const [p] = await veth(ip, "c0");
+  await using db = await IPDB.open({ netns: ns });
+  await db.interfaces.br0!.addPort("c0").commit();
+  assert.equal((await ip.getLinks(p))[0].master, db.interfaces.br0!.index);
+  await db.interfaces.br0!.delPort(db.interfaces.c0!).commit();
+  assert.equal((await ip.getLinks(p))[0].master, undefined);
+});
+
+await scenario("routes.tables[100] after a route added in table 100", [], async (ip, ns) => {
+  const [dev] = await veth(ip, "c0");
+  await ip.link("set", { index: dev, state: "up" });
+  await ip.link("set", { index: "c0p", state: "up" });
+  await ip.addr("add", dev, { address: "10.0.0.1", mask: 24 });
+  await using db = await IPDB.open({ netns: ns });
+  await db.routes.add({ dst: "172.20.0.0/24", gateway: "10.0.0.2", table: 100 }).commit();
+  assert.ok(db.routes.tables[100]);
+  assert.equal((await ip.getRoutes({ table: 100 })).length, 1);
+});
+
+await scenario("interfaces as dicts: get('mtu') / set('mtu') / transaction", [], async (ip, ns) => {
+  await veth(ip, "c0");
+  await using db = await IPDB.open({ netns: ns });
+  await db.interfaces.c0!.transaction((i) => {
+    i.set("mtu", 1400);
+  });
+  assert.equal(db.interfaces.c0!.get("mtu"), 1400);
+  assert.equal((await ip.getLinks({ ifname: "c0" }))[0].mtu, 1400);
+});
+
+await scenario(
+  "interfaces.add(kind, ifname) beside create, then commit",
+  ["link:bridge"],
+  async (ip, ns) => {
+    await using db = await IPDB.open({ netns: ns });
+    await db.interfaces.add({ kind: "bridge", ifname: "br0" }).commit();
+    assert.equal((await ip.linkLookup({ ifname: "br0" })).length, 1);
+    assert.equal(db.interfaces.br0!.kind, "bridge");
+  },
+);
+
+await scenario("create with reuse takes the existing interface; without it, a clear error", [
+  "link:bridge",
+], async (ip, ns) => {
+  await ip.link("add", { ifname: "br0", kind: "bridge" });
+  const [index] = await ip.linkLookup({ ifname: "br0" });
+  await using db = await IPDB.open({ netns: ns });
+  const again = db.create({ kind: "bridge", ifname: "br0", reuse: true });
+  assert.equal(again.index, index);
+  assert.throws(() => db.create({ kind: "bridge", ifname: "br0" }), /br0.*exists.*reuse/);
+});
