@@ -350,7 +350,7 @@ export class IPDB implements AsyncDisposable {
     };
     this.#ctx = Object.assign(live, methods);
     this.interfaces = interfaceMap(
-      new Interfaces(this.#ctx, (spec) => this.create(spec as Parameters<IPDB["create"]>[0])),
+      new Interfaces(this.#ctx, (spec) => this.create(spec)),
     );
     this.routes = routeMap(new Routes(this.#ctx));
     this.rules = new Rules(this.#ctx);

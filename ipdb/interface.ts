@@ -10,7 +10,7 @@
 import { describeValue, formatHex, parseMac } from "../netlink/addr.ts";
 import type { NestCodec } from "../netlink/schema.ts";
 import { checkIfname } from "../rtnl/core.ts";
-import type { Link, LooseLinkSpec as LinkSpec } from "../rtnl/link.ts";
+import type { Link, LinkSpec as PublicLinkSpec, LooseLinkSpec as LinkSpec } from "../rtnl/link.ts";
 import { IFF } from "../rtnl/constants.ts";
 import { IFLA } from "../rtnl/schemas/link.ts";
 import { LINKINFO_DATA, LINKINFO_SLAVE_DATA } from "../rtnl/schemas/linkinfo.ts";
@@ -496,19 +496,19 @@ export interface Interface extends InterfaceAttributes {}
 /** The interfaces of the database: by name, by index, iterable. */
 export class Interfaces implements Iterable<Interface> {
   readonly #ctx: IfaceContext;
-  readonly #create?: (spec: LinkSpec & { ifname: string; reuse?: boolean }) => Interface;
+  readonly #create?: (spec: PublicLinkSpec & { ifname: string; reuse?: boolean }) => Interface;
 
   /** @internal */
   constructor(
     ctx: IfaceContext,
-    create?: (spec: LinkSpec & { ifname: string; reuse?: boolean }) => Interface,
+    create?: (spec: PublicLinkSpec & { ifname: string; reuse?: boolean }) => Interface,
   ) {
     this.#ctx = ctx;
     this.#create = create;
   }
 
   /** pyroute2's `interfaces.add(…)`: the same as `db.create(spec)` (pending until committed). */
-  add(spec: LinkSpec & { ifname: string; reuse?: boolean }): Interface {
+  add(spec: PublicLinkSpec & { ifname: string; reuse?: boolean }): Interface {
     if (!this.#create) throw new Error("interfaces.add: not attached to a database");
     return this.#create(spec);
   }

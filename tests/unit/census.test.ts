@@ -184,6 +184,8 @@ Deno.test({
         "IPDB.changes": () => db.changes(bogus as never),
         "IPDB.transaction": () => db.transaction(() => {}, bogus as never),
         "IPDB.create": () => db.create({ ifname: "x0", kind: "veth", ...bogus } as never),
+        "Interfaces.add": () =>
+          db.interfaces.add({ ifname: "x0", kind: "veth", ...bogus } as never),
         "Transaction.commit": () => db.begin().commit(bogus as never),
         "Interface.commit": () => lo.commit(bogus as never),
         "Interface.transaction": () => lo.transaction(() => {}, bogus as never),
@@ -215,9 +217,20 @@ Deno.test({
           "changes",
           "create",
           "transaction",
+          "byName",
+          "byIndex",
         ],
         Transaction: ["open", "add", "objects", "review", "commit", "rollback"],
-        Tracked: ["label", "hasChanges", "review", "rollback", "remove", "commit", "transaction"],
+        Tracked: [
+          "label",
+          "hasChanges",
+          "review",
+          "rollback",
+          "drop",
+          "remove",
+          "commit",
+          "transaction",
+        ],
         Interface: [],
         IPDBRoute: [],
         IPDBRule: [],
@@ -241,7 +254,7 @@ Deno.test({
       assert.ok(Interface.prototype instanceof Tracked);
       assert.ok(IPDBRoute.prototype instanceof Tracked && IPDBRule.prototype instanceof Tracked);
       console.log(`census: ${Object.keys(calls).length} IPDB methods refuse an unknown key`);
-      assert.equal(Object.keys(calls).length, 13);
+      assert.equal(Object.keys(calls).length, 14);
     } finally {
       netns.remove(ns);
     }
