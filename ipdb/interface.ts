@@ -17,10 +17,13 @@ import { LINKINFO_DATA, LINKINFO_SLAVE_DATA } from "../rtnl/schemas/linkinfo.ts"
 import type { BOND_SLAVE, BRPORT, LinkKindSchemas, VRF_PORT } from "../rtnl/schemas/linkinfo.ts";
 import type { ViewValues } from "../netlink/view.ts";
 import type { Intersect } from "../rtnl/link_spec.ts";
-import { IPAddrSet, MASTER_KINDS, PortSet } from "./addrset.ts";
+import { IPAddrSet, MASTER_KINDS, normalizeAddress, PortSet } from "./addrset.ts";
+import { checkKeys, KeySet } from "../netlink/strict.ts";
 import { IfaceState, WRITABLE, WRITABLE_INT } from "./interface_state.ts";
 import type { IfaceContext } from "./interface_state.ts";
 import { Tracked } from "./tracked.ts";
+
+const WAIT_IP_OPTIONS = new KeySet("waitIp option", ["timeout"]);
 
 export { normalizeAddress } from "./addrset.ts";
 export type { AddressInput } from "./addrset.ts";
@@ -366,6 +369,33 @@ export class Interface extends Tracked {
   delIp(address: string, mask?: number | string): this {
     this.ipaddr.remove(mask === undefined ? address : [address, mask]);
     return this;
+  }
+
+  /**
+   * pyroute2's `wait_ip`: resolves true once the kernel shows the address on this interface
+   * (`"10.0.0.1"` matches any prefix length, `"10.0.0.1/24"` that one), false when `timeout`
+   * milliseconds (default 3000) pass first.
+   */
+  waitIp(address: string, options: { timeout?: number } = {}): Promise<boolean> {
+    checkKeys(options, WAIT_IP_OPTIONS);
+    const timeout = options.timeout ?? 3000;
+    if (typeof timeout !== "number" || !(timeout >= 0)) {
+      throw new RangeError(`timeout: expected milliseconds (>= 0), got ${describeValue(timeout)}`);
+    }
+    if (typeof address !== "string") {
+      throw new TypeError(`address: expected an address, got ${describeValue(address)}`);
+    }
+    const exact = address.includes("/");
+    const want = normalizeAddress(address, "address");
+    const bare = want.slice(0, want.indexOf("/"));
+    const s = this.#s;
+    const check = () => {
+      for (const a of s.currentAddrs()) {
+        if (exact ? a === want : a.slice(0, a.indexOf("/")) === bare) return true;
+      }
+      return false;
+    };
+    return s.ctx.waitFor({ indexes: [this.index] }, check, Date.now() + timeout);
   }
 
   /** Adds a port to this bridge or bond (pending). */

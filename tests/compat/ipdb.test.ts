@@ -149,3 +149,18 @@ await scenario("create with reuse takes the existing interface; without it, a cl
   assert.equal(again.index, index);
   assert.throws(() => db.create({ kind: "bridge", ifname: "br0" }), /br0.*exists.*reuse/);
 });
+
+await scenario(
+  "wait_ip: true once the address shows, false after the timeout",
+  [],
+  async (ip, ns) => {
+    const [dev] = await veth(ip, "c0");
+    await using db = await IPDB.open({ netns: ns });
+    const c0 = db.interfaces.c0!;
+    assert.equal(await c0.waitIp("172.16.0.1", { timeout: 50 }), false);
+    const seen = c0.waitIp("172.16.0.1/24", { timeout: 5000 });
+    await ip.addr("add", dev, { address: "172.16.0.1", mask: 24 });
+    assert.equal(await seen, true);
+    assert.equal(await c0.waitIp("172.16.0.1"), true);
+  },
+);
