@@ -595,14 +595,29 @@ export function buildRoute(
       arena,
     );
   // Checks done: interfaces given by index are used as they are (no promise: a batch of routes
-  // is built synchronously); names are looked up now.
-  if (plan === undefined && typeof spec.oif !== "string" && typeof spec.iif !== "string") {
-    if (refs.oif) attrs.oif = refs.oif();
-    if (refs.iif) attrs.iif = refs.iif();
-    return encode();
+  // is built synchronously); names are looked up now, in order.
+  if (plan === undefined) {
+    const oif = refs.oif?.();
+    if (!(oif instanceof Promise)) {
+      const iif = refs.iif?.();
+      if (oif !== undefined) attrs.oif = oif;
+      if (!(iif instanceof Promise)) {
+        if (iif !== undefined) attrs.iif = iif;
+        return encode();
+      }
+      return iif.then((i) => {
+        attrs.iif = i;
+        return encode();
+      });
+    }
+    return (async () => {
+      attrs.oif = await oif;
+      if (refs.iif) attrs.iif = await refs.iif();
+      return encode();
+    })();
   }
   return (async () => {
-    if (plan) attrs.multipath = await encodeMultipath(plan);
+    attrs.multipath = await encodeMultipath(plan);
     if (refs.oif) attrs.oif = await refs.oif();
     if (refs.iif) attrs.iif = await refs.iif();
     return encode();
