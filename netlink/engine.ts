@@ -171,6 +171,8 @@ interface Pending extends Waiter {
   cost: number;
   /** Whether it runs alone while the replies of its type are unknown (not in a pipeline). */
   alone: boolean;
+  /** When it was queued: a dump is not sent before requests queued earlier. */
+  order: number;
   idempotent: boolean;
   /** A message of its answer arrived. */
   answered: boolean;
@@ -189,6 +191,8 @@ interface Group {
   pipe?: Pipe;
   /** Called once the datagram is sent. */
   sent?: () => void;
+  /** When it was queued. */
+  order?: number;
 }
 
 /** What the send queue holds: one request, or several sent in one datagram. */
@@ -249,6 +253,7 @@ export class NetlinkEngine {
   // Requests waiting for room in the window, in order (#head: the first not yet sent).
   #queue: (Entry | undefined)[] = [];
   #head = 0;
+  #order = 0;
   // The kernel runs one dump per socket at a time and refuses another with EBUSY: the dump it is
   // running, and the dumps waiting for it to end.
   #dumping?: Pending;
@@ -334,6 +339,7 @@ export class NetlinkEngine {
       sent: false,
       cost: 0,
       alone: kind === "ack" && !pipelined,
+      order: 0,
       idempotent: kind === "dump" || opts.idempotent === true,
       answered: false,
       replyBytes: 0,
@@ -360,11 +366,16 @@ export class NetlinkEngine {
   /** Sends a request now when the window has room and nothing is queued before it. */
   #submit(e: Entry): void {
     if (this.#head === this.#queue.length && this.#fits(e) && this.#transmit(e)) return;
+    e.order = ++this.#order;
     this.#queue.push(e);
   }
 
-  /** Queues a dump; it is sent when no other dump runs. */
+  /**
+   * Queues a dump; it is sent when no other dump runs and every request queued before it has
+   * gone out (requests after it need not wait for it).
+   */
   #submitDump(p: Pending): void {
+    p.order = ++this.#order;
     this.#dumpQueue.push(p);
     this.#flush();
   }
@@ -421,22 +432,6 @@ export class NetlinkEngine {
   #flush(): void {
     if (this.#head === this.#queue.length && this.#dumpQueue.length === 0) return;
     if (this.#recovering || this.transport.closed) return;
-    while (this.#dumping === undefined && this.#dumpQueue.length > 0) {
-      const q = this.#dumpQueue[0];
-      if (q.done) {
-        this.#dumpQueue.shift();
-        continue;
-      }
-      if (!this.#window.dumpMayStart()) break;
-      this.#dumping = q;
-      if (!this.#transmit(q)) {
-        this.#dumping = undefined;
-        break;
-      }
-      this.#dumpQueue.shift();
-      // A dump whose send failed is settled: the next may go.
-      if (q.done && this.#dumping === q) this.#dumping = undefined;
-    }
     const queue = this.#queue;
     while (this.#head < queue.length) {
       const e = queue[this.#head]!;
@@ -446,6 +441,24 @@ export class NetlinkEngine {
       }
       if (!this.#fits(e) || !this.#transmit(e)) break;
       queue[this.#head++] = undefined;
+    }
+    while (this.#dumping === undefined && this.#dumpQueue.length > 0) {
+      const q = this.#dumpQueue[0];
+      if (q.done) {
+        this.#dumpQueue.shift();
+        continue;
+      }
+      if (!this.#window.dumpMayStart()) break;
+      const first = this.#queue[this.#head];
+      if (first !== undefined && (first.order ?? 0) < q.order) break;
+      this.#dumping = q;
+      if (!this.#transmit(q)) {
+        this.#dumping = undefined;
+        break;
+      }
+      this.#dumpQueue.shift();
+      // A dump whose send failed is settled: the next may go.
+      if (q.done && this.#dumping === q) this.#dumping = undefined;
     }
     if (this.#head === queue.length) {
       if (this.#head > 0) {

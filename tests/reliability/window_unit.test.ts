@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { NetlinkEngine } from "../../netlink/engine.ts";
 import type { Transport } from "../../netlink/engine.ts";
 import { truesize } from "../../netlink/window.ts";
-import { NLM_F, NLMSG_ERROR } from "../../netlink/constants.ts";
+import { NLM_F, NLMSG_DONE, NLMSG_ERROR } from "../../netlink/constants.ts";
 import { datagram, nlmsg } from "./util.ts";
 
 const PORT = 4321;
@@ -25,6 +25,8 @@ class Kernel implements Transport {
   closed = false;
   /** Sent messages, by type. */
   readonly sent: number[] = [];
+  /** Sent messages: whether each was a dump. */
+  readonly log: { dump: boolean }[] = [];
   /** Answers dropped for lack of room. */
   dropped = 0;
   /** The most the queue held (true sizes). */
@@ -46,10 +48,12 @@ class Kernel implements Transport {
       const flags = dv.getUint16(off + 6, true);
       const seq = dv.getUint32(off + 8, true);
       this.sent.push(type);
+      this.log.push({ dump: (flags & NLM_F.DUMP) === NLM_F.DUMP });
       if (type === GET) {
         const body = new Uint8Array(this.replySize - 16);
         new DataView(body.buffer).setUint32(0, seq, true);
-        this.#put(nlmsg(GET - 2, 0, seq, PORT, body));
+        this.#put(nlmsg(GET - 2, flags & NLM_F.DUMP ? NLM_F.MULTI : 0, seq, PORT, body));
+        if (flags & NLM_F.DUMP) this.#put(nlmsg(NLMSG_DONE, NLM_F.MULTI, seq, PORT, u32(0)));
       }
       if (flags & NLM_F.ACK) this.#put(ack(seq));
       off += (len + 3) & ~3;
@@ -164,6 +168,22 @@ Deno.test("window: a change whose answer was lost fails as of unknown outcome", 
     assert.match(r.reason.message, /may or may not have taken effect/);
   }
   assert.equal(e.inFlight, 0);
+});
+
+Deno.test("window: requests and dumps go out in the order they were made (a dump does not overtake a queued request)", async () => {
+  const k = new Kernel(256 << 10);
+  const e = new NetlinkEngine(k);
+  await e.request(req(CHANGE)); // changes are known now; gets are not
+  const sent = k.sent.length;
+  const calls = [
+    e.request(req(CHANGE)),
+    e.request(req(GET), { decoder }), // the first get runs alone: it waits for the change
+    e.dumpAll(req(GET), { decoder }),
+  ];
+  assert.deepEqual(k.sent.slice(sent), [CHANGE]);
+  await Promise.all(calls);
+  const kinds = k.log.slice(sent + 1).map((m) => m.dump ? "dump" : "get");
+  assert.deepEqual(kinds, ["get", "dump"]);
 });
 
 Deno.test("window: pipelines respect the budget too (datagrams cut to fit)", async () => {
