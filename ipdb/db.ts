@@ -195,6 +195,7 @@ export class Transaction {
 
   /** Commits every member together; on failure the kernel is restored and it throws. */
   async commit(options?: CommitOptions): Promise<void> {
+    checkArgs("commit", 1, arguments.length);
     this.#close();
     await commitAll(contextOf(this.#db), [...this.#members].map(stateOf), options);
   }
@@ -896,6 +897,7 @@ export class IPDB implements AsyncDisposable {
    * `peer: { ifname: "v1", netns: "other" }`).
    */
   create(spec: LinkSpec & { ifname: string; reuse?: boolean }): Interface {
+    checkArgs("create", 1, arguments.length);
     if (typeof spec !== "object" || spec === null) {
       throw new TypeError(`spec: expected an object, got ${describeValue(spec)}`);
     }
@@ -945,6 +947,7 @@ export class IPDB implements AsyncDisposable {
 
   /** Runs `fn` in an explicit transaction, then commits it; rolls back and rethrows on failure. */
   async transaction(fn: (tx: Transaction) => unknown, options?: CommitOptions): Promise<void> {
+    checkArgs("transaction", 2, arguments.length);
     const tx = this.begin();
     try {
       await fn(tx);
