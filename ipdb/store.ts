@@ -177,17 +177,22 @@ function withoutHops(s: RouteScan, dv: DataView, off: number, drop: Set<number>)
 /**
  * The route index: an open-addressing hash table over the kernel's route messages, keyed by
  * table and destination, each entry one route as the kernel keys it (see `keys.ts`). Per route
- * it holds where the message lies (its datagram and offset) and the route's place among the
- * routes of its group (the kernel replaces the first of a group): about 24 bytes besides the
- * message itself. Views are built when routes are read.
+ * it holds where the message lies (its datagram and offset), its destination's hash and the
+ * route's place among the routes of its group (the kernel replaces the first of a group): about
+ * 24 bytes besides the message itself. Views are built when routes are read.
  */
 export class RouteIndex {
   #dg: (Datagram | undefined)[] = [];
   #off = new Int32Array(1024);
+  /** destHash of each entry: probes compare it before reading a message; growth rehashes by it. */
+  #hash = new Int32Array(1024);
   /** Order within a group, as the kernel lists it (dump order, appends after, prepends before). */
-  #rank = new Float64Array(1024);
+  #rank = new Int32Array(1024);
   #up = 0;
   #down = 0;
+  /** What #probe found: the entry with the identity asked for (slot, or -1), and a free slot. */
+  #pExact = -1;
+  #pFree = -1;
   #free: number[] = [];
   #used = 0;
   #count = 0;
@@ -207,7 +212,8 @@ export class RouteIndex {
   clear(): void {
     this.#dg = [];
     this.#off = new Int32Array(1024);
-    this.#rank = new Float64Array(1024);
+    this.#hash = new Int32Array(1024);
+    this.#rank = new Int32Array(1024);
     this.#up = this.#down = 0;
     this.#free = [];
     this.#used = 0;
@@ -244,11 +250,11 @@ export class RouteIndex {
       this.#count * 4 > old.length ? old.length * 2 : old.length,
     );
     const mask = slots.length - 1;
+    const hash = this.#hash;
     for (let i = 0; i < old.length; i++) {
       const v = old[i];
       if (v <= 0) continue;
-      const s = this.#scanEntry(v - 1, B);
-      let j = destHash(s.family, s.table, s.dstLen, s.u8, s.dstOff, s.dstBytes) & mask;
+      let j = hash[v - 1] & mask;
       while (slots[j] !== 0) j = (j + 1) & mask;
       slots[j] = v;
     }
@@ -257,13 +263,14 @@ export class RouteIndex {
   }
 
   /**
-   * Collects the slots of `a`'s group into #group and returns the slot of the entry with `a`'s
-   * identity (-1 when none) and where a new entry goes (the probe sequence's first tombstone,
-   * else the empty slot ending it).
+   * Collects the slots of `a`'s group into #group; sets #pExact to the slot of the entry with
+   * `a`'s identity (-1 when none) and #pFree to where a new entry goes (the probe sequence's
+   * first tombstone, else the empty slot ending it). Returns `a`'s destination hash.
    */
-  #probe(a: RouteScan): { exact: number; free: number } {
-    const slots = this.#slots, mask = slots.length - 1;
-    let j = destHash(a.family, a.table, a.dstLen, a.u8, a.dstOff, a.dstBytes) & mask;
+  #probe(a: RouteScan): number {
+    const slots = this.#slots, mask = slots.length - 1, hash = this.#hash;
+    const h = destHash(a.family, a.table, a.dstLen, a.u8, a.dstOff, a.dstBytes) | 0;
+    let j = h & mask;
     let firstTomb = -1, exact = -1;
     const group = this.#group;
     group.length = 0;
@@ -272,7 +279,7 @@ export class RouteIndex {
       if (v === 0) break;
       if (v < 0) {
         if (firstTomb < 0) firstTomb = j;
-      } else {
+      } else if (hash[v - 1] === h) {
         const b = this.#scanEntry(v - 1, B);
         if (sameGroup(a, b)) {
           group.push(j);
@@ -281,7 +288,25 @@ export class RouteIndex {
       }
       j = (j + 1) & mask;
     }
-    return { exact, free: firstTomb >= 0 ? firstTomb : j };
+    this.#pExact = exact;
+    this.#pFree = firstTomb >= 0 ? firstTomb : j;
+    return h;
+  }
+
+  /** The next rank after (`after`) or before every other, renumbering when the counters run out. */
+  #nextRank(after: boolean): number {
+    if (this.#up >= 0x7ffffff0 || this.#down <= -0x7ffffff0) this.#renumber();
+    return after ? ++this.#up : --this.#down;
+  }
+
+  /** Ranks 1..n in the same order (a long-lived index used up its counters). */
+  #renumber(): void {
+    const live: number[] = [];
+    for (let e = 0; e < this.#used; e++) if (this.#dg[e]) live.push(e);
+    live.sort((x, y) => this.#rank[x] - this.#rank[y]);
+    for (let i = 0; i < live.length; i++) this.#rank[live[i]] = i + 1;
+    this.#up = live.length;
+    this.#down = 0;
   }
 
   #set(slot: number, dv: DataView, u8: Uint8Array, off: number): void {
@@ -290,18 +315,29 @@ export class RouteIndex {
     this.#off[e] = off;
   }
 
-  #insert(free: number, dv: DataView, u8: Uint8Array, off: number, table: number, rank: number) {
+  #insert(
+    free: number,
+    dv: DataView,
+    u8: Uint8Array,
+    off: number,
+    table: number,
+    hash: number,
+    rank: number,
+  ): void {
     const e = this.#free.length ? this.#free.pop()! : this.#used++;
     if (e >= this.#off.length) {
-      const off2 = new Int32Array(this.#off.length * 2);
+      const n = this.#off.length * 2;
+      const off2 = new Int32Array(n), hash2 = new Int32Array(n), rank2 = new Int32Array(n);
       off2.set(this.#off);
-      this.#off = off2;
-      const rank2 = new Float64Array(this.#rank.length * 2);
+      hash2.set(this.#hash);
       rank2.set(this.#rank);
+      this.#off = off2;
+      this.#hash = hash2;
       this.#rank = rank2;
     }
     this.#dg[e] = this.#datagram(dv, u8);
     this.#off[e] = off;
+    this.#hash[e] = hash;
     this.#rank[e] = rank;
     if (this.#slots[free] < 0) this.#tombs--;
     this.#slots[free] = e + 1;
@@ -345,7 +381,8 @@ export class RouteIndex {
     const a = A.read(dv, u8, off);
     if (a.cloned) return undefined;
     if ((this.#count + this.#tombs + 1) * 2 > this.#slots.length) this.#grow();
-    const { exact, free } = this.#probe(a);
+    const hash = this.#probe(a);
+    const exact = this.#pExact, free = this.#pFree;
     const nl = dump ? 0 : a.nlFlags;
     if (nl & NLM_F_REPLACE && this.#group.length) {
       const ecmp = a.ecmp6;
@@ -360,9 +397,9 @@ export class RouteIndex {
       this.#set(exact, dv, u8, off);
       return "change";
     }
-    let rank = a.family === AF_INET && !dump && !(nl & (NLM_F_APPEND | NLM_F_EXCL))
-      ? --this.#down
-      : ++this.#up;
+    let rank = this.#nextRank(
+      a.family !== AF_INET || dump || (nl & (NLM_F_APPEND | NLM_F_EXCL)) !== 0,
+    );
     let action: Applied = "add";
     if (a.ecmp6 && this.#group.length) {
       // Next hops that joined a multipath route: the event describes the whole route.
@@ -374,7 +411,7 @@ export class RouteIndex {
         action = "change";
       }
     }
-    this.#insert(free, dv, u8, off, a.table, rank);
+    this.#insert(free, dv, u8, off, a.table, hash, rank);
     return action;
   }
 
@@ -386,11 +423,12 @@ export class RouteIndex {
   remove(dv: DataView, u8: Uint8Array, off: number, exact = false): Applied {
     const a = A.read(dv, u8, off);
     if (a.cloned) return undefined;
-    const found = this.#probe(a);
-    if (found.exact >= 0) {
-      const e = this.#slots[found.exact] - 1;
+    this.#probe(a);
+    const found = this.#pExact;
+    if (found >= 0) {
+      const e = this.#slots[found] - 1;
       if (exact && (this.#dg[e]!.u8 !== u8 || this.#off[e] !== off)) return undefined;
-      this.#drop(found.exact, a.table);
+      this.#drop(found, a.table);
       return "remove";
     }
     if (exact || !a.ecmp6) return undefined;
@@ -427,12 +465,13 @@ export class RouteIndex {
     const family = bytes.length === 4 ? AF_INET : AF_INET6;
     const dstLen = Number(prefix.slice(slash + 1));
     const slots = this.#slots, mask = slots.length - 1;
-    let j = destHash(family, table, dstLen, bytes, 0, bytes.length) & mask;
+    const h = destHash(family, table, dstLen, bytes, 0, bytes.length) | 0;
+    let j = h & mask;
     const found: { e: number; priority: number }[] = [];
     for (;;) {
       const v = slots[j];
       if (v === 0) break;
-      if (v > 0) {
+      if (v > 0 && this.#hash[v - 1] === h) {
         const s = this.#scanEntry(v - 1, B);
         if (s.family === family && s.table === table && s.dstLen === dstLen) {
           let same = true;
