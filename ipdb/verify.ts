@@ -112,6 +112,15 @@ function routeValue(v: Route, f: string): unknown {
   return v.get(f as "type");
 }
 
+/** Whether two route messages say the same (byte for byte after the netlink header). */
+function samePayload(a: Route, b: Route): boolean {
+  const n = a.end - a.offset;
+  if (b.end - b.offset !== n) return false;
+  const x = a.u8, y = b.u8;
+  for (let i = 16; i < n; i++) if (x[a.offset + i] !== y[b.offset + i]) return false;
+  return true;
+}
+
 /** Every difference between `store` and the kernel's state `k`. */
 export function compareState(k: KernelState, store: Store): IPDBDifference[] {
   const out: IPDBDifference[] = [];
@@ -183,7 +192,7 @@ export function compareState(k: KernelState, store: Store): IPDBDifference[] {
   for (const [key, v] of kRoutes) {
     const d = dRoutes.get(key);
     if (!d) out.push({ kind: "route", key, field: "exists", kernel: true, db: false });
-    else {
+    else if (!samePayload(v, d)) {
       compareFields(
         out,
         "route",
