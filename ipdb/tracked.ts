@@ -7,6 +7,17 @@
  * The state is internal: {@link stateOf} gives it to the database and the commit protocol, and
  * nothing of it is part of the public API.
  *
+ * A new kind of object takes three parts:
+ * - its pending type (`create?`, `remove`, and what it changes);
+ * - a `TrackedState` subclass: `label`, `empty`, `isEmpty`, `merge` (a failed commit's changes
+ *   go back under what was written since), `review`, and `plan()`, which only reads (the store,
+ *   `this.pending`) and returns a `Plan`: steps with `run`/`undo` and `ours`/`undone` checks,
+ *   `waitKeys`, `unconfirmed` (what the kernel does not show yet, by the store's own keys:
+ *   `keys.ts`), optionally `prepare`, `repair`, `done` (follow the object's new identity);
+ * - a `Tracked` subclass, the public face: getters that read the store (pending value first)
+ *   and setters that validate, write `state.pending` and call `state.touch()`.
+ * Commits of several objects (a transaction) go through `commitAll(ctx, states)`.
+ *
  * @module
  */
 
