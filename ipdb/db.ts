@@ -7,6 +7,7 @@
  * @module
  */
 
+import { dumpAll } from "./load.ts";
 import { NETLINK, NetlinkSocket } from "../ffi/socket.ts";
 import type { NetnsTarget } from "../ffi/netns.ts";
 import { messageViewClass } from "../netlink/view.ts";
@@ -37,7 +38,7 @@ import { IPDBRoute, routeMap, Routes } from "./route.ts";
 import type { RouteContext, RouteKey, RouteMap } from "./route.ts";
 import { IPDBRule, Rules } from "./rule.ts";
 import type { RuleContext } from "./rule.ts";
-import { routeId, RouteIndex, Store } from "./store.ts";
+import { routeId, Store } from "./store.ts";
 import { stateOf } from "./tracked.ts";
 import type { IfaceState } from "./interface_state.ts";
 import { checkArgs, checkKeys, KeySet } from "../netlink/strict.ts";
@@ -396,54 +397,9 @@ export class IPDB implements AsyncDisposable {
 
   // ---- loading ----
 
-  /**
-   * Dumps links, addresses, routes and rules. Routes go straight from the received datagrams
-   * into a fresh index: no view or object is made per route.
-   */
-  async #dumpAll(): Promise<KernelState> {
-    const ip = this.ip;
-    const retry = { retryInterrupted: 5 };
-    const links = await ip.dump(LINK_MESSAGE, {
-      type: RTM.GETLINK,
-      flags: 0,
-      header: {},
-      attrs: { ext_mask: 1 },
-    }, retry) as Link[];
-    const addrs = await ip.dump(ADDR_MESSAGE, {
-      type: RTM.GETADDR,
-      flags: 0,
-      header: { family: 0 },
-    }, retry) as Addr[];
-    let routes = new RouteIndex();
-    if (this.#opts.routes) {
-      for (let attempt = 0;; attempt++) {
-        const index = new RouteIndex();
-        try {
-          await ip.dump(ROUTE_MESSAGE, {
-            type: RTM.GETROUTE,
-            flags: 0,
-            header: { family: 0 },
-          }, {
-            decoder: (dv, u8, off, _len, type) => {
-              if (type === RTM.NEWROUTE) index.put(dv, u8, off, true);
-              return undefined;
-            },
-          });
-          routes = index;
-          break;
-        } catch (e) {
-          if (!(e instanceof DumpInterruptedError) || attempt >= 5) throw e;
-        }
-      }
-    }
-    const rules = this.#opts.rules
-      ? await ip.dump(RULE_MESSAGE, {
-        type: RTM.GETRULE,
-        flags: 0,
-        header: { family: 0 },
-      }, retry) as unknown as Rule[]
-      : [];
-    return { links, addrs, routes, rules };
+  /** Dumps links, addresses, routes and rules (ipdb/load.ts). */
+  #dumpAll(): Promise<KernelState> {
+    return dumpAll(this.ip, { routes: this.#opts.routes, rules: this.#opts.rules });
   }
 
   async #load(): Promise<void> {
