@@ -59,10 +59,13 @@ export async function ipBatch(ns: string, lines: string[], force = false): Promi
   const args = ["-n", ns, ...(force ? ["-force"] : []), "-batch", "-"];
   const child = new Deno.Command("ip", { args, stdin: "piped", stdout: "null", stderr: "piped" })
     .spawn();
+  // Collect stderr while writing: a long error report would otherwise fill the pipe and stall
+  // ip before it reads the rest of stdin.
+  const output = child.output();
   const w = child.stdin.getWriter();
   await w.write(new TextEncoder().encode(lines.join("\n") + "\n"));
   await w.close();
-  const out = await child.output();
+  const out = await output;
   if (!out.success && !force) {
     throw new Error(`ip -batch failed: ${new TextDecoder().decode(out.stderr).slice(0, 500)}`);
   }
