@@ -9,6 +9,7 @@
 
 import { dumpAll } from "./load.ts";
 import { NETLINK, NetlinkSocket } from "../ffi/socket.ts";
+import { NETNS_RUN_DIR, netnsPath } from "../ffi/netns.ts";
 import type { NetnsTarget } from "../ffi/netns.ts";
 import { messageViewClass } from "../netlink/view.ts";
 import { DumpInterruptedError } from "../netlink/errors.ts";
@@ -294,6 +295,7 @@ export class IPDB implements AsyncDisposable {
   readonly #all = new Set<Waiter>();
   readonly #ctx: Ctx;
   readonly #onError?: (error: Error, context: string) => void;
+  readonly #netnsName: string;
 
   static {
     contextOf = (db) => db.#ctx;
@@ -320,6 +322,7 @@ export class IPDB implements AsyncDisposable {
     // Deleting a nexthop object removes its IPv4 routes without a route event.
     if (this.#opts.routes) groups.push("ipv4_route", "ipv6_route", "nexthop");
     if (this.#opts.rules) groups.push("ipv4_rule", "ipv6_rule");
+    this.#netnsName = netnsNameOf(options.netns);
     this.ip = new IPRoute(options.netns === undefined ? {} : { netns: options.netns });
     // Subscribe before dumping: nothing that happens during the dumps is missed. The socket is
     // made in the namespace the connection holds (the name is looked up once).
@@ -383,6 +386,16 @@ export class IPDB implements AsyncDisposable {
     }
     db.#loop = db.#run();
     return db;
+  }
+
+  /**
+   * The namespace the database was opened in: its name when it is a name under /run/netns
+   * (given as `"blue"` or as `"/run/netns/blue"`), `""` for the process's own namespace (no
+   * `netns` option), otherwise the path of the namespace file it was opened through (a path as
+   * given, `/proc/PID/ns/net` for `{ pid }`, `/proc/self/fd/N` for `{ fd }`).
+   */
+  get netnsName(): string {
+    return this.#netnsName;
   }
 
   /** Whether {@link close} was called. */
@@ -1005,6 +1018,16 @@ export class IPDB implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** What {@link IPDB.netnsName} reports for a `netns` option (checked later by IPRoute). */
+function netnsNameOf(target: NetnsTarget | undefined): string {
+  if (target === undefined) return "";
+  if (typeof target === "string" && !target.startsWith("/")) return target;
+  const path = netnsPath(target);
+  const dir = `${NETNS_RUN_DIR}/`;
+  const rest = path.startsWith(dir) ? path.slice(dir.length) : "";
+  return rest !== "" && !rest.includes("/") ? rest : path;
 }
 
 /** NHA_ID of a nexthop message (0 when absent). */
