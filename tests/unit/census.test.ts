@@ -222,6 +222,7 @@ Deno.test({
           "transaction",
           "byName",
           "byIndex",
+          "netnsName",
         ],
         Transaction: ["open", "add", "objects", "review", "commit", "rollback"],
         Tracked: [
