@@ -5,51 +5,89 @@
  * @module
  */
 
-/** Formats 4 or 16 address bytes at `off` as text (IPv6 as glibc's inet_ntop does). */
+// IPv4 text is built from per-octet strings, and the last 1024 distinct addresses are kept in a
+// direct-mapped cache: a dump repeats its gateways and prefixes, and equal values then share one
+// string instead of each building (and keeping) its own.
+const DEC: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
+const DOT: readonly string[] = DEC.map((d) => d + ".");
+const IP4_KEYS = new Int32Array(1024);
+const IP4_TEXT: (string | undefined)[] = new Array(1024).fill(undefined);
+
+/**
+ * Formats 4 or 16 address bytes at `off` as text: IPv4 as a dotted quad, IPv6 as glibc's
+ * inet_ntop writes it (RFC 5952: lower-case hex without leading zeros, the first longest run of
+ * two or more zero words as "::", IPv4-mapped and IPv4-compatible tails dotted). Other lengths
+ * come out as colon-separated hex.
+ */
 export function formatIp(u8: Uint8Array, off: number, len: number): string {
-  if (len === 4) return u8[off] + "." + u8[off + 1] + "." + u8[off + 2] + "." + u8[off + 3];
-  if (len === 16) return formatIp6(u8, off);
-  return formatHex(u8, off, len);
+  return len === 4 ? formatIp4(u8, off) : len === 16 ? formatIp6(u8, off) : formatHex(u8, off, len);
 }
 
+/** The 4 IPv4 address bytes at `off` as a dotted quad. */
+function formatIp4(u8: Uint8Array, off: number): string {
+  const a = u8[off], b = u8[off + 1], c = u8[off + 2], d = u8[off + 3];
+  const key = (a << 24) | (b << 16) | (c << 8) | d;
+  const slot = (key ^ (key >>> 10) ^ (key >>> 20)) & 1023;
+  const hit = IP4_TEXT[slot];
+  if (hit !== undefined && IP4_KEYS[slot] === key) return hit;
+  const text = DOT[a] + DOT[b] + DOT[c] + DEC[d];
+  IP4_KEYS[slot] = key;
+  IP4_TEXT[slot] = text;
+  return text;
+}
+
+/** The 16 IPv6 address bytes at `off` as inet_ntop writes them (no array of words built). */
 function formatIp6(u8: Uint8Array, off: number): string {
-  const w = new Array<number>(8);
-  for (let i = 0; i < 8; i++) w[i] = (u8[off + i * 2] << 8) | u8[off + i * 2 + 1];
   // The longest run of two or more zero words becomes "::" (the first such run on a tie).
   let bestBase = -1, bestLen = 0, curBase = -1, curLen = 0;
   for (let i = 0; i < 8; i++) {
-    if (w[i] === 0) {
-      if (curBase < 0) curBase = i, curLen = 1;
-      else curLen++;
-      if (curLen > bestLen) bestBase = curBase, bestLen = curLen;
+    if ((u8[off + 2 * i] | u8[off + 2 * i + 1]) === 0) {
+      if (curBase < 0) {
+        curBase = i;
+        curLen = 1;
+      } else curLen++;
+      if (curLen > bestLen) {
+        bestBase = curBase;
+        bestLen = curLen;
+      }
     } else curBase = -1;
   }
   if (bestLen < 2) bestBase = -1;
   let s = "";
+  let colon = true; // s is empty or ends with ":"
   for (let i = 0; i < 8; i++) {
     if (i === bestBase) {
       s += "::";
+      colon = true;
       i += bestLen - 1;
       continue;
     }
-    if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && w[5] === 0xffff))) {
+    if (
+      i === 6 && bestBase === 0 &&
+      (bestLen === 6 || (bestLen === 5 && u8[off + 10] === 0xff && u8[off + 11] === 0xff))
+    ) {
       // IPv4-compatible or IPv4-mapped: the last 32 bits as dotted quad.
-      if (s !== "" && !s.endsWith(":")) s += ":";
-      return s + u8[off + 12] + "." + u8[off + 13] + "." + u8[off + 14] + "." + u8[off + 15];
+      if (!colon) s += ":";
+      return s + DOT[u8[off + 12]] + DOT[u8[off + 13]] + DOT[u8[off + 14]] + DEC[u8[off + 15]];
     }
-    if (s !== "" && !s.endsWith(":")) s += ":";
-    s += w[i].toString(16);
+    if (!colon) s += ":";
+    s += ((u8[off + 2 * i] << 8) | u8[off + 2 * i + 1]).toString(16);
+    colon = false;
   }
   return s;
 }
 
+const HEX2: readonly string[] = Array.from(
+  { length: 256 },
+  (_, i) => (i < 16 ? "0" : "") + i.toString(16),
+);
+const HEXC: readonly string[] = HEX2.map((h) => ":" + h);
+
 /** Formats bytes as lowercase colon-separated hex ("00:11:22"). */
 export function formatHex(u8: Uint8Array, off: number, len: number): string {
-  let s = "";
-  for (let i = 0; i < len; i++) {
-    const b = u8[off + i];
-    s += (i ? ":" : "") + (b < 16 ? "0" : "") + b.toString(16);
-  }
+  if (len <= 0) return "";
+  let s = HEX2[u8[off]];
+  for (let i = 1; i < len; i++) s += HEXC[u8[off + i]];
   return s;
 }
 

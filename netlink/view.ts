@@ -8,264 +8,63 @@
  * @module
  */
 
-import { formatIp } from "./addr.ts";
-import {
-  align4,
-  NLA_F_NET_BYTEORDER,
-  NLA_HDRLEN,
-  NLA_TYPE_MASK,
-  NLMSG_HDRLEN,
-} from "./constants.ts";
+import { formatHex } from "./addr.ts";
+import { align4, NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN } from "./constants.ts";
 import { DecodeError } from "./errors.ts";
 import { layout, structSize } from "./schema.ts";
-import type {
-  AttrDef,
-  AttrSchema,
-  Codec,
-  FieldCodec,
-  LaidField,
-  MessageSchema,
-  StructCodec,
-} from "./schema.ts";
+import type { AttrDef, AttrSchema, Codec, MessageSchema, StructCodec } from "./schema.ts";
+import {
+  decodeStruct,
+  payloadLength,
+  readBe16,
+  readBe32,
+  readBe64,
+  readBinary,
+  readHex,
+  readIp,
+  readS16,
+  readS32,
+  readS64,
+  readS8,
+  readString,
+  readU16,
+  readU32,
+  readU64,
+  readFields,
+  readU8,
+} from "./values.ts";
+import type { ReadField } from "./values.ts";
+
+export { decodeString, decodeStruct } from "./values.ts";
 
 /** A key of {@link AttrView.get}: short name, kernel name, attribute number, or a path of them. */
 export type AttrKey = string | number | readonly (string | number)[];
 
-const utf8 = new TextDecoder();
-
-// 64-bit integers are read as two 32-bit halves: hi * 2^32 + lo is rounded once, exactly as
-// Number(BigInt) rounds, without allocating a BigInt per value (a link's stats64 has 25).
-const TWO32 = 4294967296;
-
-/** An unsigned 64-bit integer at `off` as a Number (rounded as Number(BigInt) does). */
-function u64(dv: DataView, off: number, little: boolean): number {
-  return little
-    ? dv.getUint32(off + 4, true) * TWO32 + dv.getUint32(off, true)
-    : dv.getUint32(off, false) * TWO32 + dv.getUint32(off + 4, false);
-}
-
-/** A signed 64-bit integer at `off` as a Number (rounded as Number(BigInt) does). */
-function s64(dv: DataView, off: number, little: boolean): number {
-  return little
-    ? dv.getInt32(off + 4, true) * TWO32 + dv.getUint32(off, true)
-    : dv.getInt32(off, false) * TWO32 + dv.getUint32(off + 4, false);
-}
-
-const HEX2: readonly string[] = Array.from(
-  { length: 256 },
-  (_, i) => (i < 16 ? "0" : "") + i.toString(16),
-);
-const HEXC: readonly string[] = HEX2.map((h) => ":" + h);
-
-/** Bytes as lowercase colon-separated hex ("00:11:22"), as formatHex writes them. */
-function hexText(u8: Uint8Array, off: number, len: number): string {
-  if (len <= 0) return "";
-  let s = HEX2[u8[off]];
-  for (let i = 1; i < len; i++) s += HEXC[u8[off + i]];
-  return s;
-}
-
-/** Decodes a NUL-terminated (or not) string of `len` bytes at `off`. */
-export function decodeString(u8: Uint8Array, off: number, len: number): string {
-  let end = off;
-  const stop = off + len;
-  let ascii = true;
-  while (end < stop && u8[end] !== 0) {
-    if (u8[end] > 0x7f) ascii = false;
-    end++;
-  }
-  if (ascii && end - off <= 64) {
-    let s = "";
-    for (let i = off; i < end; i++) s += String.fromCharCode(u8[i]);
-    return s;
-  }
-  return utf8.decode(u8.subarray(off, end));
-}
-
-/** Reads one struct field at `off`; returns undefined when the field is beyond `limit`. */
-function readField(
-  dv: DataView,
-  u8: Uint8Array,
-  codec: FieldCodec,
-  off: number,
-  size: number,
-  limit: number,
-): unknown {
-  if (off + size > limit) return undefined;
-  switch (codec) {
-    case "u8":
-      return dv.getUint8(off);
-    case "s8":
-      return dv.getInt8(off);
-    case "u16":
-      return dv.getUint16(off, true);
-    case "s16":
-      return dv.getInt16(off, true);
-    case "be16":
-      return dv.getUint16(off, false);
-    case "u32":
-      return dv.getUint32(off, true);
-    case "s32":
-      return dv.getInt32(off, true);
-    case "be32":
-      return dv.getUint32(off, false);
-    case "u64":
-      return u64(dv, off, true);
-    case "s64":
-      return s64(dv, off, true);
-    case "be64":
-      return u64(dv, off, false);
-    case "pad":
-      return undefined;
-  }
-  if (codec.startsWith("char[")) return decodeString(u8, off, size);
-  if (codec.startsWith("ipaddr[")) return formatIp(u8, off, size);
-  return u8.slice(off, off + size);
-}
-
-/** A compiled reader of one struct field (bounds are checked by the caller). */
-function fieldReader(
-  codec: FieldCodec,
-  size: number,
-): (dv: DataView, u8: Uint8Array, off: number) => unknown {
-  switch (codec) {
-    case "u8":
-      return (dv, _u8, off) => dv.getUint8(off);
-    case "u16":
-      return (dv, _u8, off) => dv.getUint16(off, true);
-    case "u32":
-      return (dv, _u8, off) => dv.getUint32(off, true);
-    case "s32":
-      return (dv, _u8, off) => dv.getInt32(off, true);
-    default:
-      return (dv, u8, off) => readField(dv, u8, codec, off, size, off + size);
-  }
-}
-
-const visible = new WeakMap<StructCodec, readonly LaidField[]>();
-
-/** The fields of a struct that decoding shows (not padding, not `_`-named). */
-function visibleFields(s: StructCodec): readonly LaidField[] {
-  let v = visible.get(s);
-  if (!v) {
-    v = layout(s).filter((f) => f.codec !== "pad" && !f.name.startsWith("_"));
-    visible.set(s, v);
-  }
-  return v;
-}
-
-/** Decodes a struct at `off` with `len` bytes available (shorter structs leave fields undefined). */
-export function decodeStruct(
-  dv: DataView,
-  u8: Uint8Array,
-  s: StructCodec,
-  off: number,
-  len: number,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const limit = off + len;
-  for (const f of visibleFields(s)) {
-    const v = readField(dv, u8, f.codec, off + f.offset, f.size, limit);
-    if (v !== undefined) out[f.name] = v;
-  }
-  return out;
-}
-
-function need(len: number, size: number, def: AttrDef | undefined, type: number): void {
-  if (len < size) {
-    throw new DecodeError(`attribute ${def?.kernelName ?? type}: ${len} bytes, expected ${size}`);
-  }
-}
-
-// IPv4 text is built from per-octet strings, and the last 1024 distinct addresses are kept in a
-// direct-mapped cache: a dump repeats its gateways and prefixes, and equal values then share one
-// string instead of each building (and keeping) its own.
-const DEC: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
-const DOT: readonly string[] = DEC.map((d) => d + ".");
-const IP4_KEYS = new Int32Array(1024);
-const IP4_TEXT: (string | undefined)[] = new Array(1024).fill(undefined);
-
-/** Formats the 4 IPv4 address bytes at `off` as dotted quad (as formatIp does). */
-function formatIp4(u8: Uint8Array, off: number): string {
-  const a = u8[off], b = u8[off + 1], c = u8[off + 2], d = u8[off + 3];
-  const key = (a << 24) | (b << 16) | (c << 8) | d;
-  const slot = (key ^ (key >>> 10) ^ (key >>> 20)) & 1023;
-  const hit = IP4_TEXT[slot];
-  if (hit !== undefined && IP4_KEYS[slot] === key) return hit;
-  const text = DOT[a] + DOT[b] + DOT[c] + DEC[d];
-  IP4_KEYS[slot] = key;
-  IP4_TEXT[slot] = text;
-  return text;
-}
-
 /**
- * Formats the 16 IPv6 address bytes at `off` as formatIp does (glibc's inet_ntop: the first
- * longest run of two or more zero words as "::", IPv4-mapped/compatible tails dotted), without
- * building an array of words.
- */
-function formatIp6(u8: Uint8Array, off: number): string {
-  let bestBase = -1, bestLen = 0, curBase = -1, curLen = 0;
-  for (let i = 0; i < 8; i++) {
-    if ((u8[off + 2 * i] | u8[off + 2 * i + 1]) === 0) {
-      if (curBase < 0) {
-        curBase = i;
-        curLen = 1;
-      } else curLen++;
-      if (curLen > bestLen) {
-        bestBase = curBase;
-        bestLen = curLen;
-      }
-    } else curBase = -1;
-  }
-  if (bestLen < 2) bestBase = -1;
-  let s = "";
-  let colon = true; // s is empty or ends with ":"
-  for (let i = 0; i < 8; i++) {
-    if (i === bestBase) {
-      s += "::";
-      colon = true;
-      i += bestLen - 1;
-      continue;
-    }
-    if (
-      i === 6 && bestBase === 0 &&
-      (bestLen === 6 || (bestLen === 5 && u8[off + 10] === 0xff && u8[off + 11] === 0xff))
-    ) {
-      // IPv4-compatible or IPv4-mapped: the last 32 bits as dotted quad.
-      if (!colon) s += ":";
-      return s + DOT[u8[off + 12]] + DOT[u8[off + 13]] + DOT[u8[off + 14]] + DEC[u8[off + 15]];
-    }
-    if (!colon) s += ":";
-    s += ((u8[off + 2 * i] << 8) | u8[off + 2 * i + 1]).toString(16);
-    colon = false;
-  }
-  return s;
-}
-
-/** An IP address of `len` bytes at `off` as text. */
-function ipText(u8: Uint8Array, off: number, len: number): string {
-  return len === 4 ? formatIp4(u8, off) : len === 16 ? formatIp6(u8, off) : formatIp(u8, off, len);
-}
-
-/**
- * Reads a scalar attribute whose header is at `p` (payload at `p + 4`). Compiled once per
- * attribute definition, so a typed property does no codec dispatch per read.
+ * Reads the value of the attribute whose header is at `p` in `v`'s datagram. Compiled once per
+ * attribute definition (and codec): typed properties, `get`, `getAll` and array elements all
+ * read through it.
  */
 type Reader = (v: AttrView, p: number) => unknown;
+
+/** Whether a codec decodes to a primitive (decoded on each read; objects are cached). */
+function isScalar(codec: Codec): boolean {
+  return typeof codec === "string" || codec.kind === "enum";
+}
 
 // The compiled reader rides on the definition itself (a WeakMap lookup per read cost more than
 // the read); definitions that cannot take a property (frozen) use the map.
 const READER = Symbol("reader");
-const readers = new WeakMap<AttrDef, Reader | null>();
+const readers = new WeakMap<AttrDef, Reader>();
 
-/** The compiled reader of a scalar (or enum) attribute; null for object-like codecs. */
-function readerOf(def: AttrDef): Reader | null {
-  const d = def as AttrDef & { [READER]?: Reader | null };
+/** The compiled reader of an attribute definition. */
+function readerOf(def: AttrDef): Reader {
+  const d = def as AttrDef & { [READER]?: Reader };
   const own = d[READER];
   if (own !== undefined) return own;
   let r = readers.get(def);
   if (r === undefined) {
-    r = compileReader(def, def.codec);
+    r = compileReader(def.codec, def, def.type);
     if (Object.isExtensible(def)) {
       Object.defineProperty(def, READER, { value: r, enumerable: false });
       return r;
@@ -275,119 +74,113 @@ function readerOf(def: AttrDef): Reader | null {
   return r;
 }
 
-function payloadLength(dv: DataView, p: number): number {
-  return dv.getUint16(p, true) - NLA_HDRLEN;
-}
-
-function netOrder(dv: DataView, p: number): boolean {
-  return (dv.getUint16(p + 2, true) & NLA_F_NET_BYTEORDER) !== 0;
-}
-
 /**
- * Whether the attribute whose payload starts at `off` is flagged NLA_F_NET_BYTEORDER (its
- * header is the 4 bytes before): decodeValue reads u16/u32/u64 as the compiled readers do.
+ * The reader of `codec` for attribute `def` (number `type`, for error messages). Each codec has
+ * its own closure, so the call inside it is to one known function.
  */
-function netOrderAt(dv: DataView, off: number): boolean {
-  return off >= NLA_HDRLEN && (dv.getUint16(off - 2, true) & NLA_F_NET_BYTEORDER) !== 0;
-}
-
-function compileReader(def: AttrDef, codec: Codec): Reader | null {
-  const type = def.type;
-  if (typeof codec !== "string") {
-    if (codec.kind !== "enum") return null;
-    // Like decodeValue: the base is read little-endian, then named (first name of a value wins).
-    const base = compileReader(def, codec.base)!;
-    const names = new Map<number, string>();
-    for (const [name, v] of Object.entries(codec.names)) if (!names.has(v)) names.set(v, name);
-    return (v, p) => {
-      const n = base(v, p) as number;
-      return names.get(n) ?? n;
-    };
+function compileReader(codec: Codec, def: AttrDef | undefined, type: number): Reader {
+  if (typeof codec === "string") {
+    switch (codec) {
+      case "u8":
+        return (v, p) => readU8(v.dv, p, def, type);
+      case "s8":
+        return (v, p) => readS8(v.dv, p, def, type);
+      case "u16":
+        return (v, p) => readU16(v.dv, p, def, type);
+      case "s16":
+        return (v, p) => readS16(v.dv, p, def, type);
+      case "be16":
+        return (v, p) => readBe16(v.dv, p, def, type);
+      case "u32":
+        return (v, p) => readU32(v.dv, p, def, type);
+      case "s32":
+        return (v, p) => readS32(v.dv, p, def, type);
+      case "be32":
+        return (v, p) => readBe32(v.dv, p, def, type);
+      case "u64":
+        return (v, p) => readU64(v.dv, p, def, type);
+      case "s64":
+        return (v, p) => readS64(v.dv, p, def, type);
+      case "be64":
+        return (v, p) => readBe64(v.dv, p, def, type);
+      case "string":
+        return (v, p) => readString(v.dv, v.u8, p);
+      case "binary":
+        return (v, p) => readBinary(v.dv, v.u8, p);
+      case "hex":
+      case "lladdr":
+        return (v, p) => readHex(v.dv, v.u8, p);
+      case "ipaddr":
+        return (v, p) => readIp(v.dv, v.u8, p);
+      case "flag":
+        return () => true;
+    }
+    throw new Error(`unknown codec ${codec}`);
   }
-  switch (codec) {
-    case "u8":
+  switch (codec.kind) {
+    case "enum": {
+      // The base is read as its codec reads it, then named (the first name of a value wins).
+      const base = compileReader(codec.base, def, type);
+      const names = new Map<number, string>();
+      for (const [name, n] of Object.entries(codec.names)) if (!names.has(n)) names.set(n, name);
       return (v, p) => {
-        need(payloadLength(v.dv, p), 1, def, type);
-        return v.dv.getUint8(p + NLA_HDRLEN);
+        const n = base(v, p) as number;
+        return names.get(n) ?? n;
       };
-    case "s8":
+    }
+    case "struct":
+      return (v, p) => decodeStruct(v.dv, v.u8, codec, p + NLA_HDRLEN, payloadLength(v.dv, p));
+    case "nest": {
+      const skip = codec.header ? align4(structSize(codec.header)) : 0;
       return (v, p) => {
-        need(payloadLength(v.dv, p), 1, def, type);
-        return v.dv.getInt8(p + NLA_HDRLEN);
+        const len = payloadLength(v.dv, p);
+        const start = p + NLA_HDRLEN + Math.min(len, skip);
+        return nestView(codec.schema(), v.dv, v.u8, start, p + NLA_HDRLEN + len);
       };
-    case "u16":
+    }
+    case "array": {
+      const element = compileReader(codec.of, def, type);
       return (v, p) => {
         const dv = v.dv;
-        need(payloadLength(dv, p), 2, def, type);
-        return dv.getUint16(p + NLA_HDRLEN, !netOrder(dv, p));
-      };
-    case "s16":
-      return (v, p) => {
-        need(payloadLength(v.dv, p), 2, def, type);
-        return v.dv.getInt16(p + NLA_HDRLEN, true);
-      };
-    case "be16":
-      return (v, p) => {
-        need(payloadLength(v.dv, p), 2, def, type);
-        return v.dv.getUint16(p + NLA_HDRLEN, false);
-      };
-    case "u32":
-      return (v, p) => {
-        const dv = v.dv;
-        need(payloadLength(dv, p), 4, def, type);
-        return dv.getUint32(p + NLA_HDRLEN, !netOrder(dv, p));
-      };
-    case "s32":
-      return (v, p) => {
-        need(payloadLength(v.dv, p), 4, def, type);
-        return v.dv.getInt32(p + NLA_HDRLEN, true);
-      };
-    case "be32":
-      return (v, p) => {
-        need(payloadLength(v.dv, p), 4, def, type);
-        return v.dv.getUint32(p + NLA_HDRLEN, false);
-      };
-    case "u64":
-      return (v, p) => {
-        const dv = v.dv;
-        const len = payloadLength(dv, p);
-        if (netOrder(dv, p)) {
-          need(len, 8, def, type);
-          return u64(dv, p + NLA_HDRLEN, false);
+        const end = p + dv.getUint16(p, true);
+        const out: unknown[] = [];
+        for (let q = p + NLA_HDRLEN; q + NLA_HDRLEN <= end;) {
+          const alen = dv.getUint16(q, true);
+          if (alen < NLA_HDRLEN || q + alen > end) {
+            throw new DecodeError(`array element of ${def?.kernelName ?? type}: bad length ${alen}`);
+          }
+          out.push(element(v, q));
+          q += align4(alen);
         }
-        // Some kernels send 32-bit values for 64-bit attributes (and vice versa): accept both.
-        if (len === 4) return dv.getUint32(p + NLA_HDRLEN, true);
-        need(len, 8, def, type);
-        return u64(dv, p + NLA_HDRLEN, true);
+        return out;
       };
-    case "s64":
+    }
+    case "select": {
+      const chosenReaders = new Map<Codec, Reader>();
       return (v, p) => {
-        need(payloadLength(v.dv, p), 8, def, type);
-        return s64(v.dv, p + NLA_HDRLEN, true);
+        const key = v.get(codec.by);
+        const choices = codec.choices();
+        // Own keys only: a kind named "constructor" or "__proto__" selects nothing.
+        const chosen = (typeof key === "string" || typeof key === "number") &&
+            Object.hasOwn(choices, key)
+          ? choices[key]
+          : undefined;
+        if (chosen === undefined) return readBinary(v.dv, v.u8, p);
+        let read = chosenReaders.get(chosen);
+        if (read === undefined) {
+          read = compileReader(chosen, def, type);
+          chosenReaders.set(chosen, read);
+        }
+        return read(v, p);
       };
-    case "be64":
-      return (v, p) => {
-        need(payloadLength(v.dv, p), 8, def, type);
-        return u64(v.dv, p + NLA_HDRLEN, false);
-      };
-    case "string":
-      return (v, p) => decodeString(v.u8, p + NLA_HDRLEN, payloadLength(v.dv, p));
-    case "binary":
-      return (v, p) => v.u8.subarray(p + NLA_HDRLEN, p + NLA_HDRLEN + payloadLength(v.dv, p));
-    case "hex":
-    case "lladdr":
-      return (v, p) => hexText(v.u8, p + NLA_HDRLEN, payloadLength(v.dv, p));
-    case "ipaddr":
-      return (v, p) => ipText(v.u8, p + NLA_HDRLEN, payloadLength(v.dv, p));
-    case "flag":
-      return () => true;
+    }
   }
-  return null;
 }
 
 /**
- * Decodes the payload of one attribute (`len` bytes at `off`) with `codec`. `owner` is the view
- * holding the attribute (for sibling-selected codecs).
+ * Decodes the payload of one attribute (`len` bytes at `off`; its header is the 4 bytes before)
+ * with `codec`, as a view's `get` does. `owner` is the view holding the attribute (for
+ * sibling-selected codecs).
  */
 export function decodeValue(
   owner: AttrView,
@@ -397,97 +190,14 @@ export function decodeValue(
   def: AttrDef | undefined,
   type: number,
 ): unknown {
-  const dv = owner.dv;
-  if (typeof codec === "string") {
-    switch (codec) {
-      case "u8":
-        need(len, 1, def, type);
-        return dv.getUint8(off);
-      case "s8":
-        need(len, 1, def, type);
-        return dv.getInt8(off);
-      case "u16":
-        need(len, 2, def, type);
-        return dv.getUint16(off, !netOrderAt(dv, off));
-      case "s16":
-        need(len, 2, def, type);
-        return dv.getInt16(off, true);
-      case "be16":
-        need(len, 2, def, type);
-        return dv.getUint16(off, false);
-      case "u32":
-        need(len, 4, def, type);
-        return dv.getUint32(off, !netOrderAt(dv, off));
-      case "s32":
-        need(len, 4, def, type);
-        return dv.getInt32(off, true);
-      case "be32":
-        need(len, 4, def, type);
-        return dv.getUint32(off, false);
-      case "u64":
-        if (netOrderAt(dv, off)) {
-          need(len, 8, def, type);
-          return u64(dv, off, false);
-        }
-        // Some kernels send 32-bit values for 64-bit attributes (and vice versa): accept both.
-        if (len === 4) return dv.getUint32(off, true);
-        need(len, 8, def, type);
-        return u64(dv, off, true);
-      case "s64":
-        need(len, 8, def, type);
-        return s64(dv, off, true);
-      case "be64":
-        need(len, 8, def, type);
-        return u64(dv, off, false);
-      case "string":
-        return decodeString(owner.u8, off, len);
-      case "binary":
-        return owner.u8.subarray(off, off + len);
-      case "hex":
-      case "lladdr":
-        return hexText(owner.u8, off, len);
-      case "ipaddr":
-        return ipText(owner.u8, off, len);
-      case "flag":
-        return true;
-    }
+  const p = off - NLA_HDRLEN;
+  if (p < 0 || payloadLength(owner.dv, p) !== len) {
+    throw new RangeError(`decodeValue: no attribute header of ${len} bytes before offset ${off}`);
   }
-  switch (codec.kind) {
-    case "enum": {
-      const n = decodeValue(owner, codec.base, off, len, def, type) as number;
-      for (const [name, v] of Object.entries(codec.names)) if (v === n) return name;
-      return n;
-    }
-    case "struct":
-      return decodeStruct(dv, owner.u8, codec, off, len);
-    case "nest": {
-      const skip = codec.header ? Math.min(len, align4(structSize(codec.header))) : 0;
-      return nestView(codec.schema(), owner.dv, owner.u8, off + skip, off + len);
-    }
-    case "array": {
-      const out: unknown[] = [];
-      for (let p = off; p + NLA_HDRLEN <= off + len;) {
-        const alen = dv.getUint16(p, true);
-        if (alen < NLA_HDRLEN || p + alen > off + len) {
-          throw new DecodeError(`array element of ${def?.kernelName ?? type}: bad length ${alen}`);
-        }
-        out.push(decodeValue(owner, codec.of, p + NLA_HDRLEN, alen - NLA_HDRLEN, def, type));
-        p += align4(alen);
-      }
-      return out;
-    }
-    case "select": {
-      const key = owner.get(codec.by);
-      const choices = codec.choices();
-      // Own keys only: a kind named "constructor" or "__proto__" selects nothing.
-      const chosen = (typeof key === "string" || typeof key === "number") &&
-          Object.hasOwn(choices, key)
-        ? choices[key]
-        : undefined;
-      if (chosen === undefined) return owner.u8.subarray(off, off + len);
-      return decodeValue(owner, chosen, off, len, def, type);
-    }
-  }
+  const read = def !== undefined && def.codec === codec
+    ? readerOf(def)
+    : compileReader(codec, def, type);
+  return read(owner, p);
 }
 
 const INDEX = Symbol("index");
@@ -541,20 +251,13 @@ function defOf(v: AttrView, key: string | number): AttrDef | number | undefined 
 
 /** The value of attribute `def` whose (first) header is at `p`; objects are cached. */
 function valueAt(v: AttrView, def: AttrDef, type: number, p: number): unknown {
-  // Scalars (NLA_F_NET_BYTEORDER honoured by the compiled reader) are decoded on each read.
   const read = readerOf(def);
-  if (read !== null) return read(v, p);
+  // Scalars are decoded on each read.
+  if (isScalar(def.codec)) return read(v, p);
   const state = v as unknown as ViewState;
   const hit = state[CACHE]?.get(type);
   if (hit !== undefined) return hit;
-  const value = decodeValue(
-    v,
-    def.codec,
-    p + NLA_HDRLEN,
-    v.dv.getUint16(p, true) - NLA_HDRLEN,
-    def,
-    type,
-  );
+  const value = read(v, p);
   (state[CACHE] ??= new Map()).set(type, value);
   return value;
 }
@@ -676,11 +379,18 @@ export class AttrView<S extends AttrSchema = AttrSchema> {
     const def = defOf(this, key);
     if (def === undefined) return [];
     const type = typeof def === "number" ? def : def.type;
-    const d = typeof def === "number" ? undefined : def;
+    const read = typeof def === "number" ? undefined : readerOf(def);
     const out: unknown[] = [];
-    for (const [t, off, len] of this.raw()) {
-      if (t !== type) continue;
-      out.push(d ? decodeValue(this, d.codec, off, len, d, t) : this.u8.subarray(off, off + len));
+    const dv = this.dv, end = this.end;
+    for (let p = this.start; p + NLA_HDRLEN <= end;) {
+      const len = dv.getUint16(p, true);
+      if (len < NLA_HDRLEN || p + len > end) {
+        throw new DecodeError(`attribute at ${p}: bad length ${len}`);
+      }
+      if ((dv.getUint16(p + 2, true) & NLA_TYPE_MASK) === type) {
+        out.push(read ? read(this, p) : readBinary(dv, this.u8, p));
+      }
+      p += align4(len);
     }
     return out;
   }
@@ -780,7 +490,7 @@ let jsonDepth = 0;
 export function plain(v: unknown): unknown {
   if (typeof v !== "object" || v === null) return typeof v === "bigint" ? Number(v) : v;
   if (v instanceof AttrView) return v.toJSON();
-  if (v instanceof Uint8Array) return hexText(v, 0, v.length);
+  if (v instanceof Uint8Array) return formatHex(v, 0, v.length);
   if (Array.isArray(v)) return v.map(plain);
   if (typeof v === "bigint") return Number(v);
   if (typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype) {
@@ -836,8 +546,8 @@ export class MessageView<M extends MessageSchema = MessageSchema> extends AttrVi
   headerField(name: string): unknown {
     const f = headerFieldsOf(this.message.header).get(name);
     if (!f) return undefined;
-    const base = this.offset + NLMSG_HDRLEN;
-    return readField(this.dv, this.u8, f.codec, base + f.offset, f.size, this.end);
+    const off = this.offset + NLMSG_HDRLEN + f.offset;
+    return off + f.size > this.end ? undefined : f.read(this.dv, this.u8, off);
   }
 
   /** The fixed header as an object. */
@@ -866,14 +576,14 @@ export class MessageView<M extends MessageSchema = MessageSchema> extends AttrVi
   }
 }
 
-const headerFields = new WeakMap<StructCodec, Map<string, LaidField>>();
+const headerFields = new WeakMap<StructCodec, Map<string, ReadField>>();
 
 /** A header struct's fields by name (the first of a repeated name, as a search would find). */
-function headerFieldsOf(header: StructCodec): Map<string, LaidField> {
+function headerFieldsOf(header: StructCodec): Map<string, ReadField> {
   let m = headerFields.get(header);
   if (!m) {
     m = new Map();
-    for (const f of layout(header)) if (!m.has(f.name)) m.set(f.name, f);
+    for (const f of readFields(header)) if (!m.has(f.name)) m.set(f.name, f);
     headerFields.set(header, m);
   }
   return m;
@@ -933,47 +643,35 @@ type Finder = { find(type: number): number };
  */
 function attrGetter(def: AttrDef): (this: AttrView) => unknown {
   const type = def.type;
+  // Each case calls the same function as the attribute's compiled reader (values.ts).
   switch (def.codec) {
     case "u32":
       return function (this: AttrView) {
         const p = (this as unknown as Finder).find(type);
-        if (p < 0) return undefined;
-        const dv = this.dv;
-        const len = dv.getUint16(p, true) - NLA_HDRLEN;
-        if (len < 4) need(len, 4, def, type);
-        return dv.getUint32(
-          p + NLA_HDRLEN,
-          (dv.getUint16(p + 2, true) & NLA_F_NET_BYTEORDER) === 0,
-        );
+        return p < 0 ? undefined : readU32(this.dv, p, def, type);
       };
     case "u8":
       return function (this: AttrView) {
         const p = (this as unknown as Finder).find(type);
-        if (p < 0) return undefined;
-        const dv = this.dv;
-        const len = dv.getUint16(p, true) - NLA_HDRLEN;
-        if (len < 1) need(len, 1, def, type);
-        return dv.getUint8(p + NLA_HDRLEN);
+        return p < 0 ? undefined : readU8(this.dv, p, def, type);
       };
     case "ipaddr":
       return function (this: AttrView) {
         const p = (this as unknown as Finder).find(type);
-        if (p < 0) return undefined;
-        return ipText(this.u8, p + NLA_HDRLEN, this.dv.getUint16(p, true) - NLA_HDRLEN);
+        return p < 0 ? undefined : readIp(this.dv, this.u8, p);
       };
     case "string":
       return function (this: AttrView) {
         const p = (this as unknown as Finder).find(type);
-        if (p < 0) return undefined;
-        return decodeString(this.u8, p + NLA_HDRLEN, this.dv.getUint16(p, true) - NLA_HDRLEN);
+        return p < 0 ? undefined : readString(this.dv, this.u8, p);
       };
   }
-  const read = readerOf(def);
-  if (read === null) {
+  if (!isScalar(def.codec)) {
     return function (this: AttrView) {
       return (this as unknown as { attr(t: number): unknown }).attr(type);
     };
   }
+  const read = readerOf(def);
   return function (this: AttrView) {
     const p = (this as unknown as Finder).find(type);
     return p < 0 ? undefined : read(this, p);
@@ -997,10 +695,10 @@ export function messageViewClass<M extends MessageSchema>(message: M): ViewCtor<
     }
   };
   const hdrBase = NLMSG_HDRLEN;
-  for (const f of layout(message.header)) {
+  for (const f of readFields(message.header)) {
     if (f.codec === "pad" || f.name.startsWith("_") || RESERVED.has(f.name)) continue;
     const attrDef = message.attrs.byName.get(f.name);
-    const read = fieldReader(f.codec, f.size);
+    const read = f.read;
     const size = f.size;
     Object.defineProperty(Cls.prototype, f.name, {
       get(this: MessageView) {
