@@ -6,7 +6,7 @@
  * @module
  */
 
-import { formatIp } from "../netlink/addr.ts";
+import { formatHex, formatIp } from "../netlink/addr.ts";
 import { NLMSG_HDRLEN } from "../netlink/constants.ts";
 import { decodeString, decorateView } from "../netlink/view.ts";
 import type { AttrView, TypedMessage } from "../netlink/view.ts";
@@ -205,10 +205,7 @@ export function decodeMclist(b: Uint8Array): PacketMclist[] {
   const out: PacketMclist[] = [];
   for (let p = 0; p + 44 <= b.length; p += 44) {
     const alen = Math.min(dv.getUint16(p + 10, true), 32);
-    const addr = Array.from(
-      b.subarray(p + 12, p + 12 + alen),
-      (x) => x.toString(16).padStart(2, "0"),
-    ).join(":");
+    const addr = formatHex(b, p + 12, alen);
     out.push({
       index: dv.getUint32(p, true),
       count: dv.getUint32(p + 4, true),

@@ -9,7 +9,8 @@
 
 import { NETLINK, NetlinkSocket } from "../ffi/socket.ts";
 import { SyscallError } from "../ffi/errors.ts";
-import { align4, NLMSG_DONE, NLMSG_HDRLEN } from "../netlink/constants.ts";
+import { NLMSG_DONE, NLMSG_HDRLEN } from "../netlink/constants.ts";
+import { MessageWalk } from "../netlink/walk.ts";
 import { DecodeError, NetlinkError } from "../netlink/errors.ts";
 import { decodeString } from "../netlink/view.ts";
 import { checkOptions } from "../diag/options.ts";
@@ -201,11 +202,9 @@ export function decodeProcEvents(datagram: ArrayBuffer): (ProcEvent | ProcAck)[]
   const dv = new DataView(datagram);
   const u8 = new Uint8Array(datagram);
   const out: (ProcEvent | ProcAck)[] = [];
-  for (let off = 0; off + NLMSG_HDRLEN <= datagram.byteLength;) {
-    const len = dv.getUint32(off, true);
-    if (len < NLMSG_HDRLEN || off + len > datagram.byteLength) {
-      throw new DecodeError(`proc connector: message of ${len} bytes at ${off}`);
-    }
+  const walk = new MessageWalk(dv);
+  while (walk.next()) {
+    const off = walk.offset, len = walk.length;
     const end = off + len;
     const cn = off + NLMSG_HDRLEN;
     if (
@@ -219,7 +218,9 @@ export function decodeProcEvents(datagram: ArrayBuffer): (ProcEvent | ProcAck)[]
       }
       out.push(decodeEvent(dv, u8, ev, dataLen, dv.getUint32(cn + 12, true)));
     }
-    off += align4(len);
+  }
+  if (walk.malformed) {
+    throw new DecodeError(`proc connector: message of ${walk.length} bytes at ${walk.offset}`);
   }
   return out;
 }

@@ -12,6 +12,8 @@ import { NETLINK, NetlinkSocket } from "../ffi/socket.ts";
 import { NETNS_RUN_DIR, netnsPath } from "../ffi/netns.ts";
 import type { NetnsTarget } from "../ffi/netns.ts";
 import { messageViewClass } from "../netlink/view.ts";
+import { align4 } from "../netlink/constants.ts";
+import { MessageWalk } from "../netlink/walk.ts";
 import { DumpInterruptedError } from "../netlink/errors.ts";
 import { describeValue } from "../netlink/addr.ts";
 import { IPRoute } from "../rtnl/iproute.ts";
@@ -558,17 +560,14 @@ export class IPDB implements AsyncDisposable {
   #dispatch(buf: ArrayBuffer): void {
     const dv = new DataView(buf);
     const u8 = new Uint8Array(buf);
-    for (let off = 0; off + 16 <= buf.byteLength;) {
-      const len = dv.getUint32(off, true);
-      if (len < 16 || off + len > buf.byteLength) break;
-      const type = dv.getUint16(off + 4, true);
+    const walk = new MessageWalk(dv);
+    while (walk.next()) {
       try {
-        this.#apply(type, dv, u8, off, len);
+        this.#apply(walk.type, dv, u8, walk.offset, walk.length);
       } catch (e) {
         // A malformed message must not stop the database.
         this.#report(e, "an event could not be applied");
       }
-      off += (len + 3) & ~3;
     }
   }
 
@@ -1039,7 +1038,7 @@ function nexthopId(dv: DataView, off: number, len: number): number {
     if ((dv.getUint16(p + 2, true) & 0x3fff) === NHA_ID && alen >= 8) {
       return dv.getUint32(p + 4, true);
     }
-    p += (alen + 3) & ~3;
+    p += align4(alen);
   }
   return 0;
 }

@@ -19,6 +19,7 @@
  */
 
 import { formatHex, formatIp } from "../netlink/addr.ts";
+import { align4 } from "../netlink/constants.ts";
 import type { Addr } from "../rtnl/addr.ts";
 import type { Route } from "../rtnl/route.ts";
 import type { Rule } from "../rtnl/rule.ts";
@@ -181,7 +182,7 @@ export class RouteScan {
           if (n >= 4) this.nhId = dv.getUint32(v, true);
           break;
       }
-      p += (len + 3) & ~3;
+      p += align4(len);
     }
     return this;
   }
@@ -280,7 +281,7 @@ function hopsEqualInOrder(a: RouteScan, b: RouteScan): boolean {
     if ((y[q] | (y[q + 1] << 8)) !== len) return false;
     if ((x[p + 2] & STATIC_NH_FLAGS) !== (y[q + 2] & STATIC_NH_FLAGS)) return false;
     for (let i = 3; i < len; i++) if (x[p + i] !== y[q + i]) return false;
-    const step = (len + 3) & ~3;
+    const step = align4(len);
     p += step;
     q += step;
   }
@@ -311,10 +312,10 @@ function hops6(s: RouteScan): Hop6[] {
         gwOff = a + 4;
         gwBytes = al - 4;
       }
-      a += (al + 3) & ~3;
+      a += align4(al);
     }
     out.push({ oif, gwOff, gwBytes });
-    p += (len + 3) & ~3;
+    p += align4(len);
   }
   return out;
 }
@@ -438,7 +439,7 @@ export function bodyText(s: RouteScan): string {
       const len = u8[p] | (u8[p + 1] << 8);
       if (len < 8 || p + len > end) break;
       hops.push(hopText(u8, p, len));
-      p += (len + 3) & ~3;
+      p += align4(len);
     }
     t += ` nexthops [${hops.join(", ")}]`;
   }

@@ -10,6 +10,7 @@
  */
 
 import { formatIp, parseIp } from "../netlink/addr.ts";
+import { align4 } from "../netlink/constants.ts";
 import { messageViewClass } from "../netlink/view.ts";
 import { ROUTE_MESSAGE } from "../rtnl/schemas/route.ts";
 import type { Addr } from "../rtnl/addr.ts";
@@ -93,10 +94,10 @@ export function routeUsesIndex(v: Route, index: number): boolean {
         const hl = dv.getUint16(q, true);
         if (hl < 8) break;
         if (dv.getInt32(q + 4, true) === index) return true;
-        q += (hl + 3) & ~3;
+        q += align4(hl);
       }
     }
-    p += (len + 3) & ~3;
+    p += align4(len);
   }
   return false;
 }
@@ -129,16 +130,16 @@ function withoutHops(s: RouteScan, dv: DataView, off: number, drop: Set<number>)
     const len = u8[p] | (u8[p + 1] << 8);
     if (len < 8 || p + len > mpEnd) break;
     if (!drop.has(i)) kept.push([p, len]);
-    p += (len + 3) & ~3;
+    p += align4(len);
   }
   const parts: Uint8Array[] = [u8.subarray(off, off + 28)];
   for (let p = off + 28; p + 4 <= end;) {
     const len = u8[p] | (u8[p + 1] << 8);
     if (len < 4 || p + len > end) break;
     if (((u8[p + 2] | (u8[p + 3] << 8)) & 0x3fff) !== RTA_MULTIPATH) {
-      parts.push(u8.subarray(p, p + ((len + 3) & ~3)));
+      parts.push(u8.subarray(p, p + align4(len)));
     }
-    p += (len + 3) & ~3;
+    p += align4(len);
   }
   let hopFlags = 0;
   if (kept.length === 1) {
@@ -150,15 +151,15 @@ function withoutHops(s: RouteScan, dv: DataView, off: number, drop: Set<number>)
     oif.set(u8.subarray(p + 4, p + 8), 4);
     parts.push(oif);
     // The hop's attributes (RTA_GATEWAY, …) are route attributes of the same numbers.
-    parts.push(u8.subarray(p + 8, p + ((len + 3) & ~3)));
+    parts.push(u8.subarray(p + 8, p + align4(len)));
   } else {
     let total = 4;
-    for (const [, len] of kept) total += (len + 3) & ~3;
+    for (const [, len] of kept) total += align4(len);
     const head = new Uint8Array(4);
     new DataView(head.buffer).setUint16(0, total, true);
     new DataView(head.buffer).setUint16(2, RTA_MULTIPATH, true);
     parts.push(head);
-    for (const [p, len] of kept) parts.push(u8.subarray(p, p + ((len + 3) & ~3)));
+    for (const [p, len] of kept) parts.push(u8.subarray(p, p + align4(len)));
   }
   let size = 0;
   for (const x of parts) size += x.length;

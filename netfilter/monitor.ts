@@ -8,7 +8,7 @@
 
 import { NETLINK, NetlinkSocket } from "../ffi/socket.ts";
 import type { NetnsTarget } from "../ffi/netns.ts";
-import { align4, NLMSG_HDRLEN } from "../netlink/constants.ts";
+import { MessageWalk } from "../netlink/walk.ts";
 import { describeValue } from "../netlink/addr.ts";
 import { Subscription } from "../netlink/subscription.ts";
 
@@ -48,12 +48,10 @@ function decodeAll<E>(buf: ArrayBuffer, decode: EventDecoder<E>): E[] {
   const dv = new DataView(buf);
   const u8 = new Uint8Array(buf);
   const out: E[] = [];
-  for (let off = 0; off + NLMSG_HDRLEN <= buf.byteLength;) {
-    const len = dv.getUint32(off, true);
-    if (len < NLMSG_HDRLEN || off + len > buf.byteLength) break;
-    const e = decode(dv, u8, off, len, dv.getUint16(off + 4, true));
+  const walk = new MessageWalk(dv);
+  while (walk.next()) {
+    const e = decode(dv, u8, walk.offset, walk.length, walk.type);
     if (e !== undefined) out.push(e);
-    off += align4(len);
   }
   return out;
 }

@@ -20,6 +20,7 @@ import {
   readBe32,
   readBe64,
   readBinary,
+  readFields,
   readHex,
   readIp,
   readS16,
@@ -30,7 +31,6 @@ import {
   readU16,
   readU32,
   readU64,
-  readFields,
   readU8,
 } from "./values.ts";
 import type { ReadField } from "./values.ts";
@@ -147,7 +147,9 @@ function compileReader(codec: Codec, def: AttrDef | undefined, type: number): Re
         for (let q = p + NLA_HDRLEN; q + NLA_HDRLEN <= end;) {
           const alen = dv.getUint16(q, true);
           if (alen < NLA_HDRLEN || q + alen > end) {
-            throw new DecodeError(`array element of ${def?.kernelName ?? type}: bad length ${alen}`);
+            throw new DecodeError(
+              `array element of ${def?.kernelName ?? type}: bad length ${alen}`,
+            );
           }
           out.push(element(v, q));
           q += align4(alen);

@@ -11,7 +11,7 @@
 
 import { NETLINK, NetlinkSocket } from "../ffi/socket.ts";
 import type { NetnsTarget } from "../ffi/netns.ts";
-import { align4, NLMSG_HDRLEN } from "../netlink/constants.ts";
+import { MessageWalk } from "../netlink/walk.ts";
 import { messageViewClass } from "../netlink/view.ts";
 import { describeValue } from "../netlink/addr.ts";
 import { checkKeys, KeySet, lookupName } from "../netlink/strict.ts";
@@ -141,18 +141,19 @@ export function decodeEvents(buf: ArrayBuffer): MonitorEvent[] {
   const dv = new DataView(buf);
   const u8 = new Uint8Array(buf);
   const out: MonitorEvent[] = [];
-  for (let off = 0; off + NLMSG_HDRLEN <= buf.byteLength;) {
-    const len = dv.getUint32(off, true);
-    if (len < NLMSG_HDRLEN || off + len > buf.byteLength) break;
-    const type = dv.getUint16(off + 4, true);
+  const walk = new MessageWalk(dv);
+  while (walk.next()) {
+    const type = walk.type;
     const schema = SCHEMA_BY_TYPE.get(type);
     if (schema) {
       const C = messageViewClass(schema);
       out.push(
-        { type: rtmName(type), message: new C(dv, u8, off, len) } as unknown as MonitorEvent,
+        {
+          type: rtmName(type),
+          message: new C(dv, u8, walk.offset, walk.length),
+        } as unknown as MonitorEvent,
       );
     }
-    off += align4(len);
   }
   return out;
 }

@@ -15,7 +15,7 @@ import type { MessageSchema } from "../netlink/schema.ts";
 import { Subscription } from "../netlink/subscription.ts";
 import { messageViewClass } from "../netlink/view.ts";
 import type { MessageView } from "../netlink/view.ts";
-import { align4, NLMSG_HDRLEN } from "../netlink/constants.ts";
+import { MessageWalk } from "../netlink/walk.ts";
 import {
   xfrmAcquireOf,
   xfrmHard,
@@ -404,12 +404,12 @@ export function decodeXfrmEvents(buf: ArrayBuffer): XfrmEvent[] {
   const dv = new DataView(buf);
   const u8 = new Uint8Array(buf);
   const out: XfrmEvent[] = [];
-  for (let off = 0; off + NLMSG_HDRLEN <= buf.byteLength;) {
-    const len = dv.getUint32(off, true);
-    if (len < NLMSG_HDRLEN || off + len > buf.byteLength) break;
-    const schema = xfrmSchemaOf(dv.getUint16(off + 4, true));
-    if (schema) out.push(xfrmEvent(new (messageViewClass(schema))(dv, u8, off, len)));
-    off += align4(len);
+  const walk = new MessageWalk(dv);
+  while (walk.next()) {
+    const schema = xfrmSchemaOf(walk.type);
+    if (schema) {
+      out.push(xfrmEvent(new (messageViewClass(schema))(dv, u8, walk.offset, walk.length)));
+    }
   }
   return out;
 }

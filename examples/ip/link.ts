@@ -5,6 +5,7 @@
  */
 
 import type { Link, LinkSpec } from "../../mod.ts";
+import { formatHex, formatIp } from "../../netlink/addr.ts";
 
 /** A spec assembled from the command line (checked by the library when sent). */
 type Spec = Record<string, unknown>;
@@ -56,16 +57,10 @@ export function printLinkFlags(p: Printer, flags: number, mdown: boolean): void 
 
 /** ll_addr_n2a for the link types iproute2 prints as IP addresses. */
 function llAddr(hex: string, type: number): string {
-  const bytes = hex.split(":").map((h) => parseInt(h, 16));
-  if ((type === 768 || type === 776 || type === 778) && bytes.length === 4) {
-    return bytes.join(".");
-  }
-  if ((type === 769 || type === 823) && bytes.length === 16) {
-    const w: number[] = [];
-    for (let i = 0; i < 16; i += 2) w.push((bytes[i] << 8) | bytes[i + 1]);
-    return w.map((x) => x.toString(16)).join(":").replace(/(^|:)0(:0)+(:|$)/, "::");
-  }
-  return hex;
+  const bytes = Uint8Array.from(hex.split(":"), (h) => parseInt(h, 16));
+  const ip4 = (type === 768 || type === 776 || type === 778) && bytes.length === 4;
+  const ip6 = (type === 769 || type === 823) && bytes.length === 16;
+  return ip4 || ip6 ? formatIp(bytes, 0, bytes.length) : hex;
 }
 
 /** The columns of `-s` text statistics (iproute2's size_columns). */
@@ -423,7 +418,7 @@ export function printLinkBody(ctx: Ctx, link: Link, o: LinkPrintOptions): void {
 /** A MAC of a VF struct: the link type's address length of its 32 bytes, as ll_addr_n2a. */
 function vfAddr(bytes: unknown, type: number): string {
   const b = bytes instanceof Uint8Array ? bytes.subarray(0, type === 1 ? 6 : 20) : new Uint8Array();
-  return llAddr([...b].map((x) => x.toString(16).padStart(2, "0")).join(":"), type);
+  return llAddr(formatHex(b, 0, b.length), type);
 }
 
 /** print_vfinfo: one SR-IOV virtual function. */

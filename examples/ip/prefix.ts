@@ -5,6 +5,8 @@
  * @module
  */
 
+import { parseIp6 } from "../../netlink/addr.ts";
+
 /** A parsed prefix: family (2 or 10), address bytes and length. */
 export interface Prefix {
   /** 2 (IPv4) or 10 (IPv6). */
@@ -24,15 +26,8 @@ export function parseIpBytes(s: string): { family: number; bytes: number[] } | u
     return { family: 2, bytes: parts };
   }
   if (s.includes(":")) {
-    const [head, tail] = s.split("::");
-    const h = head ? head.split(":") : [];
-    const t = tail !== undefined ? (tail ? tail.split(":") : []) : [];
-    if (tail === undefined && h.length !== 8) return undefined;
-    const words = [...h, ...Array(8 - h.length - t.length).fill("0"), ...t].map((x) =>
-      parseInt(x || "0", 16)
-    );
-    if (words.length !== 8 || words.some((w) => Number.isNaN(w) || w > 0xffff)) return undefined;
-    return { family: 10, bytes: words.flatMap((w) => [w >> 8, w & 255]) };
+    const b = parseIp6(s);
+    return b ? { family: 10, bytes: Array.from(b) } : undefined;
   }
   return undefined;
 }

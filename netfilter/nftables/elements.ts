@@ -6,7 +6,7 @@
  * @module
  */
 
-import { describeValue, formatIp, parseIp, parseMac } from "../../netlink/addr.ts";
+import { describeValue, formatHex, formatIp, parseIp, parseMac } from "../../netlink/addr.ts";
 import { checkInt } from "../../netlink/encoder.ts";
 import { isPlainObject } from "../../netlink/strict.ts";
 import { checkVerdict } from "./expr.ts";
@@ -305,7 +305,7 @@ export function valueText(b: Uint8Array, type: string | undefined): string | num
     case "ifname":
       return new TextDecoder().decode(b).replace(/\0+$/, "");
     case "ether_addr":
-      return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(":");
+      return formatHex(b, 0, b.length);
   }
   return hex(b);
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { describeValue, parseMac, parsePrefix } from "../../netlink/addr.ts";
+import { describeValue, formatIp, parseMac, parsePrefix } from "../../netlink/addr.ts";
 import type { Codec } from "../../netlink/schema.ts";
 import { checkIfname } from "../core.ts";
 import { BPF, FLOWER, FW, MATCHALL, U32 } from "../schemas/tc_filter.ts";
@@ -470,8 +470,8 @@ async function flower(r: SpecReader, ctx: FilterContext): Promise<Options> {
         const mask = new Uint8Array(p.bytes.length);
         for (let i = 0; i < p.prefixlen; i++) mask[i >> 3] |= 0x80 >> (i & 7);
         const k = `key_ipv${v6 ? 6 : 4}_${key === "dst_ip" ? "dst" : "src"}`;
-        value[k] = formatAddr(p.bytes);
-        value[`${k}_mask`] = formatAddr(mask);
+        value[k] = formatIp(p.bytes, 0, p.bytes.length);
+        value[`${k}_mask`] = formatIp(mask, 0, mask.length);
         break;
       }
       case "dst_port":
@@ -538,13 +538,6 @@ async function flower(r: SpecReader, ctx: FilterContext): Promise<Options> {
   value.flags = flags;
   if (eth !== ETH_P.all && eth !== 0) value.key_eth_type = eth;
   return { codec: nest(() => FLOWER), value };
-}
-
-function formatAddr(b: Uint8Array): string {
-  if (b.length === 4) return Array.from(b).join(".");
-  const words: string[] = [];
-  for (let i = 0; i < 16; i += 2) words.push(((b[i] << 8) | b[i + 1]).toString(16));
-  return words.join(":");
 }
 
 /** Every classifier this library builds, by kind. */
