@@ -66,6 +66,7 @@ export type {
   Neigh,
   NeighCommand,
   NeighFilter,
+  NeighGetSpec,
   NeighSpec,
   NextHop,
   Nexthop,

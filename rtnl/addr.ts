@@ -1,5 +1,7 @@
 /**
- * Address verbs: `addr("add" | "del" | "replace", spec)`, `getAddr(filter)`, `flushAddr(filter)`.
+ * Address verbs: `addr("add" | "del" | "replace" | "change", spec)`, `getAddr(filter)`,
+ * `flushAddr(filter)`. `change` is what `ip address change` sends: NLM_F_REPLACE alone (the
+ * kernel still adds an address that is missing, for IPv4 and IPv6 alike).
  *
  * Requests match iproute2's (`ip addr add 10.0.0.1/24 dev v0` sends the same bytes): IFA_LOCAL
  * is the address, IFA_ADDRESS the peer (or the address again), flags above 0xff go in IFA_FLAGS.
@@ -34,7 +36,7 @@ import type { FilterCommon, FilterValue, FlushAll, MessageFilter } from "./filte
 export type Addr = TypedMessage<typeof ADDR_MESSAGE>;
 
 /** Address commands. */
-export type AddrCommand = "add" | "del" | "replace";
+export type AddrCommand = "add" | "del" | "replace" | "change";
 
 /** `IFAPROT_*`: who made an address (IFA_PROTO). */
 export const IFAPROT = { unspec: 0, kernel_lo: 1, kernel_ra: 2, kernel_ll: 3 } as const;
@@ -103,6 +105,7 @@ const KNOWN = new Set([
 const COMMANDS: Record<AddrCommand, readonly [number, number]> = {
   add: [RTM.NEWADDR, NLM_F.CREATE | NLM_F.EXCL],
   replace: [RTM.NEWADDR, NLM_F.CREATE | NLM_F.REPLACE],
+  change: [RTM.NEWADDR, NLM_F.REPLACE],
   del: [RTM.DELADDR, 0],
 };
 

@@ -35,8 +35,8 @@ import type { Route, RouteCommand, RouteFilter, RouteSpec, RouteSpecInput } from
 import { flushRoutes, getRoutes, iterRoutePages, iterRoutes, routeCommand } from "./route.ts";
 import type { Rule, RuleCommand, RuleFilter, RuleSpec, RuleSpecInput } from "./rule.ts";
 import { flushRules, getRules, ruleCommand } from "./rule.ts";
-import type { Neigh, NeighCommand, NeighFilter, NeighSpec } from "./neigh.ts";
-import { getNeighbours, neighCommand } from "./neigh.ts";
+import type { Neigh, NeighCommand, NeighFilter, NeighGetSpec, NeighSpec } from "./neigh.ts";
+import { getNeighbour, getNeighbours, neighCommand } from "./neigh.ts";
 import type { Nexthop, NexthopCommand, NexthopFilter, NexthopSpec } from "./nexthop.ts";
 import { getNexthops, nexthopCommand } from "./nexthop.ts";
 import type {
@@ -302,15 +302,20 @@ export class IPRoute extends RtnlCore {
   }
 
   /**
-   * Adds, deletes, replaces or changes a neighbour entry; `"dump"`/`"show"`/`"get"` list entries
-   * as {@link IPRoute.getNeighbours} does (`neigh("get", { dst, ifindex })`).
+   * Adds, deletes, replaces or changes a neighbour entry; `"dump"`/`"show"` list entries as
+   * {@link IPRoute.getNeighbours} does; `"get"` asks the kernel for one entry
+   * (`neigh("get", { dst, ifindex })`, RTM_GETNEIGH as `ip neigh get`: a list of one, or an
+   * ENOENT `NetlinkError`).
    */
-  neigh(cmd: "dump" | "show" | "get", filter?: NeighFilter): Promise<Neigh[]>;
+  neigh(cmd: "dump" | "show", filter?: NeighFilter): Promise<Neigh[]>;
+  /** Asks the kernel for one neighbour entry (RTM_GETNEIGH): a list of one. */
+  neigh(cmd: "get", spec: NeighGetSpec & WithSignal): Promise<Neigh[]>;
   /** Adds, deletes, replaces or changes a neighbour entry. */
   neigh(cmd: NeighCommand | CompatDelete, spec: NeighSpec & WithSignal): Promise<void>;
   neigh(cmd: string, spec?: unknown): Promise<void | Neigh[]> {
     checkArgs("neigh", 2, arguments.length);
-    if (isListing(cmd, ["get"])) return getNeighbours(this, spec as NeighFilter);
+    if (cmd === "get") return getNeighbour(this, spec as NeighGetSpec);
+    if (isListing(cmd)) return getNeighbours(this, spec as NeighFilter);
     return neighCommand(this, commandName(cmd) as NeighCommand, spec as NeighSpec);
   }
 

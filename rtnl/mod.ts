@@ -65,7 +65,14 @@ export type {
 } from "./rule.ts";
 export type { Nsid, NsidCommand, NsidFilter, NsidSpec } from "./nsid.ts";
 export { IPPROTO } from "./rule.ts";
-export type { Neigh, NeighCommand, NeighFilter, NeighSpec, NudName } from "./neigh.ts";
+export type {
+  Neigh,
+  NeighCommand,
+  NeighFilter,
+  NeighGetSpec,
+  NeighSpec,
+  NudName,
+} from "./neigh.ts";
 export type {
   Nexthop,
   NexthopCommand,

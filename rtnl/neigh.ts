@@ -1,6 +1,7 @@
 /**
  * Neighbours (ARP/NDP): `neigh("add" | "del" | "replace" | "change", spec)`,
- * `getNeighbours(filter)`. Requests match iproute2's (`ip neigh add 10.0.0.5 lladdr … dev v0
+ * `getNeighbours(filter)`, and `getNeighbour(spec)`: the kernel's RTM_GETNEIGH get of one entry
+ * (`ip neigh get`), an ENOENT `NetlinkError` when there is none. Requests match iproute2's (`ip neigh add 10.0.0.5 lladdr … dev v0
  * nud permanent` sends the same bytes); the default state is `permanent`, as in iproute2.
  *
  * @module
@@ -167,6 +168,63 @@ export async function neighCommand(
 ): Promise<void> {
   const [rest, signal] = withoutSignal(spec);
   await core.send(await buildNeigh(core, cmd, rest), signal);
+}
+
+/** What {@link getNeighbour} asks the kernel for: one entry, by address and interface. */
+export interface NeighGetSpec {
+  /** The neighbour's IP address. Required. */
+  dst: string;
+  /** Interface index or name (required, but for a proxy entry). */
+  ifindex?: number | string;
+  /** Alias of `ifindex`. */
+  index?: number | string;
+  /** A proxy entry (NTF_PROXY). */
+  proxy?: boolean;
+  /** 2 or 10; must agree with `dst`. */
+  family?: number;
+}
+
+const GET_KEYS = new Set(["dst", "ifindex", "index", "proxy", "family"]);
+
+/**
+ * Builds the get request as `ip neigh get [proxy] ADDR dev DEV` sends it: the header carries
+ * the family, interface and NTF_PROXY; NDA_DST is the only attribute (the kernel refuses any
+ * other, and a state or type in the header).
+ */
+export async function buildNeighGet(
+  core: RtnlCore,
+  spec: NeighGetSpec,
+): Promise<Built<typeof NEIGH_MESSAGE>> {
+  checkSpec(spec, GET_KEYS, "neighbour get");
+  const proxy = spec.proxy !== undefined ? bool(spec.proxy, "proxy") : false;
+  const ifindex = ifindexRef(core, spec, !proxy);
+  const fam: { f?: number } = {};
+  if (spec.family !== undefined) fam.f = familyOf(spec.family);
+  if (spec.dst === undefined) throw new TypeError("dst: required (the neighbour's IP address)");
+  const dst = prefixOf(spec.dst, "dst", fam);
+  if (dst.hasPrefix) throw new TypeError("dst: a neighbour address has no prefix length");
+  const idx = await resolveAll({ ifindex });
+  return buildMessage(NEIGH_MESSAGE, {
+    type: RTM.GETNEIGH,
+    flags: 0,
+    header: {
+      family: dst.family,
+      ifindex: idx.ifindex ?? 0,
+      state: 0,
+      flags: proxy ? NTF.proxy : 0,
+      ndm_type: 0,
+    },
+    attrs: { dst: dst.bytes },
+  }, "neigh get");
+}
+
+/** Asks the kernel for one neighbour entry (RTM_GETNEIGH, not a dump): a list of one. */
+export async function getNeighbour(
+  core: RtnlCore,
+  spec: NeighGetSpec & WithSignal,
+): Promise<Neigh[]> {
+  const [rest, signal] = withoutSignal(spec);
+  return await core.send(await buildNeighGet(core, rest), signal) as Neigh[];
 }
 
 /**

@@ -397,8 +397,7 @@ async function addrModify(
     else full.address = local;
   } else full.address = spec.peer!;
   if (flagNames.length) full.flags = flagNames as AddrSpec["flags"];
-  // The library has no NLM_F_REPLACE-only request for addresses: change is replace.
-  await ctx.change({ obj: "addr", cmd: cmd === "change" ? "replace" : cmd, spec: full });
+  await ctx.change({ obj: "addr", cmd, spec: full });
 }
 
 /** `ip addr flush SELECTOR`. */

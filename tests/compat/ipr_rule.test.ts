@@ -162,11 +162,27 @@ await scenario("neigh('get', dst, ifindex) and neigh('dump', ifindex)", [], asyn
     ifindex: dev,
     state: 0x80,
   });
-  const [res] = await ip.neigh("get", { dst: "172.16.45.1", ifindex: dev });
-  assert.equal(res.getAttr("NDA_LLADDR"), "00:11:22:33:44:55");
+  // pyroute2 sends RTM_GETNEIGH (not a dump): the kernel's answer is a list of one.
+  const res = await ip.neigh("get", { dst: "172.16.45.1", ifindex: dev });
+  assert.equal(res.length, 1);
+  assert.equal(res[0].getAttr("NDA_LLADDR"), "00:11:22:33:44:55");
+  assert.equal(res[0].get("state"), 0x80);
   assert.equal((await ip.neigh("dump", { ifindex: dev })).length, 1);
   await ip.neigh("delete", { dst: "172.16.45.1", ifindex: dev });
   assert.equal((await ip.neigh("dump", { ifindex: dev, family: 2 })).length, 0);
+  // No entry: the kernel's error, as pyroute2 raises NetlinkError.
+  await assert.rejects(
+    () => ip.neigh("get", { dst: "172.16.45.1", ifindex: dev }),
+    (e: { code?: string; errno?: number }) => e.code === "ENOENT" && e.errno === 2,
+  );
+});
+
+await scenario("neigh('get', dst, ifindex, proxy) of a proxy entry", [], async (ip) => {
+  const [dev] = await veth(ip, "c0");
+  await ip.neigh("add", { dst: "172.16.45.9", ifindex: dev, proxy: true });
+  const [res] = await ip.neigh("get", { dst: "172.16.45.9", ifindex: dev, proxy: true });
+  assert.equal(res.getAttr("NDA_DST"), "172.16.45.9");
+  assert.ok((res.get("flags") as number) & 0x08);
 });
 
 await scenario("fdb add on a bridge, fdb('dump', ifindex, lladdr)", ["link:bridge"], async (ip) => {

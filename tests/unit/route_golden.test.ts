@@ -17,6 +17,8 @@ const ADDR: [string, AddrCommand, AddrSpec][] = [
   ["addr_v6", "add", { index: 3, address: "2001:db8::1/64" }],
   ["addr_del", "del", { index: 3, address: "10.0.0.1/24" }],
   ["addr_del_noprefix", "del", { index: 3, address: "10.0.0.1" }],
+  ["addr_change", "change", { index: 3, address: "10.0.0.1/24" }],
+  ["addr_change_v6", "change", { index: 3, address: "2001:db8::1/64", flags: ["nodad"] }],
   ["addr_brd", "add", { index: 3, address: "10.0.0.1/24", broadcast: "10.0.0.255" }],
   ["addr_full", "add", {
     index: 3,
