@@ -5,8 +5,10 @@
  * @module
  */
 
-import { checkArgs } from "../netlink/strict.ts";
+import { checkArgs, checkKeys, KeySet } from "../netlink/strict.ts";
 import { describeValue, formatIp, parsePrefix } from "../netlink/addr.ts";
+import type { Addr } from "../rtnl/addr.ts";
+import { scopeId } from "../rtnl/names.ts";
 import type { Interface } from "./interface.ts";
 
 /** Kinds whose links take ports. */
@@ -18,10 +20,116 @@ export const MASTER_KINDS: ReadonlySet<string> = new Set([
   "openvswitch",
 ]);
 
+/**
+ * What pyroute2's `add_ip(…, broadcast=, anycast=, scope=)` gives an address besides its
+ * prefix: sent with the address when the commit adds it.
+ */
+export interface AddressOptions {
+  /** IPv4 broadcast address, or `true` to compute it from the prefix. */
+  broadcast?: string | boolean;
+  /** IPv6 anycast address. */
+  anycast?: string;
+  /** Scope by name (`"host"`, `"link"`, `"global"`) or number (254, 253, 0). */
+  scope?: string | number;
+}
+
+const ADDRESS_OPTIONS = new KeySet("address option", ["broadcast", "anycast", "scope"]);
+
+/** Checks address options now (what the commit would refuse later), for the address `key`. */
+export function checkAddressOptions(key: string, options: unknown): AddressOptions {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError(`options: expected an object, got ${describeValue(options)}`);
+  }
+  checkKeys(options, ADDRESS_OPTIONS);
+  const o = options as AddressOptions;
+  const v6 = key.includes(":");
+  const out: AddressOptions = {};
+  if (o.scope !== undefined) {
+    scopeId(o.scope);
+    out.scope = o.scope;
+  }
+  if (o.broadcast !== undefined) {
+    if (v6) throw new TypeError("broadcast: only IPv4 addresses have a broadcast address");
+    if (typeof o.broadcast !== "boolean") {
+      const b = parsePrefix(o.broadcast, "broadcast");
+      if (b.hasPrefix || b.bytes.length !== 4) {
+        throw new TypeError(
+          `broadcast: expected an IPv4 address, got ${describeValue(o.broadcast)}`,
+        );
+      }
+    }
+    out.broadcast = o.broadcast;
+  }
+  if (o.anycast !== undefined) {
+    if (!v6) throw new TypeError("anycast: only IPv6 has anycast addresses");
+    const a = parsePrefix(o.anycast, "anycast");
+    if (a.hasPrefix || a.bytes.length !== 16) {
+      throw new TypeError(`anycast: expected an IPv6 address, got ${describeValue(o.anycast)}`);
+    }
+    out.anycast = o.anycast;
+  }
+  return out;
+}
+
+/**
+ * One address of an interface as pyroute2's `ipaddr[key]` gives it: the kernel's values, or
+ * for an address still pending, what the commit will send.
+ */
+export interface AddressDetails {
+  /** The address (IFA_LOCAL for IPv4, IFA_ADDRESS for IPv6). */
+  address: string;
+  /** Prefix length. */
+  prefixlen: number;
+  /** 2 or 10. */
+  family: number;
+  /** Scope number (0 global, 253 link, 254 host). */
+  scope: number;
+  /** IFA_LOCAL, when the kernel has the address. */
+  local?: string;
+  /** The peer of a point-to-point address (IFA_ADDRESS when it differs from IFA_LOCAL). */
+  peer?: string;
+  /** IPv4 broadcast address. */
+  broadcast?: string | boolean;
+  /** IPv6 anycast address. */
+  anycast?: string;
+  /** IPv4 label. */
+  label?: string;
+  /** IFA_F_* flags (IFA_FLAGS, or the header's when absent). */
+  flags?: number;
+  /** Lifetimes and timestamps, as the kernel reports them. */
+  cacheinfo?: unknown;
+  /** True for an address added in the pending transaction (not yet in the kernel). */
+  pending: boolean;
+}
+
+/** The details of an address the kernel reported. */
+function detailsOf(a: Addr): AddressDetails {
+  const local = a.local ?? a.address!;
+  const out: AddressDetails = {
+    address: local,
+    prefixlen: a.prefixlen,
+    family: a.family,
+    scope: a.scope,
+    flags: (a.getAttr("IFA_FLAGS") as number | undefined) ?? (a.headerField("flags") as number),
+    pending: false,
+  };
+  if (a.local !== undefined) out.local = a.local;
+  if (a.address !== undefined && a.local !== undefined && a.address !== a.local) {
+    out.peer = a.address;
+  }
+  if (a.broadcast !== undefined) out.broadcast = a.broadcast;
+  if (a.anycast !== undefined) out.anycast = a.anycast;
+  if (a.label !== undefined) out.label = a.label;
+  if (a.cacheinfo !== undefined) out.cacheinfo = a.cacheinfo;
+  return out;
+}
+
 /** The pending address and port changes of an interface (part of its pending changes). */
 export interface SetChanges {
   /** Addresses to add ("a/p"). */
   addrAdd: Set<string>;
+  /** Options of addresses to add (broadcast, anycast, scope), by "a/p". */
+  addrOptions: Map<string, AddressOptions>;
   /** Addresses to remove ("a/p"). */
   addrDel: Set<string>;
   /** Ports to add. */
@@ -110,6 +218,7 @@ export class IPAddrSet implements Iterable<string> {
   readonly #p: () => SetChanges;
   readonly #current: () => Iterable<string>;
   readonly #touch: () => void;
+  readonly #message: (key: string) => Addr | undefined;
 
   /** @internal */
   constructor(
@@ -117,11 +226,13 @@ export class IPAddrSet implements Iterable<string> {
     pending: () => SetChanges,
     current: () => Iterable<string>,
     touch: () => void,
+    message: (key: string) => Addr | undefined = () => undefined,
   ) {
     this.#iface = iface;
     this.#p = pending;
     this.#current = current;
     this.#touch = touch;
+    this.#message = message;
   }
 
   #hasCurrent(key: string): boolean {
@@ -135,13 +246,30 @@ export class IPAddrSet implements Iterable<string> {
    */
   add(address: AddressInput, prefixlen?: number): this {
     checkArgs("ipaddr.add", 2, arguments.length);
-    const key = withPrefix(address, prefixlen, arguments.length);
+    return this.addWith(withPrefix(address, prefixlen, arguments.length));
+  }
+
+  /**
+   * Adds the address `key` (`"a/p"`, normalized) with options (pyroute2's `add_ip(…, scope=254)`).
+   * An address the kernel already has keeps its own options: giving others is an error.
+   * @internal
+   */
+  addWith(key: string, options?: AddressOptions): this {
     const p = this.#p();
-    if (p.addrDel.delete(key)) {
-      this.#touch();
+    const opts = options && Object.keys(options).length ? options : undefined;
+    if (this.#hasCurrent(key)) {
+      if (opts) {
+        throw new TypeError(
+          `ipaddr: ${key} is already on ${this.#iface.ifname}; remove it (and commit) before ` +
+            `adding it with ${Object.keys(opts).join(", ")}`,
+        );
+      }
+      if (p.addrDel.delete(key)) this.#touch();
       return this;
     }
-    if (!this.#hasCurrent(key)) p.addrAdd.add(key);
+    p.addrAdd.add(key);
+    if (opts) p.addrOptions.set(key, opts);
+    else p.addrOptions.delete(key);
     this.#touch();
     return this;
   }
@@ -152,6 +280,7 @@ export class IPAddrSet implements Iterable<string> {
     const key = withPrefix(address, prefixlen, arguments.length);
     const p = this.#p();
     if (p.addrAdd.delete(key)) {
+      p.addrOptions.delete(key);
       this.#touch();
       return true;
     }
@@ -181,6 +310,41 @@ export class IPAddrSet implements Iterable<string> {
     let n = 0;
     for (const _ of this) n++;
     return n;
+  }
+
+  /**
+   * pyroute2's `ipaddr[key]`: one address's details (scope, broadcast, flags, label, …) by
+   * position in this set (`get(0)`), as `"a/p"` or as `[address, prefixlen]`; undefined when
+   * the set has no such address.
+   */
+  get(key: number | AddressInput): AddressDetails | undefined {
+    checkArgs("ipaddr.get", 1, arguments.length);
+    let k: string | undefined;
+    if (typeof key === "number") {
+      if (!Number.isInteger(key)) throw new TypeError(`ipaddr.get: ${key} is not a position`);
+      k = [...this].at(key);
+    } else {
+      k = normalizeAddress(key);
+      if (!this.has(k)) k = undefined;
+    }
+    if (k === undefined) return undefined;
+    const p = this.#p();
+    if (p.addrAdd.has(k)) {
+      const slash = k.lastIndexOf("/");
+      const o = p.addrOptions.get(k) ?? {};
+      const out: AddressDetails = {
+        address: k.slice(0, slash),
+        prefixlen: Number(k.slice(slash + 1)),
+        family: k.includes(":") ? 10 : 2,
+        scope: o.scope !== undefined ? scopeId(o.scope) : 0,
+        pending: true,
+      };
+      if (o.broadcast !== undefined) out.broadcast = o.broadcast;
+      if (o.anycast !== undefined) out.anycast = o.anycast;
+      return out;
+    }
+    const m = this.#message(k);
+    return m ? detailsOf(m) : undefined;
   }
 
   /** The addresses, kernel's first (in its order), then pending additions. */

@@ -18,7 +18,14 @@ import { LINKINFO_DATA, LINKINFO_SLAVE_DATA } from "../rtnl/schemas/linkinfo.ts"
 import type { BOND_SLAVE, BRPORT, LinkKindSchemas, VRF_PORT } from "../rtnl/schemas/linkinfo.ts";
 import type { ViewValues } from "../netlink/view.ts";
 import type { Intersect } from "../rtnl/link_spec.ts";
-import { IPAddrSet, MASTER_KINDS, normalizeAddress, PortSet } from "./addrset.ts";
+import {
+  checkAddressOptions,
+  IPAddrSet,
+  MASTER_KINDS,
+  normalizeAddress,
+  PortSet,
+} from "./addrset.ts";
+import type { AddressOptions } from "./addrset.ts";
 import { checkKeys, KeySet } from "../netlink/strict.ts";
 import { IfaceState, WRITABLE, WRITABLE_INT } from "./interface_state.ts";
 import type { IfaceContext } from "./interface_state.ts";
@@ -27,7 +34,7 @@ import { Tracked } from "./tracked.ts";
 const WAIT_IP_OPTIONS = new KeySet("waitIp option", ["timeout"]);
 
 export { normalizeAddress } from "./addrset.ts";
-export type { AddressInput } from "./addrset.ts";
+export type { AddressDetails, AddressInput, AddressOptions } from "./addrset.ts";
 export type { IfaceContext } from "./interface_state.ts";
 
 function dataSchemaNames(codecs: Readonly<Record<string, unknown>>): Map<string, Set<string>> {
@@ -74,7 +81,13 @@ export class Interface extends Tracked {
     super(s);
     this.#s = s;
     const touch = () => s.touch();
-    this.ipaddr = new IPAddrSet(this, () => s.pending, () => s.currentAddrs(), touch);
+    this.ipaddr = new IPAddrSet(
+      this,
+      () => s.pending,
+      () => s.currentAddrs(),
+      touch,
+      (key) => s.index > 0 && !s.gone ? s.ctx.store.addrs.get(s.index)?.get(key) : undefined,
+    );
     this.ports = new PortSet(
       this,
       () => s.pending,
@@ -361,10 +374,26 @@ export class Interface extends Tracked {
 
   /**
    * pyroute2's `add_ip`: adds an address (pending): `addIp("10.0.0.1/24")`,
-   * `addIp("10.0.0.1", 24)`, `addIp("10.0.0.1", "255.255.255.0")`.
+   * `addIp("10.0.0.1", 24)`, `addIp("10.0.0.1", "255.255.255.0")`, with pyroute2's keywords as
+   * options: `addIp("10.0.0.1/24", { scope: 254 })`,
+   * `addIp("10.0.0.1", 24, { broadcast: "10.0.0.128" })` (`broadcast`, `anycast`, `scope`).
    */
-  addIp(address: string, mask?: number | string): this {
-    this.ipaddr.add(mask === undefined ? address : [address, mask]);
+  addIp(address: string, options?: AddressOptions): this;
+  /** The same with the prefix length or netmask apart. */
+  addIp(address: string, mask: number | string, options?: AddressOptions): this;
+  addIp(
+    address: string,
+    mask?: number | string | AddressOptions,
+    options?: AddressOptions,
+  ): this {
+    checkArgs("addIp", 3, arguments.length);
+    if (typeof mask === "object" && mask !== null) {
+      if (arguments.length > 2) throw new TypeError("addIp: options given twice");
+      [mask, options] = [undefined, mask];
+    }
+    const key = normalizeAddress(mask === undefined ? address : [address, mask], "address");
+    const opts = options === undefined ? undefined : checkAddressOptions(key, options);
+    this.ipaddr.addWith(key, opts);
     return this;
   }
 

@@ -131,6 +131,7 @@ function emptyPending(): IfacePending {
   return {
     attrs: new Map(),
     addrAdd: new Set(),
+    addrOptions: new Map(),
     addrDel: new Set(),
     portAdd: new Set(),
     portDel: new Set(),
@@ -238,7 +239,12 @@ export class IfaceState extends TrackedState<IfacePending> {
   merge(cur: IfacePending, done: IfacePending): void {
     for (const [k, v] of done.attrs) if (!cur.attrs.has(k)) cur.attrs.set(k, v);
     cur.state ??= done.state;
-    for (const a of done.addrAdd) if (!cur.addrDel.has(a)) cur.addrAdd.add(a);
+    for (const a of done.addrAdd) {
+      if (cur.addrDel.has(a) || cur.addrAdd.has(a)) continue;
+      cur.addrAdd.add(a);
+      const o = done.addrOptions.get(a);
+      if (o) cur.addrOptions.set(a, o);
+    }
     for (const a of done.addrDel) if (!cur.addrAdd.has(a)) cur.addrDel.add(a);
     for (const i of done.portAdd) if (!cur.portDel.has(i)) cur.portAdd.add(i);
     for (const i of done.portDel) if (!cur.portAdd.has(i)) cur.portDel.add(i);
@@ -266,7 +272,14 @@ export class IfaceState extends TrackedState<IfacePending> {
       if (now !== p.state) attrs.state = `${now} -> ${p.state}`;
     }
     out.attrs = attrs;
-    const ipaddr = [...[...p.addrAdd].map((a) => `+${a}`), ...[...p.addrDel].map((a) => `-${a}`)];
+    const withOptions = (a: string) => {
+      const o = p.addrOptions.get(a);
+      return o ? `${a} ${Object.entries(o).map(([k, x]) => `${k} ${x}`).join(" ")}` : a;
+    };
+    const ipaddr = [
+      ...[...p.addrAdd].map((a) => `+${withOptions(a)}`),
+      ...[...p.addrDel].map((a) => `-${a}`),
+    ];
     if (ipaddr.length) out.ipaddr = ipaddr;
     const ports = [
       ...[...p.portAdd].map((i) => `+${i.ifname}`),
@@ -414,13 +427,18 @@ export class IfaceState extends TrackedState<IfacePending> {
     }
     for (const key of p.addrAdd) {
       const slash = key.lastIndexOf("/");
-      const spec = { address: key.slice(0, slash), prefixlen: Number(key.slice(slash + 1)) };
+      const spec = {
+        address: key.slice(0, slash),
+        prefixlen: Number(key.slice(slash + 1)),
+        ...p.addrOptions.get(key),
+      };
+      const del = { address: spec.address, prefixlen: spec.prefixlen };
       steps.push({
         phase: PHASE.addrAdd,
         describe: `${name()}: addr add ${key}`,
         run: async () => await ctx.ip.addr("add", { ...spec, index: this.index }),
         ours: () => !!addrs()?.has(key),
-        undo: async () => await ctx.ip.addr("del", { ...spec, index: this.index }),
+        undo: async () => await ctx.ip.addr("del", { ...del, index: this.index }),
         undone: () => !addrs()?.has(key),
       });
     }

@@ -70,7 +70,7 @@ export type {
   InterfaceWritableNames,
 } from "./interface.ts";
 export { IPAddrSet, PortSet } from "./addrset.ts";
-export type { AddressInput } from "./addrset.ts";
+export type { AddressDetails, AddressInput, AddressOptions } from "./addrset.ts";
 export { IPDBRoute, Routes, RouteTable } from "./route.ts";
 export type { RouteKey, RouteMap, RouteTableMap, RouteTables } from "./route.ts";
 export { IPDBRule, Rules } from "./rule.ts";

@@ -164,3 +164,51 @@ await scenario(
     assert.equal(await c0.waitIp("172.16.0.1"), true);
   },
 );
+
+await scenario(
+  "add_ip(…, scope=254) / add_ip(…, broadcast=…) on created links; ipaddr[0] details",
+  [],
+  async (ip, ns) => {
+    await using db = await IPDB.open({ netns: ns });
+    // pyroute2: with ip.create(ifname=if1, kind='dummy') as i: i.add_ip('…/24', scope=254)
+    await db.create({ ifname: "c1", kind: "veth", peer: "c1p" }).transaction((i) => {
+      i.addIp("172.16.102.1/24", { scope: 254 });
+    });
+    await db.create({ ifname: "c2", kind: "veth", peer: "c2p" }).transaction((i) => {
+      i.addIp("172.16.103.1", 24, { broadcast: "172.16.103.128" });
+    });
+    const [a1] = await ip.getAddr({ index: db.interfaces.c1!.index, family: 2 });
+    assert.equal(a1.get("scope"), 254);
+    assert.equal(a1.getAttr("IFA_BROADCAST"), undefined);
+    assert.notEqual(db.interfaces.c1!.ipaddr.get(0)!.flags, undefined);
+    assert.equal(db.interfaces.c1!.ipaddr.get(0)!.scope, 254);
+    const [a2] = await ip.getAddr({ index: db.interfaces.c2!.index, family: 2 });
+    assert.equal(a2.get("scope"), 0);
+    assert.equal(a2.getAttr("IFA_BROADCAST"), "172.16.103.128");
+    const d2 = db.interfaces.c2!.ipaddr.get(["172.16.103.1", 24])!;
+    assert.equal(d2.broadcast, "172.16.103.128");
+    assert.equal(d2.scope, 0);
+    assert.equal(d2.pending, false);
+    // Pending: what the commit will send; an unknown option is refused by name.
+    const c1 = db.interfaces.c1!;
+    c1.addIp("172.16.104.1/24", { scope: "link", broadcast: true });
+    assert.deepEqual(
+      { ...c1.ipaddr.get("172.16.104.1/24") },
+      {
+        address: "172.16.104.1",
+        prefixlen: 24,
+        family: 2,
+        scope: 253,
+        broadcast: true,
+        pending: true,
+      },
+    );
+    assert.throws(() => c1.addIp("172.16.105.1/24", { brd: "x" } as never), /brd: unknown/);
+    assert.throws(() => c1.addIp("2001:db8::1/64", { broadcast: true }), /only IPv4/);
+    assert.throws(() => c1.addIp("172.16.102.1/24", { scope: 0 }), /already on c1/);
+    await c1.commit();
+    const got = await ip.getAddr({ index: c1.index, address: "172.16.104.1" });
+    assert.equal(got[0].get("scope"), 253);
+    assert.equal(got[0].getAttr("IFA_BROADCAST"), "172.16.104.255");
+  },
+);

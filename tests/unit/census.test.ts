@@ -192,6 +192,7 @@ Deno.test({
         "Interface.commit": () => lo.commit(bogus as never),
         "Interface.transaction": () => lo.transaction(() => {}, bogus as never),
         "Interface.waitIp": () => lo.waitIp("127.0.0.1", bogus as never),
+        "Interface.addIp": () => lo.addIp("10.9.9.9/24", bogus as never),
         "IPDBRoute.commit": () => route.commit(bogus as never),
         "IPDBRule.commit": () => rule.commit(bogus as never),
         "Routes.add": () => db.routes.add({ dst: "10.8.0.0/16", ...bogus } as never),
@@ -258,7 +259,7 @@ Deno.test({
       assert.ok(Interface.prototype instanceof Tracked);
       assert.ok(IPDBRoute.prototype instanceof Tracked && IPDBRule.prototype instanceof Tracked);
       console.log(`census: ${Object.keys(calls).length} IPDB methods refuse an unknown key`);
-      assert.equal(Object.keys(calls).length, 15);
+      assert.equal(Object.keys(calls).length, 16);
     } finally {
       netns.remove(ns);
     }
