@@ -27,7 +27,7 @@ import {
 } from "./addrset.ts";
 import type { AddressOptions } from "./addrset.ts";
 import { checkKeys, KeySet } from "../netlink/strict.ts";
-import { IfaceState, WRITABLE, WRITABLE_INT } from "./interface_state.ts";
+import { BRPORT_WRITABLE, IfaceState, WRITABLE, WRITABLE_INT } from "./interface_state.ts";
 import type { IfaceContext } from "./interface_state.ts";
 import { Tracked } from "./tracked.ts";
 
@@ -173,7 +173,8 @@ export class Interface extends Tracked {
   /**
    * Sets a link attribute in the pending transaction (validated now, applied on commit):
    * ifname, address, broadcast, mtu, txqlen, ifalias/alias, master, group, promisc, arp,
-   * `state` ("up"/"down"), or a key of the kind's data.
+   * `state` ("up"/"down"), a key of the kind's data, or, on a bridge port, a port setting by
+   * pyroute2's `brport_*` name (`brport_cost`, `brport_unicast_flood`, …).
    */
   set(key: string, value: unknown): this {
     checkArgs("set", 2, arguments.length);
@@ -215,6 +216,20 @@ export class Interface extends Tracked {
       } else throw new TypeError(`master: expected an interface, name or index, got ${value}`);
     } else if (key === "promisc" || key === "arp") {
       if (typeof value !== "boolean") throw new TypeError(`${key}: expected a boolean`);
+    } else if (BRPORT_WRITABLE.has(key)) {
+      // pyroute2's brport_* keys: the port's settings in its bridge (see interface_state.ts).
+      if (this.#view()?.get(["linkinfo", "info_slave_kind"]) !== "bridge") {
+        throw new TypeError(
+          `${key}: ${this.ifname} is not a bridge port (commit its master first)`,
+        );
+      }
+      const max = BRPORT_WRITABLE.get(key)!;
+      if (typeof value === "boolean" && max === 0xff) v = value ? 1 : 0;
+      else if (typeof value !== "number" || !Number.isInteger(value)) {
+        throw new TypeError(`${key}: expected an integer, got ${describeValue(value)}`);
+      } else if (value < 0 || value > max) {
+        throw new RangeError(`${key}: ${value} is out of range 0..${max}`);
+      }
     } else if (!WRITABLE.has(key)) {
       const kind = this.kind;
       if (!kindDataNames(kind)?.has(key)) {
@@ -539,7 +554,8 @@ export type InterfaceKindData = Partial<
 /**
  * The properties of an interface besides those its class declares: every IFLA attribute (read
  * only, but for the writable ones), every kind's data (writable: the interface's own kind's),
- * and port settings (read only). Typed from the schema tables: an unknown name does not compile
+ * and port settings (bridge port settings writable on a bridge port, as pyroute2's
+ * `brport_*` keys; ids, timers and counters read only). Typed from the schema tables: an unknown name does not compile
  * (and writing one is a TypeError naming it).
  */
 export type InterfaceAttributes =
@@ -548,7 +564,7 @@ export type InterfaceAttributes =
   & {
     -readonly [K in Exclude<keyof InterfaceKindData, InterfaceDeclaredNames>]: InterfaceKindData[K];
   }
-  & ViewValues<typeof BRPORT>
+  & { -readonly [K in keyof ViewValues<typeof BRPORT>]: ViewValues<typeof BRPORT>[K] }
   & ViewValues<typeof BOND_SLAVE>
   & ViewValues<typeof VRF_PORT>;
 

@@ -74,6 +74,40 @@ export const WRITABLE: ReadonlySet<string> = new Set([
   "arp",
 ]);
 
+/**
+ * Bridge port settings an interface object writes (pyroute2's `brport_*` keys), sent as
+ * IFLA_INFO_SLAVE_DATA (`ip link set … type bridge_slave …`): the IFLA_BRPORT_* values the
+ * kernel takes, not those it only reports (ids, timers, counters).
+ */
+export const BRPORT_WRITABLE: ReadonlyMap<string, number> = new Map([
+  ...[
+    "state",
+    "mode",
+    "guard",
+    "protect",
+    "fast_leave",
+    "learning",
+    "unicast_flood",
+    "proxyarp",
+    "learning_sync",
+    "proxyarp_wifi",
+    "multicast_router",
+    "mcast_flood",
+    "mcast_to_ucast",
+    "vlan_tunnel",
+    "bcast_flood",
+    "neigh_suppress",
+    "isolated",
+    "locked",
+    "mab",
+    "neigh_vlan_suppress",
+  ].map((k) => [`brport_${k}`, 0xff] as const),
+  ...["priority", "group_fwd_mask"].map((k) => [`brport_${k}`, 0xffff] as const),
+  ...["cost", "backup_port", "mcast_eht_hosts_limit", "mcast_max_groups", "backup_nhid"].map(
+    (k) => [`brport_${k}`, 0xffffffff] as const,
+  ),
+]);
+
 const SAFE_ADDR_FLAGS = 0x02 | 0x10 | 0x100 | 0x200 | 0x400; // nodad home mngtmp noprefixroute mcautojoin
 const IFA_F_SECONDARY = 0x01;
 const FOREVER = 0xffffffff;
@@ -146,6 +180,7 @@ export function currentValue(key: string, v: Link | undefined): unknown {
   if (IFLA.byName.has(key)) return v.get(key);
   if (key === "promisc") return (v.flags & IFF.PROMISC) !== 0;
   if (key === "arp") return (v.flags & IFF.NOARP) === 0;
+  if (BRPORT_WRITABLE.has(key)) return v.get(["linkinfo", "info_slave_data", key]);
   return v.get(["linkinfo", "info_data", key]);
 }
 
@@ -366,7 +401,7 @@ export class IfaceState extends TrackedState<IfacePending> {
         const old = currentValue(k, view);
         if (sameValue(k, old, val)) continue;
         const phase = k === "ifname" ? PHASE.rename : k === "address" ? PHASE.mac : PHASE.attrs;
-        const isData = !WRITABLE.has(k);
+        const isData = !WRITABLE.has(k) && !BRPORT_WRITABLE.has(k);
         const spec = (x: unknown): LinkSpec => {
           const s: LinkSpec = {};
           if (k === "promisc" || k === "arp") s[k] = x as boolean;

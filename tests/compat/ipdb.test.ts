@@ -212,3 +212,51 @@ await scenario(
     assert.equal(got[0].getAttr("IFA_BROADCAST"), "172.16.104.255");
   },
 );
+
+await scenario(
+  "brport_* on a bridge port: i.brport_cost = 500, i.brport_unicast_flood = 0; rollback on failure",
+  ["link:bridge"],
+  async (ip, ns) => {
+    await using db = await IPDB.open({ netns: ns });
+    // pyroute2's test: create the port and the bridge, add_port, then set brport_* on the port.
+    await db.create({ ifname: "ca", kind: "veth", peer: "cap" }).commit();
+    await db.create({ ifname: "cb", kind: "bridge" }).commit();
+    await db.interfaces.cb!.transaction((i) => {
+      i.addPort("ca");
+      i.up();
+    });
+    await db.interfaces.ca!.transaction((i) => {
+      i.up();
+      i.brport_unicast_flood = 0;
+      i.brport_cost = 500;
+    });
+    const ca = db.interfaces.ca!;
+    assert.equal(ca["brport_unicast_flood"], 0);
+    assert.equal(ca["brport_cost"], 500);
+    assert.equal(ca["master"], db.interfaces.cb!["index"]);
+    const [j] = await ipJson(ns, "-d", "link", "show", "ca");
+    const info = (j.linkinfo as { info_slave_data: Record<string, unknown> }).info_slave_data;
+    assert.equal(info.cost, 500);
+    assert.equal(info.flood, false);
+    // Taken back when a later step of the commit fails; the kernel's value stays 500.
+    ca.brport_cost = 700;
+    ca.set("brport_priority", 7);
+    ca.ipaddr.add("172.16.0.1/24");
+    ca.ipaddr.add("172.16.0.2/24");
+    // Someone else adds the second address first: the commit's add of it is refused.
+    const [dev] = await ip.linkLookup({ ifname: "ca" });
+    await ip.addr("add", { index: dev, address: "172.16.0.2/24" });
+    await assert.rejects(() => ca.commit(), /EEXIST|exists/);
+    const [k] = await ipJson(ns, "-d", "link", "show", "ca");
+    const after = (k.linkinfo as { info_slave_data: Record<string, unknown> }).info_slave_data;
+    assert.equal(after.cost, 500);
+    assert.equal(after.priority, 32);
+    ca.rollback();
+    // Settings the kernel only reports, and ports that are not bridge ports, are refused.
+    assert.throws(() => ca.set("brport_root_id", 1), /read-only/);
+    assert.throws(() => ca.set("brport_cost", -1), RangeError);
+    assert.throws(() => {
+      db.interfaces.cap!.brport_cost = 5;
+    }, /cap is not a bridge port/);
+  },
+);
