@@ -27,7 +27,14 @@ import {
 } from "./addrset.ts";
 import type { AddressOptions } from "./addrset.ts";
 import { checkKeys, KeySet } from "../netlink/strict.ts";
-import { BRPORT_WRITABLE, IfaceState, WRITABLE, WRITABLE_INT } from "./interface_state.ts";
+import {
+  BRPORT_WRITABLE,
+  IfaceState,
+  isNetnsTarget,
+  WRITABLE,
+  WRITABLE_INT,
+} from "./interface_state.ts";
+import type { NetnsTarget } from "../ffi/netns.ts";
 import type { IfaceContext } from "./interface_state.ts";
 import { Tracked } from "./tracked.ts";
 
@@ -139,6 +146,7 @@ export class Interface extends Tracked {
       return v ? ((v.flags & IFF.UP) ? "up" : "down") : undefined;
     }
     if (key === "alias") key = "ifalias";
+    else if (key === "net_ns_fd") key = "netns";
     if (p.attrs.has(key)) return p.attrs.get(key);
     if (p.create) return key === "index" ? 0 : (p.create as Record<string, unknown>)[key];
     const v = this.#view();
@@ -173,12 +181,13 @@ export class Interface extends Tracked {
   /**
    * Sets a link attribute in the pending transaction (validated now, applied on commit):
    * ifname, address, broadcast, mtu, txqlen, ifalias/alias, master, group, promisc, arp,
-   * `state` ("up"/"down"), a key of the kind's data, or, on a bridge port, a port setting by
+   * `state` ("up"/"down"), `netns` (or pyroute2's `net_ns_fd`), a key of the kind's data, or, on a bridge port, a port setting by
    * pyroute2's `brport_*` name (`brport_cost`, `brport_unicast_flood`, …).
    */
   set(key: string, value: unknown): this {
     checkArgs("set", 2, arguments.length);
     if (key === "alias") key = "ifalias";
+    else if (key === "net_ns_fd") key = "netns"; // pyroute2's name
     const p = this.#s.pending;
     if (key === "state") {
       if (value !== "up" && value !== "down") {
@@ -216,6 +225,12 @@ export class Interface extends Tracked {
       } else throw new TypeError(`master: expected an interface, name or index, got ${value}`);
     } else if (key === "promisc" || key === "arp") {
       if (typeof value !== "boolean") throw new TypeError(`${key}: expected a boolean`);
+    } else if (key === "netns") {
+      if (!isNetnsTarget(value)) {
+        throw new TypeError(
+          `netns: expected a namespace name, path, { pid } or { fd }, got ${describeValue(value)}`,
+        );
+      }
     } else if (BRPORT_WRITABLE.has(key)) {
       // pyroute2's brport_* keys: the port's settings in its bridge (see interface_state.ts).
       if (this.#view()?.get(["linkinfo", "info_slave_kind"]) !== "bridge") {
@@ -317,6 +332,26 @@ export class Interface extends Tracked {
   }
   set group(v: number | undefined) {
     this.set("group", v);
+  }
+
+  /**
+   * The namespace to move the interface to on commit (pending; undefined when no move is):
+   * `iface.netns = "other"`. Committed, the interface leaves this database; a later step of
+   * the commit that fails moves it back.
+   */
+  get netns(): NetnsTarget | undefined {
+    return this.get("netns") as NetnsTarget | undefined;
+  }
+  set netns(v: NetnsTarget) {
+    this.set("netns", v);
+  }
+
+  /** pyroute2's name of {@link netns}: `iface.net_ns_fd = "other"`. */
+  get net_ns_fd(): NetnsTarget | undefined {
+    return this.get("netns") as NetnsTarget | undefined;
+  }
+  set net_ns_fd(v: NetnsTarget) {
+    this.set("netns", v);
   }
 
   /** IFF_* flags as the kernel last reported them. */
@@ -517,6 +552,8 @@ export class Interface extends Tracked {
 
 /** Names the {@link Interface} class declares itself (with their own types). */
 export type InterfaceDeclaredNames =
+  | "netns"
+  | "net_ns_fd"
   | "ifname"
   | "address"
   | "broadcast"

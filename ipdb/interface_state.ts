@@ -12,6 +12,8 @@ import type { Link, LooseLinkSpec as LinkSpec } from "../rtnl/link.ts";
 import type { LinkSpec as ExactLinkSpec } from "../rtnl/link.ts";
 import type { RouteSpec } from "../rtnl/route.ts";
 import { BatchError } from "../rtnl/batch.ts";
+import { IPRoute } from "../rtnl/iproute.ts";
+import type { NetnsTarget } from "../ffi/netns.ts";
 import { IFF } from "../rtnl/constants.ts";
 import { IFLA } from "../rtnl/schemas/link.ts";
 import { PHASE } from "./commit.ts";
@@ -107,6 +109,23 @@ export const BRPORT_WRITABLE: ReadonlyMap<string, number> = new Map([
     (k) => [`brport_${k}`, 0xffffffff] as const,
   ),
 ]);
+
+/**
+ * Moving to another namespace comes after the ports (a port leaves its bridge when it moves)
+ * and before route additions: a route of the same commit that the kernel refuses then undoes
+ * the move, as any later step does.
+ */
+const PHASE_NETNS = PHASE.portAdd + 0.5;
+
+/** Whether `v` names a namespace as `IPRoute({ netns })` takes it. */
+export function isNetnsTarget(v: unknown): v is NetnsTarget {
+  if (typeof v === "string") return v !== "";
+  if (typeof v !== "object" || v === null) return false;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  return keys.length === 1 && (keys[0] === "pid" || keys[0] === "fd") &&
+    Number.isInteger(o[keys[0]]) && (o[keys[0]] as number) >= 0;
+}
 
 const SAFE_ADDR_FLAGS = 0x02 | 0x10 | 0x100 | 0x200 | 0x400; // nodad home mngtmp noprefixroute mcautojoin
 const IFA_F_SECONDARY = 0x01;
@@ -398,6 +417,7 @@ export class IfaceState extends TrackedState<IfacePending> {
       }
       const kind = view!.get(["linkinfo", "info_kind"]) as string | undefined;
       for (const [k, val] of p.attrs) {
+        if (k === "netns") continue; // its own step, below
         const old = currentValue(k, view);
         if (sameValue(k, old, val)) continue;
         const phase = k === "ifname" ? PHASE.rename : k === "address" ? PHASE.mac : PHASE.attrs;
@@ -498,7 +518,60 @@ export class IfaceState extends TrackedState<IfacePending> {
         undone: () => (port.message?.master ?? 0) === old,
       });
     }
-    return this.#confirmation(p, snap, steps, needRoutes);
+    const target = p.attrs.get("netns") as NetnsTarget | undefined;
+    if (target !== undefined) steps.push(this.#moveStep(target, snap));
+    // A move drops the link's routes (restored by the repair when it is undone).
+    const moves = target !== undefined && !p.create;
+    return this.#confirmation(p, snap, steps, needRoutes || moves);
+  }
+
+  /**
+   * Moves the link to another namespace; it leaves this database when the kernel says it is
+   * gone. The undo moves it back by its name, makes this object stand for it again, and puts
+   * back its state and master (the kernel takes a device down, and out of its bridge, when it
+   * changes namespace); the repair then restores its addresses and routes.
+   */
+  #moveStep(target: NetnsTarget, snap: Snapshot): Step {
+    const ctx = this.ctx;
+    let name = "";
+    let left = 0;
+    const shown = typeof target === "string" ? target : JSON.stringify(target);
+    return {
+      phase: PHASE_NETNS,
+      describe: `${this.label}: link set netns ${shown}`,
+      run: async (deadline) => {
+        left = this.index;
+        name = this.view()?.ifname ?? this.label;
+        await ctx.ip.link("set", { index: left, netns: target });
+        ctx.sync();
+        await ctx.waitFor({ indexes: [left] }, () => !ctx.store.links.has(left), deadline);
+      },
+      ours: () => !ctx.store.names.has(name),
+      undo: async (deadline) => {
+        // Back into the database's namespace: its held descriptor, or this process's own.
+        const home: NetnsTarget = ctx.ip.netns ?? { pid: Deno.pid };
+        {
+          using there = new IPRoute({ netns: target });
+          await there.link("set", { index: name, netns: home });
+        }
+        ctx.sync();
+        await ctx.waitFor({ anyLink: true }, () => ctx.store.names.has(name), deadline);
+        const index = ctx.store.names.get(name);
+        if (index === undefined) throw new Error(`${name}: moved back, but not seen here`);
+        this.index = index;
+        this.gone = false;
+        this.lastName = undefined;
+        ctx.adopt(this.owner as Interface);
+        const was = snap.view;
+        const restore: LinkSpec = {};
+        if (was?.master) restore.master = was.master;
+        if (isUp(was)) restore.state = "up";
+        if (Object.keys(restore).length) {
+          await ctx.ip.link("set", { ...restore, index } as ExactLinkSpec);
+        }
+      },
+      undone: () => ctx.store.names.has(name),
+    };
   }
 
   /** The creation step: add the link, then wait for its event (the index comes from it). */
@@ -509,7 +582,7 @@ export class IfaceState extends TrackedState<IfacePending> {
     const specOf = (): LinkSpec => {
       const spec: LinkSpec = { ...create };
       for (const [k, val] of p.attrs) {
-        if (k !== "master") spec[k] = isRef(val) ? val.index : val;
+        if (k !== "master" && k !== "netns") spec[k] = isRef(val) ? val.index : val;
       }
       return spec;
     };
@@ -569,6 +642,7 @@ export class IfaceState extends TrackedState<IfacePending> {
     const out: string[] = [];
     const v = this.view();
     if (p.remove) return v ? ["removal"] : [];
+    if (p.attrs.has("netns")) return v ? ["netns"] : []; // gone from here: moved
     if (!v) return ["existence"];
     for (const [k, val] of p.attrs) {
       if (p.create && k !== "master") continue; // given at creation: the kernel may adjust
@@ -637,7 +711,7 @@ export class IfaceState extends TrackedState<IfacePending> {
       ctx.sync();
     }
     const touchesAddrs = dropsIpv6 || p.state === "down" || p.attrs.has("ifname") ||
-      p.addrDel.size > 0;
+      p.addrDel.size > 0 || p.attrs.has("netns");
     if (!touchesAddrs && !snap.routes) return;
     const now = ctx.store.addrs.get(this.index);
     for (const [key, a] of touchesAddrs ? snap.addrs : []) {

@@ -5,8 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { IPDB } from "../../mod.ts";
-import { ipJson } from "../helpers.ts";
+import { IPDB, IPRoute } from "../../mod.ts";
+import { ipJson, withNetns } from "../helpers.ts";
 import { scenario, veth } from "./scenario.ts";
 
 async function addrs(ns: string, name: string): Promise<string[]> {
@@ -258,5 +258,76 @@ await scenario(
     assert.throws(() => {
       db.interfaces.cap!.brport_cost = 5;
     }, /cap is not a bridge port/);
+  },
+);
+
+await scenario(
+  "net_ns_fd = ns on veth ends (test_global_netns): they leave this IPDB, appear in the other",
+  [],
+  async (_ip, ns) => {
+    await withNetns(async (other) => {
+      await using db = await IPDB.open({ netns: ns });
+      await using nsdb = await IPDB.open({ netns: other });
+      // pyroute2: v1 = ip.create(…); v2 = …; v1.net_ns_fd = ns; v2.net_ns_fd = ns; ip.commit()
+      const tx = db.begin();
+      const v1 = db.create({ ifname: "xca", kind: "veth", peer: "ca" });
+      const v2 = db.create({ ifname: "xcb", kind: "veth", peer: "cb" });
+      v1.net_ns_fd = other;
+      v2.netns = other;
+      await tx.commit();
+      nsdb.sync(); // the other database's events are queued by now: apply them
+      await nsdb.transaction(() => {
+        nsdb.interfaces.xca!.ifname = "eth0";
+        nsdb.interfaces.xcb!.ifname = "eth1";
+      });
+      await db.transaction(() => {
+        db.interfaces.ca!.up();
+        db.interfaces.cb!.up();
+      });
+      assert.ok(!("xca" in db.interfaces) && !("xcb" in db.interfaces));
+      assert.ok("ca" in db.interfaces && "cb" in db.interfaces);
+      assert.ok(db.interfaces.ca!.flags & 1);
+      assert.ok(nsdb.interfaces.eth0 && nsdb.interfaces.eth1);
+      assert.equal(v1.exists, false);
+    }, "compat-other");
+  },
+);
+
+await scenario(
+  "net_ns_fd in a transaction whose later step fails: moved back, with its address and state",
+  [],
+  async (ip, ns) => {
+    await withNetns(async (other) => {
+      const [dev] = await veth(ip, "c0");
+      await ip.link("set", { index: dev, state: "up" });
+      await ip.addr("add", { index: dev, address: "172.16.7.1/24" });
+      await using db = await IPDB.open({ netns: ns });
+      const c0 = db.interfaces.c0!;
+      await assert.rejects(
+        () =>
+          db.transaction(() => {
+            c0.netns = other;
+            // Refused by the kernel after the move (no route to the gateway).
+            db.routes.add({ dst: "10.99.0.0/16", gateway: "192.0.2.1" });
+          }),
+        /unreachable|ENETUNREACH/i,
+      );
+      // The object stands for the link again, in this namespace, as it was.
+      assert.equal(c0.exists, true);
+      assert.equal(c0.ifname, "c0");
+      assert.equal(c0.state, "up");
+      assert.ok(c0.ipaddr.has("172.16.7.1/24"));
+      assert.equal(db.interfaces.c0, c0);
+      const [l] = await ip.getLinks({ ifname: "c0" });
+      assert.ok(l.flags & 1);
+      assert.equal((await ip.getAddr({ index: l.index, address: "172.16.7.1" })).length, 1);
+      using there = new IPRoute({ netns: other });
+      assert.equal((await there.linkLookup({ ifname: "c0" })).length, 0);
+      assert.equal(db.routes.has("10.99.0.0/16"), false);
+      // Bad input is refused when written.
+      assert.throws(() => {
+        c0.netns = "" as never;
+      }, /netns: expected/);
+    }, "compat-other");
   },
 );
