@@ -2,6 +2,8 @@
  * Routes: `db.routes["10.1.0.0/16"]` (main table), `db.routes.tables[100]`, `db.routes.add(spec)`.
  * The database keeps only the kernel's route messages in a compact index; route objects are
  * built when accessed and read the current message each time (planning: `route_state.ts`).
+ * A route added but not committed shows in lookups and iteration too (its `pending` is true),
+ * as in pyroute2's IPDB, until it is committed or rolled back.
  *
  * @module
  */
@@ -15,7 +17,7 @@ import { RTAX } from "../rtnl/schemas/route.ts";
 import { routeKey } from "./keys.ts";
 import { keyOfRoute, keyOfSpec, normalizePrefix, routeSpecOf } from "./route_spec.ts";
 import type { RouteKey } from "./route_spec.ts";
-import { RouteState } from "./route_state.ts";
+import { pendingCreations, RouteState } from "./route_state.ts";
 import type { RouteContext } from "./route_state.ts";
 import { Tracked } from "./tracked.ts";
 
@@ -52,6 +54,12 @@ export class IPDBRoute extends Tracked {
     const s = new RouteState(ctx, key, create);
     super(s);
     this.#s = s;
+    if (create) s.created();
+  }
+
+  /** Whether the route was added and is not committed yet (pyroute2's `ipdb_scope` "create"). */
+  get pending(): boolean {
+    return this.#s.creating;
   }
 
   #view(): Route | undefined {
@@ -320,7 +328,18 @@ export class RouteTable implements Iterable<IPDBRoute> {
       if (priority !== undefined && k.priority !== priority) continue;
       return this.#ctx.routeObject(k) as IPDBRoute;
     }
+    for (const r of this.#pending()) {
+      const k = r.key;
+      if (k.prefix === n.prefix && (priority === undefined || k.priority === priority)) return r;
+    }
     return undefined;
+  }
+
+  /** This table's routes added but not committed. */
+  *#pending(): IterableIterator<IPDBRoute> {
+    for (const r of pendingCreations(this.#ctx)) {
+      if (r instanceof IPDBRoute && r.key.table === this.id && r.pending) yield r;
+    }
   }
 
   /** Whether the table has a route to `dst`. */
@@ -334,7 +353,7 @@ export class RouteTable implements Iterable<IPDBRoute> {
     return addRoute(this.#ctx, { ...spec, table: spec.table ?? this.id });
   }
 
-  /** Number of routes in the table. */
+  /** Number of the kernel's routes in the table (pending additions not counted). */
   get size(): number {
     return this.#ctx.store.routes.tableSize(this.id);
   }
@@ -344,16 +363,18 @@ export class RouteTable implements Iterable<IPDBRoute> {
     return this.#ctx.store.routes.views(this.id);
   }
 
-  /** Destinations of the table's routes. */
-  keys(): IterableIterator<string> {
-    return this.#ctx.store.routes.prefixes(this.id);
+  /** Destinations of the table's routes, then of its pending additions. */
+  *keys(): IterableIterator<string> {
+    yield* this.#ctx.store.routes.prefixes(this.id);
+    for (const r of this.#pending()) yield r.key.prefix;
   }
 
-  /** Route objects, built as iterated. */
+  /** Route objects, built as iterated; then the routes added but not committed. */
   *[Symbol.iterator](): Iterator<IPDBRoute> {
     for (const v of this.views()) {
       yield this.#ctx.routeObject(keyOfRoute(v, routeKey(v))) as IPDBRoute;
     }
+    yield* this.#pending();
   }
 }
 
@@ -454,7 +475,7 @@ export class Routes implements Iterable<IPDBRoute> {
     return addRoute(this.#ctx, spec);
   }
 
-  /** Number of routes in every table. */
+  /** Number of the kernel's routes in every table (pending additions not counted). */
   get size(): number {
     return this.#ctx.store.routes.size;
   }
@@ -469,10 +490,13 @@ export class Routes implements Iterable<IPDBRoute> {
     return this.#ctx.store.routes.views(table);
   }
 
-  /** Route objects of every table, built as iterated. */
+  /** Route objects of every table, built as iterated; then the routes added but not committed. */
   *[Symbol.iterator](): Iterator<IPDBRoute> {
     for (const v of this.views()) {
       yield this.#ctx.routeObject(keyOfRoute(v, routeKey(v))) as IPDBRoute;
+    }
+    for (const r of pendingCreations(this.#ctx)) {
+      if (r instanceof IPDBRoute && r.pending) yield r;
     }
   }
 }

@@ -14,6 +14,7 @@ import { routeKey } from "./keys.ts";
 import { delSpecOf, inGroup, keyOfRoute, routeSpecOf, RouteTarget } from "./route_spec.ts";
 import type { RouteKey } from "./route_spec.ts";
 import { TrackedState } from "./tracked.ts";
+import type { Tracked } from "./tracked.ts";
 
 const MAIN = 254;
 
@@ -70,6 +71,17 @@ export function sameRouteValue(k: string, now: unknown, target: unknown): boolea
   return now === target;
 }
 
+/**
+ * Routes added but not committed, per database: lookups in `db.routes` show them beside the
+ * kernel's (as pyroute2's IPDB does) until they are committed or rolled back.
+ */
+const CREATING = new WeakMap<DbContext, Set<Tracked>>();
+
+/** The route objects of a database whose creation is pending (or under way). */
+export function pendingCreations(ctx: DbContext): ReadonlySet<Tracked> {
+  return CREATING.get(ctx) ?? new Set();
+}
+
 /** The state of one route object (see the module documentation). */
 export class RouteState extends TrackedState<RoutePending> {
   declare readonly ctx: RouteContext;
@@ -80,6 +92,32 @@ export class RouteState extends TrackedState<RoutePending> {
     super(ctx);
     this.key = key;
     if (create) this.pending.create = create;
+  }
+
+  /** Registers a new route's object among the pending creations (once it is built). */
+  created(): void {
+    let set = CREATING.get(this.ctx);
+    if (!set) CREATING.set(this.ctx, set = new Set());
+    set.add(this.owner);
+  }
+
+  /** Whether the route is one of the pending creations. */
+  get creating(): boolean {
+    return (this.pending.create ?? this.committing?.create) !== undefined;
+  }
+
+  #settled(): void {
+    if (!this.creating) CREATING.get(this.ctx)?.delete(this.owner);
+  }
+
+  override rollback(): void {
+    super.rollback();
+    this.#settled();
+  }
+
+  override end(ok: boolean): void {
+    super.end(ok);
+    this.#settled();
   }
 
   /** The kernel's message of this route, if the store holds it. */

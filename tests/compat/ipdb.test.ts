@@ -331,3 +331,39 @@ await scenario(
     }, "compat-other");
   },
 );
+
+await scenario(
+  "a route added but not committed shows in routes.tables[100] (ipdb_scope 'create'), then commits",
+  [],
+  async (ip, ns) => {
+    const [dev] = await veth(ip, "c0");
+    await ip.link("set", { index: dev, state: "up" });
+    await ip.link("set", { index: "c0p", state: "up" });
+    await ip.addr("add", dev, { address: "10.0.0.1", mask: 24 });
+    await using db = await IPDB.open({ netns: ns });
+    // pyroute2: ip.routes.add(dst=…, gateway='1.1.1.1', table=100); try: ip.commit() except …
+    const r = db.routes.add({ dst: "172.18.0.0/24", gateway: "1.1.1.1", table: 100 });
+    await assert.rejects(() => r.commit());
+    assert.ok("172.18.0.0/24" in db.routes.tables[100]);
+    assert.equal(db.routes.tables[100]["172.18.0.0/24"], r);
+    assert.equal(db.routes.tables[100]["172.18.0.0/24"].pending, true);
+    assert.equal(r.exists, false);
+    assert.ok([...db.routes.tables[100]].includes(r));
+    assert.ok([...db.routes].includes(r));
+    // with ip.routes.tables[100]['172.18.0.0/24'] as r: r['gateway'] = '10.0.0.2'
+    await db.routes.tables[100]["172.18.0.0/24"].transaction((x) => {
+      x["gateway"] = "10.0.0.2";
+    });
+    assert.ok("172.18.0.0/24" in db.routes.tables[100]);
+    assert.equal(db.routes.tables[100]["172.18.0.0/24"].pending, false);
+    assert.equal((await ip.getRoutes({ table: 100, dst: "172.18.0.0/24" })).length, 1);
+    // Main table: visible while pending, gone on rollback.
+    const m = db.routes.add({ dst: "172.19.0.0/24", gateway: "10.0.0.2" });
+    assert.ok("172.19.0.0/24" in db.routes);
+    assert.equal(db.routes["172.19.0.0/24"], m);
+    m.rollback();
+    assert.ok(!("172.19.0.0/24" in db.routes));
+    assert.equal(db.routes.get("172.19.0.0/24"), undefined);
+    assert.ok(![...db.routes].includes(m));
+  },
+);
