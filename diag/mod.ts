@@ -41,8 +41,7 @@ export type {
   StateName,
   UnixQuery,
 } from "./requests.ts";
-export { SocketList } from "./list.ts";
-export type { SocketViewCtor } from "./list.ts";
+export type { SocketList, SocketViewCtor } from "./list.ts";
 export { compileFilter } from "./filter.ts";
 export type { HostMatch, PortMatch, SockFilter, SockMatch } from "./filter.ts";
 export type {

@@ -16,8 +16,8 @@ import type { MessageSchema } from "../netlink/schema.ts";
 import { messageViewClass } from "../netlink/view.ts";
 import { SOCK_DESTROY, SOCK_DIAG_BY_FAMILY } from "./constants.ts";
 import type { InetProtocolName } from "./constants.ts";
-import { SocketList, SocketListBuilder } from "./list.ts";
-import type { SocketViewCtor } from "./list.ts";
+import { SocketListBuilder } from "./list.ts";
+import type { SocketList, SocketViewCtor } from "./list.ts";
 import { checkOptions } from "./options.ts";
 import { checkArgs } from "../netlink/strict.ts";
 import {
@@ -129,7 +129,7 @@ export class SockDiag implements Disposable {
         await this.engine.dumpAll(bytes, { decoder, describe, signal });
       }
     }
-    return SocketList.from(messageViewClass(schema) as unknown as SocketViewCtor<T>, builder);
+    return builder.list(messageViewClass(schema) as unknown as SocketViewCtor<T>);
   }
 
   /**

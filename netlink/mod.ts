@@ -17,6 +17,7 @@ export * from "./errors.ts";
 export * from "./schema.ts";
 export * from "./addr.ts";
 export * from "./view.ts";
+export * from "./list.ts";
 export * from "./encoder.ts";
 export * from "./engine.ts";
 export * from "./genl.ts";

@@ -9,6 +9,7 @@
  * @module
  */
 
+import type { MessageList } from "../netlink/list.ts";
 import { describeValue, formatIp, parsePrefix } from "../netlink/addr.ts";
 import type { TypedMessage } from "../netlink/view.ts";
 import { NLM_F } from "../netlink/constants.ts";
@@ -285,7 +286,10 @@ export type AddrFilter =
 const FILTER_KEYS = filterKeys("address filter key", ADDR_MESSAGE);
 
 /** Dumps addresses; family and index filter in the kernel (strict checking), the rest here. */
-export async function getAddr(core: RtnlCore, filter?: AddrFilter): Promise<Addr[]> {
+export async function getAddr(
+  core: RtnlCore,
+  filter?: AddrFilter,
+): Promise<MessageList<Addr>> {
   const f = readFilter(filter, FILTER_KEYS);
   const v = f.values;
   const family = v.family !== undefined ? familyOf(v.family, "family", true) : 0;
@@ -317,14 +321,14 @@ export async function getAddr(core: RtnlCore, filter?: AddrFilter): Promise<Addr
   const ref = v.index !== undefined ? indexRef(core, v.index, "index") : undefined;
   const header: Record<string, unknown> = { family };
   if (ref) header.index = await ref();
-  const all = await core.dump(ADDR_MESSAGE, { type: RTM.GETADDR, flags: 0, header }, {
+  const all = await core.dumpList(ADDR_MESSAGE, { type: RTM.GETADDR, flags: 0, header }, {
     retryInterrupted: 3,
     signal: f.signal,
   });
   return all.filter((a) =>
     (header.index === undefined || a.index === header.index) &&
     (family === 0 || a.family === family) && checks.every((c) => c(a)) && passes(f.tests, a)
-  );
+  ) as MessageList<Addr>;
 }
 
 /**

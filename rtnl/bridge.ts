@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { MessageList } from "../netlink/list.ts";
 import { describeValue, formatHex, parseMac } from "../netlink/addr.ts";
 import type { TypedMessage } from "../netlink/view.ts";
 import { NLA_HDRLEN, NLM_F } from "../netlink/constants.ts";
@@ -200,7 +201,10 @@ export type FdbFilter =
 const FDB_FILTER_KEYS = filterKeys("fdb filter key", NEIGH_MESSAGE, ["index"]);
 
 /** Dumps the forwarding database. Port (ifindex) and bridge (master) filter in the kernel. */
-export async function getFdb(core: RtnlCore, filter?: FdbFilter): Promise<FdbEntry[]> {
+export async function getFdb(
+  core: RtnlCore,
+  filter?: FdbFilter,
+): Promise<MessageList<FdbEntry>> {
   const f = readFilter(filter, FDB_FILTER_KEYS);
   const values = f.values;
   const refs: Record<string, IndexRef | undefined> = {
@@ -222,7 +226,7 @@ export async function getFdb(core: RtnlCore, filter?: FdbFilter): Promise<FdbEnt
   const idx = await resolveAll(refs);
   const attrs: Record<string, unknown> = {};
   if (idx.master !== undefined) attrs.master = idx.master;
-  const all = await core.dump(NEIGH_MESSAGE, {
+  const all = await core.dumpList(NEIGH_MESSAGE, {
     type: RTM.GETNEIGH,
     flags: 0,
     header: { family: AF.BRIDGE, ifindex: idx.ifindex ?? 0 },
@@ -232,7 +236,7 @@ export async function getFdb(core: RtnlCore, filter?: FdbFilter): Promise<FdbEnt
     n.family === AF.BRIDGE &&
     (idx.ifindex === undefined || n.headerField("ifindex") === idx.ifindex) &&
     checks.every((c) => c(n)) && passes(f.tests, n)
-  );
+  ) as MessageList<FdbEntry>;
 }
 
 /** A VLAN spec of a bridge port (or of the bridge itself, with `self`). */

@@ -20,7 +20,9 @@ import { NLM_F } from "../netlink/constants.ts";
 import { describeValue } from "../netlink/addr.ts";
 import { RTM, rtmName } from "./constants.ts";
 import { LINK_MESSAGE } from "./schemas/link.ts";
-import { NetlinkError } from "../netlink/errors.ts";
+import { DumpInterruptedError, NetlinkError } from "../netlink/errors.ts";
+import { MessageListBuilder } from "../netlink/list.ts";
+import type { ListViewCtor, MessageList } from "../netlink/list.ts";
 
 /** Options of {@link RtnlCore} and IPRoute. */
 export interface IPRouteOptions {
@@ -158,6 +160,49 @@ export class RtnlCore implements Disposable {
       describe: `${rtmName(spec.type)} dump`,
       ...opts,
     });
+  }
+
+  /**
+   * Dumps messages of `schema` into a lazy {@link MessageList}: the received datagrams are kept
+   * and a view is made only when an element is read (a dump of a million routes holds their
+   * bytes and 4 bytes a route, not a million objects). A dump interrupted by a concurrent
+   * change (NLM_F_DUMP_INTR) is run again up to `retryInterrupted` times.
+   */
+  async dumpList<M extends MessageSchema>(
+    schema: M,
+    spec: MessageSpec,
+    opts: Omit<DumpOptions<true>, "decoder"> = {},
+  ): Promise<MessageList<TypedMessage<M>>> {
+    checkKeys(opts, DUMP_OPTIONS, "opts");
+    checkKeys(spec, SPEC_KEYS, "spec");
+    const C = messageViewClass(schema);
+    const bytes = encodeMessage(schema, { ...spec, flags: spec.flags | NLM_F.DUMP });
+    const builder = new MessageListBuilder();
+    const reply = spec.type - 2;
+    for (let attempt = 0;; attempt++) {
+      try {
+        // The decoder records where each message lies and answers `true`: the engine's result
+        // array then counts the messages of the dump's last run (it starts again, empty, when
+        // an overrun makes the engine ask again), so only the builder's last entries count.
+        const got = await this.engine.dumpAll<true>(attempt === 0 ? bytes : bytes.slice(), {
+          ...opts,
+          decoder: (dv, u8, off, len, type) => {
+            if (type !== reply && type !== spec.type) return undefined;
+            builder.add(dv, u8, off, len);
+            return true;
+          },
+          schema,
+          describe: `${rtmName(spec.type)} dump`,
+          retryInterrupted: 0,
+        });
+        return builder.list(C as unknown as ListViewCtor<TypedMessage<M>>, got.length);
+      } catch (e) {
+        if (!(e instanceof DumpInterruptedError) || attempt >= (opts.retryInterrupted ?? 0)) {
+          throw e;
+        }
+        builder.clear();
+      }
+    }
   }
 
   /** Dumps as an async iterator (for tables too large to hold). */

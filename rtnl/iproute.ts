@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { MessageList } from "../netlink/list.ts";
 import type { AddrCommand, AddrFilter, AddrSpec } from "./addr.ts";
 import type { Addr } from "./addr.ts";
 import { addrCommand, flushAddr, getAddr } from "./addr.ts";
@@ -119,7 +120,7 @@ export class IPRoute extends RtnlCore {
    * Every link, or those matching the filter (`{ kind: "veth" }`, `{ master: 3 }`, …); given
    * indexes (pyroute2's `get_links(*indexes)`), those links in that order.
    */
-  getLinks(filter?: LinkFilter): Promise<Link[]>;
+  getLinks(filter?: LinkFilter): Promise<MessageList<Link>>;
   /** The links of these indexes (or interface objects), in order. */
   getLinks(...indexes: IndexArg[]): Promise<Link[]>;
   getLinks(...args: unknown[]): Promise<Link[]> {
@@ -170,10 +171,10 @@ export class IPRoute extends RtnlCore {
   }
 
   /** Every address, or those matching the filter (pyroute2's `get_addr(family)`: `getAddr(10)`). */
-  getAddr(filter?: AddrFilter): Promise<Addr[]>;
+  getAddr(filter?: AddrFilter): Promise<MessageList<Addr>>;
   /** Addresses of one family (2 or 10), optionally filtered further. */
-  getAddr(family: number, filter?: AddrFilter): Promise<Addr[]>;
-  getAddr(...args: unknown[]): Promise<Addr[]> {
+  getAddr(family: number, filter?: AddrFilter): Promise<MessageList<Addr>>;
+  getAddr(...args: unknown[]): Promise<MessageList<Addr>> {
     return getAddr(this, listArgs("getAddr", args, "family").filter as AddrFilter);
   }
 
@@ -211,7 +212,7 @@ export class IPRoute extends RtnlCore {
   }
 
   /** Every route, or those matching the filter (family, table and oif filter in the kernel). */
-  getRoutes(filter?: RouteFilter): Promise<Route[]> {
+  getRoutes(filter?: RouteFilter): Promise<MessageList<Route>> {
     checkArgs("getRoutes", 1, arguments.length);
     return getRoutes(this, filter);
   }
@@ -220,7 +221,7 @@ export class IPRoute extends RtnlCore {
    * Default routes (dst_len 0) of both families, or as the filter says (pyroute2's
    * `get_default_routes(family, table)`: `getDefaultRoutes({ table: 254 })`).
    */
-  getDefaultRoutes(filter: RouteFilter = {}): Promise<Route[]> {
+  getDefaultRoutes(filter: RouteFilter = {}): Promise<MessageList<Route>> {
     checkArgs("getDefaultRoutes", 1, arguments.length);
     return getRoutes(this, { ...filter, dst_len: 0 } as RouteFilter);
   }
@@ -296,7 +297,7 @@ export class IPRoute extends RtnlCore {
   }
 
   /** Every rule, or those matching the filter (`{ priority: (p) => p > 100 }`). */
-  getRules(filter?: RuleFilter): Promise<Rule[]> {
+  getRules(filter?: RuleFilter): Promise<MessageList<Rule>> {
     checkArgs("getRules", 1, arguments.length);
     return getRules(this, filter);
   }
@@ -320,7 +321,7 @@ export class IPRoute extends RtnlCore {
   }
 
   /** Every neighbour entry, or those matching the filter. */
-  getNeighbours(filter?: NeighFilter): Promise<Neigh[]> {
+  getNeighbours(filter?: NeighFilter): Promise<MessageList<Neigh>> {
     checkArgs("getNeighbours", 1, arguments.length);
     return getNeighbours(this, filter);
   }
@@ -364,7 +365,7 @@ export class IPRoute extends RtnlCore {
   }
 
   /** The bridge forwarding database. */
-  getFdb(filter?: FdbFilter): Promise<FdbEntry[]> {
+  getFdb(filter?: FdbFilter): Promise<MessageList<FdbEntry>> {
     checkArgs("getFdb", 1, arguments.length);
     return getFdb(this, filter);
   }
@@ -415,7 +416,7 @@ export class IPRoute extends RtnlCore {
   }
 
   /** Queueing disciplines. */
-  getQdiscs(filter?: TcFilter): Promise<TcMessage[]> {
+  getQdiscs(filter?: TcFilter): Promise<MessageList<TcMessage>> {
     checkArgs("getQdiscs", 1, arguments.length);
     return getQdiscs(this, filter);
   }
@@ -442,7 +443,7 @@ export class IPRoute extends RtnlCore {
   }
 
   /** Every namespace id assigned here (or, with `target_nsid`, in that namespace). */
-  getNsids(filter?: NsidFilter & { signal?: AbortSignal }): Promise<Nsid[]> {
+  getNsids(filter?: NsidFilter & { signal?: AbortSignal }): Promise<MessageList<Nsid>> {
     checkArgs("getNsids", 1, arguments.length);
     return getNsids(this, filter);
   }

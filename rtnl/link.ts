@@ -28,6 +28,7 @@
  * @module
  */
 
+import type { MessageList } from "../netlink/list.ts";
 import { linkFlagsOf } from "./flags.ts";
 import { describeValue, parseIp } from "../netlink/addr.ts";
 import { decorateView } from "../netlink/view.ts";
@@ -1079,7 +1080,10 @@ const FILTER_KEYS = filterKeys("link filter key", LINK_MESSAGE, [
  * alternative name, `address` case-insensitively, `master` and `link` also by name, `family: 7`
  * dumps bridge ports (AF_BRIDGE, with `protinfo`).
  */
-export async function getLinks(core: RtnlCore, filter?: LinkFilter): Promise<Link[]> {
+export async function getLinks(
+  core: RtnlCore,
+  filter?: LinkFilter,
+): Promise<MessageList<Link>> {
   const f = readFilter(filter, FILTER_KEYS);
   const family = f.values.family ?? AF.UNSPEC;
   // AF_INET6 asks for the IPv6 view of each link (what `ip -6 link` shows); AF_BRIDGE for ports.
@@ -1088,19 +1092,19 @@ export async function getLinks(core: RtnlCore, filter?: LinkFilter): Promise<Lin
       `family: expected 0, 2, 7 (AF_BRIDGE) or 10 (AF_INET6), got ${describeValue(family)}`,
     );
   }
-  const links = await core.dump(LINK_MESSAGE, {
+  const links = await core.dumpList(LINK_MESSAGE, {
     type: RTM.GETLINK,
     flags: 0,
     header: { family },
     // The inet6 dump takes no attributes under strict checking.
     attrs: family === AF.INET6 ? {} : { ext_mask: RTEXT_FILTER_VF },
-  }, { retryInterrupted: 3, signal: f.signal }) as Link[];
+  }, { retryInterrupted: 3, signal: f.signal }) as MessageList<Link>;
   const keys = Object.entries(f.values).filter(([k]) => k !== "family");
   if (keys.length === 0 && f.tests.length === 0) return links;
   const byName = new Map(links.map((l) => [l.ifname, l.index]));
   return links.filter((l) =>
     keys.every(([k, v]) => matchLink(l, k, v, byName)) && passes(f.tests, l)
-  );
+  ) as MessageList<Link>;
 }
 
 function matchLink(

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { MessageList } from "../netlink/list.ts";
 import { formatHex, formatIp, parseMac } from "../netlink/addr.ts";
 import type { TypedMessage } from "../netlink/view.ts";
 import { NLM_F } from "../netlink/constants.ts";
@@ -262,7 +263,10 @@ const FILTER_KEYS = filterKeys("neighbour filter key", NEIGH_MESSAGE, ["index", 
  * Dumps neighbours (or, with `proxy: true`, proxy entries). Family, ifindex, master and proxy
  * filter in the kernel; the rest here.
  */
-export async function getNeighbours(core: RtnlCore, filter?: NeighFilter): Promise<Neigh[]> {
+export async function getNeighbours(
+  core: RtnlCore,
+  filter?: NeighFilter,
+): Promise<MessageList<Neigh>> {
   const f = readFilter(filter, FILTER_KEYS);
   const v = f.values;
   const family = v.family !== undefined ? familyOf(v.family, "family", true) : 0;
@@ -289,7 +293,7 @@ export async function getNeighbours(core: RtnlCore, filter?: NeighFilter): Promi
   const attrs: Record<string, unknown> = {};
   if (idx.ifindex !== undefined) attrs.ifindex = idx.ifindex;
   if (idx.master !== undefined) attrs.master = idx.master;
-  const all = await core.dump(NEIGH_MESSAGE, {
+  const all = await core.dumpList(NEIGH_MESSAGE, {
     type: RTM.GETNEIGH,
     flags: 0,
     header: { family, flags: proxy ? NTF.proxy : 0 },
@@ -300,5 +304,5 @@ export async function getNeighbours(core: RtnlCore, filter?: NeighFilter): Promi
     (idx.ifindex === undefined || n.headerField("ifindex") === idx.ifindex) &&
     (proxy ? (n.flags & NTF.proxy) !== 0 : (n.flags & NTF.proxy) === 0) &&
     checks.every((c) => c(n)) && passes(f.tests, n)
-  );
+  ) as MessageList<Neigh>;
 }

@@ -367,7 +367,7 @@ export async function getNexthops(core: RtnlCore, filter?: NexthopFilter): Promi
       throw e;
     }
   } else {
-    all = await core.dump(NEXTHOP_MESSAGE, {
+    all = await core.dumpList(NEXTHOP_MESSAGE, {
       type: RTM.GETNEXTHOP,
       flags: 0,
       header: { family },

@@ -14,6 +14,7 @@
  * @module
  */
 
+import type { MessageList } from "../netlink/list.ts";
 import { describeValue } from "../netlink/addr.ts";
 import type { TypedMessage } from "../netlink/view.ts";
 import { closeFd, openFd } from "../ffi/netns.ts";
@@ -128,7 +129,7 @@ export async function nsidCommand(
 export async function getNsids(
   core: RtnlCore,
   filter: NsidFilter & { signal?: AbortSignal } = {},
-): Promise<Nsid[]> {
+): Promise<MessageList<Nsid>> {
   if (typeof filter !== "object" || filter === null || Array.isArray(filter)) {
     throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
   }
@@ -141,7 +142,7 @@ export async function getNsids(
     }
     attrs.target_nsid = id(rest.target_nsid, "target_nsid", 0);
   }
-  return await core.dump(NSID_MESSAGE, { type: RTM.GETNSID, flags: 0, header: {}, attrs }, {
+  return await core.dumpList(NSID_MESSAGE, { type: RTM.GETNSID, flags: 0, header: {}, attrs }, {
     signal,
   });
 }

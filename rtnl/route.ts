@@ -17,6 +17,8 @@ import { align4, NLM_F } from "../netlink/constants.ts";
 import { writeAttrs, Writer } from "../netlink/encoder.ts";
 import type { Arena } from "../netlink/encoder.ts";
 import { NetlinkError } from "../netlink/errors.ts";
+import { emptyList } from "../netlink/list.ts";
+import type { MessageList } from "../netlink/list.ts";
 import { AF, RT_SCOPE, RTM, RTN, RTPROT } from "./constants.ts";
 import type { Built, RtnlCore } from "./core.ts";
 import { ROUTE_MESSAGE, RTA, RTAX, RTM_F } from "./schemas/route.ts";
@@ -830,21 +832,24 @@ function isMissingTable(e: unknown): boolean {
  * the replies carry NLM_F_DUMP_FILTERED); dst, gateway, scope and any other key filter here,
  * and every kernel filter is checked here again. A table that does not exist has no routes.
  */
-export async function getRoutes(core: RtnlCore, filter?: RouteFilter): Promise<Route[]> {
+export async function getRoutes(
+  core: RtnlCore,
+  filter?: RouteFilter,
+): Promise<MessageList<Route>> {
   const plan = planDump(core, filter);
   const oifMatch = await withOif(plan);
-  let all: Route[];
+  let all: MessageList<Route>;
   try {
-    all = await core.dump(ROUTE_MESSAGE, plan.spec, {
+    all = await core.dumpList(ROUTE_MESSAGE, plan.spec, {
       retryInterrupted: 3,
       signal: plan.signal,
-    }) as unknown as Route[];
+    }) as unknown as MessageList<Route>;
   } catch (e) {
-    if (plan.spec.attrs.table !== undefined && isMissingTable(e)) return [];
+    if (plan.spec.attrs.table !== undefined && isMissingTable(e)) return emptyList();
     throw e;
   }
   if (!plan.filtered) return all;
-  return all.filter((r) => plan.match(r) && (!oifMatch || oifMatch(r)));
+  return all.filter((r) => plan.match(r) && (!oifMatch || oifMatch(r))) as MessageList<Route>;
 }
 
 /** Iterates routes without holding them all (for very large tables). */

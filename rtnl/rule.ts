@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { MessageList } from "../netlink/list.ts";
 import { describeValue, formatIp } from "../netlink/addr.ts";
 import type { TypedMessage } from "../netlink/view.ts";
 import { NLM_F } from "../netlink/constants.ts";
@@ -508,7 +509,10 @@ const DELETE_KEYS = [
  * Dumps rules. The kernel filters only by family (its strict checking refuses any other
  * field of a rule dump), so the rest filter here.
  */
-export async function getRules(core: RtnlCore, filter?: RuleFilter): Promise<Rule[]> {
+export async function getRules(
+  core: RtnlCore,
+  filter?: RuleFilter,
+): Promise<MessageList<Rule>> {
   const f = readFilter(filter, FILTER_KEYS);
   const family = f.values.family !== undefined ? familyOf(f.values.family, "family", true) : 0;
   const checks: ((r: Rule) => boolean)[] = [];
@@ -527,11 +531,15 @@ export async function getRules(core: RtnlCore, filter?: RuleFilter): Promise<Rul
       checks.push((r) => r.get(k) === text && (!p.hasPrefix || r.get(lenKey) === p.prefixlen));
     } else checks.push((r) => r.get(k) === v);
   }
-  const all = await core.dump(RULE_MESSAGE, { type: RTM.GETRULE, flags: 0, header: { family } }, {
-    retryInterrupted: 3,
-    signal: f.signal,
-  });
+  const all = await core.dumpList(
+    RULE_MESSAGE,
+    { type: RTM.GETRULE, flags: 0, header: { family } },
+    {
+      retryInterrupted: 3,
+      signal: f.signal,
+    },
+  );
   return all.filter((r) =>
     (family === 0 || r.family === family) && checks.every((c) => c(r)) && passes(f.tests, r)
-  );
+  ) as MessageList<Rule>;
 }

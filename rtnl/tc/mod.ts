@@ -34,6 +34,7 @@
  * @module
  */
 
+import type { MessageList } from "../../netlink/list.ts";
 import { describeValue } from "../../netlink/addr.ts";
 import { NLM_F } from "../../netlink/constants.ts";
 import { encodeMessage, writeAttr } from "../../netlink/encoder.ts";
@@ -564,7 +565,10 @@ async function indexOf(core: RtnlCore, filter: TcFilter): Promise<number | undef
 }
 
 /** Dumps queueing disciplines (all interfaces, or those matching the filter). */
-export async function getQdiscs(core: RtnlCore, given?: TcFilter): Promise<TcMessage[]> {
+export async function getQdiscs(
+  core: RtnlCore,
+  given?: TcFilter,
+): Promise<MessageList<TcMessage>> {
   const f = checkFilter(given);
   const filter = f.values;
   const handle = filter.handle === undefined
@@ -574,17 +578,17 @@ export async function getQdiscs(core: RtnlCore, given?: TcFilter): Promise<TcMes
     ? undefined
     : parseParent(filter.parent, "filter.parent", "qdisc");
   const index = await indexOf(core, filter);
-  const all = await core.dump(TC_QDISC_MESSAGE, {
+  const all = await core.dumpList(TC_QDISC_MESSAGE, {
     type: RTM.GETQDISC,
     flags: 0,
     header: { family: 0 },
-  }, { retryInterrupted: 3, signal: f.signal }) as unknown as TcMessage[];
+  }, { retryInterrupted: 3, signal: f.signal }) as unknown as MessageList<TcMessage>;
   return all.filter((q) =>
     (index === undefined || q.index === index) &&
     (filter.kind === undefined || q.kind === filter.kind) &&
     (handle === undefined || q.handle === handle) &&
     (parent === undefined || q.parent === parent) && passes(f.tests, q)
-  );
+  ) as MessageList<TcMessage>;
 }
 
 /** The interfaces to look at: the one asked for, or every one that has a qdisc. */
@@ -713,11 +717,14 @@ function matchesHandle(f: TcMessage, handle: string): boolean {
 }
 
 /** Dumps the standalone actions of one kind (`RTM_GETACTION`). */
-export async function getActions(core: RtnlCore, kind: string): Promise<ActionMessage[]> {
+export async function getActions(
+  core: RtnlCore,
+  kind: string,
+): Promise<MessageList<ActionMessage>> {
   if (typeof kind !== "string" || kind === "") {
     throw new TypeError(`kind: expected an action kind, got ${describeValue(kind)}`);
   }
-  return await core.dump(ACTION_MESSAGE, {
+  return await core.dumpList(ACTION_MESSAGE, {
     type: RTM.GETACTION,
     flags: 0,
     header: { family: 0 },

@@ -8,8 +8,8 @@
  */
 
 import assert from "node:assert/strict";
-import { SocketList, SocketListBuilder } from "../../diag/list.ts";
-import type { SocketViewCtor } from "../../diag/list.ts";
+import { SocketListBuilder } from "../../diag/list.ts";
+import type { SocketList, SocketViewCtor } from "../../diag/list.ts";
 import { messageViewClass } from "../../netlink/view.ts";
 import type { MessageSchema } from "../../netlink/schema.ts";
 import { DecodeError } from "../../netlink/errors.ts";
@@ -51,7 +51,7 @@ function list<T>(name: string, schema: MessageSchema): SocketList<T> {
       off += (len + 3) & ~3;
     }
   }
-  return SocketList.from(messageViewClass(schema) as unknown as SocketViewCtor<T>, b);
+  return b.list(messageViewClass(schema) as unknown as SocketViewCtor<T>);
 }
 
 Deno.test("diag decode: a TCP dump with every extension", () => {
