@@ -18,6 +18,7 @@ export * from "./schema.ts";
 export * from "./addr.ts";
 export * from "./view.ts";
 export * from "./list.ts";
+export * from "./walk.ts";
 export * from "./encoder.ts";
 export * from "./engine.ts";
 export * from "./genl.ts";

@@ -42,6 +42,11 @@ export type ScalarCodec =
 /**
  * A fixed-layout C struct codec, written as a literal:
  * `{ kind: "struct", fields: [["family", "u8"], ["_pad", "u8"], ["index", "s32", 4]] }`.
+ *
+ * A field may itself be a struct (`["rate", TC_RATESPEC]`): its fields are laid out inside the
+ * outer one and named after the field that holds it (`rate_cell_log`, `rate_mpu`), and the inner
+ * struct's {@link StructCodec.value} field by that name alone (`rate`). Decoded values and specs
+ * to encode are flat objects with those names, as pyroute2 names them.
  */
 export interface StructCodec<F extends readonly StructField[] = readonly StructField[]> {
   /** The codec kind. */
@@ -50,10 +55,18 @@ export interface StructCodec<F extends readonly StructField[] = readonly StructF
   readonly fields: F;
   /** The struct's size in bytes (default: the end of the last field). */
   readonly size?: number;
+  /**
+   * Inside another struct, the field named by the outer field's name alone (`struct
+   * tc_ratespec`'s `rate`: `ceil`, not `ceil_rate`); the others are `<outer>_<inner>`.
+   */
+  readonly value?: string;
 }
 
-/** A struct field: name, codec, and optionally its byte offset (else packed after the last). */
-export type StructField = readonly [name: string, codec: FieldCodec, offset?: number];
+/**
+ * A struct field: name, codec (a field codec or a nested struct), and optionally its byte
+ * offset (else packed after the last).
+ */
+export type StructField = readonly [name: string, codec: FieldCodec | StructCodec, offset?: number];
 
 /** Codecs allowed inside a struct. */
 export type FieldCodec =
@@ -246,8 +259,17 @@ function compile(s: StructCodec): { laid: readonly LaidField[]; size: number } {
   const laid: LaidField[] = [];
   let off = 0;
   for (const [name, codec, offset] of s.fields) {
-    const sz = fieldSize(codec);
     if (offset !== undefined) off = offset;
+    if (typeof codec === "object") {
+      // A nested struct: its (already flattened) fields, renamed under this field's name.
+      const inner = compile(codec);
+      for (const f of inner.laid) {
+        laid.push({ ...f, name: nestedName(name, f.name, codec.value), offset: off + f.offset });
+      }
+      off += inner.size;
+      continue;
+    }
+    const sz = fieldSize(codec);
     laid.push({ name, codec, offset: off, size: sz });
     off += sz;
   }
@@ -256,7 +278,16 @@ function compile(s: StructCodec): { laid: readonly LaidField[]; size: number } {
   return c;
 }
 
-/** The layout of a struct codec: each field with its offset and size. */
+/** The name of a nested struct's field `inner` inside the field `outer` (hidden stays hidden). */
+function nestedName(outer: string, inner: string, value: string | undefined): string {
+  if (inner.startsWith("_")) return `_${outer}${inner}`;
+  return inner === value ? outer : `${outer}_${inner}`;
+}
+
+/**
+ * The layout of a struct codec: each field with its offset and size, nested structs flattened
+ * (see {@link StructCodec}).
+ */
 export function layout(s: StructCodec): readonly LaidField[] {
   return compile(s).laid;
 }
@@ -305,9 +336,28 @@ export type FieldValue<C> = C extends "u64" | "s64" | "be64" ? number
   : C extends `bytes[${number}]` ? Uint8Array
   : number;
 
+/** The `[name, codec]` entries of a struct's fields, nested structs flattened as layout() does. */
+export type FlatFields<F extends readonly StructField[]> = string extends F[number][0]
+  // Not a literal table (a struct built in code): any name.
+  ? [string, FieldCodec]
+  : F[number] extends infer E
+    ? E extends readonly [infer N extends string, infer C, ...unknown[]]
+      ? C extends StructCodec<infer SF> ? Renamed<N, FlatFields<SF>, ValueField<C>> : [N, C]
+    : never
+  : never;
+
+/** A struct codec's {@link StructCodec.value} field name (never when it has none). */
+export type ValueField<C> = C extends { readonly value: infer V extends string } ? V : never;
+
+/** Entries of a struct nested in field `N`, renamed as layout() renames them. */
+export type Renamed<N extends string, E, V extends string> = E extends
+  [infer M extends string, infer C]
+  ? [M extends `_${string}` ? `_${N}${M}` : M extends V ? N : `${N}_${M}`, C]
+  : never;
+
 /** The decoded object of a struct codec. */
 export type StructValue<F extends readonly StructField[]> = {
-  [E in F[number] as E[0] extends "pad" | `_${string}` ? never : E[0]]: FieldValue<E[1]>;
+  [E in FlatFields<F> as E[0] extends "pad" | `_${string}` ? never : E[0]]: FieldValue<E[1]>;
 };
 
 /** The decoded value of a codec. */

@@ -8,6 +8,7 @@
 
 import { attrs, message } from "../../netlink/schema.ts";
 import type { AttrSchema, Codec, MessageSchema } from "../../netlink/schema.ts";
+import { TC_RATESPEC } from "./tc_qdisc.ts";
 import { TC_STATS2 } from "./tc_stats.ts";
 
 /** `struct tcf_t`: install, last use, expiry and first use times (jiffies). */
@@ -73,7 +74,7 @@ export const GACT_TABLE = {
 /** The compiled GACT table. */
 export const GACT: AttrSchema<"TCA_GACT_", typeof GACT_TABLE> = attrs("TCA_GACT_", GACT_TABLE);
 
-/** `struct tc_police`, its two `struct tc_ratespec`s flattened (`rate_*`, `peakrate_*`). */
+/** `struct tc_police`; its two `struct tc_ratespec`s read as `rate_*`/`rate`, `peakrate_*`/`peakrate`. */
 export const TC_POLICE = {
   kind: "struct",
   fields: [
@@ -82,18 +83,8 @@ export const TC_POLICE = {
     ["limit", "u32"],
     ["burst", "u32"],
     ["mtu", "u32"],
-    ["rate_cell_log", "u8"],
-    ["rate_linklayer", "u8"],
-    ["rate_overhead", "u16"],
-    ["rate_cell_align", "s16"],
-    ["rate_mpu", "u16"],
-    ["rate", "u32"],
-    ["peakrate_cell_log", "u8"],
-    ["peakrate_linklayer", "u8"],
-    ["peakrate_overhead", "u16"],
-    ["peakrate_cell_align", "s16"],
-    ["peakrate_mpu", "u16"],
-    ["peakrate", "u32"],
+    ["rate", TC_RATESPEC],
+    ["peakrate", TC_RATESPEC],
     ["refcnt", "s32"],
     ["bindcnt", "s32"],
     ["capab", "u32"],

@@ -3,15 +3,33 @@
  * netem, sfq, fq_codel, cake, prio, pfifo_fast, hfsc, pfifo, bfifo (linux/pkt_sched.h), and
  * the kind-specific extended statistics (`TCA_XSTATS`).
  *
- * A `struct tc_ratespec` inside a struct is flattened with its field's prefix: `rate_cell_log`,
- * `rate_linklayer`, `rate_overhead`, `rate_cell_align`, `rate_mpu`, and `rate` itself (bytes
- * per second).
+ * A `struct tc_ratespec` inside a struct ({@link TC_RATESPEC}) is read and written as fields named
+ * after the field that holds it: `rate_cell_log`, `rate_linklayer`, `rate_overhead`,
+ * `rate_cell_align`, `rate_mpu`, and `rate` itself (bytes per second).
  *
  * @module
  */
 
 import { attrs } from "../../netlink/schema.ts";
 import type { AttrSchema } from "../../netlink/schema.ts";
+
+/**
+ * `struct tc_ratespec`: a rate (bytes per second) and how its rate table was computed. Nested in
+ * htb, tbf and police parameters, where its fields are `<field>_cell_log`, … and its `rate` is
+ * the field's own name (`rate`, `ceil`, `peakrate`).
+ */
+export const TC_RATESPEC = {
+  kind: "struct",
+  fields: [
+    ["cell_log", "u8"],
+    ["linklayer", "u8"],
+    ["overhead", "u16"],
+    ["cell_align", "s16"],
+    ["mpu", "u16"],
+    ["rate", "u32"],
+  ],
+  value: "rate",
+} as const;
 
 /** `struct tc_htb_glob` (`TCA_HTB_INIT`). */
 export const TC_HTB_GLOB = {
@@ -29,18 +47,8 @@ export const TC_HTB_GLOB = {
 export const TC_HTB_OPT = {
   kind: "struct",
   fields: [
-    ["rate_cell_log", "u8"],
-    ["rate_linklayer", "u8"],
-    ["rate_overhead", "u16"],
-    ["rate_cell_align", "s16"],
-    ["rate_mpu", "u16"],
-    ["rate", "u32"],
-    ["ceil_cell_log", "u8"],
-    ["ceil_linklayer", "u8"],
-    ["ceil_overhead", "u16"],
-    ["ceil_cell_align", "s16"],
-    ["ceil_mpu", "u16"],
-    ["ceil", "u32"],
+    ["rate", TC_RATESPEC],
+    ["ceil", TC_RATESPEC],
     ["buffer", "u32"],
     ["cbuffer", "u32"],
     ["quantum", "u32"],
@@ -81,18 +89,8 @@ export const TC_HTB_XSTATS = {
 export const TC_TBF_QOPT = {
   kind: "struct",
   fields: [
-    ["rate_cell_log", "u8"],
-    ["rate_linklayer", "u8"],
-    ["rate_overhead", "u16"],
-    ["rate_cell_align", "s16"],
-    ["rate_mpu", "u16"],
-    ["rate", "u32"],
-    ["peakrate_cell_log", "u8"],
-    ["peakrate_linklayer", "u8"],
-    ["peakrate_overhead", "u16"],
-    ["peakrate_cell_align", "s16"],
-    ["peakrate_mpu", "u16"],
-    ["peakrate", "u32"],
+    ["rate", TC_RATESPEC],
+    ["peakrate", TC_RATESPEC],
     ["limit", "u32"],
     ["buffer", "u32"],
     ["mtu", "u32"],
