@@ -177,37 +177,61 @@ export function readIp(dv: DataView, u8: Uint8Array, p: number): string {
 /** Reads one struct field at `off` (the caller checks that it is within the bytes received). */
 export type FieldReader = (dv: DataView, u8: Uint8Array, off: number) => unknown;
 
-/** The compiled reader of one struct field codec of `size` bytes. */
+/** Reads one struct field of `codec` (`size` bytes) at `off`: the one reader of struct fields. */
+export function readField(
+  dv: DataView,
+  u8: Uint8Array,
+  codec: FieldCodec,
+  off: number,
+  size: number,
+): unknown {
+  switch (codec) {
+    case "u8":
+      return dv.getUint8(off);
+    case "s8":
+      return dv.getInt8(off);
+    case "u16":
+      return dv.getUint16(off, true);
+    case "s16":
+      return dv.getInt16(off, true);
+    case "be16":
+      return dv.getUint16(off, false);
+    case "u32":
+      return dv.getUint32(off, true);
+    case "s32":
+      return dv.getInt32(off, true);
+    case "be32":
+      return dv.getUint32(off, false);
+    case "u64":
+      return u64(dv, off, true);
+    case "s64":
+      return s64(dv, off, true);
+    case "be64":
+      return u64(dv, off, false);
+    case "pad":
+      return undefined;
+  }
+  if (codec.startsWith("char[")) return decodeString(u8, off, size);
+  if (codec.startsWith("ipaddr[")) return formatIp(u8, off, size);
+  return u8.slice(off, off + size);
+}
+
+/**
+ * {@link readField} bound to one codec. The common codecs get their own closure with the codec
+ * a constant, so a header field's getter compiles to the one read it needs.
+ */
 export function fieldReader(codec: FieldCodec, size: number): FieldReader {
   switch (codec) {
     case "u8":
-      return (dv, _u8, off) => dv.getUint8(off);
-    case "s8":
-      return (dv, _u8, off) => dv.getInt8(off);
+      return (dv, u8, off) => readField(dv, u8, "u8", off, 1);
     case "u16":
-      return (dv, _u8, off) => dv.getUint16(off, true);
-    case "s16":
-      return (dv, _u8, off) => dv.getInt16(off, true);
-    case "be16":
-      return (dv, _u8, off) => dv.getUint16(off, false);
+      return (dv, u8, off) => readField(dv, u8, "u16", off, 2);
     case "u32":
-      return (dv, _u8, off) => dv.getUint32(off, true);
+      return (dv, u8, off) => readField(dv, u8, "u32", off, 4);
     case "s32":
-      return (dv, _u8, off) => dv.getInt32(off, true);
-    case "be32":
-      return (dv, _u8, off) => dv.getUint32(off, false);
-    case "u64":
-      return (dv, _u8, off) => u64(dv, off, true);
-    case "s64":
-      return (dv, _u8, off) => s64(dv, off, true);
-    case "be64":
-      return (dv, _u8, off) => u64(dv, off, false);
-    case "pad":
-      return () => undefined;
+      return (dv, u8, off) => readField(dv, u8, "s32", off, 4);
   }
-  if (codec.startsWith("char[")) return (_dv, u8, off) => decodeString(u8, off, size);
-  if (codec.startsWith("ipaddr[")) return (_dv, u8, off) => formatIp(u8, off, size);
-  return (_dv, u8, off) => u8.slice(off, off + size);
+  return (dv, u8, off) => readField(dv, u8, codec, off, size);
 }
 
 /** A struct field as decoding shows it: its place and its compiled reader. */
@@ -253,7 +277,7 @@ export function decodeStruct(
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i];
     const at = off + f.offset;
-    if (at + f.size <= limit) out[f.name] = f.read(dv, u8, at);
+    if (at + f.size <= limit) out[f.name] = readField(dv, u8, f.codec, at, f.size);
   }
   return out;
 }

@@ -32,7 +32,11 @@ export class MessageWalk {
   /** Whether the walk stopped at a header whose length is too short or overruns the datagram. */
   malformed = false;
   // Where the next message starts.
-  #at = 0;
+  /**
+   * Where the next message starts. (A public field: V8 reads and writes a `#private` one in
+   * this loop at twice the cost.)
+   */
+  nextOffset = 0;
 
   /** A walk over the first `size` bytes of `dv` (all of it by default). */
   constructor(dv: DataView, size: number = dv.byteLength) {
@@ -42,7 +46,7 @@ export class MessageWalk {
 
   /** Moves to the next message; false at the end of the datagram or at a malformed header. */
   next(): boolean {
-    const off = this.#at;
+    const off = this.nextOffset;
     const size = this.size;
     if (off + NLMSG_HDRLEN > size) return false;
     const dv = this.dv;
@@ -51,11 +55,11 @@ export class MessageWalk {
     this.length = len;
     if (len < NLMSG_HDRLEN || off + len > size) {
       this.malformed = true;
-      this.#at = size;
+      this.nextOffset = size;
       return false;
     }
     this.type = dv.getUint16(off + 4, true);
-    this.#at = off + align4(len);
+    this.nextOffset = off + align4(len);
     return true;
   }
 }
