@@ -9,7 +9,7 @@
 import type { MessageList } from "../netlink/list.ts";
 import { describeValue, formatHex, parseMac } from "../netlink/addr.ts";
 import type { TypedMessage } from "../netlink/view.ts";
-import { NLA_HDRLEN, NLM_F } from "../netlink/constants.ts";
+import { NLM_F } from "../netlink/constants.ts";
 import { AF, NUD, RTM } from "./constants.ts";
 import type { Built, RtnlCore } from "./core.ts";
 import { NEIGH_MESSAGE, NTF, NTF_EXT } from "./schemas/neigh.ts";
@@ -17,8 +17,10 @@ import {
   BRIDGE_FLAGS,
   BRIDGE_LINK_MESSAGE,
   BRIDGE_VLAN_INFO_F,
+  IFLA_BRIDGE,
   RTEXT_FILTER,
 } from "./schemas/bridge.ts";
+import { writeAttr } from "../netlink/encoder.ts";
 import { nudState } from "./names.ts";
 import {
   bool,
@@ -306,19 +308,11 @@ export async function buildVlan(
     extra: (w) => {
       const at = w.beginNest(26);
       for (const a of af) {
-        if (a.flags !== undefined) {
-          const p = w.reserve(NLA_HDRLEN + 2);
-          w.dv.setUint16(p, NLA_HDRLEN + 2, true);
-          w.dv.setUint16(p + 2, 0, true); // IFLA_BRIDGE_FLAGS
-          w.dv.setUint16(p + NLA_HDRLEN, a.flags as number, true);
-        } else {
-          const v = a.vlan_info as { flags: number; vid: number };
-          const p = w.reserve(NLA_HDRLEN + 4);
-          w.dv.setUint16(p, NLA_HDRLEN + 4, true);
-          w.dv.setUint16(p + 2, 2, true); // IFLA_BRIDGE_VLAN_INFO
-          w.dv.setUint16(p + NLA_HDRLEN, v.flags, true);
-          w.dv.setUint16(p + NLA_HDRLEN + 2, v.vid, true);
-        }
+        const [key, value] = a.flags !== undefined
+          ? ["flags", a.flags] as const
+          : ["vlan_info", a.vlan_info] as const;
+        const def = IFLA_BRIDGE.byName.get(key)!;
+        writeAttr(w, def.type, def.codec, value, key);
       }
       w.endNest(at);
     },

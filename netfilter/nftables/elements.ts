@@ -7,7 +7,7 @@
  */
 
 import { describeValue, formatHex, formatIp, parseIp, parseMac } from "../../netlink/addr.ts";
-import { checkInt } from "../../netlink/encoder.ts";
+import { checkInt, writeAttr } from "../../netlink/encoder.ts";
 import { isPlainObject } from "../../netlink/strict.ts";
 import { checkVerdict } from "./expr.ts";
 import type { NftVerdict } from "./expr.ts";
@@ -369,20 +369,12 @@ export function writeElements(w: Writer, elements: readonly Record<string, unkno
         case "data":
           writeData(w, 2, v as Record<string, unknown>);
           break;
-        case "flags": {
-          const at = w.reserve(8);
-          w.dv.setUint16(at, 8, true);
-          w.dv.setUint16(at + 2, 3, true);
-          w.dv.setUint32(at + 4, v as number, false);
+        case "flags":
+          writeAttr(w, 3, "be32", v, "flags");
           break;
-        }
-        case "timeout": {
-          const at = w.reserve(12);
-          w.dv.setUint16(at, 12, true);
-          w.dv.setUint16(at + 2, 4, true);
-          w.dv.setBigUint64(at + 4, BigInt(v as number), false);
+        case "timeout":
+          writeAttr(w, 4, "be64", v, "timeout");
           break;
-        }
         case "userdata":
           w.attrBytes(6, v as Uint8Array);
           break;
