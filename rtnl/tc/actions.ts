@@ -170,6 +170,7 @@ function police(r: SpecReader): Record<string, unknown> {
   const exceed = r.get("exceed", parseControl) ?? TC_ACT.reclassify;
   const conform = r.get("conform", parseControl);
   const index = r.uint("index") ?? 0;
+  const limit = r.uint("limit") ?? 0; // pyroute2 sends it (tc leaves it 0)
   r.finish("police");
   if (!rate && !avrate && !index && !mtu) {
     throw new TypeError(`${r.field("rate")}: police needs rate, avrate or mtu`);
@@ -180,7 +181,7 @@ function police(r: SpecReader): Record<string, unknown> {
   const tbf: Record<string, number> = {
     index,
     action: exceed,
-    limit: 0,
+    limit,
     burst: 0,
     mtu,
     refcnt: 0,
@@ -258,6 +259,15 @@ function skbedit(r: SpecReader): Record<string, unknown> {
   if (mask !== undefined) value.mask = mask;
   if (ptype !== undefined) value.ptype = ptype;
   return value;
+}
+
+/**
+ * The options of an old-style police nest (`TCA_U32_POLICE`, what `tc … u32 … police …`
+ * sends): the police action's options, checked by the same reader.
+ */
+export function policeOptions(spec: unknown, field: string): Record<string, unknown> {
+  const r = new SpecReader(spec, field, new Set(TC_ACTION_OPTIONS.police));
+  return police(r);
 }
 
 /** The action kinds this library builds. */

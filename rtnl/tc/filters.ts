@@ -9,7 +9,7 @@ import { describeValue, formatIp, parseMac, parsePrefix } from "../../netlink/ad
 import type { Codec } from "../../netlink/schema.ts";
 import { checkIfname } from "../core.ts";
 import { BPF, FLOWER, FW, MATCHALL, U32 } from "../schemas/tc_filter.ts";
-import { buildActions } from "./actions.ts";
+import { buildActions, policeOptions } from "./actions.ts";
 import type { IfindexCore } from "./actions.ts";
 import { ETH_P, parseClassid, parseProtocol } from "./handles.ts";
 import type { Options, SpecReader } from "./spec.ts";
@@ -60,8 +60,12 @@ function genericHandle(r: SpecReader, ctx: FilterContext): void {
   if (h !== undefined) ctx.handle = h;
 }
 
-async function actionsOf(r: SpecReader, ctx: FilterContext): Promise<unknown[] | undefined> {
-  const a = r.takeAny("action", "actions");
+async function actionsOf(
+  r: SpecReader,
+  ctx: FilterContext,
+  keys: readonly string[] = ["action", "actions"],
+): Promise<unknown[] | undefined> {
+  const a = r.takeAny(...keys);
   return a ? await buildActions(ctx.core, a[1], r.field(a[0])) : undefined;
 }
 
@@ -98,6 +102,46 @@ function addKey(sel: U32Selector, k: unknown, f: string): void {
   }
 }
 
+/**
+ * A u32 filter's old-style police (TCA_U32_POLICE, as `tc … u32 … police rate R burst B`
+ * sends): `police: { rate, burst, … }` (the police action's options), or pyroute2's shortcut,
+ * `rate`/`burst` (and `mtu`, `limit`) beside the filter's keys, where `action` is then the
+ * verdict for packets above the rate (pyroute2's default: reclassify).
+ */
+function u32Police(
+  r: SpecReader,
+): [police: Record<string, unknown> | undefined, verdict: boolean] {
+  const nested = r.take("police");
+  const short: Record<string, unknown> = {};
+  for (const k of ["rate", "burst", "mtu", "limit"]) {
+    const v = r.take(k);
+    if (v !== undefined) short[k] = v;
+  }
+  const given = Object.keys(short);
+  if (nested !== undefined) {
+    if (given.length) {
+      throw new TypeError(`${r.field(given[0])}: give it in police, not beside it`);
+    }
+    return [policeOptions(nested, r.field("police")), false];
+  }
+  if (!given.length) return [undefined, false];
+  if (short.rate === undefined) {
+    throw new TypeError(`${r.field(given[0])}: a u32 police needs rate (pyroute2's shortcut)`);
+  }
+  const verdict = r.take("action");
+  if (verdict !== undefined) {
+    if (typeof verdict !== "string") {
+      throw new TypeError(
+        `${r.field("action")}: with rate, the verdict above it ("drop", "pass", …), got ${
+          describeValue(verdict)
+        }`,
+      );
+    }
+    short.exceed = verdict;
+  }
+  return [policeOptions(short, r.path), verdict !== undefined];
+}
+
 async function u32(r: SpecReader, ctx: FilterContext): Promise<Options> {
   let handle = r.get("handle", parseU32Handle) ?? 0;
   const classid = classidOf(r);
@@ -120,7 +164,9 @@ async function u32(r: SpecReader, ctx: FilterContext): Promise<Options> {
   const keys = r.take("keys");
   const hashkey = r.take("hashkey");
   const offset = r.take("offset");
-  const actions = await actionsOf(r, ctx);
+  const [police, verdict] = u32Police(r);
+  // With pyroute2's rate shortcut, `action` was the police verdict: only `actions` remains.
+  const actions = await actionsOf(r, ctx, verdict ? ["actions"] : ["action", "actions"]);
   const flags = clsFlags(r);
 
   const sel = new U32Selector();
@@ -197,7 +243,7 @@ async function u32(r: SpecReader, ctx: FilterContext): Promise<Options> {
     if (eat === true) sel.flags |= TC_U32.EAT;
     selOk = true;
   }
-  if (classid !== undefined || actions !== undefined) {
+  if (classid !== undefined || actions !== undefined || police !== undefined) {
     sel.flags |= TC_U32.TERMINAL;
     if (!selOk && divisor === undefined) selOk = true; // an empty selector matches everything
   }
@@ -214,6 +260,7 @@ async function u32(r: SpecReader, ctx: FilterContext): Promise<Options> {
   if (divisor !== undefined) value.divisor = divisor;
   if (link !== undefined) value.link = link;
   if (indev !== undefined) value.indev = indev;
+  if (police) value.police = police;
   if (actions) value.act = actions;
   if (ht) value.hash = ht;
   if (selOk) value.sel = sel.bytes();

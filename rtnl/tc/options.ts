@@ -137,6 +137,14 @@ export const TC_FILTER_OPTIONS = {
     "indev",
     "skip_hw",
     "skip_sw",
+    // `tc … u32 … police …`: an old-style police nest (TCA_U32_POLICE).
+    "police",
+    // pyroute2's shortcut for it: rate/burst (with mtu, limit; `action` is then the verdict
+    // above the rate).
+    "rate",
+    "burst",
+    "mtu",
+    "limit",
   ],
   bpf: [
     ...FILTER_COMMON,
@@ -193,6 +201,7 @@ export const TC_ACTION_OPTIONS = {
     "linklayer",
     "conform",
     "exceed",
+    "limit",
     "index",
   ],
   skbedit: ["priority", "queue_mapping", "mark", "mask", "ptype", "control", "index"],

@@ -10,6 +10,7 @@ import { scenario, veth } from "./scenario.ts";
 
 const TC_H_INGRESS = 0xfffffff1;
 const ETH_P_IP = 0x0800;
+const AF_INET = 2; // pyroute2's test passes socket.AF_INET as the protocol
 
 async function qdiscs(ip: IPRoute, index: number) {
   return (await ip.getQdiscs({ index })).filter((q) => q.parent !== 0 || q.handle !== 0);
@@ -190,6 +191,44 @@ await scenario("u32 filter on ingress: action drop, target, keys, prio (get_filt
   assert.ok(fls.length > 0);
   assert.ok(fls.some((f) => f.getNested("TCA_OPTIONS", "TCA_U32_ACT") !== undefined));
 });
+
+await scenario(
+  "u32 filter with pyroute2's police shortcut: rate, burst, limit, action (test_ingress)",
+  ["qdisc:ingress", "filter:u32", "action:police"],
+  async (ip) => {
+    const [dev] = await veth(ip, "c0");
+    await ip.tc("add", "ingress", dev, 0xffff0000);
+    await ip.tc("add-filter", "u32", dev, 0, {
+      protocol: AF_INET,
+      parent: 0xffff0000,
+      action: "drop",
+      target: 0x1,
+      rate: "10kbit",
+      burst: 10240,
+      limit: 0,
+      prio: 50,
+      keys: ["0x0/0x0+12"],
+    });
+    const fls = await ip.getFilters({ index: dev, parent: 0xffff0000 });
+    assert.ok(fls.length > 0);
+    const prs = fls.find((x) =>
+      x.getAttr("TCA_OPTIONS") !== undefined &&
+      (x.getNested("TCA_OPTIONS", "TCA_U32_POLICE") !== undefined ||
+        x.getNested("TCA_OPTIONS", "TCA_U32_ACT") !== undefined)
+    )!;
+    // Modern kernels report the police as an action (TCA_U32_ACT), not TCA_U32_POLICE.
+    const tbf = (prs.getNested("TCA_OPTIONS", "TCA_U32_POLICE", "TCA_POLICE_TBF") ??
+      prs.getNested(
+        "TCA_OPTIONS",
+        "TCA_U32_ACT",
+        "TCA_ACT_PRIO_1",
+        "TCA_ACT_OPTIONS",
+        "TCA_POLICE_TBF",
+      )) as Record<string, number>;
+    assert.equal(tbf.rate, 1250);
+    assert.equal(tbf.mtu, 2040);
+  },
+);
 
 await scenario("u32 filter with a gact action dict and its stats", [
   "qdisc:ingress",

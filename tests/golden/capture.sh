@@ -188,6 +188,7 @@ cap tc_filter_fw "" "$HTB" "tc filter add dev v0 parent 1: protocol ip prio 2 ha
 cap tc_filter_flower "" "$ING" "tc filter add dev v0 parent ffff: protocol ip prio 3 flower dst_ip 10.0.0.0/8 ip_proto tcp dst_port 80 action drop"
 cap tc_filter_matchall_gact "gact attached to a filter." "$ING" "tc filter add dev v0 parent ffff: prio 4 matchall action pass"
 cap tc_filter_matchall_police "police attached to a filter." "$ING" "tc filter add dev v0 parent ffff: prio 5 matchall action police rate 1mbit burst 10k conform-exceed drop/pipe"
+cap tc_filter_u32_police "pyroute2's u32 rate/burst shortcut: the old-style TCA_U32_POLICE." "$ING" "tc filter add dev v0 parent ffff: protocol ip prio 50 u32 match u32 0 0 at 12 flowid :1 police rate 10kbit burst 10240 drop"
 cap tc_filter_matchall_skbedit "skbedit attached to a filter." "$ING" "tc filter add dev v0 parent ffff: prio 6 matchall action skbedit mark 5"
 cap tc_filter_bpf_classic "cls_bpf with classic BPF bytecode (accept all); no object file needed." "$VETH; $UP; tc qdisc add dev v0 clsact" \
 	"tc filter add dev v0 ingress prio 7 bpf bytecode '1,6 0 0 4294967295,' flowid 1:1"

@@ -101,6 +101,29 @@ const CASES: [name: string, cmd: TcCommand, kind: string, spec: TcSpec][] = [
     match: [{ dst: "10.1.0.0/16" }],
     flowid: "1:10",
   }],
+  // pyroute2's police shortcut on a u32 filter (its test_ingress form): TCA_U32_POLICE.
+  ["tc_filter_u32_police", "add-filter", "u32", {
+    index: 3,
+    parent: 0xffff0000,
+    protocol: "ip",
+    prio: 50,
+    keys: ["0x0/0x0+12"],
+    target: 0x1,
+    rate: "10kbit",
+    burst: 10240,
+    limit: 0,
+    action: "drop",
+  }],
+  // The same in tc's words: `police: { … }`.
+  ["tc_filter_u32_police", "add-filter", "u32", {
+    index: 3,
+    parent: "ffff:",
+    protocol: "ip",
+    prio: 50,
+    match: [{ u32: [0, 0], at: 12 }],
+    flowid: ":1",
+    police: { rate: "10kbit", burst: 10240, exceed: "drop" },
+  }],
   ["tc_filter_u32_mirred", "add-filter", "u32", {
     index: 3,
     parent: "ffff:",
@@ -329,4 +352,16 @@ Deno.test("tc decoder: standalone action messages", () => {
     const parms = json.tab[0].options.parms ?? json.tab[0].options.tbf;
     assert.equal(parms.index, 1);
   }
+});
+
+Deno.test("tc decoder: u32 with the old-style police (TCA_U32_POLICE), read as pyroute2 reads it", () => {
+  const f = view(TC_MESSAGE, "tc_filter_u32_police");
+  assert.equal(f.kind, "u32");
+  const tbf = f.getNested("TCA_OPTIONS", "TCA_U32_POLICE", "TCA_POLICE_TBF") as Record<
+    string,
+    number
+  >;
+  assert.equal(tbf.rate, 1250); // 10kbit
+  assert.equal(tbf.action, 2); // drop (TC_ACT_SHOT)
+  assert.equal(f.getNested("TCA_OPTIONS", "TCA_U32_CLASSID"), 1);
 });

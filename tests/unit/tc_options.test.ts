@@ -50,7 +50,7 @@ Deno.test("tc options: every declared option is read by its kind's builder", asy
       }
     }
   }
-  assert.equal(n, 155);
+  assert.equal(n, 160);
 });
 
 Deno.test("tc options: a misspelt option names the nearest one", async () => {
