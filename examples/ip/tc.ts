@@ -1,7 +1,7 @@
 /**
  * `ip tc qdisc|class|filter show dev X`: traffic-control objects as `tc -j` names them (kind,
- * handle, parent/root, refcnt, and the options of htb, pfifo, bfifo, pfifo_fast; classes and
- * filters without their options).
+ * handle, parent/root, refcnt, and the options of htb, pfifo, bfifo, pfifo_fast; htb classes;
+ * u32 and bpf filters with their actions: tc_filter.ts).
  *
  * @module
  */
@@ -15,6 +15,7 @@ import { type Ctx, invarg, kernelError, nextArg, notImplemented, usage } from ".
 import { type Choice, dispatch, lookup, matches, notSupported, type VerbTable } from "./match.ts";
 import { getU32 } from "./names.ts";
 import { printHtbClassOptions, printHtbXstats, printTcStats, sizeText } from "./tc_stats.ts";
+import { printFilter } from "./tc_filter.ts";
 
 const TC_H_ROOT = 0xffffffff;
 
@@ -84,6 +85,7 @@ interface TcSelector {
 }
 
 const TC_H_INGRESS = 0xfffffff1;
+const TC_H_CLSACT_INGRESS = 0xfffffff2; // a filter list's "ingress" (tc_filter.c)
 
 /** get_qdisc_handle / get_tc_classid: "1:", "1:10", "root", "none". */
 function tcHandleArg(v: string, what: string): number {
@@ -107,7 +109,8 @@ async function parseTcSelector(
     const next = () => nextArg(args, i++);
     if (a === "dev") dev = next();
     else if (a === "root") f.parent = TC_H_ROOT;
-    else if ((a === "ingress" || a === "clsact") && what !== "class") f.parent = TC_H_INGRESS;
+    else if (a === "ingress" && what === "filter") f.parent = TC_H_CLSACT_INGRESS;
+    else if ((a === "ingress" || a === "clsact") && what === "qdisc") f.parent = TC_H_INGRESS;
     else if (a === "egress" && what === "filter") f.parent = 0xfffffff3;
     else if (what === "qdisc" ? matches(a, "parent") : a === "parent") {
       f.parent = tcHandleArg(next(), "invalid parent ID");
@@ -141,7 +144,7 @@ async function parseTcSelector(
 function printTc(
   ctx: Ctx,
   p: Printer,
-  what: "qdisc" | "class" | "filter",
+  what: "qdisc" | "class",
   m: TcMessage,
   showDev: boolean,
 ): void {
@@ -151,30 +154,7 @@ function printTc(
   const info = n(m.headerField("info"));
   const dev = ctx.name(n(m.headerField("index")));
   p.openObject(null);
-  if (what === "filter") {
-    p.fp("filter ");
-    if (showDev) p.str(ANY, "dev", "dev %s ", dev);
-    if (parent !== TC_H_ROOT) p.str(ANY, "parent", "parent %s ", handle(parent));
-    const proto = info & 0xffff;
-    const be = ((proto & 0xff) << 8) | (proto >> 8);
-    const protos: Record<number, string> = {
-      0x0800: "ip",
-      0x86dd: "ipv6",
-      0x0003: "all",
-      0x0806: "arp",
-      0x8100: "802.1Q",
-    };
-    p.str(ANY, "protocol", "protocol %s ", protos[be] ?? `[${be.toString(16)}]`);
-    p.uint(ANY, "pref", "pref %u ", info >>> 16);
-    p.str(ANY, "kind", "%s ", kind);
-    const chain = m.get("TCA_CHAIN") as number | undefined;
-    if (chain !== undefined) p.uint(ANY, "chain", "chain %u ", chain);
-    if (h) {
-      p.openObject("options");
-      p.str(ANY, "fh", "fh %s ", kind === "u32" ? formatU32Handle(h) : handle(h));
-      p.closeObject();
-    }
-  } else if (what === "qdisc") {
+  if (what === "qdisc") {
     p.str(ANY, "kind", "qdisc %s", kind);
     p.str(ANY, "handle", " %s", handle(h));
     if (showDev) p.str(ANY, "dev", " dev %s", dev);
@@ -213,10 +193,7 @@ function printTc(
       }
     }
     p.closeObject();
-    return;
   }
-  p.fp("\n");
-  p.closeObject();
 }
 
 const TC_USAGE = `Usage: ip tc { qdisc | class | filter } [ show ] [ dev STRING ] [ root | ingress |
@@ -235,7 +212,8 @@ function list(what: "qdisc" | "class" | "filter"): (ctx: Ctx, args: string[]) =>
         ? await ctx.ip.getQdiscs(filter)
         : what === "class"
         ? await ctx.ip.getClasses(filter)
-        : await ctx.ip.getFilters(filter);
+        // As tc: one dump under the parent given (0: the root qdisc), the kernel resolving it.
+        : await ctx.ip.getFilters({ ...filter, parent: f.parent ?? 0 });
     } catch (e) {
       if (e instanceof NetlinkError) throw kernelError(e);
       throw notImplemented(e, `tc ${what}`);
@@ -249,13 +227,14 @@ function list(what: "qdisc" | "class" | "filter"): (ctx: Ctx, args: string[]) =>
     for (const m of items) {
       if (f.index !== undefined && m.headerField("index") !== f.index) continue;
       const parent = n(m.headerField("parent")), h = n(m.headerField("handle"));
-      if (f.parent !== undefined && parent !== f.parent) continue;
+      if (what !== "filter" && f.parent !== undefined && parent !== f.parent) continue;
       if (what === "qdisc" && f.handle !== undefined && (h >>> 16) !== (f.handle >>> 16)) continue;
       if (what === "class" && f.handle !== undefined && (h >>> 16) !== (f.handle >>> 16)) continue;
       if (what === "class" && f.classid !== undefined && h !== f.classid) continue;
       if (f.pref !== undefined && n(m.headerField("info")) >>> 16 !== f.pref) continue;
       if (f.chain !== undefined && (m.get("TCA_CHAIN") ?? 0) !== f.chain) continue;
-      printTc(ctx, p, what, m, f.index === undefined);
+      if (what === "filter") printFilter(ctx, p, m, f);
+      else printTc(ctx, p, what, m, f.index === undefined);
     }
     p.end();
     if (p !== ctx.p) ctx.p.raw(p.take());

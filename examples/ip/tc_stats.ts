@@ -69,6 +69,16 @@ function size(p: Printer, key: string | null, fmt: string, v: number): void {
 export function printTcStats(p: Printer, m: TcMessage): unknown {
   const s2 = m.get("stats2") as Rec | undefined;
   if (!s2) return m.get("xstats");
+  const app = printStats2(p, s2, " ");
+  return m.get("xstats") ?? app;
+}
+
+/**
+ * print_tcstats2_attr: a TCA_STATS2 nest (of a qdisc, a class or an action) with each line
+ * starting with `prefix`; returns its TCA_STATS_APP.
+ */
+export function printStats2(p: Printer, stats: unknown, prefix: string): unknown {
+  const s2 = stats as Rec;
   const get = (k: string) =>
     (typeof s2.get === "function" ? (s2.get as (k: string) => unknown)(k) : s2[k]) as
       | Rec
@@ -76,7 +86,7 @@ export function printTcStats(p: Printer, m: TcMessage): unknown {
   const basic = get("basic");
   const pkt64 = get("pkt64") as unknown;
   if (basic) {
-    p.fp(" ");
+    p.fp(prefix);
     p.uint(ANY, "bytes", "Sent %u bytes", num(basic.bytes));
     p.uint(ANY, "packets", " %u pkt", pkt64 !== undefined ? num(pkt64) : num(basic.packets));
   }
@@ -86,21 +96,33 @@ export function printTcStats(p: Printer, m: TcMessage): unknown {
     p.uint(ANY, "overlimits", ", overlimits %u", num(queue.overlimits));
     p.uint(ANY, "requeues", " requeues %u) ", num(queue.requeues));
   }
+  const hw = get("basic_hw");
+  if (hw && (num(hw.bytes) || num(hw.packets))) {
+    // print_tcstats_basic_hw: only when the hardware counted something.
+    if (basic && num(basic.bytes) >= num(hw.bytes) && num(basic.packets) >= num(hw.packets)) {
+      p.fp(p.sl + prefix);
+      p.uint(ANY, "sw_bytes", "Sent software %u bytes", num(basic.bytes) - num(hw.bytes));
+      p.uint(ANY, "sw_packets", " %u pkt", num(basic.packets) - num(hw.packets));
+    }
+    p.fp(p.sl + prefix);
+    p.uint(ANY, "hw_bytes", "Sent hardware %u bytes", num(hw.bytes));
+    p.uint(ANY, "hw_packets", " %u pkt", num(hw.packets));
+  }
   const est = get("rate_est64") ?? get("rate_est");
   if (est) {
-    p.fp("\n ");
+    p.fp("\n" + prefix);
     p.uint(JSON_ONLY, "rate", "", num(est.bps));
     p.fp(`rate ${rateText(num(est.bps))}`);
     p.uint(ANY, "pps", " %upps", num(est.pps));
   }
   if (queue) {
-    if (!get("rate_est")) p.fp("\n");
-    p.fp(" ");
+    if (!get("rate_est")) p.fp(p.sl);
+    p.fp(prefix);
     size(p, "backlog", "backlog %s", num(queue.backlog));
     p.uint(ANY, "qlen", " %up", num(queue.qlen));
     p.fp(` requeues ${num(queue.requeues)}`);
   }
-  return m.get("xstats") ?? get("app");
+  return get("app");
 }
 
 /** htb_print_xstats (text only, as tc 6.1 prints class lines). */
