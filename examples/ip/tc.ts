@@ -7,7 +7,6 @@
  */
 
 import { NetlinkError } from "../../mod.ts";
-import { formatU32Handle } from "../../rtnl/mod.ts";
 import type { TcMessage } from "../../mod.ts";
 import { ANY, JSON_ONLY } from "./out.ts";
 import { Printer } from "./out.ts";
