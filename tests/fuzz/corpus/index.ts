@@ -80,17 +80,18 @@ import g52 from "../../golden/iproute2/tc_filter_matchall_police.json" with { ty
 import g53 from "../../golden/iproute2/tc_filter_matchall_skbedit.json" with { type: "json" };
 import g54 from "../../golden/iproute2/tc_filter_u32.json" with { type: "json" };
 import g55 from "../../golden/iproute2/tc_filter_u32_mirred.json" with { type: "json" };
-import g56 from "../../golden/iproute2/tc_qdisc_cake.json" with { type: "json" };
-import g57 from "../../golden/iproute2/tc_qdisc_clsact.json" with { type: "json" };
-import g58 from "../../golden/iproute2/tc_qdisc_del.json" with { type: "json" };
-import g59 from "../../golden/iproute2/tc_qdisc_fq_codel.json" with { type: "json" };
-import g60 from "../../golden/iproute2/tc_qdisc_hfsc.json" with { type: "json" };
-import g61 from "../../golden/iproute2/tc_qdisc_htb.json" with { type: "json" };
-import g62 from "../../golden/iproute2/tc_qdisc_ingress.json" with { type: "json" };
-import g63 from "../../golden/iproute2/tc_qdisc_netem.json" with { type: "json" };
-import g64 from "../../golden/iproute2/tc_qdisc_prio.json" with { type: "json" };
-import g65 from "../../golden/iproute2/tc_qdisc_sfq.json" with { type: "json" };
-import g66 from "../../golden/iproute2/tc_qdisc_tbf.json" with { type: "json" };
+import g56 from "../../golden/iproute2/tc_filter_u32_police.json" with { type: "json" };
+import g57 from "../../golden/iproute2/tc_qdisc_cake.json" with { type: "json" };
+import g58 from "../../golden/iproute2/tc_qdisc_clsact.json" with { type: "json" };
+import g59 from "../../golden/iproute2/tc_qdisc_del.json" with { type: "json" };
+import g60 from "../../golden/iproute2/tc_qdisc_fq_codel.json" with { type: "json" };
+import g61 from "../../golden/iproute2/tc_qdisc_hfsc.json" with { type: "json" };
+import g62 from "../../golden/iproute2/tc_qdisc_htb.json" with { type: "json" };
+import g63 from "../../golden/iproute2/tc_qdisc_ingress.json" with { type: "json" };
+import g64 from "../../golden/iproute2/tc_qdisc_netem.json" with { type: "json" };
+import g65 from "../../golden/iproute2/tc_qdisc_prio.json" with { type: "json" };
+import g66 from "../../golden/iproute2/tc_qdisc_sfq.json" with { type: "json" };
+import g67 from "../../golden/iproute2/tc_qdisc_tbf.json" with { type: "json" };
 
 /** Captured kernel datagrams by corpus name. */
 export const KERNEL: Record<string, { description: string; datagrams: string[] }> = {
@@ -177,15 +178,16 @@ export const IPROUTE2: Record<string, { requests: string[] }> = {
   "tc_filter_matchall_skbedit": g53,
   "tc_filter_u32": g54,
   "tc_filter_u32_mirred": g55,
-  "tc_qdisc_cake": g56,
-  "tc_qdisc_clsact": g57,
-  "tc_qdisc_del": g58,
-  "tc_qdisc_fq_codel": g59,
-  "tc_qdisc_hfsc": g60,
-  "tc_qdisc_htb": g61,
-  "tc_qdisc_ingress": g62,
-  "tc_qdisc_netem": g63,
-  "tc_qdisc_prio": g64,
-  "tc_qdisc_sfq": g65,
-  "tc_qdisc_tbf": g66,
+  "tc_filter_u32_police": g56,
+  "tc_qdisc_cake": g57,
+  "tc_qdisc_clsact": g58,
+  "tc_qdisc_del": g59,
+  "tc_qdisc_fq_codel": g60,
+  "tc_qdisc_hfsc": g61,
+  "tc_qdisc_htb": g62,
+  "tc_qdisc_ingress": g63,
+  "tc_qdisc_netem": g64,
+  "tc_qdisc_prio": g65,
+  "tc_qdisc_sfq": g66,
+  "tc_qdisc_tbf": g67,
 };
