@@ -121,6 +121,21 @@ export interface DumpOptions<T> extends RequestOptions<T> {
    * throwing (e.g. ENOENT for a route table that does not exist: it has no routes).
    */
   endOnError?: (error: Error) => boolean;
+  /**
+   * Array form: makes what the decoded messages are pushed into instead of a new array (made
+   * again when the dump starts over after an overrun); {@link NetlinkEngine.dumpAll} resolves
+   * with it. Lets a caller keep a dump in a form of its own (netlink/list.ts records where each
+   * message lies, with no object per message).
+   */
+  collect?: () => ResultCollector<T>;
+}
+
+/** What a dump's decoded messages go into (see {@link DumpOptions.collect}). */
+export interface ResultCollector<T> {
+  /** How many messages it holds. */
+  readonly length: number;
+  /** Adds one decoded message. */
+  push(value: T): unknown;
 }
 
 /** Options of {@link NetlinkEngine.pipeline}. */
@@ -161,6 +176,8 @@ interface Pending extends Waiter {
   describe?: string;
   maxErrno?: number;
   results: unknown[];
+  /** Makes `results` (a dump's own collector), again when the dump starts over. */
+  collect?: () => ResultCollector<unknown>;
   error?: Error;
   interrupted: boolean;
   /** Nobody wants the answer any more: it is read and dropped. */
@@ -333,6 +350,7 @@ export class NetlinkEngine {
       describe: opts.describe,
       maxErrno: opts.maxErrno,
       results: [],
+      collect: undefined,
       done: false,
       interrupted: false,
       discard: false,
@@ -857,11 +875,24 @@ export class NetlinkEngine {
     return it;
   }
 
+  /**
+   * Sends a dump request and resolves with every decoded message (in what `opts.collect` makes,
+   * when given).
+   */
+  dumpAll<T, C extends ResultCollector<T>>(
+    bytes: Uint8Array,
+    opts: DumpOptions<T> & { collect: () => C },
+  ): Promise<C>;
   /** Sends a dump request and resolves with every decoded message. */
+  dumpAll<T>(bytes: Uint8Array, opts?: DumpOptions<T>): Promise<T[]>;
   async dumpAll<T>(bytes: Uint8Array, opts: DumpOptions<T> = {}): Promise<T[]> {
     for (let attempt = 0;; attempt++) {
       const copy = attempt === 0 ? bytes : bytes.slice();
       const p = this.#startDump(copy, opts as RequestOptions<unknown>);
+      if (opts.collect) {
+        p.collect = opts.collect as () => ResultCollector<unknown>;
+        p.results = p.collect() as unknown[];
+      }
       this.#submitDump(p);
       await undefined;
       const wait = this.#settled(p);
@@ -973,7 +1004,7 @@ export class NetlinkEngine {
     const dv = new DataView(p.request.buffer, p.request.byteOffset, NLMSG_HDRLEN);
     if (p.kind === "ack") dv.setUint16(6, dv.getUint16(6, true) | NLM_F.ACK, true);
     p.answered = false;
-    p.results = [];
+    p.results = p.collect ? p.collect() as unknown[] : [];
     p.replyBytes = 0;
     let ok: boolean;
     try {

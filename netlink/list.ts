@@ -19,6 +19,7 @@
  */
 
 import { plain } from "./view.ts";
+import type { ResultCollector } from "./engine.ts";
 
 /** The constructor of a message view (a typed view class of netlink/view.ts). */
 export type ListViewCtor<T> = new (
@@ -40,7 +41,7 @@ export interface MessageList<T> extends Array<T> {
 }
 
 /** Collects message positions while a dump runs (a dump decoder calls {@link add}). */
-export class MessageListBuilder {
+export class MessageListBuilder implements ResultCollector<never> {
   /** The datagrams, in order. */
   readonly views: DataView[] = [];
   /** Their bytes. */
@@ -69,32 +70,27 @@ export class MessageListBuilder {
     this.offsets[this.count++] = offset;
   }
 
-  /** Forgets everything recorded (a dump that starts again). */
-  clear(): void {
-    this.views.length = 0;
-    this.bytes.length = 0;
-    this.starts.length = 0;
-    this.count = 0;
-    this.#last = undefined;
+  /** How many messages are recorded (the engine's {@link ResultCollector} reads it). */
+  get length(): number {
+    return this.count;
   }
 
   /**
-   * The list of what was recorded, read with `ctor`; with `last`, of the last `last` messages
-   * only (a dump that started again after an overrun: what came before is stale).
+   * The engine's {@link ResultCollector} interface: a decoder that records messages with
+   * {@link add} returns nothing, so nothing is pushed.
    */
-  list<T>(ctor: ListViewCtor<T>, last = this.count): MessageList<T> {
-    const first = this.count - Math.min(Math.max(last, 0), this.count);
-    let d0 = 0;
-    while (d0 + 1 < this.starts.length && this.starts[d0 + 1] <= first) d0++;
-    const n = this.starts.length - d0;
-    const starts = new Uint32Array(n + 1);
-    for (let d = 0; d < n; d++) starts[d] = Math.max(this.starts[d0 + d] - first, 0);
-    starts[n] = this.count - first;
-    // A tight copy: the builder's table doubles as it grows.
-    const offsets = this.offsets.slice(first, this.count);
-    return messageList(
-      new Store(ctor, this.views.slice(d0), this.bytes.slice(d0), offsets, starts),
-    );
+  push(_value: never): void {}
+
+  /** The list of what was recorded, read with `ctor`. */
+  list<T>(ctor: ListViewCtor<T>): MessageList<T> {
+    const starts = new Uint32Array(this.starts.length + 1);
+    starts.set(this.starts);
+    starts[this.starts.length] = this.count;
+    // The builder's table doubles as it grows: a mostly full one is kept as it is (a copy would
+    // briefly need both), a mostly empty one is copied tight.
+    const n = this.count, table = this.offsets;
+    const offsets = 4 * n >= 3 * table.length ? table.subarray(0, n) : table.slice(0, n);
+    return messageList(new Store(ctor, this.views, this.bytes, offsets, starts));
   }
 }
 

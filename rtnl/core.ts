@@ -20,7 +20,7 @@ import { NLM_F } from "../netlink/constants.ts";
 import { describeValue } from "../netlink/addr.ts";
 import { RTM, rtmName } from "./constants.ts";
 import { LINK_MESSAGE } from "./schemas/link.ts";
-import { DumpInterruptedError, NetlinkError } from "../netlink/errors.ts";
+import { NetlinkError } from "../netlink/errors.ts";
 import { MessageListBuilder } from "../netlink/list.ts";
 import type { ListViewCtor, MessageList } from "../netlink/list.ts";
 
@@ -171,38 +171,27 @@ export class RtnlCore implements Disposable {
   async dumpList<M extends MessageSchema>(
     schema: M,
     spec: MessageSpec,
-    opts: Omit<DumpOptions<true>, "decoder"> = {},
+    opts: Omit<DumpOptions<never>, "decoder" | "collect"> = {},
   ): Promise<MessageList<TypedMessage<M>>> {
     checkKeys(opts, DUMP_OPTIONS, "opts");
     checkKeys(spec, SPEC_KEYS, "spec");
     const C = messageViewClass(schema);
     const bytes = encodeMessage(schema, { ...spec, flags: spec.flags | NLM_F.DUMP });
-    const builder = new MessageListBuilder();
     const reply = spec.type - 2;
-    for (let attempt = 0;; attempt++) {
-      try {
-        // The decoder records where each message lies and answers `true`: the engine's result
-        // array then counts the messages of the dump's last run (it starts again, empty, when
-        // an overrun makes the engine ask again), so only the builder's last entries count.
-        const got = await this.engine.dumpAll<true>(attempt === 0 ? bytes : bytes.slice(), {
-          ...opts,
-          decoder: (dv, u8, off, len, type) => {
-            if (type !== reply && type !== spec.type) return undefined;
-            builder.add(dv, u8, off, len);
-            return true;
-          },
-          schema,
-          describe: `${rtmName(spec.type)} dump`,
-          retryInterrupted: 0,
-        });
-        return builder.list(C as unknown as ListViewCtor<TypedMessage<M>>, got.length);
-      } catch (e) {
-        if (!(e instanceof DumpInterruptedError) || attempt >= (opts.retryInterrupted ?? 0)) {
-          throw e;
-        }
-        builder.clear();
-      }
-    }
+    // The engine makes a fresh builder for each run of the dump (one that starts over after an
+    // overrun or a concurrent change forgets what came before).
+    let builder = new MessageListBuilder();
+    const got = await this.engine.dumpAll<never, MessageListBuilder>(bytes, {
+      ...opts,
+      decoder: (dv, u8, off, len, type) => {
+        if (type === reply || type === spec.type) builder.add(dv, u8, off, len);
+        return undefined;
+      },
+      collect: () => (builder = new MessageListBuilder()),
+      schema,
+      describe: `${rtmName(spec.type)} dump`,
+    });
+    return got.list(C as unknown as ListViewCtor<TypedMessage<M>>);
   }
 
   /** Dumps as an async iterator (for tables too large to hold). */

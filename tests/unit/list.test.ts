@@ -5,7 +5,15 @@
  */
 
 import assert from "node:assert/strict";
-import { encodeMessage, messageViewClass, NLM_F } from "../../netlink/mod.ts";
+import {
+  DumpInterruptedError,
+  encodeMessage,
+  messageViewClass,
+  NetlinkEngine,
+  NLM_F,
+} from "../../netlink/mod.ts";
+import type { Transport } from "../../netlink/mod.ts";
+import { RtnlCore } from "../../rtnl/core.ts";
 import { emptyList, MessageListBuilder } from "../../netlink/list.ts";
 import type { MessageList } from "../../netlink/list.ts";
 import { ROUTE_MESSAGE, RTM } from "../../rtnl/schemas/mod.ts";
@@ -179,12 +187,54 @@ Deno.test("list: a change turns it into an ordinary array of views", () => {
   assert.equal(f[1].dst, dst(1));
 });
 
-Deno.test("list: a dump that started again keeps only its last run", () => {
+Deno.test("list: a dump that started again keeps only its last run", async () => {
+  // A fake kernel: the first run of the dump is marked interrupted (NLM_F_DUMP_INTR), the
+  // second is whole; the list holds the second run only.
+  const runs = [[0, 1, 2, 3, 4, 5], [10, 11, 12]];
+  let run = 0;
+  const queue: ArrayBuffer[] = [];
+  const transport: Transport = {
+    portId: 77,
+    lastGroups: 0,
+    closed: false,
+    send(bytes: Uint8Array): boolean {
+      const seq = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
+      const ids = runs[run];
+      const msgs = [...ids.map(route), new Uint8Array(20)];
+      const u8 = new Uint8Array(msgs.reduce((n, m) => n + m.length, 0));
+      const dv = new DataView(u8.buffer);
+      let off = 0;
+      for (const [k, m] of msgs.entries()) {
+        u8.set(m, off);
+        if (k === ids.length) dv.setUint32(off, 20, true), dv.setUint16(off + 4, 3, true);
+        const flags = NLM_F.MULTI | (run === 0 && k === 1 ? 0x10 : 0);
+        dv.setUint16(off + 6, flags, true);
+        dv.setUint32(off + 8, seq, true);
+        dv.setUint32(off + 12, 77, true);
+        off += m.length;
+      }
+      queue.push(u8.buffer);
+      run++;
+      return true;
+    },
+    receive: () => queue.shift() ?? null,
+    readable: () => Promise.resolve(),
+    close() {},
+  };
+  const core = Object.create(RtnlCore.prototype) as RtnlCore;
+  Object.defineProperty(core, "engine", { value: new NetlinkEngine(transport) });
+  const spec = { type: RTM.GETROUTE, flags: 0, header: { family: 2 } };
+  const l = await core.dumpList(ROUTE_MESSAGE, spec, { retryInterrupted: 1 });
+  assert.equal(run, 2);
+  assert.deepEqual(l.map((r) => r.dst), [dst(10), dst(11), dst(12)]);
+  run = 0;
+  await assert.rejects(() => core.dumpList(ROUTE_MESSAGE, spec), DumpInterruptedError);
+});
+
+Deno.test("list: the builder is the engine's result collector", () => {
   const b = build(10, 4);
-  const l = b.list(RouteView as never, 3) as MessageList<Route>;
-  assert.deepEqual(l.map((r) => r.dst), [dst(7), dst(8), dst(9)]);
-  assert.equal(b.list(RouteView as never, 0).length, 0);
-  assert.equal(b.list(RouteView as never, 99).length, 10);
-  b.clear();
-  assert.equal(b.list(RouteView as never).length, 0);
+  assert.equal(b.length, 10);
+  b.push(undefined as never);
+  assert.equal(b.length, 10, "push keeps nothing: add records");
+  assert.equal(b.list(RouteView as never).length, 10);
 });
