@@ -1,0 +1,118 @@
+/**
+ * Addresses in the document: `{ dev, address: "10.0.0.1/24", label?, broadcast?, peer? }`.
+ * Left out of snapshots (the kernel's own): addresses without IFA_F_PERMANENT (autoconfigured,
+ * DHCP-style lifetimes), IPv6 link-local addresses (fe80::/10), and loopback's 127.0.0.1/8 and
+ * ::1/128 (the kernel adds them when `lo` goes up).
+ *
+ * @module
+ */
+
+import type { Addr } from "../rtnl/addr.ts";
+import { compact, entry, familyOf, ifname, ip, ipWithPrefix, sameJson, text } from "./check.ts";
+import type { AddressState } from "./document.ts";
+import type { Kind, NamespaceContext, Request } from "./kind.ts";
+import { PHASE } from "./kind.ts";
+import { simpleSteps } from "./simple.ts";
+import type { SimpleKind } from "./simple.ts";
+
+const IFA_F_PERMANENT = 0x80;
+const KEYS = ["dev", "address", "label", "broadcast", "peer"];
+
+function check(v: unknown, path: string): AddressState {
+  const o = entry(v, path, KEYS);
+  const address = ipWithPrefix(o.address, `${path}.address`);
+  const out: AddressState = compact({
+    dev: ifname(o.dev, `${path}.dev`),
+    address,
+    label: o.label === undefined ? undefined : text(o.label, `${path}.label`),
+    broadcast: o.broadcast === undefined ? undefined : ip(o.broadcast, `${path}.broadcast`),
+    peer: o.peer === undefined ? undefined : ip(o.peer, `${path}.peer`),
+  });
+  if (out.label === out.dev) delete out.label;
+  if (out.broadcast !== undefined && familyOf(address) !== 4) {
+    throw new TypeError(`${path}.broadcast: only IPv4 addresses have one`);
+  }
+  return out;
+}
+
+/** Whether an address is the kernel's own (see the module documentation). */
+function kernelMade(dev: string, a: string): boolean {
+  if (/^fe[89ab][0-9a-f]:/i.test(a)) return true;
+  return dev === "lo" && (a === "127.0.0.1/8" || a === "::1/128");
+}
+
+/** An address message as a document entry (undefined: the kernel's own). */
+export function addressEntry(v: Addr, dev: string): AddressState | undefined {
+  const g = v as unknown as Record<string, unknown>;
+  if (!((g.flags as number) & IFA_F_PERMANENT)) return undefined;
+  const local = (g.local ?? g.address) as string | undefined;
+  if (local === undefined) return undefined;
+  const address = `${local}/${g.prefixlen}`;
+  if (kernelMade(dev, address)) return undefined;
+  const label = g.label as string | undefined;
+  return compact({
+    dev,
+    address,
+    label: label !== undefined && label !== dev ? label : undefined,
+    broadcast: g.broadcast as string | undefined,
+    peer: g.local !== undefined && g.address !== g.local ? g.address as string : undefined,
+  });
+}
+
+function read(ns: NamespaceContext): AddressState[] {
+  const out: AddressState[] = [];
+  for (const [index, m] of ns.db.store.addrs) {
+    const dev = ns.nameOf(index);
+    if (dev === undefined) continue;
+    for (const v of m.values()) {
+      const e = addressEntry(v, dev);
+      if (e) out.push(e);
+    }
+  }
+  return out.sort((a, b) => cmp(key(a), key(b)));
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function key(e: AddressState): string {
+  return `${e.dev} ${e.address}`;
+}
+
+function spec(e: AddressState, full: boolean): Request {
+  const slash = e.address.indexOf("/");
+  const s: Record<string, unknown> = {
+    address: e.address.slice(0, slash),
+    prefixlen: Number(e.address.slice(slash + 1)),
+  };
+  if (e.peer !== undefined) s.peer = e.peer;
+  if (full) {
+    if (e.label !== undefined) s.label = e.label;
+    if (e.broadcast !== undefined) s.broadcast = e.broadcast;
+  }
+  return { call: "addr", cmd: full ? "add" : "del", spec: s, refs: { index: e.dev } };
+}
+
+const SIMPLE: SimpleKind<AddressState> = {
+  name: "addresses",
+  label: "address",
+  key,
+  show: (e) =>
+    `${e.address} dev ${e.dev}${e.peer ? ` peer ${e.peer}` : ""}${
+      e.label ? ` label ${e.label}` : ""
+    }${e.broadcast ? ` brd ${e.broadcast}` : ""}`,
+  add: (e) => spec(e, true),
+  del: (e) => spec(e, false),
+  same: sameJson,
+  phases: { create: PHASE.addressCreate, delete: PHASE.addressDelete },
+};
+
+/** Addresses: see the module documentation. */
+export const ADDRESSES: Kind<AddressState> = {
+  name: "addresses",
+  check,
+  key,
+  read,
+  steps: (ctx, now, want) => simpleSteps(SIMPLE, ctx, now, want),
+};

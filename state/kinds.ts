@@ -1,0 +1,17 @@
+/**
+ * The kinds the state layer handles, in the document's order.
+ *
+ * @module
+ */
+
+import type { KindName } from "./document.ts";
+import type { Kind } from "./kind.ts";
+import { LINKS } from "./links.ts";
+import { ADDRESSES } from "./addresses.ts";
+import { ROUTES } from "./routes.ts";
+import { RULES } from "./rules.ts";
+
+/** Every handled kind by its list's name. */
+export const KIND_TABLE: ReadonlyMap<KindName, Kind<unknown>> = new Map<KindName, Kind<unknown>>(
+  ([LINKS, ADDRESSES, ROUTES, RULES] as Kind<unknown>[]).map((k) => [k.name, k]),
+);

@@ -1,0 +1,149 @@
+/**
+ * Plans: the ordered steps that take the kernel from what the databases hold now to a desired
+ * document. Only what the document names is managed: a namespace it leaves out, a list a
+ * namespace leaves out, a link field an entry leaves out are left as they are. With
+ * `prune: true`, every entry of a listed kind that the list does not name is removed (links
+ * without a kind, such as `lo`, excepted).
+ *
+ * @module
+ */
+
+import { checkKeys, KeySet } from "../netlink/strict.ts";
+import type { IPDB } from "../ipdb/db.ts";
+import type { LinkState, NamespaceState, StateDocument } from "./document.ts";
+import { KINDS } from "./document.ts";
+import type { NamespaceContext, PlanContext, PlanStep } from "./kind.ts";
+import { KIND_TABLE } from "./kinds.ts";
+import { checkDocument } from "./validate.ts";
+
+/** Options of {@link plan}. */
+export interface PlanOptions {
+  /** Remove what a listed kind's list does not name (default false: partial). */
+  prune?: boolean;
+}
+
+const PLAN_OPTIONS = new KeySet("plan option", ["prune"]);
+
+/** The steps from now to a desired state, in the order they run. */
+export class StatePlan {
+  /** The steps, in order. */
+  readonly steps: readonly PlanStep[];
+
+  /** @internal */
+  constructor(steps: PlanStep[]) {
+    this.steps = steps;
+  }
+
+  /** Whether the kernel already matches the desired state. */
+  get empty(): boolean {
+    return this.steps.length === 0;
+  }
+
+  /** The steps for people, by namespace: `{ a: ["+ link v0 (veth peer v1)", "~ link v0: mtu 1500 -> 1400"] }`. */
+  review(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const s of this.steps) (out[s.namespace] ??= []).push(s.describe);
+    return out;
+  }
+
+  /** One line per step: `[a] + route 10.1.0.0/16 via 10.0.0.2 dev v0`. */
+  toString(): string {
+    return this.steps.map((s) => `[${s.namespace}] ${s.describe}`).join("\n");
+  }
+}
+
+/** The context the kinds read a namespace through. */
+export function namespaceContext(
+  dbs: ReadonlyMap<string, IPDB>,
+  name: string,
+  path = `namespaces.${JSON.stringify(name)}`,
+): NamespaceContext {
+  const db = dbs.get(name);
+  if (!db) {
+    throw new RangeError(
+      `${path}: no database for this namespace (have: ${
+        [...dbs.keys()].map((k) => JSON.stringify(k)).join(", ") || "none"
+      })`,
+    );
+  }
+  if (db.closed) throw new Error(`${path}: the IPDB is closed`);
+  const links = db.store.links;
+  return { name, db, dbs, nameOf: (i) => links.get(i)?.ifname as string | undefined };
+}
+
+/** Checks the map of databases. */
+export function checkDatabases(dbs: unknown): ReadonlyMap<string, IPDB> {
+  if (!(dbs instanceof Map)) {
+    throw new TypeError("dbs: expected a Map of namespace name to IPDB");
+  }
+  return dbs as ReadonlyMap<string, IPDB>;
+}
+
+/** Checks plan/apply options' `prune`. */
+export function checkPrune(v: unknown): boolean {
+  if (v !== undefined && typeof v !== "boolean") {
+    throw new TypeError(`prune: expected true or false, got ${typeof v}`);
+  }
+  return v ?? false;
+}
+
+/** Plans a checked document (see {@link plan}). */
+export async function planChecked(
+  dbs: ReadonlyMap<string, IPDB>,
+  doc: StateDocument,
+  prune: boolean,
+): Promise<StatePlan> {
+  const contexts = Object.keys(doc.namespaces).map((name) => namespaceContext(dbs, name));
+  for (const c of contexts) c.db.sync();
+  const pairs = new Set<string>();
+  const steps: PlanStep[] = [];
+  for (const base of contexts) {
+    const want: NamespaceState = doc.namespaces[base.name];
+    const links = new Map<string, LinkState>();
+    const ctx: PlanContext = { ...base, want, wantAll: doc.namespaces, links, pairs };
+    for (const e of await KIND_TABLE.get("links")!.read(base) as LinkState[]) {
+      links.set(e.ifname, e);
+    }
+    for (const k of KINDS) {
+      const list = want[k] as unknown[] | undefined;
+      if (list === undefined) continue;
+      const kind = KIND_TABLE.get(k)!;
+      const now = k === "links"
+        ? [...links.values()]
+        : !prune && kind.find
+        ? kind.find(base, list)
+        : await kind.read(base);
+      const nowByKey = new Map(now.map((e) => [kind.key(e), e]));
+      const wanted = new Set<string>();
+      for (const w of list) {
+        const key = kind.key(w);
+        wanted.add(key);
+        steps.push(...kind.steps(ctx, nowByKey.get(key), w));
+      }
+      if (!prune) continue;
+      for (const [key, e] of nowByKey) {
+        if (!wanted.has(key) && !kind.keep?.(e)) steps.push(...kind.steps(ctx, e, undefined));
+      }
+    }
+  }
+  // Stable: within a phase, the document's order (namespace by namespace) is kept.
+  steps.sort((a, b) => a.phase - b.phase);
+  return new StatePlan(steps);
+}
+
+/**
+ * The steps that take the kernel from now (as the databases hold it) to `desired`: a document
+ * like {@link snapshot}'s, checked whole first (a TypeError/RangeError naming the path of what
+ * is wrong). Empty when the kernel already matches.
+ */
+export async function plan(
+  dbs: ReadonlyMap<string, IPDB>,
+  desired: StateDocument,
+  options: PlanOptions = {},
+): Promise<StatePlan> {
+  checkDatabases(dbs);
+  checkKeys(options, PLAN_OPTIONS);
+  const prune = checkPrune(options.prune);
+  const doc = checkDocument(desired);
+  return await planChecked(dbs, doc, prune);
+}

@@ -1,0 +1,222 @@
+/**
+ * Routes in the document: `{ dst, table?, metric?, tos?, type?, gateway?, dev?, prefsrc?,
+ * proto?, scope?, nhid? }`, defaults left out (table main, metric 0 for IPv4 and 1024 for IPv6,
+ * type unicast, proto boot, the scope the kernel infers). Identity: family, table,
+ * destination, TOS and metric, and for IPv6 (which keeps one entry per next hop) the gateway
+ * and device. Left out of snapshots (the kernel's own): the local table (255), routes of
+ * `proto kernel` (prefix routes of addresses, IPv6 link-local and multicast routes), of
+ * `proto ra` (router advertisements), cloned entries, and multipath routes (not handled yet).
+ *
+ * @module
+ */
+
+import type { Route } from "../rtnl/route.ts";
+import { compact, entry, familyOf, ifname, int, ip, network, oneOf, sameJson } from "./check.ts";
+import type { RouteState } from "./document.ts";
+import type { Kind, NamespaceContext, Request } from "./kind.ts";
+import { PHASE } from "./kind.ts";
+import { simpleSteps } from "./simple.ts";
+import type { SimpleKind } from "./simple.ts";
+
+const KEYS = [
+  "dst",
+  "table",
+  "metric",
+  "tos",
+  "type",
+  "gateway",
+  "dev",
+  "prefsrc",
+  "proto",
+  "scope",
+  "nhid",
+];
+const TYPES = ["unicast", "blackhole", "unreachable", "prohibit", "throw"] as const;
+const TYPE_NUMBERS: Record<number, string> = {
+  1: "unicast",
+  2: "local",
+  3: "broadcast",
+  4: "anycast",
+  5: "multicast",
+  6: "blackhole",
+  7: "unreachable",
+  8: "prohibit",
+  9: "throw",
+};
+const RTPROT_KERNEL = 2, RTPROT_BOOT = 3, RTPROT_RA = 9;
+const RT_TABLE_MAIN = 254, RT_TABLE_LOCAL = 255;
+const RTM_F_CLONED = 0x200;
+const SCOPE_LINK = 253;
+
+/** The scope the kernel gives a route when none is asked for. */
+function inferredScope(e: RouteState): number {
+  return (e.type ?? "unicast") === "unicast" && e.gateway === undefined && e.nhid === undefined
+    ? SCOPE_LINK
+    : 0;
+}
+
+function check(v: unknown, path: string): RouteState {
+  const o = entry(v, path, KEYS);
+  const dst = network(o.dst, `${path}.dst`);
+  const fam = familyOf(dst);
+  const e: RouteState = compact({
+    dst,
+    table: o.table === undefined ? undefined : int(o.table, `${path}.table`, 1),
+    metric: o.metric === undefined ? undefined : int(o.metric, `${path}.metric`),
+    tos: o.tos === undefined ? undefined : int(o.tos, `${path}.tos`, 0, 255),
+    type: o.type === undefined ? undefined : oneOf(o.type, `${path}.type`, TYPES),
+    gateway: o.gateway === undefined ? undefined : ip(o.gateway, `${path}.gateway`),
+    dev: o.dev === undefined ? undefined : ifname(o.dev, `${path}.dev`),
+    prefsrc: o.prefsrc === undefined ? undefined : ip(o.prefsrc, `${path}.prefsrc`),
+    proto: o.proto === undefined ? undefined : int(o.proto, `${path}.proto`, 0, 255),
+    scope: o.scope === undefined ? undefined : int(o.scope, `${path}.scope`, 0, 255),
+    nhid: o.nhid === undefined ? undefined : int(o.nhid, `${path}.nhid`, 1),
+  });
+  for (const k of ["gateway", "prefsrc"] as const) {
+    if (e[k] !== undefined && familyOf(e[k]!) !== fam && !(k === "gateway" && fam === 4)) {
+      throw new TypeError(`${path}.${k}: ${e[k]} is not of the destination's family`);
+    }
+  }
+  if (e.table === RT_TABLE_LOCAL) {
+    throw new RangeError(`${path}.table: the local table (255) is the kernel's`);
+  }
+  if (e.proto === RTPROT_KERNEL || e.proto === RTPROT_RA) {
+    throw new RangeError(`${path}.proto: routes of proto ${e.proto} are the kernel's`);
+  }
+  return canonical(e);
+}
+
+/** Drops what equals its default. */
+function canonical(e: RouteState): RouteState {
+  const fam = familyOf(e.dst);
+  if (e.table === RT_TABLE_MAIN) delete e.table;
+  if (e.metric === (fam === 6 ? 1024 : 0)) delete e.metric;
+  if (e.tos === 0) delete e.tos;
+  if (e.type === "unicast") delete e.type;
+  if (e.proto === RTPROT_BOOT) delete e.proto;
+  if (e.scope !== undefined && e.scope === inferredScope(e)) delete e.scope;
+  return e;
+}
+
+/** A route message as a document entry (undefined: the kernel's own, or not handled). */
+export function routeEntry(v: Route, nameOf: (i: number) => string | undefined) {
+  const g = v as unknown as Record<string, unknown>;
+  const table = g.table as number, proto = g.proto as number;
+  if (table === RT_TABLE_LOCAL || proto === RTPROT_KERNEL || proto === RTPROT_RA) return undefined;
+  if (((g.flags as number) & RTM_F_CLONED) || g.multipath !== undefined) return undefined;
+  const type = TYPE_NUMBERS[g.type as number];
+  if (!type || !(TYPES as readonly string[]).includes(type)) return undefined;
+  const fam = g.family === 10 ? 6 : 4;
+  const oif = g.oif as number | undefined;
+  return canonical(compact({
+    dst: `${g.dst ?? (fam === 6 ? "::" : "0.0.0.0")}/${g.dst_len}`,
+    table,
+    metric: (g.priority as number | undefined) ?? 0,
+    tos: g.tos as number,
+    type,
+    gateway: g.gateway as string | undefined,
+    dev: oif ? nameOf(oif) : undefined,
+    prefsrc: g.prefsrc as string | undefined,
+    proto,
+    scope: g.scope as number,
+    nhid: g.nh_id as number | undefined,
+  }));
+}
+
+function key(e: RouteState): string {
+  const fam = familyOf(e.dst);
+  const metric = e.metric ?? (fam === 6 ? 1024 : 0);
+  const base = `${e.table ?? RT_TABLE_MAIN} ${e.dst} tos ${e.tos ?? 0} metric ${metric}`;
+  return fam === 6 && e.nhid === undefined
+    ? `${base} via ${e.gateway ?? "-"} dev ${e.dev ?? "-"}`
+    : base;
+}
+
+function read(ns: NamespaceContext): RouteState[] {
+  const out: RouteState[] = [];
+  for (const v of ns.db.store.routes.views()) {
+    const e = routeEntry(v, ns.nameOf);
+    if (e) out.push(e);
+  }
+  return sortRoutes(out);
+}
+
+/** Sorted by key (the document's order). */
+export function sortRoutes(list: RouteState[]): RouteState[] {
+  const keyed = list.map((e) => [key(e), e] as const);
+  keyed.sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+  return keyed.map(([, e]) => e);
+}
+
+/** The routes with the keys of `want`, by the store's index (no pass over every route). */
+function find(ns: NamespaceContext, want: RouteState[]): RouteState[] {
+  const out: RouteState[] = [];
+  const seen = new Set<string>();
+  for (const w of want) {
+    const group = `${w.table ?? RT_TABLE_MAIN} ${w.dst}`;
+    if (seen.has(group)) continue;
+    seen.add(group);
+    for (const v of ns.db.store.routes.lookup(w.table ?? RT_TABLE_MAIN, w.dst)) {
+      const e = routeEntry(v, ns.nameOf);
+      if (e) out.push(e);
+    }
+  }
+  return out;
+}
+
+function spec(e: RouteState, cmd: string): Request {
+  const s: Record<string, unknown> = compact({
+    dst: e.dst,
+    table: e.table ?? RT_TABLE_MAIN,
+    priority: e.metric,
+    tos: e.tos,
+    type: e.type,
+    gateway: e.gateway,
+    prefsrc: cmd === "del" ? undefined : e.prefsrc,
+    proto: e.proto,
+    scope: e.scope,
+    nh_id: e.nhid,
+  });
+  return {
+    call: "route",
+    cmd,
+    spec: s,
+    refs: e.dev === undefined ? undefined : { oif: e.dev },
+  };
+}
+
+function show(e: RouteState): string {
+  const parts = [e.type && e.type !== "unicast" ? `${e.type} ${e.dst}` : e.dst];
+  if (e.gateway) parts.push(`via ${e.gateway}`);
+  if (e.dev) parts.push(`dev ${e.dev}`);
+  if (e.nhid !== undefined) parts.push(`nhid ${e.nhid}`);
+  if (e.table !== undefined) parts.push(`table ${e.table}`);
+  if (e.metric !== undefined) parts.push(`metric ${e.metric}`);
+  if (e.tos !== undefined) parts.push(`tos ${e.tos}`);
+  if (e.prefsrc) parts.push(`src ${e.prefsrc}`);
+  if (e.proto !== undefined) parts.push(`proto ${e.proto}`);
+  if (e.scope !== undefined) parts.push(`scope ${e.scope}`);
+  return parts.join(" ");
+}
+
+const SIMPLE: SimpleKind<RouteState> = {
+  name: "routes",
+  label: "route",
+  key,
+  show,
+  add: (e) => spec(e, "add"),
+  del: (e) => spec(e, "del"),
+  replace: (e) => spec(e, "replace"),
+  same: sameJson,
+  phases: { create: PHASE.routeCreate, delete: PHASE.routeDelete },
+};
+
+/** Routes: see the module documentation. */
+export const ROUTES: Kind<RouteState> = {
+  name: "routes",
+  check,
+  key,
+  read,
+  find,
+  steps: (ctx, now, want) => simpleSteps(SIMPLE, ctx, now, want),
+};

@@ -1,0 +1,48 @@
+/**
+ * The check of a desired-state document before anything is planned or sent: its shape, every
+ * entry of every kind (unknown keys, wrong types, bad addresses: a TypeError or RangeError
+ * naming the path), and no two entries of a namespace with one identity.
+ *
+ * @module
+ */
+
+import { describeValue } from "../netlink/addr.ts";
+import { entry, list } from "./check.ts";
+import type { NamespaceState, StateDocument } from "./document.ts";
+import { KINDS } from "./document.ts";
+import { KIND_TABLE } from "./kinds.ts";
+
+/** Checks `doc` and returns it in canonical form (a copy; the input is not changed). */
+export function checkDocument(doc: unknown): StateDocument {
+  const o = entry(doc, "desired", ["version", "namespaces"]);
+  if (o.version !== 1) {
+    throw new TypeError(`desired.version: expected 1, got ${describeValue(o.version)}`);
+  }
+  const nss = entry(o.namespaces, "desired.namespaces", Object.keys(o.namespaces ?? {}));
+  const out: StateDocument = { version: 1, namespaces: {} };
+  for (const name of Object.keys(nss).sort()) {
+    const path = `namespaces.${JSON.stringify(name)}`;
+    const ns = entry(nss[name], path, KINDS);
+    const state: NamespaceState = {};
+    for (const k of KINDS) {
+      if (ns[k] === undefined) continue;
+      const kind = KIND_TABLE.get(k);
+      if (!kind) throw new TypeError(`${path}.${k}: not handled yet`);
+      const entries = list(ns[k], `${path}.${k}`, (x, p) => kind.check(x, p));
+      const seen = new Map<string, number>();
+      entries.forEach((e, i) => {
+        const key = kind.key(e);
+        const first = seen.get(key);
+        if (first !== undefined) {
+          throw new TypeError(
+            `${path}.${k}[${i}]: the same ${k.replace(/e?s$/, "")} as ${path}.${k}[${first}] (${key})`,
+          );
+        }
+        seen.set(key, i);
+      });
+      (state as Record<string, unknown[]>)[k] = entries;
+    }
+    out.namespaces[name] = state;
+  }
+  return out;
+}
