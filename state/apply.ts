@@ -133,7 +133,7 @@ function handle(
   let settle!: (v: boolean) => void;
   const reverted = new Promise<boolean>((r) => (settle = r));
   const revertErrors: Error[] = [];
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   let reverting: Promise<void> | undefined;
   const revert = (): Promise<void> => {
     if (state === "confirmed") return Promise.resolve();

@@ -62,9 +62,11 @@ function check(v: unknown, path: string): LinkState {
   const out: LinkState = compact({
     ifname: ifname(o.ifname, `${path}.ifname`),
     kind,
-    mtu: o.mtu === undefined ? undefined : int(o.mtu, `${path}.mtu`, 68, 0xffff),
+    mtu: o.mtu === undefined ? undefined : int(o.mtu, `${path}.mtu`, 0, 0x7fffffff),
     address: o.address === undefined ? undefined : mac(o.address, `${path}.address`),
-    state: o.state === undefined ? undefined : oneOf(o.state, `${path}.state`, ["up", "down"]),
+    state: o.state === undefined
+      ? undefined
+      : oneOf(o.state, `${path}.state`, ["up", "down"] as const),
     master: o.master === undefined || o.master === null
       ? o.master as null | undefined
       : ifname(o.master, `${path}.master`),
@@ -229,12 +231,12 @@ function attrsOf(e: LinkState): Partial<LinkState> & { ifname: string } {
 function createSteps(ctx: PlanContext, want: LinkState, phase: number): PlanStep[] {
   const ns = ctx.name;
   const out: PlanStep[] = [];
-  if (want.kind === undefined) {
+  const self = `${ns}/${want.ifname}`;
+  if (want.kind === undefined && !ctx.pairs.has(self)) {
     throw new TypeError(
       `namespaces.${JSON.stringify(ns)}.links: ${want.ifname} does not exist; its kind is needed to create it`,
     );
   }
-  const self = `${ns}/${want.ifname}`;
   if (!ctx.pairs.has(self)) {
     ctx.pairs.add(self);
     const peer = peerIn(ns, want.peer);

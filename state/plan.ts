@@ -97,28 +97,39 @@ export async function planChecked(
   for (const c of contexts) c.db.sync();
   const pairs = new Set<string>();
   const steps: PlanStep[] = [];
+  const ctxs: PlanContext[] = [];
   for (const base of contexts) {
-    const want: NamespaceState = doc.namespaces[base.name];
     const links = new Map<string, LinkState>();
-    const ctx: PlanContext = { ...base, want, wantAll: doc.namespaces, links, pairs };
     for (const e of await KIND_TABLE.get("links")!.read(base) as LinkState[]) {
       links.set(e.ifname, e);
     }
+    const want = doc.namespaces[base.name];
+    ctxs.push({ ...base, want, wantAll: doc.namespaces, links, pairs });
+  }
+  // Links first, across namespaces, those with a kind before those without: a veth's end
+  // named without its kind is made by the other end's step.
+  const linkWants = ctxs.flatMap((ctx) => (ctx.want.links ?? []).map((w) => ({ ctx, w })));
+  linkWants.sort((a, b) => (a.w.kind === undefined ? 1 : 0) - (b.w.kind === undefined ? 1 : 0));
+  for (const { ctx, w } of linkWants) {
+    steps.push(...KIND_TABLE.get("links")!.steps(ctx, ctx.links.get(w.ifname), w));
+  }
+  for (const ctx of ctxs) {
+    const want = ctx.want;
     for (const k of KINDS) {
       const list = want[k] as unknown[] | undefined;
       if (list === undefined) continue;
       const kind = KIND_TABLE.get(k)!;
       const now = k === "links"
-        ? [...links.values()]
+        ? [...ctx.links.values()]
         : !prune && kind.find
-        ? kind.find(base, list)
-        : await kind.read(base);
+        ? kind.find(ctx, list)
+        : await kind.read(ctx);
       const nowByKey = new Map(now.map((e) => [kind.key(e), e]));
       const wanted = new Set<string>();
       for (const w of list) {
         const key = kind.key(w);
         wanted.add(key);
-        steps.push(...kind.steps(ctx, nowByKey.get(key), w));
+        if (k !== "links") steps.push(...kind.steps(ctx, nowByKey.get(key), w));
       }
       if (!prune) continue;
       for (const [key, e] of nowByKey) {

@@ -10,7 +10,6 @@
 import type { IPDB } from "../ipdb/db.ts";
 import { BatchError } from "../rtnl/batch.ts";
 import type { Batch } from "../rtnl/batch.ts";
-import type { IPRoute } from "../rtnl/iproute.ts";
 import type { PlanStep, Request } from "./kind.ts";
 
 /** Steps pipelined together at most. */
@@ -41,14 +40,11 @@ type Verb = (cmd: string, spec: unknown) => Promise<unknown>;
 export async function runRequest(db: IPDB, ns: string, r: Request): Promise<void> {
   db.sync();
   const spec = resolve(db, ns, r);
-  const ip = db.ip as unknown as Record<string, Verb> & IPRoute;
+  const ip = db.ip as unknown as Record<string, Verb>;
   if (r.call === "tc") {
-    await (ip.tc as unknown as (c: string, k: string, s: unknown) => Promise<void>)(
-      r.cmd,
-      r.tcKind ?? "",
-      spec,
-    );
-  } else await ip[r.call](r.cmd, spec);
+    const tc = db.ip.tc as unknown as (c: string, k: string, s: unknown) => Promise<void>;
+    await tc.call(db.ip, r.cmd, r.tcKind ?? "", spec);
+  } else await ip[r.call].call(db.ip, r.cmd, spec);
 }
 
 /** The result of running steps: those applied, and the first refusal. */
