@@ -48,6 +48,12 @@ import { checkArgs, checkKeys, KeySet } from "../netlink/strict.ts";
 import { Subscription } from "../netlink/subscription.ts";
 import { compareState } from "./verify.ts";
 import type { IPDBDifference, KernelState } from "./verify.ts";
+import { snapshot } from "../state/snapshot.ts";
+import { plan } from "../state/plan.ts";
+import type { PlanOptions, StatePlan } from "../state/plan.ts";
+import { apply } from "../state/apply.ts";
+import type { AppliedState, ApplyOptions } from "../state/apply.ts";
+import type { StateDocument } from "../state/document.ts";
 
 export type { IPDBDifference } from "./verify.ts";
 
@@ -398,6 +404,26 @@ export class IPDB implements AsyncDisposable {
    */
   get netnsName(): string {
     return this.#netnsName;
+  }
+
+  // ---- desired state (state/: the functions over several namespaces) ----
+
+  /** This namespace's state as a desired-state document, keyed by {@link netnsName}. */
+  snapshot(): Promise<StateDocument> {
+    checkArgs("snapshot", 0, arguments.length);
+    return snapshot(new Map([[this.netnsName, this]]));
+  }
+
+  /** The steps from now to `desired` (its namespace: {@link netnsName}); see state/plan.ts. */
+  plan(desired: StateDocument, options?: PlanOptions): Promise<StatePlan> {
+    checkArgs("plan", 2, arguments.length);
+    return plan(new Map([[this.netnsName, this]]), desired, options);
+  }
+
+  /** Applies `desired` as one transaction, undone on a refusal; see state/apply.ts. */
+  apply(desired: StateDocument, options?: ApplyOptions): Promise<AppliedState> {
+    checkArgs("apply", 2, arguments.length);
+    return apply(new Map([[this.netnsName, this]]), desired, options);
   }
 
   /** Whether {@link close} was called. */

@@ -100,7 +100,9 @@ export async function apply(
   const timeout = checkMs(options.timeout, "timeout") ?? 5000;
   const doc = checkDocument(desired);
   const plan = await planChecked(dbs, doc, prune);
-  const { applied, failure } = await runSteps(dbs, plan.steps);
+  const run = await runSteps(dbs, plan.steps);
+  const failure = run.failure;
+  const applied = [...plan.restore, ...run.applied];
   let unconfirmed: string[] = [];
   if (!failure) unconfirmed = await confirmShown(dbs, doc, prune, Date.now() + timeout);
   if (failure || unconfirmed.length) {

@@ -63,9 +63,9 @@ export function oneOf<T extends string>(v: unknown, path: string, choices: reado
 /** An interface name (1 to 15 bytes, no "/", no white space). */
 export function ifname(v: unknown, path: string): string {
   if (typeof v !== "string" || v === "" || new TextEncoder().encode(v).length > 15) {
-    throw new TypeError(`${path}: expected an interface name of 1 to 15 bytes, got ${
-      describeValue(v)
-    }`);
+    throw new TypeError(
+      `${path}: expected an interface name of 1 to 15 bytes, got ${describeValue(v)}`,
+    );
   }
   if (/[\s/:]/.test(v) || v === "." || v === "..") {
     throw new TypeError(`${path}: invalid interface name ${JSON.stringify(v)}`);

@@ -234,7 +234,9 @@ function createSteps(ctx: PlanContext, want: LinkState, phase: number): PlanStep
   const self = `${ns}/${want.ifname}`;
   if (want.kind === undefined && !ctx.pairs.has(self)) {
     throw new TypeError(
-      `namespaces.${JSON.stringify(ns)}.links: ${want.ifname} does not exist; its kind is needed to create it`,
+      `namespaces.${
+        JSON.stringify(ns)
+      }.links: ${want.ifname} does not exist; its kind is needed to create it`,
     );
   }
   if (!ctx.pairs.has(self)) {

@@ -49,6 +49,7 @@ export type {
   TcState,
 } from "./document.ts";
 export { KINDS } from "./document.ts";
+export type { IPDB } from "../ipdb/db.ts";
 export type { Call, PlanStep, Request } from "./kind.ts";
 export { plan, StatePlan } from "./plan.ts";
 export type { PlanOptions } from "./plan.ts";

@@ -29,9 +29,16 @@ export class StatePlan {
   /** The steps, in order. */
   readonly steps: readonly PlanStep[];
 
+  /**
+   * @internal Undo-only steps that run nothing and are undone last: what the kernel changes
+   * by itself when steps are undone (a bridge's MAC follows its ports) is put back.
+   */
+  readonly restore: readonly PlanStep[];
+
   /** @internal */
-  constructor(steps: PlanStep[]) {
+  constructor(steps: PlanStep[], restore: PlanStep[] = []) {
     this.steps = steps;
+    this.restore = steps.length ? restore : [];
   }
 
   /** Whether the kernel already matches the desired state. */
@@ -139,7 +146,7 @@ export async function planChecked(
   }
   // Stable: within a phase, the document's order (namespace by namespace) is kept.
   steps.sort((a, b) => a.phase - b.phase);
-  return new StatePlan(steps);
+  return new StatePlan(steps, ctxs.flatMap((ctx) => bridgeGuards(ctx, steps)));
 }
 
 /**
@@ -157,4 +164,35 @@ export async function plan(
   const prune = checkPrune(options.prune);
   const doc = checkDocument(desired);
   return await planChecked(dbs, doc, prune);
+}
+
+/**
+ * A bridge whose ports change takes the lowest port's MAC (all zeros with no port) unless its
+ * own was set: undoing the port changes would not give it back its MAC. For each bridge whose
+ * port set the steps of `ctx`'s namespace change, an undo-only step sets the MAC it has now.
+ */
+function bridgeGuards(ctx: PlanContext, steps: PlanStep[]): PlanStep[] {
+  const bridges = new Set<string>();
+  for (const s of steps) {
+    if (s.namespace !== ctx.name || s.kind !== "links") continue;
+    const master = ctx.links.get(s.key)?.master;
+    if (master) bridges.add(master);
+    for (const r of s.run) if (typeof r.refs?.master === "string") bridges.add(r.refs.master);
+  }
+  const out: PlanStep[] = [];
+  for (const b of bridges) {
+    const now = ctx.links.get(b);
+    if (now?.kind !== "bridge" || now.address === undefined) continue;
+    out.push({
+      namespace: ctx.name,
+      kind: "links",
+      action: "change",
+      key: b,
+      describe: `= link ${b}: address ${now.address} (its ports change)`,
+      phase: 0,
+      run: [],
+      undo: [{ call: "link", cmd: "set", spec: { address: now.address }, refs: { index: b } }],
+    });
+  }
+  return out;
 }

@@ -42,10 +42,14 @@ function check(v: unknown, path: string): RuleState {
   const o = entry(v, path, KEYS);
   const e: RuleState = compact({
     priority: int(o.priority, `${path}.priority`),
-    family: o.family === undefined ? undefined : oneOf(o.family, `${path}.family`, [
-      "inet",
-      "inet6",
-    ] as const),
+    family: o.family === undefined ? undefined : oneOf(
+      o.family,
+      `${path}.family`,
+      [
+        "inet",
+        "inet6",
+      ] as const,
+    ),
     table: o.table === undefined ? undefined : int(o.table, `${path}.table`, 1),
     action: o.action === undefined ? undefined : oneOf(o.action, `${path}.action`, ACTIONS),
     src: o.src === undefined ? undefined : network(o.src, `${path}.src`),
@@ -111,9 +115,7 @@ function read(ns: NamespaceContext): RuleState[] {
     if (e) out.push(e);
   }
   const keyed = out.map((e) => [key(e), e] as const);
-  keyed.sort((a, b) =>
-    a[1].priority - b[1].priority || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)
-  );
+  keyed.sort((a, b) => a[1].priority - b[1].priority || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return keyed.map(([, e]) => e);
 }
 

@@ -25,9 +25,9 @@ export function resolve(db: IPDB, ns: string, r: Request): Record<string, unknow
     }
     const index = db.store.names.get(name);
     if (index === undefined) {
-      throw new Error(`${k}: no interface named ${JSON.stringify(name)} in namespace ${
-        JSON.stringify(ns)
-      }`);
+      throw new Error(
+        `${k}: no interface named ${JSON.stringify(name)} in namespace ${JSON.stringify(ns)}`,
+      );
     }
     spec[k] = index;
   }

@@ -57,10 +57,21 @@ export function simpleSteps<E>(
   });
   if (!now && !want) return [];
   if (!now) {
-    return [step("create", want!, k.phases.create, k.add(want!), k.del(want!), `+ ${k.label} ${k.show(want!)}`)];
+    return [
+      step(
+        "create",
+        want!,
+        k.phases.create,
+        k.add(want!),
+        k.del(want!),
+        `+ ${k.label} ${k.show(want!)}`,
+      ),
+    ];
   }
   if (!want) {
-    return [step("delete", now, k.phases.delete, k.del(now), k.add(now), `- ${k.label} ${k.show(now)}`)];
+    return [
+      step("delete", now, k.phases.delete, k.del(now), k.add(now), `- ${k.label} ${k.show(now)}`),
+    ];
   }
   if (k.same(now, want)) return [];
   if (k.replace) {

@@ -12,6 +12,17 @@ import type { NamespaceState, StateDocument } from "./document.ts";
 import { KINDS } from "./document.ts";
 import { KIND_TABLE } from "./kinds.ts";
 
+const SINGULAR: Record<string, string> = {
+  links: "link",
+  addresses: "address",
+  routes: "route",
+  rules: "rule",
+  neighbours: "neighbour",
+  nexthops: "nexthop",
+  fdb: "fdb entry",
+  tc: "tc object",
+};
+
 /** Checks `doc` and returns it in canonical form (a copy; the input is not changed). */
 export function checkDocument(doc: unknown): StateDocument {
   const o = entry(doc, "desired", ["version", "namespaces"]);
@@ -35,7 +46,7 @@ export function checkDocument(doc: unknown): StateDocument {
         const first = seen.get(key);
         if (first !== undefined) {
           throw new TypeError(
-            `${path}.${k}[${i}]: the same ${k.replace(/e?s$/, "")} as ${path}.${k}[${first}] (${key})`,
+            `${path}.${k}[${i}]: the same ${SINGULAR[k]} as ${path}.${k}[${first}] (${key})`,
           );
         }
         seen.set(key, i);

@@ -1,0 +1,138 @@
+/**
+ * The desired-state planner without a kernel: the order of steps for a namespace that has
+ * nothing yet, a veth pair made once, changes and deletions of one-request kinds, document
+ * checks naming the path.
+ */
+
+import assert from "node:assert/strict";
+import { Store } from "../../ipdb/store.ts";
+import type { IPDB } from "../../ipdb/db.ts";
+import { plan } from "../../state/plan.ts";
+import type { StateDocument } from "../../state/document.ts";
+import { ROUTES } from "../../state/routes.ts";
+import { RULES } from "../../state/rules.ts";
+import type { PlanContext } from "../../state/kind.ts";
+import { checkDocument } from "../../state/validate.ts";
+
+/** A database with nothing in it (what an empty namespace's IPDB holds, minus lo). */
+function emptyDb(): IPDB {
+  return { store: new Store(), closed: false, sync() {} } as unknown as IPDB;
+}
+
+const doc: StateDocument = {
+  version: 1,
+  namespaces: {
+    a: {
+      rules: [{ priority: 10, table: 100, src: "10.0.0.0/8" }],
+      routes: [
+        { dst: "10.1.0.0/16", gateway: "10.0.0.2", dev: "v0" },
+        { dst: "2001:db8:1::/48", dev: "v0" },
+      ],
+      addresses: [{ dev: "v0", address: "10.0.0.1/24" }],
+      links: [
+        { ifname: "mv0", kind: "macvlan", parent: "v0" },
+        { ifname: "v1", master: "br0", state: "up" },
+        { ifname: "v0", kind: "veth", peer: "v1", mtu: 1400, state: "up" },
+        { ifname: "br0", kind: "bridge", data: { br_stp_state: 1 } },
+      ],
+    },
+  },
+};
+
+Deno.test("state plan: an empty namespace gets links, then their settings, addresses, routes, rules", async () => {
+  const p = await plan(new Map([["a", emptyDb()]]), doc);
+  assert.deepStrictEqual(p.review(), {
+    a: [
+      "+ link v0 (veth peer v1)",
+      "+ link br0 (bridge)",
+      "+ link mv0 (macvlan)",
+      "~ link v0: mtu 1400, state up",
+      "~ link v1: state up, master br0",
+      "+ address 10.0.0.1/24 dev v0",
+      "+ route 10.1.0.0/16 via 10.0.0.2 dev v0",
+      "+ route 2001:db8:1::/48 dev v0",
+      "+ rule 10: from 10.0.0.0/8 lookup 100",
+    ],
+  });
+  // Every creation is undone by a deletion of what it made.
+  const v0 = p.steps[0];
+  assert.deepStrictEqual(v0.run[0], {
+    call: "link",
+    cmd: "add",
+    spec: { ifname: "v0", kind: "veth", peer: "v1" },
+    refs: {},
+  });
+  assert.deepStrictEqual(v0.undo, [{ call: "link", cmd: "del", spec: {}, refs: { index: "v0" } }]);
+  assert.deepStrictEqual(p.steps[2].run[0].refs, { link: "v0" });
+  assert.deepStrictEqual(p.steps[6].run[0], {
+    call: "route",
+    cmd: "add",
+    spec: { dst: "10.1.0.0/16", table: 254, gateway: "10.0.0.2" },
+    refs: { oif: "v0" },
+  });
+  assert.ok(p.toString().startsWith("[a] + link v0 (veth peer v1)\n[a] + link br0 (bridge)"));
+  assert.equal(
+    (await plan(new Map([["a", emptyDb()]]), { version: 1, namespaces: {} })).empty,
+    true,
+  );
+});
+
+Deno.test("state plan: a changed route is replaced (undone by a replace); rules are removed and added", () => {
+  const ctx = { name: "a" } as PlanContext;
+  const [change] = ROUTES.steps(ctx, { dst: "10.1.0.0/16", gateway: "10.0.0.2" }, {
+    dst: "10.1.0.0/16",
+    gateway: "10.0.0.3",
+  });
+  assert.equal(change.action, "change");
+  assert.equal(change.run[0].cmd, "replace");
+  assert.equal(change.run[0].spec.gateway, "10.0.0.3");
+  assert.equal(change.undo[0].cmd, "replace");
+  assert.equal(change.undo[0].spec.gateway, "10.0.0.2");
+  const [del] = RULES.steps(ctx, { priority: 5, table: 7 }, undefined);
+  assert.deepStrictEqual([del.action, del.run[0].cmd, del.undo[0].cmd], ["delete", "del", "add"]);
+  assert.ok(del.phase < change.phase);
+});
+
+Deno.test("state plan: the document is checked whole, errors name the path", () => {
+  const bad = (ns: unknown, re: RegExp) =>
+    assert.throws(() => checkDocument({ version: 1, namespaces: { a: ns } }), re);
+  bad(
+    { links: [{ ifname: "v0", kind: "bridge", data: { br_stp_stat: 1 } }] },
+    /links\[0\]\.data\.br_stp_stat: unknown key \(did you mean "br_stp_state"\?\)/,
+  );
+  bad({ links: [{ ifname: "v0", kind: "veth", peer: 3 }] }, /links\[0\]\.peer: expected an object/);
+  bad({ links: [{ ifname: "v0", kind: "bridge", peer: "x" }] }, /peer: only a veth has a peer/);
+  bad(
+    { links: [{ ifname: "a-very-long-name0" }] },
+    /links\[0\]\.ifname: expected an interface name/,
+  );
+  bad(
+    { routes: [{ dst: "10.0.0.0/8", type: "blackhol" }] },
+    /type: expected one of .*did you mean "blackhole"/,
+  );
+  bad({ routes: [{ dst: "10.0.0.0/8", table: 255 }] }, /local table/);
+  bad({ routes: [{ dst: "10.0.0.0/8", gateway: undefined }] }, /gateway: undefined/);
+  bad(
+    { addresses: [{ dev: "v0", address: "2001:db8::1/64", broadcast: "10.0.0.255" }] },
+    /broadcast: only IPv4/,
+  );
+  bad({ rules: [{ priority: 1, table: 5, src: "2001:db8::/32" }] }, /src: .* family/);
+  bad({ tc: [] }, /tc: not handled yet|tc\[/);
+  bad([], /namespaces\."a": expected an object/);
+  assert.throws(() => checkDocument({ version: 1 }), /desired\.namespaces: expected an object/);
+  assert.throws(() => checkDocument(null), /desired: expected an object/);
+  // Canonical forms: defaults dropped, addresses normalised.
+  const c = checkDocument({
+    version: 1,
+    namespaces: {
+      a: {
+        routes: [{ dst: "2001:DB8:0::/48", metric: 1024, table: 254, proto: 3, type: "unicast" }],
+        links: [{ ifname: "v0", address: "AA-BB-CC-DD-EE-FF" }],
+        rules: [{ priority: 1, table: 5, fwmark: 1, fwmask: 0xffffffff, action: "to_tbl" }],
+      },
+    },
+  });
+  assert.deepStrictEqual(c.namespaces.a.routes, [{ dst: "2001:db8::/48" }]);
+  assert.deepStrictEqual(c.namespaces.a.links, [{ ifname: "v0", address: "aa:bb:cc:dd:ee:ff" }]);
+  assert.deepStrictEqual(c.namespaces.a.rules, [{ priority: 1, table: 5, fwmark: 1 }]);
+});
