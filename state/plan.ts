@@ -10,7 +10,7 @@
 
 import { checkKeys, KeySet } from "../netlink/strict.ts";
 import type { IPDB } from "../ipdb/db.ts";
-import type { LinkState, NamespaceState, StateDocument } from "./document.ts";
+import type { LinkState, StateDocument } from "./document.ts";
 import { KINDS } from "./document.ts";
 import type { NamespaceContext, PlanContext, PlanStep } from "./kind.ts";
 import { KIND_TABLE } from "./kinds.ts";
