@@ -187,6 +187,8 @@ Deno.test({
         "IPDB.changes": () => db.changes(bogus as never),
         "IPDB.transaction": () => db.transaction(() => {}, bogus as never),
         "IPDB.create": () => db.create({ ifname: "x0", kind: "veth", ...bogus } as never),
+        "IPDB.plan": () => db.plan({ version: 1, namespaces: {} }, bogus as never),
+        "IPDB.apply": () => db.apply({ version: 1, namespaces: {} }, bogus as never),
         "Interfaces.add": () =>
           db.interfaces.add({ ifname: "x0", kind: "veth", ...bogus } as never),
         "Transaction.commit": () => db.begin().commit(bogus as never),
@@ -225,6 +227,9 @@ Deno.test({
           "byName",
           "byIndex",
           "netnsName",
+          "snapshot",
+          "plan",
+          "apply",
         ],
         Transaction: ["open", "add", "objects", "review", "commit", "rollback"],
         Tracked: [
@@ -260,7 +265,7 @@ Deno.test({
       assert.ok(Interface.prototype instanceof Tracked);
       assert.ok(IPDBRoute.prototype instanceof Tracked && IPDBRule.prototype instanceof Tracked);
       console.log(`census: ${Object.keys(calls).length} IPDB methods refuse an unknown key`);
-      assert.equal(Object.keys(calls).length, 16);
+      assert.equal(Object.keys(calls).length, 18);
     } finally {
       netns.remove(ns);
     }
