@@ -2,7 +2,8 @@
  * The fixed-layout structs of linux/xfrm.h, laid out as on x86_64 (and every 64-bit Linux
  * ABI): offsets and sizes as the C compiler places them, padding included (the 64-bit
  * lifetime counters align `xfrm_usersa_info` to 8 bytes, so it is 224 bytes, not 220). Nested
- * structs are flattened with a prefix (`sel_daddr`, `id_spi`, `lft_soft_byte_limit`).
+ * structs are struct fields, read and written under their field's name (`sel_daddr`, `id_spi`,
+ * `lft_soft_byte_limit`).
  *
  * Addresses (`xfrm_address_t`) are the 16 raw bytes (an IPv4 address in the first 4), read
  * with the family beside them. 64-bit lifetime values are raw 8-byte fields, so that
@@ -12,10 +13,6 @@
  */
 
 import type { StructCodec, StructField } from "../netlink/schema.ts";
-
-function at(prefix: string, base: number, fields: readonly StructField[]): StructField[] {
-  return fields.map(([name, codec, off]) => [prefix + name, codec, base + (off ?? 0)]);
-}
 
 /** `struct xfrm_selector` (56 bytes) fields, at offset 0. */
 export const SELECTOR_FIELDS: readonly StructField[] = [
@@ -70,16 +67,39 @@ export const STATS_FIELDS: readonly StructField[] = [
   ["integrity_failed", "u32", 8],
 ];
 
+/** `struct xfrm_selector` (56 bytes). */
+export const XFRM_SELECTOR: StructCodec = { kind: "struct", fields: SELECTOR_FIELDS, size: 56 };
+
+/** `struct xfrm_id` (24 bytes). */
+export const XFRM_ID: StructCodec = { kind: "struct", fields: ID_FIELDS, size: 24 };
+
+/** `struct xfrm_lifetime_cfg` (64 bytes). */
+export const XFRM_LIFETIME_CFG: StructCodec = {
+  kind: "struct",
+  fields: LIFETIME_CFG_FIELDS,
+  size: 64,
+};
+
+/** `struct xfrm_lifetime_cur` (32 bytes). */
+export const XFRM_LIFETIME_CUR: StructCodec = {
+  kind: "struct",
+  fields: LIFETIME_CUR_FIELDS,
+  size: 32,
+};
+
+/** `struct xfrm_stats` (12 bytes). */
+export const XFRM_STATS: StructCodec = { kind: "struct", fields: STATS_FIELDS, size: 12 };
+
 /** `struct xfrm_usersa_info` (224 bytes): an SA. */
 export const XFRM_USERSA_INFO: StructCodec = {
   kind: "struct",
   fields: [
-    ...at("sel_", 0, SELECTOR_FIELDS),
-    ...at("id_", 56, ID_FIELDS),
+    ["sel", XFRM_SELECTOR, 0],
+    ["id", XFRM_ID, 56],
     ["saddr", "bytes[16]", 80],
-    ...at("lft_", 96, LIFETIME_CFG_FIELDS),
-    ...at("curlft_", 160, LIFETIME_CUR_FIELDS),
-    ...at("stats_", 192, STATS_FIELDS),
+    ["lft", XFRM_LIFETIME_CFG, 96],
+    ["curlft", XFRM_LIFETIME_CUR, 160],
+    ["stats", XFRM_STATS, 192],
     ["seq", "u32", 204],
     ["reqid", "u32", 208],
     ["family", "u16", 212],
@@ -112,9 +132,9 @@ export const XFRM_USERSPI_INFO: StructCodec = {
 export const XFRM_USERPOLICY_INFO: StructCodec = {
   kind: "struct",
   fields: [
-    ...at("sel_", 0, SELECTOR_FIELDS),
-    ...at("lft_", 56, LIFETIME_CFG_FIELDS),
-    ...at("curlft_", 120, LIFETIME_CUR_FIELDS),
+    ["sel", XFRM_SELECTOR, 0],
+    ["lft", XFRM_LIFETIME_CFG, 56],
+    ["curlft", XFRM_LIFETIME_CUR, 120],
     ["priority", "u32", 152],
     ["index", "u32", 156],
     ["dir", "u8", 160],
@@ -128,7 +148,7 @@ export const XFRM_USERPOLICY_INFO: StructCodec = {
 /** `struct xfrm_userpolicy_id` (64 bytes): a policy's identity (get, delete). */
 export const XFRM_USERPOLICY_ID: StructCodec = {
   kind: "struct",
-  fields: [...at("sel_", 0, SELECTOR_FIELDS), ["index", "u32", 56], ["dir", "u8", 60]],
+  fields: [["sel", XFRM_SELECTOR, 0], ["index", "u32", 56], ["dir", "u8", 60]],
   size: 64,
 };
 
@@ -136,10 +156,10 @@ export const XFRM_USERPOLICY_ID: StructCodec = {
 export const XFRM_USER_ACQUIRE: StructCodec = {
   kind: "struct",
   fields: [
-    ...at("id_", 0, ID_FIELDS),
+    ["id", XFRM_ID, 0],
     ["saddr", "bytes[16]", 24],
-    ...at("sel_", 40, SELECTOR_FIELDS),
-    ...at("policy_", 96, XFRM_USERPOLICY_INFO.fields),
+    ["sel", XFRM_SELECTOR, 40],
+    ["policy", XFRM_USERPOLICY_INFO, 96],
     ["aalgos", "u32", 264],
     ["ealgos", "u32", 268],
     ["calgos", "u32", 272],
@@ -173,7 +193,7 @@ export const XFRM_USERSA_FLUSH: StructCodec = {
 export const XFRM_AEVENT_ID: StructCodec = {
   kind: "struct",
   fields: [
-    ...at("sa_id_", 0, XFRM_USERSA_ID.fields),
+    ["sa_id", XFRM_USERSA_ID, 0],
     ["saddr", "bytes[16]", 24],
     ["flags", "u32", 40],
     ["reqid", "u32", 44],
@@ -184,7 +204,7 @@ export const XFRM_AEVENT_ID: StructCodec = {
 /** `struct xfrm_user_report` (60 bytes). */
 export const XFRM_USER_REPORT: StructCodec = {
   kind: "struct",
-  fields: [["proto", "u8", 0], ...at("sel_", 4, SELECTOR_FIELDS)],
+  fields: [["proto", "u8", 0], ["sel", XFRM_SELECTOR, 4]],
   size: 60,
 };
 
@@ -192,7 +212,7 @@ export const XFRM_USER_REPORT: StructCodec = {
 export const XFRM_USER_MAPPING: StructCodec = {
   kind: "struct",
   fields: [
-    ...at("id_", 0, XFRM_USERSA_ID.fields),
+    ["id", XFRM_USERSA_ID, 0],
     ["reqid", "u32", 24],
     ["old_saddr", "bytes[16]", 28],
     ["new_saddr", "bytes[16]", 44],
@@ -223,7 +243,7 @@ export const XFRM_NO_HEADER: StructCodec = { kind: "struct", fields: [], size: 0
 export const XFRM_USER_TMPL: StructCodec = {
   kind: "struct",
   fields: [
-    ...at("id_", 0, ID_FIELDS),
+    ["id", XFRM_ID, 0],
     ["family", "u16", 24],
     ["saddr", "bytes[16]", 28],
     ["reqid", "u32", 44],
@@ -337,21 +357,4 @@ export const XFRMU_SPDHTHRESH: StructCodec = {
   kind: "struct",
   fields: [["lbits", "u8", 0], ["rbits", "u8", 1]],
   size: 2,
-};
-
-/** `struct xfrm_selector` (56 bytes). */
-export const XFRM_SELECTOR: StructCodec = { kind: "struct", fields: SELECTOR_FIELDS, size: 56 };
-
-/** `struct xfrm_lifetime_cfg` (64 bytes). */
-export const XFRM_LIFETIME_CFG: StructCodec = {
-  kind: "struct",
-  fields: LIFETIME_CFG_FIELDS,
-  size: 64,
-};
-
-/** `struct xfrm_lifetime_cur` (32 bytes). */
-export const XFRM_LIFETIME_CUR: StructCodec = {
-  kind: "struct",
-  fields: LIFETIME_CUR_FIELDS,
-  size: 32,
 };
