@@ -11,17 +11,19 @@
  */
 
 import { describeValue, formatIp, parseIp } from "../netlink/addr.ts";
-import { decorateView, nestView, plain } from "../netlink/view.ts";
+import { decodeStruct, decorateView, nestView, plain } from "../netlink/view.ts";
 import type { AttrView, TypedMessage } from "../netlink/view.ts";
 import { align4, NLM_F } from "../netlink/constants.ts";
-import { writeAttrs, Writer } from "../netlink/encoder.ts";
+import { writeAttrs, Writer, writeStruct } from "../netlink/encoder.ts";
+import { structSize } from "../netlink/schema.ts";
+import type { StructValue } from "../netlink/schema.ts";
 import type { Arena } from "../netlink/encoder.ts";
 import { NetlinkError } from "../netlink/errors.ts";
 import { emptyList } from "../netlink/list.ts";
 import type { MessageList } from "../netlink/list.ts";
 import { AF, RT_SCOPE, RTM, RTN, RTPROT } from "./constants.ts";
 import type { Built, RtnlCore } from "./core.ts";
-import { ROUTE_MESSAGE, RTA, RTAX, RTM_F } from "./schemas/route.ts";
+import { ROUTE_MESSAGE, RTA, RTAX, RTM_F, RTNEXTHOP } from "./schemas/route.ts";
 import { RTNH_F } from "./schemas/nexthop.ts";
 import { readAttrForms } from "./compat.ts";
 import { suggestion } from "../netlink/strict.ts";
@@ -386,13 +388,14 @@ function planMultipath(
 /** Encodes `struct rtnexthop` entries (each followed by its attributes) for RTA_MULTIPATH. */
 async function encodeMultipath(plan: HopPlan[]): Promise<Uint8Array> {
   const w = new Writer(64);
-  for (const hop of plan) {
-    const at = w.reserve(8);
-    w.dv.setUint8(at + 2, hop.flags);
-    w.dv.setUint8(at + 3, hop.weight - 1);
-    w.dv.setInt32(at + 4, hop.oif ? await hop.oif() : 0, true);
+  for (const [i, hop] of plan.entries()) {
+    const at = w.reserve(structSize(RTNEXTHOP));
+    const ifindex = hop.oif ? await hop.oif() : 0;
+    const head = { len: 0, flags: hop.flags, hops: hop.weight - 1, ifindex };
+    writeStruct(w, at, RTNEXTHOP, head, `multipath[${i}]`);
     writeAttrs(w, RTA, hop.attrs, "multipath");
-    w.dv.setUint16(at, w.length - at, true);
+    head.len = w.length - at;
+    writeStruct(w, at, RTNEXTHOP, head, `multipath[${i}]`);
   }
   return w.finish();
 }
@@ -681,17 +684,14 @@ function decodeMultipath(raw: Uint8Array): NextHop[] {
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const whole = new DataView(raw.buffer);
   const all = new Uint8Array(raw.buffer);
-  for (let p = 0; p + 8 <= raw.length;) {
-    const len = dv.getUint16(p, true);
-    if (len < 8 || p + len > raw.length) break;
-    const hop: NextHop = {
-      oif: dv.getInt32(p + 4, true),
-      weight: raw[p + 3] + 1,
-      hops: raw[p + 3],
-      flags: raw[p + 2],
-    };
-    if (len > 8) {
-      const v = nestView(RTA, whole, all, raw.byteOffset + p + 8, raw.byteOffset + p + len);
+  const size = structSize(RTNEXTHOP);
+  for (let p = 0; p + size <= raw.length;) {
+    const nh = decodeStruct(dv, raw, RTNEXTHOP, p, size) as StructValue<typeof RTNEXTHOP.fields>;
+    const len = nh.len;
+    if (len < size || p + len > raw.length) break;
+    const hop: NextHop = { oif: nh.ifindex, weight: nh.hops + 1, hops: nh.hops, flags: nh.flags };
+    if (len > size) {
+      const v = nestView(RTA, whole, all, raw.byteOffset + p + size, raw.byteOffset + p + len);
       const a = v as AttrView & Record<string, unknown>;
       if (a.gateway !== undefined) hop.gateway = a.gateway as string;
       if (a.flow !== undefined) hop.flow = a.flow as number;

@@ -86,6 +86,15 @@ export const ENCAP_BY_TYPE: Readonly<Record<string, Codec>> = {
   5: { kind: "nest", schema: (): typeof SEG6_IPTUNNEL => SEG6_IPTUNNEL },
 };
 
+/**
+ * `struct rtnexthop`: one next hop of `RTA_MULTIPATH` (its attributes follow it; `len` counts
+ * both). `hops` is the weight minus one.
+ */
+export const RTNEXTHOP = {
+  kind: "struct",
+  fields: [["len", "u16"], ["flags", "u8"], ["hops", "u8"], ["ifindex", "s32"]],
+} as const;
+
 /** `RTA_*`. */
 export const RTA_TABLE = {
   RTA_DST: [1, "ipaddr"],
