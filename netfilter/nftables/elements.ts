@@ -349,8 +349,6 @@ const VERDICTS: Readonly<Record<string, number>> = {
   return: 0xfffffffb,
 };
 
-const utf8 = new TextEncoder();
-
 /**
  * Writes `NFTA_SET_ELEM_LIST_ELEMENTS` with elements from {@link encodeElements} straight into
  * `w` (what the schema encoder would write, without its per-attribute lookups: a set of 10k
@@ -393,24 +391,10 @@ function writeData(w: Writer, type: number, d: Record<string, unknown>): void {
     const v = d.verdict as Record<string, unknown>;
     const vn = w.beginNest(2);
     const code = typeof v.code === "string" ? VERDICTS[v.code] : v.code as number;
-    const c = w.reserve(8);
-    w.dv.setUint16(c, 8, true);
-    w.dv.setUint16(c + 2, 1, true);
-    w.dv.setUint32(c + 4, code >>> 0, false);
-    if (typeof v.chain === "string") {
-      const b = utf8.encode(v.chain);
-      const s = w.reserve(4 + b.length + 1);
-      w.dv.setUint16(s, 4 + b.length + 1, true);
-      w.dv.setUint16(s + 2, 2, true);
-      w.u8.set(b, s + 4);
-      w.u8[s + 4 + b.length] = 0;
-    }
-    if (typeof v.chain_id === "number") {
-      const s = w.reserve(8);
-      w.dv.setUint16(s, 8, true);
-      w.dv.setUint16(s + 2, 3, true);
-      w.dv.setUint32(s + 4, v.chain_id, false);
-    }
+    // NFTA_VERDICT_CODE, NFTA_VERDICT_CHAIN, NFTA_VERDICT_CHAIN_ID
+    writeAttr(w, 1, "be32", code >>> 0, "verdict.code");
+    if (typeof v.chain === "string") writeAttr(w, 2, "string", v.chain, "verdict.chain");
+    if (typeof v.chain_id === "number") writeAttr(w, 3, "be32", v.chain_id, "verdict.chain_id");
     w.endNest(vn);
   }
   w.endNest(at);
