@@ -43,8 +43,14 @@ const SYMBOLS = {
   ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
   ioctl_int: { name: "ioctl", parameters: ["i32", "u64", "u64"], result: "i32" },
   getpid: { parameters: [], result: "i32" },
+  // Watching /run/netns (ffi/inotify.ts).
+  inotify_init1: { parameters: ["i32"], result: "i32" },
+  inotify_add_watch: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  inotify_rm_watch: { parameters: ["i32", "i32"], result: "i32" },
   // bpf(2) has no libc wrapper: ffi/bpf.ts calls it through syscall(2).
   syscall_bpf: { name: "syscall", parameters: ["i64", "i64", "buffer", "u64"], result: "i64" },
+  // fstat(2) through syscall(2): glibc exports `fstat` only since 2.33.
+  syscall_fstat: { name: "syscall", parameters: ["i64", "i64", "buffer"], result: "i64" },
   strerror: { parameters: ["i32"], result: "pointer" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;

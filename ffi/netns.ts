@@ -32,6 +32,10 @@ export const NETNS_RUN_DIR = "/run/netns";
 export type NetnsTarget = string | { pid: number } | { fd: number };
 
 const CLONE_NEWNET = 0x40000000;
+/** ioctl on a namespace file: its CLONE_NEW* type (linux/nsfs.h). */
+const NS_GET_NSTYPE = 0xb703;
+/** fstat's system call number by architecture. */
+const SYS_FSTAT: Readonly<Record<string, number>> = { x86_64: 5, aarch64: 80 };
 const O_RDONLY = 0;
 const O_CREAT = 0o100;
 const O_EXCL = 0o200;
@@ -296,6 +300,27 @@ function nsLink(path: string): string | undefined {
   const buf = new Uint8Array(64);
   const n = Number(libc().readlink(cstring(path), buf, BigInt(buf.length)));
   return n > 0 ? new TextDecoder().decode(buf.subarray(0, n)) : undefined;
+}
+
+/**
+ * What a target is now: the namespace's identity (`"net:[4026532281]"`, the inode number the
+ * kernel gives it, the same for every name and path of one namespace), or undefined when it
+ * does not exist or is not (yet) a namespace: `ip netns add` and {@link create} make the file
+ * under /run/netns before they bind the namespace onto it.
+ */
+export function identity(target: NetnsTarget): string | undefined {
+  const c = libc();
+  const fd = c.open(cstring(netnsPath(target)), O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0) return undefined;
+  try {
+    if (c.ioctl_int(fd, BigInt(NS_GET_NSTYPE), 0n) !== CLONE_NEWNET) return undefined;
+    const nr = SYS_FSTAT[Deno.build.arch];
+    const stat = new BigUint64Array(32); // struct stat: 144 (x86_64) or 128 (aarch64) bytes
+    if (nr === undefined || c.syscall_fstat(BigInt(nr), BigInt(fd), stat) < 0n) return undefined;
+    return `net:[${stat[1]}]`; // st_ino, after st_dev on both architectures
+  } finally {
+    c.close(fd);
+  }
 }
 
 /**

@@ -10,9 +10,13 @@
 import type { SubscriptionSource } from "../netlink/subscription.ts";
 import type { IPDBChange } from "./db.ts";
 
-/** A queue of changes, read through a Subscription; `end()` finishes it. */
-export class ChangeStream implements SubscriptionSource<IPDBChange> {
-  #queue: IPDBChange[] = [];
+/**
+ * A queue of changes, read through a Subscription; `end()` finishes it. `T` is the kind of
+ * item (IPDB's, or MultiIPDB's); either has an `overflow` item.
+ */
+export class ChangeStream<T extends { kind: string } = IPDBChange>
+  implements SubscriptionSource<T> {
+  #queue: T[] = [];
   #dropped = 0;
   #ended = false;
   #wake?: () => void;
@@ -26,7 +30,7 @@ export class ChangeStream implements SubscriptionSource<IPDBChange> {
   }
 
   /** Queues a change (dropping the oldest when full). */
-  push(c: IPDBChange): void {
+  push(c: T): void {
     if (this.#ended) return;
     if (this.#queue.length >= this.#limit) {
       this.#queue.shift();
@@ -45,10 +49,10 @@ export class ChangeStream implements SubscriptionSource<IPDBChange> {
   }
 
   /** What is queued (an overflow item first when some were dropped); null once ended. */
-  poll(): IPDBChange[] | null {
-    const out: IPDBChange[] = [];
+  poll(): T[] | null {
+    const out: T[] = [];
     if (this.#dropped) {
-      out.push({ kind: "overflow", dropped: this.#dropped });
+      out.push({ kind: "overflow", dropped: this.#dropped } as unknown as T);
       this.#dropped = 0;
     }
     out.push(...this.#queue);

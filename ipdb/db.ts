@@ -47,6 +47,8 @@ import type { IfaceState } from "./interface_state.ts";
 import { checkArgs, checkKeys, KeySet } from "../netlink/strict.ts";
 import { Subscription } from "../netlink/subscription.ts";
 import { compareState } from "./verify.ts";
+import { MultiIPDB } from "./multi.ts";
+import type { MultiIPDBOptions } from "./multi.ts";
 import type { IPDBDifference, KernelState } from "./verify.ts";
 import { snapshot } from "../state/snapshot.ts";
 import { plan } from "../state/plan.ts";
@@ -379,11 +381,24 @@ export class IPDB implements AsyncDisposable {
   }
 
   /**
+   * Opens one database over several namespaces (an array of names under /run/netns): a
+   * {@link MultiIPDB}, as `MultiIPDB.open(options)` does.
+   */
+  static open(options: MultiIPDBOptions & { netns: readonly string[] }): Promise<MultiIPDB>;
+  /**
    * Opens the database: subscribes to the kernel's events, then loads links, addresses, routes
    * and rules (in `options.netns` when given).
    */
-  static async open(options: IPDBOptions = {}): Promise<IPDB> {
+  static open(options?: IPDBOptions): Promise<IPDB>;
+  static open(options: IPDBOptions | MultiIPDBOptions = {}): Promise<IPDB | MultiIPDB> {
     checkArgs("IPDB.open", 1, arguments.length);
+    if (typeof options === "object" && options !== null && Array.isArray(options.netns)) {
+      return MultiIPDB.open(options as MultiIPDBOptions);
+    }
+    return IPDB.#open(options as IPDBOptions);
+  }
+
+  static async #open(options: IPDBOptions): Promise<IPDB> {
     checkKeys(options, OPTIONS);
     const db = new IPDB(options);
     try {

@@ -13,6 +13,7 @@ import {
   IPDBRoute,
   IPDBRule,
   IPRoute,
+  MultiIPDB,
   netns,
   Routes,
   RouteTable,
@@ -179,6 +180,7 @@ Deno.test({
     netns.create(ns);
     try {
       await using db = await IPDB.open({ netns: ns, rules: true });
+      await using multi = await MultiIPDB.open({ netns: [ns], watch: false });
       const lo = db.interfaces.lo!;
       const route = db.routes.add({ dst: "10.9.0.0/16", oif: 1 });
       const rule = db.rules.add({ priority: 10, table: 10 });
@@ -202,6 +204,9 @@ Deno.test({
         "RouteTable.add": () => db.routes.table(100).add({ dst: "10.8.0.0/16", ...bogus } as never),
         "Rules.add": () => db.rules.add({ priority: 11, ...bogus } as never),
         "Rules.find": () => db.rules.find(bogus as never),
+        "MultiIPDB.open": () => MultiIPDB.open({ netns: [ns], ...bogus } as never),
+        "IPDB.open (namespaces)": () => IPDB.open({ netns: [ns], ...bogus } as never),
+        "MultiIPDB.changes": () => multi.changes(bogus as never),
       };
       route.rollback();
       rule.rollback();
@@ -248,6 +253,19 @@ Deno.test({
         Routes: ["table", "get", "has", "add", "size", "tableIds", "views"],
         RouteTable: ["get", "has", "add", "size", "views", "keys"],
         Rules: ["add", "find", "size", "views"],
+        MultiIPDB: [
+          "closed",
+          "namespaces",
+          "databases",
+          "has",
+          "ns",
+          "attach",
+          "detach",
+          "namespaceOf",
+          "peer",
+          "changes",
+          "close",
+        ],
       };
       const classes: [string, object][] = [
         ["IPDB", IPDB.prototype],
@@ -256,6 +274,7 @@ Deno.test({
         ["Routes", Routes.prototype],
         ["RouteTable", RouteTable.prototype],
         ["Rules", Rules.prototype],
+        ["MultiIPDB", MultiIPDB.prototype],
       ];
       for (const [name, proto] of classes) {
         const own = Object.getOwnPropertyNames(proto).filter((k) => k !== "constructor");
@@ -265,7 +284,7 @@ Deno.test({
       assert.ok(Interface.prototype instanceof Tracked);
       assert.ok(IPDBRoute.prototype instanceof Tracked && IPDBRule.prototype instanceof Tracked);
       console.log(`census: ${Object.keys(calls).length} IPDB methods refuse an unknown key`);
-      assert.equal(Object.keys(calls).length, 18);
+      assert.equal(Object.keys(calls).length, 21);
     } finally {
       netns.remove(ns);
     }
