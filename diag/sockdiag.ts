@@ -112,21 +112,32 @@ export class SockDiag implements Disposable {
     signal: AbortSignal | undefined,
     one = false,
   ): Promise<SocketList<T>> {
-    const builder = new SocketListBuilder();
+    // Each run of a dump records into its own builder, which the engine makes again should the
+    // dump start over (after an overrun): what a lost run recorded is dropped with it.
+    let run = new SocketListBuilder();
     const decoder: Decoder<never> = (dv, u8, off, len, type) => {
-      if (type === SOCK_DIAG_BY_FAMILY) builder.add(dv, u8, off, len);
+      if (type === SOCK_DIAG_BY_FAMILY) run.add(dv, u8, off, len);
       return undefined;
     };
+    const builder = new SocketListBuilder();
     if (one) {
       try {
         await this.engine.request(requests[0], { decoder, describe, signal });
       } catch (e) {
         if (!gone(e)) throw e;
       }
+      builder.append(run);
     } else {
       // The kernel runs one dump per socket at a time: the families are dumped in turn.
       for (const bytes of requests) {
-        await this.engine.dumpAll(bytes, { decoder, describe, signal });
+        builder.append(
+          await this.engine.dumpAll(bytes, {
+            decoder,
+            describe,
+            signal,
+            collect: () => (run = new SocketListBuilder()),
+          }),
+        );
       }
     }
     return builder.list(messageViewClass(schema) as unknown as SocketViewCtor<T>);

@@ -70,6 +70,25 @@ export class MessageListBuilder implements ResultCollector<never> {
     this.offsets[this.count++] = offset;
   }
 
+  /** Adds what `other` recorded after what this one holds (the dumps of several requests). */
+  append(other: MessageListBuilder): void {
+    for (let d = 0; d < other.views.length; d++) {
+      this.views.push(other.views[d]);
+      this.bytes.push(other.bytes[d]);
+      this.starts.push(this.count + other.starts[d]);
+    }
+    if (this.count + other.count > this.offsets.length) {
+      let size = this.offsets.length;
+      while (size < this.count + other.count) size *= 2;
+      const grown = new Uint32Array(size);
+      grown.set(this.offsets.subarray(0, this.count));
+      this.offsets = grown;
+    }
+    this.offsets.set(other.offsets.subarray(0, other.count), this.count);
+    this.count += other.count;
+    this.#last = undefined;
+  }
+
   /** How many messages are recorded (the engine's {@link ResultCollector} reads it). */
   get length(): number {
     return this.count;

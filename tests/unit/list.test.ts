@@ -237,4 +237,11 @@ Deno.test("list: the builder is the engine's result collector", () => {
   b.push(undefined as never);
   assert.equal(b.length, 10, "push keeps nothing: add records");
   assert.equal(b.list(RouteView as never).length, 10);
+  // Appending: the messages of two dumps in one list, in order.
+  const all = build(3, 2);
+  all.append(build(5, 4));
+  all.append(new MessageListBuilder());
+  const l = all.list(RouteView as never) as MessageList<Route>;
+  assert.deepEqual(l.map((r) => r.dst), [0, 1, 2, 0, 1, 2, 3, 4].map(dst));
+  assert.equal(l[4].dst, dst(1));
 });
