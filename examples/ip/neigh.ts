@@ -1,12 +1,13 @@
 /**
- * `ip neighbour`: show (iproute2's print_neigh), add, del, replace, change, flush.
+ * `ip neighbour`: show (iproute2's print_neigh), get (the kernel's RTM_GETNEIGH of one entry),
+ * add, del, replace, change, flush.
  *
  * @module
  */
 
 import { NetlinkError } from "../../mod.ts";
 import type { Neigh } from "../../mod.ts";
-import { ANY, JSON_ONLY } from "./out.ts";
+import { ANY, JSON_ONLY, Printer } from "./out.ts";
 import {
   badPrefix,
   type Ctx,
@@ -43,8 +44,12 @@ export interface NeighPrintOptions {
 }
 
 /** print_neigh. */
-export function printNeigh(ctx: Ctx, m: Neigh, o: NeighPrintOptions = {}): void {
-  const p = ctx.p;
+export function printNeigh(
+  ctx: Ctx,
+  m: Neigh,
+  o: NeighPrintOptions = {},
+  p: Printer = ctx.p,
+): void {
   const state = n(m.headerField("state")) ?? 0;
   const flags = n(m.headerField("flags")) ?? 0;
   const ifindex = n(m.headerField("ifindex")) ?? 0;
@@ -213,6 +218,59 @@ async function neighShow(ctx: Ctx, args: string[]): Promise<void> {
   p.end();
 }
 
+/** `ip neigh get [proxy] ADDR dev DEV`, parsed as iproute2's ipneigh_get. */
+async function neighGet(ctx: Ctx, args: string[]): Promise<void> {
+  const family = ctx.opts.family === 17 ? 0 : ctx.opts.family;
+  let dst: string | undefined;
+  let dev: string | undefined;
+  let proxy = false;
+  const addrOf = (v: string) => {
+    const pf = parsePrefixArg(v);
+    if (!pf || v.includes("/") || (family && pf.family !== family)) {
+      throw badPrefix(family, v, "address");
+    }
+    return v;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const next = () => nextArg(args, i++);
+    if (a === "dev") dev = next();
+    else if (matches(a, "proxy")) {
+      const v = next();
+      if (matches(v, "help")) throw usage(NEIGH_USAGE);
+      if (dst !== undefined) throw usage(`Error: duplicate "address": "${v}" is the second value.`);
+      dst = addrOf(v);
+      proxy = true;
+    } else {
+      const v = a === "to" ? next() : a;
+      if (matches(v, "help")) throw usage(NEIGH_USAGE);
+      if (dst !== undefined) throw duparg2("to", v);
+      dst = addrOf(v);
+    }
+  }
+  // iproute2 returns -1 here (exit 1), and "proxy" stands in for the device.
+  if ((dev === undefined && !proxy) || dst === undefined) {
+    throw fail("Device and address are required arguments.");
+  }
+  const index = dev !== undefined ? await ctx.index(dev) : undefined;
+  let got: Neigh[];
+  try {
+    got = await ctx.ip.neigh("get", {
+      dst,
+      ...(index !== undefined ? { ifindex: index } : {}),
+      ...(proxy ? { proxy: true } : {}),
+    });
+  } catch (e) {
+    if (e instanceof NetlinkError) throw kernelError(e);
+    throw notImplemented(e, "neigh get");
+  }
+  await ctx.loadNames();
+  // ipneigh_get prints without opening JSON output: text, with -j too.
+  const p = new Printer({ oneline: ctx.opts.oneline });
+  for (const m of got) printNeigh(ctx, m, {}, p);
+  ctx.p.raw(p.take());
+}
+
 const NEIGH_USAGE = `Usage: ip neigh { add | del | change | replace }
 		{ ADDR [ lladdr LLADDR ] [ nud STATE ] proxy ADDR }
 		[ dev DEV ] [ router ] [ extern_learn ] [ protocol PROTO ]
@@ -337,7 +395,7 @@ export const NEIGH_VERBS: VerbTable = {
     ["chg", (ctx, args) => neighModify(ctx, "change", args), "exact"],
     ["replace", (ctx, args) => neighModify(ctx, "replace", args)],
     ["delete", (ctx, args) => neighModify(ctx, "del", args)],
-    ["get", null],
+    ["get", neighGet],
     ["show", neighShow],
     ["lst", neighShow],
     ["list", neighShow],

@@ -206,6 +206,13 @@ function verbCase(object: string, verb: string, v: string, n: number): Case | un
         args: a(HOST(n), "dev", "v0"),
         state: ["-4", "neigh", "show"],
       };
+    case "neighbor get":
+    case "neighbour get":
+      return {
+        pre: () => [`neigh add ${HOST(n)} lladdr ${MAC(n)} dev v0`],
+        args: a(HOST(n), "dev", "v0"),
+        post: () => [`neigh del ${HOST(n)} dev v0`],
+      };
     case "neighbor show":
     case "neighbor lst":
     case "neighbor list":
