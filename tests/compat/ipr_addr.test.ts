@@ -155,15 +155,19 @@ await scenario("fail: add an existing address → code EEXIST, errno 17", [], as
   );
 });
 
-await scenario("get_addr(family) positional (0.1.3), and get_addr(family, index=…)", [], async (ip) => {
-  const [dev] = await veth(ip, "c0");
-  await ip.addr("add", dev, { address: "172.16.0.1", mask: 24 });
-  await ip.addr("add", dev, { address: "2001:db8::1", mask: 64, flags: ["nodad"] });
-  // pyroute2: ip.get_addr(socket.AF_INET6) / ip.get_addr(family=2, index=dev)
-  const v6 = await ip.getAddr(10);
-  assert.ok(v6.every((a) => a.family === 10));
-  assert.ok(v6.some((a) => a.getAttr("IFA_ADDRESS") === "2001:db8::1"));
-  const v4 = await ip.getAddr(2, { index: dev });
-  assert.deepEqual(v4.map((a) => a.getAttr("IFA_LOCAL")), ["172.16.0.1"]);
-  await assert.rejects(() => ip.getAddr(2, { idnex: dev } as never), /idnex: unknown/);
-});
+await scenario(
+  "get_addr(family) positional (0.1.3), and get_addr(family, index=…)",
+  [],
+  async (ip) => {
+    const [dev] = await veth(ip, "c0");
+    await ip.addr("add", dev, { address: "172.16.0.1", mask: 24 });
+    await ip.addr("add", dev, { address: "2001:db8::1", mask: 64, flags: ["nodad"] });
+    // pyroute2: ip.get_addr(socket.AF_INET6) / ip.get_addr(family=2, index=dev)
+    const v6 = await ip.getAddr(10);
+    assert.ok(v6.every((a) => a.family === 10));
+    assert.ok(v6.some((a) => a.getAttr("IFA_ADDRESS") === "2001:db8::1"));
+    const v4 = await ip.getAddr(2, { index: dev });
+    assert.deepEqual(v4.map((a) => a.getAttr("IFA_LOCAL")), ["172.16.0.1"]);
+    await assert.rejects(() => ip.getAddr(2, { idnex: dev } as never), /idnex: unknown/);
+  },
+);
