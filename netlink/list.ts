@@ -318,8 +318,14 @@ function methods<T>(s: Store<T>, self: () => T[]): Record<PropertyKey, unknown> 
 /** A list over `store` (see the module doc). */
 function messageList<T>(store: Store<T>): MessageList<T> {
   const n = store.length;
+  // The target has the list's length and no elements. Setting `length` would give it a backing
+  // store of n holes (8 bytes each); a write far past the end makes its elements a dictionary
+  // instead, which the delete leaves empty.
   const target: T[] = [];
-  target.length = n;
+  if (n > 0) {
+    target[n - 1] = undefined as T;
+    delete target[n - 1];
+  }
   let own: Record<PropertyKey, unknown> | undefined;
   let real = false;
   // console.log and node:util's inspect show a proxy's target, not what its traps say: the
