@@ -55,8 +55,9 @@ export class InotifyClosedError extends Error {
 }
 
 /** An inotify instance: `add()` watches, `read()` what happened, `readable()` waits. */
-export class Inotify implements Disposable {
+export class Inotify implements AsyncDisposable {
   #fd: number;
+  #closing?: Promise<void>;
   readonly #buf = new Uint8Array(64 * 1024);
   readonly #dv = new DataView(this.#buf.buffer);
   readonly #decoder = new TextDecoder();
@@ -129,17 +130,22 @@ export class Inotify implements Disposable {
     return waitReadable(this.#check(), signal);
   }
 
-  /** Closes the descriptor (every watch ends); pending waits reject. Closing twice is harmless. */
-  close(): void {
-    if (this.#fd < 0) return;
+  /**
+   * Closes the descriptor (every watch ends); pending waits reject at once. The kernel's part
+   * (an RCU grace period: milliseconds) runs on another thread; the promise resolves when the
+   * descriptor is closed. Closing twice is harmless.
+   */
+  close(): Promise<void> {
+    if (this.#fd < 0) return this.#closing ?? Promise.resolve();
     const fd = this.#fd;
     this.#fd = -1;
     cancelWaits(fd, new InotifyClosedError());
-    libc().close(fd);
+    this.#closing = libc().close_async(fd).then(() => {});
+    return this.#closing;
   }
 
   /** Same as {@link close}. */
-  [Symbol.dispose](): void {
-    this.close();
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 }

@@ -47,6 +47,9 @@ const SYMBOLS = {
   inotify_init1: { parameters: ["i32"], result: "i32" },
   inotify_add_watch: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   inotify_rm_watch: { parameters: ["i32", "i32"], result: "i32" },
+  // Closing an inotify descriptor waits for an RCU grace period (milliseconds, more on a busy
+  // machine): done on a thread of its own so the event loop goes on meanwhile.
+  close_async: { name: "close", parameters: ["i32"], result: "i32", nonblocking: true },
   // bpf(2) has no libc wrapper: ffi/bpf.ts calls it through syscall(2).
   syscall_bpf: { name: "syscall", parameters: ["i64", "i64", "buffer", "u64"], result: "i64" },
   // fstat(2) through syscall(2): glibc exports `fstat` only since 2.33.

@@ -381,7 +381,8 @@ export class MultiIPDB implements AsyncDisposable {
     this.#closed = true;
     for (const name of [...this.#retries.keys()]) this.#cancelRetry(name);
     this.#closing = (async () => {
-      await this.#watch?.close();
+      // The watch's descriptor closes meanwhile (the kernel takes milliseconds over it).
+      const watch = this.#watch?.close();
       // Opens under way finish (and close what they opened: the database is closed).
       while (this.#ops.size) await Promise.all(this.#ops.values());
       const children = [...this.#children.values()];
@@ -391,6 +392,7 @@ export class MultiIPDB implements AsyncDisposable {
       await Promise.all(children.map((c) => c.db.close()));
       await Promise.all(children.map((c) => c.pump?.done));
       for (const s of [...this.#streams]) s.end();
+      await watch;
     })();
     return this.#closing;
   }

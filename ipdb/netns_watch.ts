@@ -43,7 +43,7 @@ export class NetnsWatch {
     try {
       this.#place();
     } catch (e) {
-      this.#inotify.close();
+      this.#inotify.close().catch(() => {});
       throw e;
     }
     this.#loop = this.#run();
@@ -106,9 +106,8 @@ export class NetnsWatch {
   }
 
   /** Stops watching; resolves when the watch loop has ended. Closing twice is harmless. */
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.#stop.abort();
-    this.#inotify.close();
-    return this.#loop;
+    await Promise.all([this.#inotify.close(), this.#loop]);
   }
 }
