@@ -1,24 +1,14 @@
 /**
- * The value readers: one function per codec that reads one attribute's payload, and one
- * compiled reader per struct field. Views' typed properties, `get`, `getAll`, array elements,
- * struct and header decoding all read through these, so they agree on byte order, sizes and
- * text forms.
- *
- * An attribute is given by the offset `p` of its header (`struct nlattr`): the payload is at
- * `p + 4`, its length is `nla_len - 4`, and `NLA_F_NET_BYTEORDER` in `nla_type` says that a
- * `u16`/`s16`/`u32`/`s32`/`u64`/`s64` payload is big-endian (the `be*` codecs always are). A
- * payload shorter than its codec is a {@link DecodeError}; a longer one is read from its start
- * (the kernel grows structs at the end). 64-bit attributes also take 4-byte payloads, which some
- * kernels send.
+ * The struct value readers: one reader of struct fields ({@link readField}: struct attributes,
+ * message headers, and the structs families decode by hand), 64-bit integers without BigInt,
+ * and strings. The attribute readers are in view.ts, beside the views that call them.
  *
  * @module
  */
 
-import { formatHex, formatIp } from "./addr.ts";
-import { NLA_F_NET_BYTEORDER, NLA_HDRLEN } from "./constants.ts";
-import { DecodeError } from "./errors.ts";
+import { formatIp } from "./addr.ts";
 import { layout } from "./schema.ts";
-import type { AttrDef, FieldCodec, LaidField, StructCodec } from "./schema.ts";
+import type { FieldCodec, LaidField, StructCodec } from "./schema.ts";
 
 const utf8 = new TextDecoder();
 
@@ -55,120 +45,6 @@ export function decodeString(u8: Uint8Array, off: number, len: number): string {
     return s;
   }
   return utf8.decode(u8.subarray(off, end));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Attribute payloads, by the offset of the attribute's header.
-
-/** The payload length of the attribute whose header is at `p`. */
-export function payloadLength(dv: DataView, p: number): number {
-  return dv.getUint16(p, true) - NLA_HDRLEN;
-}
-
-/** Whether the integer payload of the attribute at `p` is little-endian (no NET_BYTEORDER). */
-function little(dv: DataView, p: number): boolean {
-  return (dv.getUint16(p + 2, true) & NLA_F_NET_BYTEORDER) === 0;
-}
-
-/** Throws the DecodeError of an attribute shorter than its codec. */
-export function tooShort(len: number, size: number, def: AttrDef | undefined, type: number): never {
-  throw new DecodeError(`attribute ${def?.kernelName ?? type}: ${len} bytes, expected ${size}`);
-}
-
-/** Checks that the attribute at `p` holds at least `size` payload bytes. */
-function need(dv: DataView, p: number, size: number, def: AttrDef | undefined, type: number) {
-  const len = dv.getUint16(p, true) - NLA_HDRLEN;
-  if (len < size) tooShort(len, size, def, type);
-}
-
-/** A `u8` attribute. */
-export function readU8(dv: DataView, p: number, def: AttrDef | undefined, type: number): number {
-  need(dv, p, 1, def, type);
-  return dv.getUint8(p + NLA_HDRLEN);
-}
-
-/** An `s8` attribute. */
-export function readS8(dv: DataView, p: number, def: AttrDef | undefined, type: number): number {
-  need(dv, p, 1, def, type);
-  return dv.getInt8(p + NLA_HDRLEN);
-}
-
-/** A `u16` attribute (big-endian when flagged NLA_F_NET_BYTEORDER). */
-export function readU16(dv: DataView, p: number, def: AttrDef | undefined, type: number): number {
-  need(dv, p, 2, def, type);
-  return dv.getUint16(p + NLA_HDRLEN, little(dv, p));
-}
-
-/** An `s16` attribute (big-endian when flagged NLA_F_NET_BYTEORDER). */
-export function readS16(dv: DataView, p: number, def: AttrDef | undefined, type: number): number {
-  need(dv, p, 2, def, type);
-  return dv.getInt16(p + NLA_HDRLEN, little(dv, p));
-}
-
-/** A `be16` attribute. */
-export function readBe16(dv: DataView, p: number, def: AttrDef | undefined, type: number): number {
-  need(dv, p, 2, def, type);
-  return dv.getUint16(p + NLA_HDRLEN, false);
-}
-
-/** A `u32` attribute (big-endian when flagged NLA_F_NET_BYTEORDER). */
-export function readU32(dv: DataView, p: number, def: AttrDef | undefined, type: number): number {
-  need(dv, p, 4, def, type);
-  return dv.getUint32(p + NLA_HDRLEN, little(dv, p));
-}
-
-/** An `s32` attribute (big-endian when flagged NLA_F_NET_BYTEORDER). */
-export function readS32(dv: DataView, p: number, def: AttrDef | undefined, type: number): number {
-  need(dv, p, 4, def, type);
-  return dv.getInt32(p + NLA_HDRLEN, little(dv, p));
-}
-
-/** A `be32` attribute. */
-export function readBe32(dv: DataView, p: number, def: AttrDef | undefined, type: number): number {
-  need(dv, p, 4, def, type);
-  return dv.getUint32(p + NLA_HDRLEN, false);
-}
-
-/** A `u64` attribute (big-endian when flagged; a 4-byte payload is read as a u32). */
-export function readU64(dv: DataView, p: number, def: AttrDef | undefined, type: number): number {
-  const len = dv.getUint16(p, true) - NLA_HDRLEN;
-  if (len === 4) return dv.getUint32(p + NLA_HDRLEN, little(dv, p));
-  if (len < 8) tooShort(len, 8, def, type);
-  return u64(dv, p + NLA_HDRLEN, little(dv, p));
-}
-
-/** An `s64` attribute (big-endian when flagged; a 4-byte payload is read as an s32). */
-export function readS64(dv: DataView, p: number, def: AttrDef | undefined, type: number): number {
-  const len = dv.getUint16(p, true) - NLA_HDRLEN;
-  if (len === 4) return dv.getInt32(p + NLA_HDRLEN, little(dv, p));
-  if (len < 8) tooShort(len, 8, def, type);
-  return s64(dv, p + NLA_HDRLEN, little(dv, p));
-}
-
-/** A `be64` attribute. */
-export function readBe64(dv: DataView, p: number, def: AttrDef | undefined, type: number): number {
-  need(dv, p, 8, def, type);
-  return u64(dv, p + NLA_HDRLEN, false);
-}
-
-/** A `string` attribute (up to its first NUL). */
-export function readString(dv: DataView, u8: Uint8Array, p: number): string {
-  return decodeString(u8, p + NLA_HDRLEN, dv.getUint16(p, true) - NLA_HDRLEN);
-}
-
-/** A `binary` attribute: a view of its payload (no copy). */
-export function readBinary(dv: DataView, u8: Uint8Array, p: number): Uint8Array {
-  return u8.subarray(p + NLA_HDRLEN, p + dv.getUint16(p, true));
-}
-
-/** A `hex`/`lladdr` attribute as colon-separated hex. */
-export function readHex(dv: DataView, u8: Uint8Array, p: number): string {
-  return formatHex(u8, p + NLA_HDRLEN, dv.getUint16(p, true) - NLA_HDRLEN);
-}
-
-/** An `ipaddr` attribute as text (other lengths than 4 and 16 as hex). */
-export function readIp(dv: DataView, u8: Uint8Array, p: number): string {
-  return formatIp(u8, p + NLA_HDRLEN, dv.getUint16(p, true) - NLA_HDRLEN);
 }
 
 // ---------------------------------------------------------------------------------------------
