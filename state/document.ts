@@ -154,9 +154,7 @@ export interface NeighbourState {
   /** The neighbour's IP address. */
   dst: string;
   /** Its link-layer address. */
-  lladdr?: string;
-  /** A proxy entry. */
-  proxy?: boolean;
+  lladdr: string;
 }
 
 /** A nexthop object. */
@@ -183,8 +181,6 @@ export interface FdbState {
   master?: string;
   /** VLAN id. */
   vlan?: number;
-  /** Remote IP address (vxlan). */
-  dst?: string;
 }
 
 /** A traffic control object: a qdisc, a class or a filter. */

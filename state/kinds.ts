@@ -10,8 +10,13 @@ import { LINKS } from "./links.ts";
 import { ADDRESSES } from "./addresses.ts";
 import { ROUTES } from "./routes.ts";
 import { RULES } from "./rules.ts";
+import { NEIGHBOURS } from "./neighbours.ts";
+import { NEXTHOPS } from "./nexthops.ts";
+import { FDB } from "./fdb.ts";
 
 /** Every handled kind by its list's name. */
 export const KIND_TABLE: ReadonlyMap<KindName, Kind<unknown>> = new Map<KindName, Kind<unknown>>(
-  ([LINKS, ADDRESSES, ROUTES, RULES] as Kind<unknown>[]).map((k) => [k.name, k]),
+  ([LINKS, ADDRESSES, ROUTES, RULES, NEIGHBOURS, NEXTHOPS, FDB] as Kind<unknown>[]).map((
+    k,
+  ) => [k.name, k]),
 );

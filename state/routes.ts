@@ -103,7 +103,9 @@ export function routeEntry(v: Route, nameOf: (i: number) => string | undefined) 
   const g = v as unknown as Record<string, unknown>;
   const table = g.table as number, proto = g.proto as number;
   if (table === RT_TABLE_LOCAL || proto === RTPROT_KERNEL || proto === RTPROT_RA) return undefined;
-  if (((g.flags as number) & RTM_F_CLONED) || g.multipath !== undefined) return undefined;
+  // A route through a nexthop object shows what the object expands to as its next hops.
+  if ((g.flags as number) & RTM_F_CLONED) return undefined;
+  if (g.multipath !== undefined && g.nh_id === undefined) return undefined;
   const type = TYPE_NUMBERS[g.type as number];
   if (!type || !(TYPES as readonly string[]).includes(type)) return undefined;
   const fam = g.family === 10 ? 6 : 4;

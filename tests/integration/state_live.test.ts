@@ -10,7 +10,7 @@ import { IPDB } from "../../ipdb/db.ts";
 import { apply, ApplyError, plan, snapshot } from "../../state/mod.ts";
 import type { LinkState, NamespaceState, StateDocument } from "../../state/mod.ts";
 import { checkDocument } from "../../state/validate.ts";
-import { ipCmd, ipJson, settle, withNetns } from "../helpers.ts";
+import { ipCmd, ipJson, run, settle, withNetns } from "../helpers.ts";
 import { gate } from "../features.ts";
 
 type Json = Record<string, unknown>;
@@ -65,6 +65,35 @@ async function populate(ns: string, bridge: boolean): Promise<void> {
   await ip("rule", "add", "priority", "100", "to", "10.3.0.0/16", "table", "100");
   await ip("rule", "add", "priority", "200", "fwmark", "7", "table", "100");
   await ip("-6", "rule", "add", "priority", "300", "from", "2001:db8::/32", "table", "100");
+  await ip(
+    "neigh",
+    "add",
+    "10.0.0.9",
+    "lladdr",
+    "00:11:22:33:44:55",
+    "dev",
+    "v0",
+    "nud",
+    "permanent",
+  );
+  await ip("nexthop", "add", "id", "7", "via", "10.0.0.3", "dev", "v0");
+  await ip("nexthop", "add", "id", "8", "via", "10.0.0.4", "dev", "v0");
+  await ip("nexthop", "add", "id", "10", "blackhole");
+  await ip("nexthop", "add", "id", "9", "group", "7/8,3");
+  await ip("route", "add", "10.4.0.0/16", "nhid", "9");
+  if (bridge) {
+    await run("bridge", [
+      "-n",
+      ns,
+      "fdb",
+      "add",
+      "02:00:00:00:00:01",
+      "dev",
+      "v1",
+      "master",
+      "static",
+    ]);
+  }
 }
 
 /** `ip -j` dumps of a namespace with what differs between namespaces taken out (indexes,
@@ -100,7 +129,14 @@ async function dumps(ns: string): Promise<Json> {
     ...await ipJson(ns, "-4", "rule", "show"),
     ...await ipJson(ns, "-6", "rule", "show"),
   ];
-  return { links, addrs, routes, rules };
+  const sorted = (xs: Json[]) => xs.map((x) => JSON.stringify(x)).sort();
+  const neighbours = sorted(await ipJson(ns, "neigh", "show", "nud", "permanent"));
+  const nexthops = sorted(await ipJson(ns, "nexthop", "show"));
+  const fdb = sorted(
+    (JSON.parse(await run("bridge", ["-n", ns, "-j", "fdb", "show"])) as Json[])
+      .filter((e) => e.state === "static"),
+  );
+  return { links, addrs, routes, rules, neighbours, nexthops, fdb };
 }
 
 /** The document's namespace renamed. */
@@ -120,8 +156,20 @@ Deno.test({
           const mine = snap.namespaces[a];
           assertEquals(mine.links!.map((l) => l.ifname), ["br0", "lo", "v0", "v1"]);
           assertEquals(mine.addresses!.length, 3);
-          assertEquals(mine.routes!.length, 4, JSON.stringify(mine.routes));
+          assertEquals(mine.routes!.length, 5, JSON.stringify(mine.routes));
           assertEquals(mine.rules!.map((r) => r.priority), [100, 200, 300]);
+          assertEquals(mine.neighbours, [{
+            dev: "v0",
+            dst: "10.0.0.9",
+            lladdr: "00:11:22:33:44:55",
+          }]);
+          assertEquals(mine.nexthops, [
+            { id: 7, gateway: "10.0.0.3", dev: "v0" },
+            { id: 8, gateway: "10.0.0.4", dev: "v0" },
+            { id: 9, group: [{ id: 7 }, { id: 8, weight: 3 }] },
+            { id: 10, blackhole: true },
+          ]);
+          assertEquals(mine.fdb, [{ dev: "v1", lladdr: "02:00:00:00:00:01", master: "br0" }]);
           // The same namespace: nothing to do, with and without prune.
           assert((await plan(dbs, snap)).empty);
           assert((await plan(dbs, snap, { prune: true })).empty);
@@ -132,7 +180,9 @@ Deno.test({
           assert(p.steps.length > 10, p.toString());
           await apply(dbs, renamed(snap, a, b));
           assertEquals((await snapshot(new Map([[b, dbs.get(b)!]]))).namespaces[b], mine);
-          assertEquals(await dumps(b), await dumps(a));
+          const [da, db] = [await dumps(a), await dumps(b)];
+          assertEquals(db, da);
+          assertEquals((da.fdb as string[]).length, 1, "the static fdb entry is compared");
           // The thin methods of IPDB.
           assertEquals((await dbs.get(b)!.snapshot()).namespaces[b], mine);
           assert((await dbs.get(b)!.plan(renamed(snap, a, b), { prune: true })).empty);
