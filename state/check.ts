@@ -116,7 +116,7 @@ export function list<T>(v: unknown, path: string, item: (x: unknown, path: strin
 /** Copies the keys of `o` whose values are not undefined (the document's canonical form). */
 export function compact<T extends object>(o: T): T {
   const out = {} as Record<string, unknown>;
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  for (const k in o) if (o[k] !== undefined) out[k] = o[k];
   return out as T;
 }
 

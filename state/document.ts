@@ -183,22 +183,21 @@ export interface FdbState {
   vlan?: number;
 }
 
-/** A traffic control object: a qdisc, a class or a filter. */
+/** A traffic control object: a qdisc or a class (filters are not handled yet). */
 export interface TcState {
-  /** "qdisc", "class" or "filter". */
-  object: "qdisc" | "class" | "filter";
+  /** "qdisc" or "class". */
+  object: "qdisc" | "class";
   /** The interface's name. */
   dev: string;
-  /** Its kind ("htb", "tbf", "ingress", "u32", …). */
+  /** Its kind: qdiscs "htb", "ingress", "clsact", "pfifo", "bfifo"; classes "htb". */
   kind: string;
-  /** Handle ("1:", "1:10", "ffff:"; filters: "800::800"). */
-  handle?: string;
-  /** Parent ("root", "1:", "1:1", "ffff:fff1"). */
+  /** Qdisc handle ("1:", "ffff:") or class id ("1:10"), as tc prints it. */
+  handle: string;
+  /** Parent: "root", "ingress" (ingress and clsact), or a class id ("1:10"). */
   parent: string;
-  /** Filters: priority. */
-  priority?: number;
-  /** Filters: protocol ("ip", "all", …). */
-  protocol?: string;
-  /** The kind's options by their schema names, as the kernel reports them. */
-  options?: Record<string, unknown>;
+  /**
+   * Options: htb qdisc `default` (the default class's minor number), `r2q`; htb class `rate`,
+   * `ceil` (bits per second), `prio`; pfifo/bfifo `limit`.
+   */
+  options?: Record<string, number>;
 }

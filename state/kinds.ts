@@ -13,10 +13,11 @@ import { RULES } from "./rules.ts";
 import { NEIGHBOURS } from "./neighbours.ts";
 import { NEXTHOPS } from "./nexthops.ts";
 import { FDB } from "./fdb.ts";
+import { TC } from "./tc.ts";
 
 /** Every handled kind by its list's name. */
 export const KIND_TABLE: ReadonlyMap<KindName, Kind<unknown>> = new Map<KindName, Kind<unknown>>(
-  ([LINKS, ADDRESSES, ROUTES, RULES, NEIGHBOURS, NEXTHOPS, FDB] as Kind<unknown>[]).map((
+  ([LINKS, ADDRESSES, ROUTES, RULES, NEIGHBOURS, NEXTHOPS, FDB, TC] as Kind<unknown>[]).map((
     k,
   ) => [k.name, k]),
 );

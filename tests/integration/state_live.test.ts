@@ -82,18 +82,17 @@ async function populate(ns: string, bridge: boolean): Promise<void> {
   await ip("nexthop", "add", "id", "9", "group", "7/8,3");
   await ip("route", "add", "10.4.0.0/16", "nhid", "9");
   if (bridge) {
-    await run("bridge", [
-      "-n",
-      ns,
-      "fdb",
-      "add",
-      "02:00:00:00:00:01",
-      "dev",
-      "v1",
-      "master",
-      "static",
-    ]);
+    const bridgeCmd = ["-n", ns, "fdb", "add", "02:00:00:00:00:01", "dev", "v1", "master"];
+    await run("bridge", [...bridgeCmd, "static"]);
+    await run("tc", ["-n", ns, "qdisc", "add", "dev", "br0", "clsact"]);
   }
+  const tc = (...a: string[]) => run("tc", ["-n", ns, ...a]);
+  await tc("qdisc", "add", "dev", "v0", "root", "handle", "1:", "htb", "default", "10");
+  const htb = ["class", "add", "dev", "v0", "parent", "1:", "classid"];
+  await tc(...htb, "1:10", "htb", "rate", "10mbit", "ceil", "20mbit");
+  await tc(...htb, "1:20", "htb", "rate", "5mbit", "prio", "2");
+  await tc("qdisc", "add", "dev", "v0", "parent", "1:10", "handle", "10:", "pfifo", "limit", "50");
+  await tc("qdisc", "add", "dev", "v1", "ingress");
 }
 
 /** `ip -j` dumps of a namespace with what differs between namespaces taken out (indexes,
@@ -136,7 +135,12 @@ async function dumps(ns: string): Promise<Json> {
     (JSON.parse(await run("bridge", ["-n", ns, "-j", "fdb", "show"])) as Json[])
       .filter((e) => e.state === "static"),
   );
-  return { links, addrs, routes, rules, neighbours, nexthops, fdb };
+  const tcOf = (x: Json) => JSON.stringify([x.dev, x.kind, x.handle, x.parent, x.options]);
+  const qdiscs = await run("tc", ["-n", ns, "-j", "qdisc", "show"]);
+  const classes = await run("tc", ["-n", ns, "-j", "class", "show", "dev", "v0"]);
+  // tc 6.1 prints htb classes as text even with -j.
+  const tc = [...JSON.parse(qdiscs).map(tcOf), ...classes.trim().split("\n")].sort();
+  return { links, addrs, routes, rules, neighbours, nexthops, fdb, tc };
 }
 
 /** The document's namespace renamed. */
@@ -170,6 +174,29 @@ Deno.test({
             { id: 10, blackhole: true },
           ]);
           assertEquals(mine.fdb, [{ dev: "v1", lladdr: "02:00:00:00:00:01", master: "br0" }]);
+          const tcq = (dev: string, kind: string, handle: string, parent: string) => ({
+            object: "qdisc",
+            dev,
+            kind,
+            handle,
+            parent,
+          });
+          assertEquals(mine.tc, [
+            tcq("br0", "clsact", "ffff:", "ingress"),
+            { ...tcq("v0", "htb", "1:", "root"), options: { default: 16 } },
+            tcq("v1", "ingress", "ffff:", "ingress"),
+            {
+              ...tcq("v0", "htb", "1:10", "1:"),
+              object: "class",
+              options: { rate: 10_000_000, ceil: 20_000_000 },
+            },
+            {
+              ...tcq("v0", "htb", "1:20", "1:"),
+              object: "class",
+              options: { rate: 5_000_000, prio: 2 },
+            },
+            { ...tcq("v0", "pfifo", "10:", "1:10"), options: { limit: 50 } },
+          ]);
           // The same namespace: nothing to do, with and without prune.
           assert((await plan(dbs, snap)).empty);
           assert((await plan(dbs, snap, { prune: true })).empty);

@@ -117,7 +117,14 @@ Deno.test("state plan: the document is checked whole, errors name the path", () 
     /broadcast: only IPv4/,
   );
   bad({ rules: [{ priority: 1, table: 5, src: "2001:db8::/32" }] }, /src: .* family/);
-  bad({ tc: [] }, /tc: not handled yet|tc\[/);
+  bad(
+    { tc: [{ object: "filter", dev: "v0", kind: "u32", handle: "1:", parent: "1:" }] },
+    /tc\[0\]\.object: expected one of "qdisc", "class"/,
+  );
+  bad(
+    { tc: [{ object: "class", dev: "v0", kind: "htb", handle: "1:10", parent: "1:" }] },
+    /tc\[0\]\.options\.rate: an htb class needs its rate/,
+  );
   bad([], /namespaces\."a": expected an object/);
   assert.throws(() => checkDocument({ version: 1 }), /desired\.namespaces: expected an object/);
   assert.throws(() => checkDocument(null), /desired: expected an object/);

@@ -1,0 +1,203 @@
+/**
+ * Traffic control in the document: qdiscs and classes, `{ object, dev, kind, handle, parent,
+ * options? }`. Handled kinds: qdiscs htb (`default`, `r2q`), ingress, clsact, pfifo and bfifo
+ * (`limit`); htb classes (`rate`, `ceil` in bits per second, `prio`; the bursts are the ones
+ * the rate gives). Left out of snapshots: default qdiscs (handle 0: noqueue, pfifo_fast, mq),
+ * qdiscs and classes of other kinds, and filters (not handled yet). Made root first, then
+ * classes, then qdiscs under classes; removed in the reverse order. A changed object is
+ * replaced (`tc qdisc replace`, `tc class replace`).
+ *
+ * @module
+ */
+
+import { formatHandle, parseClassid, parseParent, TC_H } from "../rtnl/tc/handles.ts";
+import type { TcMessage } from "../rtnl/tc/mod.ts";
+import { compact, entry, ifname, int, oneOf, sameJson, stableJson, text } from "./check.ts";
+import type { TcState } from "./document.ts";
+import type { Kind, NamespaceContext, Request } from "./kind.ts";
+import { PHASE } from "./kind.ts";
+import { simpleSteps } from "./simple.ts";
+import type { SimpleKind } from "./simple.ts";
+
+/** Handled kinds and their options. */
+const QDISC_OPTIONS: Record<string, readonly string[]> = {
+  htb: ["default", "r2q"],
+  ingress: [],
+  clsact: [],
+  pfifo: ["limit"],
+  bfifo: ["limit"],
+};
+const CLASS_OPTIONS: Record<string, readonly string[]> = { htb: ["rate", "ceil", "prio"] };
+
+/** A handle's text as tc prints it ("1:", "1:10", "root", "ingress"). */
+function handleText(h: number, what: "qdisc" | "class" | "parent"): string {
+  if (what === "parent" && h === TC_H.INGRESS) return "ingress";
+  return formatHandle(h);
+}
+
+function checkHandle(v: unknown, path: string, what: "qdisc" | "class" | "parent"): string {
+  const s = text(v, path);
+  const h = what === "parent" ? parseParent(s, path, "qdisc") : parseClassid(s, path);
+  return handleText(h, what);
+}
+
+function check(v: unknown, path: string): TcState {
+  const o = entry(v, path, ["object", "dev", "kind", "handle", "parent", "options"]);
+  const object = oneOf(o.object, `${path}.object`, ["qdisc", "class"] as const);
+  const table = object === "qdisc" ? QDISC_OPTIONS : CLASS_OPTIONS;
+  const kind = oneOf(o.kind, `${path}.kind`, Object.keys(table));
+  const opts = o.options === undefined
+    ? undefined
+    : entry(o.options, `${path}.options`, table[kind]);
+  const options: Record<string, number> = {};
+  for (const k of Object.keys(opts ?? {}).sort()) {
+    options[k] = int(opts![k], `${path}.options.${k}`, 0, Number.MAX_SAFE_INTEGER);
+  }
+  const e: TcState = compact({
+    object,
+    dev: ifname(o.dev, `${path}.dev`),
+    kind,
+    handle: checkHandle(o.handle, `${path}.handle`, object),
+    parent: checkHandle(o.parent, `${path}.parent`, "parent"),
+    options: Object.keys(options).length ? canonicalOptions(object, kind, options) : undefined,
+  });
+  if (e.object === "class" && e.options?.rate === undefined) {
+    throw new TypeError(`${path}.options.rate: an htb class needs its rate (bits per second)`);
+  }
+  if (!e.options) delete e.options;
+  return e;
+}
+
+/** Drops options equal to their defaults. */
+function canonicalOptions(
+  object: string,
+  kind: string,
+  o: Record<string, number>,
+): Record<string, number> | undefined {
+  if (kind === "htb" && object === "qdisc") {
+    if (o.default === 0) delete o.default;
+    if (o.r2q === 10) delete o.r2q;
+  }
+  if (kind === "htb" && object === "class") {
+    if (o.ceil === o.rate) delete o.ceil;
+    if (o.prio === 0) delete o.prio;
+  }
+  return Object.keys(o).length ? o : undefined;
+}
+
+type Json = Record<string, unknown>;
+
+/** A qdisc or class message as a document entry (undefined: the kernel's own, or not handled). */
+function tcEntry(object: "qdisc" | "class", v: TcMessage, dev: string): TcState | undefined {
+  const g = v as unknown as Json;
+  const kind = g.kind as string, handle = g.handle as number;
+  const table = object === "qdisc" ? QDISC_OPTIONS : CLASS_OPTIONS;
+  if (!table[kind] || handle === 0) return undefined;
+  const opts = (g.options ?? {}) as Json;
+  const o: Record<string, number> = {};
+  if (object === "qdisc" && kind === "htb") {
+    const init = (opts.init ?? {}) as Json;
+    o.default = init.defcls as number;
+    o.r2q = init.rate2quantum as number;
+  } else if (object === "qdisc" && (kind === "pfifo" || kind === "bfifo")) {
+    if (typeof opts.limit === "number") o.limit = opts.limit;
+  } else if (object === "class") {
+    const parms = (opts.parms ?? {}) as Json;
+    const bytes = (k: string) => (opts[`${k}64`] as number | undefined) ?? (parms[k] as number);
+    o.rate = bytes("rate") * 8;
+    o.ceil = bytes("ceil") * 8;
+    o.prio = parms.prio as number;
+  }
+  // A class at the top of its qdisc shows parent "root"; it is made under the qdisc's handle.
+  let parent = g.parent as number;
+  if (object === "class" && parent === TC_H.ROOT) parent = (handle & 0xffff0000) >>> 0;
+  return compact({
+    object,
+    dev,
+    kind,
+    handle: handleText(handle, object),
+    parent: handleText(parent, "parent"),
+    options: canonicalOptions(object, kind, o),
+  });
+}
+
+async function read(ns: NamespaceContext): Promise<TcState[]> {
+  const out: TcState[] = [];
+  const devs = new Set<number>();
+  for (const v of await ns.db.ip.getQdiscs()) {
+    const index = (v as unknown as Json).index as number;
+    const dev = ns.nameOf(index);
+    const e = dev === undefined ? undefined : tcEntry("qdisc", v, dev);
+    if (!e) continue;
+    out.push(e);
+    if (e.kind === "htb") devs.add(index);
+  }
+  for (const index of devs) {
+    for (const v of await ns.db.ip.getClasses({ index })) {
+      const e = tcEntry("class", v, ns.nameOf(index)!);
+      if (e) out.push(e);
+    }
+  }
+  return out.sort((a, b) =>
+    depth(a) - depth(b) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)
+  );
+}
+
+function key(e: TcState): string {
+  return `${e.object} ${e.dev} ${e.handle}`;
+}
+
+/** 0: a qdisc at the root or ingress; 1: a class; 2: a qdisc under a class. */
+function depth(e: TcState): number {
+  if (e.object === "class") return 1;
+  return e.parent === "root" || e.parent === "ingress" ? 0 : 2;
+}
+
+function spec(e: TcState, cmd: "add" | "del" | "replace"): Request {
+  const s: Record<string, unknown> = {};
+  if (e.object === "qdisc") {
+    s.handle = e.handle;
+    s.parent = e.kind === "clsact" ? "clsact" : e.parent;
+  } else {
+    s.classid = e.handle;
+    s.parent = e.parent;
+  }
+  if (cmd !== "del") {
+    const o = e.options ?? {};
+    for (const [k, v] of Object.entries(o)) {
+      s[k] = k === "rate" || k === "ceil" ? `${v}bit` : v;
+    }
+  }
+  return {
+    call: "tc",
+    cmd: e.object === "qdisc" ? cmd : `${cmd}-class`,
+    tcKind: e.kind,
+    spec: s,
+    refs: { index: e.dev },
+  };
+}
+
+const simple = (d: number): SimpleKind<TcState> => ({
+  name: "tc",
+  label: "tc",
+  key,
+  show: (e) =>
+    `${e.object} ${e.kind} ${e.handle} dev ${e.dev} parent ${e.parent}${
+      e.options ? ` ${stableJson(e.options)}` : ""
+    }`,
+  add: (e) => spec(e, "add"),
+  del: (e) => spec(e, "del"),
+  replace: (e) => spec(e, "replace"),
+  same: sameJson,
+  phases: { create: PHASE.tcCreate + d, delete: PHASE.tcDelete - d },
+});
+const BY_DEPTH = [simple(0), simple(1), simple(2)];
+
+/** Traffic control: see the module documentation. */
+export const TC: Kind<TcState> = {
+  name: "tc",
+  check,
+  key,
+  read,
+  steps: (ctx, now, want) => simpleSteps(BY_DEPTH[depth((want ?? now)!)], ctx, now, want),
+};
