@@ -98,7 +98,10 @@ Deno.test({
         await w.close();
         const k = await kept.output();
         assert.equal(k.code, 0, new TextDecoder().decode(k.stderr));
-        assert.match(new TextDecoder().decode(k.stdout), /applied 2 steps\npress ENTER .*\nkept\n$/);
+        assert.match(
+          new TextDecoder().decode(k.stdout),
+          /applied 2 steps\npress ENTER .*\nkept\n$/,
+        );
         assert.equal((await ipJson(ns, "link", "show", "v0"))[0].mtu, 1300);
         assert.equal((await netstate("apply", file)).out, "no changes");
         assert.equal((await netstate("apply", "-", "--confirm-within", "1s")).code, 2);
