@@ -41,6 +41,12 @@ import { Interface } from "./interface.ts";
 import { NetnsWatch } from "./netns_watch.ts";
 import type { NetnsTouched } from "./netns_watch.ts";
 import { stateOf, Tracked } from "./tracked.ts";
+import { snapshot } from "../state/snapshot.ts";
+import { plan } from "../state/plan.ts";
+import type { PlanOptions, StatePlan } from "../state/plan.ts";
+import { apply } from "../state/apply.ts";
+import type { AppliedState, ApplyOptions } from "../state/apply.ts";
+import type { StateDocument } from "../state/document.ts";
 
 /** Options of {@link MultiIPDB.open} (and of `IPDB.open` given an array of namespaces). */
 export interface MultiIPDBOptions {
@@ -196,6 +202,24 @@ export class MultiIPDB implements AsyncDisposable {
   /** The namespaces' databases by name, sorted by name (a copy: later changes do not show). */
   databases(): ReadonlyMap<string, IPDB> {
     return new Map(this.namespaces.map((n) => [n, this.#children.get(n)!.db]));
+  }
+
+  /** Every namespace's state as one desired-state document (state/snapshot.ts). */
+  snapshot(): Promise<StateDocument> {
+    checkArgs("snapshot", 0, arguments.length);
+    return snapshot(this.databases());
+  }
+
+  /** The steps from now to `desired`, over the namespaces it names (state/plan.ts). */
+  plan(desired: StateDocument, options?: PlanOptions): Promise<StatePlan> {
+    checkArgs("plan", 2, arguments.length);
+    return plan(this.databases(), desired, options);
+  }
+
+  /** Applies `desired` as one transaction across namespaces, undone on a refusal (state/apply.ts). */
+  apply(desired: StateDocument, options?: ApplyOptions): Promise<AppliedState> {
+    checkArgs("apply", 2, arguments.length);
+    return apply(this.databases(), desired, options);
   }
 
   /** Whether namespace `name` is in the database. */

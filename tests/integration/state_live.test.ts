@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { IPDB } from "../../ipdb/db.ts";
+import { MultiIPDB } from "../../ipdb/multi.ts";
 import { apply, ApplyError, plan, snapshot } from "../../state/mod.ts";
 import type { LinkState, NamespaceState, StateDocument } from "../../state/mod.ts";
 import { checkDocument } from "../../state/validate.ts";
@@ -464,5 +465,38 @@ Deno.test({
       await assertRejects(() => plan(dbs, doc({ links: [{ ifname: "zz0" }] })), TypeError, "kind");
       assertEquals(await snapshot(dbs), before);
     }, "stbad");
+  },
+});
+
+Deno.test({
+  name: "state: MultiIPDB's snapshot, plan and apply span its namespaces",
+  ignore: Deno.uid?.() !== 0,
+  fn: async () => {
+    await withNetns(async (a) => {
+      await withNetns(async (b) => {
+        await using multi = await MultiIPDB.open({ netns: [a, b], watch: false });
+        const desired: StateDocument = {
+          version: 1,
+          namespaces: {
+            [a]: {
+              links: [{ ifname: "m0", kind: "veth", peer: { ifname: "m1", netns: b } }],
+              addresses: [{ dev: "m0", address: "10.7.0.1/24" }],
+            },
+            [b]: {
+              links: [{ ifname: "m1", state: "up" }],
+              addresses: [{ dev: "m1", address: "10.7.0.2/24" }],
+            },
+          },
+        };
+        assertEquals((await multi.plan(desired)).steps.length, 4);
+        const done = await multi.apply(desired, { confirmWithin: 60_000 });
+        const snap = await multi.snapshot();
+        assertEquals(Object.keys(snap.namespaces), [a, b].sort());
+        assertEquals(snap.namespaces[b].addresses, [{ dev: "m1", address: "10.7.0.2/24" }]);
+        await done.revert();
+        assertEquals(await done.reverted, true);
+        assertEquals((await multi.snapshot()).namespaces[a].links!.map((l) => l.ifname), ["lo"]);
+      }, "stmb");
+    }, "stma");
   },
 });

@@ -207,6 +207,8 @@ Deno.test({
         "MultiIPDB.open": () => MultiIPDB.open({ netns: [ns], ...bogus } as never),
         "IPDB.open (namespaces)": () => IPDB.open({ netns: [ns], ...bogus } as never),
         "MultiIPDB.changes": () => multi.changes(bogus as never),
+        "MultiIPDB.plan": () => multi.plan({ version: 1, namespaces: {} }, bogus as never),
+        "MultiIPDB.apply": () => multi.apply({ version: 1, namespaces: {} }, bogus as never),
       };
       route.rollback();
       rule.rollback();
@@ -265,6 +267,9 @@ Deno.test({
           "peer",
           "changes",
           "close",
+          "snapshot",
+          "plan",
+          "apply",
         ],
       };
       const classes: [string, object][] = [
@@ -284,7 +289,7 @@ Deno.test({
       assert.ok(Interface.prototype instanceof Tracked);
       assert.ok(IPDBRoute.prototype instanceof Tracked && IPDBRule.prototype instanceof Tracked);
       console.log(`census: ${Object.keys(calls).length} IPDB methods refuse an unknown key`);
-      assert.equal(Object.keys(calls).length, 21);
+      assert.equal(Object.keys(calls).length, 23);
     } finally {
       netns.remove(ns);
     }
