@@ -198,6 +198,16 @@ Deno.test({
       const vc = db.ns(c).interfaces.vb!;
       assert.equal((await db.peer(vc))?.interface, va);
       assert.equal(db.namespaceOf(vc), c);
+      // A macvlan moved away from the device it sits on: peer() finds that device.
+      await ip.link("add", { ifname: "mv0", kind: "macvlan", link: "la", macvlan_mode: "bridge" });
+      await ip.link("set", { index: "mv0", netns: b });
+      const mv0 = await waitUntil(async () => {
+        db.ns(b).sync();
+        return db.ns(b).interfaces.mv0;
+      }, "mv0 in b");
+      const lower = await db.peer(mv0);
+      assert.equal(lower?.netns, a);
+      assert.equal(lower?.interface, la);
       // The peer's namespace leaves the database: no peer to show.
       await db.detach(c);
       assert.equal(await db.peer(va), undefined);
