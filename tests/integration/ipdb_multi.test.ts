@@ -201,9 +201,9 @@ Deno.test({
       // A macvlan moved away from the device it sits on: peer() finds that device.
       await ip.link("add", { ifname: "mv0", kind: "macvlan", link: "la", macvlan_mode: "bridge" });
       await ip.link("set", { index: "mv0", netns: b });
-      const mv0 = await waitUntil(async () => {
+      const mv0 = await waitUntil(() => {
         db.ns(b).sync();
-        return db.ns(b).interfaces.mv0;
+        return Promise.resolve(db.ns(b).interfaces.mv0);
       }, "mv0 in b");
       const lower = await db.peer(mv0);
       assert.equal(lower?.netns, a);
