@@ -23,6 +23,7 @@ import type {
 } from "../../mptcp/mod.ts";
 import { ANY, FP, JSON_ONLY } from "./out.ts";
 import { type Ctx, usage } from "./ctx.ts";
+import { type Choice, lookup } from "./match.ts";
 
 const FLAGS = ["signal", "subflow", "backup", "fullmesh"];
 
@@ -107,9 +108,59 @@ export function mptcpEventLine(ev: MptcpEvent): string {
   return s + "\n";
 }
 
+const MPTCP_USAGE = "Usage:\tip mptcp endpoint add ADDRESS [ dev NAME ] [ id ID ]\n" +
+  "\t\t\t\t      [ port NR ] [ FLAG-LIST ]\n" +
+  "\tip mptcp endpoint delete id ID [ ADDRESS ]\n" +
+  "\tip mptcp endpoint change [ id ID ] [ ADDRESS ] [ port NR ] CHANGE-OPT\n" +
+  "\tip mptcp endpoint show [ id ID ]\n" +
+  "\tip mptcp endpoint flush\n" +
+  "\tip mptcp limits set [ subflows NR ] [ add_addr_accepted NR ]\n" +
+  "\tip mptcp limits show\n" +
+  "\tip mptcp monitor\n" +
+  "FLAG-LIST := [ FLAG-LIST ] FLAG\n" +
+  "FLAG  := [ signal | subflow | backup | fullmesh ]\n" +
+  "CHANGE-OPT := [ backup | nobackup | fullmesh | nofullmesh ]";
+
+/** `ip mptcp`'s objects in ipmptcp.c's order (`help` first: `ip mptcp h` is help). */
+export const MPTCP_OBJECTS: readonly Choice<string>[] = [
+  ["help", "help"],
+  ["endpoint", "endpoint"],
+  ["limits", "limits"],
+  ["monitor", "monitor"],
+];
+
+/** `ip mptcp endpoint` verbs in ipmptcp.c's order. */
+export const MPTCP_ENDPOINT_VERBS: readonly Choice<string>[] = [
+  ["add", "add"],
+  ["change", "change"],
+  ["delete", "delete"],
+  ["show", "show"],
+  ["flush", "flush"],
+];
+
+/** `ip mptcp limits` verbs in ipmptcp.c's order. */
+export const MPTCP_LIMITS_VERBS: readonly Choice<string>[] = [["set", "set"], ["show", "show"]];
+
+/**
+ * The object and verb of `ip mptcp OBJECT [VERB]` by iproute2's prefix rule (without a verb:
+ * show). An unknown word is "Command … is unknown" (exit 255) as in do_mptcp.
+ */
+function mptcpCommand(args: string[]): [object: string, cmd: string, rest: string[]] {
+  const [word, verb, ...rest] = args;
+  const object = word === undefined ? "help" : lookup(word, MPTCP_OBJECTS)?.[1];
+  if (object === "help") throw usage(MPTCP_USAGE);
+  const unknown = (w: string) => usage(`Command "${w}" is unknown, try "ip mptcp help".`);
+  if (!object) throw unknown(word!);
+  if (verb === undefined) return [object, "show", rest];
+  if (object === "monitor") throw unknown(verb);
+  const hit = lookup(verb, object === "endpoint" ? MPTCP_ENDPOINT_VERBS : MPTCP_LIMITS_VERBS);
+  if (!hit) throw unknown(verb);
+  return [object, hit[1]!, rest];
+}
+
 /** `ip mptcp …`. */
 export async function doMptcp(ctx: Ctx, args: string[]): Promise<void> {
-  const [object, cmd = "show", ...rest] = args;
+  const [object, cmd, rest] = mptcpCommand(args);
   using mp = new MPTCP(ctx.opts.netns ? { netns: ctx.opts.netns } : {});
   if (object === "endpoint") {
     switch (cmd) {
@@ -160,18 +211,5 @@ export async function doMptcp(ctx: Ctx, args: string[]): Promise<void> {
     }
     return;
   }
-  throw usage(
-    "Usage:\tip mptcp endpoint add ADDRESS [ dev NAME ] [ id ID ]\n" +
-      "\t\t\t\t      [ port NR ] [ FLAG-LIST ]\n" +
-      "\tip mptcp endpoint delete id ID [ ADDRESS ]\n" +
-      "\tip mptcp endpoint change [ id ID ] [ ADDRESS ] [ port NR ] CHANGE-OPT\n" +
-      "\tip mptcp endpoint show [ id ID ]\n" +
-      "\tip mptcp endpoint flush\n" +
-      "\tip mptcp limits set [ subflows NR ] [ add_addr_accepted NR ]\n" +
-      "\tip mptcp limits show\n" +
-      "\tip mptcp monitor\n" +
-      "FLAG-LIST := [ FLAG-LIST ] FLAG\n" +
-      "FLAG  := [ signal | subflow | backup | fullmesh ]\n" +
-      "CHANGE-OPT := [ backup | nobackup | fullmesh | nofullmesh ]",
-  );
+  throw usage(MPTCP_USAGE);
 }

@@ -33,6 +33,7 @@ import type {
 } from "../../xfrm/mod.ts";
 import { IP_PROTO, numberToName, XFRM_PROTO, XFRM_STATE_FLAG } from "../../xfrm/mod.ts";
 import { type Ctx, ExitError, usage } from "./ctx.ts";
+import { type Choice, lookup, notSupported } from "./match.ts";
 
 /** Turns an interface index into a name (`ll_index_to_name`). */
 export type NameOf = (index: number) => string;
@@ -503,19 +504,82 @@ async function monitor(ctx: Ctx, x: XFRM): Promise<void> {
   }
 }
 
+/** `ip xfrm`'s objects in ipxfrm.c's order (`ip xfrm s` is state, `ip xfrm sa` too). */
+export const XFRM_OBJECTS: readonly Choice<string>[] = [
+  ["state", "state"],
+  ["sa", "state"],
+  ["policy", "policy"],
+  ["monitor", "monitor"],
+  ["help", "help"],
+];
+
+/** `ip xfrm state` verbs in xfrm_state.c's order, each to the verb it runs. */
+export const XFRM_STATE_VERBS: readonly Choice<string>[] = [
+  ["add", "add"],
+  ["update", "update"],
+  ["allocspi", "allocspi"],
+  ["delete", "delete"],
+  ["deleteall", "deleteall"],
+  ["delall", "deleteall"],
+  ["list", "list"],
+  ["show", "list"],
+  ["lst", "list"],
+  ["get", "get"],
+  ["flush", "flush"],
+  ["count", "count"],
+  ["help", "help"],
+];
+
+/** `ip xfrm policy` verbs in xfrm_policy.c's order (the SPD settings this tool lacks: null). */
+export const XFRM_POLICY_VERBS: readonly Choice<string>[] = [
+  ["add", "add"],
+  ["update", "update"],
+  ["delete", "delete"],
+  ["deleteall", "deleteall"],
+  ["delall", "deleteall"],
+  ["list", "list"],
+  ["show", "list"],
+  ["lst", "list"],
+  ["get", "get"],
+  ["flush", "flush"],
+  ["count", "count"],
+  ["set", null],
+  ["setdefault", null],
+  ["getdefault", null],
+  ["help", "help"],
+];
+
+const XFRM_USAGE =
+  "Usage: ip xfrm XFRM-OBJECT { COMMAND | help }\nwhere  XFRM-OBJECT := state | policy | monitor";
+
+/**
+ * The object and verb of `ip xfrm OBJECT [VERB]`, resolved by iproute2's prefix rule in its
+ * order; without a verb, a list (as do_xfrm_state / do_xfrm_policy).
+ */
+function xfrmCommand(args: string[]): [object: string, cmd: string, rest: string[]] {
+  const [word, verb, ...rest] = args;
+  const object = word === undefined ? undefined : lookup(word, XFRM_OBJECTS)?.[1];
+  if (!object || object === "help") throw usage(XFRM_USAGE);
+  if (object === "monitor" || verb === undefined) return [object, "list", rest];
+  const table = object === "state" ? XFRM_STATE_VERBS : XFRM_POLICY_VERBS;
+  const hit = lookup(verb, table);
+  if (!hit) throw usage(`Command "${verb}" is unknown, try "ip xfrm ${object} help".`);
+  if (!hit[1]) throw notSupported(`ip xfrm ${object} ${hit[0]}`);
+  if (hit[1] === "help") throw usage(`Usage: ip xfrm ${object} { COMMAND | help }`);
+  return [object, hit[1], rest];
+}
+
 /** `ip xfrm …`. */
 export async function doXfrm(ctx: Ctx, args: string[]): Promise<void> {
-  const [object, cmd = "list", ...rest] = args;
+  const [object, cmd, rest] = xfrmCommand(args);
   using x = new XFRM(ctx.opts.netns ? { netns: ctx.opts.netns } : {});
   const nameOf = (i: number) => ctx.name(i);
   const a = new Args(rest);
   try {
     if (object === "monitor") return await monitor(ctx, x);
-    if (object === "state" || object === "sa") {
+    if (object === "state") {
       switch (cmd) {
-        case "list":
-        case "show":
-        case "lst": {
+        case "list": {
           const states = await x.getStates();
           if (states.some((s) => s.sel.ifindex || s.offload)) await ctx.loadNames();
           for (const s of states) ctx.p.fp(formatXfrmState(s, nameOf));
@@ -562,11 +626,9 @@ export async function doXfrm(ctx: Ctx, args: string[]): Promise<void> {
       }
       throw usage(`Command "${cmd}" is unknown, try "ip xfrm state help".`);
     }
-    if (object === "policy" || object === "pol") {
+    if (object === "policy") {
       switch (cmd) {
-        case "list":
-        case "show":
-        case "lst": {
+        case "list": {
           const pols = await x.getPolicies();
           if (pols.some((p) => p.sel.ifindex)) await ctx.loadNames();
           for (const p of pols) ctx.p.fp(formatXfrmPolicy(p, nameOf));
@@ -611,7 +673,5 @@ export async function doXfrm(ctx: Ctx, args: string[]): Promise<void> {
     }
     throw e;
   }
-  throw usage(
-    "Usage: ip xfrm XFRM-OBJECT { COMMAND | help }\nwhere  XFRM-OBJECT := state | policy | monitor",
-  );
+  throw usage(XFRM_USAGE);
 }
