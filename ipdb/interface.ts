@@ -226,7 +226,9 @@ export class Interface extends Tracked {
     } else if (key === "promisc" || key === "arp") {
       if (typeof value !== "boolean") throw new TypeError(`${key}: expected a boolean`);
     } else if (key === "netns") {
-      if (!isNetnsTarget(value)) {
+      // pyroute2's net_ns_fd may be a descriptor number, as IPRoute's is.
+      if (typeof value === "number") v = { fd: value };
+      if (!isNetnsTarget(v)) {
         throw new TypeError(
           `netns: expected a namespace name, path, { pid } or { fd }, got ${describeValue(value)}`,
         );

@@ -314,7 +314,7 @@ export class IfaceState extends TrackedState<IfacePending> {
     const v = this.view();
     for (const [k, val] of p.attrs) {
       const now = p.create ? undefined : currentValue(k, v);
-      const next = isRef(val) ? val.label : val;
+      const next = isRef(val) ? val.label : typeof val === "object" ? JSON.stringify(val) : val;
       const nowText = k === "master" && typeof now === "number"
         ? (this.ctx.store.links.get(now)?.ifname ?? now)
         : now;

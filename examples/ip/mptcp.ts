@@ -22,8 +22,9 @@ import type {
   MptcpMessage,
 } from "../../mptcp/mod.ts";
 import { ANY, FP, JSON_ONLY } from "./out.ts";
-import { type Ctx, usage } from "./ctx.ts";
-import { type Choice, lookup } from "./match.ts";
+import { type Ctx, invarg, nextArg, usage } from "./ctx.ts";
+import { type Choice, lookup, matches } from "./match.ts";
+import { getU32 } from "./names.ts";
 
 const FLAGS = ["signal", "subflow", "backup", "fullmesh"];
 
@@ -37,11 +38,12 @@ function parseEndpoint(args: string[], change: boolean): MptcpEndpointSpec & { d
       if (v === undefined) throw usage(`Error: argument is missing: ${w}`);
       return v;
     };
-    if (w === "id") spec.id = Number(next());
-    else if (w === "port") spec.port = Number(next());
-    else if (w === "dev") spec.dev = next();
-    else if (FLAGS.includes(w)) flags.push(w as MptcpFlagName);
+    // mptcp_parse_opt's order: flag names whole, then id, dev, port by prefix.
+    if (FLAGS.includes(w)) flags.push(w as MptcpFlagName);
     else if (w === "nobackup" || w === "nofullmesh") continue;
+    else if (matches(w, "id")) spec.id = Number(next());
+    else if (matches(w, "dev")) spec.dev = next();
+    else if (matches(w, "port")) spec.port = Number(next());
     else if (spec.addr === undefined) spec.addr = w;
     else throw usage(`Error: either "${w}" is duplicate, or "${w}" is a garbage.`);
   }
@@ -195,12 +197,25 @@ export async function doMptcp(ctx: Ctx, args: string[]): Promise<void> {
       return;
     }
     if (cmd === "set") {
+      // mptcp_parse_limit: both keywords by prefix, values as get_u32 reads them.
       const spec: Record<string, number> = {};
-      for (let i = 0; i < rest.length; i += 2) {
-        const k = rest[i] === "add_addr_accepted" ? "rcv_add_addrs" : rest[i];
-        spec[k] = Number(rest[i + 1]);
+      for (let i = 0; i < rest.length; i++) {
+        const w = rest[i];
+        const k = matches(w, "subflows")
+          ? "subflows"
+          : matches(w, "add_addr_accepted")
+          ? "rcv_add_addrs"
+          : undefined;
+        if (!k) throw invarg("unknown limit", w);
+        const v = nextArg(rest, i++);
+        const n = getU32(v);
+        if (n === undefined) {
+          throw invarg(`invalid ${k === "subflows" ? k : "add_addr_accepted"}\n`, v);
+        }
+        spec[k] = n;
       }
-      await mp.limits("set", spec);
+      // iproute2 sends an empty set, which changes nothing: so does nothing here.
+      if (Object.keys(spec).length) await mp.limits("set", spec);
       return;
     }
   } else if (object === "monitor") {

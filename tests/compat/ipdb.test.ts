@@ -324,10 +324,14 @@ await scenario(
       using there = new IPRoute({ netns: other });
       assert.equal((await there.linkLookup({ ifname: "c0" })).length, 0);
       assert.equal(db.routes.has("10.99.0.0/16"), false);
-      // Bad input is refused when written.
+      // review() shows a pending move; bad input is refused when written.
+      c0.net_ns_fd = other;
+      assert.equal((c0.review().attrs as Record<string, string>).netns, `none -> ${other}`);
+      c0.rollback();
       assert.throws(() => {
         c0.netns = "" as never;
       }, /netns: expected/);
+      assert.throws(() => c0.set("net_ns_fd", -1), /netns: expected/);
     }, "compat-other");
   },
 );

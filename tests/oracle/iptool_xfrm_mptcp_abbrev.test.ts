@@ -3,7 +3,8 @@
  * (generated from the tool's tables, in ipxfrm.c / xfrm_state.c / xfrm_policy.c / ipmptcp.c
  * order), run by iproute2 in namespace A and by the tool in its twin B: same exit code, stdout
  * and stderr (usage texts: exit code only), and after each change the same `ip` listing of
- * both. xfrm states come from `allocspi` (this kernel has no ESP/AH state to add).
+ * both; also the keywords ipmptcp.c takes by prefix (`id`, `dev`, `port`, `subflows`,
+ * `add_addr_accepted`). xfrm states come from `allocspi` (this kernel has no ESP/AH state to add).
  */
 
 import assert from "node:assert/strict";
@@ -187,6 +188,33 @@ function cases(): [string, string[], Case][] {
       out.push([`mptcp ${o} ${v}`, ["mptcp", o, v], c]);
     }
   }
+  // Keywords iproute2 takes by prefix inside mptcp commands.
+  const kw: [string, string[], Case][] = [];
+  for (const [i, id] of ["i", "id"].entries()) {
+    for (const [j, port] of ["p", "po", "por", "port"].entries()) {
+      const k = 100 + i * 10 + j;
+      kw.push([`mptcp endpoint add … ${id} … ${port} … d lo`, ["mptcp", "endpoint", "add"], {
+        args: [`10.1.${k}.1`, id, String(k), port, String(1000 + k), "signal", "d", "lo"],
+        post: ["mptcp endpoint flush"],
+        state: ["mptcp", "endpoint", "show"],
+      }]);
+    }
+  }
+  for (const sub of ["s", "su", "subflows"]) {
+    for (const acc of ["a", "add", "add_addr_accepted"]) {
+      kw.push([`mptcp limits set ${sub} … ${acc} …`, ["mptcp", "limits", "set"], {
+        args: [sub, String(sub.length % 8), acc, String(acc.length % 8)],
+        state: ["mptcp", "limits", "show"],
+      }]);
+    }
+  }
+  kw.push(["mptcp limits set (nothing)", ["mptcp", "limits", "set"], {
+    args: [],
+    state: ["mptcp", "limits", "show"],
+  }]);
+  kw.push(["mptcp limits set (unknown)", ["mptcp", "limits", "set"], { args: ["x", "1"] }]);
+  kw.push(["mptcp limits set (bad value)", ["mptcp", "limits", "set"], { args: ["su", "z"] }]);
+  out.push(...kw);
   return out;
 }
 
