@@ -119,6 +119,8 @@ export interface RouteState {
   scope?: number;
   /** Nexthop object id. */
   nhid?: number;
+  /** IPv4 multipath: the next hops (weight 1 left out). */
+  multipath?: { gateway?: string; dev?: string; weight?: number }[];
 }
 
 /** A policy routing rule; every field is part of its identity. */

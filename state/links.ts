@@ -1,7 +1,8 @@
 /**
  * Links in the document: name, kind and kind data, MTU, MAC address, administrative state,
  * master, a macvlan's parent and a veth's peer (by name, and namespace when it is in another
- * one). A veth pair is made and removed once, by whichever end comes first. A link whose kind,
+ * one). A veth pair is made and removed once, by whichever end comes first (pruning keeps an end
+ * whose peer the document names). A link whose kind,
  * parent or peer changes is replaced (removed, then made). Links without a kind (loopback,
  * physical devices) are never pruned.
  *
@@ -303,9 +304,18 @@ function deleteStep(ctx: PlanContext, now: LinkState, phase: number): PlanStep[]
   }];
 }
 
+/** Whether the veth peer of `now` is named by the desired document (then `now` stays). */
+function peerWanted(ctx: PlanContext, now: LinkState): boolean {
+  const peer = peerIn(ctx.name, now.peer);
+  if (peer === undefined) return false;
+  const [pns, pname] = typeof peer === "string" ? [ctx.name, peer] : [peer.netns, peer.ifname];
+  return ctx.wantAll[pns]?.links?.some((l) => l.ifname === pname) ?? false;
+}
+
 function steps(ctx: PlanContext, now?: LinkState, want?: LinkState): PlanStep[] {
   if (!now) return want ? createSteps(ctx, want, PHASE.linkCreate) : [];
-  if (!want) return deleteStep(ctx, now, PHASE.linkDelete);
+  // Pruned, unless its veth peer is wanted: removing one end removes both.
+  if (!want) return peerWanted(ctx, now) ? [] : deleteStep(ctx, now, PHASE.linkDelete);
   if (replaced(ctx.name, now, want)) {
     return [
       ...deleteStep(ctx, now, PHASE.linkReplace),

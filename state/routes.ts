@@ -5,13 +5,25 @@
  * destination, TOS and metric, and for IPv6 (which keeps one entry per next hop) the gateway
  * and device. Left out of snapshots (the kernel's own): the local table (255), routes of
  * `proto kernel` (prefix routes of addresses, IPv6 link-local and multicast routes), of
- * `proto ra` (router advertisements), cloned entries, and multipath routes (not handled yet).
+ * `proto ra` (router advertisements), cloned entries, and IPv6 multipath routes (not handled
+ * yet; IPv4 ones are: `multipath: [{ gateway?, dev?, weight? }]`).
  *
  * @module
  */
 
 import type { Route } from "../rtnl/route.ts";
-import { compact, entry, familyOf, ifname, int, ip, network, oneOf } from "./check.ts";
+import {
+  compact,
+  entry,
+  familyOf,
+  ifname,
+  int,
+  ip,
+  list,
+  network,
+  oneOf,
+  stableJson,
+} from "./check.ts";
 import type { RouteState } from "./document.ts";
 import type { Kind, NamespaceContext, Request } from "./kind.ts";
 import { PHASE } from "./kind.ts";
@@ -30,6 +42,7 @@ const KEYS = [
   "proto",
   "scope",
   "nhid",
+  "multipath",
 ];
 const TYPES = ["unicast", "blackhole", "unreachable", "prohibit", "throw"] as const;
 const TYPE_NUMBERS: Record<number, string> = {
@@ -50,7 +63,8 @@ const SCOPE_LINK = 253;
 
 /** The scope the kernel gives a route when none is asked for. */
 function inferredScope(e: RouteState): number {
-  return (e.type ?? "unicast") === "unicast" && e.gateway === undefined && e.nhid === undefined
+  return (e.type ?? "unicast") === "unicast" && e.gateway === undefined &&
+      e.nhid === undefined && e.multipath === undefined
     ? SCOPE_LINK
     : 0;
 }
@@ -71,7 +85,26 @@ function check(v: unknown, path: string): RouteState {
     proto: o.proto === undefined ? undefined : int(o.proto, `${path}.proto`, 0, 255),
     scope: o.scope === undefined ? undefined : int(o.scope, `${path}.scope`, 0, 255),
     nhid: o.nhid === undefined ? undefined : int(o.nhid, `${path}.nhid`, 1),
+    multipath: o.multipath === undefined
+      ? undefined
+      : list(o.multipath, `${path}.multipath`, (h, p) => {
+        const x = entry(h, p, ["gateway", "dev", "weight"]);
+        const weight = x.weight === undefined ? undefined : int(x.weight, `${p}.weight`, 1, 256);
+        return compact({
+          gateway: x.gateway === undefined ? undefined : ip(x.gateway, `${p}.gateway`),
+          dev: x.dev === undefined ? undefined : ifname(x.dev, `${p}.dev`),
+          weight: weight === 1 ? undefined : weight,
+        });
+      }),
   });
+  if (e.multipath !== undefined) {
+    if (fam === 6) {
+      throw new TypeError(`${path}.multipath: IPv6 multipath routes are not handled yet`);
+    }
+    if (e.gateway !== undefined || e.dev !== undefined || e.nhid !== undefined) {
+      throw new TypeError(`${path}.multipath: the next hops replace gateway, dev and nhid`);
+    }
+  }
   for (const k of ["gateway", "prefsrc"] as const) {
     if (e[k] !== undefined && familyOf(e[k]!) !== fam && !(k === "gateway" && fam === 4)) {
       throw new TypeError(`${path}.${k}: ${e[k]} is not of the destination's family`);
@@ -105,7 +138,10 @@ export function routeEntry(v: Route, nameOf: (i: number) => string | undefined) 
   if (table === RT_TABLE_LOCAL || proto === RTPROT_KERNEL || proto === RTPROT_RA) return undefined;
   // A route through a nexthop object shows what the object expands to as its next hops.
   if ((g.flags as number) & RTM_F_CLONED) return undefined;
-  if (g.multipath !== undefined && g.nh_id === undefined) return undefined;
+  const hops = g.nh_id === undefined
+    ? g.multipath as Record<string, unknown>[] | undefined
+    : undefined;
+  if (hops !== undefined && g.family !== 2) return undefined;
   const type = TYPE_NUMBERS[g.type as number];
   if (!type || !(TYPES as readonly string[]).includes(type)) return undefined;
   const fam = g.family === 10 ? 6 : 4;
@@ -122,6 +158,13 @@ export function routeEntry(v: Route, nameOf: (i: number) => string | undefined) 
     proto,
     scope: g.scope as number,
     nhid: g.nh_id as number | undefined,
+    multipath: hops?.map((h) =>
+      compact({
+        gateway: h.gateway as string | undefined,
+        dev: h.oif ? nameOf(h.oif as number) : undefined,
+        weight: h.weight === 1 ? undefined : h.weight as number,
+      })
+    ),
   }));
 }
 
@@ -178,6 +221,10 @@ function spec(e: RouteState, cmd: string): Request {
     proto: e.proto,
     scope: e.scope,
     nh_id: e.nhid,
+    // Interface names of next hops are looked up by IPRoute (multipath routes are few).
+    multipath: e.multipath?.map((h) =>
+      compact({ gateway: h.gateway, oif: h.dev, weight: h.weight ?? 1 })
+    ),
   });
   return {
     call: "route",
@@ -192,6 +239,13 @@ function show(e: RouteState): string {
   if (e.gateway) parts.push(`via ${e.gateway}`);
   if (e.dev) parts.push(`dev ${e.dev}`);
   if (e.nhid !== undefined) parts.push(`nhid ${e.nhid}`);
+  for (const h of e.multipath ?? []) {
+    parts.push(
+      `nexthop${h.gateway ? ` via ${h.gateway}` : ""}${h.dev ? ` dev ${h.dev}` : ""}${
+        h.weight ? ` weight ${h.weight}` : ""
+      }`,
+    );
+  }
   if (e.table !== undefined) parts.push(`table ${e.table}`);
   if (e.metric !== undefined) parts.push(`metric ${e.metric}`);
   if (e.tos !== undefined) parts.push(`tos ${e.tos}`);
@@ -203,7 +257,9 @@ function show(e: RouteState): string {
 
 /** Whether two routes are the same, field by field (no allocation: plans of many routes). */
 function same(a: RouteState, b: RouteState): boolean {
-  for (const k of KEYS as (keyof RouteState)[]) if (a[k] !== b[k]) return false;
+  for (const k of KEYS as (keyof RouteState)[]) {
+    if (a[k] !== b[k] && (k !== "multipath" || stableJson(a[k]) !== stableJson(b[k]))) return false;
+  }
   return true;
 }
 

@@ -82,6 +82,8 @@ async function populate(ns: string, bridge: boolean): Promise<void> {
   await ip("nexthop", "add", "id", "10", "blackhole");
   await ip("nexthop", "add", "id", "9", "group", "7/8,3");
   await ip("route", "add", "10.4.0.0/16", "nhid", "9");
+  const hop = (gw: string) => ["nexthop", "via", gw, "dev", "v0"];
+  await ip("route", "add", "10.6.0.0/16", ...hop("10.0.0.5"), "weight", "3", ...hop("10.0.0.6"));
   if (bridge) {
     const bridgeCmd = ["-n", ns, "fdb", "add", "02:00:00:00:00:01", "dev", "v1", "master"];
     await run("bridge", [...bridgeCmd, "static"]);
@@ -161,7 +163,14 @@ Deno.test({
           const mine = snap.namespaces[a];
           assertEquals(mine.links!.map((l) => l.ifname), ["br0", "lo", "v0", "v1"]);
           assertEquals(mine.addresses!.length, 3);
-          assertEquals(mine.routes!.length, 5, JSON.stringify(mine.routes));
+          assertEquals(mine.routes!.length, 6, JSON.stringify(mine.routes));
+          assertEquals(mine.routes!.find((r) => r.dst === "10.6.0.0/16"), {
+            dst: "10.6.0.0/16",
+            multipath: [
+              { gateway: "10.0.0.5", dev: "v0", weight: 3 },
+              { gateway: "10.0.0.6", dev: "v0" },
+            ],
+          });
           assertEquals(mine.rules!.map((r) => r.priority), [100, 200, 300]);
           assertEquals(mine.neighbours, [{
             dev: "v0",
@@ -498,5 +507,21 @@ Deno.test({
         assertEquals((await multi.snapshot()).namespaces[a].links!.map((l) => l.ifname), ["lo"]);
       }, "stmb");
     }, "stma");
+  },
+});
+
+Deno.test({
+  name: "state: prune keeps a veth end whose peer the document names",
+  ignore: Deno.uid?.() !== 0,
+  fn: async () => {
+    await withNetns(async (ns) => {
+      await ipCmd(ns, "link", "add", "v0", "type", "veth", "peer", "name", "v1");
+      await ipCmd(ns, "link", "add", "br9", "type", "bridge");
+      await using db = await IPDB.open({ netns: ns });
+      const p = await db.plan({ version: 1, namespaces: { [ns]: { links: [{ ifname: "v0" }] } } }, {
+        prune: true,
+      });
+      assertEquals(p.review(), { [ns]: ["- link br9"] });
+    }, "stpk");
   },
 });

@@ -111,6 +111,14 @@ Deno.test("state plan: the document is checked whole, errors name the path", () 
     /type: expected one of .*did you mean "blackhole"/,
   );
   bad({ routes: [{ dst: "10.0.0.0/8", table: 255 }] }, /local table/);
+  bad(
+    { routes: [{ dst: "2001:db8::/32", multipath: [{ gateway: "2001:db8::1" }] }] },
+    /routes\[0\]\.multipath: IPv6 multipath routes are not handled yet/,
+  );
+  bad(
+    { routes: [{ dst: "10.0.0.0/8", multipath: [{ gateway: "10.0.0.1", weight: 0 }] }] },
+    /multipath\[0\]\.weight: 0 is out of range 1\.\.256/,
+  );
   bad({ routes: [{ dst: "10.0.0.0/8", gateway: undefined }] }, /gateway: undefined/);
   bad(
     { addresses: [{ dev: "v0", address: "2001:db8::1/64", broadcast: "10.0.0.255" }] },
