@@ -10,6 +10,33 @@
 import type { SubscriptionSource } from "../netlink/subscription.ts";
 import type { IPDBChange } from "./db.ts";
 
+/** The kinds of change `changes({ kinds })` selects from. */
+export const CHANGE_KINDS = ["interface", "address", "route", "rule"] as const;
+
+/** What every subscription gets, whatever its `kinds`. */
+const ALWAYS: ReadonlySet<string> = new Set(["resync", "overflow", "error"]);
+
+/** Checks a `kinds` option: a TypeError or RangeError naming the field. */
+export function checkKinds(
+  kinds: unknown,
+  allowed: readonly string[] = CHANGE_KINDS,
+): ReadonlySet<string> | undefined {
+  if (kinds === undefined) return undefined;
+  if (!Array.isArray(kinds)) {
+    throw new TypeError(`kinds: expected an array of ${allowed.map((k) => `"${k}"`).join(", ")}`);
+  }
+  kinds.forEach((k, i) => {
+    if (!allowed.includes(k)) {
+      throw new RangeError(
+        `kinds[${i}]: expected one of ${allowed.map((k) => `"${k}"`).join(", ")}, got ${
+          JSON.stringify(k)
+        }`,
+      );
+    }
+  });
+  return new Set(kinds);
+}
+
 /**
  * A queue of changes, read through a Subscription; `end()` finishes it. `T` is the kind of
  * item (IPDB's, or MultiIPDB's); either has an `overflow` item.
@@ -22,16 +49,26 @@ export class ChangeStream<T extends { kind: string } = IPDBChange>
   #wake?: () => void;
   readonly #limit: number;
   readonly #detach: () => void;
+  readonly #kinds?: ReadonlySet<string>;
 
-  /** A queue of at most `limit` changes; `detach` unregisters it from the database. */
-  constructor(limit: number, detach: () => void) {
+  /**
+   * A queue of at most `limit` changes; `detach` unregisters it from the database. With
+   * `kinds`, only changes of those kinds are queued (and `resync`, `overflow`, `error`).
+   */
+  constructor(limit: number, detach: () => void, kinds?: ReadonlySet<string>) {
     this.#limit = limit;
     this.#detach = detach;
+    this.#kinds = kinds;
+  }
+
+  /** Whether changes of `kind` are queued. */
+  accepts(kind: string): boolean {
+    return !this.#kinds || this.#kinds.has(kind) || ALWAYS.has(kind);
   }
 
   /** Queues a change (dropping the oldest when full). */
   push(c: T): void {
-    if (this.#ended) return;
+    if (this.#ended || !this.accepts(c.kind)) return;
     if (this.#queue.length >= this.#limit) {
       this.#queue.shift();
       this.#dropped++;

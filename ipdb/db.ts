@@ -30,7 +30,7 @@ import { LINK_MESSAGE } from "../rtnl/schemas/link.ts";
 import { ADDR_MESSAGE } from "../rtnl/schemas/addr.ts";
 import { ROUTE_MESSAGE } from "../rtnl/schemas/route.ts";
 import { RULE_MESSAGE } from "../rtnl/schemas/rule.ts";
-import { ChangeStream } from "./changes.ts";
+import { ChangeStream, checkKinds } from "./changes.ts";
 import { commitAll } from "./commit.ts";
 import type { CommitOptions, WaitKeys } from "./commit.ts";
 import { IPDBClosedError } from "./errors.ts";
@@ -91,7 +91,7 @@ const OPTIONS = new KeySet("IPDB option", [
   "rcvbuf",
   "onError",
 ]);
-const CHANGES_OPTIONS = new KeySet("changes option", ["signal", "limit"]);
+const CHANGES_OPTIONS = new KeySet("changes option", ["signal", "limit", "kinds"]);
 
 /** One change the database saw in the kernel's events. */
 export type IPDBChange =
@@ -123,6 +123,11 @@ export type IPDBChange =
 
 /** Options of {@link IPDB.changes}. */
 export interface ChangesOptions {
+  /**
+   * Only changes of these kinds (`resync`, `overflow` and `error` items come anyway). Without
+   * `"route"`, route events cost the subscription nothing.
+   */
+  kinds?: readonly ("interface" | "address" | "route" | "rule")[];
   /** Ends the subscription. */
   signal?: AbortSignal;
   /** Changes buffered for a slow reader before older ones are dropped (default 100000). */
@@ -298,6 +303,8 @@ export class IPDB implements AsyncDisposable {
   readonly #routeObjKeys = new Map<IPDBRoute, string>();
   readonly #ruleObjs = new Map<string, IPDBRule>();
   readonly #streams = new Set<ChangeStream>();
+  /** The subscriptions that take routes (route events make views only for them). */
+  #routeStreams = 0;
   readonly #byIndex = new Map<number, Set<Waiter>>();
   readonly #byRoute = new Map<string, Set<Waiter>>();
   readonly #anyLink = new Set<Waiter>();
@@ -673,7 +680,7 @@ export class IPDB implements AsyncDisposable {
         const action = type === RTM.NEWROUTE
           ? s.routes.put(dv, u8, off)
           : s.routes.remove(dv, u8, off);
-        if (!action || (!streams && this.#byRoute.size === 0)) return;
+        if (!action || (this.#routeStreams === 0 && this.#byRoute.size === 0)) return;
         const v = new (messageViewClass(ROUTE_MESSAGE))(dv, u8, off, len) as Route;
         this.#routeChanged(action, v);
         return;
@@ -736,7 +743,7 @@ export class IPDB implements AsyncDisposable {
 
   #routeChanged(action: "add" | "change" | "remove", v: Route): void {
     const id = routeId(v);
-    if (this.#streams.size) {
+    if (this.#routeStreams) {
       this.#emit({ kind: "route", action, table: id.table, dst: id.prefix, message: v });
     }
     this.#poke(this.#byRoute.get(`${id.table} ${id.prefix}`));
@@ -978,10 +985,33 @@ export class IPDB implements AsyncDisposable {
     if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
       throw new TypeError(`signal: expected an AbortSignal, got ${describeValue(options.signal)}`);
     }
-    const stream: ChangeStream = new ChangeStream(limit, () => this.#streams.delete(stream));
+    const kinds = checkKinds(options.kinds);
+    const routes = !kinds || kinds.has("route");
+    const stream: ChangeStream = new ChangeStream(limit, () => {
+      if (this.#streams.delete(stream) && routes) this.#routeStreams--;
+    }, kinds);
     if (this.#closed || options.signal?.aborted) stream.end();
-    else this.#streams.add(stream);
+    else {
+      this.#streams.add(stream);
+      if (routes) this.#routeStreams++;
+    }
     return new Subscription(stream, { signal: options.signal });
+  }
+
+  /**
+   * Reads one interface afresh from the kernel and applies it (an `interface` change when it
+   * differs): for what the kernel changes without telling this namespace, such as a veth
+   * whose other end moved to another namespace (its `link_netnsid`). MultiIPDB does it by
+   * itself for the namespaces it holds. Resolves once applied (at once for an unknown index).
+   */
+  async refresh(index: number): Promise<void> {
+    checkArgs("refresh", 1, arguments.length);
+    if (!Number.isInteger(index) || index <= 0) {
+      throw new RangeError(`index: expected an interface index, got ${describeValue(index)}`);
+    }
+    if (this.#closed) throw new IPDBClosedError();
+    if (!this.#store.links.has(index)) return;
+    await this.#refreshLink(index);
   }
 
   #emit(c: IPDBChange): void {

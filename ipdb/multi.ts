@@ -119,6 +119,8 @@ interface Child {
   id: string | undefined;
   /** Forwards the database's changes while someone listens. */
   pump?: { sub: Subscription<IPDBChange>; done: Promise<void> };
+  /** Follows links that reach into other namespaces (see #followLinks). */
+  links?: Promise<void>;
 }
 
 /**
@@ -414,7 +416,7 @@ export class MultiIPDB implements AsyncDisposable {
       this.#byIp.clear();
       this.#nsids.clear();
       await Promise.all(children.map((c) => c.db.close()));
-      await Promise.all(children.map((c) => c.pump?.done));
+      await Promise.all(children.flatMap((c) => [c.pump?.done, c.links]));
       for (const s of [...this.#streams]) s.end();
       await watch;
     })();
@@ -458,9 +460,32 @@ export class MultiIPDB implements AsyncDisposable {
     this.#children.set(name, child);
     this.#byIp.set(db.ip, name);
     this.#cancelRetry(name);
+    child.links = this.#followLinks(name, db);
     if (this.#streams.size) this.#startPump(name, child);
     this.#emit({ kind: "netns", action: "add", name });
     return db;
+  }
+
+  /**
+   * A link with an end in another namespace arrived or left (a veth's end moved, or was made
+   * there): the kernel tells the other end's namespace nothing, so its database is told to read
+   * that end afresh (its `link_netnsid` changed).
+   */
+  async #followLinks(name: string, db: IPDB): Promise<void> {
+    try {
+      for await (const c of db.changes({ kinds: ["interface"] })) {
+        if (c.kind !== "interface" || c.action === "change") continue;
+        const nsid = c.message.link_netnsid, link = c.message.link;
+        if (nsid === undefined || nsid < 0 || !link || !this.#children.has(name)) continue;
+        const other = await this.#namespaceByNsid(name, nsid, link, c.index);
+        const target = other === undefined ? undefined : this.#children.get(other)?.db;
+        await target?.refresh(link).catch((e) => {
+          if (!target.closed) throw e;
+        });
+      }
+    } catch (e) {
+      if (!db.closed && !this.#closed) this.#report(e, "following links across namespaces", name);
+    }
   }
 
   /** Closes a namespace's database; its remaining changes come before its `remove` item. */
@@ -472,7 +497,7 @@ export class MultiIPDB implements AsyncDisposable {
       for (const [nsid, n] of known) if (n === name) known.delete(nsid);
     }
     await child.db.close();
-    await child.pump?.done;
+    await Promise.all([child.pump?.done, child.links]);
     this.#emit({ kind: "netns", action: "remove", name });
   }
 

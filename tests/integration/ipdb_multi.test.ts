@@ -195,6 +195,12 @@ Deno.test({
         return p?.netns === c ? p : undefined;
       }, "va's peer in c");
       assert.equal(seen.interface.ifname, "vb");
+      // a's database reads va afresh by itself: its link_netnsid now names c.
+      const [cId] = await ip.nsid("get", { netns: c });
+      await waitUntil(
+        () => Promise.resolve(va.get("link_netnsid") === cId.nsid ? true : undefined),
+        "va's link_netnsid naming c",
+      );
       const vc = db.ns(c).interfaces.vb!;
       assert.equal((await db.peer(vc))?.interface, va);
       assert.equal(db.namespaceOf(vc), c);
@@ -333,4 +339,37 @@ Deno.test({
     await assert.rejects(() => db.detach(1 as never), /^TypeError: name:/);
     assert.throws(() => db.changes({ limit: 0 }), /^RangeError: limit:/);
   },
+});
+
+Deno.test({
+  name: "ipdb: changes({ kinds }) gives only those kinds; refresh() checks its index",
+  ignore,
+  fn: () =>
+    withNetns(async (ns) => {
+      await using db = await IPDB.open({ netns: ns });
+      using links = db.changes({ kinds: ["interface"] });
+      using all = db.changes();
+      await ipCmd(ns, "link", "add", "k0", "type", "veth", "peer", "name", "k1");
+      await ipCmd(ns, "addr", "add", "10.7.0.1/24", "dev", "k0");
+      await ipCmd(ns, "link", "set", "k0", "up");
+      // The filtered subscription reads up to a last interface change: no address on the way.
+      await ipCmd(ns, "link", "set", "k1", "mtu", "1400");
+      const kinds = new Set<string>();
+      for await (const c of links) {
+        kinds.add(c.kind);
+        if (c.kind === "interface" && c.ifname === "k1" && c.message.mtu === 1400) break;
+      }
+      let addresses = 0;
+      for await (const c of all) {
+        if (c.kind === "address") addresses++;
+        if (c.kind === "interface" && c.ifname === "k1" && c.message.mtu === 1400) break;
+      }
+      assert.ok(addresses > 0, "the unfiltered subscription saw the address");
+      assert.deepEqual([...kinds], ["interface"]);
+      assert.throws(() => db.changes({ kinds: ["link" as never] }), /^RangeError: kinds\[0\]/);
+      assert.throws(() => db.changes({ kinds: "route" as never }), /^TypeError: kinds:/);
+      await assert.rejects(() => db.refresh(0), /^RangeError: index:/);
+      await db.refresh(db.interfaces.k0!.index); // reads it again; nothing changes
+      assert.equal(db.interfaces.k0!.ifname, "k0");
+    }, "kinds"),
 });

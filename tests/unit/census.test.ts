@@ -234,6 +234,7 @@ Deno.test({
           "byName",
           "byIndex",
           "netnsName",
+          "refresh",
           "snapshot",
           "plan",
           "apply",
