@@ -33,7 +33,7 @@ import type {
 } from "../../xfrm/mod.ts";
 import { IP_PROTO, numberToName, XFRM_PROTO, XFRM_STATE_FLAG } from "../../xfrm/mod.ts";
 import { type Ctx, ExitError, usage } from "./ctx.ts";
-import { type Choice, lookup, notSupported } from "./match.ts";
+import { type Choice, lookup, matches, notSupported } from "./match.ts";
 
 /** Turns an interface index into a name (`ll_index_to_name`). */
 export type NameOf = (index: number) => string;
@@ -230,6 +230,14 @@ class Args {
   }
 }
 
+/** xfrm_mode_parse: a mode by iproute2's prefix rule, in its order (`t` is transport). */
+function modeArg(a: Args): string {
+  const v = a.next("mode");
+  const hit = MODES.find((m) => matches(v, m));
+  if (!hit) throw usage(`Error: argument "${v}" is wrong: MODE value is invalid`);
+  return hit;
+}
+
 function num(text: string, what: string): number {
   const n = text.startsWith("0x") ? parseInt(text, 16) : Number(text);
   if (!Number.isFinite(n) || !/^(0x[0-9a-f]+|\d+)$/i.test(text)) {
@@ -306,7 +314,7 @@ function parseState(a: Args): XfrmStateSpec {
     const w = a.next("argument");
     switch (w) {
       case "mode":
-        spec.mode = a.next("mode");
+        spec.mode = modeArg(a);
         break;
       case "reqid":
       case "replay-window":
@@ -431,7 +439,7 @@ function parsePolicy(a: Args): XfrmPolicySpec {
         parseId(a, t);
         for (;;) {
           const k = a.peek();
-          if (k === "mode") t.mode = (a.i++, a.next("mode"));
+          if (k === "mode") t.mode = (a.i++, modeArg(a));
           else if (k === "reqid") t.reqid = (a.i++, num(a.next("reqid"), "REQID"));
           else if (k === "level") t.optional = (a.i++, a.next("level") === "use");
           else break;
@@ -615,7 +623,7 @@ export async function doXfrm(ctx: Ctx, args: string[]): Promise<void> {
           parseId(a, spec);
           while (a.more) {
             const w = a.next("argument");
-            if (w === "mode") spec.mode = a.next(w);
+            if (w === "mode") spec.mode = modeArg(a);
             else if (w === "reqid" || w === "min" || w === "max" || w === "seq") {
               spec[w] = num(a.next(w), w);
             } else throw usage(`Error: argument "${w}" is wrong: unknown`);

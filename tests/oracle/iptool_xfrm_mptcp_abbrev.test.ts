@@ -4,7 +4,7 @@
  * order), run by iproute2 in namespace A and by the tool in its twin B: same exit code, stdout
  * and stderr (usage texts: exit code only), and after each change the same `ip` listing of
  * both; also the keywords ipmptcp.c takes by prefix (`id`, `dev`, `port`, `subflows`,
- * `add_addr_accepted`). xfrm states come from `allocspi` (this kernel has no ESP/AH state to add).
+ * `add_addr_accepted`) and xfrm's mode values. xfrm states come from `allocspi` (this kernel has no ESP/AH state to add).
  */
 
 import assert from "node:assert/strict";
@@ -53,10 +53,10 @@ const spi = (n: number) => `0x${(0x1000 + n).toString(16)}`;
 const allocspi = (n: number) =>
   `xfrm state allocspi src ${SRC} dst ${dstOf(n)} proto esp reqid ${n} min ${spi(n)} max ${spi(n)}`;
 const stateId = (n: number) => ["src", SRC, "dst", dstOf(n), "proto", "esp", "spi", spi(n)];
+const words = (v: string) => v.split(" ");
 const pol = (n: number) => ["src", `10.${n}.0.0/24`, "dst", `10.200.${n}.0/24`, "dir", "out"];
 
 function xfrmCase(object: string, verb: string, n: number): Case | undefined {
-  const words = (v: string) => v.split(" ");
   if (object === "state") {
     switch (verb) {
       case "add":
@@ -188,6 +188,25 @@ function cases(): [string, string[], Case][] {
       out.push([`mptcp ${o} ${v}`, ["mptcp", o, v], c]);
     }
   }
+  // xfrm's mode values, taken by prefix (xfrm_mode_parse), in a state and in a template.
+  const modes = ["transport", "tunnel", "ro", "in_trigger", "beet"];
+  for (const m of modes) {
+    for (let i = 1; i <= m.length; i++) {
+      const v = m.slice(0, i);
+      if (modes.find((x) => x.startsWith(v)) !== m) continue;
+      const k = 50 + (++n % 100);
+      out.push([`xfrm state allocspi … mode ${v}`, ["xfrm", "state", "allocspi"], {
+        args: [...words(allocspi(k)).slice(3, -4), "mode", v, "min", spi(k), "max", spi(k)],
+        post: ["xfrm state flush"],
+        state: ["xfrm", "state"],
+      }]);
+    }
+  }
+  out.push(["xfrm policy add … tmpl … mode tun", ["xfrm", "policy", "add"], {
+    args: [...pol(7), "tmpl", "src", SRC, "dst", dstOf(7), "proto", "esp", "mode", "tun"],
+    post: ["xfrm policy flush"],
+    state: ["xfrm", "policy"],
+  }]);
   // Keywords iproute2 takes by prefix inside mptcp commands.
   const kw: [string, string[], Case][] = [];
   for (const [i, id] of ["i", "id"].entries()) {
