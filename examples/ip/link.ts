@@ -5,7 +5,7 @@
  */
 
 import type { Link, LinkSpec } from "../../mod.ts";
-import { formatHex, formatIp } from "../../netlink/addr.ts";
+import { formatHex, formatIp, parseMac } from "../../netlink/addr.ts";
 
 /** A spec assembled from the command line (checked by the library when sent). */
 type Spec = Record<string, unknown>;
@@ -57,10 +57,13 @@ export function printLinkFlags(p: Printer, flags: number, mdown: boolean): void 
 
 /** ll_addr_n2a for the link types iproute2 prints as IP addresses. */
 function llAddr(hex: string, type: number): string {
-  const bytes = Uint8Array.from(hex.split(":"), (h) => parseInt(h, 16));
-  const ip4 = (type === 768 || type === 776 || type === 778) && bytes.length === 4;
-  const ip6 = (type === 769 || type === 823) && bytes.length === 16;
-  return ip4 || ip6 ? formatIp(bytes, 0, bytes.length) : hex;
+  const n = type === 768 || type === 776 || type === 778
+    ? 4
+    : type === 769 || type === 823
+    ? 16
+    : 0;
+  const bytes = n && hex.length === 3 * n - 1 ? parseMac(hex, "address") : undefined;
+  return bytes?.length === n ? formatIp(bytes, 0, n) : hex;
 }
 
 /** The columns of `-s` text statistics (iproute2's size_columns). */
