@@ -300,7 +300,7 @@ function compileReader(codec: Codec, def: AttrDef | undefined, type: number): Re
 /**
  * Decodes the payload of one attribute (`len` bytes at `off`; its header is the 4 bytes before)
  * with `codec`, as a view's `get` does. `owner` is the view holding the attribute (for
- * sibling-selected codecs).
+ * sibling-selected codecs). A RangeError when no attribute header of `len` bytes precedes `off`.
  */
 export function decodeValue(
   owner: AttrView,
