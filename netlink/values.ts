@@ -53,6 +53,21 @@ export function decodeString(u8: Uint8Array, off: number, len: number): string {
 /** Reads one struct field at `off` (the caller checks that it is within the bytes received). */
 export type FieldReader = (dv: DataView, u8: Uint8Array, off: number) => unknown;
 
+// One small function per fixed-size field codec: readField calls them directly (inlined in its
+// switch, so decodeStruct walks a struct without an indirect call per field), and fieldReader
+// hands them out as they are (a header getter calls one, inlined where it is used).
+const fieldU8: FieldReader = (dv, _u8, off) => dv.getUint8(off);
+const fieldS8: FieldReader = (dv, _u8, off) => dv.getInt8(off);
+const fieldU16: FieldReader = (dv, _u8, off) => dv.getUint16(off, true);
+const fieldS16: FieldReader = (dv, _u8, off) => dv.getInt16(off, true);
+const fieldBe16: FieldReader = (dv, _u8, off) => dv.getUint16(off, false);
+const fieldU32: FieldReader = (dv, _u8, off) => dv.getUint32(off, true);
+const fieldS32: FieldReader = (dv, _u8, off) => dv.getInt32(off, true);
+const fieldBe32: FieldReader = (dv, _u8, off) => dv.getUint32(off, false);
+const fieldU64: FieldReader = (dv, _u8, off) => u64(dv, off, true);
+const fieldS64: FieldReader = (dv, _u8, off) => s64(dv, off, true);
+const fieldBe64: FieldReader = (dv, _u8, off) => u64(dv, off, false);
+
 /** Reads one struct field of `codec` (`size` bytes) at `off`: the one reader of struct fields. */
 export function readField(
   dv: DataView,
@@ -63,27 +78,27 @@ export function readField(
 ): unknown {
   switch (codec) {
     case "u8":
-      return dv.getUint8(off);
+      return fieldU8(dv, u8, off);
     case "s8":
-      return dv.getInt8(off);
+      return fieldS8(dv, u8, off);
     case "u16":
-      return dv.getUint16(off, true);
+      return fieldU16(dv, u8, off);
     case "s16":
-      return dv.getInt16(off, true);
+      return fieldS16(dv, u8, off);
     case "be16":
-      return dv.getUint16(off, false);
+      return fieldBe16(dv, u8, off);
     case "u32":
-      return dv.getUint32(off, true);
+      return fieldU32(dv, u8, off);
     case "s32":
-      return dv.getInt32(off, true);
+      return fieldS32(dv, u8, off);
     case "be32":
-      return dv.getUint32(off, false);
+      return fieldBe32(dv, u8, off);
     case "u64":
-      return u64(dv, off, true);
+      return fieldU64(dv, u8, off);
     case "s64":
-      return s64(dv, off, true);
+      return fieldS64(dv, u8, off);
     case "be64":
-      return u64(dv, off, false);
+      return fieldBe64(dv, u8, off);
     case "pad":
       return undefined;
   }
@@ -92,22 +107,23 @@ export function readField(
   return u8.slice(off, off + size);
 }
 
-/**
- * {@link readField} bound to one codec. The common codecs get their own closure with the codec
- * a constant, so a header field's getter compiles to the one read it needs.
- */
+const FIXED: Readonly<Record<string, FieldReader>> = {
+  u8: fieldU8,
+  s8: fieldS8,
+  u16: fieldU16,
+  s16: fieldS16,
+  be16: fieldBe16,
+  u32: fieldU32,
+  s32: fieldS32,
+  be32: fieldBe32,
+  u64: fieldU64,
+  s64: fieldS64,
+  be64: fieldBe64,
+};
+
+/** {@link readField} for one codec: a fixed-size codec's own function, else a bound readField. */
 export function fieldReader(codec: FieldCodec, size: number): FieldReader {
-  switch (codec) {
-    case "u8":
-      return (dv, u8, off) => readField(dv, u8, "u8", off, 1);
-    case "u16":
-      return (dv, u8, off) => readField(dv, u8, "u16", off, 2);
-    case "u32":
-      return (dv, u8, off) => readField(dv, u8, "u32", off, 4);
-    case "s32":
-      return (dv, u8, off) => readField(dv, u8, "s32", off, 4);
-  }
-  return (dv, u8, off) => readField(dv, u8, codec, off, size);
+  return FIXED[codec] ?? ((dv, u8, off) => readField(dv, u8, codec, off, size));
 }
 
 /** A struct field as decoding shows it: its place and its compiled reader. */
