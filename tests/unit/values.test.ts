@@ -10,6 +10,7 @@ import {
   array,
   attrs,
   DecodeError,
+  decodeStruct,
   decodeValue,
   formatHex,
   formatIp,
@@ -238,4 +239,55 @@ Deno.test("walker: every message in order, then stops at the end or at a malform
   assert.equal(w.next(), true);
   assert.equal(w.next(), false);
   assert.equal(w.malformed, false);
+});
+
+Deno.test("one reader: header getters, headerField, header() and decodeStruct agree", () => {
+  const header = {
+    kind: "struct",
+    fields: [
+      ["a", "u8"],
+      ["b", "s8"],
+      ["c", "u16"],
+      ["d", "s16"],
+      ["e", "be16"],
+      ["f", "u32"],
+      ["g", "s32"],
+      ["h", "be32"],
+      ["i", "u64"],
+      ["j", "s64"],
+      ["k", "be64"],
+      ["l", "char[4]"],
+      ["m", "ipaddr[4]"],
+      ["n", "bytes[2]"],
+    ],
+  } as const;
+  const body = Uint8Array.from({ length: 54 }, (_, i) => 0x80 + i * 2);
+  body.set([0x76, 0x30, 0, 0x41], 44); // l: "v0", NUL
+  const bytes = message([...body]);
+  const M = messageViewClass({ name: "t", header, attrs: attrs("T_", {}) });
+  const v = new M(new DataView(bytes.buffer), bytes, 0, bytes.length) as unknown as
+    & InstanceType<typeof M>
+    & Record<string, unknown>;
+  const whole = v.header();
+  const direct = decodeStruct(new DataView(bytes.buffer), bytes, header, 16, 54);
+  assert.equal(Object.keys(whole).length, 14);
+  for (const [name] of header.fields) {
+    assert.deepEqual(v[name], whole[name], name);
+    assert.deepEqual(v.headerField(name), whole[name], name);
+    assert.deepEqual(direct[name], whole[name], name);
+  }
+  assert.equal(whole.a, 0x80);
+  assert.equal(whole.e, (body[6] << 8) | body[7]);
+  assert.equal(whole.m, [...body.subarray(48, 52)].join("."));
+  assert.equal(whole.l, "v0");
+  // A header cut short leaves the fields beyond it undefined, on every path.
+  const short = new M(new DataView(bytes.buffer), bytes, 0, 16 + 8);
+  const cut = short as unknown as Record<string, unknown>;
+  assert.equal(cut.e, whole.e);
+  assert.equal(short.headerField("e"), whole.e);
+  for (const name of ["f", "l", "n"]) {
+    assert.equal(cut[name], undefined, name);
+    assert.equal(short.headerField(name), undefined, name);
+    assert.equal(short.header()[name], undefined, name);
+  }
 });
