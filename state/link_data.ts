@@ -31,6 +31,8 @@ export const LINK_DATA: Readonly<Record<string, Readonly<Record<string, number |
     vxlan_learning: 1,
   },
   macvlan: { macvlan_mode: 2 },
+  /** tun/tap: 1 tun, 2 tap (made through /dev/net/tun: IPRoute's kind "tuntap"). */
+  tun: { tun_type: null },
   macvtap: { macvlan_mode: 2 },
 };
 

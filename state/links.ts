@@ -174,6 +174,9 @@ function changedFields(now: LinkState, want: LinkState): string[] {
 
 function replaced(ns: string, now: LinkState, want: LinkState): boolean {
   if (want.kind !== undefined && want.kind !== now.kind) return true;
+  // A tun's type is fixed when it is made.
+  const type = want.data?.tun_type;
+  if (now.kind === "tun" && type !== undefined && type !== now.data?.tun_type) return true;
   if (want.parent !== undefined && want.parent !== now.parent) return true;
   return want.peer !== undefined && !sameJson(peerIn(ns, want.peer), peerIn(ns, now.peer));
 }
@@ -188,6 +191,11 @@ function show(v: unknown): string {
 
 /** The add request of a link (its pair with it for a veth), without attributes set later. */
 function addRequest(ns: string, e: LinkState): Request {
+  if (e.kind === "tun") {
+    // Not over rtnetlink: IPRoute's "tuntap" makes it through /dev/net/tun.
+    const mode = e.data?.tun_type === 2 ? "tap" : "tun";
+    return { call: "link", cmd: "add", spec: { ifname: e.ifname, kind: "tuntap", mode } };
+  }
   const spec: Record<string, unknown> = { ifname: e.ifname, kind: e.kind };
   const refs: Record<string, string> = {};
   for (const [k, v] of Object.entries(e.data ?? {})) {

@@ -82,6 +82,9 @@ async function populate(ns: string, bridge: boolean): Promise<void> {
   await ip("nexthop", "add", "id", "10", "blackhole");
   await ip("nexthop", "add", "id", "9", "group", "7/8,3");
   await ip("route", "add", "10.4.0.0/16", "nhid", "9");
+  await ip("tuntap", "add", "tap0", "mode", "tap");
+  await ip("link", "add", "vx0", "type", "vxlan", "id", "42", "dstport", "4789", "dev", "v0");
+  await ip("link", "add", "mv0", "link", "v0", "type", "macvlan", "mode", "bridge");
   const hop = (gw: string) => ["nexthop", "via", gw, "dev", "v0"];
   await ip("route", "add", "10.6.0.0/16", ...hop("10.0.0.5"), "weight", "3", ...hop("10.0.0.6"));
   if (bridge) {
@@ -152,7 +155,14 @@ function renamed(doc: StateDocument, from: string, to: string): StateDocument {
 }
 
 Deno.test({
-  ...await gate("state: round trip in the same namespace and into a fresh one", "link:bridge"),
+  ...await gate(
+    "state: round trip in the same namespace and into a fresh one",
+    "link:bridge",
+    "link:vxlan",
+    "link:macvlan",
+    "link:tuntap",
+    "nexthop",
+  ),
   fn: async () => {
     await withNetns(async (a) => {
       await withNetns(async (b) => {
@@ -161,7 +171,20 @@ Deno.test({
         try {
           const snap = await snapshot(new Map([[a, dbs.get(a)!]]));
           const mine = snap.namespaces[a];
-          assertEquals(mine.links!.map((l) => l.ifname), ["br0", "lo", "v0", "v1"]);
+          assertEquals(mine.links!.map((l) => l.ifname), [
+            "br0",
+            "lo",
+            "mv0",
+            "tap0",
+            "v0",
+            "v1",
+            "vx0",
+          ]);
+          const link = (n: string) => mine.links!.find((l) => l.ifname === n)!;
+          assertEquals(link("tap0").data, { tun_type: 2 });
+          assertEquals(link("vx0").data, { vxlan_id: 42, vxlan_link: "v0", vxlan_port: 4789 });
+          assertEquals([link("mv0").parent, link("mv0").data], ["v0", { macvlan_mode: 4 }]);
+          assertEquals(link("br0").data, { br_stp_state: 1 });
           assertEquals(mine.addresses!.length, 3);
           assertEquals(mine.routes!.length, 6, JSON.stringify(mine.routes));
           assertEquals(mine.routes!.find((r) => r.dst === "10.6.0.0/16"), {
