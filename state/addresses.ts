@@ -1,5 +1,6 @@
 /**
- * Addresses in the document: `{ dev, address: "10.0.0.1/24", label?, broadcast?, peer? }`.
+ * Addresses in the document: `{ dev, address: "10.0.0.1/24", label?, broadcast?, peer?, flags? }`
+ * (flags: how it was configured: nodad, noprefixroute, homeaddress, managetempaddr, mcautojoin).
  * Left out of snapshots (the kernel's own): addresses without IFA_F_PERMANENT (autoconfigured,
  * DHCP-style lifetimes), IPv6 link-local addresses (fe80::/10), and loopback's 127.0.0.1/8 and
  * ::1/128 (the kernel adds them when `lo` goes up).
@@ -8,7 +9,18 @@
  */
 
 import type { Addr } from "../rtnl/addr.ts";
-import { compact, entry, familyOf, ifname, ip, ipWithPrefix, sameJson, text } from "./check.ts";
+import {
+  compact,
+  entry,
+  familyOf,
+  ifname,
+  ip,
+  ipWithPrefix,
+  list,
+  oneOf,
+  sameJson,
+  text,
+} from "./check.ts";
 import type { AddressState } from "./document.ts";
 import type { Kind, NamespaceContext, Request } from "./kind.ts";
 import { PHASE } from "./kind.ts";
@@ -16,7 +28,15 @@ import { simpleSteps } from "./simple.ts";
 import type { SimpleKind } from "./simple.ts";
 
 const IFA_F_PERMANENT = 0x80;
-const KEYS = ["dev", "address", "label", "broadcast", "peer"];
+const KEYS = ["dev", "address", "label", "broadcast", "peer", "flags"];
+/** The flags an address is configured with (the others are its state: tentative, deprecated…). */
+const FLAGS: Record<string, number> = {
+  nodad: 0x02,
+  homeaddress: 0x10,
+  managetempaddr: 0x100,
+  noprefixroute: 0x200,
+  mcautojoin: 0x400,
+};
 
 function check(v: unknown, path: string): AddressState {
   const o = entry(v, path, KEYS);
@@ -27,12 +47,22 @@ function check(v: unknown, path: string): AddressState {
     label: o.label === undefined ? undefined : text(o.label, `${path}.label`),
     broadcast: o.broadcast === undefined ? undefined : ip(o.broadcast, `${path}.broadcast`),
     peer: o.peer === undefined ? undefined : ip(o.peer, `${path}.peer`),
+    flags: o.flags === undefined
+      ? undefined
+      : [...new Set(list(o.flags, `${path}.flags`, (f, p) => oneOf(f, p, Object.keys(FLAGS))))]
+        .sort(),
   });
+  if (out.flags?.length === 0) delete out.flags;
   if (out.label === out.dev) delete out.label;
   if (out.broadcast !== undefined && familyOf(address) !== 4) {
     throw new TypeError(`${path}.broadcast: only IPv4 addresses have one`);
   }
   return out;
+}
+
+function flagNames(flags: number): string[] | undefined {
+  const out = Object.keys(FLAGS).filter((k) => flags & FLAGS[k]).sort();
+  return out.length ? out : undefined;
 }
 
 /** Whether an address is the kernel's own (see the module documentation). */
@@ -56,6 +86,7 @@ export function addressEntry(v: Addr, dev: string): AddressState | undefined {
     label: label !== undefined && label !== dev ? label : undefined,
     broadcast: g.broadcast as string | undefined,
     peer: g.local !== undefined && g.address !== g.local ? g.address as string : undefined,
+    flags: flagNames(g.flags as number),
   });
 }
 
@@ -90,6 +121,7 @@ function spec(e: AddressState, full: boolean): Request {
   if (full) {
     if (e.label !== undefined) s.label = e.label;
     if (e.broadcast !== undefined) s.broadcast = e.broadcast;
+    if (e.flags !== undefined) s.flags = e.flags;
   }
   return { call: "addr", cmd: full ? "add" : "del", spec: s, refs: { index: e.dev } };
 }
@@ -101,7 +133,7 @@ const SIMPLE: SimpleKind<AddressState> = {
   show: (e) =>
     `${e.address} dev ${e.dev}${e.peer ? ` peer ${e.peer}` : ""}${
       e.label ? ` label ${e.label}` : ""
-    }${e.broadcast ? ` brd ${e.broadcast}` : ""}`,
+    }${e.broadcast ? ` brd ${e.broadcast}` : ""}${e.flags ? ` ${e.flags.join(" ")}` : ""}`,
   add: (e) => spec(e, true),
   del: (e) => spec(e, false),
   same: sameJson,

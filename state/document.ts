@@ -93,6 +93,8 @@ export interface AddressState {
   broadcast?: string;
   /** The peer of a point-to-point address. */
   peer?: string;
+  /** Configuration flags: "nodad", "noprefixroute", "homeaddress", "managetempaddr", "mcautojoin". */
+  flags?: string[];
 }
 
 /** A route. Its identity: table, destination, TOS, metric (and IPv6 next hop). */
