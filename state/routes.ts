@@ -1,12 +1,14 @@
 /**
  * Routes in the document: `{ dst, table?, metric?, tos?, type?, gateway?, dev?, prefsrc?,
  * proto?, scope?, nhid? }`, defaults left out (table main, metric 0 for IPv4 and 1024 for IPv6,
- * type unicast, proto boot, the scope the kernel infers). Identity: family, table,
- * destination, TOS and metric, and for IPv6 (which keeps one entry per next hop) the gateway
- * and device. Left out of snapshots (the kernel's own): the local table (255), routes of
- * `proto kernel` (prefix routes of addresses, IPv6 link-local and multicast routes), of
- * `proto ra` (router advertisements), cloned entries, and IPv6 multipath routes (not handled
- * yet; IPv4 ones are: `multipath: [{ gateway?, dev?, weight? }]`).
+ * type unicast, proto boot, the scope the kernel infers). Identity: table, destination, TOS
+ * and metric; an IPv6 route without a gateway also by its device (the kernel keeps it beside
+ * the group's gateway route, whose next hops are siblings: several are written `multipath`).
+ * Left out of snapshots (the kernel's own): the local table (255), routes of `proto kernel`
+ * (prefix routes of addresses, IPv6 link-local and multicast routes), of
+ * `proto ra` (router advertisements) and cloned entries. Multipath routes:
+ * `multipath: [{ gateway?, dev?, weight? }]`; the IPv6 next hops of one group (table,
+ * destination, metric) are one entry, hops sorted (the kernel shows them as one route).
  *
  * @module
  */
@@ -97,10 +99,17 @@ function check(v: unknown, path: string): RouteState {
         });
       }),
   });
+  if (e.multipath?.length === 0) throw new TypeError(`${path}.multipath: no next hop`);
+  if (e.multipath?.length === 1 && e.gateway === undefined && e.dev === undefined) {
+    // One next hop is a plain route (the kernel shows it so; a lone hop's weight means nothing).
+    const [h] = e.multipath;
+    delete e.multipath;
+    if (h.gateway !== undefined) e.gateway = h.gateway;
+    if (h.dev !== undefined) e.dev = h.dev;
+  }
   if (e.multipath !== undefined) {
-    if (fam === 6) {
-      throw new TypeError(`${path}.multipath: IPv6 multipath routes are not handled yet`);
-    }
+    // The kernel keeps IPv6 next hops as siblings, in no order of their own.
+    if (fam === 6) e.multipath = sortHops(e.multipath);
     if (e.gateway !== undefined || e.dev !== undefined || e.nhid !== undefined) {
       throw new TypeError(`${path}.multipath: the next hops replace gateway, dev and nhid`);
     }
@@ -141,7 +150,6 @@ export function routeEntry(v: Route, nameOf: (i: number) => string | undefined) 
   const hops = g.nh_id === undefined
     ? g.multipath as Record<string, unknown>[] | undefined
     : undefined;
-  if (hops !== undefined && g.family !== 2) return undefined;
   const type = TYPE_NUMBERS[g.type as number];
   if (!type || !(TYPES as readonly string[]).includes(type)) return undefined;
   const fam = g.family === 10 ? 6 : 4;
@@ -158,23 +166,39 @@ export function routeEntry(v: Route, nameOf: (i: number) => string | undefined) 
     proto,
     scope: g.scope as number,
     nhid: g.nh_id as number | undefined,
-    multipath: hops?.map((h) =>
-      compact({
-        gateway: h.gateway as string | undefined,
-        dev: h.oif ? nameOf(h.oif as number) : undefined,
-        weight: h.weight === 1 ? undefined : h.weight as number,
-      })
+    multipath: hops && orderHops(
+      fam,
+      hops.map((h) =>
+        compact({
+          gateway: h.gateway as string | undefined,
+          dev: h.oif ? nameOf(h.oif as number) : undefined,
+          weight: h.weight === 1 ? undefined : h.weight as number,
+        })
+      ),
     ),
   }));
+}
+
+type Hop = NonNullable<RouteState["multipath"]>[number];
+
+/** IPv6 next hops in a canonical order (by gateway, then device); IPv4's as the route has them. */
+function orderHops(fam: 4 | 6, hops: Hop[]): Hop[] {
+  return fam === 6 ? sortHops(hops) : hops;
+}
+
+function sortHops(hops: Hop[]): Hop[] {
+  const k = (h: Hop) => `${h.gateway ?? ""} ${h.dev ?? ""}`;
+  return [...hops].sort((a, b) => k(a) < k(b) ? -1 : k(a) > k(b) ? 1 : 0);
 }
 
 function key(e: RouteState): string {
   const fam = familyOf(e.dst);
   const metric = e.metric ?? (fam === 6 ? 1024 : 0);
   const base = `${e.table ?? RT_TABLE_MAIN} ${e.dst} tos ${e.tos ?? 0} metric ${metric}`;
-  return fam === 6 && e.nhid === undefined
-    ? `${base} via ${e.gateway ?? "-"} dev ${e.dev ?? "-"}`
-    : base;
+  // IPv6 next hops with gateways in one group are siblings: one route (several hops are written
+  // as `multipath`); a route without a gateway is a route of its own beside them.
+  if (fam !== 6 || e.nhid !== undefined || e.gateway !== undefined || e.multipath) return base;
+  return `${base} dev ${e.dev ?? "-"}`;
 }
 
 function read(ns: NamespaceContext): RouteState[] {

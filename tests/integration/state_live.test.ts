@@ -88,6 +88,8 @@ async function populate(ns: string, bridge: boolean): Promise<void> {
   await ip("link", "add", "mv0", "link", "v0", "type", "macvlan", "mode", "bridge");
   const hop = (gw: string) => ["nexthop", "via", gw, "dev", "v0"];
   await ip("route", "add", "10.6.0.0/16", ...hop("10.0.0.5"), "weight", "3", ...hop("10.0.0.6"));
+  await ip("-6", "route", "add", "2001:db8:5::/48", ...hop("2001:db8::3"), ...hop("2001:db8::2"));
+  await ip("-6", "route", "append", "2001:db8:5::/48", "via", "2001:db8::4", "dev", "v0");
   if (bridge) {
     const bridgeCmd = ["-n", ns, "fdb", "add", "02:00:00:00:00:01", "dev", "v1", "master"];
     await run("bridge", [...bridgeCmd, "static"]);
@@ -130,7 +132,7 @@ async function dumps(ns: string): Promise<Json> {
     ...await ipJson(ns, "-4", "route", "show", "table", "all"),
     ...await ipJson(ns, "-6", "route", "show", "table", "all"),
   ].filter((r) => !/^fe80::./.test(String(r.dst)))
-    .map((r) => JSON.stringify(r)).sort();
+    .map((r) => JSON.stringify(sixHopsSorted(r))).sort();
   const rules = [
     ...await ipJson(ns, "-4", "rule", "show"),
     ...await ipJson(ns, "-6", "rule", "show"),
@@ -153,6 +155,16 @@ async function dumps(ns: string): Promise<Json> {
   // tc 6.1 prints htb classes as text even with -j.
   const tc = [...JSON.parse(qdiscs).map(tcOf), ...classes.trim().split("\n")].sort();
   return { links, addrs, routes, rules, neighbours, nexthops, fdb, tc };
+}
+
+/** An IPv6 route's next hops in gateway order (the kernel lists siblings as they were added;
+ * their order means nothing). */
+function sixHopsSorted(r: Json): Json {
+  if (!String(r.dst).includes(":") || !Array.isArray(r.nexthops)) return r;
+  const hops = [...r.nexthops as Json[]].sort((a, b) =>
+    String(a.gateway).localeCompare(String(b.gateway))
+  );
+  return { ...r, nexthops: hops };
 }
 
 /** The document's namespace renamed. */
@@ -198,7 +210,14 @@ Deno.test({
           assertEquals(mine.addresses!.find((x) => x.address === "10.0.2.1/24")!.flags, [
             "noprefixroute",
           ]);
-          assertEquals(mine.routes!.length, 6, JSON.stringify(mine.routes));
+          assertEquals(mine.routes!.length, 7, JSON.stringify(mine.routes));
+          assertEquals(mine.routes!.find((r) => r.dst === "2001:db8:5::/48"), {
+            dst: "2001:db8:5::/48",
+            multipath: ["2001:db8::2", "2001:db8::3", "2001:db8::4"].map((gateway) => ({
+              gateway,
+              dev: "v0",
+            })),
+          });
           assertEquals(mine.routes!.find((r) => r.dst === "10.6.0.0/16"), {
             dst: "10.6.0.0/16",
             multipath: [

@@ -112,10 +112,6 @@ Deno.test("state plan: the document is checked whole, errors name the path", () 
   );
   bad({ routes: [{ dst: "10.0.0.0/8", table: 255 }] }, /local table/);
   bad(
-    { routes: [{ dst: "2001:db8::/32", multipath: [{ gateway: "2001:db8::1" }] }] },
-    /routes\[0\]\.multipath: IPv6 multipath routes are not handled yet/,
-  );
-  bad(
     { routes: [{ dst: "10.0.0.0/8", multipath: [{ gateway: "10.0.0.1", weight: 0 }] }] },
     /multipath\[0\]\.weight: 0 is out of range 1\.\.256/,
   );
