@@ -140,6 +140,7 @@ export type {
   IPDBChange,
   IPDBOptions,
   IPDBStats,
+  MultiChangesOptions,
   MultiIPDBChange,
   MultiIPDBOptions,
   RouteKey,

@@ -60,7 +60,12 @@
 export { IPDB, Transaction } from "./db.ts";
 export type { ChangesOptions, IPDBChange, IPDBDifference, IPDBOptions, IPDBStats } from "./db.ts";
 export { MultiIPDB } from "./multi.ts";
-export type { InterfacePeer, MultiIPDBChange, MultiIPDBOptions } from "./multi.ts";
+export type {
+  InterfacePeer,
+  MultiChangesOptions,
+  MultiIPDBChange,
+  MultiIPDBOptions,
+} from "./multi.ts";
 export { Tracked } from "./tracked.ts";
 export { Interface, Interfaces } from "./interface.ts";
 export type {

@@ -33,9 +33,9 @@ import { checkArgs, checkKeys, KeySet, suggestion } from "../netlink/strict.ts";
 import { Subscription } from "../netlink/subscription.ts";
 import type { IPRoute } from "../rtnl/iproute.ts";
 import type { Link } from "../rtnl/link.ts";
-import { ChangeStream } from "./changes.ts";
+import { CHANGE_KINDS, ChangeStream, checkKinds } from "./changes.ts";
 import { IPDB } from "./db.ts";
-import type { ChangesOptions, IPDBChange, IPDBOptions } from "./db.ts";
+import type { IPDBChange, IPDBOptions } from "./db.ts";
 import { IPDBClosedError } from "./errors.ts";
 import { Interface } from "./interface.ts";
 import { NetnsWatch } from "./netns_watch.ts";
@@ -89,6 +89,19 @@ export type MultiIPDBChange =
   /** Watching /run/netns failed (a namespace's own errors carry `netns`). */
   | { kind: "error"; error: Error; context: string };
 
+/** Options of {@link MultiIPDB.changes}. */
+export interface MultiChangesOptions {
+  /** Ends the subscription. */
+  signal?: AbortSignal;
+  /** Changes buffered for a slow reader before older ones are dropped (default 100000). */
+  limit?: number;
+  /**
+   * Only changes of these kinds (`resync`, `overflow` and `error` items come anyway): a
+   * namespace's (`"interface"`, `"address"`, `"route"`, `"rule"`) and `"netns"`.
+   */
+  kinds?: readonly ("interface" | "address" | "route" | "rule" | "netns")[];
+}
+
 /** The other end of an interface's link ({@link MultiIPDB.peer}). */
 export interface InterfacePeer {
   /** The namespace it is in. */
@@ -106,19 +119,28 @@ const OPTIONS = new KeySet("MultiIPDB option", [
   "rcvbuf",
   "onError",
 ]);
-const CHANGES_OPTIONS = new KeySet("changes option", ["signal", "limit"]);
+const CHANGES_OPTIONS = new KeySet("changes option", ["signal", "limit", "kinds"]);
+/** What `changes({ kinds })` of a MultiIPDB selects from. */
+const MULTI_KINDS = [...CHANGE_KINDS, "netns"] as const;
+type ChangeKind = typeof CHANGE_KINDS[number];
 /** Namespaces opened at once: enough to overlap the kernel's work with ours. */
 const OPEN_PARALLEL = 8;
 /** A name under /run/netns that is not a namespace yet (`ip netns add` binds it just after
  * creating it): looked at again after 5, 10, 20 … ms, at most this many times. */
 const MOUNT_RETRIES = 12;
 
+/** A subscription to one namespace's changes, forwarded to the merged ones. */
+interface Pump {
+  sub: Subscription<IPDBChange>;
+  done: Promise<void>;
+}
+
 interface Child {
   db: IPDB;
   /** The namespace's identity when it was opened (see `netns.identity`). */
   id: string | undefined;
-  /** Forwards the database's changes while someone listens. */
-  pump?: { sub: Subscription<IPDBChange>; done: Promise<void> };
+  /** Forward the database's changes while someone listens (one per set of kinds asked). */
+  pumps: Pump[];
   /** Follows links that reach into other namespaces (see #followLinks). */
   links?: Promise<void>;
 }
@@ -143,6 +165,8 @@ export class MultiIPDB implements AsyncDisposable {
   /** Per namespace, the namespaces it knows by an nsid (nsid → name). */
   readonly #nsids = new Map<string, Map<number, string>>();
   readonly #streams = new Set<ChangeStream<MultiIPDBChange>>();
+  /** The kinds of change the pumps forward (every pump of a namespace: disjoint kinds). */
+  readonly #covered = new Set<ChangeKind>();
   #watch?: NetnsWatch;
   #closed = false;
   #closing?: Promise<void>;
@@ -373,8 +397,10 @@ export class MultiIPDB implements AsyncDisposable {
    * Every change in every namespace from now on (each with its `netns`), and namespaces
    * joining and leaving (`{ kind: "netns", action, name }`), until the database closes or the
    * loop breaks. A namespace's changes come in order; between namespaces, as they arrive.
+   * `kinds` selects (`["netns"]`: only namespaces joining and leaving); route events are read
+   * only while a subscription takes them.
    */
-  changes(options: ChangesOptions = {}): Subscription<MultiIPDBChange> {
+  changes(options: MultiChangesOptions = {}): Subscription<MultiIPDBChange> {
     checkArgs("changes", 1, arguments.length);
     checkKeys(options, CHANGES_OPTIONS);
     const limit = options.limit ?? 100_000;
@@ -384,15 +410,20 @@ export class MultiIPDB implements AsyncDisposable {
     if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
       throw new TypeError(`signal: expected an AbortSignal, got ${describeValue(options.signal)}`);
     }
+    const kinds = checkKinds(options.kinds, MULTI_KINDS);
     const stream: ChangeStream<MultiIPDBChange> = new ChangeStream(limit, () => {
       this.#streams.delete(stream);
       if (this.#streams.size === 0) this.#stopPumps();
-    });
+    }, kinds);
     if (this.#closed || options.signal?.aborted) stream.end();
     else {
       this.#streams.add(stream);
-      if (this.#streams.size === 1) {
-        for (const [name, child] of this.#children) this.#startPump(name, child);
+      // Pumps for the kinds no pump forwards yet (pumps are never narrowed while in use).
+      const missing = CHANGE_KINDS.filter((k) => stream.accepts(k) && !this.#covered.has(k));
+      if (missing.length) {
+        const first = this.#covered.size === 0;
+        for (const k of missing) this.#covered.add(k);
+        for (const [name, child] of this.#children) this.#startPump(name, child, missing, first);
       }
     }
     return new Subscription(stream, { signal: options.signal });
@@ -416,7 +447,7 @@ export class MultiIPDB implements AsyncDisposable {
       this.#byIp.clear();
       this.#nsids.clear();
       await Promise.all(children.map((c) => c.db.close()));
-      await Promise.all(children.flatMap((c) => [c.pump?.done, c.links]));
+      await Promise.all(children.flatMap((c) => [...c.pumps.map((p) => p.done), c.links]));
       for (const s of [...this.#streams]) s.end();
       await watch;
     })();
@@ -456,12 +487,12 @@ export class MultiIPDB implements AsyncDisposable {
       await db.close();
       throw new IPDBClosedError();
     }
-    const child: Child = { db, id };
+    const child: Child = { db, id, pumps: [] };
     this.#children.set(name, child);
     this.#byIp.set(db.ip, name);
     this.#cancelRetry(name);
     child.links = this.#followLinks(name, db);
-    if (this.#streams.size) this.#startPump(name, child);
+    this.#startPump(name, child, [...this.#covered], true);
     this.#emit({ kind: "netns", action: "add", name });
     return db;
   }
@@ -497,7 +528,7 @@ export class MultiIPDB implements AsyncDisposable {
       for (const [nsid, n] of known) if (n === name) known.delete(nsid);
     }
     await child.db.close();
-    await Promise.all([child.pump?.done, child.links]);
+    await Promise.all([...child.pumps.map((p) => p.done), child.links]);
     this.#emit({ kind: "netns", action: "remove", name });
   }
 
@@ -567,19 +598,27 @@ export class MultiIPDB implements AsyncDisposable {
 
   // ---- changes ----
 
-  #startPump(name: string, child: Child): void {
-    if (child.pump || this.#closed) return;
-    const sub = child.db.changes();
+  /**
+   * Forwards `kinds` of a namespace's changes; only the first pump of a namespace forwards what
+   * every subscription gets (resync, overflow, error), so nothing comes twice.
+   */
+  #startPump(name: string, child: Child, kinds: readonly ChangeKind[], first: boolean): void {
+    if (this.#closed || kinds.length === 0) return;
+    const sub = child.db.changes({ kinds });
+    const mine = new Set<string>(kinds);
     const done = (async () => {
-      for await (const c of sub) this.#emit({ ...c, netns: name });
+      for await (const c of sub) {
+        if (first || mine.has(c.kind)) this.#emit({ ...c, netns: name });
+      }
     })().catch((e) => this.#report(e, "forwarding changes", name));
-    child.pump = { sub, done };
+    child.pumps.push({ sub, done });
   }
 
   #stopPumps(): void {
+    this.#covered.clear();
     for (const child of this.#children.values()) {
-      child.pump?.sub.close();
-      child.pump = undefined;
+      for (const p of child.pumps) p.sub.close();
+      child.pumps = [];
     }
   }
 

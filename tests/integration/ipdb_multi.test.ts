@@ -373,3 +373,40 @@ Deno.test({
       assert.equal(db.interfaces.k0!.ifname, "k0");
     }, "kinds"),
 });
+
+Deno.test({
+  name: "multi: changes({ kinds }) selects; subscriptions of other kinds get each change once",
+  ignore,
+  fn: () =>
+    withNamespaces(2, async ([a, b]) => {
+      await using db = await MultiIPDB.open({ netns: [a], watch: false });
+      using links = db.changes({ kinds: ["interface"] });
+      using spaces = db.changes({ kinds: ["netns"] });
+      using all = db.changes(); // widens the namespaces' subscriptions: addresses, routes, rules
+      await db.attach(b);
+      await ipCmd(b, "link", "add", "k0", "type", "veth", "peer", "name", "k1");
+      await ipCmd(b, "addr", "add", "10.6.0.1/24", "dev", "k0");
+      await ipCmd(b, "link", "set", "k1", "mtu", "1400");
+      const last = (c: MultiIPDBChange) =>
+        c.kind === "interface" && c.ifname === "k1" && c.message.mtu === 1400;
+      const seen = async (sub: AsyncIterable<MultiIPDBChange>) => {
+        const out: string[] = [];
+        for await (const c of sub) {
+          out.push(
+            c.kind === "netns" ? `netns ${c.action}` : `${c.kind} ${"action" in c ? c.action : ""}`,
+          );
+          if (last(c)) break;
+        }
+        return out;
+      };
+      const fromAll = await seen(all);
+      const fromLinks = await seen(links);
+      assert.ok(fromAll.includes("netns add") && fromAll.includes("address add"), `${fromAll}`);
+      assert.ok(fromLinks.every((k) => k.startsWith("interface")), `${fromLinks}`);
+      // Each interface change once in the unfiltered subscription, as in the filtered one.
+      assert.deepEqual(fromAll.filter((k) => k.startsWith("interface")), fromLinks);
+      const first = await next(spaces, () => true, "the add of b");
+      assert.deepEqual(first, { kind: "netns", action: "add", name: b });
+      assert.throws(() => db.changes({ kinds: ["links" as never] }), /^RangeError: kinds\[0\]/);
+    }),
+});
