@@ -193,7 +193,7 @@ export interface TcState {
   object: "qdisc" | "class";
   /** The interface's name. */
   dev: string;
-  /** Its kind: qdiscs "htb", "ingress", "clsact", "pfifo", "bfifo"; classes "htb". */
+  /** Its kind: qdiscs "htb", "ingress", "clsact", "pfifo", "bfifo", "tbf"; classes "htb". */
   kind: string;
   /** Qdisc handle ("1:", "ffff:") or class id ("1:10"), as tc prints it. */
   handle: string;
@@ -201,7 +201,8 @@ export interface TcState {
   parent: string;
   /**
    * Options: htb qdisc `default` (the default class's minor number), `r2q`; htb class `rate`,
-   * `ceil` (bits per second), `prio`; pfifo/bfifo `limit`.
+   * `ceil` (bits per second), `prio`; pfifo/bfifo `limit`; tbf `rate` (bits per second),
+   * `burst` and `limit` (bytes).
    */
   options?: Record<string, number>;
 }

@@ -1,7 +1,7 @@
 /**
  * Traffic control in the document: qdiscs and classes, `{ object, dev, kind, handle, parent,
  * options? }`. Handled kinds: qdiscs htb (`default`, `r2q`), ingress, clsact, pfifo and bfifo
- * (`limit`); htb classes (`rate`, `ceil` in bits per second, `prio`; the bursts are the ones
+ * (`limit`), tbf (`rate` in bits per second, `burst` and `limit` in bytes); htb classes (`rate`, `ceil` in bits per second, `prio`; the bursts are the ones
  * the rate gives). Left out of snapshots: default qdiscs (handle 0: noqueue, pfifo_fast, mq),
  * qdiscs and classes of other kinds, and filters (not handled yet). Made root first, then
  * classes, then qdiscs under classes; removed in the reverse order. A changed object is
@@ -12,6 +12,7 @@
 
 import { formatHandle, parseClassid, parseParent, TC_H } from "../rtnl/tc/handles.ts";
 import type { TcMessage } from "../rtnl/tc/mod.ts";
+import { xmitsize, xmittime } from "../rtnl/tc/units.ts";
 import { compact, entry, ifname, int, oneOf, sameJson, stableJson, text } from "./check.ts";
 import type { TcState } from "./document.ts";
 import type { Kind, NamespaceContext, Request } from "./kind.ts";
@@ -26,6 +27,7 @@ const QDISC_OPTIONS: Record<string, readonly string[]> = {
   clsact: [],
   pfifo: ["limit"],
   bfifo: ["limit"],
+  tbf: ["rate", "burst", "limit"],
 };
 const CLASS_OPTIONS: Record<string, readonly string[]> = { htb: ["rate", "ceil", "prio"] };
 
@@ -64,6 +66,14 @@ function check(v: unknown, path: string): TcState {
   if (e.object === "class" && e.options?.rate === undefined) {
     throw new TypeError(`${path}.options.rate: an htb class needs its rate (bits per second)`);
   }
+  if (e.kind === "tbf") {
+    for (const k of ["rate", "burst", "limit"]) {
+      if (!e.options?.[k]) throw new TypeError(`${path}.options.${k}: tbf needs it (above 0)`);
+    }
+    // The kernel keeps the burst as the time it takes at the rate: what it shows back.
+    const bytes = e.options!.rate / 8;
+    e.options!.burst = xmitsize(bytes, xmittime(bytes, e.options!.burst, `${path}.options.burst`));
+  }
   if (!e.options) delete e.options;
   return e;
 }
@@ -99,6 +109,12 @@ function tcEntry(object: "qdisc" | "class", v: TcMessage, dev: string): TcState 
     const init = (opts.init ?? {}) as Json;
     o.default = init.defcls as number;
     o.r2q = init.rate2quantum as number;
+  } else if (object === "qdisc" && kind === "tbf") {
+    const parms = (opts.parms ?? {}) as Json;
+    const bytes = (opts.rate64 as number | undefined) ?? (parms.rate as number);
+    o.rate = bytes * 8;
+    o.burst = xmitsize(bytes, parms.buffer as number);
+    o.limit = parms.limit as number;
   } else if (object === "qdisc" && (kind === "pfifo" || kind === "bfifo")) {
     if (typeof opts.limit === "number") o.limit = opts.limit;
   } else if (object === "class") {

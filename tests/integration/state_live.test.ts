@@ -102,6 +102,22 @@ async function populate(ns: string, bridge: boolean): Promise<void> {
   await tc(...htb, "1:20", "htb", "rate", "5mbit", "prio", "2");
   await tc("qdisc", "add", "dev", "v0", "parent", "1:10", "handle", "10:", "pfifo", "limit", "50");
   await tc("qdisc", "add", "dev", "v1", "ingress");
+  await tc(
+    "qdisc",
+    "add",
+    "dev",
+    "v1",
+    "root",
+    "handle",
+    "5:",
+    "tbf",
+    "rate",
+    "1mbit",
+    "burst",
+    "32kbit",
+    "limit",
+    "30000",
+  );
 }
 
 /** `ip -j` dumps of a namespace with what differs between namespaces taken out (indexes,
@@ -248,6 +264,10 @@ Deno.test({
           assertEquals(mine.tc, [
             tcq("br0", "clsact", "ffff:", "ingress"),
             { ...tcq("v0", "htb", "1:", "root"), options: { default: 16 } },
+            {
+              ...tcq("v1", "tbf", "5:", "root"),
+              options: { rate: 1_000_000, burst: 4096, limit: 30000 },
+            },
             tcq("v1", "ingress", "ffff:", "ingress"),
             {
               ...tcq("v0", "htb", "1:10", "1:"),

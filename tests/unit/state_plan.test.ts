@@ -126,6 +126,19 @@ Deno.test("state plan: the document is checked whole, errors name the path", () 
     /tc\[0\]\.object: expected one of "qdisc", "class"/,
   );
   bad(
+    {
+      tc: [{
+        object: "qdisc",
+        dev: "v0",
+        kind: "tbf",
+        handle: "1:",
+        parent: "root",
+        options: { rate: 8000, limit: 100 },
+      }],
+    },
+    /tc\[0\]\.options\.burst: tbf needs it/,
+  );
+  bad(
     { tc: [{ object: "class", dev: "v0", kind: "htb", handle: "1:10", parent: "1:" }] },
     /tc\[0\]\.options\.rate: an htb class needs its rate/,
   );
