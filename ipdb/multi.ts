@@ -51,9 +51,9 @@ import type { StateDocument } from "../state/document.ts";
 /** Options of {@link MultiIPDB.open} (and of `IPDB.open` given an array of namespaces). */
 export interface MultiIPDBOptions {
   /**
-   * The namespaces, by their names under /run/netns (`ip netns` names), or `"all"`: every
-   * named namespace, now and (with `watch`) later. A namespace literally named "all" is
-   * `["all"]`.
+   * The namespaces, by their names under /run/netns (`ip netns` names; `""` is the namespace the
+   * process is in), or `"all"`: every named namespace, now and (with `watch`) later. A namespace
+   * literally named "all" is `["all"]`.
    */
   netns: readonly string[] | "all";
   /**
@@ -251,14 +251,14 @@ export class MultiIPDB implements AsyncDisposable {
   /** Whether namespace `name` is in the database. */
   has(name: string): boolean {
     checkArgs("has", 1, arguments.length);
-    validateName(name, "name");
+    checkName(name, "name");
     return this.#children.has(name);
   }
 
   /** Namespace `name`'s database; a RangeError when it is not in the database. */
   ns(name: string): IPDB {
     checkArgs("ns", 1, arguments.length);
-    validateName(name, "name");
+    checkName(name, "name");
     if (this.#closed) throw new IPDBClosedError();
     const child = this.#children.get(name);
     if (!child) {
@@ -277,7 +277,7 @@ export class MultiIPDB implements AsyncDisposable {
    */
   async attach(name: string): Promise<IPDB> {
     checkArgs("attach", 1, arguments.length);
-    validateName(name, "name");
+    checkName(name, "name");
     if (this.#closed) throw new IPDBClosedError();
     const follow = this.#follow;
     const added = follow !== "all" && !follow.has(name);
@@ -299,7 +299,7 @@ export class MultiIPDB implements AsyncDisposable {
    */
   async detach(name: string): Promise<void> {
     checkArgs("detach", 1, arguments.length);
-    validateName(name, "name");
+    checkName(name, "name");
     if (this.#closed) throw new IPDBClosedError();
     if (!this.#children.has(name)) this.ns(name); // the RangeError
     if (this.#follow === "all") this.#excluded.add(name);
@@ -381,7 +381,7 @@ export class MultiIPDB implements AsyncDisposable {
     for (const [n] of candidates) {
       let got = -1;
       try {
-        const [answer] = await from.ip.nsid("get", { netns: n });
+        const [answer] = await from.ip.nsid("get", { netns: targetOf(n) });
         got = (answer?.nsid as number | undefined) ?? -1;
       } catch {
         continue; // gone meanwhile
@@ -477,10 +477,10 @@ export class MultiIPDB implements AsyncDisposable {
     if (this.#closed) throw new IPDBClosedError();
     const present = this.#children.get(name);
     if (present) return present.db;
-    const id = identity(name);
+    const id = identity(targetOf(name));
     const db = await IPDB.open({
       ...this.#childOptions,
-      netns: name,
+      ...(name === "" ? {} : { netns: name }),
       onError: (e, context) => this.#tell(e, context, name),
     });
     if (this.#closed) {
@@ -560,20 +560,20 @@ export class MultiIPDB implements AsyncDisposable {
    */
   async #reconcile(name: string): Promise<void> {
     if (this.#closed) return;
-    const id = identity(name);
+    const id = identity(targetOf(name));
     const child = this.#children.get(name);
     if (child && child.id !== id) await this.#drop(name, child);
     if (this.#closed || this.#children.has(name) || !this.#wants(name)) return;
     if (id === undefined) {
       // Not a namespace yet (about to be bound), or gone.
-      if (netnsExists(name)) this.#retryLater(name);
+      if (name !== "" && netnsExists(name)) this.#retryLater(name);
       else this.#cancelRetry(name);
       return;
     }
     try {
       await this.#attachNow(name);
     } catch (e) {
-      if (this.#closed || identity(name) !== id) return; // removed or replaced meanwhile
+      if (this.#closed || identity(targetOf(name)) !== id) return; // removed or replaced meanwhile
       throw e;
     }
   }
@@ -651,6 +651,17 @@ export class MultiIPDB implements AsyncDisposable {
   }
 }
 
+/** The namespace file of a member: its name under /run/netns ("": the process's own). */
+const OWN = "/proc/self/ns/net";
+function targetOf(name: string): string {
+  return name === "" ? OWN : name;
+}
+
+/** A member's name: a name under /run/netns, or "" (the process's own namespace). */
+function checkName(name: unknown, field: string): string {
+  return name === "" ? name : validateName(name, field);
+}
+
 /** Checks {@link MultiIPDBOptions}: a TypeError or RangeError naming the field. */
 function checkOptions(options: MultiIPDBOptions): void {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
@@ -666,7 +677,7 @@ function checkOptions(options: MultiIPDBOptions): void {
     }
     const seen = new Set<string>();
     netns.forEach((name, i) => {
-      validateName(name, `netns[${i}]`);
+      checkName(name, `netns[${i}]`);
       if (seen.has(name)) {
         throw new RangeError(`netns[${i}]: ${JSON.stringify(name)} is listed twice`);
       }

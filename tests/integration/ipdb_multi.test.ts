@@ -335,7 +335,7 @@ Deno.test({
     assert.equal(openFds(), before);
     await using db = await MultiIPDB.open({ netns: [], watch: false });
     assert.throws(() => db.namespaceOf(1 as never), /^TypeError: obj:/);
-    await assert.rejects(() => db.attach("" as never), /^TypeError: name:/);
+    await assert.rejects(() => db.attach(".." as never), /^TypeError: name:/);
     await assert.rejects(() => db.detach(1 as never), /^TypeError: name:/);
     assert.throws(() => db.changes({ limit: 0 }), /^RangeError: limit:/);
   },
@@ -408,5 +408,25 @@ Deno.test({
       const first = await next(spaces, () => true, "the add of b");
       assert.deepEqual(first, { kind: "netns", action: "add", name: b });
       assert.throws(() => db.changes({ kinds: ["links" as never] }), /^RangeError: kinds\[0\]/);
+    }),
+});
+
+Deno.test({
+  name: 'multi: "" is the process\'s own namespace (only read here)',
+  ignore,
+  fn: () =>
+    withNamespaces(1, async ([a]) => {
+      // Read-only: nothing is changed in the process's own (here: the initial) namespace.
+      await using db = await MultiIPDB.open({ netns: ["", a], routes: false, rules: false });
+      assert.deepEqual(db.namespaces, ["", a]);
+      const own = db.ns("");
+      assert.equal(own.netnsName, "");
+      const lo = own.interfaces.lo!;
+      assert.equal(db.namespaceOf(lo), "");
+      assert.equal(await db.peer(lo), undefined);
+      await db.detach("");
+      assert.deepEqual(db.namespaces, [a]);
+      await db.attach("");
+      assert.ok(db.has(""));
     }),
 });
