@@ -27,6 +27,7 @@ import { PHASE } from "./kind.ts";
 import { simpleSteps } from "./simple.ts";
 import type { SimpleKind } from "./simple.ts";
 
+const IFA_F_SECONDARY = 0x01;
 const IFA_F_PERMANENT = 0x80;
 const KEYS = ["dev", "address", "label", "broadcast", "peer", "flags"];
 /** The flags an address is configured with (the others are its state: tentative, deprecated…). */
@@ -140,11 +141,31 @@ const SIMPLE: SimpleKind<AddressState> = {
   phases: { create: PHASE.addressCreate, delete: PHASE.addressDelete },
 };
 
+/** Whether the kernel holds `e` as a secondary address (IFA_F_SECONDARY). */
+function secondary(ns: NamespaceContext, e: AddressState): boolean {
+  const index = ns.db.store.names.get(e.dev);
+  const m = index === undefined ? undefined : ns.db.store.addrs.get(index);
+  if (!m) return false;
+  for (const v of m.values()) {
+    if (addressEntry(v, e.dev)?.address === e.address) {
+      return ((v as unknown as { flags: number }).flags & IFA_F_SECONDARY) !== 0;
+    }
+  }
+  return false;
+}
+
+/** Removing a primary address removes its secondaries: they are removed first. */
+const SECONDARY: SimpleKind<AddressState> = {
+  ...SIMPLE,
+  phases: { create: PHASE.addressCreate, delete: PHASE.addressDelete - 1 },
+};
+
 /** Addresses: see the module documentation. */
 export const ADDRESSES: Kind<AddressState> = {
   name: "addresses",
   check,
   key,
   read,
-  steps: (ctx, now, want) => simpleSteps(SIMPLE, ctx, now, want),
+  steps: (ctx, now, want) =>
+    simpleSteps(now && secondary(ctx, now) ? SECONDARY : SIMPLE, ctx, now, want),
 };

@@ -599,3 +599,22 @@ Deno.test({
     }, "stpk");
   },
 });
+
+Deno.test({
+  name: "state: prune removes secondary addresses before their primary",
+  ignore: Deno.uid?.() !== 0,
+  fn: async () => {
+    await withNetns(async (ns) => {
+      await ipCmd(ns, "link", "add", "v0", "type", "veth", "peer", "name", "v1");
+      await ipCmd(ns, "addr", "add", "10.0.0.1/24", "dev", "v0");
+      await ipCmd(ns, "addr", "add", "10.0.0.2/24", "dev", "v0");
+      await ipCmd(ns, "addr", "add", "10.0.0.3/24", "dev", "v0");
+      await using db = await IPDB.open({ netns: ns });
+      const none: StateDocument = { version: 1, namespaces: { [ns]: { addresses: [] } } };
+      const p = await db.plan(none, { prune: true });
+      assertEquals(p.review()[ns].at(-1), "- address 10.0.0.1/24 dev v0");
+      await db.apply(none, { prune: true });
+      assertEquals((await db.snapshot()).namespaces[ns].addresses, []);
+    }, "stsec");
+  },
+});
