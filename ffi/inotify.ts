@@ -44,6 +44,31 @@ export interface InotifyEvent {
   name: string;
 }
 
+const decoder = new TextDecoder();
+
+/**
+ * The events in what one `read()` of an inotify descriptor returned (`struct inotify_event`
+ * records, each name NUL-padded). A record cut short ends the list; nothing throws.
+ */
+export function parseInotifyEvents(bytes: Uint8Array): InotifyEvent[] {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: InotifyEvent[] = [];
+  for (let off = 0; off + HEADER <= bytes.length;) {
+    const len = dv.getUint32(off + 12, true);
+    if (len > bytes.length - off - HEADER) break;
+    const raw = bytes.subarray(off + HEADER, off + HEADER + len);
+    const nul = raw.indexOf(0);
+    out.push({
+      wd: dv.getInt32(off, true),
+      mask: dv.getUint32(off + 4, true),
+      cookie: dv.getUint32(off + 8, true),
+      name: decoder.decode(nul < 0 ? raw : raw.subarray(0, nul)),
+    });
+    off += HEADER + len;
+  }
+  return out;
+}
+
 /** Thrown by operations on a closed {@link Inotify}. */
 export class InotifyClosedError extends Error {
   /** The error name. */
@@ -59,8 +84,6 @@ export class Inotify implements AsyncDisposable {
   #fd: number;
   #closing?: Promise<void>;
   readonly #buf = new Uint8Array(64 * 1024);
-  readonly #dv = new DataView(this.#buf.buffer);
-  readonly #decoder = new TextDecoder();
 
   /** Opens a non-blocking, close-on-exec inotify descriptor. */
   constructor() {
@@ -108,20 +131,7 @@ export class Inotify implements AsyncDisposable {
         throw new SyscallError("read", e, "inotify");
       }
       if (n === 0) return out;
-      const dv = this.#dv;
-      for (let off = 0; off + HEADER <= n;) {
-        const len = dv.getUint32(off + 12, true);
-        if (off + HEADER + len > n) break;
-        const raw = this.#buf.subarray(off + HEADER, off + HEADER + len);
-        const nul = raw.indexOf(0);
-        out.push({
-          wd: dv.getInt32(off, true),
-          mask: dv.getUint32(off + 4, true),
-          cookie: dv.getUint32(off + 8, true),
-          name: this.#decoder.decode(nul < 0 ? raw : raw.subarray(0, nul)),
-        });
-        off += HEADER + len;
-      }
+      out.push(...parseInotifyEvents(this.#buf.subarray(0, n)));
     }
   }
 
