@@ -187,22 +187,27 @@ export interface FdbState {
   vlan?: number;
 }
 
-/** A traffic control object: a qdisc or a class (filters are not handled yet). */
+/** A traffic control object: a qdisc, a class or a u32 filter. */
 export interface TcState {
-  /** "qdisc" or "class". */
-  object: "qdisc" | "class";
+  /** "qdisc", "class" or "filter". */
+  object: "qdisc" | "class" | "filter";
   /** The interface's name. */
   dev: string;
   /** Its kind: qdiscs "htb", "ingress", "clsact", "pfifo", "bfifo", "tbf"; classes "htb". */
   kind: string;
-  /** Qdisc handle ("1:", "ffff:") or class id ("1:10"), as tc prints it. */
+  /** Qdisc handle ("1:", "ffff:"), class id ("1:10") or u32 filter handle ("800::800"). */
   handle: string;
+  /** Filters: priority. */
+  priority?: number;
+  /** Filters: protocol ("ip", "ipv6", "all", …). */
+  protocol?: string;
   /** Parent: "root", "ingress" (ingress and clsact), or a class id ("1:10"). */
   parent: string;
   /**
    * Options: htb qdisc `default` (the default class's minor number), `r2q`; htb class `rate`,
    * `ceil` (bits per second), `prio`; pfifo/bfifo `limit`; tbf `rate` (bits per second),
-   * `burst` and `limit` (bytes).
+   * `burst` and `limit` (bytes); u32 filter `keys` (["0a000000/ff000000+16"]: value/mask+offset
+   * in hex), `classid` ("1:10").
    */
-  options?: Record<string, number>;
+  options?: Record<string, number | string | string[]>;
 }

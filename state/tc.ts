@@ -1,19 +1,28 @@
 /**
- * Traffic control in the document: qdiscs and classes, `{ object, dev, kind, handle, parent,
- * options? }`. Handled kinds: qdiscs htb (`default`, `r2q`), ingress, clsact, pfifo and bfifo
- * (`limit`), tbf (`rate` in bits per second, `burst` and `limit` in bytes); htb classes (`rate`, `ceil` in bits per second, `prio`; the bursts are the ones
- * the rate gives). Left out of snapshots: default qdiscs (handle 0: noqueue, pfifo_fast, mq),
- * qdiscs and classes of other kinds, and filters (not handled yet). Made root first, then
- * classes, then qdiscs under classes; removed in the reverse order. A changed object is
- * replaced (`tc qdisc replace`, `tc class replace`).
+ * Traffic control in the document: `{ object, dev, kind, handle, parent, priority?, protocol?,
+ * options? }`. Handled: qdiscs htb (`default`, `r2q`), ingress, clsact, pfifo and bfifo
+ * (`limit`), tbf (`rate` in bits per second, `burst` and `limit` in bytes); htb classes
+ * (`rate`, `ceil` in bits per second, `prio`; the bursts are the ones the rate gives); u32
+ * filters under htb or ingress (`keys` as "value/mask+offset" in hex, `classid`; with
+ * `priority`, `protocol` and a handle such as "800::800"). Left out of snapshots: default
+ * qdiscs (handle 0: noqueue, pfifo_fast, mq), other kinds, u32's own hash tables and filters
+ * with hashing, links, variable offsets or actions. Made root first, then classes, qdiscs under
+ * classes, filters; removed in the reverse order. A changed object is replaced.
  *
  * @module
  */
 
-import { formatHandle, parseClassid, parseParent, TC_H } from "../rtnl/tc/handles.ts";
+import {
+  formatHandle,
+  parseClassid,
+  parseParent,
+  parseProtocol,
+  protocolName,
+  TC_H,
+} from "../rtnl/tc/handles.ts";
 import type { TcMessage } from "../rtnl/tc/mod.ts";
 import { xmitsize, xmittime } from "../rtnl/tc/units.ts";
-import { compact, entry, ifname, int, oneOf, sameJson, stableJson, text } from "./check.ts";
+import { compact, entry, ifname, int, list, oneOf, sameJson, stableJson, text } from "./check.ts";
 import type { TcState } from "./document.ts";
 import type { Kind, NamespaceContext, Request } from "./kind.ts";
 import { PHASE } from "./kind.ts";
@@ -30,6 +39,38 @@ const QDISC_OPTIONS: Record<string, readonly string[]> = {
   tbf: ["rate", "burst", "limit"],
 };
 const CLASS_OPTIONS: Record<string, readonly string[]> = { htb: ["rate", "ceil", "prio"] };
+const FILTER_OPTIONS: Record<string, readonly string[]> = { u32: ["keys", "classid"] };
+const TABLES = { qdisc: QDISC_OPTIONS, class: CLASS_OPTIONS, filter: FILTER_OPTIONS };
+
+/** A u32 filter handle ("800::800": hash table, bucket, node) from its number. */
+function u32Handle(h: number): string {
+  const hash = (h >>> 12) & 0xff;
+  return `${(h >>> 20).toString(16)}:${hash ? hash.toString(16) : ""}:${(h & 0xfff).toString(16)}`;
+}
+
+/** The number of a u32 filter handle's text. */
+function u32HandleNumber(v: string, path: string): number {
+  const m = /^([0-9a-f]{1,3}):([0-9a-f]{0,2}):([0-9a-f]{1,3})$/i.exec(v);
+  if (!m) throw new TypeError(`${path}: expected a u32 handle such as "800::800", got ${v}`);
+  return ((parseInt(m[1], 16) << 20) | (parseInt(m[2] || "0", 16) << 12) | parseInt(m[3], 16)) >>>
+    0;
+}
+
+/** A u32 key in the document's form: 8 hex digits of value and mask, the byte offset. */
+function u32Key(val: number, mask: number, off: number): string {
+  const hex = (n: number) => (n >>> 0).toString(16).padStart(8, "0");
+  return `${hex(val & mask)}/${hex(mask)}+${off}`;
+}
+
+function checkU32Key(v: unknown, path: string): string {
+  const m = typeof v === "string"
+    ? /^(?:0x)?([0-9a-fA-F]{1,8})\/(?:0x)?([0-9a-fA-F]{1,8})\+(\d{1,5})$/.exec(v)
+    : null;
+  if (!m) throw new TypeError(`${path}: expected "value/mask+offset" (hex), got ${String(v)}`);
+  const off = Number(m[3]);
+  if (off % 4) throw new RangeError(`${path}: the offset ${off} is not a multiple of 4`);
+  return u32Key(parseInt(m[1], 16), parseInt(m[2], 16), off);
+}
 
 /** A handle's text as tc prints it ("1:", "1:10", "root", "ingress"). */
 function handleText(h: number, what: "qdisc" | "class" | "parent"): string {
@@ -43,10 +84,45 @@ function checkHandle(v: unknown, path: string, what: "qdisc" | "class" | "parent
   return handleText(h, what);
 }
 
+function checkFilter(o: Record<string, unknown>, path: string): TcState {
+  const kind = oneOf(o.kind, `${path}.kind`, Object.keys(FILTER_OPTIONS));
+  const opts = entry(o.options, `${path}.options`, FILTER_OPTIONS[kind]);
+  const handle = text(o.handle, `${path}.handle`);
+  const options: Record<string, string | string[]> = {
+    keys: list(opts.keys, `${path}.options.keys`, checkU32Key),
+  };
+  if (opts.classid !== undefined) {
+    options.classid = checkHandle(opts.classid, `${path}.options.classid`, "class");
+  }
+  return {
+    object: "filter",
+    dev: ifname(o.dev, `${path}.dev`),
+    kind,
+    handle: u32Handle(u32HandleNumber(handle, `${path}.handle`)),
+    parent: checkHandle(o.parent, `${path}.parent`, "parent"),
+    priority: int(o.priority, `${path}.priority`, 1, 0xffff),
+    protocol: protocolName(parseProtocol(text(o.protocol, `${path}.protocol`), `${path}.protocol`)),
+    options,
+  };
+}
+
 function check(v: unknown, path: string): TcState {
-  const o = entry(v, path, ["object", "dev", "kind", "handle", "parent", "options"]);
-  const object = oneOf(o.object, `${path}.object`, ["qdisc", "class"] as const);
-  const table = object === "qdisc" ? QDISC_OPTIONS : CLASS_OPTIONS;
+  const o = entry(v, path, [
+    "object",
+    "dev",
+    "kind",
+    "handle",
+    "parent",
+    "priority",
+    "protocol",
+    "options",
+  ]);
+  const object = oneOf(o.object, `${path}.object`, ["qdisc", "class", "filter"] as const);
+  if (object === "filter") return checkFilter(o, path);
+  for (const k of ["priority", "protocol"]) {
+    if (o[k] !== undefined) throw new TypeError(`${path}.${k}: only a filter has one`);
+  }
+  const table = TABLES[object];
   const kind = oneOf(o.kind, `${path}.kind`, Object.keys(table));
   const opts = o.options === undefined
     ? undefined
@@ -71,8 +147,9 @@ function check(v: unknown, path: string): TcState {
       if (!e.options?.[k]) throw new TypeError(`${path}.options.${k}: tbf needs it (above 0)`);
     }
     // The kernel keeps the burst as the time it takes at the rate: what it shows back.
-    const bytes = e.options!.rate / 8;
-    e.options!.burst = xmitsize(bytes, xmittime(bytes, e.options!.burst, `${path}.options.burst`));
+    const o = e.options as Record<string, number>;
+    const bytes = o.rate / 8;
+    o.burst = xmitsize(bytes, xmittime(bytes, o.burst, `${path}.options.burst`));
   }
   if (!e.options) delete e.options;
   return e;
@@ -137,9 +214,40 @@ function tcEntry(object: "qdisc" | "class", v: TcMessage, dev: string): TcState 
   });
 }
 
+/** A u32 filter message as a document entry (undefined: the kernel's own hash tables and
+ * heads, or a selector this layer does not write: offsets, hashing, links, actions). */
+function filterEntry(v: TcMessage, dev: string): TcState | undefined {
+  const g = v as unknown as Json;
+  if (g.kind !== "u32" || !g.handle) return undefined;
+  const o = (g.options ?? {}) as Json;
+  const sel = o.sel as { flags: number; keys: U32KeyView[] } | undefined;
+  if (!sel || o.link !== undefined || o.act !== undefined || o.police !== undefined) {
+    return undefined;
+  }
+  if (sel.flags & ~1 || sel.keys.some((k) => k.offmask)) return undefined;
+  const info = g.info as number;
+  const options: Record<string, string | string[]> = {
+    keys: sel.keys.map((k) => u32Key(k.val, k.mask, k.off)),
+  };
+  if (o.classid !== undefined) options.classid = handleText(o.classid as number, "class");
+  return {
+    object: "filter",
+    dev,
+    kind: "u32",
+    handle: u32Handle(g.handle as number),
+    parent: handleText(g.parent as number, "parent"),
+    priority: info >>> 16,
+    protocol: protocolName(((info & 0xff) << 8) | ((info >>> 8) & 0xff)),
+    options,
+  };
+}
+
+type U32KeyView = { val: number; mask: number; off: number; offmask: number };
+
 async function read(ns: NamespaceContext): Promise<TcState[]> {
   const out: TcState[] = [];
   const devs = new Set<number>();
+  const parents: [number, number][] = [];
   for (const v of await ns.db.ip.getQdiscs()) {
     const index = (v as unknown as Json).index as number;
     const dev = ns.nameOf(index);
@@ -147,10 +255,19 @@ async function read(ns: NamespaceContext): Promise<TcState[]> {
     if (!e) continue;
     out.push(e);
     if (e.kind === "htb") devs.add(index);
+    if (e.kind === "htb" || e.kind === "ingress") {
+      parents.push([index, (v as unknown as Json).handle as number]);
+    }
   }
   for (const index of devs) {
     for (const v of await ns.db.ip.getClasses({ index })) {
       const e = tcEntry("class", v, ns.nameOf(index)!);
+      if (e) out.push(e);
+    }
+  }
+  for (const [index, parent] of parents) {
+    for (const v of await ns.db.ip.getFilters({ index, parent })) {
+      const e = filterEntry(v, ns.nameOf(index)!);
       if (e) out.push(e);
     }
   }
@@ -160,16 +277,33 @@ async function read(ns: NamespaceContext): Promise<TcState[]> {
 }
 
 function key(e: TcState): string {
-  return `${e.object} ${e.dev} ${e.handle}`;
+  return e.object === "filter"
+    ? `filter ${e.dev} ${e.parent} ${e.priority} ${e.protocol} ${e.handle}`
+    : `${e.object} ${e.dev} ${e.handle}`;
 }
 
-/** 0: a qdisc at the root or ingress; 1: a class; 2: a qdisc under a class. */
+/** 0: a qdisc at the root or ingress; 1: a class; 2: a qdisc under a class; 3: a filter. */
 function depth(e: TcState): number {
+  if (e.object === "filter") return 3;
   if (e.object === "class") return 1;
   return e.parent === "root" || e.parent === "ingress" ? 0 : 2;
 }
 
 function spec(e: TcState, cmd: "add" | "del" | "replace"): Request {
+  if (e.object === "filter") {
+    const s: Record<string, unknown> = {
+      parent: e.parent,
+      prio: e.priority,
+      protocol: e.protocol,
+      handle: u32HandleNumber(e.handle, "handle"),
+    };
+    if (cmd !== "del") {
+      const o = e.options ?? {};
+      s.keys = (o.keys as string[]).map((k) => k.replace(/^(\w+)\/(\w+)/, "0x$1/0x$2"));
+      if (o.classid !== undefined) s.classid = o.classid;
+    }
+    return { call: "tc", cmd: `${cmd}-filter`, tcKind: e.kind, spec: s, refs: { index: e.dev } };
+  }
   const s: Record<string, unknown> = {};
   if (e.object === "qdisc") {
     s.handle = e.handle;
@@ -199,15 +333,15 @@ const simple = (d: number): SimpleKind<TcState> => ({
   key,
   show: (e) =>
     `${e.object} ${e.kind} ${e.handle} dev ${e.dev} parent ${e.parent}${
-      e.options ? ` ${stableJson(e.options)}` : ""
-    }`,
+      e.object === "filter" ? ` prio ${e.priority} protocol ${e.protocol}` : ""
+    }${e.options ? ` ${stableJson(e.options)}` : ""}`,
   add: (e) => spec(e, "add"),
   del: (e) => spec(e, "del"),
   replace: (e) => spec(e, "replace"),
   same: sameJson,
   phases: { create: PHASE.tcCreate + d, delete: PHASE.tcDelete - d },
 });
-const BY_DEPTH = [simple(0), simple(1), simple(2)];
+const BY_DEPTH = [simple(0), simple(1), simple(2), simple(3)];
 
 /** Traffic control: see the module documentation. */
 export const TC: Kind<TcState> = {

@@ -102,6 +102,8 @@ async function populate(ns: string, bridge: boolean): Promise<void> {
   await tc(...htb, "1:20", "htb", "rate", "5mbit", "prio", "2");
   await tc("qdisc", "add", "dev", "v0", "parent", "1:10", "handle", "10:", "pfifo", "limit", "50");
   await tc("qdisc", "add", "dev", "v1", "ingress");
+  const u32 = ["filter", "add", "dev", "v0", "parent", "1:", "protocol", "ip", "prio", "1", "u32"];
+  await tc(...u32, "match", "ip", "dst", "10.0.0.0/8", "flowid", "1:10");
   await tc(
     "qdisc",
     "add",
@@ -168,8 +170,14 @@ async function dumps(ns: string): Promise<Json> {
     }]);
   const qdiscs = await run("tc", ["-n", ns, "-j", "qdisc", "show"]);
   const classes = await run("tc", ["-n", ns, "-j", "class", "show", "dev", "v0"]);
+  const filters = await run("tc", ["-n", ns, "filter", "show", "dev", "v0", "parent", "1:"]);
   // tc 6.1 prints htb classes as text even with -j.
-  const tc = [...JSON.parse(qdiscs).map(tcOf), ...classes.trim().split("\n")].sort();
+  const tc = [
+    ...JSON.parse(qdiscs).map(tcOf),
+    ...classes.trim().split("\n"),
+    ...filters.trim().split("\n"),
+  ]
+    .sort();
   return { links, addrs, routes, rules, neighbours, nexthops, fdb, tc };
 }
 
@@ -280,6 +288,13 @@ Deno.test({
               options: { rate: 5_000_000, prio: 2 },
             },
             { ...tcq("v0", "pfifo", "10:", "1:10"), options: { limit: 50 } },
+            {
+              ...tcq("v0", "u32", "800::800", "1:"),
+              object: "filter",
+              priority: 1,
+              protocol: "ip",
+              options: { keys: ["0a000000/ff000000+16"], classid: "1:10" },
+            },
           ]);
           // The same namespace: nothing to do, with and without prune.
           assert((await plan(dbs, snap)).empty);
@@ -297,6 +312,21 @@ Deno.test({
           // The thin methods of IPDB.
           assertEquals((await dbs.get(b)!.snapshot()).namespaces[b], mine);
           assert((await dbs.get(b)!.plan(renamed(snap, a, b), { prune: true })).empty);
+          // Pruning every tc object: filters, then qdiscs under classes, classes, root qdiscs.
+          const noTc: StateDocument = { version: 1, namespaces: { [b]: { tc: [] } } };
+          const gone = await plan(dbs, noTc, { prune: true });
+          assertEquals(gone.steps.map((s) => s.describe.split(" ").slice(0, 4).join(" ")), [
+            "- tc filter u32",
+            "- tc qdisc pfifo",
+            "- tc class htb",
+            "- tc class htb",
+            "- tc qdisc clsact",
+            "- tc qdisc htb",
+            "- tc qdisc tbf",
+            "- tc qdisc ingress",
+          ]);
+          await apply(dbs, noTc, { prune: true });
+          assertEquals((await snapshot(new Map([[b, dbs.get(b)!]]))).namespaces[b].tc, []);
         } finally {
           await closeAll(dbs);
         }

@@ -122,8 +122,17 @@ Deno.test("state plan: the document is checked whole, errors name the path", () 
   );
   bad({ rules: [{ priority: 1, table: 5, src: "2001:db8::/32" }] }, /src: .* family/);
   bad(
-    { tc: [{ object: "filter", dev: "v0", kind: "u32", handle: "1:", parent: "1:" }] },
-    /tc\[0\]\.object: expected one of "qdisc", "class"/,
+    { tc: [{ object: "action", dev: "v0", kind: "u32", handle: "1:", parent: "1:" }] },
+    /tc\[0\]\.object: expected one of "qdisc", "class", "filter"/,
+  );
+  const u32 = { object: "filter", dev: "v0", kind: "u32", parent: "1:", priority: 1 };
+  bad(
+    { tc: [{ ...u32, protocol: "ip", handle: "800::800", options: { keys: ["0a/ff+3"] } }] },
+    /tc\[0\]\.options\.keys\[0\]: the offset 3 is not a multiple of 4/,
+  );
+  bad(
+    { tc: [{ ...u32, protocol: "ip", handle: "800:800", options: { keys: [] } }] },
+    /tc\[0\]\.handle: expected a u32 handle such as "800::800"/,
   );
   bad(
     {
@@ -159,4 +168,31 @@ Deno.test("state plan: the document is checked whole, errors name the path", () 
   assert.deepStrictEqual(c.namespaces.a.routes, [{ dst: "2001:db8::/48" }]);
   assert.deepStrictEqual(c.namespaces.a.links, [{ ifname: "v0", address: "aa:bb:cc:dd:ee:ff" }]);
   assert.deepStrictEqual(c.namespaces.a.rules, [{ priority: 1, table: 5, fwmark: 1 }]);
+  const f = checkDocument({
+    version: 1,
+    namespaces: {
+      a: {
+        tc: [{
+          object: "filter",
+          dev: "v0",
+          kind: "u32",
+          handle: "800::800",
+          parent: "1:0",
+          priority: 1,
+          protocol: "0x800",
+          options: { keys: ["0x0A000000/0xFF000000+16"], classid: "1:10" },
+        }],
+      },
+    },
+  });
+  assert.deepStrictEqual(f.namespaces.a.tc![0], {
+    object: "filter",
+    dev: "v0",
+    kind: "u32",
+    handle: "800::800",
+    parent: "1:",
+    priority: 1,
+    protocol: "ip",
+    options: { keys: ["0a000000/ff000000+16"], classid: "1:10" },
+  });
 });
