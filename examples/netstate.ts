@@ -8,7 +8,8 @@
  * ```
  *
  * FILE is a JSON document (`-`: standard input) in the format of docs/STATE.md, the same as
- * `show` prints; its namespace names are those under /run/netns (`""` is the namespace the tool
+ * `show` prints, or a YAML one when its name ends in `.yaml`/`.yml` (the subset of
+ * ./yaml_subset.ts: block and flow mappings and sequences, scalars, comments); its namespace names are those under /run/netns (`""` is the namespace the tool
  * runs in). With `--confirm-within`, the change is undone unless ENTER is pressed in time (the
  * safety net of `netplan try` for remote hosts).
  *
@@ -24,12 +25,13 @@
 import { IPDB } from "../mod.ts";
 import { apply, ApplyError, plan, snapshot } from "../state/mod.ts";
 import type { StateDocument } from "../state/mod.ts";
+import { parseYaml } from "./yaml_subset.ts";
 
 const USAGE = `usage:
   netstate show [--netns a,b]
   netstate plan FILE [--prune]
   netstate apply FILE [--prune] [--confirm-within 30s]
-FILE: a JSON document (docs/STATE.md), "-" for standard input`;
+FILE: a JSON document (docs/STATE.md), "-" for standard input, or YAML (FILE.yaml, FILE.yml)`;
 
 /** An error of the command line or the document: exit code 2, nothing sent. */
 class UsageError extends Error {}
@@ -91,6 +93,13 @@ async function readDocument(file: string): Promise<StateDocument> {
       : await Deno.readTextFile(file);
   } catch (e) {
     throw new UsageError(`${file}: ${(e as Error).message}`);
+  }
+  if (/\.ya?ml$/.test(file)) {
+    try {
+      return parseYaml(text) as StateDocument;
+    } catch (e) {
+      throw new UsageError(`${file}: ${(e as Error).message}`);
+    }
   }
   try {
     return JSON.parse(text);

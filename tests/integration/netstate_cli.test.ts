@@ -105,6 +105,18 @@ Deno.test({
         assert.equal((await ipJson(ns, "link", "show", "v0"))[0].mtu, 1300);
         assert.equal((await netstate("apply", file)).out, "no changes");
         assert.equal((await netstate("apply", "-", "--confirm-within", "1s")).code, 2);
+        // The same state in YAML (the subset of examples/yaml_subset.ts).
+        const yamlFile = `${dir}/state.yaml`;
+        await Deno.writeTextFile(
+          yamlFile,
+          `version: 1\nnamespaces:\n  ${ns}:\n    links:\n      - ifname: v0\n        mtu: 1300\n` +
+            `    addresses: [{ dev: v0, address: 10.0.0.1/24 }]  # as applied above\n`,
+        );
+        assert.equal((await netstate("plan", yamlFile)).out, "no changes");
+        await Deno.writeTextFile(yamlFile, "version: 1\nnamespaces: &a {}\n");
+        const y = await netstate("plan", yamlFile);
+        assert.equal(y.code, 2);
+        assert.match(y.err, /state\.yaml: line 2: "&"/);
         // A refused step: exit 1, the kernel's words, undone.
         doc.namespaces[ns].routes.push({ dst: "10.9.0.0/16", gateway: "192.0.2.1" });
         doc.namespaces[ns].links.find((l: { ifname: string }) => l.ifname === "v0").mtu = 1400;
