@@ -1,6 +1,7 @@
 /**
- * Decoders under fuzzing (issue 9): 12,000 seeded cases through every decoder, plus the
- * regressions the fuzzer found, each as a fixed input. The long run is `deno task fuzz`.
+ * Decoders under fuzzing (issue 9): 4,000 seeded cases through every decoder, plus the
+ * regressions the fuzzer found, each as a fixed input. The long run is `deno task fuzz` (a
+ * million cases); the suite's share is sized to take seconds.
  *
  * @module
  */
@@ -74,14 +75,14 @@ Deno.test("fuzz seeds decode cleanly: every captured message through its schema"
   assert.ok(n > 150, `${n} messages`);
 });
 
-Deno.test("fuzz: 12,000 seeded cases through every decoder (only DecodeError, all return, in bounds)", async () => {
+Deno.test("fuzz: 4,000 seeded cases through every decoder (only DecodeError, all return, in bounds)", async () => {
   // Two seeds, so a change to the harness's random stream still covers fresh inputs.
-  const a = await fuzz(0x5eed, 6000);
-  const b = await fuzz(20260, 6000);
-  assert.equal(a.cases + b.cases, 12000);
+  const a = await fuzz(0x5eed, 2000);
+  const b = await fuzz(20260, 2000);
+  assert.equal(a.cases + b.cases, 4000);
   // The cases reach the decoders: views, values, both engine outcomes, and malformed input.
-  assert.ok(a.views + b.views > 20000, `views ${a.views + b.views}`);
-  assert.ok(a.values + b.values > 200000, `values ${a.values + b.values}`);
+  assert.ok(a.views + b.views > 7000, `views ${a.views + b.views}`);
+  assert.ok(a.values + b.values > 70000, `values ${a.values + b.values}`);
   assert.ok(a.decodeErrors > 1000 && a.resolved > 1000 && a.rejected > 100, JSON.stringify(a));
 });
 

@@ -254,10 +254,10 @@ Deno.test("families fuzz: the seeds decode", () => {
 });
 
 for (const t of TARGETS) {
-  Deno.test(`families fuzz: ${t.name}, 2,000 cases (only DecodeError, all return, in bounds)`, () => {
-    const c = fuzzFamily(t, 0x19f, 2000);
-    assert.equal(c.cases, 2000);
+  Deno.test(`families fuzz: ${t.name}, 1,000 cases (only DecodeError, all return, in bounds)`, () => {
+    const c = fuzzFamily(t, 0x19f, 1000);
+    assert.equal(c.cases, 1000);
     // xfrm keeps most of a message in its fixed struct: fewer attribute values.
-    assert.ok(c.views > 1000 && c.values > 2000, JSON.stringify(c));
+    assert.ok(c.views > 1000 && c.values > 1000, JSON.stringify(c));
   });
 }
