@@ -391,6 +391,39 @@ const details = new Map<Feature, string>();
 const cache = new Map<Feature, Promise<string | undefined>>();
 const dec = new TextDecoder();
 
+/**
+ * Probe outcomes shared by every test file of this process. `deno test` runs each file in an
+ * isolate of its own (this module, `cache` included, is loaded afresh per file) but in one
+ * process, whose environment they all share: a feature probed by one file is not probed again
+ * by the next (the kernel cannot change its mind within a run). Only outcomes are kept; a probe
+ * that throws is tried again.
+ */
+const SHARED = "NETLINK_TEST_FEATURES";
+type Outcome = { why?: string; detail?: string };
+
+function shared(): Record<string, Outcome> {
+  try {
+    return JSON.parse(Deno.env.get(SHARED) ?? "{}");
+  } catch {
+    return {};
+  }
+}
+
+async function probeShared(feature: Feature): Promise<string | undefined> {
+  const known = shared()[feature];
+  if (known) {
+    if (known.detail !== undefined) details.set(feature, known.detail);
+    return known.why;
+  }
+  const why = await probe(feature);
+  // Read again: another file's probes may have landed meanwhile (`deno test --parallel`).
+  Deno.env.set(
+    SHARED,
+    JSON.stringify({ ...shared(), [feature]: { why, detail: details.get(feature) } }),
+  );
+  return why;
+}
+
 /** Runs one command; resolves with its error text, or undefined when it succeeded. */
 async function attempt(argv: string[]): Promise<string | undefined> {
   let out: Deno.CommandOutput;
@@ -458,7 +491,7 @@ export async function lacks(...features: Feature[]): Promise<string | undefined>
   const absent: string[] = [], reasons: string[] = [];
   for (const f of features) {
     let p = cache.get(f);
-    if (!p) cache.set(f, p = probe(f));
+    if (!p) cache.set(f, p = probeShared(f));
     const why = await p;
     if (why === undefined || reasons.includes(why)) continue;
     // "kernel lacks A", "kernel lacks B" → "kernel lacks A, B"
