@@ -42,6 +42,44 @@ export async function run(cmd: string, args: string[]): Promise<string> {
   return text;
 }
 
+/**
+ * Runs iproute2 command lines (`ip …`, `ip -6 …`, `bridge …`, `tc …`) in namespace `ns`, in
+ * order: each run of consecutive lines with the same tool and options goes to one
+ * `TOOL -n NS OPTIONS -batch -` (a batch line cannot carry options such as `-6`), so a dozen
+ * processes do what one per line did; a failed line still throws, with the tool's message and the
+ * numbered lines of its batch.
+ */
+export async function iproute2Lines(ns: string, lines: readonly string[]): Promise<void> {
+  const runs: { prefix: string[]; lines: string[] }[] = [];
+  for (const line of lines) {
+    const words = line.split(" ");
+    const cut = words.findIndex((w, i) => i > 0 && !w.startsWith("-"));
+    const prefix = words.slice(0, cut);
+    const last = runs.at(-1);
+    if (last && last.prefix.join(" ") === prefix.join(" ")) {
+      last.lines.push(words.slice(cut).join(" "));
+    } else runs.push({ prefix, lines: [words.slice(cut).join(" ")] });
+  }
+  for (const { prefix: [tool, ...opts], lines } of runs) {
+    const child = new Deno.Command(tool, {
+      args: ["-n", ns, ...opts, "-batch", "-"],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(lines.join("\n") + "\n"));
+    await w.close();
+    const out = await child.output();
+    if (!out.success) {
+      throw new Error(
+        `${tool} ${opts.join(" ")} -batch failed: ${new TextDecoder().decode(out.stderr)}\n` +
+          lines.map((l, i) => `${i + 1}: ${l}`).join("\n"),
+      );
+    }
+  }
+}
+
 /** `ip -n NS -j ARGS…` parsed. */
 export async function ipJson(ns: string, ...args: string[]): Promise<Record<string, unknown>[]> {
   const text = await run("ip", ["-n", ns, "-j", ...args]);

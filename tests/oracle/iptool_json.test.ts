@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { main } from "../../examples/ip.ts";
-import { ipCmd, isRoot, run, settle, withNetns } from "../helpers.ts";
+import { ipCmd, iproute2Lines, isRoot, run, settle, withNetns } from "../helpers.ts";
 import { gate } from "../features.ts";
 import type { Feature } from "../features.ts";
 
@@ -58,153 +58,70 @@ const BUILD_NEEDS: Feature[] = [
   "nexthop",
 ];
 
+/** The namespace the outputs are compared on, as iproute2 command lines. */
+const BUILD: readonly string[] = [
+  "ip link set lo up",
+  "ip link add v0 type veth peer name v1",
+  "ip link add br0 type bridge",
+  "ip link set v1 master br0",
+  "ip link add vx0 type vxlan id 42 dstport 4789 local 10.9.0.1",
+  "ip link add vx1 type vxlan id 7 group 239.1.1.1 dev v0 dstport 8472 ttl 10 nolearning",
+  "ip link add mv0 link v0 type macvlan mode bridge",
+  "ip tuntap add dev tap0 mode tap",
+  "ip link set v0 up",
+  "ip link set v1 up",
+  "ip link set br0 up",
+  "ip link set mv0 up",
+  "ip addr add 10.0.0.1/24 dev v0",
+  "ip addr add 10.0.0.2/24 dev v0",
+  "ip addr add 10.0.1.1/24 brd + dev v0 label v0:1",
+  "ip addr add 10.7.0.1 peer 10.7.0.2/32 dev v0",
+  "ip addr add 2001:db8::1/64 dev v0",
+  "ip addr add 2001:db8:1::1/64 dev v0 nodad",
+  "ip addr add 192.168.5.1/24 dev br0",
+  "ip route add 10.1.0.0/16 via 10.0.0.254 metric 100",
+  "ip route add 10.2.0.0/16 dev v0 proto static metric 5 mtu 1400",
+  "ip route add 10.4.0.0/16 via 10.0.0.250 mtu lock 1300 advmss 1200 rtt 300ms initcwnd 10",
+  "ip route add 10.3.0.0/16 via 10.0.0.254 table 100",
+  "ip route add default via 10.0.0.254 table 100",
+  "ip route add 10.5.0.0/16 via 10.0.0.253 table 200 metric 7",
+  "ip route add 10.60.0.0/16 nexthop via 10.0.0.253 dev v0 weight 2 nexthop via 10.0.0.252 dev v0",
+  "ip route add blackhole 10.62.0.0/16",
+  "ip route add unreachable 10.63.0.0/16 metric 9",
+  "ip route add 2001:db8:5::/64 via 2001:db8::2 metric 7",
+  "ip -6 route add 2001:db8:77::/64 dev v0 metric 1024 pref high",
+  "ip -6 route add 2001:db8:78::/64 via 2001:db8::3 table 100",
+  "ip rule add from 10.0.0.0/24 table 100 pref 1000",
+  "ip rule add fwmark 0x10/0xff tos 0x10 lookup 100 pref 700",
+  "ip rule add iif v0 oif v1 table main pref 600",
+  "ip rule add not from 10.1.1.3 goto 1000 pref 802",
+  "ip rule add from 10.1.1.1 blackhole pref 800",
+  "ip rule add uidrange 100-200 ipproto tcp dport 1000-2000 table 100 pref 901",
+  "ip -6 rule add from 2001:db8::/64 table 100 pref 100",
+  "ip neigh add 10.0.0.9 lladdr 00:11:22:33:44:99 dev v0",
+  "ip neigh add 10.0.0.10 lladdr 00:11:22:33:44:10 dev v0 router",
+  "ip neigh add 2001:db8::9 lladdr 00:11:22:33:44:98 dev v0 nud stale",
+  "ip neigh add proxy 10.0.0.11 dev v0",
+  "ip nexthop add id 1 via 10.0.0.254 dev v0",
+  "ip nexthop add id 2 dev v0",
+  "ip nexthop add id 3 blackhole",
+  "ip nexthop add id 4 group 1/2,3",
+  "ip route add 10.70.0.0/16 nhid 1",
+];
+
 async function build(ns: string): Promise<void> {
-  const sh = (cmd: string) => run("ip", ["netns", "exec", ns, "sh", "-c", cmd]);
   // No duplicate address detection: addresses are never "tentative" between two runs.
-  await sh(
+  await run("ip", [
+    "netns",
+    "exec",
+    ns,
+    "sh",
+    "-c",
     "echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad; " +
-      "echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad",
-  );
-  const ip = (...a: string[]) => ipCmd(ns, ...a);
-  await ip("link", "set", "lo", "up");
-  await ip("link", "add", "v0", "type", "veth", "peer", "name", "v1");
-  await ip("link", "add", "br0", "type", "bridge");
-  await ip("link", "set", "v1", "master", "br0");
-  await ip(
-    "link",
-    "add",
-    "vx0",
-    "type",
-    "vxlan",
-    "id",
-    "42",
-    "dstport",
-    "4789",
-    "local",
-    "10.9.0.1",
-  );
-  await ip(
-    "link",
-    "add",
-    "vx1",
-    "type",
-    "vxlan",
-    "id",
-    "7",
-    "group",
-    "239.1.1.1",
-    "dev",
-    "v0",
-    "dstport",
-    "8472",
-    "ttl",
-    "10",
-    "nolearning",
-  );
-  await ip("link", "add", "mv0", "link", "v0", "type", "macvlan", "mode", "bridge");
-  await ip("tuntap", "add", "dev", "tap0", "mode", "tap");
-  for (const d of ["v0", "v1", "br0", "mv0"]) await ip("link", "set", d, "up");
-  await ip("addr", "add", "10.0.0.1/24", "dev", "v0");
-  await ip("addr", "add", "10.0.0.2/24", "dev", "v0");
-  await ip("addr", "add", "10.0.1.1/24", "brd", "+", "dev", "v0", "label", "v0:1");
-  await ip("addr", "add", "10.7.0.1", "peer", "10.7.0.2/32", "dev", "v0");
-  await ip("addr", "add", "2001:db8::1/64", "dev", "v0");
-  await ip("addr", "add", "2001:db8:1::1/64", "dev", "v0", "nodad");
-  await ip("addr", "add", "192.168.5.1/24", "dev", "br0");
-  await ip("route", "add", "10.1.0.0/16", "via", "10.0.0.254", "metric", "100");
-  await ip(
-    "route",
-    "add",
-    "10.2.0.0/16",
-    "dev",
-    "v0",
-    "proto",
-    "static",
-    "metric",
-    "5",
-    "mtu",
-    "1400",
-  );
-  await ip(
-    "route",
-    "add",
-    "10.4.0.0/16",
-    "via",
-    "10.0.0.250",
-    "mtu",
-    "lock",
-    "1300",
-    "advmss",
-    "1200",
-    "rtt",
-    "300ms",
-    "initcwnd",
-    "10",
-  );
-  await ip("route", "add", "10.3.0.0/16", "via", "10.0.0.254", "table", "100");
-  await ip("route", "add", "default", "via", "10.0.0.254", "table", "100");
-  await ip("route", "add", "10.5.0.0/16", "via", "10.0.0.253", "table", "200", "metric", "7");
-  await ip(
-    "route",
-    "add",
-    "10.60.0.0/16",
-    "nexthop",
-    "via",
-    "10.0.0.253",
-    "dev",
-    "v0",
-    "weight",
-    "2",
-    "nexthop",
-    "via",
-    "10.0.0.252",
-    "dev",
-    "v0",
-  );
-  await ip("route", "add", "blackhole", "10.62.0.0/16");
-  await ip("route", "add", "unreachable", "10.63.0.0/16", "metric", "9");
-  await ip("route", "add", "2001:db8:5::/64", "via", "2001:db8::2", "metric", "7");
-  await ip("-6", "route", "add", "2001:db8:77::/64", "dev", "v0", "metric", "1024", "pref", "high");
-  await ip("-6", "route", "add", "2001:db8:78::/64", "via", "2001:db8::3", "table", "100");
-  await ip("rule", "add", "from", "10.0.0.0/24", "table", "100", "pref", "1000");
-  await ip("rule", "add", "fwmark", "0x10/0xff", "tos", "0x10", "lookup", "100", "pref", "700");
-  await ip("rule", "add", "iif", "v0", "oif", "v1", "table", "main", "pref", "600");
-  await ip("rule", "add", "not", "from", "10.1.1.3", "goto", "1000", "pref", "802");
-  await ip("rule", "add", "from", "10.1.1.1", "blackhole", "pref", "800");
-  await ip(
-    "rule",
-    "add",
-    "uidrange",
-    "100-200",
-    "ipproto",
-    "tcp",
-    "dport",
-    "1000-2000",
-    "table",
-    "100",
-    "pref",
-    "901",
-  );
-  await ip("-6", "rule", "add", "from", "2001:db8::/64", "table", "100", "pref", "100");
-  await ip("neigh", "add", "10.0.0.9", "lladdr", "00:11:22:33:44:99", "dev", "v0");
-  await ip("neigh", "add", "10.0.0.10", "lladdr", "00:11:22:33:44:10", "dev", "v0", "router");
-  await ip(
-    "neigh",
-    "add",
-    "2001:db8::9",
-    "lladdr",
-    "00:11:22:33:44:98",
-    "dev",
-    "v0",
-    "nud",
-    "stale",
-  );
-  await ip("neigh", "add", "proxy", "10.0.0.11", "dev", "v0");
-  await ip("nexthop", "add", "id", "1", "via", "10.0.0.254", "dev", "v0");
-  await ip("nexthop", "add", "id", "2", "dev", "v0");
-  await ip("nexthop", "add", "id", "3", "blackhole");
-  await ip("nexthop", "add", "id", "4", "group", "1/2,3");
-  await ip("route", "add", "10.70.0.0/16", "nhid", "1");
+    "echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad",
+  ]);
+  // Five `ip -batch` processes instead of one `ip` per line.
+  await iproute2Lines(ns, BUILD);
   // What the kernel does by itself once links are up (operstates, a bridge's carrier, IPv6
   // local routes) is done before the two tools are compared, one after the other.
   await settle(ns);

@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { isDeepStrictEqual } from "node:util";
-import { run } from "../helpers.ts";
+import { iproute2Lines, run } from "../helpers.ts";
 import type { Feature } from "../features.ts";
 
 /** The fixture, as iproute2 commands (each gets `-n NS` after the tool's name). */
@@ -75,39 +75,11 @@ export const FIXTURE: readonly string[] = [
 ];
 
 /**
- * Builds the fixture in namespace `ns`: each run of lines with the same tool and options goes to
- * one `TOOL -n NS OPTIONS -batch -` (a batch line cannot carry options such as `-6`), in order;
- * a dozen processes instead of one per line, and a failed line still fails the build.
+ * Builds the fixture in namespace `ns`: a dozen `TOOL -n NS OPTIONS -batch -` processes instead
+ * of one per line (tests/helpers.ts iproute2Lines); a failed line still fails the build.
  */
 export async function fixture(ns: string): Promise<void> {
-  const runs: { prefix: string[]; lines: string[] }[] = [];
-  for (const line of FIXTURE) {
-    const words = line.split(" ");
-    const cut = words.findIndex((w, i) => i > 0 && !w.startsWith("-"));
-    const prefix = words.slice(0, cut);
-    const last = runs.at(-1);
-    if (last && last.prefix.join(" ") === prefix.join(" ")) {
-      last.lines.push(words.slice(cut).join(" "));
-    } else runs.push({ prefix, lines: [words.slice(cut).join(" ")] });
-  }
-  for (const { prefix: [tool, ...opts], lines } of runs) {
-    const child = new Deno.Command(tool, {
-      args: ["-n", ns, ...opts, "-batch", "-"],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(lines.join("\n") + "\n"));
-    await w.close();
-    const out = await child.output();
-    if (!out.success) {
-      throw new Error(
-        `${tool} ${opts.join(" ")} -batch failed: ${new TextDecoder().decode(out.stderr)}\n` +
-          lines.map((l, i) => `${i + 1}: ${l}`).join("\n"),
-      );
-    }
-  }
+  await iproute2Lines(ns, FIXTURE);
 }
 
 /** `TOOL -n NS -j ARGS…` parsed (`ip` or `bridge`). */
