@@ -38,10 +38,11 @@ export interface ApplyOptions {
 const APPLY_OPTIONS = new KeySet("apply option", ["prune", "confirmWithin", "timeout"]);
 
 /**
- * An applied change. Without `confirmWithin` it is final: `confirmed` is true and `reverted`
- * resolves false. With it, `confirm()` keeps it (true when in time), `revert()` undoes it at
- * once, and `reverted` resolves true once it was undone (by the timer or `revert()`), false
- * once confirmed. Undo requests the kernel refused are in `revertErrors`.
+ * An applied change. Without `confirmWithin` (or when the plan was empty) it is final:
+ * `confirmed` is true and `reverted` resolves false. With it, `confirm()` keeps it (true when
+ * in time), `revert()` undoes it at once, and `reverted` resolves true once the undo ran (by
+ * the timer or `revert()`), false once confirmed. Undo requests that failed (the kernel refused,
+ * or a database was closed meanwhile) are in `revertErrors`.
  */
 export interface AppliedState {
   /** The plan that was applied. */
@@ -130,9 +131,9 @@ function handle(
   applied: PlanStep[],
   confirmWithin: number | undefined,
 ): AppliedState {
-  let state: "pending" | "confirmed" | "reverting" | "reverted" = confirmWithin === undefined
-    ? "confirmed"
-    : "pending";
+  // Nothing applied: nothing to take back, no timer.
+  let state: "pending" | "confirmed" | "reverting" | "reverted" =
+    confirmWithin === undefined || plan.empty ? "confirmed" : "pending";
   let settle!: (v: boolean) => void;
   const reverted = new Promise<boolean>((r) => (settle = r));
   const revertErrors: Error[] = [];

@@ -525,6 +525,10 @@ Deno.test({
       assertEquals(await k.reverted, false);
       assert((await db.plan(change(1280, "10.6.0.0/16"))).empty);
       assertEquals((await ipJson(ns, "route", "show", "10.6.0.0/16")).length, 1);
+      // Nothing to change: confirmed at once, no timer.
+      const same = await db.apply(change(1280, "10.6.0.0/16"), { confirmWithin: 1000 });
+      assert(same.plan.empty && same.confirmed);
+      assertEquals(await same.reverted, false);
       // revert() at once.
       const n = await db.apply(change(1200, "10.7.0.0/16"), { confirmWithin: 60_000 });
       assert((await db.plan(change(1200, "10.7.0.0/16"))).empty);
