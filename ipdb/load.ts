@@ -39,7 +39,12 @@ export async function dumpAll(
   let routes = new RouteIndex();
   if (what.routes) {
     for (let attempt = 0;; attempt++) {
-      const index = new RouteIndex();
+      // The messages are noted first and indexed once the dump is complete: the index is then
+      // sized once for all of them instead of growing (and rehashing) step by step.
+      const grams: DataView[] = [];
+      const bytes: Uint8Array[] = [];
+      const starts: number[] = [];
+      const offs: number[] = [];
       try {
         await ip.dump(ROUTE_MESSAGE, {
           type: RTM.GETROUTE,
@@ -47,10 +52,23 @@ export async function dumpAll(
           header: { family: 0 },
         }, {
           decoder: (dv, u8, off, _len, type) => {
-            if (type === RTM.NEWROUTE) index.put(dv, u8, off, true);
+            if (type !== RTM.NEWROUTE) return undefined;
+            if (bytes.length === 0 || bytes[bytes.length - 1] !== u8) {
+              grams.push(dv);
+              bytes.push(u8);
+              starts.push(offs.length);
+            }
+            offs.push(off);
             return undefined;
           },
         });
+        const index = new RouteIndex();
+        index.reserve(offs.length);
+        for (let d = 0; d < grams.length; d++) {
+          const dv = grams[d], u8 = bytes[d];
+          const end = d + 1 < starts.length ? starts[d + 1] : offs.length;
+          for (let i = starts[d]; i < end; i++) index.put(dv, u8, offs[i], true);
+        }
         routes = index;
         break;
       } catch (e) {

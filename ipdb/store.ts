@@ -175,18 +175,26 @@ function withoutHops(s: RouteScan, dv: DataView, off: number, drop: Set<number>)
   return { dv: odv, u8: out };
 }
 
+/** A table's route count (boxed: one map lookup per change of table, not two per route). */
+interface TableCount {
+  n: number;
+}
+
 /**
  * The route index: an open-addressing hash table over the kernel's route messages, keyed by
  * table and destination, each entry one route as the kernel keys it (see `keys.ts`). Per route
  * it holds where the message lies (its datagram and offset), its destination's hash and the
- * route's place among the routes of its group (the kernel replaces the first of a group): about
- * 24 bytes besides the message itself. Views are built when routes are read.
+ * route's place among the routes of its group (the kernel replaces the first of a group): 32 to
+ * 48 bytes besides the message itself, with the table's slots. Views are built when routes are
+ * read.
+ *
+ * A slot is two Int32s side by side, the entry (+1; 0 empty, -1 deleted) and its destination's
+ * hash: a probe compares hashes in the cache line it has already loaded, and reads a message
+ * only on a match; growth rehashes from the slots alone.
  */
 export class RouteIndex {
   #dg: (Datagram | undefined)[] = [];
   #off = new Int32Array(1024);
-  /** destHash of each entry: probes compare it before reading a message; growth rehashes by it. */
-  #hash = new Int32Array(1024);
   /** Order within a group, as the kernel lists it (dump order, appends after, prepends before). */
   #rank = new Int32Array(1024);
   #up = 0;
@@ -197,9 +205,13 @@ export class RouteIndex {
   #free: number[] = [];
   #used = 0;
   #count = 0;
-  #slots = new Int32Array(2048); // entry + 1; 0 empty; -1 deleted
+  /** Pairs (entry + 1 — 0 empty, -1 deleted —, destination hash); 2048 slots. */
+  #slots = new Int32Array(4096);
   #tombs = 0;
-  #tables = new Map<number, number>();
+  #tables = new Map<number, TableCount>();
+  /** The last table counted (a dump lists a table's routes together). */
+  #lastTable = -1;
+  #lastCount: TableCount = { n: 0 };
   #last?: Datagram;
   /** Scratch: slots of the group being looked at. */
   #group: number[] = [];
@@ -213,15 +225,15 @@ export class RouteIndex {
   clear(): void {
     this.#dg = [];
     this.#off = new Int32Array(1024);
-    this.#hash = new Int32Array(1024);
     this.#rank = new Int32Array(1024);
     this.#up = this.#down = 0;
     this.#free = [];
     this.#used = 0;
     this.#count = 0;
-    this.#slots = new Int32Array(2048);
+    this.#slots = new Int32Array(4096);
     this.#tombs = 0;
     this.#tables.clear();
+    this.#lastTable = -1;
     this.#last = undefined;
   }
 
@@ -232,7 +244,27 @@ export class RouteIndex {
 
   /** Number of routes in a table. */
   tableSize(table: number): number {
-    return this.#tables.get(table) ?? 0;
+    return this.#tables.get(table)?.n ?? 0;
+  }
+
+  /**
+   * Makes room for `n` routes in all (a dump's count, known once it is received), so that
+   * putting them does not grow the table step by step.
+   */
+  reserve(n: number): void {
+    if (n > this.#off.length) this.#entries(n);
+    let cap = this.#slots.length >> 1;
+    while ((n + this.#tombs) * 2 > cap) cap *= 2;
+    if (cap > this.#slots.length >> 1) this.#rehash(cap);
+  }
+
+  /** The count of `table`'s routes, made when missing. */
+  #counter(table: number): TableCount {
+    if (table === this.#lastTable) return this.#lastCount;
+    let c = this.#tables.get(table);
+    if (!c) this.#tables.set(table, c = { n: 0 });
+    this.#lastTable = table;
+    return (this.#lastCount = c);
   }
 
   #datagram(dv: DataView, u8: Uint8Array): Datagram {
@@ -246,21 +278,37 @@ export class RouteIndex {
   }
 
   #grow(): void {
+    const cap = this.#slots.length >> 1;
+    this.#rehash(this.#count * 4 > cap ? cap * 2 : cap);
+  }
+
+  /** Moves every entry into a table of `cap` slots (a power of two), dropping tombstones. */
+  #rehash(cap: number): void {
     const old = this.#slots;
-    const slots = new Int32Array(
-      this.#count * 4 > old.length ? old.length * 2 : old.length,
-    );
-    const mask = slots.length - 1;
-    const hash = this.#hash;
-    for (let i = 0; i < old.length; i++) {
+    const slots = new Int32Array(cap * 2);
+    const mask = cap - 1;
+    for (let i = 0; i < old.length; i += 2) {
       const v = old[i];
       if (v <= 0) continue;
-      let j = hash[v - 1] & mask;
-      while (slots[j] !== 0) j = (j + 1) & mask;
-      slots[j] = v;
+      const h = old[i + 1];
+      let j = h & mask;
+      while (slots[j << 1] !== 0) j = (j + 1) & mask;
+      slots[j << 1] = v;
+      slots[(j << 1) + 1] = h;
     }
     this.#slots = slots;
     this.#tombs = 0;
+  }
+
+  /** Grows the per-entry arrays to hold at least `n` entries. */
+  #entries(n: number): void {
+    let size = this.#off.length;
+    while (size < n) size *= 2;
+    const off2 = new Int32Array(size), rank2 = new Int32Array(size);
+    off2.set(this.#off);
+    rank2.set(this.#rank);
+    this.#off = off2;
+    this.#rank = rank2;
   }
 
   /**
@@ -269,18 +317,18 @@ export class RouteIndex {
    * first tombstone, else the empty slot ending it). Returns `a`'s destination hash.
    */
   #probe(a: RouteScan): number {
-    const slots = this.#slots, mask = slots.length - 1, hash = this.#hash;
+    const slots = this.#slots, mask = (slots.length >> 1) - 1;
     const h = destHash(a.family, a.table, a.dstLen, a.u8, a.dstOff, a.dstBytes) | 0;
     let j = h & mask;
     let firstTomb = -1, exact = -1;
     const group = this.#group;
-    group.length = 0;
+    if (group.length) group.length = 0;
     for (;;) {
-      const v = slots[j];
+      const v = slots[j << 1];
       if (v === 0) break;
       if (v < 0) {
         if (firstTomb < 0) firstTomb = j;
-      } else if (hash[v - 1] === h) {
+      } else if (slots[(j << 1) + 1] === h) {
         const b = this.#scanEntry(v - 1, B);
         if (sameGroup(a, b)) {
           group.push(j);
@@ -311,7 +359,7 @@ export class RouteIndex {
   }
 
   #set(slot: number, dv: DataView, u8: Uint8Array, off: number): void {
-    const e = this.#slots[slot] - 1;
+    const e = this.#slots[slot << 1] - 1;
     this.#dg[e] = this.#datagram(dv, u8);
     this.#off[e] = off;
   }
@@ -326,43 +374,37 @@ export class RouteIndex {
     rank: number,
   ): void {
     const e = this.#free.length ? this.#free.pop()! : this.#used++;
-    if (e >= this.#off.length) {
-      const n = this.#off.length * 2;
-      const off2 = new Int32Array(n), hash2 = new Int32Array(n), rank2 = new Int32Array(n);
-      off2.set(this.#off);
-      hash2.set(this.#hash);
-      rank2.set(this.#rank);
-      this.#off = off2;
-      this.#hash = hash2;
-      this.#rank = rank2;
-    }
+    if (e >= this.#off.length) this.#entries(e + 1);
     this.#dg[e] = this.#datagram(dv, u8);
     this.#off[e] = off;
-    this.#hash[e] = hash;
     this.#rank[e] = rank;
-    if (this.#slots[free] < 0) this.#tombs--;
-    this.#slots[free] = e + 1;
+    const slots = this.#slots, at = free << 1;
+    if (slots[at] < 0) this.#tombs--;
+    slots[at] = e + 1;
+    slots[at + 1] = hash;
     this.#count++;
-    this.#tables.set(table, (this.#tables.get(table) ?? 0) + 1);
+    this.#counter(table).n++;
   }
 
   #drop(slot: number, table: number): void {
-    const e = this.#slots[slot] - 1;
-    this.#slots[slot] = -1;
+    const e = this.#slots[slot << 1] - 1;
+    this.#slots[slot << 1] = -1;
     this.#tombs++;
     this.#dg[e] = undefined;
     this.#free.push(e);
     this.#count--;
-    const n = (this.#tables.get(table) ?? 1) - 1;
-    if (n) this.#tables.set(table, n);
-    else this.#tables.delete(table);
+    const c = this.#counter(table);
+    if (--c.n <= 0) {
+      this.#tables.delete(table);
+      this.#lastTable = -1;
+    }
   }
 
   /** The slot of the group's first route in the kernel's order, among those `ok` accepts. */
   #first(ok?: (s: RouteScan) => boolean): number {
     let best = -1, rank = Infinity;
     for (const j of this.#group) {
-      const e = this.#slots[j] - 1;
+      const e = this.#slots[j << 1] - 1;
       if (this.#rank[e] >= rank) continue;
       if (ok && !ok(this.#scanEntry(e, B))) continue;
       best = j;
@@ -381,7 +423,7 @@ export class RouteIndex {
   put(dv: DataView, u8: Uint8Array, off: number, dump = false): Applied {
     const a = A.read(dv, u8, off);
     if (a.cloned) return undefined;
-    if ((this.#count + this.#tombs + 1) * 2 > this.#slots.length) this.#grow();
+    if ((this.#count + this.#tombs + 1) * 4 > this.#slots.length) this.#grow();
     const hash = this.#probe(a);
     const exact = this.#pExact, free = this.#pFree;
     const nl = dump ? 0 : a.nlFlags;
@@ -405,9 +447,9 @@ export class RouteIndex {
     if (a.ecmp6 && this.#group.length) {
       // Next hops that joined a multipath route: the event describes the whole route.
       for (const j of [...this.#group]) {
-        const b = this.#scanEntry(this.#slots[j] - 1, B);
+        const b = this.#scanEntry(this.#slots[j << 1] - 1, B);
         if (!b.ecmp6 || sharedHops6(b, a).length === 0) continue;
-        rank = Math.min(rank, this.#rank[this.#slots[j] - 1]);
+        rank = Math.min(rank, this.#rank[this.#slots[j << 1] - 1]);
         this.#drop(j, a.table);
         action = "change";
       }
@@ -427,14 +469,14 @@ export class RouteIndex {
     this.#probe(a);
     const found = this.#pExact;
     if (found >= 0) {
-      const e = this.#slots[found] - 1;
+      const e = this.#slots[found << 1] - 1;
       if (exact && (this.#dg[e]!.u8 !== u8 || this.#off[e] !== off)) return undefined;
       this.#drop(found, a.table);
       return "remove";
     }
     if (exact || !a.ecmp6) return undefined;
     for (const j of [...this.#group]) {
-      const e = this.#slots[j] - 1;
+      const e = this.#slots[j << 1] - 1;
       const b = this.#scanEntry(e, B);
       if (!b.ecmp6) continue;
       const shared = sharedHops6(b, a);
@@ -465,14 +507,14 @@ export class RouteIndex {
     const bytes = parseIp(prefix.slice(0, slash), "dst");
     const family = bytes.length === 4 ? AF_INET : AF_INET6;
     const dstLen = Number(prefix.slice(slash + 1));
-    const slots = this.#slots, mask = slots.length - 1;
+    const slots = this.#slots, mask = (slots.length >> 1) - 1;
     const h = destHash(family, table, dstLen, bytes, 0, bytes.length) | 0;
     let j = h & mask;
     const found: { e: number; priority: number }[] = [];
     for (;;) {
-      const v = slots[j];
+      const v = slots[j << 1];
       if (v === 0) break;
-      if (v > 0 && this.#hash[v - 1] === h) {
+      if (v > 0 && slots[(j << 1) + 1] === h) {
         const s = this.#scanEntry(v - 1, B);
         if (s.family === family && s.table === table && s.dstLen === dstLen) {
           let same = true;

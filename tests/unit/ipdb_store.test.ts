@@ -294,6 +294,36 @@ Deno.test("ipdb route index: growth, deletion tombstones and reinsertion keep it
   assert.deepEqual(ix.tableIds(), []);
 });
 
+Deno.test("ipdb route index: reserve, then puts, removes and table counts stay exact", () => {
+  const ix = new RouteIndex();
+  const n = 5000;
+  const addr = (i: number) => `21.0.${(i >> 8) & 255}.${i & 255}`;
+  put(ix, { dst: "9.9.9.9", len: 32, table: 7 });
+  ix.reserve(n + 1);
+  ix.reserve(10); // never shrinks
+  // Tables alternate in runs (a dump lists a table's routes together; events interleave).
+  const table = (i: number) => (i % 100 < 50 ? 254 : 1000);
+  for (let i = 0; i < n; i++) {
+    assert.equal(put(ix, { dst: addr(i), len: 32, table: table(i) }, true), "add");
+  }
+  assert.equal(ix.size, n + 1);
+  assert.deepEqual(ix.tableIds(), [7, 254, 1000]);
+  assert.equal(ix.tableSize(254) + ix.tableSize(1000), n);
+  for (let i = 0; i < n; i++) {
+    if (table(i) === 1000) del(ix, { dst: addr(i), len: 32, table: 1000 });
+  }
+  assert.deepEqual(ix.tableIds(), [7, 254]);
+  assert.equal(ix.tableSize(1000), 0);
+  assert.equal(del(ix, { dst: "9.9.9.9", len: 32, table: 7 }), "remove");
+  assert.deepEqual(ix.tableIds(), [254]);
+  // Counting starts afresh for a table that emptied.
+  assert.equal(put(ix, { dst: addr(50), len: 32, table: 1000 }), "add");
+  assert.equal(ix.tableSize(1000), 1);
+  for (let i = 0; i < n; i++) {
+    assert.equal(ix.lookup(table(i), `${addr(i)}/32`).length, table(i) === 254 || i === 50 ? 1 : 0);
+  }
+});
+
 Deno.test("ipdb route index: routes through a device", () => {
   const ix = new RouteIndex();
   put(ix, { dst: "10.1.0.0", len: 16, oif: 3 });
