@@ -664,7 +664,11 @@ export type RouteFilter =
     proto?: FilterValue<string | number, number>;
     /** Route type by name or number. In the kernel. */
     type?: FilterValue<string | number, number>;
-    /** Destination prefix ("10.0.0.0/24", an address for a host route, or "default"). Here. */
+    /**
+     * Destination: a prefix ("10.0.0.0/24": that exact prefix), an address ("10.0.0.0": any
+     * route whose destination address it is, whatever its length, as pyroute2 compares
+     * `RTA_DST`; add `dst_len` to pick one), or "default". Here.
+     */
     dst?: FilterValue<string>;
     /** Gateway; multipath routes match on any hop. Here. */
     gateway?: FilterValue<string>;
@@ -779,7 +783,11 @@ function planDump(core: RtnlCore, filter: RouteFilter | undefined): DumpPlan {
         const d = prefixOf(v, "dst", {});
         const text = formatIp(d.bytes, 0, d.bytes.length);
         const len = d.prefixlen;
-        checks.push((r) => r.dst_len === len && r.dst === text && r.family === d.family);
+        // As pyroute2 filters: an address alone compares RTA_DST whatever the prefix length
+        // (a script asking for "10.0.0.0" finds 10.0.0.0/24); with a length, the exact prefix.
+        if (d.hasPrefix) {
+          checks.push((r) => r.dst_len === len && r.dst === text && r.family === d.family);
+        } else checks.push((r) => r.dst === text && r.family === d.family);
         break;
       }
       case "gateway":

@@ -27,16 +27,27 @@ await scenario("route add/del with dst and gateway, proto by name and number", [
   await ip.route("delete", { dst: "172.20.0.0/24", gateway: "10.0.0.2", proto: 3 });
 });
 
-await scenario("oif as an iterable (one element), dst_len, get_attr('RTA_OIF')", [], async (ip) => {
-  const dev = await uplink(ip);
-  const spec = { dst: "172.20.0.0", dst_len: 24, oif: [dev] };
-  await ip.route("add", spec);
-  // pyroute2 compares RTA_DST alone; here an address without a length is a host route.
-  const rts = await ip.getRoutes({ family: 2, dst: "172.20.0.0/24" });
-  await ip.route("del", spec);
-  assert.equal(rts.length, 1);
-  assert.equal(rts[0].getAttr("RTA_OIF"), dev);
-});
+await scenario(
+  "oif as an iterable (one element), dst_len, get_routes(dst=address), get_attr('RTA_OIF')",
+  [],
+  async (ip) => {
+    const dev = await uplink(ip);
+    const spec = { dst: "172.20.0.0", dst_len: 24, oif: [dev] };
+    await ip.route("add", spec);
+    // As pyroute2 compares RTA_DST alone: the address finds the /24; a length narrows it.
+    const rts = await ip.getRoutes({ family: 2, dst: "172.20.0.0" });
+    const exact = await ip.getRoutes({ family: 2, dst: "172.20.0.0/24" });
+    const host = await ip.getRoutes({ family: 2, dst: "172.20.0.0", dst_len: 32 });
+    const other = await ip.getRoutes({ family: 2, dst: "172.20.0.1" });
+    await ip.route("del", spec);
+    assert.equal(rts.length, 1);
+    assert.equal(rts[0].getAttr("RTA_OIF"), dev);
+    assert.equal(rts[0].dst_len, 24);
+    assert.equal(exact.length, 1);
+    assert.equal(host.length, 0);
+    assert.equal(other.length, 0);
+  },
+);
 
 await scenario("get_routes(dst='127.0.0.1') and get_routes(dst='::1')", [], async (ip) => {
   await ip.link("set", { index: 1, state: "up" });
