@@ -169,7 +169,19 @@ export async function main(argv: string[], out = console.log, err = console.erro
     }
     if (args.command === "plan") {
       const p = await plan(dbs, doc as StateDocument, { prune: args.prune });
-      out(p.empty ? "no changes" : `${p}\n${p.steps.length} steps`);
+      const steps = p.steps.map((s) => `[${s.namespace}] ${s.describe}\n`).join("");
+      out(p.empty ? "no changes" : `${steps}${p.steps.length} steps`);
+      // What the document cannot model is left alone: said on stderr, so stdout stays the plan.
+      const left = Object.entries(p.review()).flatMap(([ns, lines]) =>
+        lines.filter((l) => l.startsWith("= left alone: ")).map((l) => `[${ns}] ${l.slice(14)}`)
+      );
+      if (left.length) {
+        err(
+          `netstate: warning: ${left.length} ${
+            left.length === 1 ? "object is" : "objects are"
+          } not managed (left alone; "unmanaged" in netstate show):\n  ${left.join("\n  ")}`,
+        );
+      }
       return 0;
     }
     const done = await apply(dbs, doc as StateDocument, {

@@ -34,6 +34,27 @@ export interface NamespaceState {
   fdb?: FdbState[];
   /** Traffic control: qdiscs (not the default ones), classes and filters. */
   tc?: TcState[];
+  /**
+   * What the namespace holds that the lists above do not model (absent: nothing), so that a
+   * snapshot is not taken for the whole namespace. `plan()`/`apply()` leave these alone (even
+   * with prune); a desired document may carry the list back: it is checked, then ignored.
+   */
+  unmanaged?: UnmanagedState[];
+}
+
+/**
+ * An object a namespace holds that the document does not model: `{ kind: "tc", dev: "v0",
+ * object: "qdisc netem 1: parent root", reason: "qdisc kind netem is not modelled" }`.
+ */
+export interface UnmanagedState {
+  /** The list it would belong to. */
+  kind: KindName;
+  /** The interface it is on or is (absent: none). */
+  dev?: string;
+  /** What it is, as `ip`/`tc` would name it. */
+  object: string;
+  /** Why it is not in its list. */
+  reason: string;
 }
 
 /** The kinds of object a namespace holds, in the document's order. */

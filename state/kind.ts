@@ -8,6 +8,7 @@
 
 import type { IPDB } from "../ipdb/db.ts";
 import type { KindName, LinkState, NamespaceState } from "./document.ts";
+import type { UnmanagedSink } from "./unmanaged.ts";
 
 /** The IPRoute verbs a step uses. */
 export type Call = "link" | "addr" | "route" | "rule" | "neigh" | "nexthop" | "fdb" | "tc";
@@ -58,6 +59,8 @@ export interface NamespaceContext {
   dbs: ReadonlyMap<string, IPDB>;
   /** An interface's name by index (undefined: none). */
   nameOf(index: number): string | undefined;
+  /** Where `read` reports what the namespace holds that its kind does not model. */
+  unmanaged: UnmanagedSink;
 }
 
 /** What the planner knows of one namespace while it plans. */

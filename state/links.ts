@@ -4,7 +4,9 @@
  * one). A veth pair is made and removed once, by whichever end comes first (pruning keeps an end
  * whose peer the document names). A link whose kind,
  * parent or peer changes is replaced (removed, then made). Links without a kind (loopback,
- * physical devices) are never pruned.
+ * physical devices) are never pruned. Listed as unmanaged (and never pruned): links of a kind
+ * with kind data this layer does not keep (vlan, bond, gre, …), a veth whose peer is in a
+ * namespace the document does not name, a macvlan whose parent is in another namespace.
  *
  * @module
  */
@@ -16,6 +18,7 @@ import type { LinkState, PeerRef } from "./document.ts";
 import type { Kind, NamespaceContext, PlanContext, PlanStep, Request } from "./kind.ts";
 import { PHASE } from "./kind.ts";
 import { DATA_REFS, LINK_DATA } from "./link_data.ts";
+import { attrNames } from "./unmanaged.ts";
 
 const KEYS = ["ifname", "kind", "mtu", "address", "state", "master", "parent", "peer", "data"];
 /** Kinds whose IFLA_LINK is the interface they sit on. */
@@ -129,6 +132,13 @@ async function read(ns: NamespaceContext): Promise<LinkState[]> {
     const link = attr(v, "link") as number | undefined;
     const netnsid = attr(v, "link_netnsid") as number | undefined;
     let peer: string | PeerRef | undefined, parent: string | undefined;
+    const name = v.ifname as string;
+    // A link the document cannot make again as it is: listed, and never pruned.
+    const unmodelled = (reason: string) =>
+      ns.unmanaged.add(
+        { kind: "links", dev: name, object: `link ${name}${kind ? ` (${kind})` : ""}`, reason },
+        name,
+      );
     if (kind === "veth" && link) {
       if (netnsid === undefined) peer = ns.nameOf(link);
       else {
@@ -138,9 +148,15 @@ async function read(ns: NamespaceContext): Promise<LinkState[]> {
           ? undefined
           : ns.dbs.get(other)?.store.links.get(link)?.ifname;
         if (other !== undefined && name !== undefined) peer = { ifname: name, netns: other };
+        else unmodelled("its veth peer is in a namespace the document does not name");
       }
-    } else if (kind !== undefined && PARENT_KINDS.has(kind) && link && netnsid === undefined) {
-      parent = ns.nameOf(link);
+    } else if (kind !== undefined && PARENT_KINDS.has(kind) && link) {
+      if (netnsid === undefined) parent = ns.nameOf(link);
+      else unmodelled("the interface it sits on is in another namespace");
+    }
+    if (kind !== undefined && !LINK_DATA[kind]) {
+      const keys = attrNames(attr(v, ["linkinfo", "info_data"]));
+      if (keys.length) unmodelled(`kind data of ${kind} is not modelled (${keys.join(", ")})`);
     }
     out.push(compact({
       ifname: v.ifname as string,

@@ -47,6 +47,7 @@ export type {
   RuleState,
   StateDocument,
   TcState,
+  UnmanagedState,
 } from "./document.ts";
 export { KINDS } from "./document.ts";
 export type { IPDB } from "../ipdb/db.ts";

@@ -3,17 +3,20 @@
  * document. Only what the document names is managed: a namespace it leaves out, a list a
  * namespace leaves out, a link field an entry leaves out are left as they are. With
  * `prune: true`, every entry of a listed kind that the list does not name is removed (links
- * without a kind, such as `lo`, excepted).
+ * without a kind, such as `lo`, excepted). What a namespace holds that the document does not
+ * model (its snapshot's `unmanaged` list) is never changed, nor what it depends on; the plan
+ * lists those of the kinds the document names as left alone.
  *
  * @module
  */
 
 import { checkKeys, KeySet } from "../netlink/strict.ts";
 import type { IPDB } from "../ipdb/db.ts";
-import type { LinkState, StateDocument } from "./document.ts";
+import type { KindName, LinkState, StateDocument, UnmanagedState } from "./document.ts";
 import { KINDS } from "./document.ts";
 import type { NamespaceContext, PlanContext, PlanStep } from "./kind.ts";
 import { KIND_TABLE } from "./kinds.ts";
+import { describeUnmanaged, UnmanagedSink } from "./unmanaged.ts";
 import { checkDocument } from "./validate.ts";
 
 /** Options of {@link plan}. */
@@ -35,10 +38,21 @@ export class StatePlan {
    */
   readonly restore: readonly PlanStep[];
 
+  /**
+   * By namespace, what it holds of the kinds the document lists that is not modelled: left
+   * alone (as a snapshot's `unmanaged`).
+   */
+  readonly unmanaged: Readonly<Record<string, readonly UnmanagedState[]>>;
+
   /** @internal */
-  constructor(steps: PlanStep[], restore: PlanStep[] = []) {
+  constructor(
+    steps: PlanStep[],
+    restore: PlanStep[] = [],
+    unmanaged: Record<string, UnmanagedState[]> = {},
+  ) {
     this.steps = steps;
     this.restore = steps.length ? restore : [];
+    this.unmanaged = unmanaged;
   }
 
   /** Whether the kernel already matches the desired state. */
@@ -46,16 +60,28 @@ export class StatePlan {
     return this.steps.length === 0;
   }
 
-  /** The steps for people, by namespace: `{ a: ["+ link v0 (veth peer v1)", "~ link v0: mtu 1500 -> 1400"] }`. */
+  /**
+   * The steps for people, by namespace: `{ a: ["+ link v0 (veth peer v1)", "~ link v0: mtu
+   * 1500 -> 1400"] }`, then what is left alone: `"= left alone: qdisc netem 1: parent root dev
+   * v0 (qdisc kind netem is not modelled)"`.
+   */
   review(): Record<string, string[]> {
     const out: Record<string, string[]> = {};
     for (const s of this.steps) (out[s.namespace] ??= []).push(s.describe);
+    for (const [ns, list] of Object.entries(this.unmanaged)) {
+      for (const e of list) (out[ns] ??= []).push(`= left alone: ${describeUnmanaged(e)}`);
+    }
     return out;
   }
 
-  /** One line per step: `[a] + route 10.1.0.0/16 via 10.0.0.2 dev v0`. */
+  /** One line per step: `[a] + route 10.1.0.0/16 via 10.0.0.2 dev v0`, then what is left alone. */
   toString(): string {
-    return this.steps.map((s) => `[${s.namespace}] ${s.describe}`).join("\n");
+    return [
+      ...this.steps.map((s) => `[${s.namespace}] ${s.describe}`),
+      ...Object.entries(this.unmanaged).flatMap(([ns, list]) =>
+        list.map((e) => `[${ns}] = left alone: ${describeUnmanaged(e)}`)
+      ),
+    ].join("\n");
   }
 }
 
@@ -75,7 +101,13 @@ export function namespaceContext(
   }
   if (db.closed) throw new Error(`${path}: the IPDB is closed`);
   const links = db.store.links;
-  return { name, db, dbs, nameOf: (i) => links.get(i)?.ifname as string | undefined };
+  return {
+    name,
+    db,
+    dbs,
+    nameOf: (i) => links.get(i)?.ifname as string | undefined,
+    unmanaged: new UnmanagedSink(),
+  };
 }
 
 /** Checks the map of databases. */
@@ -140,13 +172,20 @@ export async function planChecked(
       }
       if (!prune) continue;
       for (const [key, e] of nowByKey) {
-        if (!wanted.has(key) && !kind.keep?.(e)) steps.push(...kind.steps(ctx, e, undefined));
+        if (wanted.has(key) || kind.keep?.(e) || ctx.unmanaged.kept(k, key)) continue;
+        steps.push(...kind.steps(ctx, e, undefined));
       }
     }
   }
   // Stable: within a phase, the document's order (namespace by namespace) is kept.
   steps.sort((a, b) => a.phase - b.phase);
-  return new StatePlan(steps, ctxs.flatMap((ctx) => bridgeGuards(ctx, steps)));
+  const unmanaged: Record<string, UnmanagedState[]> = {};
+  for (const ctx of ctxs) {
+    const listed = KINDS.filter((k) => ctx.want[k] !== undefined) as KindName[];
+    const list = ctx.unmanaged.list(listed);
+    if (list.length) unmanaged[ctx.name] = list;
+  }
+  return new StatePlan(steps, ctxs.flatMap((ctx) => bridgeGuards(ctx, steps)), unmanaged);
 }
 
 /**

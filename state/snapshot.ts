@@ -1,7 +1,8 @@
 /**
  * Snapshots: what the databases' namespaces hold, as a desired-state document that `apply()`
  * takes back: every kind, stable order, names instead of indexes, the kernel's own entries
- * left out (see each kind's module).
+ * left out (see each kind's module), and what exists but is not modelled listed in each
+ * namespace's `unmanaged` (see unmanaged.ts).
  *
  * @module
  */
@@ -24,6 +25,8 @@ export async function snapshotNamespace(
     const kind = KIND_TABLE.get(k);
     if (kind) out[k] = await kind.read(ctx);
   }
+  const unmanaged = ctx.unmanaged.list();
+  if (unmanaged.length) out.unmanaged = unmanaged;
   return out as NamespaceState;
 }
 

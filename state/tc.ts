@@ -5,9 +5,12 @@
  * (`rate`, `ceil` in bits per second, `prio`; the bursts are the ones the rate gives); u32
  * filters under htb or ingress (`keys` as "value/mask+offset" in hex, `classid`; with
  * `priority`, `protocol` and a handle such as "800::800"). Left out of snapshots: default
- * qdiscs (handle 0: noqueue, pfifo_fast, mq), other kinds, u32's own hash tables and filters
- * with hashing, links, variable offsets or actions. Made root first, then classes, qdiscs under
- * classes, filters; removed in the reverse order. A changed object is replaced.
+ * qdiscs (handle 0: noqueue, pfifo_fast, mq) and u32's own hash tables. Listed as unmanaged
+ * (and the qdisc they hang on kept from pruning): qdiscs of other kinds (their classes and
+ * filters go with them, unread), filters of other kinds, u32 filters with actions, police,
+ * links, hash tables of their own, variable offsets or other options, filters of clsact's
+ * hooks. Made root first, then classes, qdiscs under classes, filters; removed in the
+ * reverse order. A changed object is replaced.
  *
  * @module
  */
@@ -19,6 +22,7 @@ import {
   parseProtocol,
   protocolName,
   TC_H,
+  tcHandle,
 } from "../rtnl/tc/handles.ts";
 import type { TcMessage } from "../rtnl/tc/mod.ts";
 import { xmitsize, xmittime } from "../rtnl/tc/units.ts";
@@ -27,6 +31,7 @@ import type { TcState } from "./document.ts";
 import type { Kind, NamespaceContext, Request } from "./kind.ts";
 import { PHASE } from "./kind.ts";
 import { simpleSteps } from "./simple.ts";
+import { attrNames } from "./unmanaged.ts";
 import type { SimpleKind } from "./simple.ts";
 
 /** Handled kinds and their options. */
@@ -214,17 +219,56 @@ function tcEntry(object: "qdisc" | "class", v: TcMessage, dev: string): TcState 
   });
 }
 
-/** A u32 filter message as a document entry (undefined: the kernel's own hash tables and
- * heads, or a selector this layer does not write: offsets, hashing, links, actions). */
-function filterEntry(v: TcMessage, dev: string): TcState | undefined {
+/** Where an unmanaged object hangs: the keys of its qdisc and, under a class, of the class. */
+function holders(dev: string, parent: number): string[] {
+  if (parent === TC_H.ROOT) return [];
+  const qdisc = `qdisc ${dev} ${formatHandle((parent & 0xffff0000) >>> 0)}`;
+  const minor = parent & 0xffff;
+  if (parent === TC_H.INGRESS || minor === 0 || minor >= TC_H.MIN_INGRESS) return [qdisc];
+  return [qdisc, `class ${dev} ${formatHandle(parent)}`];
+}
+
+/** The u32 options this layer writes (and `hash`, `flags`: where the kernel put it, its state). */
+const U32_OPTIONS = new Set(["sel", "hash", "classid", "flags", "pcnt"]);
+/** TCA_CLS_FLAGS_SKIP_HW | TCA_CLS_FLAGS_SKIP_SW: asked for, not written here. */
+const SKIP_FLAGS = 3;
+/** The bit the kernel sets in the id of a u32 hash table it makes (a priority's root table). */
+const U32_ROOT_TABLE = 0x800;
+
+/**
+ * A filter message as a document entry, undefined for the kernel's own (a classifier's head,
+ * u32's root hash tables), or the reason it is not modelled.
+ */
+function filterEntry(v: TcMessage, dev: string, hook: boolean): TcState | string | undefined {
   const g = v as unknown as Json;
-  if (g.kind !== "u32" || !g.handle) return undefined;
+  const handle = g.handle as number;
+  if (!handle) return undefined;
+  if (g.kind !== "u32") return `filter kind ${g.kind} is not modelled`;
   const o = (g.options ?? {}) as Json;
+  const table = handle >>> 20;
   const sel = o.sel as { flags: number; keys: U32KeyView[] } | undefined;
-  if (!sel || o.link !== undefined || o.act !== undefined || o.police !== undefined) {
-    return undefined;
+  if (!sel) {
+    if (table & U32_ROOT_TABLE && (handle & 0xfffff) === 0 && o.divisor === 1) return undefined;
+    return `u32 hash tables other than the kernel's are not modelled`;
   }
-  if (sel.flags & ~1 || sel.keys.some((k) => k.offmask)) return undefined;
+  if (hook) return "filters on clsact's hooks are not modelled";
+  if (!(table & U32_ROOT_TABLE) || (handle >>> 12) & 0xff) {
+    return "u32 filters in hash tables of their own are not modelled";
+  }
+  const extra = attrNames(o).filter((k) => !U32_OPTIONS.has(k));
+  if (extra.length) {
+    const act = o.act as { kind?: string }[] | undefined;
+    const what = extra.map((k) =>
+      k === "act" && act ? `actions (${act.map((a) => a.kind).join(", ")})` : k
+    );
+    return `u32 filters with ${what.join(", ")} are not modelled`;
+  }
+  if ((o.flags as number ?? 0) & SKIP_FLAGS) {
+    return "u32 filters with skip_hw/skip_sw are not modelled";
+  }
+  if (sel.flags & ~1 || sel.keys.some((k) => k.offmask)) {
+    return "u32 filters with variable offsets are not modelled";
+  }
   const info = g.info as number;
   const options: Record<string, string | string[]> = {
     keys: sel.keys.map((k) => u32Key(k.val, k.mask, k.off)),
@@ -234,7 +278,7 @@ function filterEntry(v: TcMessage, dev: string): TcState | undefined {
     object: "filter",
     dev,
     kind: "u32",
-    handle: u32Handle(g.handle as number),
+    handle: u32Handle(handle),
     parent: handleText(g.parent as number, "parent"),
     priority: info >>> 16,
     protocol: protocolName(((info & 0xff) << 8) | ((info >>> 8) & 0xff)),
@@ -244,19 +288,41 @@ function filterEntry(v: TcMessage, dev: string): TcState | undefined {
 
 type U32KeyView = { val: number; mask: number; off: number; offmask: number };
 
+/** A filter's name as tc shows it, for the unmanaged list. */
+function filterName(v: TcMessage, parent: string): string {
+  const g = v as unknown as Json;
+  const info = g.info as number, handle = g.handle as number;
+  const h = g.kind === "u32" ? u32Handle(handle) : `0x${handle.toString(16)}`;
+  const protocol = protocolName(((info & 0xff) << 8) | ((info >>> 8) & 0xff));
+  return `filter ${g.kind} ${h} parent ${parent} prio ${info >>> 16} protocol ${protocol}`;
+}
+
 async function read(ns: NamespaceContext): Promise<TcState[]> {
   const out: TcState[] = [];
   const devs = new Set<number>();
-  const parents: [number, number][] = [];
+  const parents: [number, number, string][] = [];
   for (const v of await ns.db.ip.getQdiscs()) {
-    const index = (v as unknown as Json).index as number;
+    const g = v as unknown as Json;
+    const index = g.index as number, handle = g.handle as number, kind = g.kind as string;
     const dev = ns.nameOf(index);
-    const e = dev === undefined ? undefined : tcEntry("qdisc", v, dev);
-    if (!e) continue;
+    if (dev === undefined || handle === 0) continue;
+    const e = tcEntry("qdisc", v, dev);
+    if (!e) {
+      const parent = handleText(g.parent as number, "parent");
+      ns.unmanaged.add({
+        kind: "tc",
+        dev,
+        object: `qdisc ${kind} ${handleText(handle, "qdisc")} parent ${parent}`,
+        reason: `qdisc kind ${kind} is not modelled`,
+      }, ...holders(dev, g.parent as number));
+      continue;
+    }
     out.push(e);
     if (e.kind === "htb") devs.add(index);
-    if (e.kind === "htb" || e.kind === "ingress") {
-      parents.push([index, (v as unknown as Json).handle as number]);
+    if (e.kind === "htb" || e.kind === "ingress") parents.push([index, handle, dev]);
+    if (e.kind === "clsact") {
+      parents.push([index, tcHandle(0xffff, TC_H.MIN_INGRESS), dev]);
+      parents.push([index, tcHandle(0xffff, TC_H.MIN_EGRESS), dev]);
     }
   }
   for (const index of devs) {
@@ -265,10 +331,20 @@ async function read(ns: NamespaceContext): Promise<TcState[]> {
       if (e) out.push(e);
     }
   }
-  for (const [index, parent] of parents) {
+  for (const [index, parent, dev] of parents) {
+    const hook = (parent & 0xffff) >= TC_H.MIN_INGRESS;
     for (const v of await ns.db.ip.getFilters({ index, parent })) {
-      const e = filterEntry(v, ns.nameOf(index)!);
-      if (e) out.push(e);
+      const e = filterEntry(v, dev, hook);
+      if (typeof e === "object") out.push(e);
+      else if (e !== undefined) {
+        const at = hook
+          ? (parent & 0xffff) === TC_H.MIN_INGRESS ? "ingress" : "egress"
+          : handleText(parent, "parent");
+        ns.unmanaged.add(
+          { kind: "tc", dev, object: filterName(v, at), reason: e },
+          ...holders(dev, parent),
+        );
+      }
     }
   }
   return out.sort((a, b) =>

@@ -1,7 +1,8 @@
 /**
  * The check of a desired-state document before anything is planned or sent: its shape, every
  * entry of every kind (unknown keys, wrong types, bad addresses: a TypeError or RangeError
- * naming the path), and no two entries of a namespace with one identity.
+ * naming the path), and no two entries of a namespace with one identity. A namespace's
+ * `unmanaged` list (a snapshot's) is checked and left out of the result.
  *
  * @module
  */
@@ -11,6 +12,7 @@ import { entry, list } from "./check.ts";
 import type { NamespaceState, StateDocument } from "./document.ts";
 import { KINDS } from "./document.ts";
 import { KIND_TABLE } from "./kinds.ts";
+import { checkUnmanaged } from "./unmanaged.ts";
 
 const SINGULAR: Record<string, string> = {
   links: "link",
@@ -33,7 +35,9 @@ export function checkDocument(doc: unknown): StateDocument {
   const out: StateDocument = { version: 1, namespaces: {} };
   for (const name of Object.keys(nss).sort()) {
     const path = `namespaces.${JSON.stringify(name)}`;
-    const ns = entry(nss[name], path, KINDS);
+    const ns = entry(nss[name], path, [...KINDS, "unmanaged"]);
+    // A snapshot's list of what it does not model may come back: checked, then ignored.
+    if (ns.unmanaged !== undefined) list(ns.unmanaged, `${path}.unmanaged`, checkUnmanaged);
     const state: NamespaceState = {};
     for (const k of KINDS) {
       if (ns[k] === undefined) continue;

@@ -1,7 +1,7 @@
 /**
  * The desired-state planner without a kernel: the order of steps for a namespace that has
  * nothing yet, a veth pair made once, changes and deletions of one-request kinds, document
- * checks naming the path.
+ * checks naming the path, the unmanaged list checked and ignored.
  */
 
 import assert from "node:assert/strict";
@@ -13,6 +13,8 @@ import { ROUTES } from "../../state/routes.ts";
 import { RULES } from "../../state/rules.ts";
 import type { PlanContext } from "../../state/kind.ts";
 import { checkDocument } from "../../state/validate.ts";
+import { sortUnmanaged } from "../../state/unmanaged.ts";
+import type { UnmanagedState } from "../../state/document.ts";
 
 /** A database with nothing in it (what an empty namespace's IPDB holds, minus lo). */
 function emptyDb(): IPDB {
@@ -195,4 +197,31 @@ Deno.test("state plan: the document is checked whole, errors name the path", () 
     protocol: "ip",
     options: { keys: ["0a000000/ff000000+16"], classid: "1:10" },
   });
+});
+
+Deno.test("state plan: a namespace's unmanaged list is checked, then left out", () => {
+  const listed = {
+    kind: "tc",
+    dev: "v0",
+    object: "qdisc netem 1: parent root",
+    reason: "qdisc kind netem is not modelled",
+  };
+  const c = checkDocument({
+    version: 1,
+    namespaces: { a: { links: [{ ifname: "v0", mtu: 1400 }], unmanaged: [listed] } },
+  });
+  assert.deepStrictEqual(c.namespaces.a, { links: [{ ifname: "v0", mtu: 1400 }] });
+  const bad = (unmanaged: unknown, re: RegExp) =>
+    assert.throws(() => checkDocument({ version: 1, namespaces: { a: { unmanaged } } }), re);
+  bad({}, /namespaces\."a"\.unmanaged: expected an array/);
+  bad([{ ...listed, kind: "qdisc" }], /unmanaged\[0\]\.kind: expected one of/);
+  bad([{ ...listed, object: 1 }], /unmanaged\[0\]\.object: expected a non-empty string/);
+  bad([{ kind: "tc", object: "x" }], /unmanaged\[0\]\.reason: expected a non-empty string/);
+  bad([{ ...listed, handle: "1:" }], /unmanaged\[0\]\.handle: unknown key/);
+  // Sorted by kind (the document's order), device, object; the same entry once.
+  const link = { kind: "links", dev: "vl0", object: "link vl0 (vlan)", reason: "r" };
+  assert.deepStrictEqual(
+    sortUnmanaged([listed, { ...listed, dev: "a0" }, link, listed] as UnmanagedState[]),
+    [link, { ...listed, dev: "a0" }, listed],
+  );
 });
