@@ -55,6 +55,9 @@ export abstract class EventStream<T> implements AsyncIterable<T | Overrun>, Disp
     this.#iterating = true;
     if (this.#signal?.aborted) this.close();
     try {
+      // A generator runs to its first yield inside next(): without this turn, a close() right
+      // after next() would still get an event queued while subscribing.
+      await Promise.resolve();
       while (this.pending.length > 0) yield this.pending.shift()!;
       if (this.#closed) return;
       const engine = new NetlinkEngine(this.socket);
