@@ -9,6 +9,9 @@
  * `proto ra` (router advertisements) and cloned entries. Multipath routes:
  * `multipath: [{ gateway?, dev?, weight? }]`; the IPv6 next hops of one group (table,
  * destination, metric) are one entry, hops sorted (the kernel shows them as one route).
+ * Listed as unmanaged instead of written (and so never pruned): routes of other types (local,
+ * broadcast, … outside the local table) and routes with metrics (`mtu`, …), a source prefix,
+ * `onlink`, encapsulation, realms, `via`, a router preference, an expiry or hop options.
  *
  * @module
  */
@@ -30,6 +33,7 @@ import type { RouteState } from "./document.ts";
 import type { Kind, NamespaceContext, Request } from "./kind.ts";
 import { PHASE } from "./kind.ts";
 import { simpleSteps } from "./simple.ts";
+import { attrNames } from "./unmanaged.ts";
 import type { SimpleKind } from "./simple.ts";
 
 const KEYS = [
@@ -140,6 +144,54 @@ function canonical(e: RouteState): RouteState {
   return e;
 }
 
+const RTNH_F_ONLINK = 4;
+
+/**
+ * Why a route the kernel did not make cannot be written as a document entry (undefined: it
+ * can, or it is the kernel's own): a type or an attribute this layer does not model.
+ */
+export function routeUnmodelled(v: Route): string | undefined {
+  const g = v as unknown as Record<string, unknown>;
+  const table = g.table as number, proto = g.proto as number;
+  if (table === RT_TABLE_LOCAL || proto === RTPROT_KERNEL || proto === RTPROT_RA) return undefined;
+  if ((g.flags as number) & RTM_F_CLONED) return undefined;
+  const type = TYPE_NUMBERS[g.type as number] ?? `${g.type}`;
+  if (!(TYPES as readonly string[]).includes(type)) return `route type ${type} is not modelled`;
+  const what: string[] = [];
+  const metrics = attrNames(g.metrics);
+  if (metrics.length) what.push(`metrics (${metrics.join(", ")})`);
+  if (g.src_len) what.push("a source prefix");
+  if ((g.flags as number) & RTNH_F_ONLINK) what.push("onlink");
+  if (g.encap_type !== undefined) what.push("encapsulation");
+  if (g.flow !== undefined) what.push("realms");
+  if (g.via !== undefined || g.newdst !== undefined) what.push("via/newdst");
+  if (g.pref) what.push("router preference");
+  const expires = (g.cacheinfo as { rta_expires?: number } | undefined)?.rta_expires;
+  if (expires || g.expires) what.push("expiry");
+  if (g.ttl_propagate !== undefined) what.push("ttl-propagate");
+  const hops = g.multipath as Record<string, unknown>[] | undefined;
+  for (const h of hops ?? []) {
+    if ((h.flags as number) & RTNH_F_ONLINK && !what.includes("onlink")) what.push("onlink");
+    if ((h.encap_type !== undefined || h.flow !== undefined) && !what.includes("hop options")) {
+      what.push("hop options");
+    }
+  }
+  return what.length ? `not modelled: ${what.join(", ")}` : undefined;
+}
+
+/** A route's name for the unmanaged list: `route local 10.5.0.0/16 table 100 metric 5`. */
+function routeName(v: Route): string {
+  const g = v as unknown as Record<string, unknown>;
+  const fam = g.family === 10 ? 6 : 4;
+  const type = TYPE_NUMBERS[g.type as number] ?? `${g.type}`;
+  const table = g.table as number;
+  return `route ${type === "unicast" ? "" : `${type} `}${
+    g.dst ?? (fam === 6 ? "::" : "0.0.0.0")
+  }/${g.dst_len}${g.src_len ? ` from ${g.src}/${g.src_len}` : ""}${
+    table === RT_TABLE_MAIN ? "" : ` table ${table}`
+  }${g.priority ? ` metric ${g.priority}` : ""}`;
+}
+
 /** A route message as a document entry (undefined: the kernel's own, or not handled). */
 export function routeEntry(v: Route, nameOf: (i: number) => string | undefined) {
   const g = v as unknown as Record<string, unknown>;
@@ -204,6 +256,15 @@ function key(e: RouteState): string {
 function read(ns: NamespaceContext): RouteState[] {
   const out: RouteState[] = [];
   for (const v of ns.db.store.routes.views()) {
+    const why = routeUnmodelled(v);
+    if (why !== undefined) {
+      const oif = (v as unknown as Record<string, unknown>).oif as number | undefined;
+      const dev = oif ? ns.nameOf(oif) : undefined;
+      ns.unmanaged.add(
+        compact({ kind: "routes" as const, dev, object: routeName(v), reason: why }),
+      );
+      continue;
+    }
     const e = routeEntry(v, ns.nameOf);
     if (e) out.push(e);
   }
@@ -226,7 +287,7 @@ function find(ns: NamespaceContext, want: RouteState[]): RouteState[] {
     if (seen.has(group)) continue;
     seen.add(group);
     for (const v of ns.db.store.routes.lookup(w.table ?? RT_TABLE_MAIN, w.dst)) {
-      const e = routeEntry(v, ns.nameOf);
+      const e = routeUnmodelled(v) === undefined ? routeEntry(v, ns.nameOf) : undefined;
       if (e) out.push(e);
     }
   }

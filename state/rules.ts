@@ -2,7 +2,9 @@
  * Policy rules in the document: `{ priority, family?, table?, action?, src?, dst?, iif?, oif?,
  * fwmark?, fwmask?, tos? }`; every field is part of a rule's identity, so rules are made and
  * removed, never changed. Left out of snapshots: the kernel's default rules (those of
- * `protocol kernel`: local, main and default lookups).
+ * `protocol kernel`: local, main and default lookups). Listed as unmanaged instead of written
+ * (and so never pruned): rules with `not`, `goto`, `suppress_prefixlength`, uid, port, IP
+ * protocol, l3mdev, realm, tunnel id, DSCP or flow label selectors.
  *
  * @module
  */
@@ -84,6 +86,35 @@ function canonical(e: RuleState): RuleState {
   return e;
 }
 
+const FIB_RULE_INVERT = 2;
+/** Attributes a rule may have that the document does not write, by their schema names. */
+const UNMODELLED = [
+  "goto",
+  "flow",
+  "tun_id",
+  "suppress_ifgroup",
+  "l3mdev",
+  "uid_range",
+  "ip_proto",
+  "sport_range",
+  "dport_range",
+  "dscp",
+  "flowlabel",
+] as const;
+
+/** Why a rule not the kernel's cannot be written as a document entry (undefined: it can). */
+export function ruleUnmodelled(v: Rule): string | undefined {
+  const g = v as unknown as Record<string, unknown>;
+  if (g.protocol === RTPROT_KERNEL) return undefined;
+  const what: string[] = [];
+  if (!ACTION_NUMBERS[g.action as number]) what.push(`action ${g.action}`);
+  if ((g.flags as number) & FIB_RULE_INVERT) what.push("not");
+  const suppress = g.suppress_prefixlen as number | undefined;
+  if (suppress !== undefined && suppress !== 0xffffffff) what.push("suppress_prefixlen");
+  for (const k of UNMODELLED) if (g[k] !== undefined) what.push(k);
+  return what.length ? `not modelled: ${what.join(", ")}` : undefined;
+}
+
 /** A rule message as a document entry (undefined: the kernel's own, or not handled). */
 export function ruleEntry(v: Rule): RuleState | undefined {
   const g = v as unknown as Record<string, unknown>;
@@ -111,6 +142,18 @@ export function ruleEntry(v: Rule): RuleState | undefined {
 function read(ns: NamespaceContext): RuleState[] {
   const out: RuleState[] = [];
   for (const v of ns.db.store.rules.values()) {
+    const why = ruleUnmodelled(v);
+    if (why !== undefined) {
+      const g = v as unknown as Record<string, unknown>;
+      ns.unmanaged.add({
+        kind: "rules",
+        object: `rule ${g.family === 10 ? "inet6 " : ""}priority ${g.priority ?? 0}${
+          g.table ? ` table ${g.table}` : ""
+        }`,
+        reason: why,
+      });
+      continue;
+    }
     const e = ruleEntry(v);
     if (e) out.push(e);
   }
