@@ -2,7 +2,7 @@
  * Static bridge forwarding entries in the document: `{ dev, lladdr, master, vlan? }` (`bridge
  * fdb add LLADDR dev PORT master static`). Left out of snapshots: learned entries, the kernel's
  * own (permanent entries of the ports' addresses, the ports' multicast entries) and entries of
- * devices themselves (`self`, such as vxlan's).
+ * devices themselves (`self`); those with a remote (vxlan's `dst`) are listed as unmanaged.
  *
  * @module
  */
@@ -47,6 +47,17 @@ async function read(ns: NamespaceContext): Promise<FdbState[]> {
   for (const v of await ns.db.ip.getFdb()) {
     const e = fdbEntry(v, ns.nameOf);
     if (e) out.push(e);
+    const g = v as unknown as Record<string, unknown>;
+    // A device's own entry with a remote (vxlan's `bridge fdb append … dst`) is made by people.
+    if ((g.flags as number) & NTF_SELF && g.dst !== undefined) {
+      const dev = ns.nameOf(g.ifindex as number);
+      ns.unmanaged.add(compact({
+        kind: "fdb" as const,
+        dev,
+        object: `fdb ${g.lladdr} dst ${g.dst} self`,
+        reason: "entries of a device itself (self) are not modelled",
+      }));
+    }
   }
   return out.sort((a, b) => key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 }

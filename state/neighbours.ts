@@ -1,13 +1,13 @@
 /**
  * Permanent neighbour entries in the document: `{ dev, dst, lladdr }` (ARP and NDP). Left out
  * of snapshots: every entry the kernel learned or made (reachable, stale, the NOARP multicast
- * entries), and bridge forwarding entries (in `fdb`).
+ * entries), and bridge forwarding entries (in `fdb`). Proxy entries are listed as unmanaged.
  *
  * @module
  */
 
 import type { Neigh } from "../rtnl/neigh.ts";
-import { entry, ifname, ip, mac, sameJson } from "./check.ts";
+import { compact, entry, ifname, ip, mac, sameJson } from "./check.ts";
 import type { NeighbourState } from "./document.ts";
 import type { Kind, NamespaceContext, Request } from "./kind.ts";
 import { PHASE } from "./kind.ts";
@@ -42,6 +42,17 @@ async function read(ns: NamespaceContext): Promise<NeighbourState[]> {
   for (const v of await ns.db.ip.getNeighbours()) {
     const e = neighbourEntry(v, ns.nameOf((v as unknown as { ifindex: number }).ifindex));
     if (e) out.push(e);
+  }
+  // Proxy entries (answered for, `ip neigh add proxy`) are made by people, not modelled here.
+  for (const v of await ns.db.ip.getNeighbours({ proxy: true })) {
+    const g = v as unknown as Record<string, unknown>;
+    const dev = g.ifindex ? ns.nameOf(g.ifindex as number) : undefined;
+    ns.unmanaged.add(compact({
+      kind: "neighbours" as const,
+      dev,
+      object: `neigh proxy ${g.dst}`,
+      reason: "proxy entries are not modelled",
+    }));
   }
   return out.sort((a, b) => key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 }

@@ -1,7 +1,9 @@
 /**
  * Nexthop objects in the document: `{ id, gateway?, dev?, blackhole?, group? }` (a group:
  * `[{ id, weight? }]`, weight 1 left out). Groups are made after their members and removed
- * before them; routes using a nexthop are made after it and removed before it.
+ * before them; routes using a nexthop are made after it and removed before it. Listed as
+ * unmanaged instead of written (never pruned): nexthops with encapsulation, `fdb`, `onlink`,
+ * hardware stats, and resilient groups.
  *
  * @module
  */
@@ -48,8 +50,35 @@ function nexthopEntry(v: Nexthop, nameOf: (i: number) => string | undefined): Ne
   });
 }
 
+const RTNH_F_ONLINK = 4;
+
+/** Why a nexthop cannot be written as a document entry (undefined: it can). */
+function nexthopUnmodelled(v: Nexthop): string | undefined {
+  const g = v as unknown as Record<string, unknown>;
+  const what: string[] = [];
+  if (g.encap_type !== undefined) what.push("encapsulation");
+  if (g.fdb) what.push("fdb");
+  if (g.group_type) what.push("a resilient group");
+  if ((g.flags as number) & RTNH_F_ONLINK) what.push("onlink");
+  if (g.hw_stats_enable) what.push("hw_stats");
+  return what.length ? `not modelled: ${what.join(", ")}` : undefined;
+}
+
 async function read(ns: NamespaceContext): Promise<NexthopState[]> {
-  const out = (await ns.db.ip.getNexthops()).map((v) => nexthopEntry(v, ns.nameOf));
+  const out: NexthopState[] = [];
+  for (const v of await ns.db.ip.getNexthops()) {
+    const why = nexthopUnmodelled(v);
+    if (why === undefined) out.push(nexthopEntry(v, ns.nameOf));
+    else {
+      const g = v as unknown as Record<string, unknown>;
+      ns.unmanaged.add(compact({
+        kind: "nexthops" as const,
+        dev: g.oif ? ns.nameOf(g.oif as number) : undefined,
+        object: `nexthop id ${g.id}`,
+        reason: why,
+      }));
+    }
+  }
   return out.sort((a, b) => a.id - b.id);
 }
 

@@ -1,7 +1,8 @@
 /**
  * What a snapshot cannot model is listed, not dropped: a namespace with a qdisc of a kind the
  * state layer does not handle (pfifo_fast made with a handle), u32 filters with a mirred action
- * (on htb and on a clsact hook), a route with a metric and an inverted rule shows them in
+ * (on htb and on a clsact hook), a route with a metric, an inverted rule, a proxy neighbour
+ * entry and an onlink nexthop shows them in
  * `unmanaged` with a reason; a plan with prune leaves them (and the qdiscs they hang on) in
  * place and says so; the snapshot with its list applies back as an empty plan; `netstate plan`
  * warns about them on stderr.
@@ -34,18 +35,21 @@ async function netstatePlan(doc: StateDocument): Promise<[number, string, string
 
 await liveTest(
   "state: objects not modelled are listed in unmanaged and left alone by prune",
-  ["qdisc:htb", "qdisc:clsact", "filter:u32", "action:mirred"],
+  ["qdisc:htb", "qdisc:clsact", "filter:u32", "action:mirred", "nexthop"],
   async () => {
     await withNetns(async (ns) => {
       const ip = (line: string) => ipIn(ns, line);
       const tc = (line: string) => tcIn(ns, line);
       await ip("link add v0 type veth peer name v1");
       await ip("link set v0 up");
+      await ip("link set v1 up");
       await ip("addr add 10.0.0.1/24 dev v0");
       await ip("route add 10.1.0.0/16 via 10.0.0.2 mtu 1300");
       await ip("route add 10.2.0.0/16 via 10.0.0.2");
       await ip("rule add not from 10.0.0.0/8 lookup 100 priority 10");
       await ip("rule add from 10.0.0.0/8 lookup 100 priority 11");
+      await ip("neigh add proxy 10.0.0.50 dev v0");
+      await ip("nexthop add id 5 via 10.9.9.9 dev v0 onlink");
       await tc("qdisc add dev v1 root handle 2: pfifo_fast");
       await tc("qdisc add dev v0 root handle 1: htb");
       await tc("class add dev v0 parent 1: classid 1:10 htb rate 1mbit");
@@ -71,6 +75,13 @@ await liveTest(
           reason: "not modelled: metrics (mtu)",
         },
         { kind: "rules", object: "rule priority 10 table 100", reason: "not modelled: not" },
+        {
+          kind: "neighbours",
+          dev: "v0",
+          object: "neigh proxy 10.0.0.50",
+          reason: "proxy entries are not modelled",
+        },
+        { kind: "nexthops", dev: "v0", object: "nexthop id 5", reason: "not modelled: onlink" },
         {
           kind: "tc",
           dev: "v0",
@@ -103,7 +114,7 @@ await liveTest(
       // what is listed hangs on; the listed ones stay, and the plan says they are left alone.
       const bare: StateDocument = {
         version: 1,
-        namespaces: { [ns]: { routes: [], rules: [], tc: [] } },
+        namespaces: { [ns]: { routes: [], rules: [], neighbours: [], nexthops: [], tc: [] } },
       };
       const p = await plan(dbs, bare, { prune: true });
       assert.deepStrictEqual(p.steps.map((s) => s.describe.split(" {")[0]), [
@@ -120,7 +131,7 @@ await liveTest(
       );
       const [code, out, err] = await netstatePlan(bare);
       assert.equal(code, 0);
-      assert.match(err, /warning: 5 objects are not managed \(left alone/);
+      assert.match(err, /warning: 7 objects are not managed \(left alone/);
       assert.match(err, /qdisc pfifo_fast 2: parent root dev v1 \(qdisc kind/);
       assert.doesNotMatch(out, /left alone/);
       await apply(dbs, bare, { prune: true });
