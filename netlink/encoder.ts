@@ -91,8 +91,9 @@ export class Writer {
  * adjacent in memory, so a datagram of several is sent without copying them together.
  */
 export class Arena extends Writer {
-  // The buffers outgrown, whose views {@link rebase} moves to the current one.
-  #old = new Set<ArrayBufferLike>();
+  // The buffers outgrown, whose views {@link rebase} moves to the current one (weakly held: an
+  // outgrown buffer nobody views any more is freed at once, not kept until the batch ends).
+  #old = new WeakSet<ArrayBufferLike>();
   /** An arena starting with `capacity` bytes. */
   constructor(capacity = 64 * 1024) {
     super(capacity);
@@ -107,6 +108,10 @@ export class Arena extends Writer {
   /** The bytes of `[start, end)` as a view of the current buffer. */
   bytes(start: number, end: number): Uint8Array<ArrayBuffer> {
     return (this.u8 as Uint8Array<ArrayBuffer>).subarray(start, end);
+  }
+  /** Whether `view` was taken from this arena (its current or an outgrown buffer). */
+  owns(view: Uint8Array): boolean {
+    return view.buffer === this.u8.buffer || this.#old.has(view.buffer);
   }
   /** A view taken from this arena, moved to its current buffer (other arrays as they are). */
   rebase(view: Uint8Array): Uint8Array {

@@ -146,6 +146,17 @@ export interface PipelineOptions extends RequestOptions<unknown> {
   ackEach?: boolean;
 }
 
+/**
+ * The requests of {@link NetlinkEngine.pipeline}: an array, or anything that hands out request
+ * `i` when asked (a batch's arena makes each view only when it is about to be sent).
+ */
+export interface RequestList {
+  /** How many requests. */
+  readonly length: number;
+  /** Request `index` (0 ≤ index < length). */
+  at(index: number): Uint8Array | undefined;
+}
+
 /** Someone waiting: a request's caller, or a whole pipeline. */
 interface Waiter {
   done: boolean;
@@ -618,64 +629,110 @@ export class NetlinkEngine {
    * the kernel and the receiver one ack message per request.
    */
   async pipeline(
-    requests: readonly Uint8Array[],
+    requests: RequestList,
     opts: PipelineOptions = {},
   ): Promise<(unknown[] | Error)[]> {
     const ackEach = opts.ackEach ?? true;
     const window = Math.max(1, opts.window ?? 256);
     const signal = opts.signal;
     signal?.throwIfAborted();
-    const out: (unknown[] | Error)[] = new Array(requests.length);
-    const all = { done: requests.length === 0 } as Waiter;
-    let left = requests.length;
+    const n = requests.length;
+    const out: (unknown[] | Error)[] = new Array(n);
+    const all = { done: n === 0 } as Waiter;
+    let left = n;
     const pipe: Pipe = { inFlight: 0, window };
     const each = { ...opts, signal: undefined };
     const budget = this.#window.budget;
-    const members: Pending[] = [];
-    for (let next = 0; next < requests.length;) {
-      // One datagram: up to `window` requests, 64 KiB, and what the reply window holds.
-      const batch: Pending[] = [];
-      let total = 0;
-      let cost = 0;
-      while (next < requests.length && batch.length < window) {
-        const bytes = requests[next];
-        if (batch.length > 0 && total + bytes.byteLength > 65536) break;
-        const c = this.#window.cost(bytes[4] | (bytes[5] << 8), bytes.byteLength, false);
-        if (batch.length > 0 && cost + c > budget) break;
-        const p = this.#start(bytes, "ack", each, ackEach, true);
-        const i = next++;
-        p.pipe = pipe;
-        p.settle = () => {
-          out[i] = p.error ?? p.results;
-          if (--left === 0) {
-            all.done = true;
-            this.#wake(all);
+    // Requests become Pending objects only as the window takes them (at most `window` plus one
+    // datagram live at once): a batch of 10k holds a few hundred, not 10k, objects, closures and
+    // map entries (issue 16's RSS target).
+    const live = new Set<Pending>();
+    let next = 0;
+    let stopped: Error | undefined;
+    let filling = false;
+    const settle = (i: number, result: unknown[] | Error) => {
+      out[i] = result;
+      if (--left === 0) {
+        all.done = true;
+        this.#wake(all);
+      }
+    };
+    // Settles every request not made yet with `error` (an abort, a closed socket).
+    const stop = (error: Error) => {
+      stopped ??= error;
+      while (next < n) settle(next++, stopped);
+    };
+    const fill = (queueOnly: boolean) => {
+      if (filling) return;
+      filling = true;
+      try {
+        while (next < n && stopped === undefined && live.size < window) {
+          // One datagram: up to what the window has room for, 64 KiB, and what the reply
+          // window holds.
+          const batch: Pending[] = [];
+          const group = { open: 0 };
+          let total = 0;
+          let cost = 0;
+          while (next < n && live.size < window) {
+            const bytes = requests.at(next)!;
+            if (batch.length > 0 && total + bytes.byteLength > 65536) break;
+            const c = this.#window.cost(bytes[4] | (bytes[5] << 8), bytes.byteLength, false);
+            if (batch.length > 0 && cost + c > budget) break;
+            let p: Pending;
+            try {
+              p = this.#start(bytes, "ack", each, ackEach, true);
+            } catch (e) {
+              for (const q of batch) this.#finish(q, toError(e));
+              stop(toError(e));
+              if (!queueOnly) throw e; // called by pipeline itself: it rejects, as it always did
+              return;
+            }
+            const i = next++;
+            p.pipe = pipe;
+            p.settle = () => {
+              live.delete(p);
+              settle(i, p.error ?? p.results);
+              // The datagram answered in full: room for the next ones.
+              if (--group.open === 0 && !filling) fill(true);
+            };
+            live.add(p);
+            group.open++;
+            batch.push(p);
+            total += bytes.byteLength;
+            cost += c;
           }
-        };
-        batch.push(p);
-        members.push(p);
-        total += bytes.byteLength;
-        cost += c;
+          if (!ackEach) {
+            // The datagram's last request is acknowledged; its answer settles the others.
+            const tail = batch[batch.length - 1];
+            const dv = new DataView(tail.request.buffer, tail.request.byteOffset, 16);
+            dv.setUint16(6, dv.getUint16(6, true) | NLM_F.ACK, true);
+            const own = tail.settle!;
+            tail.settle = () => {
+              own();
+              for (const q of batch) if (!q.done) this.#finish(q);
+            };
+          }
+          const bytes = batch.length === 1 ? batch[0].request : concat(batch, total);
+          const entry: Group = { members: batch, bytes, pipe };
+          // From a settle (inside dispatch, maybe during an overrun's recovery) nothing is sent:
+          // the datagram is queued and the drain loop's next flush sends it.
+          if (queueOnly) {
+            entry.order = ++this.#order;
+            this.#queue.push(entry);
+          } else this.#submit(entry);
+        }
+      } finally {
+        filling = false;
       }
-      if (!ackEach) {
-        // The datagram's last request is acknowledged; its answer settles the others.
-        const tail = batch[batch.length - 1];
-        const dv = new DataView(tail.request.buffer, tail.request.byteOffset, 16);
-        dv.setUint16(6, dv.getUint16(6, true) | NLM_F.ACK, true);
-        const own = tail.settle!;
-        tail.settle = () => {
-          own();
-          for (const q of batch) if (!q.done) this.#finish(q);
-        };
-      }
-      const bytes = batch.length === 1 ? batch[0].request : concat(batch, total);
-      this.#submit({ members: batch, bytes, pipe });
-    }
+      if (queueOnly && !this.#draining) this.#flush();
+    };
+    fill(false);
     let unlisten: (() => void) | undefined;
     if (signal && !all.done) {
       const onAbort = () => {
         const reason = abortReason(signal);
-        for (const m of members) this.#cancel(m, reason);
+        stop(reason);
+        for (const m of [...live]) this.#cancel(m, reason);
       };
       signal.addEventListener("abort", onAbort, { once: true });
       unlisten = () => signal.removeEventListener("abort", onAbort);

@@ -58,34 +58,46 @@ export class BatchError extends Error {
   }
 }
 
-/**
- * One queued request: built at once when nothing needs looking up (`built`), or still building
- * (`building`), or refused (`error`). Its description is made only for a failure.
- */
-type Entry = {
-  built?: Built;
-  building?: Promise<Built>;
-  error?: unknown;
-  spec: unknown;
-  what: string;
-  cmd: unknown;
-};
-
-/** "route add": what a request was, for its failure. */
-function describeEntry(e: Entry): string {
-  return `${e.what} ${label(e.cmd)}`;
+/** A request refused while it was built (bad input, an unknown interface name). */
+class Refused {
+  constructor(readonly error: unknown) {}
 }
+
+/**
+ * What a queued request became: `undefined` when its bytes are a range of the batch's arena
+ * (most requests: nothing else is kept for them), the Built when it has bytes of its own or a
+ * cleanup, a promise while a name is looked up, or its refusal.
+ */
+type State = Built | Promise<Built> | Refused | undefined;
 
 /** Collects requests for {@link runBatch}. Each method queues one request. */
 export class Batch {
   readonly #core: RtnlCore;
-  /** @internal */
-  readonly entries: Entry[] = [];
   /** @internal The buffer the batch's requests are encoded into, one after another. */
   readonly arena: Arena = new Arena();
+  // Per request, in parallel arrays (no object per request): the spec, what it was and its
+  // command (a failure's description is made only when it fails), and what it became.
+  /** @internal */
+  readonly specs: unknown[] = [];
+  /** @internal */
+  readonly whats: string[] = [];
+  /** @internal */
+  readonly cmds: unknown[] = [];
+  /** @internal */
+  readonly states: State[] = [];
+  /** @internal Start and end offsets in the arena of each request whose state is undefined. */
+  ranges: Uint32Array = new Uint32Array(2048);
   /** @internal */
   constructor(core: RtnlCore) {
     this.#core = core;
+  }
+  /** @internal Number of queued requests. */
+  get size(): number {
+    return this.specs.length;
+  }
+  /** @internal "route add": what request `i` was, for its failure. */
+  describe(i: number): string {
+    return `${this.whats[i]} ${label(this.cmds[i])}`;
   }
   /**
    * Queues one request. Nothing here may throw or leave a promise unhandled, whatever the
@@ -93,17 +105,30 @@ export class Batch {
    * a failure of its own, reported by {@link runBatch} with its index.
    */
   #push(what: string, cmd: unknown, spec: unknown, build: () => Built | Promise<Built>): void {
-    const e: Entry = { spec, what, cmd };
+    const i = this.specs.length;
+    this.specs.push(spec);
+    this.whats.push(what);
+    this.cmds.push(cmd);
+    let state: State;
     try {
       const b = build();
       if (b instanceof Promise) {
         b.catch(() => {}); // reported by runBatch
-        e.building = b;
-      } else e.built = b;
+        state = b;
+      } else if (b.cleanup === undefined && this.arena.owns(b.bytes)) {
+        if (2 * i + 2 > this.ranges.length) {
+          const r = new Uint32Array(this.ranges.length * 2);
+          r.set(this.ranges);
+          this.ranges = r;
+        }
+        this.ranges[2 * i] = b.bytes.byteOffset;
+        this.ranges[2 * i + 1] = b.bytes.byteOffset + b.bytes.byteLength;
+        state = undefined;
+      } else state = b;
     } catch (error) {
-      e.error = error;
+      state = new Refused(error);
     }
-    this.entries.push(e);
+    this.states.push(state);
   }
   /** Queues a link request. */
   link(cmd: LinkCommand, spec: LinkSpec): void {
@@ -172,34 +197,42 @@ export async function runBatch(
 ): Promise<number> {
   const b = new Batch(core);
   await fn(b);
+  const n = b.size;
+  const states = b.states;
   const failures: BatchFailure[] = [];
-  const ready: number[] = [];
-  const requests: Uint8Array[] = [];
-  const built: Built[] = [];
   const fail = (i: number, error: unknown) => {
-    const e = b.entries[i];
-    failures.push({ index: i, describe: describeEntry(e), spec: e.spec, error: error as Error });
+    failures.push({ index: i, describe: b.describe(i), spec: b.specs[i], error: error as Error });
   };
   // One await per request still building (a name to look up), none for the others.
-  for (let i = 0; i < b.entries.length; i++) {
-    const e = b.entries[i];
-    if (e.building !== undefined) {
+  const ready = new Uint32Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    let s = states[i];
+    if (s instanceof Promise) {
       try {
-        e.built = await e.building;
+        s = states[i] = await s;
       } catch (error) {
-        e.error = error;
+        s = states[i] = new Refused(error);
       }
     }
-    if (e.built === undefined) {
-      fail(i, e.error);
-      continue;
-    }
-    ready.push(i);
-    built.push(e.built);
+    if (s instanceof Refused) fail(i, s.error);
+    else ready[m++] = i;
   }
-  // Everything is encoded: views of the batch's buffer as it ends, so requests sent together
-  // are adjacent (a datagram is a view, not a copy).
-  for (let k = 0; k < built.length; k++) requests.push(b.arena.rebase(built[k].bytes));
+  // Everything is encoded: each request is a view of the batch's buffer as it ends, made only
+  // when the engine is about to send it (requests sent together are adjacent: a datagram is a
+  // view, not a copy).
+  const arena = b.arena;
+  const ranges = b.ranges;
+  const requests = {
+    length: m,
+    at(k: number): Uint8Array {
+      const i = ready[k];
+      const s = states[i] as Built | undefined;
+      return s === undefined
+        ? arena.bytes(ranges[2 * i], ranges[2 * i + 1])
+        : arena.rebase(s.bytes);
+    },
+  };
   // Only each datagram's last request is acknowledged; failures are answered all the same.
   const results = await core.engine.pipeline(requests, {
     window: options.window ?? 512,
@@ -209,7 +242,7 @@ export async function runBatch(
   let ok = 0;
   for (let k = 0; k < results.length; k++) {
     const r = results[k];
-    built[k].cleanup?.();
+    (states[ready[k]] as Built | undefined)?.cleanup?.();
     if (r instanceof Error) fail(ready[k], r);
     else ok++;
   }
