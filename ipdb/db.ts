@@ -288,6 +288,11 @@ export class IPDB implements AsyncDisposable {
   #closed = false;
   /** The resynchronisation under way: nothing else reads the monitoring socket meanwhile. */
   #resyncing?: Promise<void>;
+  /**
+   * The events queued while the dumps ran are being applied: they may be older than what the
+   * dumps showed, so the changes they announce are checked with the kernel (see #replay).
+   */
+  #replaying = false;
   #closing?: Promise<void>;
   #loop?: Promise<void>;
   #checks = new Set<number>();
@@ -410,6 +415,7 @@ export class IPDB implements AsyncDisposable {
     const db = new IPDB(options);
     try {
       await db.#load();
+      if (!db.#replay()) db.#overrun();
     } catch (e) {
       await db.close();
       throw e;
@@ -517,11 +523,14 @@ export class IPDB implements AsyncDisposable {
       this.#drain();
       try {
         await this.#load();
-        break;
       } catch (e) {
         if (this.#closed) return;
         if (!(e instanceof DumpInterruptedError) || attempt >= 20) throw e;
+        continue;
       }
+      if (this.#closed) return;
+      if (this.#replay()) break;
+      this.stats.overruns++;
     }
     // An object stands for the link it was read from: a link gone, or another link at its
     // index (its removal and the successor's arrival were among the lost events), ends it.
@@ -535,6 +544,37 @@ export class IPDB implements AsyncDisposable {
     }
     this.#emit({ kind: "resync" });
     for (const w of [...this.#all]) if (w.check()) w.done(true);
+  }
+
+  /**
+   * Applies the events queued on the monitoring socket right after the dumps; false when the
+   * kernel dropped some (an overrun: dump again). The events queued while the dumps ran may be
+   * older than what they show, and the kernel removes IPv4 routes without an event when a link
+   * goes down or loses its last address (or the address they use as source): applied after
+   * the dumps, an address added before such a removal brings its prefix route back, and the
+   * event of the removal finds the database already as the dump left it (the link down, the
+   * address gone) and changes nothing. So while replaying, every link event that leaves a link
+   * down or gone and every IPv4 address removal has the routes through that link checked, as
+   * the event would have had if it had changed the database.
+   */
+  #replay(): boolean {
+    this.#replaying = true;
+    try {
+      for (let i = 0; i < 1_000_000; i++) {
+        let buf: ArrayBuffer | null;
+        try {
+          buf = this.#mon.receive();
+        } catch (e) {
+          if ((e as { code?: string }).code === "ENOBUFS") return false;
+          throw e;
+        }
+        if (buf === null) return true;
+        this.#dispatch(buf);
+      }
+      return true;
+    } finally {
+      this.#replaying = false;
+    }
   }
 
   #drain(): void {
@@ -631,6 +671,9 @@ export class IPDB implements AsyncDisposable {
         const index = v.index;
         const old = s.links.get(index);
         const action = type === RTM.NEWLINK ? s.setLink(v) : s.deleteLink(v);
+        if (this.#replaying && (type === RTM.DELLINK || !(v.flags & IFF.UP))) {
+          this.#scheduleRouteCheck(index);
+        }
         if (!action) return;
         this.#linkEvents.set(index, (this.#linkEvents.get(index) ?? 0) + 1);
         if (action === "add" && v.link && v.link_netnsid === undefined) {
@@ -664,8 +707,13 @@ export class IPDB implements AsyncDisposable {
         const v = new (messageViewClass(ADDR_MESSAGE))(dv, u8, off, len) as Addr;
         this.stats.events++;
         const action = type === RTM.NEWADDR ? s.setAddr(v) : s.deleteAddr(v);
+        if (
+          v.family === AF_INET &&
+          (action === "remove" || (this.#replaying && type === RTM.DELADDR))
+        ) {
+          this.#scheduleRouteCheck(v.index);
+        }
         if (!action) return;
-        if (action === "remove" && v.family === AF_INET) this.#scheduleRouteCheck(v.index);
         if (streams) {
           this.#emit({ kind: "address", action, index: v.index, address: addrKey(v), message: v });
         }
