@@ -511,7 +511,10 @@ export class IPDB implements AsyncDisposable {
     this.#startResync();
   }
 
-  /** Drains the monitoring socket, reloads everything from dumps, and tells waiters. */
+  /**
+   * Drains the monitoring socket, reloads everything from dumps, applies the events queued
+   * meanwhile, and tells waiters.
+   */
   async #resync(): Promise<void> {
     this.stats.resyncs++;
     const before = new Map<number, Link>();
