@@ -238,3 +238,74 @@ Deno.test("engine: pipeline packs requests into datagrams and reports each resul
   assert.ok(results[500] instanceof NetlinkError);
   assert.equal(t.sent.length, 1000);
 });
+
+Deno.test("engine: a pipeline makes its requests only as the window takes them", async (t) => {
+  // A kernel that answers a failure always and an acknowledgement only when asked for one.
+  const kernel = (m: Uint8Array, tr: FakeTransport) => {
+    const flags = new DataView(m.buffer, m.byteOffset).getUint16(6, true);
+    if (m[16] === 0xee) tr.push(ack(m, 17));
+    else if (flags & NLM_F.ACK) tr.push(ack(m));
+  };
+  /** 2000 requests made on demand; the one at index 700 is refused. */
+  const list = () => {
+    const made = { count: 0 };
+    return {
+      made,
+      length: 2000,
+      at(i: number) {
+        made.count++;
+        return msg(24, 0, 0, 0, new Uint8Array([i === 700 ? 0xee : 1, 0, 0, 0]));
+      },
+    };
+  };
+
+  await t.step("a request list, one ack per datagram, replies not kept", async () => {
+    const tr = new FakeTransport(kernel);
+    const e = new NetlinkEngine(tr);
+    const reqs = list();
+    const sends: number[] = [];
+    const send = tr.send.bind(tr);
+    tr.send = (b) => {
+      sends.push(e.inFlight);
+      return send(b);
+    };
+    const answer = e.pipeline(reqs, { window: 64, ackEach: false, replies: false });
+    assert.equal(reqs.made.count, 64); // one window's worth, not 2000
+    assert.ok(e.inFlight <= 64);
+    const results = await answer;
+    assert.equal(results.length, 2000);
+    assert.equal(reqs.made.count, 2000);
+    assert.ok(sends.every((n) => n <= 64), `in flight when sending: ${Math.max(...sends)}`);
+    assert.equal(tr.sent.length, 2000);
+    assert.ok(results[700] instanceof NetlinkError);
+    assert.equal((results[700] as NetlinkError).errno, 17);
+    const ok = results.filter((r): r is unknown[] => !(r instanceof Error));
+    assert.equal(ok.length, 1999);
+    // Every success is the one shared, frozen empty list.
+    assert.ok(ok.every((r) => r === ok[0]) && Object.isFrozen(ok[0]) && ok[0].length === 0);
+    assert.equal(e.inFlight, 0);
+  });
+
+  await t.step("an abort settles the requests in flight and those never made", async () => {
+    const tr = new FakeTransport(() => {}); // never answers
+    const e = new NetlinkEngine(tr);
+    const reqs = list();
+    const ac = new AbortController();
+    const answer = e.pipeline(reqs, { window: 64, ackEach: false, signal: ac.signal });
+    assert.equal(reqs.made.count, 64);
+    ac.abort(new Error("stop"));
+    const results = await answer;
+    assert.equal(results.length, 2000);
+    assert.ok(results.every((r) => r instanceof Error && r.message === "stop"));
+    assert.equal(reqs.made.count, 64);
+    assert.equal(e.inFlight, 0);
+  });
+
+  await t.step("a closed socket rejects the pipeline before anything is sent", async () => {
+    const tr = new FakeTransport(kernel);
+    const e = new NetlinkEngine(tr);
+    tr.closed = true;
+    await assert.rejects(e.pipeline(list(), { window: 64 }), /closed/);
+    assert.equal(tr.sent.length, 0);
+  });
+});
