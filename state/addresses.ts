@@ -1,9 +1,13 @@
 /**
  * Addresses in the document: `{ dev, address: "10.0.0.1/24", label?, broadcast?, peer?, flags? }`
  * (flags: how it was configured: nodad, noprefixroute, homeaddress, managetempaddr, mcautojoin).
- * Left out of snapshots (the kernel's own): addresses without IFA_F_PERMANENT (autoconfigured,
- * DHCP-style lifetimes), IPv6 link-local addresses (fe80::/10), and loopback's 127.0.0.1/8 and
- * ::1/128 (the kernel adds them when `lo` goes up).
+ * Left out of snapshots (the kernel's own): IPv6 addresses the kernel configured from router
+ * advertisements (IFA_PROTO kernel_ra, temporary and stable-privacy ones), IPv6 link-local
+ * addresses (fe80::/10), and loopback's 127.0.0.1/8 and ::1/128 (the kernel adds them when `lo`
+ * goes up). Listed as unmanaged: addresses with lifetimes (valid_lft/preferred_lft not
+ * forever: they count down, so no document can hold them; a DHCP client's leases are such), and
+ * addresses with a prefix route metric (IFA_RT_PRIORITY) or a scope other than the one the
+ * kernel gives by default.
  *
  * @module
  */
@@ -28,7 +32,12 @@ import { simpleSteps } from "./simple.ts";
 import type { SimpleKind } from "./simple.ts";
 
 const IFA_F_SECONDARY = 0x01;
+/** IPv6's IFA_F_TEMPORARY (a privacy address): the same bit as IFA_F_SECONDARY. */
+const IFA_F_TEMPORARY = 0x01;
 const IFA_F_PERMANENT = 0x80;
+const IFA_F_STABLE_PRIVACY = 0x800;
+const IFAPROT_KERNEL_RA = 2;
+const RT_SCOPE_HOST = 254;
 const KEYS = ["dev", "address", "label", "broadcast", "peer", "flags"];
 /** The flags an address is configured with (the others are its state: tentative, deprecated…). */
 const FLAGS: Record<string, number> = {
@@ -72,14 +81,47 @@ function kernelMade(dev: string, a: string): boolean {
   return dev === "lo" && (a === "127.0.0.1/8" || a === "::1/128");
 }
 
-/** An address message as a document entry (undefined: the kernel's own). */
-export function addressEntry(v: Addr, dev: string): AddressState | undefined {
+/** Whether an address without IFA_F_PERMANENT is one the kernel configured itself (SLAAC). */
+function autoconfigured(g: Record<string, unknown>): boolean {
+  const flags = g.flags as number;
+  return g.family === 10 &&
+    (g.proto === IFAPROT_KERNEL_RA || (flags & (IFA_F_TEMPORARY | IFA_F_STABLE_PRIVACY)) !== 0);
+}
+
+/** The scope the kernel gives an address by default (host for loopback addresses). */
+function defaultScope(address: string): number {
+  return /^127\./.test(address) || address.startsWith("::1/") ? RT_SCOPE_HOST : 0;
+}
+
+/**
+ * An address message as a document entry (undefined: the kernel's own, or one the document
+ * cannot hold, then reported to `unmanaged` when given).
+ */
+export function addressEntry(
+  v: Addr,
+  dev: string,
+  unmanaged?: (address: string, reason: string) => void,
+): AddressState | undefined {
   const g = v as unknown as Record<string, unknown>;
-  if (!((g.flags as number) & IFA_F_PERMANENT)) return undefined;
   const local = (g.local ?? g.address) as string | undefined;
   if (local === undefined) return undefined;
   const address = `${local}/${g.prefixlen}`;
   if (kernelMade(dev, address)) return undefined;
+  if (!((g.flags as number) & IFA_F_PERMANENT)) {
+    // Its lifetimes count down: a document holding them would differ from every later snapshot.
+    if (!autoconfigured(g)) {
+      unmanaged?.(address, "not modelled: lifetimes (valid_lft/preferred_lft)");
+    }
+    return undefined;
+  }
+  const odd = [
+    ...(g.rt_priority !== undefined && g.rt_priority !== 0 ? ["metric"] : []),
+    ...(g.scope !== undefined && g.scope !== defaultScope(address) ? ["scope"] : []),
+  ];
+  if (odd.length) {
+    unmanaged?.(address, `not modelled: ${odd.join(", ")}`);
+    return undefined;
+  }
   const label = g.label as string | undefined;
   return compact({
     dev,
@@ -96,8 +138,10 @@ function read(ns: NamespaceContext): AddressState[] {
   for (const [index, m] of ns.db.store.addrs) {
     const dev = ns.nameOf(index);
     if (dev === undefined) continue;
+    const unmanaged = (address: string, reason: string) =>
+      ns.unmanaged.add({ kind: "addresses", dev, object: `address ${address}`, reason });
     for (const v of m.values()) {
-      const e = addressEntry(v, dev);
+      const e = addressEntry(v, dev, unmanaged);
       if (e) out.push(e);
     }
   }
@@ -123,6 +167,8 @@ function spec(e: AddressState, full: boolean): Request {
     if (e.label !== undefined) s.label = e.label;
     if (e.broadcast !== undefined) s.broadcast = e.broadcast;
     if (e.flags !== undefined) s.flags = e.flags;
+    // `ip` gives loopback addresses the host scope; the kernel itself does not.
+    if (defaultScope(e.address) === RT_SCOPE_HOST) s.scope = RT_SCOPE_HOST;
   }
   return { call: "addr", cmd: full ? "add" : "del", spec: s, refs: { index: e.dev } };
 }

@@ -17,6 +17,11 @@ export const LINK_DATA: Readonly<Record<string, Readonly<Record<string, number |
     br_ageing_time: 30000,
     br_priority: 32768,
     br_mcast_snooping: 1,
+    br_vlan_filtering: 0,
+    br_vlan_default_pvid: 1,
+    /** 0x8100: 802.1Q (0x88a8: 802.1ad). */
+    br_vlan_protocol: 0x8100,
+    br_group_fwd_mask: 0,
   },
   vxlan: {
     vxlan_id: null,
@@ -29,6 +34,10 @@ export const LINK_DATA: Readonly<Record<string, Readonly<Record<string, number |
     vxlan_ttl: 0,
     vxlan_tos: 0,
     vxlan_learning: 1,
+    vxlan_ageing: 300,
+    vxlan_proxy: 0,
+    vxlan_l2miss: 0,
+    vxlan_l3miss: 0,
   },
   macvlan: { macvlan_mode: 2 },
   /** tun/tap: 1 tun, 2 tap (made through /dev/net/tun: IPRoute's kind "tuntap"). */

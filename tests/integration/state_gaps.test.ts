@@ -1,0 +1,137 @@
+/**
+ * What snapshots used to drop silently: addresses with lifetimes, a prefix route metric or a
+ * scope of their own are listed in `unmanaged` (and a plan with prune leaves them); bridge VLAN
+ * filtering and the other kind data now kept are snapshotted, compared and applied.
+ */
+
+import assert from "node:assert/strict";
+import { IPDB } from "../../ipdb/db.ts";
+import { apply, plan, snapshot } from "../../state/mod.ts";
+import type { StateDocument } from "../../state/mod.ts";
+import { ipCmd, withNetns } from "../helpers.ts";
+import { liveTest } from "../features.ts";
+
+const ipIn = (ns: string, line: string) => ipCmd(ns, ...line.split(" "));
+
+Deno.test("state: addresses a document cannot hold are listed in unmanaged", async () => {
+  await withNetns(async (ns) => {
+    const ip = (line: string) => ipIn(ns, line);
+    await ip("link add v0 type veth peer name v1");
+    await ip("link set v0 up");
+    await ip("addr add 10.0.0.1/24 dev v0 valid_lft 100 preferred_lft 50");
+    await ip("addr add 2001:db8::1/64 dev v0 valid_lft 300 preferred_lft 200 nodad");
+    await ip("addr add 10.0.1.1/24 dev v0 metric 5");
+    await ip("addr add 10.0.2.1/24 dev v0 scope link");
+    await ip("addr add 10.0.3.1/24 dev v0");
+    await ip("addr add 127.0.0.2/8 dev v1");
+    await using db = await IPDB.open({ netns: ns });
+    const dbs = new Map([[ns, db]]);
+    const mine = (await snapshot(dbs)).namespaces[ns];
+    assert.deepStrictEqual(mine.addresses, [
+      { dev: "v0", address: "10.0.3.1/24" },
+      { dev: "v1", address: "127.0.0.2/8" },
+    ]);
+    const lifetimes = "not modelled: lifetimes (valid_lft/preferred_lft)";
+    assert.deepStrictEqual(mine.unmanaged, [
+      { kind: "addresses", dev: "v0", object: "address 10.0.0.1/24", reason: lifetimes },
+      {
+        kind: "addresses",
+        dev: "v0",
+        object: "address 10.0.1.1/24",
+        reason: "not modelled: metric",
+      },
+      {
+        kind: "addresses",
+        dev: "v0",
+        object: "address 10.0.2.1/24",
+        reason: "not modelled: scope",
+      },
+      { kind: "addresses", dev: "v0", object: "address 2001:db8::1/64", reason: lifetimes },
+    ]);
+    // Prune removes only what the document can describe; the snapshot applies back unchanged.
+    const p = await plan(dbs, { version: 1, namespaces: { [ns]: { addresses: [] } } }, {
+      prune: true,
+    });
+    assert.deepStrictEqual(p.steps.map((s) => s.describe), [
+      "- address 10.0.3.1/24 dev v0",
+      "- address 127.0.0.2/8 dev v1",
+    ]);
+    assert.equal(p.unmanaged[ns]?.length, 4);
+    const doc: StateDocument = { version: 1, namespaces: { [ns]: mine } };
+    assert.ok((await plan(dbs, doc, { prune: true })).empty);
+    // 127.0.0.2/8 made by apply gets the host scope `ip` gives it.
+    await apply(dbs, { version: 1, namespaces: { [ns]: { addresses: [] } } }, { prune: true });
+    await apply(dbs, doc);
+    assert.deepStrictEqual((await snapshot(dbs)).namespaces[ns], mine);
+  });
+});
+
+await liveTest(
+  "state: bridge group_fwd_mask (kind data now kept) round trips",
+  ["link:bridge"],
+  async () => {
+    await withNetns(async (ns) => {
+      await ipIn(ns, "link add br0 type bridge group_fwd_mask 8");
+      await ipIn(ns, "link set br0 up");
+      await using db = await IPDB.open({ netns: ns });
+      const dbs = new Map([[ns, db]]);
+      const br = (await snapshot(dbs)).namespaces[ns].links?.find((l) => l.ifname === "br0");
+      assert.deepStrictEqual(br?.data, { br_group_fwd_mask: 8 });
+      const want = (ifname: string, data: Record<string, number>): StateDocument => ({
+        version: 1,
+        namespaces: { [ns]: { links: [{ ifname, kind: "bridge", state: "up", data }] } },
+      });
+      const p = await plan(dbs, want("br0", { br_group_fwd_mask: 0 }));
+      assert.deepStrictEqual(p.steps.map((s) => s.describe), [
+        "~ link br0: data.br_group_fwd_mask 8 -> 0",
+      ]);
+      await apply(dbs, want("br0", { br_group_fwd_mask: 0 }));
+      await apply(dbs, want("br1", { br_group_fwd_mask: 8 }));
+      const links = (await snapshot(dbs)).namespaces[ns].links;
+      assert.equal(links?.find((l) => l.ifname === "br0")?.data, undefined);
+      assert.deepStrictEqual(links?.find((l) => l.ifname === "br1")?.data, {
+        br_group_fwd_mask: 8,
+      });
+    });
+  },
+);
+
+await liveTest(
+  "state: bridge VLAN filtering, its default PVID and protocol round trip",
+  ["link:bridge", "bridge:vlan_filtering"],
+  async () => {
+    await withNetns(async (ns) => {
+      await ipIn(
+        ns,
+        "link add br0 type bridge vlan_filtering 1 vlan_default_pvid 10 vlan_protocol 802.1ad",
+      );
+      await ipIn(ns, "link set br0 up");
+      await using db = await IPDB.open({ netns: ns });
+      const dbs = new Map([[ns, db]]);
+      const br = (await snapshot(dbs)).namespaces[ns].links?.find((l) => l.ifname === "br0");
+      assert.deepStrictEqual(br?.data, {
+        br_vlan_default_pvid: 10,
+        br_vlan_filtering: 1,
+        br_vlan_protocol: 0x88a8,
+      });
+      const want = (ifname: string, data: Record<string, number>): StateDocument => ({
+        version: 1,
+        namespaces: { [ns]: { links: [{ ifname, kind: "bridge", state: "up", data }] } },
+      });
+      const p = await plan(dbs, want("br0", { br_vlan_filtering: 0, br_vlan_default_pvid: 1 }));
+      assert.deepStrictEqual(p.steps.map((s) => s.describe), [
+        "~ link br0: data.br_vlan_default_pvid 10 -> 1, data.br_vlan_filtering 1 -> 0",
+      ]);
+      await apply(dbs, want("br0", { br_vlan_filtering: 0, br_vlan_default_pvid: 1 }));
+      await apply(dbs, want("br1", { br_vlan_filtering: 1, br_vlan_protocol: 0x88a8 }));
+      const links = (await snapshot(dbs)).namespaces[ns].links;
+      assert.deepStrictEqual(links?.find((l) => l.ifname === "br0")?.data, {
+        br_vlan_protocol: 0x88a8,
+      });
+      assert.deepStrictEqual(links?.find((l) => l.ifname === "br1")?.data, {
+        br_vlan_filtering: 1,
+        br_vlan_protocol: 0x88a8,
+      });
+    });
+  },
+);
