@@ -14,70 +14,31 @@
 import { MultiIPDB } from "../ipdb/mod.ts";
 import { IPRoute } from "../rtnl/mod.ts";
 import * as netns from "../ffi/netns.ts";
-
-function arg(name: string, dflt: string): string {
-  const i = Deno.args.indexOf(`--${name}`);
-  return i >= 0 && Deno.args[i + 1] !== undefined ? Deno.args[i + 1] : dflt;
-}
+import {
+  arg,
+  cpuModel,
+  ipBatch,
+  loadAverage,
+  median,
+  removedAtExit,
+  routesNamespaceLines,
+} from "./util.ts";
 
 const count = Number(arg("namespaces", "100"));
 const routes = Number(arg("routes", "1000"));
 const runs = Number(arg("runs", "5"));
 const prefix = arg("prefix", `nlb-multi-${Deno.pid}`);
 const names = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-function cleanup(): void {
-  for (const n of names) {
-    try {
-      if (netns.exists(n)) netns.remove(n);
-    } catch {
-      // Best effort: the next names must go too.
-    }
-  }
-}
-
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  Deno.addSignalListener(sig, () => {
-    cleanup();
-    Deno.exit(130);
-  });
-}
-
-async function sh(cmd: string, args: string[]): Promise<void> {
-  const out = await new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).output();
-  if (!out.success) {
-    throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  }
-}
+const cleanup = removedAtExit(names);
 
 async function setup(): Promise<void> {
-  const lines = [
-    "link add v0 type veth peer name v1",
-    "link set lo up",
-    "link set v0 up",
-    "link set v1 up",
-    "addr add 10.0.0.1/16 dev v0",
-  ];
-  for (let i = 0; i < routes; i++) {
-    lines.push(`route add 20.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32 via 10.0.0.2`);
-  }
-  const f = await Deno.makeTempFile({ suffix: ".batch" });
-  try {
-    await Deno.writeTextFile(f, lines.join("\n") + "\n");
-    for (const n of names) netns.create(n);
-    let next = 0;
-    const worker = async () => {
-      while (next < names.length) await sh("ip", ["-n", names[next++], "-batch", f]);
-    };
-    await Promise.all([worker(), worker(), worker(), worker()]);
-  } finally {
-    await Deno.remove(f);
-  }
+  const lines = routesNamespaceLines(routes);
+  for (const n of names) netns.create(n);
+  let next = 0;
+  const worker = async () => {
+    while (next < names.length) await ipBatch(names[next++], lines);
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
 }
 
 /** One namespace dumped as IPDB loads it (links, addresses, routes), on a fresh connection. */
@@ -122,18 +83,11 @@ async function timed(fn: () => Promise<number>): Promise<[number, number]> {
   return [n, performance.now() - t0];
 }
 
-function cpuModel(): string {
-  const m = /model name\s*:\s*(.*)/.exec(Deno.readTextFileSync("/proc/cpuinfo"));
-  return m ? m[1] : "unknown";
-}
-
-const loadavg = () => Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
-
 try {
   console.log(`setting up ${count} namespaces of ${routes} routes…`);
   const t0 = performance.now();
   await setup();
-  console.log(`setup ${(performance.now() - t0).toFixed(0)} ms; load average ${loadavg()}`);
+  console.log(`setup ${(performance.now() - t0).toFixed(0)} ms; load average ${loadAverage()}`);
   const cases: [string, () => Promise<[number, number]>][] = [
     ["dump, sequential (IPRoute per namespace)", () => timed(dumpSequential)],
     ["dump, parallel (IPRoute per namespace)", () => timed(dumpParallel)],
@@ -151,7 +105,7 @@ try {
     }
   }
   console.log(`CPU: ${cpuModel()}, ${navigator.hardwareConcurrency} cores`);
-  console.log(`load average after: ${loadavg()}`);
+  console.log(`load average after: ${loadAverage()}`);
   console.log(`${count} namespaces × ${routes} routes, ${runs} runs, medians:`);
   const med = times.map(median);
   const dump = Math.min(med[0], med[1]);

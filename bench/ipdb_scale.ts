@@ -12,11 +12,7 @@
 
 import { IPDB } from "../ipdb/mod.ts";
 import { IPRoute } from "../rtnl/mod.ts";
-
-function arg(name: string, dflt: string): string {
-  const i = Deno.args.indexOf(`--${name}`);
-  return i >= 0 && Deno.args[i + 1] !== undefined ? Deno.args[i + 1] : dflt;
-}
+import { arg, ipBatch, median, removedAtExit, routesNamespaceLines, sh } from "./util.ts";
 
 const routes = Number(arg("routes", "100000"));
 const runs = Number(arg("runs", "5"));
@@ -25,21 +21,9 @@ const given = arg("ns", "");
 const ns = given || `ipdb-scale-${Deno.pid}`;
 const SETUP = new URL("../../shared/bench/setup-netns.sh", import.meta.url).pathname;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
 function peakRssMB(): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
   return m ? Number(m[1]) / 1024 : NaN;
-}
-
-async function sh(cmd: string, args: string[]): Promise<void> {
-  const out = await new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).output();
-  if (!out.success) {
-    throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  }
 }
 
 /** Peak RSS and commit latency, in a fresh process that only opens the database and commits. */
@@ -88,25 +72,10 @@ async function setup(): Promise<void> {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
   await sh("ip", ["netns", "add", ns]);
-  const lines = [
-    "link add v0 type veth peer name v1",
-    "link set lo up",
-    "link set v0 up",
-    "link set v1 up",
-    "addr add 10.0.0.1/16 dev v0",
-  ];
-  for (let i = 0; i < routes; i++) {
-    lines.push(`route add 20.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32 via 10.0.0.2`);
-  }
-  const f = await Deno.makeTempFile();
-  try {
-    await Deno.writeTextFile(f, lines.join("\n") + "\n");
-    await sh("ip", ["-n", ns, "-batch", f]);
-  } finally {
-    await Deno.remove(f);
-  }
+  await ipBatch(ns, routesNamespaceLines(routes));
 }
 
+const cleanup = removedAtExit(given ? [] : [ns]);
 try {
   if (!given) {
     console.log(`setting up ${ns} with ${routes} routes…`);
@@ -172,5 +141,5 @@ try {
     `db.verify()           ${c.verify.toFixed(0)} ms, ${c.differences} difference(s) (must be 0)`,
   );
 } finally {
-  if (!given) await sh("ip", ["netns", "del", ns]).catch(() => {});
+  cleanup();
 }

@@ -8,7 +8,7 @@
  *
  *   deno run -A bench/state_scale.ts [--routes 100000] [--change 10000] [--runs 5]
  *
- * Creates its own namespace and removes it afterwards, even on failure. Prints medians, the CPU
+ * Creates its own namespace and removes it afterwards, even on failure or Ctrl-C. Prints medians, the CPU
  * model and the load average.
  */
 
@@ -17,21 +17,12 @@ import { IPRoute } from "../rtnl/mod.ts";
 import * as netns from "../ffi/netns.ts";
 import { apply, plan, snapshot } from "../state/mod.ts";
 import type { RouteState, StateDocument } from "../state/mod.ts";
-
-function arg(name: string, dflt: string): string {
-  const i = Deno.args.indexOf(`--${name}`);
-  return i >= 0 && Deno.args[i + 1] !== undefined ? Deno.args[i + 1] : dflt;
-}
+import { arg, cpuModel, ipBatch, loadAverage, median, removedAtExit } from "./util.ts";
 
 const total = Number(arg("routes", "100000"));
 const change = Number(arg("change", "10000"));
 const runs = Number(arg("runs", "5"));
 const ns = `state-scale-${Deno.pid}`;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 /** The i-th /24 of 10.128.0.0/9 (room for 32k) or of 172.16.0.0/12 beyond. */
 function dst(i: number): string {
@@ -40,26 +31,17 @@ function dst(i: number): string {
     : `172.${16 + ((i - 32768) >> 16)}.${((i - 32768) >> 8) & 255}.${(i - 32768) & 255}/32`;
 }
 
-async function ipBatch(lines: string[]): Promise<number> {
+/** Times `ip -batch` doing `lines` in the namespace. */
+async function timedIpBatch(lines: string[]): Promise<number> {
   const t0 = performance.now();
-  const child = new Deno.Command("ip", {
-    args: ["-n", ns, "-batch", "-"],
-    stdin: "piped",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(lines.join("\n") + "\n"));
-  await w.close();
-  const out = await child.output();
-  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr).slice(0, 500));
+  await ipBatch(ns, lines);
   return performance.now() - t0;
 }
 
-const cpu = (/model name\s*:\s*(.*)/.exec(Deno.readTextFileSync("/proc/cpuinfo")) ?? [])[1];
-console.log(`CPU: ${cpu}; load average: ${Deno.loadavg().join(" ")}`);
+console.log(`CPU: ${cpuModel()}; load average: ${loadAverage()}`);
 console.log(`namespace: ${total} routes; change: ${change} routes; runs: ${runs}`);
 
+const cleanup = removedAtExit([ns]);
 netns.create(ns);
 try {
   {
@@ -110,7 +92,7 @@ try {
     // desired state is again a full change).
     const gw = "10.0.0.4";
     ipRuns.push(
-      await ipBatch(
+      await timedIpBatch(
         Array.from({ length: change }, (_, i) => `route replace ${dst(i)} via ${gw} dev v0`),
       ),
     );
@@ -125,7 +107,7 @@ try {
     `ratios: apply/ip -batch ${(median(applies) / median(ipRuns)).toFixed(2)}, ` +
       `plan+apply/ip -batch ${((median(plans) + median(applies)) / median(ipRuns)).toFixed(2)}`,
   );
-  console.log(`load average after: ${Deno.loadavg().join(" ")}`);
+  console.log(`load average after: ${loadAverage()}`);
 } finally {
-  netns.remove(ns);
+  cleanup();
 }

@@ -60,23 +60,34 @@ export async function iproute2Lines(ns: string, lines: readonly string[]): Promi
       last.lines.push(words.slice(cut).join(" "));
     } else runs.push({ prefix, lines: [words.slice(cut).join(" ")] });
   }
-  for (const { prefix: [tool, ...opts], lines } of runs) {
-    const child = new Deno.Command(tool, {
-      args: ["-n", ns, ...opts, "-batch", "-"],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(lines.join("\n") + "\n"));
-    await w.close();
-    const out = await child.output();
-    if (!out.success) {
-      throw new Error(
-        `${tool} ${opts.join(" ")} -batch failed: ${new TextDecoder().decode(out.stderr)}\n` +
-          lines.map((l, i) => `${i + 1}: ${l}`).join("\n"),
-      );
-    }
+  for (const { prefix: [tool, ...opts], lines } of runs) await iproute2Batch(tool, ns, opts, lines);
+}
+
+/**
+ * Feeds `lines` to one `TOOL -n NS OPTIONS -batch -`; throws with the tool's message and the
+ * numbered lines when it fails.
+ */
+export async function iproute2Batch(
+  tool: string,
+  ns: string,
+  opts: readonly string[],
+  lines: readonly string[],
+): Promise<void> {
+  const child = new Deno.Command(tool, {
+    args: ["-n", ns, ...opts, "-batch", "-"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(lines.join("\n") + "\n"));
+  await w.close();
+  const out = await child.output();
+  if (!out.success) {
+    throw new Error(
+      `${tool} ${opts.join(" ")} -batch failed: ${new TextDecoder().decode(out.stderr)}\n` +
+        lines.map((l, i) => `${i + 1}: ${l}`).join("\n"),
+    );
   }
 }
 
