@@ -218,19 +218,22 @@ async function neighShow(ctx: Ctx, args: string[]): Promise<void> {
   p.end();
 }
 
+/** A neighbour address argument: one address (no prefix length) of `family` (0: any). */
+function neighAddress(family: number, v: string): string {
+  const pf = parsePrefixArg(v);
+  if (!pf || v.includes("/") || (family && pf.family !== family)) {
+    throw badPrefix(family, v, "address");
+  }
+  return v;
+}
+
 /** `ip neigh get [proxy] ADDR dev DEV`, parsed as iproute2's ipneigh_get. */
 async function neighGet(ctx: Ctx, args: string[]): Promise<void> {
   const family = ctx.opts.family === 17 ? 0 : ctx.opts.family;
   let dst: string | undefined;
   let dev: string | undefined;
   let proxy = false;
-  const addrOf = (v: string) => {
-    const pf = parsePrefixArg(v);
-    if (!pf || v.includes("/") || (family && pf.family !== family)) {
-      throw badPrefix(family, v, "address");
-    }
-    return v;
-  };
+  const addrOf = (v: string) => neighAddress(family, v);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const next = () => nextArg(args, i++);
@@ -294,13 +297,7 @@ async function neighModify(
   let state: number | undefined;
   let flags = 0;
   const family = ctx.opts.family === 17 ? 0 : ctx.opts.family;
-  const addrOf = (v: string) => {
-    const pf = parsePrefixArg(v);
-    if (!pf || v.includes("/") || (family && pf.family !== family)) {
-      throw badPrefix(family, v, "address");
-    }
-    return v;
-  };
+  const addrOf = (v: string) => neighAddress(family, v);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const next = () => nextArg(args, i++);

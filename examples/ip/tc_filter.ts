@@ -162,7 +162,12 @@ function printMirred(ctx: Ctx, p: Printer, o: unknown): void {
   p.str(ANY, "to_dev", " to device %s)", ctx.name(num(field(parms, "ifindex"))));
   printControl(p, " ", num(field(parms, "action")), "");
   nl(p);
-  p.uint(ANY, "index", "\tindex %u", num(field(parms, "index")));
+  printIndexRefBind(ctx, p, o, parms, "\tindex %u");
+}
+
+/** An action's index, reference and bind counts (its own index format), then its times. */
+function printIndexRefBind(ctx: Ctx, p: Printer, o: unknown, parms: unknown, fmt: string): void {
+  p.uint(ANY, "index", fmt, num(field(parms, "index")));
   p.int(ANY, "ref", " ref %d", num(field(parms, "refcnt")) | 0);
   p.int(ANY, "bind", " bind %d", num(field(parms, "bindcnt")) | 0);
   if (ctx.opts.stats) printTm(p, field(o, "tm"));
@@ -185,11 +190,7 @@ function printGact(ctx: Ctx, p: Printer, o: unknown): void {
   p.int(ANY, "val", "val %d", num(field(prob, "pval")) | 0);
   p.closeObject();
   nl(p);
-  p.uint(ANY, "index", "\t index %u", num(field(parms, "index")));
-  p.int(ANY, "ref", " ref %d", num(field(parms, "refcnt")) | 0);
-  p.int(ANY, "bind", " bind %d", num(field(parms, "bindcnt")) | 0);
-  if (ctx.opts.stats) printTm(p, field(o, "tm"));
-  nl(p);
+  printIndexRefBind(ctx, p, o, parms, "\t index %u");
 }
 
 /** tc_print_action: a filter's action list (bound actions). */
