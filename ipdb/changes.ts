@@ -7,6 +7,8 @@
  * @module
  */
 
+import { describeValue } from "../netlink/addr.ts";
+import { checkKeys, KeySet } from "../netlink/strict.ts";
 import type { SubscriptionSource } from "../netlink/subscription.ts";
 import type { IPDBChange } from "./db.ts";
 
@@ -35,6 +37,27 @@ export function checkKinds(
     }
   });
   return new Set(kinds);
+}
+
+const CHANGES_OPTIONS = new KeySet("changes option", ["signal", "limit", "kinds"]);
+
+/**
+ * Checks `changes()`'s options (keys, `limit`, `signal`, `kinds` among `allowed`): a TypeError
+ * or RangeError naming the field. Returns the queue's limit (default 100000) and the kinds.
+ */
+export function checkChangesOptions(
+  options: { signal?: unknown; limit?: unknown; kinds?: unknown },
+  allowed: readonly string[] = CHANGE_KINDS,
+): { limit: number; kinds: ReadonlySet<string> | undefined } {
+  checkKeys(options, CHANGES_OPTIONS);
+  const limit = options.limit ?? 100_000;
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) {
+    throw new RangeError("limit: expected a positive integer");
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new TypeError(`signal: expected an AbortSignal, got ${describeValue(options.signal)}`);
+  }
+  return { limit, kinds: checkKinds(options.kinds, allowed) };
 }
 
 /**

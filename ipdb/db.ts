@@ -30,7 +30,7 @@ import { LINK_MESSAGE } from "../rtnl/schemas/link.ts";
 import { ADDR_MESSAGE } from "../rtnl/schemas/addr.ts";
 import { ROUTE_MESSAGE } from "../rtnl/schemas/route.ts";
 import { RULE_MESSAGE } from "../rtnl/schemas/rule.ts";
-import { ChangeStream, checkKinds } from "./changes.ts";
+import { ChangeStream, checkChangesOptions } from "./changes.ts";
 import { commitAll } from "./commit.ts";
 import type { CommitOptions, WaitKeys } from "./commit.ts";
 import { IPDBClosedError } from "./errors.ts";
@@ -91,7 +91,6 @@ const OPTIONS = new KeySet("IPDB option", [
   "rcvbuf",
   "onError",
 ]);
-const CHANGES_OPTIONS = new KeySet("changes option", ["signal", "limit", "kinds"]);
 
 /** One change the database saw in the kernel's events. */
 export type IPDBChange =
@@ -1028,15 +1027,7 @@ export class IPDB implements AsyncDisposable {
   /** Every change the kernel reports from now on, until the database closes or the loop breaks. */
   changes(options: ChangesOptions = {}): Subscription<IPDBChange> {
     checkArgs("changes", 1, arguments.length);
-    checkKeys(options, CHANGES_OPTIONS);
-    const limit = options.limit ?? 100_000;
-    if (!Number.isInteger(limit) || limit < 1) {
-      throw new RangeError("limit: expected a positive integer");
-    }
-    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-      throw new TypeError(`signal: expected an AbortSignal, got ${describeValue(options.signal)}`);
-    }
-    const kinds = checkKinds(options.kinds);
+    const { limit, kinds } = checkChangesOptions(options);
     const routes = !kinds || kinds.has("route");
     const stream: ChangeStream = new ChangeStream(limit, () => {
       if (this.#streams.delete(stream) && routes) this.#routeStreams--;

@@ -29,11 +29,11 @@
 
 import { exists as netnsExists, identity, list as listNetns } from "../ffi/netns.ts";
 import { describeValue } from "../netlink/addr.ts";
-import { checkArgs, checkKeys, suggestion } from "../netlink/strict.ts";
+import { checkArgs, suggestion } from "../netlink/strict.ts";
 import { Subscription } from "../netlink/subscription.ts";
 import type { IPRoute } from "../rtnl/iproute.ts";
 import type { Link } from "../rtnl/link.ts";
-import { CHANGE_KINDS, ChangeStream, checkKinds } from "./changes.ts";
+import { CHANGE_KINDS, ChangeStream, checkChangesOptions } from "./changes.ts";
 import { IPDB } from "./db.ts";
 import type { IPDBChange, IPDBOptions } from "./db.ts";
 import { IPDBClosedError } from "./errors.ts";
@@ -41,13 +41,7 @@ import { Interface } from "./interface.ts";
 import { NetnsWatch } from "./netns_watch.ts";
 import type { NetnsTouched } from "./netns_watch.ts";
 import { stateOf, Tracked } from "./tracked.ts";
-import {
-  CHANGES_OPTIONS,
-  checkName,
-  checkOptions,
-  MULTI_KINDS,
-  targetOf,
-} from "./multi_options.ts";
+import { checkName, checkOptions, MULTI_KINDS, targetOf } from "./multi_options.ts";
 import type {
   ChangeKind,
   InterfacePeer,
@@ -348,15 +342,7 @@ export class MultiIPDB implements AsyncDisposable {
    */
   changes(options: MultiChangesOptions = {}): Subscription<MultiIPDBChange> {
     checkArgs("changes", 1, arguments.length);
-    checkKeys(options, CHANGES_OPTIONS);
-    const limit = options.limit ?? 100_000;
-    if (!Number.isInteger(limit) || limit < 1) {
-      throw new RangeError("limit: expected a positive integer");
-    }
-    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-      throw new TypeError(`signal: expected an AbortSignal, got ${describeValue(options.signal)}`);
-    }
-    const kinds = checkKinds(options.kinds, MULTI_KINDS);
+    const { limit, kinds } = checkChangesOptions(options, MULTI_KINDS);
     const stream: ChangeStream<MultiIPDBChange> = new ChangeStream(limit, () => {
       this.#streams.delete(stream);
       if (this.#streams.size === 0) this.#stopPumps();

@@ -85,8 +85,6 @@ export const OPTIONS: KeySet = new KeySet("MultiIPDB option", [
   "rcvbuf",
   "onError",
 ]);
-/** The keys of `changes()` options. */
-export const CHANGES_OPTIONS: KeySet = new KeySet("changes option", ["signal", "limit", "kinds"]);
 /** What `changes({ kinds })` of a MultiIPDB selects from. */
 export const MULTI_KINDS: readonly string[] = [...CHANGE_KINDS, "netns"];
 /** A kind of change of one namespace. */
