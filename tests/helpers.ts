@@ -91,6 +91,22 @@ export async function iproute2Batch(
   }
 }
 
+/**
+ * Runs `ip -n NS -batch` on `lines` synchronously: the event loop (and an IPDB's) waits
+ * meanwhile.
+ */
+export function ipBatchSync(ns: string, lines: readonly string[]): void {
+  const file = Deno.makeTempFileSync({ suffix: ".batch" });
+  try {
+    Deno.writeTextFileSync(file, lines.join("\n") + "\n");
+    const out = new Deno.Command("ip", { args: ["-n", ns, "-batch", file], stderr: "piped" })
+      .outputSync();
+    if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+  } finally {
+    Deno.removeSync(file);
+  }
+}
+
 /** `ip -n NS -j ARGS…` parsed. */
 export async function ipJson(ns: string, ...args: string[]): Promise<Record<string, unknown>[]> {
   const text = await run("ip", ["-n", ns, "-j", ...args]);

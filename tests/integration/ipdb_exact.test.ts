@@ -16,7 +16,7 @@
 import assert from "node:assert/strict";
 import { CommitError, CommitTimeoutError, IPDB } from "../../mod.ts";
 import type { IPRoute } from "../../mod.ts";
-import { ipCmd, ipJson, isRoot, withNetns } from "../helpers.ts";
+import { ipBatchSync, ipCmd, ipJson, isRoot, withNetns } from "../helpers.ts";
 import { gate } from "../features.ts";
 
 const ignore = !isRoot;
@@ -26,19 +26,6 @@ async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/** Runs `ip -batch` synchronously: the event loop (and IPDB's) waits meanwhile. */
-function ipBatchSync(ns: string, lines: string[]): void {
-  const file = Deno.makeTempFileSync({ suffix: ".batch" });
-  try {
-    Deno.writeTextFileSync(file, lines.join("\n") + "\n");
-    const out = new Deno.Command("ip", { args: ["-n", ns, "-batch", file], stderr: "piped" })
-      .outputSync();
-    if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-  } finally {
-    Deno.removeSync(file);
   }
 }
 

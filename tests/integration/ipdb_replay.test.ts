@@ -9,22 +9,9 @@
 import assert from "node:assert/strict";
 import { IPDB } from "../../mod.ts";
 import { RTM } from "../../rtnl/constants.ts";
-import { ipCmd, isRoot, withNetns } from "../helpers.ts";
+import { ipBatchSync, ipCmd, isRoot, withNetns } from "../helpers.ts";
 
 const ignore = !isRoot;
-
-/** Runs `ip -batch` synchronously: the event loop (and IPDB's) waits meanwhile. */
-function ipBatchSync(ns: string, lines: string[]): void {
-  const file = Deno.makeTempFileSync({ suffix: ".batch" });
-  try {
-    Deno.writeTextFileSync(file, lines.join("\n") + "\n");
-    const out = new Deno.Command("ip", { args: ["-n", ns, "-batch", file], stderr: "piped" })
-      .outputSync();
-    if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-  } finally {
-    Deno.removeSync(file);
-  }
-}
 
 /**
  * Opens an IPDB on `ns`, makes it overrun, and runs `lines` after its resynchronisation drained

@@ -16,6 +16,38 @@ async function netstate(...argv: string[]): Promise<{ code: number; out: string;
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
+/**
+ * Runs `netstate apply FILE --confirm-within WITHIN` in a child process (the prompt reads its
+ * own standard input): `answer` is written to it, or it reads nothing.
+ */
+async function applyInChild(
+  file: string,
+  within: string,
+  answer?: string,
+): Promise<Deno.CommandOutput> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-check",
+      "-A",
+      "examples/netstate.ts",
+      "apply",
+      file,
+      "--confirm-within",
+      within,
+    ],
+    stdin: answer === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (answer !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(answer));
+    await w.close();
+  }
+  return await child.output();
+}
+
 Deno.test("netstate: arguments and durations", () => {
   assert.equal(parseDuration("30s"), 30_000);
   assert.equal(parseDuration("500ms"), 500);
@@ -59,44 +91,12 @@ Deno.test({
         assert.match(p.out, /~ link v0: mtu 1500 -> 1300/);
         assert.match(p.out, /\+ address 10\.0\.0\.1\/24 dev v0\n2 steps$/);
         // Not confirmed (nothing on standard input): undone, exit 3.
-        const child = await new Deno.Command(Deno.execPath(), {
-          args: [
-            "run",
-            "--no-check",
-            "-A",
-            "examples/netstate.ts",
-            "apply",
-            file,
-            "--confirm-within",
-            "300ms",
-          ],
-          stdin: "null",
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
+        const child = await applyInChild(file, "300ms");
         assert.equal(child.code, 3, new TextDecoder().decode(child.stderr));
         assert.match(new TextDecoder().decode(child.stdout), /not confirmed: undone/);
         assert.equal((await ipJson(ns, "link", "show", "v0"))[0].mtu, 1500);
         // ENTER in time: kept.
-        const kept = new Deno.Command(Deno.execPath(), {
-          args: [
-            "run",
-            "--no-check",
-            "-A",
-            "examples/netstate.ts",
-            "apply",
-            file,
-            "--confirm-within",
-            "20s",
-          ],
-          stdin: "piped",
-          stdout: "piped",
-          stderr: "piped",
-        }).spawn();
-        const w = kept.stdin.getWriter();
-        await w.write(new TextEncoder().encode("\n"));
-        await w.close();
-        const k = await kept.output();
+        const k = await applyInChild(file, "20s", "\n");
         assert.equal(k.code, 0, new TextDecoder().decode(k.stderr));
         assert.match(
           new TextDecoder().decode(k.stdout),
