@@ -17,6 +17,7 @@ export const LINK_DATA: Readonly<Record<string, Readonly<Record<string, number |
     br_ageing_time: 30000,
     br_priority: 32768,
     br_mcast_snooping: 1,
+    br_mcast_querier: 0,
     br_vlan_filtering: 0,
     br_vlan_default_pvid: 1,
     /** 0x8100: 802.1Q (0x88a8: 802.1ad). */

@@ -44,7 +44,13 @@ export async function runRequest(db: IPDB, ns: string, r: Request): Promise<void
   if (r.call === "tc") {
     const tc = db.ip.tc as unknown as (c: string, k: string, s: unknown) => Promise<void>;
     await tc.call(db.ip, r.cmd, r.tcKind ?? "", spec);
-  } else await ip[r.call].call(db.ip, r.cmd, spec);
+  } else {
+    await ip[r.call].call(db.ip, r.cmd, spec);
+    // The kernel announces a change of kind data only for a link that is up: read it again.
+    if (r.call === "link" && r.cmd === "set" && spec.kind !== undefined) {
+      await db.refresh(spec.index as number);
+    }
+  }
 }
 
 /** The result of running steps: those applied, and the first refusal. */
