@@ -12,7 +12,10 @@
  * @module
  */
 
+import { IFAPROT } from "../rtnl/addr.ts";
 import type { Addr } from "../rtnl/addr.ts";
+import { RT_SCOPE } from "../rtnl/constants.ts";
+import { IFA_F } from "../rtnl/schemas/addr.ts";
 import {
   compact,
   entry,
@@ -31,21 +34,18 @@ import { PHASE } from "./kind.ts";
 import { simpleSteps } from "./simple.ts";
 import type { SimpleKind } from "./simple.ts";
 
-const IFA_F_SECONDARY = 0x01;
+const IFA_F_SECONDARY = IFA_F.secondary;
 /** IPv6's IFA_F_TEMPORARY (a privacy address): the same bit as IFA_F_SECONDARY. */
-const IFA_F_TEMPORARY = 0x01;
-const IFA_F_PERMANENT = 0x80;
-const IFA_F_STABLE_PRIVACY = 0x800;
-const IFAPROT_KERNEL_RA = 2;
-const RT_SCOPE_HOST = 254;
+const IFA_F_TEMPORARY = IFA_F.secondary;
+const RT_SCOPE_HOST = RT_SCOPE.host;
 const KEYS = ["dev", "address", "label", "broadcast", "peer", "flags"];
 /** The flags an address is configured with (the others are its state: tentative, deprecated…). */
 const FLAGS: Record<string, number> = {
-  nodad: 0x02,
-  homeaddress: 0x10,
-  managetempaddr: 0x100,
-  noprefixroute: 0x200,
-  mcautojoin: 0x400,
+  nodad: IFA_F.nodad,
+  homeaddress: IFA_F.homeaddress,
+  managetempaddr: IFA_F.managetempaddr,
+  noprefixroute: IFA_F.noprefixroute,
+  mcautojoin: IFA_F.mcautojoin,
 };
 
 function check(v: unknown, path: string): AddressState {
@@ -81,11 +81,11 @@ function kernelMade(dev: string, a: string): boolean {
   return dev === "lo" && (a === "127.0.0.1/8" || a === "::1/128");
 }
 
-/** Whether an address without IFA_F_PERMANENT is one the kernel configured itself (SLAAC). */
+/** Whether an address without IFA_F.permanent is one the kernel configured itself (SLAAC). */
 function autoconfigured(g: Record<string, unknown>): boolean {
   const flags = g.flags as number;
   return g.family === 10 &&
-    (g.proto === IFAPROT_KERNEL_RA || (flags & (IFA_F_TEMPORARY | IFA_F_STABLE_PRIVACY)) !== 0);
+    (g.proto === IFAPROT.kernel_ra || (flags & (IFA_F_TEMPORARY | IFA_F.stable_privacy)) !== 0);
 }
 
 /** The scope the kernel gives an address by default (host for loopback addresses). */
@@ -107,7 +107,7 @@ export function addressEntry(
   if (local === undefined) return undefined;
   const address = `${local}/${g.prefixlen}`;
   if (kernelMade(dev, address)) return undefined;
-  if (!((g.flags as number) & IFA_F_PERMANENT)) {
+  if (!((g.flags as number) & IFA_F.permanent)) {
     // Its lifetimes count down: a document holding them would differ from every later snapshot.
     if (!autoconfigured(g)) {
       unmanaged?.(address, "not modelled: lifetimes (valid_lft/preferred_lft)");

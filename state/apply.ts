@@ -10,16 +10,15 @@
  * @module
  */
 
-import { checkKeys, KeySet } from "../netlink/strict.ts";
+import { KeySet } from "../netlink/strict.ts";
 import type { IPDB } from "../ipdb/db.ts";
 import type { StateDocument } from "./document.ts";
 import { ApplyError } from "./errors.ts";
 import type { PlanStep } from "./kind.ts";
-import { checkDatabases, checkPrune, planChecked } from "./plan.ts";
+import { checkInput, planChecked } from "./plan.ts";
 import type { StatePlan } from "./plan.ts";
 import { undoSteps } from "./revert.ts";
 import { runSteps } from "./run.ts";
-import { checkDocument } from "./validate.ts";
 
 /** Options of {@link apply}. */
 export interface ApplyOptions {
@@ -95,12 +94,9 @@ export async function apply(
   desired: StateDocument,
   options: ApplyOptions = {},
 ): Promise<AppliedState> {
-  checkDatabases(dbs);
-  checkKeys(options, APPLY_OPTIONS);
-  const prune = checkPrune(options.prune);
+  const { doc, prune } = checkInput(dbs, desired, options, APPLY_OPTIONS);
   const confirmWithin = checkMs(options.confirmWithin, "confirmWithin");
   const timeout = checkMs(options.timeout, "timeout") ?? 5000;
-  const doc = checkDocument(desired);
   const plan = await planChecked(dbs, doc, prune);
   const run = await runSteps(dbs, plan.steps);
   const failure = run.failure;

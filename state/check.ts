@@ -138,3 +138,10 @@ export function stableJson(v: unknown): string {
   }
   return JSON.stringify(v);
 }
+
+/** A schema table's names by number (`{ blackhole: 6 }` → `{ 6: "blackhole" }`). */
+export function namesByNumber(table: Readonly<Record<string, number>>): Record<number, string> {
+  const out: Record<number, string> = {};
+  for (const [k, n] of Object.entries(table)) out[n] ??= k;
+  return out;
+}

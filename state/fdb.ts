@@ -12,7 +12,7 @@ import { compact, entry, ifname, int, mac, sameJson } from "./check.ts";
 import type { FdbState } from "./document.ts";
 import type { Kind, NamespaceContext, Request } from "./kind.ts";
 import { PHASE } from "./kind.ts";
-import { simpleSteps } from "./simple.ts";
+import { simpleKind } from "./simple.ts";
 import type { SimpleKind } from "./simple.ts";
 
 const NUD_NOARP = 0x40;
@@ -89,10 +89,4 @@ const SIMPLE: SimpleKind<FdbState> = {
 };
 
 /** Bridge forwarding entries: see the module documentation. */
-export const FDB: Kind<FdbState> = {
-  name: "fdb",
-  check,
-  key,
-  read,
-  steps: (ctx, now, want) => simpleSteps(SIMPLE, ctx, now, want),
-};
+export const FDB: Kind<FdbState> = simpleKind(SIMPLE, { check, read });

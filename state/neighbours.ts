@@ -11,7 +11,7 @@ import { compact, entry, ifname, ip, mac, sameJson } from "./check.ts";
 import type { NeighbourState } from "./document.ts";
 import type { Kind, NamespaceContext, Request } from "./kind.ts";
 import { PHASE } from "./kind.ts";
-import { simpleSteps } from "./simple.ts";
+import { simpleKind } from "./simple.ts";
 import type { SimpleKind } from "./simple.ts";
 
 const NUD_PERMANENT = 0x80;
@@ -80,10 +80,4 @@ const SIMPLE: SimpleKind<NeighbourState> = {
 };
 
 /** Neighbours: see the module documentation. */
-export const NEIGHBOURS: Kind<NeighbourState> = {
-  name: "neighbours",
-  check,
-  key,
-  read,
-  steps: (ctx, now, want) => simpleSteps(SIMPLE, ctx, now, want),
-};
+export const NEIGHBOURS: Kind<NeighbourState> = simpleKind(SIMPLE, { check, read });

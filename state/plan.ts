@@ -118,12 +118,23 @@ export function checkDatabases(dbs: unknown): ReadonlyMap<string, IPDB> {
   return dbs as ReadonlyMap<string, IPDB>;
 }
 
-/** Checks plan/apply options' `prune`. */
-export function checkPrune(v: unknown): boolean {
-  if (v !== undefined && typeof v !== "boolean") {
-    throw new TypeError(`prune: expected true or false, got ${typeof v}`);
+/**
+ * Checks what plan/apply are given, before anything is read: the databases, the option names
+ * (`keys`), `prune`, and the whole document.
+ */
+export function checkInput(
+  dbs: unknown,
+  desired: StateDocument,
+  options: { prune?: unknown },
+  keys: KeySet,
+): { doc: StateDocument; prune: boolean } {
+  checkDatabases(dbs);
+  checkKeys(options, keys);
+  const prune = options.prune;
+  if (prune !== undefined && typeof prune !== "boolean") {
+    throw new TypeError(`prune: expected true or false, got ${typeof prune}`);
   }
-  return v ?? false;
+  return { doc: checkDocument(desired), prune: prune ?? false };
 }
 
 /** Plans a checked document (see {@link plan}). */
@@ -198,10 +209,7 @@ export async function plan(
   desired: StateDocument,
   options: PlanOptions = {},
 ): Promise<StatePlan> {
-  checkDatabases(dbs);
-  checkKeys(options, PLAN_OPTIONS);
-  const prune = checkPrune(options.prune);
-  const doc = checkDocument(desired);
+  const { doc, prune } = checkInput(dbs, desired, options, PLAN_OPTIONS);
   return await planChecked(dbs, doc, prune);
 }
 

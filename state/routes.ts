@@ -25,14 +25,16 @@ import {
   int,
   ip,
   list,
+  namesByNumber,
   network,
   oneOf,
   stableJson,
 } from "./check.ts";
+import { RT_SCOPE, RT_TABLE, RTN, RTPROT } from "../rtnl/constants.ts";
 import type { RouteState } from "./document.ts";
 import type { Kind, NamespaceContext, Request } from "./kind.ts";
 import { PHASE } from "./kind.ts";
-import { simpleSteps } from "./simple.ts";
+import { simpleKind } from "./simple.ts";
 import { attrNames } from "./unmanaged.ts";
 import type { SimpleKind } from "./simple.ts";
 
@@ -51,21 +53,12 @@ const KEYS = [
   "multipath",
 ];
 const TYPES = ["unicast", "blackhole", "unreachable", "prohibit", "throw"] as const;
-const TYPE_NUMBERS: Record<number, string> = {
-  1: "unicast",
-  2: "local",
-  3: "broadcast",
-  4: "anycast",
-  5: "multicast",
-  6: "blackhole",
-  7: "unreachable",
-  8: "prohibit",
-  9: "throw",
-};
-const RTPROT_KERNEL = 2, RTPROT_BOOT = 3, RTPROT_RA = 9;
-const RT_TABLE_MAIN = 254, RT_TABLE_LOCAL = 255;
+/** Route type names by number (RTN_*). */
+const TYPE_NAMES = namesByNumber(RTN);
+const RTPROT_KERNEL = RTPROT.kernel, RTPROT_BOOT = RTPROT.boot, RTPROT_RA = RTPROT.ra;
+const RT_TABLE_MAIN = RT_TABLE.main, RT_TABLE_LOCAL = RT_TABLE.local;
 const RTM_F_CLONED = 0x200;
-const SCOPE_LINK = 253;
+const SCOPE_LINK = RT_SCOPE.link;
 
 /** The scope the kernel gives a route when none is asked for. */
 function inferredScope(e: RouteState): number {
@@ -146,16 +139,21 @@ function canonical(e: RouteState): RouteState {
 
 const RTNH_F_ONLINK = 4;
 
+/** Whether a route message is the kernel's own: local table, kernel/RA protocol, a clone. */
+function kernelMade(g: Record<string, unknown>): boolean {
+  const table = g.table as number, proto = g.proto as number;
+  return table === RT_TABLE_LOCAL || proto === RTPROT_KERNEL || proto === RTPROT_RA ||
+    ((g.flags as number) & RTM_F_CLONED) !== 0;
+}
+
 /**
  * Why a route the kernel did not make cannot be written as a document entry (undefined: it
  * can, or it is the kernel's own): a type or an attribute this layer does not model.
  */
 export function routeUnmodelled(v: Route): string | undefined {
   const g = v as unknown as Record<string, unknown>;
-  const table = g.table as number, proto = g.proto as number;
-  if (table === RT_TABLE_LOCAL || proto === RTPROT_KERNEL || proto === RTPROT_RA) return undefined;
-  if ((g.flags as number) & RTM_F_CLONED) return undefined;
-  const type = TYPE_NUMBERS[g.type as number] ?? `${g.type}`;
+  if (kernelMade(g)) return undefined;
+  const type = TYPE_NAMES[g.type as number] ?? `${g.type}`;
   if (!(TYPES as readonly string[]).includes(type)) return `route type ${type} is not modelled`;
   const what: string[] = [];
   const metrics = attrNames(g.metrics);
@@ -183,7 +181,7 @@ export function routeUnmodelled(v: Route): string | undefined {
 function routeName(v: Route): string {
   const g = v as unknown as Record<string, unknown>;
   const fam = g.family === 10 ? 6 : 4;
-  const type = TYPE_NUMBERS[g.type as number] ?? `${g.type}`;
+  const type = TYPE_NAMES[g.type as number] ?? `${g.type}`;
   const table = g.table as number;
   return `route ${type === "unicast" ? "" : `${type} `}${
     g.dst ?? (fam === 6 ? "::" : "0.0.0.0")
@@ -195,14 +193,13 @@ function routeName(v: Route): string {
 /** A route message as a document entry (undefined: the kernel's own, or not handled). */
 export function routeEntry(v: Route, nameOf: (i: number) => string | undefined) {
   const g = v as unknown as Record<string, unknown>;
+  if (kernelMade(g)) return undefined;
   const table = g.table as number, proto = g.proto as number;
-  if (table === RT_TABLE_LOCAL || proto === RTPROT_KERNEL || proto === RTPROT_RA) return undefined;
   // A route through a nexthop object shows what the object expands to as its next hops.
-  if ((g.flags as number) & RTM_F_CLONED) return undefined;
   const hops = g.nh_id === undefined
     ? g.multipath as Record<string, unknown>[] | undefined
     : undefined;
-  const type = TYPE_NUMBERS[g.type as number];
+  const type = TYPE_NAMES[g.type as number];
   if (!type || !(TYPES as readonly string[]).includes(type)) return undefined;
   const fam = g.family === 10 ? 6 : 4;
   const oif = g.oif as number | undefined;
@@ -361,11 +358,4 @@ const SIMPLE: SimpleKind<RouteState> = {
 };
 
 /** Routes: see the module documentation. */
-export const ROUTES: Kind<RouteState> = {
-  name: "routes",
-  check,
-  key,
-  read,
-  find,
-  steps: (ctx, now, want) => simpleSteps(SIMPLE, ctx, now, want),
-};
+export const ROUTES: Kind<RouteState> = simpleKind(SIMPLE, { check, read, find });

@@ -10,11 +10,23 @@
  */
 
 import type { Rule } from "../rtnl/rule.ts";
-import { compact, entry, familyOf, ifname, int, network, oneOf, stableJson } from "./check.ts";
+import { RTPROT } from "../rtnl/constants.ts";
+import { FR_ACT } from "../rtnl/schemas/rule.ts";
+import {
+  compact,
+  entry,
+  familyOf,
+  ifname,
+  int,
+  namesByNumber,
+  network,
+  oneOf,
+  stableJson,
+} from "./check.ts";
 import type { RuleState } from "./document.ts";
 import type { Kind, NamespaceContext, Request } from "./kind.ts";
 import { PHASE } from "./kind.ts";
-import { simpleSteps } from "./simple.ts";
+import { simpleKind } from "./simple.ts";
 import type { SimpleKind } from "./simple.ts";
 
 const KEYS = [
@@ -31,14 +43,15 @@ const KEYS = [
   "tos",
 ];
 const ACTIONS = ["to_tbl", "nop", "blackhole", "unreachable", "prohibit"] as const;
-const ACTION_NUMBERS: Record<number, string> = {
-  1: "to_tbl",
-  3: "nop",
-  6: "blackhole",
-  7: "unreachable",
-  8: "prohibit",
-};
-const RTPROT_KERNEL = 2;
+/** Rule action names by number (FR_ACT_*). */
+const ACTION_NAMES = namesByNumber(FR_ACT);
+const RTPROT_KERNEL = RTPROT.kernel;
+
+/** The action of a rule message when the document models it. */
+function modelledAction(g: Record<string, unknown>): typeof ACTIONS[number] | undefined {
+  const a = ACTION_NAMES[g.action as number];
+  return (ACTIONS as readonly string[]).includes(a) ? a as typeof ACTIONS[number] : undefined;
+}
 
 function check(v: unknown, path: string): RuleState {
   const o = entry(v, path, KEYS);
@@ -107,7 +120,7 @@ export function ruleUnmodelled(v: Rule): string | undefined {
   const g = v as unknown as Record<string, unknown>;
   if (g.protocol === RTPROT_KERNEL) return undefined;
   const what: string[] = [];
-  if (!ACTION_NUMBERS[g.action as number]) what.push(`action ${g.action}`);
+  if (!modelledAction(g)) what.push(`action ${ACTION_NAMES[g.action as number] ?? g.action}`);
   if ((g.flags as number) & FIB_RULE_INVERT) what.push("not");
   const suppress = g.suppress_prefixlen as number | undefined;
   if (suppress !== undefined && suppress !== 0xffffffff) what.push("suppress_prefixlen");
@@ -119,7 +132,7 @@ export function ruleUnmodelled(v: Rule): string | undefined {
 export function ruleEntry(v: Rule): RuleState | undefined {
   const g = v as unknown as Record<string, unknown>;
   if (g.protocol === RTPROT_KERNEL) return undefined;
-  const action = ACTION_NUMBERS[g.action as number];
+  const action = modelledAction(g);
   if (!action) return undefined;
   const fam = g.family === 10 ? 6 : 4;
   const pfx = (a: unknown, len: unknown) =>
@@ -217,10 +230,4 @@ const SIMPLE: SimpleKind<RuleState> = {
 };
 
 /** Rules: see the module documentation. */
-export const RULES: Kind<RuleState> = {
-  name: "rules",
-  check,
-  key,
-  read,
-  steps: (ctx, now, want) => simpleSteps(SIMPLE, ctx, now, want),
-};
+export const RULES: Kind<RuleState> = simpleKind(SIMPLE, { check, read });

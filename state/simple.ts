@@ -7,7 +7,7 @@
  */
 
 import type { KindName } from "./document.ts";
-import type { PlanContext, PlanStep, Request } from "./kind.ts";
+import type { Kind, PlanContext, PlanStep, Request } from "./kind.ts";
 
 /** What a kind of one-request objects tells {@link simpleSteps}. */
 export interface SimpleKind<E> {
@@ -90,4 +90,17 @@ export function simpleSteps<E>(
     step("delete", now, k.phases.delete, k.del(now), k.add(now), `- ${k.label} ${k.show(now)}`),
     step("create", want, k.phases.create, k.add(want), k.del(want), `+ ${k.label} ${k.show(want)}`),
   ];
+}
+
+/** The kind of one-request objects `k`, with what checks and reads its entries. */
+export function simpleKind<E>(
+  k: SimpleKind<E>,
+  parts: Pick<Kind<E>, "check" | "read" | "find">,
+): Kind<E> {
+  return {
+    name: k.name,
+    key: k.key,
+    ...parts,
+    steps: (ctx, now, want) => simpleSteps(k, ctx, now, want),
+  };
 }

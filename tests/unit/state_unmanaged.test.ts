@@ -88,7 +88,7 @@ Deno.test("state unmanaged: routes and rules a document cannot describe, and the
   assert.equal(rule({ suppress_prefixlen: 0xffffffff }), undefined);
   assert.equal(rule({ protocol: 2, flags: 2 }), undefined); // the kernel's
   assert.equal(rule({ flags: 2 }), "not modelled: not");
-  assert.equal(rule({ action: 2, goto: 13 }), "not modelled: action 2, goto");
+  assert.equal(rule({ action: 2, goto: 13 }), "not modelled: action goto, goto");
   assert.equal(
     rule({ suppress_prefixlen: 0, uid_range: {} }),
     "not modelled: suppress_prefixlen, uid_range",
