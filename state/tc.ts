@@ -3,7 +3,7 @@
  * options? }`. Handled: qdiscs htb (`default`, `r2q`), ingress, clsact, pfifo and bfifo
  * (`limit`), tbf (`rate` in bits per second, `burst` and `limit` in bytes); htb classes
  * (`rate`, `ceil` in bits per second, `prio`; the bursts are the ones the rate gives); u32
- * filters under htb or ingress (`keys` as "value/mask+offset" in hex, `classid`; with
+ * filters under htb, its classes or ingress (`keys` as "value/mask+offset" in hex, `classid`; with
  * `priority`, `protocol` and a handle such as "800::800"). Left out of snapshots: default
  * qdiscs (handle 0: noqueue, pfifo_fast, mq) and u32's own hash tables. Listed as unmanaged
  * (and the qdisc they hang on kept from pruning): qdiscs of other kinds (their classes and
@@ -28,7 +28,7 @@ import type { TcMessage } from "../rtnl/tc/mod.ts";
 import { xmitsize, xmittime } from "../rtnl/tc/units.ts";
 import { compact, entry, ifname, int, list, oneOf, sameJson, stableJson, text } from "./check.ts";
 import type { TcState } from "./document.ts";
-import type { Kind, NamespaceContext, Request } from "./kind.ts";
+import type { Kind, NamespaceContext, PlanContext, Request } from "./kind.ts";
 import { PHASE } from "./kind.ts";
 import { simpleSteps } from "./simple.ts";
 import { attrNames } from "./unmanaged.ts";
@@ -327,8 +327,12 @@ async function read(ns: NamespaceContext): Promise<TcState[]> {
   }
   for (const index of devs) {
     for (const v of await ns.db.ip.getClasses({ index })) {
-      const e = tcEntry("class", v, ns.nameOf(index)!);
-      if (e) out.push(e);
+      const dev = ns.nameOf(index)!;
+      const e = tcEntry("class", v, dev);
+      if (!e) continue;
+      out.push(e);
+      // A class has a filter block of its own (classifying again below it).
+      parents.push([index, (v as unknown as Json).handle as number, dev]);
     }
   }
   for (const [index, parent, dev] of parents) {
@@ -347,8 +351,10 @@ async function read(ns: NamespaceContext): Promise<TcState[]> {
       }
     }
   }
+  for (const e of out) if (e.object === "class") LEVELS.set(e, classLevel(e, out));
   return out.sort((a, b) =>
-    depth(a) - depth(b) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)
+    depth(a) - depth(b) || (LEVELS.get(a) ?? 0) - (LEVELS.get(b) ?? 0) ||
+    (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)
   );
 }
 
@@ -417,7 +423,35 @@ const simple = (d: number): SimpleKind<TcState> => ({
   same: sameJson,
   phases: { create: PHASE.tcCreate + d, delete: PHASE.tcDelete - d },
 });
-const BY_DEPTH = [simple(0), simple(1), simple(2), simple(3)];
+const BY_DEPTH = new Map<number, SimpleKind<TcState>>();
+
+/**
+ * How many classes a class sits under (htb nests them), from the entries of its namespace
+ * (`all`); a parent class not among them counts as one level.
+ */
+function classLevel(e: TcState, all: readonly TcState[] | undefined): number {
+  let level = 0;
+  const seen = new Set<string>();
+  for (let parent = e.parent; !parent.endsWith(":") && !seen.has(parent);) {
+    seen.add(parent);
+    level++;
+    const up = all?.find((x) => x.object === "class" && x.dev === e.dev && x.handle === parent);
+    if (!up) break;
+    parent = up.parent;
+  }
+  return level;
+}
+
+/** The levels of the classes `read` returned (a class is removed before the one it sits in). */
+const LEVELS = new WeakMap<TcState, number>();
+
+/** The phase offset of an entry: its depth, and for a class its level in tenths. */
+function order(ctx: PlanContext, now?: TcState, want?: TcState): number {
+  const e = (want ?? now)!;
+  if (e.object !== "class") return depth(e);
+  const level = want ? classLevel(want, ctx.want.tc) : LEVELS.get(now!) ?? 0;
+  return depth(e) + Math.min(level, 9) / 10;
+}
 
 /** Traffic control: see the module documentation. */
 export const TC: Kind<TcState> = {
@@ -425,5 +459,10 @@ export const TC: Kind<TcState> = {
   check,
   key,
   read,
-  steps: (ctx, now, want) => simpleSteps(BY_DEPTH[depth((want ?? now)!)], ctx, now, want),
+  steps: (ctx, now, want) => {
+    const d = order(ctx, now, want);
+    let k = BY_DEPTH.get(d);
+    if (!k) BY_DEPTH.set(d, k = simple(d));
+    return simpleSteps(k, ctx, now, want);
+  },
 };

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { IPDB } from "../../ipdb/db.ts";
 import { apply, plan, snapshot } from "../../state/mod.ts";
 import type { StateDocument } from "../../state/mod.ts";
-import { ipCmd, withNetns } from "../helpers.ts";
+import { ipCmd, run, withNetns } from "../helpers.ts";
 import { liveTest } from "../features.ts";
 
 const ipIn = (ns: string, line: string) => ipCmd(ns, ...line.split(" "));
@@ -132,5 +132,62 @@ await liveTest(
         br_vlan_protocol: 0x88a8,
       });
     });
+  },
+);
+
+await liveTest(
+  "state: u32 filters attached to htb classes are read, made and pruned",
+  ["qdisc:htb", "filter:u32"],
+  async () => {
+    await withNetns(async (a) => {
+      await withNetns(async (b) => {
+        const tc = (line: string) => run("tc", ["-n", a, ...line.split(" ")]);
+        await ipIn(a, "link add v0 type veth peer name v1");
+        await ipIn(b, "link add v0 type veth peer name v1");
+        await tc("qdisc add dev v0 root handle 1: htb");
+        await tc("class add dev v0 parent 1: classid 1:a htb rate 10mbit");
+        await tc("class add dev v0 parent 1:a classid 1:10 htb rate 1mbit");
+        await tc(
+          "filter add dev v0 parent 1: prio 1 protocol ip u32 match ip dst 10.0.0.0/8 classid 1:a",
+        );
+        await tc(
+          "filter add dev v0 parent 1:a prio 2 protocol ip u32 match ip dst 10.1.0.0/16 classid 1:10",
+        );
+        await using da = await IPDB.open({ netns: a });
+        await using db = await IPDB.open({ netns: b });
+        const dbs = new Map([[a, da], [b, db]]);
+        const mine = (await snapshot(new Map([[a, da]]))).namespaces[a];
+        const filters = mine.tc?.filter((e) => e.object === "filter");
+        assert.deepStrictEqual(filters?.map((f) => [f.parent, f.priority, f.options]), [
+          ["1:", 1, { keys: ["0a000000/ff000000+16"], classid: "1:a" }],
+          ["1:a", 2, { keys: ["0a010000/ffff0000+16"], classid: "1:10" }],
+        ]);
+        assert.equal(mine.unmanaged, undefined);
+        // Into a fresh namespace (1:a made before 1:10, which sits in it): tc shows the class's
+        // filter there too.
+        await apply(dbs, { version: 1, namespaces: { [b]: { tc: mine.tc } } });
+        const show = (ns: string) =>
+          run("tc", ["-n", ns, "filter", "show", "dev", "v0", "parent", "1:a"]);
+        assert.equal(await show(b), await show(a));
+        assert.ok((await show(b)).includes("match 0a010000/ffff0000 at 16"));
+        // Pruned: both filters go before the classes they classify into, a class before the
+        // class it sits in (htb refuses to remove a class with children: EBUSY).
+        const p = await plan(dbs, { version: 1, namespaces: { [b]: { tc: [] } } }, {
+          prune: true,
+        });
+        assert.deepStrictEqual(
+          p.steps.map((s) => s.describe.split(" ").slice(0, 9).join(" ")),
+          [
+            "- tc filter u32 800::800 dev v0 parent 1:",
+            "- tc filter u32 801::800 dev v0 parent 1:a",
+            "- tc class htb 1:10 dev v0 parent 1:a",
+            "- tc class htb 1:a dev v0 parent 1:",
+            "- tc qdisc htb 1: dev v0 parent root",
+          ],
+        );
+        await apply(dbs, { version: 1, namespaces: { [b]: { tc: [] } } }, { prune: true });
+        assert.equal(await show(b), "");
+      }, "g2");
+    }, "g1");
   },
 );
