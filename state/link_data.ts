@@ -48,3 +48,67 @@ export const LINK_DATA: Readonly<Record<string, Readonly<Record<string, number |
 
 /** Data keys that take an interface. */
 export const DATA_REFS: ReadonlySet<string> = new Set(["vxlan_link"]);
+
+/**
+ * Kind data of the kinds above that a snapshot does not keep, with the kernel's default: a link
+ * whose value differs is listed as unmanaged (the document could not make it again as it is).
+ * An object default is compared on its own keys only (`br_multi_boolopt`'s mask grows with the
+ * kernel). Not here (neither compared nor listed): the kernel's state (timers, ids, counts),
+ * bridge multicast intervals (their clock-tick conversion varies with the kernel's HZ), tun's
+ * settings.
+ */
+export const LINK_DATA_NOT_KEPT: Readonly<
+  Record<string, Readonly<Record<string, number | string | boolean | object>>>
+> = {
+  bridge: {
+    br_group_addr: "01:80:c2:00:00:00",
+    br_multi_boolopt: { optval: 0 },
+    br_fdb_max_learned: 0,
+    br_mcast_router: 1,
+    br_mcast_query_use_ifaddr: 0,
+    br_mcast_stats_enabled: 0,
+    br_mcast_hash_elasticity: 16,
+    br_mcast_hash_max: 4096,
+    br_mcast_last_member_cnt: 2,
+    br_mcast_startup_query_cnt: 2,
+    br_mcast_igmp_version: 2,
+    br_mcast_mld_version: 1,
+    br_nf_call_iptables: 0,
+    br_nf_call_ip6tables: 0,
+    br_nf_call_arptables: 0,
+    br_vlan_stats_enabled: 0,
+    br_vlan_stats_per_port: 0,
+  },
+  vxlan: {
+    vxlan_ttl_inherit: 0,
+    vxlan_df: 0,
+    vxlan_label: 0,
+    vxlan_label_policy: 0,
+    vxlan_rsc: 0,
+    vxlan_collect_metadata: 0,
+    vxlan_limit: 0,
+    vxlan_udp_csum: 1,
+    vxlan_udp_zero_csum6_tx: 0,
+    vxlan_udp_zero_csum6_rx: 0,
+    vxlan_remcsum_tx: 0,
+    vxlan_remcsum_rx: 0,
+    vxlan_localbypass: 1,
+    vxlan_port_range: { low: 0, high: 0 },
+    vxlan_gbp: false,
+    vxlan_gpe: false,
+    vxlan_remcsum_nopartial: false,
+  },
+  macvlan: { macvlan_flags: 0, macvlan_bc_queue_len: 1000 },
+  macvtap: { macvlan_flags: 0, macvlan_bc_queue_len: 1000 },
+};
+
+/** The keys of `data` (a link's decoded kind data) not kept whose value is not the default. */
+export function dataNotKept(kind: string, data: Record<string, unknown>): string[] {
+  const table = LINK_DATA_NOT_KEPT[kind] ?? {};
+  const differs = (v: unknown, d: unknown): boolean =>
+    typeof d === "object" && d !== null
+      ? Object.entries(d).some(([k, x]) => differs((v as Record<string, unknown>)?.[k], x))
+      : v !== d;
+  return Object.keys(table).filter((k) => data[k] !== undefined && differs(data[k], table[k]))
+    .sort();
+}

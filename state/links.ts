@@ -5,7 +5,8 @@
  * whose peer the document names). A link whose kind,
  * parent or peer changes is replaced (removed, then made). Links without a kind (loopback,
  * physical devices) are never pruned. Listed as unmanaged (and never pruned): links of a kind
- * with kind data this layer does not keep (vlan, bond, gre, …), a veth whose peer is in a
+ * with kind data this layer does not keep (vlan, bond, gre, …), a link of a kind whose data is
+ * kept with a value not kept that differs from the kernel's default (LINK_DATA_NOT_KEPT), a veth whose peer is in a
  * namespace the document does not name, a macvlan whose parent is in another namespace.
  *
  * @module
@@ -17,7 +18,7 @@ import { compact, entry, ifname, int, mac, oneOf, sameJson, stableJson, text } f
 import type { LinkState, PeerRef } from "./document.ts";
 import type { Kind, NamespaceContext, PlanContext, PlanStep, Request } from "./kind.ts";
 import { PHASE } from "./kind.ts";
-import { DATA_REFS, LINK_DATA } from "./link_data.ts";
+import { DATA_REFS, dataNotKept, LINK_DATA } from "./link_data.ts";
 import { attrNames } from "./unmanaged.ts";
 
 const KEYS = ["ifname", "kind", "mtu", "address", "state", "master", "parent", "peer", "data"];
@@ -157,6 +158,12 @@ async function read(ns: NamespaceContext): Promise<LinkState[]> {
     if (kind !== undefined && !LINK_DATA[kind]) {
       const keys = attrNames(attr(v, ["linkinfo", "info_data"]));
       if (keys.length) unmodelled(`kind data of ${kind} is not modelled (${keys.join(", ")})`);
+    } else if (kind !== undefined) {
+      const data = attr(v, ["linkinfo", "info_data"]) as Record<string, unknown> | undefined;
+      const keys = data ? dataNotKept(kind, data) : [];
+      if (keys.length) {
+        unmodelled(`kind data not kept differs from the default (${keys.join(", ")})`);
+      }
     }
     out.push(compact({
       ifname: v.ifname as string,

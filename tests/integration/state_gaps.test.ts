@@ -191,3 +191,38 @@ await liveTest(
     }, "g1");
   },
 );
+
+await liveTest(
+  "state: kind data not kept but set is listed in unmanaged; defaults are not",
+  ["link:bridge", "link:vxlan", "link:macvlan"],
+  async () => {
+    await withNetns(async (ns) => {
+      const ip = (line: string) => ipIn(ns, line);
+      await ip("link add v0 type veth peer name v1");
+      await ip("link add br0 type bridge");
+      await ip("link add br1 type bridge mcast_router 2 mcast_hash_max 512");
+      await ip("link add vx0 type vxlan id 5 dstport 4789");
+      await ip("link add vx1 type vxlan id 6 dstport 4789 noudpcsum");
+      await ip("link add mv0 link v0 type macvlan mode bridge");
+      await ip("link add mv1 link v0 type macvlan mode bridge bcqueuelen 100");
+      await using db = await IPDB.open({ netns: ns });
+      const mine = (await snapshot(new Map([[ns, db]]))).namespaces[ns];
+      const reason = (keys: string) => `kind data not kept differs from the default (${keys})`;
+      assert.deepStrictEqual(mine.unmanaged, [
+        {
+          kind: "links",
+          dev: "br1",
+          object: "link br1 (bridge)",
+          reason: reason("br_mcast_hash_max, br_mcast_router"),
+        },
+        {
+          kind: "links",
+          dev: "mv1",
+          object: "link mv1 (macvlan)",
+          reason: reason("macvlan_bc_queue_len"),
+        },
+        { kind: "links", dev: "vx1", object: "link vx1 (vxlan)", reason: reason("vxlan_udp_csum") },
+      ]);
+    });
+  },
+);
