@@ -9,7 +9,8 @@
  * (and the qdisc they hang on kept from pruning): qdiscs of other kinds (their classes and
  * filters go with them, unread), filters of other kinds, u32 filters with actions, police,
  * links, hash tables of their own, variable offsets or other options, filters of clsact's
- * hooks. Made root first, then classes, qdiscs under classes, filters; removed in the
+ * hooks. Made from the root of each device's tree down (a qdisc, its classes, a class in a
+ * class, a qdisc under a class, its classes, …), filters last; removed in the
  * reverse order. A changed object is replaced.
  *
  * @module
@@ -351,24 +352,15 @@ async function read(ns: NamespaceContext): Promise<TcState[]> {
       }
     }
   }
-  for (const e of out) if (e.object === "class") LEVELS.set(e, classLevel(e, out));
-  return out.sort((a, b) =>
-    depth(a) - depth(b) || (LEVELS.get(a) ?? 0) - (LEVELS.get(b) ?? 0) ||
-    (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)
-  );
+  for (const e of out) if (e.object !== "filter") LEVELS.set(e, treeLevel(e, out));
+  const rank = (e: TcState) => e.object === "filter" ? 100 : LEVELS.get(e)!;
+  return out.sort((a, b) => rank(a) - rank(b) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 function key(e: TcState): string {
   return e.object === "filter"
     ? `filter ${e.dev} ${e.parent} ${e.priority} ${e.protocol} ${e.handle}`
     : `${e.object} ${e.dev} ${e.handle}`;
-}
-
-/** 0: a qdisc at the root or ingress; 1: a class; 2: a qdisc under a class; 3: a filter. */
-function depth(e: TcState): number {
-  if (e.object === "filter") return 3;
-  if (e.object === "class") return 1;
-  return e.parent === "root" || e.parent === "ingress" ? 0 : 2;
 }
 
 function spec(e: TcState, cmd: "add" | "del" | "replace"): Request {
@@ -426,31 +418,34 @@ const simple = (d: number): SimpleKind<TcState> => ({
 const BY_DEPTH = new Map<number, SimpleKind<TcState>>();
 
 /**
- * How many classes a class sits under (htb nests them), from the entries of its namespace
- * (`all`); a parent class not among them counts as one level.
+ * How deep a qdisc or class sits in its device's tree (a root or ingress qdisc: 0, its classes
+ * 1, a class in a class 2, a qdisc under a class one more, …), from the entries of its namespace
+ * (`all`); a parent not among them counts as one level. Filters are made after all of them.
  */
-function classLevel(e: TcState, all: readonly TcState[] | undefined): number {
+function treeLevel(e: TcState, all: readonly TcState[] | undefined): number {
   let level = 0;
   const seen = new Set<string>();
-  for (let parent = e.parent; !parent.endsWith(":") && !seen.has(parent);) {
+  for (let at: TcState | undefined = e; at && !seen.has(at.parent);) {
+    const parent: string = at.parent;
+    if (parent === "root" || parent === "ingress") break;
     seen.add(parent);
     level++;
-    const up = all?.find((x) => x.object === "class" && x.dev === e.dev && x.handle === parent);
-    if (!up) break;
-    parent = up.parent;
+    // "1:" names a qdisc, "1:10" a class.
+    const object: TcState["object"] = parent.endsWith(":") ? "qdisc" : "class";
+    at = all?.find((x) => x.object === object && x.dev === e.dev && x.handle === parent);
   }
   return level;
 }
 
-/** The levels of the classes `read` returned (a class is removed before the one it sits in). */
+/** The tree levels of the entries `read` returned (what sits in another is removed first). */
 const LEVELS = new WeakMap<TcState, number>();
 
-/** The phase offset of an entry: its depth, and for a class its level in tenths. */
+/** The phase offset of an entry: filters last; qdiscs and classes by their tree level. */
 function order(ctx: PlanContext, now?: TcState, want?: TcState): number {
   const e = (want ?? now)!;
-  if (e.object !== "class") return depth(e);
-  const level = want ? classLevel(want, ctx.want.tc) : LEVELS.get(now!) ?? 0;
-  return depth(e) + Math.min(level, 9) / 10;
+  if (e.object === "filter") return 1;
+  const level = want ? treeLevel(want, ctx.want.tc) : LEVELS.get(now!) ?? 0;
+  return Math.min(level, 99) / 100;
 }
 
 /** Traffic control: see the module documentation. */

@@ -226,3 +226,36 @@ await liveTest(
     });
   },
 );
+
+await liveTest(
+  "state: an htb tree with a qdisc under a class is made root down and removed leaves first",
+  ["qdisc:htb"],
+  async () => {
+    await withNetns(async (a) => {
+      await withNetns(async (b) => {
+        const tc = (line: string) => run("tc", ["-n", a, ...line.split(" ")]);
+        await ipIn(a, "link add v0 type veth peer name v1");
+        await ipIn(b, "link add v0 type veth peer name v1");
+        await tc("qdisc add dev v0 root handle 1: htb");
+        await tc("class add dev v0 parent 1: classid 1:10 htb rate 10mbit");
+        await tc("qdisc add dev v0 parent 1:10 handle 2: htb");
+        await tc("class add dev v0 parent 2: classid 2:1 htb rate 1mbit");
+        await using da = await IPDB.open({ netns: a });
+        await using db = await IPDB.open({ netns: b });
+        const dbs = new Map([[a, da], [b, db]]);
+        const mine = (await snapshot(new Map([[a, da]]))).namespaces[a];
+        assert.deepStrictEqual(mine.tc?.map((e) => `${e.object} ${e.handle}`), [
+          "qdisc 1:",
+          "class 1:10",
+          "qdisc 2:",
+          "class 2:1",
+        ]);
+        await apply(dbs, { version: 1, namespaces: { [b]: { tc: mine.tc } } });
+        const show = (ns: string) => run("tc", ["-n", ns, "class", "show", "dev", "v0"]);
+        assert.equal(await show(b), await show(a));
+        await apply(dbs, { version: 1, namespaces: { [b]: { tc: [] } } }, { prune: true });
+        assert.equal(await show(b), "");
+      }, "h2");
+    }, "h1");
+  },
+);
