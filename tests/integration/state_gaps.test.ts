@@ -1,7 +1,9 @@
 /**
  * What snapshots used to drop silently: addresses with lifetimes, a prefix route metric or a
  * scope of their own are listed in `unmanaged` (and a plan with prune leaves them); bridge VLAN
- * filtering and the other kind data now kept are snapshotted, compared and applied.
+ * filtering and the other kind data now kept are snapshotted, compared and applied (a down
+ * bridge's too); kind data not kept but set is listed; u32 filters of htb classes are read; an
+ * htb tree (classes in classes, a qdisc under a class) is made root down and pruned leaves first.
  */
 
 import assert from "node:assert/strict";
@@ -257,5 +259,35 @@ await liveTest(
         assert.equal(await show(b), "");
       }, "h2");
     }, "h1");
+  },
+);
+
+await liveTest(
+  "state: vxlan ageing, proxy, l2miss and l3miss are kept and made",
+  ["link:vxlan"],
+  async () => {
+    await withNetns(async (a) => {
+      await withNetns(async (b) => {
+        await ipIn(a, "link add vx0 type vxlan id 5 dstport 4789 ageing 120 proxy l2miss l3miss");
+        await using da = await IPDB.open({ netns: a });
+        await using db = await IPDB.open({ netns: b });
+        const vx = (await snapshot(new Map([[a, da]]))).namespaces[a].links?.find((l) =>
+          l.ifname === "vx0"
+        );
+        assert.deepStrictEqual(vx?.data, {
+          vxlan_ageing: 120,
+          vxlan_id: 5,
+          vxlan_l2miss: 1,
+          vxlan_l3miss: 1,
+          vxlan_port: 4789,
+          vxlan_proxy: 1,
+        });
+        const dbs = new Map([[a, da], [b, db]]);
+        await apply(dbs, { version: 1, namespaces: { [b]: { links: [vx!] } } });
+        const made = (await snapshot(new Map([[b, db]]))).namespaces[b];
+        assert.deepStrictEqual(made.links?.find((l) => l.ifname === "vx0")?.data, vx.data);
+        assert.equal(made.unmanaged, undefined);
+      }, "x2");
+    }, "x1");
   },
 );
