@@ -15,6 +15,7 @@ import { encodeMessage } from "../netlink/encoder.ts";
 import type { MessageSpec } from "../netlink/encoder.ts";
 import type { MessageSchema } from "../netlink/schema.ts";
 import { messageViewClass } from "../netlink/view.ts";
+import type { ViewCtor } from "../netlink/view.ts";
 import type { TypedMessage } from "../netlink/view.ts";
 import { NLM_F } from "../netlink/constants.ts";
 import { describeValue } from "../netlink/addr.ts";
@@ -67,6 +68,40 @@ const DUMP_OPTIONS = new KeySet("dump option", [
   "endOnError",
 ]);
 const SPEC_KEYS = new KeySet("message spec key", ["type", "flags", "header", "attrs", "extra"]);
+
+/** Checks a dump's options and spec, and encodes its request (flags | NLM_F_DUMP). */
+function dumpRequest<M extends MessageSchema>(
+  schema: M,
+  spec: MessageSpec,
+  opts: object,
+): { C: ViewCtor<M>; bytes: Uint8Array } {
+  checkKeys(opts, DUMP_OPTIONS, "opts");
+  checkKeys(spec, SPEC_KEYS, "spec");
+  const C = messageViewClass(schema);
+  return { C, bytes: encodeMessage(schema, { ...spec, flags: spec.flags | NLM_F.DUMP }) };
+}
+
+/**
+ * A dump decoder making a view of each reply (`type - 2`) or request-type message that `keep`
+ * keeps: filtering as messages are decoded, with no second iterator wrapped around the dump's.
+ */
+function keptViews<M extends MessageSchema>(
+  C: ViewCtor<M>,
+  type: number,
+  keep?: (message: TypedMessage<M>) => boolean,
+): (
+  dv: DataView,
+  u8: Uint8Array,
+  off: number,
+  len: number,
+  type: number,
+) => TypedMessage<M> | undefined {
+  return (dv, u8, off, len, t) => {
+    if (t !== type - 2 && t !== type) return undefined;
+    const m = new C(dv, u8, off, len) as TypedMessage<M>;
+    return keep === undefined || keep(m) ? m : undefined;
+  };
+}
 
 /** The rtnetlink connection. */
 export class RtnlCore implements Disposable {
@@ -147,15 +182,9 @@ export class RtnlCore implements Disposable {
     spec: MessageSpec,
     opts: DumpOptions<TypedMessage<M>> = {},
   ): Promise<TypedMessage<M>[]> {
-    checkKeys(opts, DUMP_OPTIONS, "opts");
-    checkKeys(spec, SPEC_KEYS, "spec");
-    const C = messageViewClass(schema);
-    const bytes = encodeMessage(schema, { ...spec, flags: spec.flags | NLM_F.DUMP });
+    const { C, bytes } = dumpRequest(schema, spec, opts);
     return this.engine.dumpAll<TypedMessage<M>>(bytes, {
-      decoder: (dv, u8, off, len, type) =>
-        type === spec.type - 2 || type === spec.type
-          ? new C(dv, u8, off, len) as TypedMessage<M>
-          : undefined,
+      decoder: keptViews(C, spec.type),
       schema,
       describe: `${rtmName(spec.type)} dump`,
       ...opts,
@@ -173,10 +202,7 @@ export class RtnlCore implements Disposable {
     spec: MessageSpec,
     opts: Omit<DumpOptions<never>, "decoder" | "collect"> = {},
   ): Promise<MessageList<TypedMessage<M>>> {
-    checkKeys(opts, DUMP_OPTIONS, "opts");
-    checkKeys(spec, SPEC_KEYS, "spec");
-    const C = messageViewClass(schema);
-    const bytes = encodeMessage(schema, { ...spec, flags: spec.flags | NLM_F.DUMP });
+    const { C, bytes } = dumpRequest(schema, spec, opts);
     const reply = spec.type - 2;
     // The engine makes a fresh builder for each run of the dump (one that starts over after an
     // overrun or a concurrent change forgets what came before).
@@ -201,17 +227,9 @@ export class RtnlCore implements Disposable {
     opts: DumpOptions<TypedMessage<M>> = {},
     keep?: (message: TypedMessage<M>) => boolean,
   ): AsyncGenerator<TypedMessage<M>> {
-    checkKeys(opts, DUMP_OPTIONS, "opts");
-    checkKeys(spec, SPEC_KEYS, "spec");
-    const C = messageViewClass(schema);
-    const bytes = encodeMessage(schema, { ...spec, flags: spec.flags | NLM_F.DUMP });
-    // `keep` filters as messages are decoded: no second iterator wrapped around this one.
+    const { C, bytes } = dumpRequest(schema, spec, opts);
     return this.engine.dump<TypedMessage<M>>(bytes, {
-      decoder: (dv, u8, off, len, type) => {
-        if (type !== spec.type - 2 && type !== spec.type) return undefined;
-        const m = new C(dv, u8, off, len) as TypedMessage<M>;
-        return keep === undefined || keep(m) ? m : undefined;
-      },
+      decoder: keptViews(C, spec.type, keep),
       schema,
       describe: `${rtmName(spec.type)} dump`,
       ...opts,
@@ -228,16 +246,9 @@ export class RtnlCore implements Disposable {
     opts: DumpOptions<TypedMessage<M>> = {},
     keep?: (message: TypedMessage<M>) => boolean,
   ): AsyncGenerator<TypedMessage<M>[]> {
-    checkKeys(opts, DUMP_OPTIONS, "opts");
-    checkKeys(spec, SPEC_KEYS, "spec");
-    const C = messageViewClass(schema);
-    const bytes = encodeMessage(schema, { ...spec, flags: spec.flags | NLM_F.DUMP });
+    const { C, bytes } = dumpRequest(schema, spec, opts);
     return this.engine.dumpPages<TypedMessage<M>>(bytes, {
-      decoder: (dv, u8, off, len, type) => {
-        if (type !== spec.type - 2 && type !== spec.type) return undefined;
-        const m = new C(dv, u8, off, len) as TypedMessage<M>;
-        return keep === undefined || keep(m) ? m : undefined;
-      },
+      decoder: keptViews(C, spec.type, keep),
       schema,
       describe: `${rtmName(spec.type)} dump`,
       ...opts,
