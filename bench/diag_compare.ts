@@ -19,6 +19,7 @@
 
 import { SockDiag } from "../diag/mod.ts";
 import { ss as ssText } from "../examples/ss.ts";
+import { median, removedAtExit, shSync, timeProcess } from "./util.ts";
 
 const arg = (name: string, fallback: number) => {
   const a = Deno.args.find((x) => x.startsWith(`--${name}=`));
@@ -29,43 +30,13 @@ const RUNS = arg("runs", 11);
 const HERE = new URL(".", import.meta.url).pathname;
 const ns = `nlbench-diag-${Deno.pid}`;
 
-function sh(cmd: string, args: string[]): void {
-  const r = new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).outputSync();
-  if (!r.success) {
-    throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`);
-  }
-}
+// Removes the namespace at the end, on failure, and on SIGINT/SIGTERM.
+const cleanup = removedAtExit([ns]);
 
-function cleanup(): void {
-  try {
-    sh("ip", ["netns", "del", ns]);
-  } catch {
-    // gone already
-  }
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-async function timeProcess(cmd: string, args: string[]): Promise<number> {
-  const t0 = performance.now();
-  const r = await new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).output();
-  const t = performance.now() - t0;
-  if (!r.success) throw new Error(`${cmd} ${args.join(" ")} failed`);
-  return t;
-}
-
-Deno.addSignalListener("SIGINT", () => {
-  cleanup();
-  Deno.exit(130);
-});
-
-sh("ip", ["netns", "add", ns]);
+shSync("ip", ["netns", "add", ns]);
 let child: Deno.ChildProcess | undefined;
 try {
-  sh("ip", ["-n", ns, "link", "set", "lo", "up"]);
+  shSync("ip", ["-n", ns, "link", "set", "lo", "up"]);
   child = new Deno.Command("ip", {
     args: [
       "netns",

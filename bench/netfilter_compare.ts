@@ -22,6 +22,7 @@ import { CT_MESSAGE, IPCTNL_MSG_CT } from "../netfilter/conntrack/schema.ts";
 import { entryRequest } from "../netfilter/conntrack/spec.ts";
 import { NFNL_SUBSYS, nfnlType } from "../netfilter/nfnetlink.ts";
 import { NLM_F } from "../netlink/constants.ts";
+import { median, removedAtExit, shSync, timeProcess } from "./util.ts";
 
 const arg = (name: string, fallback: number) => {
   const a = Deno.args.find((x) => x.startsWith(`--${name}=`));
@@ -32,44 +33,14 @@ const ELEMENTS = arg("elements", 10000);
 const RUNS = arg("runs", 7);
 const ns = `nlbench-nf-${Deno.pid}`;
 
-function sh(cmd: string, args: string[]): void {
-  const r = new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).outputSync();
-  if (!r.success) {
-    throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`);
-  }
-}
-
-function cleanup(): void {
-  try {
-    sh("ip", ["netns", "del", ns]);
-  } catch {
-    // gone already
-  }
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-async function timeProcess(cmd: string, args: string[]): Promise<number> {
-  const t0 = performance.now();
-  const r = await new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).output();
-  const t = performance.now() - t0;
-  if (!r.success) throw new Error(`${cmd} ${args.join(" ")} failed`);
-  return t;
-}
+// Removes the namespace at the end, on failure, and on SIGINT/SIGTERM.
+const cleanup = removedAtExit([ns]);
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   await fn();
   return performance.now() - t0;
 }
-
-Deno.addSignalListener("SIGINT", () => {
-  cleanup();
-  Deno.exit(130);
-});
 
 const cpu = new TextDecoder().decode(
   new Deno.Command("sh", { args: ["-c", "grep -m1 'model name' /proc/cpuinfo"], stdout: "piped" })
@@ -93,7 +64,7 @@ function table(title: string, rows: [string, number[]][], ref: string): string {
 }
 
 try {
-  sh("ip", ["netns", "add", ns]);
+  shSync("ip", ["netns", "add", ns]);
   // --- conntrack: N entries, created through ctnetlink, pipelined ---
   using ct = new Conntrack({ netns: ns });
   const requests: Uint8Array[] = [];

@@ -40,6 +40,23 @@ export async function sh(cmd: string, args: string[]): Promise<void> {
   }
 }
 
+/** As {@link sh}, synchronously. */
+export function shSync(cmd: string, args: string[]): void {
+  const out = new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).outputSync();
+  if (!out.success) {
+    throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+}
+
+/** Runs a command with its output discarded and returns its wall time in ms; throws when it fails. */
+export async function timeProcess(cmd: string, args: string[]): Promise<number> {
+  const t0 = performance.now();
+  const r = await new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).output();
+  const t = performance.now() - t0;
+  if (!r.success) throw new Error(`${cmd} ${args.join(" ")} failed`);
+  return t;
+}
+
 /** Runs `ip -n NS -batch -` on `lines`; throws with ip's message when a line fails. */
 export async function ipBatch(ns: string, lines: readonly string[]): Promise<void> {
   await iproute2Batch("ip", ns, [], lines);
