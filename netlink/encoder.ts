@@ -140,7 +140,8 @@ export function checkInt(v: unknown, codec: string, field: string): number {
   if (typeof v !== "number" || !Number.isInteger(v)) {
     throw new TypeError(`${field}: expected an integer, got ${describeValue(v)}`);
   }
-  const [lo, hi] = RANGES[codec];
+  const range = RANGES[codec];
+  const lo = range[0], hi = range[1];
   if (v < lo || v > hi) throw new RangeError(`${field}: ${v} is out of range ${lo}..${hi}`);
   return v;
 }

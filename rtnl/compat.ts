@@ -205,8 +205,15 @@ export function readAttrForms(
   field = "",
 ): unknown {
   if (!isPlainObject(spec)) return spec;
-  const hasKernelName = Object.keys(spec).some((k) => k === "attrs" || /^[A-Z][A-Z0-9]*_/.test(k));
-  if (!hasKernelName) return spec;
+  // The common spec has neither form: one pass over its keys, allocating nothing.
+  let forms = false;
+  for (const k in spec) {
+    if (k === "attrs" || isKernelName(k)) {
+      forms = true;
+      break;
+    }
+  }
+  if (!forms) return spec;
   const out: Record<string, unknown> = {};
   const put = (key: string, value: unknown, where: string) => {
     if (Object.hasOwn(out, key) && out[key] !== value) {
@@ -237,9 +244,21 @@ export function readAttrForms(
         }
         put(nameOf(pair[0], where), pair[1], where);
       }
-    } else if (/^[A-Z][A-Z0-9]*_/.test(k) && !known.has(k)) {
+    } else if (isKernelName(k) && !known.has(k)) {
       put(nameOf(k, `${field}${k}`), v, `${field}${k}`);
     } else put(k, v, `${field}${k}`);
   }
   return out;
+}
+
+/** Whether `k` looks like a kernel constant's name (`RTA_DST`: capitals and digits, then `_`). */
+function isKernelName(k: string): boolean {
+  const c0 = k.charCodeAt(0);
+  if (!(c0 >= 65 && c0 <= 90)) return false;
+  for (let i = 1; i < k.length; i++) {
+    const c = k.charCodeAt(i);
+    if (c === 95) return true;
+    if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57))) return false;
+  }
+  return false;
 }

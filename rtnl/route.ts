@@ -174,7 +174,9 @@ const ROUTE_FLAGS: Readonly<Record<string, number>> = { ...RTNH_F, ...RTM_F };
 function readRouteCompat(spec: RouteSpec): RouteSpec {
   const s = readAttrForms(spec, RTA, KNOWN) as Record<string, unknown>;
   if (s === null || typeof s !== "object" || Array.isArray(s)) return s as RouteSpec;
-  if (!Object.values(s).includes(null)) return s as RouteSpec;
+  let nulls = false;
+  for (const k in s) if (s[k] === null) nulls = true;
+  if (!nulls) return s as RouteSpec;
   return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== null)) as RouteSpec;
 }
 
