@@ -219,7 +219,12 @@ interface Pending extends Waiter {
   replyBytes: number;
   stream: boolean;
   pipe?: Pipe;
-  settle?: () => void;
+  /** A pipelined request's place among the pipeline's requests. */
+  index: number;
+  /** A pipelined request's datagram. */
+  group?: Group;
+  /** Called once it is settled (with itself: one function serves a whole pipeline). */
+  settle?: (p: Pending) => void;
   unlisten?: () => void;
 }
 
@@ -232,6 +237,8 @@ interface Group {
   sent?: () => void;
   /** When it was queued. */
   order?: number;
+  /** Members not settled yet (a pipeline's datagram). */
+  open?: number;
 }
 
 /** What the send queue holds: one request, or several sent in one datagram. */
@@ -350,18 +357,25 @@ export class NetlinkEngine {
     opts: RequestOptions<unknown>,
     ack = true,
     pipelined = false,
+    results: unknown[] = [],
   ): Pending {
     if (this.transport.closed) throw new Error("the netlink socket is closed");
     const signal = opts.signal;
     if (signal?.aborted) throw abortReason(signal);
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (bytes.byteLength < NLMSG_HDRLEN) throw new RangeError("a request shorter than nlmsghdr");
+    // The header's fields by byte (little-endian, as netlink's host order here): no DataView
+    // per request.
     const seq = this.#nextSeq();
-    dv.setUint32(8, seq, true);
-    dv.setUint32(12, 0, true);
-    let flags = dv.getUint16(6, true) | NLM_F.REQUEST;
+    bytes[8] = seq & 0xff;
+    bytes[9] = (seq >>> 8) & 0xff;
+    bytes[10] = (seq >>> 16) & 0xff;
+    bytes[11] = seq >>> 24;
+    bytes[12] = bytes[13] = bytes[14] = bytes[15] = 0;
+    let flags = bytes[6] | (bytes[7] << 8) | NLM_F.REQUEST;
     if (kind === "ack" && ack) flags |= NLM_F.ACK;
-    dv.setUint16(6, flags, true);
-    const type = dv.getUint16(4, true);
+    bytes[6] = flags & 0xff;
+    bytes[7] = (flags >>> 8) & 0xff;
+    const type = bytes[4] | (bytes[5] << 8);
     const p: Pending = {
       seq,
       kind,
@@ -371,7 +385,7 @@ export class NetlinkEngine {
       schema: opts.schema,
       describe: opts.describe,
       maxErrno: opts.maxErrno,
-      results: [],
+      results,
       collect: undefined,
       done: false,
       interrupted: false,
@@ -387,6 +401,8 @@ export class NetlinkEngine {
       // Every field present from the start: one object shape for all requests.
       error: undefined,
       pipe: undefined,
+      index: 0,
+      group: undefined,
       settle: undefined,
       wake: undefined,
       unlisten: undefined,
@@ -653,7 +669,8 @@ export class NetlinkEngine {
     const all = { done: n === 0 } as Waiter;
     let left = n;
     const pipe: Pipe = { inFlight: 0, window };
-    const each = { ...opts, signal: undefined };
+    // Without replies wanted nothing is decoded, and every request shares one empty reply list.
+    const each = { ...opts, signal: undefined, decoder: replies ? opts.decoder : undefined };
     const budget = this.#window.budget;
     // Requests become Pending objects only as the window takes them (at most `window` plus one
     // datagram live at once): a batch of 10k holds a few hundred, not 10k, objects, closures and
@@ -676,6 +693,29 @@ export class NetlinkEngine {
       stopped ??= error;
       while (next < n) settle(next++, stopped);
     };
+    // One function settles every request of the pipeline (no closure per request).
+    const onSettle = (p: Pending) => {
+      live--;
+      settle(p.index, p.error ?? (replies ? p.results : NO_REPLIES));
+      const group = p.group!;
+      // V8 may have allocated this request object in the old generation: a dead one there
+      // still keeps what it points to alive through young-generation GCs (measured: 0.6 MB more
+      // survivors per 10k requests), so it lets go of its own objects now.
+      p.settle = undefined;
+      p.request = NO_BYTES;
+      p.results = NO_REPLIES;
+      p.group = undefined;
+      const members = group.members;
+      // Only the datagram's last request asks for an ack: its answer settles the others.
+      if (!ackEach && p === members[members.length - 1]) {
+        for (const q of members) if (!q.done) this.#finish(q);
+      }
+      // The datagram answered in full: room for the next ones.
+      if (--group.open! === 0) {
+        open.delete(members);
+        if (!filling) fill(true);
+      }
+    };
     const fill = (queueOnly: boolean) => {
       if (filling) return;
       filling = true;
@@ -684,7 +724,7 @@ export class NetlinkEngine {
           // One datagram: up to what the window has room for, 64 KiB, and what the reply
           // window holds.
           const batch: Pending[] = [];
-          const group = { open: 0 };
+          const group: Group = { members: batch, bytes: NO_BYTES, pipe, open: 0 };
           let total = 0;
           let cost = 0;
           while (next < n && live < window) {
@@ -694,50 +734,31 @@ export class NetlinkEngine {
             if (batch.length > 0 && cost + c > budget) break;
             let p: Pending;
             try {
-              p = this.#start(bytes, "ack", each, ackEach, true);
+              p = this.#start(bytes, "ack", each, ackEach, true, replies ? [] : NO_REPLIES);
             } catch (e) {
               for (const q of batch) this.#finish(q, toError(e));
               stop(toError(e));
               if (!queueOnly) throw e; // called by pipeline itself: it rejects, as it always did
               return;
             }
-            const i = next++;
+            p.index = next++;
             p.pipe = pipe;
-            p.settle = () => {
-              live--;
-              settle(i, p.error ?? (replies ? p.results : NO_REPLIES));
-              // V8 may have allocated this request object in the old generation: a dead one
-              // there still keeps what it points to alive through young-generation GCs (measured:
-              // 0.6 MB more survivors per 10k requests), so it lets go of its own objects now.
-              p.settle = undefined;
-              p.request = NO_BYTES;
-              p.results = NO_REPLIES;
-              // The datagram answered in full: room for the next ones.
-              if (--group.open === 0) {
-                open.delete(batch);
-                if (!filling) fill(true);
-              }
-            };
+            p.group = group;
+            p.settle = onSettle;
             live++;
-            group.open++;
+            group.open!++;
             batch.push(p);
             total += bytes.byteLength;
             cost += c;
           }
           if (!ackEach) {
-            // The datagram's last request is acknowledged; its answer settles the others.
-            const tail = batch[batch.length - 1];
-            const dv = new DataView(tail.request.buffer, tail.request.byteOffset, 16);
-            dv.setUint16(6, dv.getUint16(6, true) | NLM_F.ACK, true);
-            const own = tail.settle!;
-            tail.settle = () => {
-              own();
-              for (const q of batch) if (!q.done) this.#finish(q);
-            };
+            // The datagram's last request is acknowledged (NLM_F_ACK is in nlmsg_flags' low
+            // byte).
+            batch[batch.length - 1].request[6] |= NLM_F.ACK;
           }
           open.add(batch);
-          const bytes = batch.length === 1 ? batch[0].request : concat(batch, total);
-          const entry: Group = { members: batch, bytes, pipe };
+          group.bytes = batch.length === 1 ? batch[0].request : concat(batch, total);
+          const entry = group;
           // From a settle (inside dispatch, maybe during an overrun's recovery) nothing is sent:
           // the datagram is queued and the drain loop's next flush sends it.
           if (queueOnly) {
@@ -800,8 +821,8 @@ export class NetlinkEngine {
       // No room in the window yet: wait until the datagram goes out (or its parts are settled).
       for (const p of ps) {
         const own = p.settle;
-        p.settle = () => {
-          own?.();
+        p.settle = (q) => {
+          own?.(q);
           if (!sent.done && ps.every((q) => q.done)) {
             sent.done = true;
             this.#wake(sent);
@@ -1036,7 +1057,7 @@ export class NetlinkEngine {
     if (this.#dumping === p) this.#dumping = undefined;
     p.unlisten?.();
     p.unlisten = undefined;
-    p.settle?.();
+    p.settle?.(p);
     this.#wake(p);
   }
 
