@@ -77,6 +77,30 @@ export class Writer {
     this.u8.set(payload, at + NLA_HDRLEN);
   }
 
+  /** Writes one attribute holding a u8 (`v` already checked). */
+  attrU8(type: number, v: number): void {
+    const at = this.reserve(NLA_HDRLEN + 1);
+    this.dv.setUint16(at, NLA_HDRLEN + 1, true);
+    this.dv.setUint16(at + 2, type, true);
+    this.u8[at + NLA_HDRLEN] = v;
+  }
+
+  /** Writes one attribute holding a u16 in host order (`v` already checked). */
+  attrU16(type: number, v: number): void {
+    const at = this.reserve(NLA_HDRLEN + 2);
+    this.dv.setUint16(at, NLA_HDRLEN + 2, true);
+    this.dv.setUint16(at + 2, type, true);
+    this.dv.setUint16(at + NLA_HDRLEN, v, true);
+  }
+
+  /** Writes one attribute holding a u32 in host order (`v` already checked). */
+  attrU32(type: number, v: number): void {
+    const at = this.reserve(NLA_HDRLEN + 4);
+    this.dv.setUint16(at, NLA_HDRLEN + 4, true);
+    this.dv.setUint16(at + 2, type, true);
+    this.dv.setUint32(at + NLA_HDRLEN, v, true);
+  }
+
   /** The written bytes as a fresh, exactly sized array. */
   finish(): Uint8Array<ArrayBuffer> {
     return this.u8.slice(0, this.length);

@@ -13,7 +13,7 @@ import type { Built, RtnlCore } from "./core.ts";
 import type { LinkCommand, LinkSpec } from "./link.ts";
 import { buildLink } from "./link.ts";
 import type { RouteCommand, RouteSpec } from "./route.ts";
-import { buildRoute } from "./route.ts";
+import { appendRoute } from "./route.ts";
 import type { RuleCommand, RuleSpec } from "./rule.ts";
 import { buildRule } from "./rule.ts";
 import type { NeighCommand, NeighSpec } from "./neigh.ts";
@@ -121,6 +121,15 @@ export class Batch {
    * a failure of its own, reported by {@link runBatch} with its index.
    */
   #push(what: string, cmd: unknown, spec: unknown, build: () => Built | Promise<Built>): void {
+    const i = this.#queue(what, cmd, spec);
+    try {
+      this.#settle(i, build());
+    } catch (error) {
+      this.states.set(i, new Refused(error));
+    }
+  }
+  /** Records request `i`'s spec and what it is; returns its index. */
+  #queue(what: string, cmd: unknown, spec: unknown): number {
     const i = this.specs.length;
     this.specs.push(spec);
     if (4 * i + 4 > this.#meta.length) {
@@ -130,18 +139,20 @@ export class Batch {
     }
     this.#meta[4 * i + 2] = this.#label(what);
     this.#meta[4 * i + 3] = this.#label(cmd);
-    try {
-      const b = build();
-      if (b instanceof Promise) {
-        b.catch(() => {}); // reported by runBatch
-        this.states.set(i, b);
-      } else if (b.cleanup === undefined && this.arena.owns(b.bytes)) {
-        this.#meta[4 * i] = b.bytes.byteOffset;
-        this.#meta[4 * i + 1] = b.bytes.byteOffset + b.bytes.byteLength;
-      } else this.states.set(i, b);
-    } catch (error) {
-      this.states.set(i, new Refused(error));
-    }
+    return i;
+  }
+  /** Records what request `i` became: a range of the arena, its own bytes, or a promise. */
+  #settle(i: number, b: Built | Promise<Built>): void {
+    if (b instanceof Promise) {
+      b.catch(() => {}); // reported by runBatch
+      this.states.set(i, b);
+    } else if (b.cleanup === undefined && this.arena.owns(b.bytes)) {
+      this.#range(i, b.bytes.byteOffset, b.bytes.byteOffset + b.bytes.byteLength);
+    } else this.states.set(i, b);
+  }
+  #range(i: number, start: number, end: number): void {
+    this.#meta[4 * i] = start;
+    this.#meta[4 * i + 1] = end;
   }
   /** Queues a link request. */
   link(cmd: LinkCommand, spec: LinkSpec): void {
@@ -153,7 +164,15 @@ export class Batch {
   }
   /** Queues a route request. */
   route(cmd: RouteCommand, spec: RouteSpec): void {
-    this.#push("route", cmd, spec, () => buildRoute(this.#core, cmd, spec, this.arena));
+    // Encoded straight into the arena, with no closure or result object per route.
+    const i = this.#queue("route", cmd, spec);
+    try {
+      const r = appendRoute(this.#core, cmd, spec, this.arena);
+      if (typeof r === "number") this.#range(i, r, this.arena.length);
+      else this.#settle(i, r);
+    } catch (error) {
+      this.states.set(i, new Refused(error));
+    }
   }
   /** Queues a rule request. */
   rule(cmd: RuleCommand, spec: RuleSpec): void {

@@ -9,6 +9,7 @@
 import { describeValue, parsePrefix } from "../netlink/addr.ts";
 import type { Prefix } from "../netlink/addr.ts";
 import { appendMessage, checkInt, encodeMessage, Writer } from "../netlink/encoder.ts";
+import { NLA_HDRLEN } from "../netlink/constants.ts";
 import type { Arena } from "../netlink/encoder.ts";
 import { isPlainObject, lookupName, suggestion } from "../netlink/strict.ts";
 import type { MessageSpec } from "../netlink/encoder.ts";
@@ -44,32 +45,46 @@ function fastIp4(s: string): Prefix | null {
     slab = new Uint8Array(4096);
     slabAt = 0;
   }
+  const r = ip4Into(s, slab, slabAt);
+  if (r < 0) return null;
   const bytes = slab.subarray(slabAt, slabAt + 4);
+  slabAt += 4;
+  return { bytes, family: 2, prefixlen: r & 0xff, hasPrefix: (r & PREFIX_GIVEN) !== 0 };
+}
+
+/** In what {@link ip4Into} and {@link writePrefix} return: the address had a "/n". */
+export const PREFIX_GIVEN = 0x100;
+
+/**
+ * Parses "a.b.c.d" or "a.b.c.d/n" into `out[at, at + 4)` without regular expressions or
+ * allocation. Returns the prefix length (32 without one) | {@link PREFIX_GIVEN} when given, or
+ * -1 for anything else (the bytes may then hold a part of it).
+ */
+function ip4Into(s: string, out: Uint8Array, at: number): number {
   let part = 0, value = 0, digits = 0, i = 0;
   const n = s.length;
   for (; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c >= 48 && c <= 57) {
       value = value * 10 + c - 48;
-      if (++digits > 3 || value > 255) return null;
+      if (++digits > 3 || value > 255) return -1;
     } else if (c === 46 && digits > 0 && part < 3) {
-      bytes[part++] = value;
+      out[at + part++] = value;
       value = digits = 0;
     } else break;
   }
-  if (part !== 3 || digits === 0) return null;
-  bytes[3] = value;
-  slabAt += 4;
-  if (i === n) return { bytes, family: 2, prefixlen: 32, hasPrefix: false };
-  if (s.charCodeAt(i) !== 47 || n - i < 2 || n - i > 3) return null;
+  if (part !== 3 || digits === 0) return -1;
+  out[at + 3] = value;
+  if (i === n) return 32;
+  if (s.charCodeAt(i) !== 47 || n - i < 2 || n - i > 3) return -1;
   let len = 0;
   for (i++; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return null;
+    if (c < 48 || c > 57) return -1;
     len = len * 10 + c - 48;
   }
-  if (len > 32) return null;
-  return { bytes, family: 2, prefixlen: len, hasPrefix: true };
+  if (len > 32) return -1;
+  return len | PREFIX_GIVEN;
 }
 
 /**
@@ -143,12 +158,21 @@ export function unwrapIndex(value: unknown): unknown {
 
 /** Checks an interface index or name now; the returned function resolves it later. */
 export function indexRef(core: RtnlCore, value: unknown, field: string): IndexRef {
+  const r = indexNow(core, value, field);
+  return typeof r === "number" ? () => r : r;
+}
+
+/**
+ * As {@link indexRef}, with an index given as a number returned as it is (nothing to call or
+ * allocate: the route encoder's common case).
+ */
+export function indexNow(core: RtnlCore, value: unknown, field: string): number | IndexRef {
   value = unwrapIndex(value);
   if (typeof value === "number") {
     if (!Number.isInteger(value) || value <= 0 || value > 0x7fffffff) {
       throw new RangeError(`${field}: interface index must be a positive integer, got ${value}`);
     }
-    return () => value;
+    return value;
   }
   if (typeof value === "string") {
     checkIfname(value, field);
@@ -241,15 +265,48 @@ export function rangeOf(
 /** An address with optional prefix, checked against the family seen so far (`fam.f`). */
 export function prefixOf(value: unknown, field: string, fam: { f?: number }): Prefix {
   const p = (typeof value === "string" ? fastIp4(value) : null) ?? parsePrefix(value, field);
-  if (fam.f !== undefined && fam.f !== p.family) {
+  sameFamily(p.family, field, fam);
+  return p;
+}
+
+/** Checks `family` against the family seen so far (`fam.f`), which it becomes. */
+function sameFamily(family: number, field: string, fam: { f?: number }): void {
+  if (fam.f !== undefined && fam.f !== family) {
     throw new TypeError(
-      `${field}: ${p.family === 2 ? "IPv4" : "IPv6"} address in an ${
+      `${field}: ${family === 2 ? "IPv4" : "IPv6"} address in an ${
         fam.f === 2 ? "IPv4" : "IPv6"
       } request`,
     );
   }
-  fam.f = p.family;
-  return p;
+  fam.f = family;
+}
+
+/**
+ * Writes attribute `type` holding the address `value`, checked as {@link prefixOf} checks it;
+ * a dotted IPv4 string is parsed straight into the writer (no object or array per address).
+ * Returns its prefix length | {@link PREFIX_GIVEN} when it had one | its size in bytes << 9.
+ */
+export function writePrefix(
+  w: Writer,
+  type: number,
+  value: unknown,
+  field: string,
+  fam: { f?: number },
+): number {
+  if (typeof value === "string") {
+    const at = w.reserve(NLA_HDRLEN + 4);
+    const r = ip4Into(value, w.u8, at + NLA_HDRLEN);
+    if (r >= 0) {
+      sameFamily(2, field, fam);
+      w.dv.setUint16(at, NLA_HDRLEN + 4, true);
+      w.dv.setUint16(at + 2, type, true);
+      return r | (4 << 9);
+    }
+    w.length = at;
+  }
+  const p = prefixOf(value, field, fam);
+  w.attrBytes(type, p.bytes);
+  return p.prefixlen | (p.hasPrefix ? PREFIX_GIVEN : 0) | (p.bytes.length << 9);
 }
 
 /** A family given as 2/10 (or "inet"/"inet6"); throws naming the field otherwise. */
