@@ -219,8 +219,17 @@ interface Pending extends Waiter {
   replyBytes: number;
   stream: boolean;
   pipe?: Pipe;
-  /** A pipelined request's place among the pipeline's requests. */
+  /** A pipelined request's place among the pipeline's requests (a datagram's: its first's). */
   index: number;
+  /**
+   * How many requests it stands for: 1, or a whole datagram of a pipeline whose replies are not
+   * kept (its requests have the sequence numbers `first` … `seq`, and no object each).
+   */
+  count: number;
+  /** The first sequence number (`seq` is the last: the one whose answer ends it). */
+  first: number;
+  /** The errors of a datagram's requests, by place in it. */
+  errors: Map<number, Error> | undefined;
   /** A pipelined request's datagram. */
   group?: Group;
   /** Called once it is settled (with itself: one function serves a whole pipeline). */
@@ -295,6 +304,8 @@ export class NetlinkEngine {
   onUnicast?: (dv: DataView, u8: Uint8Array, offset: number, length: number, type: number) => void;
   #seq = (Math.random() * 0x7fffffff) >>> 0;
   readonly #pending = new Map<number, Pending>();
+  /** Datagrams of pipelined requests in flight (each is in #pending by its last request). */
+  readonly #ranges: Pending[] = [];
   readonly #window: ReplyWindow;
   // Requests waiting for room in the window, in order (#head: the first not yet sent).
   #queue: (Entry | undefined)[] = [];
@@ -341,6 +352,14 @@ export class NetlinkEngine {
     };
   }
 
+  /** `n` consecutive sequence numbers (none of them 0); returns the first. */
+  #nextSeqs(n: number): number {
+    if (this.#seq + n > 0xffffffff) this.#seq = 0;
+    const first = this.#seq + 1;
+    this.#seq += n;
+    return first;
+  }
+
   #nextSeq(): number {
     this.#seq = (this.#seq + 1) >>> 0;
     if (this.#seq === 0) this.#seq = 1;
@@ -358,23 +377,25 @@ export class NetlinkEngine {
     ack = true,
     pipelined = false,
     results: unknown[] = [],
+    count = 1,
+    ackLast = false,
   ): Pending {
     if (this.transport.closed) throw new Error("the netlink socket is closed");
     const signal = opts.signal;
     if (signal?.aborted) throw abortReason(signal);
     if (bytes.byteLength < NLMSG_HDRLEN) throw new RangeError("a request shorter than nlmsghdr");
-    // The header's fields by byte (little-endian, as netlink's host order here): no DataView
-    // per request.
-    const seq = this.#nextSeq();
-    bytes[8] = seq & 0xff;
-    bytes[9] = (seq >>> 8) & 0xff;
-    bytes[10] = (seq >>> 16) & 0xff;
-    bytes[11] = seq >>> 24;
-    bytes[12] = bytes[13] = bytes[14] = bytes[15] = 0;
-    let flags = bytes[6] | (bytes[7] << 8) | NLM_F.REQUEST;
-    if (kind === "ack" && ack) flags |= NLM_F.ACK;
-    bytes[6] = flags & 0xff;
-    bytes[7] = (flags >>> 8) & 0xff;
+    // `count` requests one after another: consecutive sequence numbers (the last one's answer
+    // ends them), the last acknowledged when `ackLast`.
+    const first = count === 1 ? this.#nextSeq() : this.#nextSeqs(count);
+    let at = 0;
+    for (let k = 0; k < count; k++) {
+      if (at + NLMSG_HDRLEN > bytes.byteLength) throw new RangeError("fewer requests than told");
+      writeHeader(bytes, at, first + k, kind === "ack" && (ack || (ackLast && k === count - 1)));
+      at += align4(
+        bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24),
+      );
+    }
+    const seq = first + count - 1;
     const type = bytes[4] | (bytes[5] << 8);
     const p: Pending = {
       seq,
@@ -402,6 +423,9 @@ export class NetlinkEngine {
       error: undefined,
       pipe: undefined,
       index: 0,
+      count,
+      first,
+      errors: undefined,
       group: undefined,
       settle: undefined,
       wake: undefined,
@@ -413,6 +437,7 @@ export class NetlinkEngine {
       p.unlisten = () => signal.removeEventListener("abort", onAbort);
     }
     this.#pending.set(seq, p);
+    if (count > 1) this.#ranges.push(p);
     return p;
   }
 
@@ -438,7 +463,10 @@ export class NetlinkEngine {
 
   #fits(e: Entry): boolean {
     if (!("members" in e)) {
-      e.cost = this.#window.cost(e.type, e.request.byteLength, e.alone);
+      // A datagram of requests keeps the cost reckoned when it was made.
+      if (e.count === 1) e.cost = this.#window.cost(e.type, e.request.byteLength, e.alone);
+      const pipe = e.pipe;
+      if (pipe && pipe.inFlight > 0 && pipe.inFlight + e.count > pipe.window) return false;
       return this.#window.fits(e.cost, this.#dumping !== undefined);
     }
     let cost = 0;
@@ -471,6 +499,7 @@ export class NetlinkEngine {
       if (!p.done) {
         p.sent = true;
         this.#window.used += p.cost;
+        if (p.pipe) p.pipe.inFlight += p.count;
       }
       return true;
     }
@@ -677,7 +706,7 @@ export class NetlinkEngine {
     // map entries (issue 16's RSS target).
     let live = 0;
     // The datagrams with requests unanswered (for an abort); a set of datagrams, not of requests.
-    const open = new Set<Pending[]>();
+    const open = new Set<Pending[] | Pending>();
     let next = 0;
     let stopped: Error | undefined;
     let filling = false;
@@ -716,11 +745,65 @@ export class NetlinkEngine {
         if (!filling) fill(true);
       }
     };
+    // Without replies kept, a whole datagram is one entry of the engine: its requests' answers
+    // are matched by sequence number, their errors kept by place (no object per request).
+    const onSettleDatagram = (g: Pending) => {
+      live -= g.count;
+      for (let k = 0; k < g.count; k++) {
+        settle(g.index + k, g.errors?.get(k) ?? g.error ?? NO_REPLIES);
+      }
+      g.settle = undefined;
+      g.request = NO_BYTES;
+      g.errors = undefined;
+      open.delete(g);
+      if (!filling) fill(true);
+    };
+    const parts: Uint8Array[] = [];
     const fill = (queueOnly: boolean) => {
       if (filling) return;
       filling = true;
       try {
-        while (next < n && stopped === undefined && live < window) {
+        while (!replies && next < n && stopped === undefined && live < window) {
+          // One datagram: up to what the window has room for, 64 KiB, and what the reply
+          // window holds.
+          const index = next;
+          let total = 0;
+          let cost = 0;
+          parts.length = 0;
+          while (next < n && live + parts.length < window) {
+            const bytes = requests.at(next)!;
+            if (parts.length > 0 && total + bytes.byteLength > 65536) break;
+            const c = this.#window.cost(bytes[4] | (bytes[5] << 8), bytes.byteLength, false);
+            if (parts.length > 0 && cost + c > budget) break;
+            parts.push(bytes);
+            total += bytes.byteLength;
+            cost += c;
+            next++;
+          }
+          let g: Pending;
+          try {
+            const bytes = parts.length === 1 ? parts[0] : concatBytes(parts, total);
+            g = this.#start(bytes, "ack", each, ackEach, true, NO_REPLIES, parts.length, true);
+          } catch (e) {
+            next = index;
+            stop(toError(e));
+            if (!queueOnly) throw e; // called by pipeline itself: it rejects, as it always did
+            return;
+          }
+          g.index = index;
+          g.pipe = pipe;
+          g.cost = cost;
+          g.settle = onSettleDatagram;
+          live += g.count;
+          open.add(g);
+          // From a settle (inside dispatch, maybe during an overrun's recovery) nothing is sent:
+          // the datagram is queued and the drain loop's next flush sends it.
+          if (queueOnly) {
+            g.order = ++this.#order;
+            this.#queue.push(g);
+          } else this.#submit(g);
+        }
+        while (replies && next < n && stopped === undefined && live < window) {
           // One datagram: up to what the window has room for, 64 KiB, and what the reply
           // window holds.
           const batch: Pending[] = [];
@@ -734,7 +817,7 @@ export class NetlinkEngine {
             if (batch.length > 0 && cost + c > budget) break;
             let p: Pending;
             try {
-              p = this.#start(bytes, "ack", each, ackEach, true, replies ? [] : NO_REPLIES);
+              p = this.#start(bytes, "ack", each, ackEach, true);
             } catch (e) {
               for (const q of batch) this.#finish(q, toError(e));
               stop(toError(e));
@@ -777,7 +860,10 @@ export class NetlinkEngine {
       const onAbort = () => {
         const reason = abortReason(signal);
         stop(reason);
-        for (const b of [...open]) for (const m of b) this.#cancel(m, reason);
+        for (const b of [...open]) {
+          if (Array.isArray(b)) { for (const m of b) this.#cancel(m, reason); }
+          else this.#cancel(b, reason);
+        }
       };
       signal.addEventListener("abort", onAbort, { once: true });
       unlisten = () => signal.removeEventListener("abort", onAbort);
@@ -1036,8 +1122,9 @@ export class NetlinkEngine {
         unlisten: undefined,
       };
       this.#pending.set(p.seq, rest);
+      if (rest.count > 1) this.#ranges.push(rest);
       if (this.#dumping === p) this.#dumping = rest;
-      if (p.pipe) p.pipe.inFlight--;
+      if (p.pipe) p.pipe.inFlight -= p.count;
       p.sent = false; // its share and its pipeline slot now belong to the stand-in
       p.pipe = undefined;
     }
@@ -1052,8 +1139,9 @@ export class NetlinkEngine {
     if (this.#pending.get(p.seq) === p) this.#pending.delete(p.seq);
     if (p.sent) {
       this.#window.used -= p.cost;
-      if (p.pipe) p.pipe.inFlight--;
+      if (p.pipe) p.pipe.inFlight -= p.count;
     }
+    if (p.count > 1) this.#ranges.splice(this.#ranges.indexOf(p) >>> 0, 1);
     if (this.#dumping === p) this.#dumping = undefined;
     p.unlisten?.();
     p.unlisten = undefined;
@@ -1194,7 +1282,8 @@ export class NetlinkEngine {
       let p: Pending | undefined;
       if (groups === 0 && pid === portId) {
         if (seq !== lastSeq || last === undefined || last.done) {
-          last = this.#pending.get(seq);
+          last = this.#pending.get(seq) ??
+            (this.#ranges.length > 0 ? this.#rangeOf(seq) : undefined);
           lastSeq = seq;
           if (last?.kind === "dump") this.#window.learnDump(size);
         }
@@ -1209,6 +1298,45 @@ export class NetlinkEngine {
     }
   }
 
+  /** The pipelined datagram one of whose requests has sequence number `seq`. */
+  #rangeOf(seq: number): Pending | undefined {
+    for (const g of this.#ranges) if (seq >= g.first && seq <= g.seq) return g;
+    return undefined;
+  }
+
+  /**
+   * An answer to one request of a pipelined datagram: its error is kept by its place; the
+   * answer of the last request (the kernel answers a datagram's requests in order) ends it.
+   */
+  #deliverPart(p: Pending, dv: DataView, u8: Uint8Array, off: number, len: number, type: number) {
+    p.answered = true;
+    const seq = dv.getUint32(off + 8, true);
+    if (type === NLMSG_ERROR) {
+      if (len < NLMSG_HDRLEN + 4) return this.#finish(p, new DecodeError("truncated NLMSG_ERROR"));
+      const err = dv.getInt32(off + NLMSG_HDRLEN, true);
+      if (err !== 0) {
+        const flags = dv.getUint16(off + 6, true);
+        const k = seq - p.first;
+        let error: Error;
+        if (err > 0 || err < -(p.maxErrno ?? 4095)) {
+          error = new DecodeError(`NLMSG_ERROR with error ${err}`);
+        } else {
+          const extack = parseExtAck(dv, u8, off, len, flags);
+          if (extack.offset !== undefined && p.schema) {
+            const part = partOf(p.request, k);
+            if (part) {
+              extack.attribute = attributeAt(p.schema, part, extack.offset) ?? extack.attribute;
+            }
+          }
+          error = new NetlinkError(-err, extack, p.describe);
+        }
+        (p.errors ??= new Map()).set(k, error);
+      }
+    }
+    // Replies other than errors are not kept (that is what a datagram of them is for).
+    if (seq === p.seq && (type === NLMSG_ERROR || type === NLMSG_DONE)) this.#finish(p);
+  }
+
   #deliver(
     p: Pending,
     dv: DataView,
@@ -1218,6 +1346,7 @@ export class NetlinkEngine {
     type: number,
     size: number,
   ): void {
+    if (p.count > 1) return this.#deliverPart(p, dv, u8, off, len, type);
     p.answered = true;
     const flags = dv.getUint16(off + 6, true);
     if (flags & NLM_F.DUMP_INTR) p.interrupted = true;
@@ -1313,6 +1442,58 @@ function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) =>
     signal.addEventListener("abort", () => resolve(), { once: true })
   );
+}
+
+/**
+ * Writes a request's nlmsg_seq, nlmsg_pid (0) and flags (NLM_F_REQUEST, and NLM_F_ACK when
+ * `ack`) by byte, in host order (little-endian here): no DataView per request.
+ */
+function writeHeader(bytes: Uint8Array, at: number, seq: number, ack: boolean): void {
+  bytes[at + 8] = seq & 0xff;
+  bytes[at + 9] = (seq >>> 8) & 0xff;
+  bytes[at + 10] = (seq >>> 16) & 0xff;
+  bytes[at + 11] = seq >>> 24;
+  bytes[at + 12] =
+    bytes[at + 13] =
+    bytes[at + 14] =
+    bytes[at + 15] =
+      0;
+  bytes[at + 6] |= NLM_F.REQUEST | (ack ? NLM_F.ACK : 0);
+}
+
+/** Request `k` of requests one after another (undefined past their end). */
+function partOf(bytes: Uint8Array, k: number): Uint8Array | undefined {
+  let at = 0;
+  for (let i = 0; at + NLMSG_HDRLEN <= bytes.byteLength; i++) {
+    const len = bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24);
+    if (len < NLMSG_HDRLEN || at + len > bytes.byteLength) return undefined;
+    if (i === k) return bytes.subarray(at, at + len);
+    at += align4(len);
+  }
+  return undefined;
+}
+
+/** Requests one after another: a view when they already are (a batch's arena), else a copy. */
+function concatBytes(parts: readonly Uint8Array[], total: number): Uint8Array {
+  const first = parts[0];
+  let end = first.byteOffset;
+  for (const p of parts) {
+    if (p.buffer !== first.buffer || p.byteOffset !== end) {
+      end = -1;
+      break;
+    }
+    end += p.byteLength;
+  }
+  if (end === first.byteOffset + total) {
+    return new Uint8Array(first.buffer, first.byteOffset, total);
+  }
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.byteLength;
+  }
+  return out;
 }
 
 function concat(parts: Pending[], total: number): Uint8Array {
