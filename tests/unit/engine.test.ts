@@ -301,6 +301,84 @@ Deno.test("engine: a pipeline makes its requests only as the window takes them",
     assert.equal(e.inFlight, 0);
   });
 
+  await t.step(
+    "replies not kept: a datagram is one entry, its requests matched by sequence number",
+    async () => {
+      // Requests 63, 64 and 127 are refused: the last of the first datagram (its answer is the
+      // error, with the extended ack's message), the first of the second, the last of the second.
+      const refused = new Set([63, 64, 127]);
+      const tr = new FakeTransport((m, tr) => {
+        const flags = new DataView(m.buffer, m.byteOffset).getUint16(6, true);
+        if (m[17] === 1) tr.push(ack(m, 17, { msg: `no ${m[16]}` }));
+        else if (flags & NLM_F.ACK) tr.push(ack(m));
+      });
+      const e = new NetlinkEngine(tr);
+      const reqs = Array.from(
+        { length: 200 },
+        (_, i) => msg(24, 0, 0, 0, new Uint8Array([i & 0xff, refused.has(i) ? 1 : 0, 0, 0])),
+      );
+      const results = await e.pipeline(reqs, { window: 64, ackEach: false, replies: false });
+      // Consecutive sequence numbers; only each datagram's last request asks for an ack.
+      const seqs = tr.sent.map(seqOf);
+      assert.ok(seqs.every((s, i) => i === 0 || s === seqs[i - 1] + 1));
+      const acked = tr.sent.map((m, i) => (m[6] & NLM_F.ACK) !== 0 ? i : -1).filter((i) => i >= 0);
+      assert.deepEqual(acked, [63, 127, 191, 199]);
+      for (const [i, r] of results.entries()) {
+        if (refused.has(i)) {
+          assert.ok(r instanceof NetlinkError, `request ${i}`);
+          assert.equal(r.errno, 17);
+          assert.match(r.message, new RegExp(`no ${i}`));
+        } else assert.ok(!(r instanceof Error), `request ${i}: ${r}`);
+      }
+      assert.equal(e.inFlight, 0);
+      assert.equal(e.stats.foreign, 0);
+    },
+  );
+
+  await t.step(
+    "replies not kept: an abort settles the datagrams in flight; late answers are dropped quietly",
+    async () => {
+      const held: Uint8Array[] = [];
+      const tr = new FakeTransport((m) => held.push(m)); // answers only when told
+      const e = new NetlinkEngine(tr);
+      const reqs = list();
+      const ac = new AbortController();
+      const answer = e.pipeline(reqs, {
+        window: 64,
+        ackEach: false,
+        replies: false,
+        signal: ac.signal,
+      });
+      assert.equal(reqs.made.count, 64);
+      ac.abort(new Error("stop"));
+      const results = await answer;
+      assert.equal(results.length, 2000);
+      assert.ok(results.every((r) => r instanceof Error && r.message === "stop"));
+      // The kernel answers the datagram it had after all: a refusal in the middle, then the ack.
+      tr.push(cat(ack(held[10], 17), ack(held[63])));
+      const next = e.request(msg(100, 0, 0, 0), {});
+      tr.push(ack(held[held.length - 1]));
+      assert.deepEqual(await next, []);
+      assert.equal(e.stats.foreign, 0);
+      assert.equal(e.inFlight, 0);
+    },
+  );
+
+  await t.step("replies not kept: a closed socket settles a datagram in flight", async () => {
+    const tr = new FakeTransport(() => {});
+    const e = new NetlinkEngine(tr);
+    const answer = e.pipeline(list(), { window: 64, ackEach: false, replies: false });
+    await Promise.resolve();
+    e.failAll(new Error("closed under it"));
+    tr.close();
+    tr.waiters.splice(0).forEach((w) => w());
+    const results = await answer;
+    assert.ok(
+      results.slice(0, 64).every((r) => r instanceof Error && /closed under it/.test(r.message)),
+    );
+    assert.equal(e.inFlight, 0);
+  });
+
   await t.step("a closed socket rejects the pipeline before anything is sent", async () => {
     const tr = new FakeTransport(kernel);
     const e = new NetlinkEngine(tr);
