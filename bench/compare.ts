@@ -453,6 +453,9 @@ async function batchInto(ns: string, lines: string[]): Promise<void> {
   }
 }
 
+/** The row of bench/child.ts's "route-floor": a `for await` per route and nothing else. */
+const FLOOR = "floor: a for await per route over the same socket, nothing else (not the library)";
+
 async function routeDumps(o: Options, peers: Peers): Promise<void> {
   for (const n of o.sizes) {
     const ns = await setupRoutes(o, n);
@@ -480,6 +483,7 @@ async function routeDumps(o: Options, peers: Peers): Promise<void> {
         await ours(scenario, "ours lazy pages (iterRoutePages)", ns, "route-pages", iters, {
           coldRow: false,
         });
+        await ours(scenario, FLOOR, ns, "route-floor", iters, { coldRow: false });
       }
       await ours(scenario, "ours full (getRoutes + dst/gateway/oif)", ns, "route-full", iters);
       // pyroute2 needs a minute and 4 GB for 1M routes: once is enough there.
@@ -803,6 +807,15 @@ function targets(): Target[] {
     t.push({
       what: "context: 100k lazy pages (one await per datagram) / c-raw",
       value: m(d100, pages) / m(d100, "c-raw"),
+      limit: NaN,
+      unit: "×",
+      info: true,
+    });
+  }
+  if (has(d100, FLOOR) && has(d100, "c-raw")) {
+    t.push({
+      what: "context: 100k floor (a for await per route, nothing else) / c-raw",
+      value: m(d100, FLOOR) / m(d100, "c-raw"),
       limit: NaN,
       unit: "×",
       info: true,
