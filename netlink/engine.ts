@@ -166,6 +166,15 @@ export interface RequestList {
   readonly length: number;
   /** Request `index` (0 ≤ index < length). */
   at(index: number): Uint8Array | undefined;
+  /**
+   * Optional, with {@link span}: request `index`'s size in bytes and nlmsg_type, without a view
+   * of it (a datagram of a batch's requests is then one view, not one per request).
+   */
+  sizeAt?(index: number): number;
+  /** Request `index`'s nlmsg_type (see {@link sizeAt}). */
+  typeAt?(index: number): number;
+  /** Requests `from` … `to − 1` as one view when they lie one after another, else undefined. */
+  span?(from: number, to: number): Uint8Array | undefined;
 }
 
 /** Someone waiting: a request's caller, or a whole pipeline. */
@@ -770,20 +779,35 @@ export class NetlinkEngine {
           let total = 0;
           let cost = 0;
           parts.length = 0;
-          while (next < n && live + parts.length < window) {
-            const bytes = requests.at(next)!;
-            if (parts.length > 0 && total + bytes.byteLength > 65536) break;
-            const c = this.#window.cost(bytes[4] | (bytes[5] << 8), bytes.byteLength, false);
-            if (parts.length > 0 && cost + c > budget) break;
-            parts.push(bytes);
-            total += bytes.byteLength;
+          const sized = requests.sizeAt !== undefined && requests.typeAt !== undefined;
+          while (next < n && live + (next - index) < window) {
+            let size: number, type: number;
+            if (sized) {
+              size = requests.sizeAt!(next);
+              type = requests.typeAt!(next);
+            } else {
+              const bytes = requests.at(next)!;
+              parts.push(bytes);
+              size = bytes.byteLength;
+              type = bytes[4] | (bytes[5] << 8);
+            }
+            const c = this.#window.cost(type, size, false);
+            if (next > index && (total + size > 65536 || cost + c > budget)) {
+              if (!sized) parts.pop();
+              break;
+            }
+            total += size;
             cost += c;
             next++;
           }
           let g: Pending;
           try {
-            const bytes = parts.length === 1 ? parts[0] : concatBytes(parts, total);
-            g = this.#start(bytes, "ack", each, ackEach, true, NO_REPLIES, parts.length, true);
+            let bytes = sized ? requests.span?.(index, next) : undefined;
+            if (bytes === undefined) {
+              if (sized) { for (let k = index; k < next; k++) parts.push(requests.at(k)!); }
+              bytes = parts.length === 1 ? parts[0] : concatBytes(parts, total);
+            }
+            g = this.#start(bytes, "ack", each, ackEach, true, NO_REPLIES, next - index, true);
           } catch (e) {
             next = index;
             stop(toError(e));

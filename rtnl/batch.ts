@@ -10,6 +10,7 @@ import { Arena } from "../netlink/encoder.ts";
 import type { AddrCommand, AddrSpec } from "./addr.ts";
 import { buildAddr } from "./addr.ts";
 import type { Built, RtnlCore } from "./core.ts";
+import type { RequestList } from "../netlink/engine.ts";
 import type { LinkCommand, LinkSpec } from "./link.ts";
 import { buildLink } from "./link.ts";
 import type { RouteCommand, RouteSpec } from "./route.ts";
@@ -99,6 +100,36 @@ export class Batch {
   describe(i: number): string {
     const m = this.#meta;
     return `${this.#labels[m[4 * i + 2]]} ${label(this.#labels[m[4 * i + 3]])}`;
+  }
+  /**
+   * @internal Request `i`'s size, and its place in the arena (-1 when it has bytes of its own),
+   * read without a view of it.
+   */
+  sizeOf(i: number): number {
+    if (this.states.has(i)) return this.bytes(i).byteLength;
+    return this.#meta[4 * i + 1] - this.#meta[4 * i];
+  }
+  /** @internal Request `i`'s nlmsg_type (see {@link sizeOf}). */
+  typeOf(i: number): number {
+    if (this.states.has(i)) {
+      const b = this.bytes(i);
+      return b[4] | (b[5] << 8);
+    }
+    const at = this.#meta[4 * i];
+    return this.arena.u8[at + 4] | (this.arena.u8[at + 5] << 8);
+  }
+  /**
+   * @internal Requests `ids[from]` … `ids[to − 1]` as one view of the arena when they lie one
+   * after another in it, else undefined.
+   */
+  span(ids: Uint32Array, from: number, to: number): Uint8Array | undefined {
+    const m = this.#meta;
+    for (let k = from; k < to; k++) {
+      const i = ids[k];
+      if (this.states.has(i)) return undefined;
+      if (k > from && m[4 * i] !== m[4 * ids[k - 1] + 1]) return undefined;
+    }
+    return this.arena.bytes(m[4 * ids[from]], m[4 * ids[to - 1] + 1]);
   }
   /** @internal Request `i` as a view of the arena as it is now. */
   bytes(i: number): Uint8Array {
@@ -254,7 +285,13 @@ export async function runBatch(
   // Everything is encoded: each request is a view of the batch's buffer as it ends, made only
   // when the engine is about to send it (requests sent together are adjacent: a datagram is a
   // view, not a copy).
-  const requests = { length: m, at: (k: number) => b.bytes(ready[k]) };
+  const requests: RequestList = {
+    length: m,
+    at: (k) => b.bytes(ready[k]),
+    sizeAt: (k) => b.sizeOf(ready[k]),
+    typeAt: (k) => b.typeOf(ready[k]),
+    span: (from, to) => b.span(ready, from, to),
+  };
   // Only each datagram's last request is acknowledged; failures are answered all the same.
   const results = await core.engine.pipeline(requests, {
     window: options.window ?? 512,

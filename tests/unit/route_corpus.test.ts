@@ -203,5 +203,12 @@ Deno.test("route corpus: every spec encodes to the recorded bytes or fails with 
       assert.equal(result, want[i].result, `case ${i}: ${cmd} ${JSON.stringify(spec)}`);
     }
     assert.equal(n, oks);
+    // What the engine sends: the requests encoded in place, one view over those adjacent.
+    const inPlace = cases.map((_, i) => i).filter((i) => !b.states.has(i));
+    const ids = Uint32Array.from(inPlace);
+    const whole = b.span(ids, 0, ids.length)!;
+    assert.equal(toHex(whole), inPlace.map((i) => toHex(b.bytes(i))).join(""));
+    assert.equal(whole.byteLength, inPlace.reduce((n, i) => n + b.sizeOf(i), 0));
+    assert.ok(inPlace.every((i) => b.typeOf(i) === b.bytes(i)[4]));
   });
 });
