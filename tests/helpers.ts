@@ -190,3 +190,15 @@ export async function settle(ns: string, ms = 15000): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** A seeded generator of numbers in [0, 1) (mulberry32): the same sequence on every machine. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -11,7 +11,7 @@ import { MultiIPDB } from "../../ipdb/multi.ts";
 import { apply, ApplyError, plan, snapshot } from "../../state/mod.ts";
 import type { LinkState, NamespaceState, StateDocument } from "../../state/mod.ts";
 import { checkDocument } from "../../state/validate.ts";
-import { ipCmd, ipJson, run, settle, withNetns } from "../helpers.ts";
+import { ipCmd, ipJson, run, seeded, settle, withNetns } from "../helpers.ts";
 import { gate } from "../features.ts";
 
 type Json = Record<string, unknown>;
@@ -372,16 +372,6 @@ Deno.test({
   },
 });
 
-/** A small seeded generator (mulberry32). */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A random full state: veth pairs, bridges, addresses, routes that the kernel accepts. */
 function randomState(r: () => number): NamespaceState {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
@@ -460,7 +450,7 @@ Deno.test({
     await withNetns(async (ns) => {
       await using db = await IPDB.open({ netns: ns });
       const dbs = new Map([[ns, db]]);
-      const r = rng(20_2026);
+      const r = seeded(20_2026);
       for (let i = 0; i < 14; i++) {
         const desired: StateDocument = { version: 1, namespaces: { [ns]: randomState(r) } };
         const want = checkDocument(desired).namespaces[ns];

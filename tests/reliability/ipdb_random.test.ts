@@ -15,7 +15,7 @@
 import assert from "node:assert/strict";
 import { CommitError, IPDB } from "../../mod.ts";
 import type { IPDBRoute } from "../../mod.ts";
-import { withNetns } from "../helpers.ts";
+import { seeded, withNetns } from "../helpers.ts";
 import { gate } from "../features.ts";
 import { STRESS } from "./util.ts";
 
@@ -39,18 +39,6 @@ async function ipBatch(ns: string, lines: string[]): Promise<void> {
   }
 }
 
-/** mulberry32: a small seeded generator. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const LINKS = ["a0", "b0", "c0"];
 const SUBNET: Record<string, number> = { a0: 1, b0: 2, c0: 3 };
 
@@ -64,7 +52,7 @@ Deno.test({
   fn: () =>
     withNetns(async (ns) => {
       const seed = Number(Deno.env.get("NETLINK_SEED") ?? (Date.now() % 1e9));
-      const rnd = prng(seed);
+      const rnd = seeded(seed);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
       const int = (n: number) => Math.floor(rnd() * n);
       const ctx = `(seed ${seed}; replay with NETLINK_SEED=${seed})`;

@@ -14,21 +14,10 @@ import { buildRoute } from "../../rtnl/route.ts";
 import type { RouteCommand, RouteSpec } from "../../rtnl/route.ts";
 import { Batch } from "../../rtnl/batch.ts";
 import { fakeIPRoute } from "./rtnl_golden.ts";
-import { toHex } from "../helpers.ts";
+import { seeded, toHex } from "../helpers.ts";
 
 const FIXTURE = new URL("../golden/route_corpus.json", import.meta.url);
 const CASES = 800;
-
-/** mulberry32: a small seeded generator, so the corpus is the same on every machine. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) >>> 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A key's chance to be present, its good values (by family) and its rarer bad ones. */
 interface Pool {
@@ -109,7 +98,7 @@ const POOLS: Record<string, Pool> = {
 const COMMANDS: RouteCommand[] = ["add", "add", "add", "replace", "change", "append", "del", "get"];
 
 function corpus(): [RouteCommand, RouteSpec][] {
-  const r = rng(0x5eed16);
+  const r = seeded(0x5eed16);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
   const out: [RouteCommand, RouteSpec][] = [];
   for (let i = 0; i < CASES; i++) {
