@@ -1335,27 +1335,23 @@ export class NetlinkEngine {
   #deliverPart(p: Pending, dv: DataView, u8: Uint8Array, off: number, len: number, type: number) {
     p.answered = true;
     const seq = dv.getUint32(off + 8, true);
+    // An answer is its own request's alone: an error goes to that request, by its place.
     if (type === NLMSG_ERROR) {
-      if (len < NLMSG_HDRLEN + 4) return this.#finish(p, new DecodeError("truncated NLMSG_ERROR"));
-      const err = dv.getInt32(off + NLMSG_HDRLEN, true);
-      if (err !== 0) {
-        const flags = dv.getUint16(off + 6, true);
-        const k = seq - p.first;
-        let error: Error;
-        if (err > 0 || err < -(p.maxErrno ?? 4095)) {
-          error = new DecodeError(`NLMSG_ERROR with error ${err}`);
-        } else {
-          const extack = parseExtAck(dv, u8, off, len, flags);
-          if (extack.offset !== undefined && p.schema) {
-            const part = partOf(p.request, k);
-            if (part) {
-              extack.attribute = attributeAt(p.schema, part, extack.offset) ?? extack.attribute;
-            }
-          }
-          error = new NetlinkError(-err, extack, p.describe);
+      const k = seq - p.first;
+      const err = len < NLMSG_HDRLEN + 4 ? NaN : dv.getInt32(off + NLMSG_HDRLEN, true);
+      let error: Error | undefined;
+      if (Number.isNaN(err)) error = new DecodeError("truncated NLMSG_ERROR");
+      else if (err > 0 || err < -(p.maxErrno ?? 4095)) {
+        error = new DecodeError(`NLMSG_ERROR with error ${err}`);
+      } else if (err !== 0) {
+        const extack = parseExtAck(dv, u8, off, len, dv.getUint16(off + 6, true));
+        const part = extack.offset !== undefined && p.schema ? partOf(p.request, k) : undefined;
+        if (part) {
+          extack.attribute = attributeAt(p.schema!, part, extack.offset!) ?? extack.attribute;
         }
-        (p.errors ??= new Map()).set(k, error);
+        error = new NetlinkError(-err, extack, p.describe);
       }
+      if (error) (p.errors ??= new Map()).set(k, error);
     }
     // Replies other than errors are not kept (that is what a datagram of them is for).
     if (seq === p.seq && (type === NLMSG_ERROR || type === NLMSG_DONE)) this.#finish(p);

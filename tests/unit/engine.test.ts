@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import {
+  DecodeError,
   DumpInterruptedError,
   NetlinkEngine,
   NetlinkError,
@@ -363,6 +364,24 @@ Deno.test("engine: a pipeline makes its requests only as the window takes them",
       assert.equal(e.inFlight, 0);
     },
   );
+
+  await t.step("replies not kept: a malformed answer fails its own request only", async () => {
+    const tr = new FakeTransport((m, tr) => {
+      const flags = new DataView(m.buffer, m.byteOffset).getUint16(6, true);
+      // Request 5 gets an NLMSG_ERROR cut short (no error code); the others are acknowledged
+      // only when they ask.
+      if (m[16] === 5) tr.push(msg(2, 0, seqOf(m), PORT));
+      else if (flags & NLM_F.ACK) tr.push(ack(m));
+    });
+    const e = new NetlinkEngine(tr);
+    const reqs = Array.from(
+      { length: 10 },
+      (_, i) => msg(24, 0, 0, 0, new Uint8Array([i, 0, 0, 0])),
+    );
+    const results = await e.pipeline(reqs, { window: 64, ackEach: false, replies: false });
+    assert.ok(results[5] instanceof DecodeError, String(results[5]));
+    assert.ok(results.every((r, i) => i === 5 || !(r instanceof Error)));
+  });
 
   await t.step("replies not kept: a closed socket settles a datagram in flight", async () => {
     const tr = new FakeTransport(() => {});
