@@ -438,18 +438,15 @@ function checkMetrics(metrics: unknown): Record<string, unknown> {
   return out;
 }
 
-/** Builds a route request. Every check runs before interface names are looked up. */
+/**
+ * Builds a route request in a buffer of its own (a batch appends to its arena with
+ * {@link appendRoute}). Every check runs before interface names are looked up.
+ */
 export function buildRoute(
   core: RtnlCore,
   cmd: RouteCommand,
   spec: RouteSpec,
-  arena?: Arena,
 ): Built<typeof ROUTE_MESSAGE> | Promise<Built<typeof ROUTE_MESSAGE>> {
-  if (arena !== undefined) {
-    const r = appendRoute(core, cmd, spec, arena);
-    if (typeof r !== "number") return r;
-    return { bytes: arena.bytes(r, arena.length), schema: ROUTE_MESSAGE, describe: DESCRIBE[cmd] };
-  }
   solo.length = 0;
   const r = appendRoute(core, cmd, spec, solo);
   if (typeof r !== "number") return r;

@@ -8,9 +8,8 @@
 
 import { describeValue, parsePrefix } from "../netlink/addr.ts";
 import type { Prefix } from "../netlink/addr.ts";
-import { appendMessage, checkInt, encodeMessage, Writer } from "../netlink/encoder.ts";
+import { checkInt, encodeMessage, Writer } from "../netlink/encoder.ts";
 import { NLA_HDRLEN } from "../netlink/constants.ts";
-import type { Arena } from "../netlink/encoder.ts";
 import { isPlainObject, lookupName, suggestion } from "../netlink/strict.ts";
 import type { MessageSpec } from "../netlink/encoder.ts";
 import type { MessageSchema } from "../netlink/schema.ts";
@@ -20,18 +19,15 @@ import { checkIfname } from "./core.ts";
 const shared = new Writer(1024);
 
 /**
- * Encodes one request, described for errors: after the others in `arena` (a batch's requests
- * share one buffer), or else into a fresh exactly-sized buffer (through one reused writer).
+ * Encodes one request, described for errors, into a fresh exactly-sized buffer (through one
+ * reused writer).
  */
 export function buildMessage<M extends MessageSchema>(
   schema: M,
   spec: MessageSpec,
   describe: string,
-  arena?: Arena,
 ): Built<M> {
-  if (arena === undefined) return { bytes: encodeMessage(schema, spec, shared), schema, describe };
-  const start = appendMessage(schema, spec, arena);
-  return { bytes: arena.bytes(start, arena.length), schema, describe };
+  return { bytes: encodeMessage(schema, spec, shared), schema, describe };
 }
 
 // IPv4 addresses parsed by fastIp4 are views of one slab (a fresh ArrayBuffer costs far more
