@@ -11,6 +11,7 @@ import type { NetnsTarget } from "../ffi/netns.ts";
 import { MessageWalk } from "../netlink/walk.ts";
 import { describeValue } from "../netlink/addr.ts";
 import { Subscription } from "../netlink/subscription.ts";
+import { checkKeys } from "./nfnetlink.ts";
 
 /** What a monitor yields besides its events: the kernel dropped events. */
 export interface Overrun {
@@ -65,6 +66,7 @@ export function nfnlMonitor<E>(
   decode: EventDecoder<E>,
   options: NfnlMonitorOptions,
 ): NfnlMonitor<E> {
+  checkKeys(options, MONITOR_OPTION_KEYS, "options");
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw new TypeError(`signal: expected an AbortSignal, got ${describeValue(options.signal)}`);
   }

@@ -148,6 +148,26 @@ export interface NfnlOptions {
 /** The keys {@link NfnlOptions} accepts. */
 export const NFNL_OPTION_KEYS: readonly string[] = ["netns", "rcvbuf", "sndbuf", "connection"];
 
+/** The keys {@link NfnlConnection}'s constructor accepts (a connection is not shared with it). */
+const SOCKET_KEYS: readonly string[] = ["netns", "rcvbuf", "sndbuf"];
+
+/** The keys of a message spec ({@link MessageSpec}). */
+const SPEC_KEYS: readonly string[] = ["type", "flags", "header", "attrs", "extra"];
+
+/** The keys of a dump's options ({@link DumpOptions}). */
+const DUMP_KEYS: readonly string[] = [
+  "decoder",
+  "schema",
+  "describe",
+  "signal",
+  "maxErrno",
+  "idempotent",
+  "immediate",
+  "retryInterrupted",
+  "endOnError",
+  "collect",
+];
+
 /**
  * Checks an options object, spec or filter against the keys its method accepts: a TypeError
  * naming the first unknown key (`field.key`, with the nearest valid name). Undefined is `{}`.
@@ -201,6 +221,7 @@ export class NfnlConnection implements Disposable {
    * `transport` (tests use a fake one that records what would be sent).
    */
   constructor(options: Omit<NfnlOptions, "connection"> = {}, transport?: Transport) {
+    checkKeys(options, SOCKET_KEYS, "options");
     this.netns = options.netns;
     this.socket = transport ?? new NetlinkSocket(NETLINK.NETFILTER, {
       netns: options.netns,
@@ -212,6 +233,7 @@ export class NfnlConnection implements Disposable {
 
   /** Encodes one message. */
   build<M extends MessageSchema>(schema: M, spec: MessageSpec, describe: string): NfnlBuilt<M> {
+    checkKeys(spec, SPEC_KEYS, "spec");
     return { bytes: encodeMessage(schema, spec), schema, describe };
   }
 
@@ -236,6 +258,7 @@ export class NfnlConnection implements Disposable {
     accept: (type: number) => boolean,
     opts: DumpOptions<TypedMessage<M>> = {},
   ): Promise<TypedMessage<M>[]> {
+    checkKeys(opts, DUMP_KEYS, "opts");
     const C = messageViewClass(built.schema);
     return this.engine.dumpAll<TypedMessage<M>>(built.bytes, {
       decoder: (dv, u8, off, len, type) =>
@@ -253,6 +276,7 @@ export class NfnlConnection implements Disposable {
     accept: (type: number) => boolean,
     opts: DumpOptions<TypedMessage<M>> = {},
   ): AsyncGenerator<TypedMessage<M>> {
+    checkKeys(opts, DUMP_KEYS, "opts");
     const C = messageViewClass(built.schema);
     return this.engine.dump<TypedMessage<M>>(built.bytes, {
       decoder: (dv, u8, off, len, type) =>
@@ -276,6 +300,7 @@ export class NfnlConnection implements Disposable {
     messages: readonly NfnlBuilt[],
     opts: { genid?: number } = {},
   ): Promise<BatchAnswer[]> {
+    checkKeys(opts, ["genid"], "opts");
     const answers = await this.engine.requestDatagram([
       {
         bytes: batchMessage(NFNL_MSG_BATCH_BEGIN, subsys, opts.genid),

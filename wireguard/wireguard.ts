@@ -397,7 +397,7 @@ export class WireGuard implements Disposable {
 
   /** Opens a generic netlink socket (in `options.netns` when given). */
   constructor(options: WireGuardOptions = {}) {
-    checkKeys(options, ["netns"], "WireGuard options");
+    checkKeys(options, ["netns"], "options");
     this.genl = new GenericNetlink(options.netns === undefined ? {} : { netns: options.netns });
   }
 

@@ -141,7 +141,7 @@ export class XFRM implements Disposable {
 
   /** Opens a NETLINK_XFRM socket (in `options.netns` when given). */
   constructor(options: XFRMOptions = {}) {
-    checkKeys(options, ["netns", "rcvbuf"], "XFRM options");
+    checkKeys(options, ["netns", "rcvbuf"], "options");
     this.#options = { ...options };
     this.socket = new NetlinkSocket(NETLINK.XFRM, {
       netns: options.netns,
@@ -347,7 +347,7 @@ export class XFRM implements Disposable {
    * says the kernel dropped events. Joining needs CAP_NET_ADMIN.
    */
   monitor(options: XfrmMonitorOptions = {}): Subscription<XfrmEvent> {
-    checkKeys(options, ["groups", "rcvbuf"], "monitor options");
+    checkKeys(options, ["groups", "rcvbuf"], "monitor");
     const names = options.groups ?? ["acquire", "expire", "sa", "policy"];
     if (!Array.isArray(names) || names.length === 0) {
       throw new TypeError(`groups: expected group names, got ${describeValue(names)}`);

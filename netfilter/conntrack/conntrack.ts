@@ -108,9 +108,13 @@ export class Conntrack implements Disposable {
 
   /** Opens a NETLINK_NETFILTER socket (in `options.netns` when given), or shares `connection`. */
   constructor(options: ConntrackOptions = {}) {
-    const o = checkKeys(options, NFNL_OPTION_KEYS, "options") as ConntrackOptions;
-    this.#own = o.connection === undefined;
-    this.nfnl = o.connection ?? new NfnlConnection(o);
+    const { connection, ...socket } = checkKeys(
+      options,
+      NFNL_OPTION_KEYS,
+      "options",
+    ) as ConntrackOptions;
+    this.#own = connection === undefined;
+    this.nfnl = connection ?? new NfnlConnection(socket);
   }
 
   #build<M extends MessageSchema>(

@@ -372,7 +372,11 @@ export function entryAttrs(
   return a;
 }
 
-function checkEntry(v: unknown, field: string): IpsetEntry {
+/**
+ * Checks an element given as an object: its keys (the same for every set type, so this needs
+ * no lookup of the set) and switches; a TypeError naming `field.key` otherwise.
+ */
+export function checkEntry(v: unknown, field: string): IpsetEntry {
   if (typeof v !== "object" || v === null || Array.isArray(v)) {
     throw new TypeError(`${field}: expected an element (text or object), got ${describeValue(v)}`);
   }

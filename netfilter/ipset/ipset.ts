@@ -33,7 +33,7 @@ import {
   IPSET_PROTOCOL_MIN,
 } from "./schema.ts";
 import { markNetOrder } from "./netorder.ts";
-import { dimensionsOf, entryAttrs } from "./entry.ts";
+import { checkEntry, dimensionsOf, entryAttrs } from "./entry.ts";
 import type { EntryInput, IpsetEntry } from "./entry.ts";
 import { mergeSets, saveText } from "./info.ts";
 import type { IpsetInfo, IpsetMessage } from "./info.ts";
@@ -218,6 +218,20 @@ function createData(s: IpsetCreateSpec, family: number): Record<string, unknown>
 }
 
 /**
+ * Checks the elements given as objects before the set's type is looked up (text elements need
+ * the type to be read), so that a misspelt key is refused before anything is sent.
+ */
+function checkEntries(entries: EntryInput | readonly EntryInput[]): void {
+  if (!Array.isArray(entries)) {
+    if (typeof entries !== "string") checkEntry(entries, "entry");
+    return;
+  }
+  entries.forEach((e, i) => {
+    if (typeof e !== "string") checkEntry(e, `entries[${i}]`);
+  });
+}
+
+/**
  * The IP sets of a network namespace.
  *
  * ```ts
@@ -247,9 +261,13 @@ export class IPSet implements Disposable {
 
   /** Opens a NETLINK_NETFILTER socket (in `options.netns` when given), or shares `connection`. */
   constructor(options: IPSetOptions = {}) {
-    const o = checkKeys(options, NFNL_OPTION_KEYS, "options") as IPSetOptions;
-    this.#own = o.connection === undefined;
-    this.nfnl = o.connection ?? new NfnlConnection(o);
+    const { connection, ...socket } = checkKeys(
+      options,
+      NFNL_OPTION_KEYS,
+      "options",
+    ) as IPSetOptions;
+    this.#own = connection === undefined;
+    this.nfnl = connection ?? new NfnlConnection(socket);
   }
 
   #build<M extends MessageSchema>(
@@ -482,6 +500,7 @@ export class IPSet implements Disposable {
   ): Promise<void> {
     setName(name, "name");
     const o = checkKeys(options, ["exist", "timeout", "comment"], what) as IpsetAddOptions;
+    checkEntries(entries);
     const list = Array.isArray(entries) ? entries : [entries];
     if (list.length === 0) return;
     const { type, family } = await this.#typeOf(name);
@@ -561,6 +580,8 @@ export class IPSet implements Disposable {
    * filled, swapped with `name`, and the old contents destroyed.
    */
   async replace(name: string, entries: readonly EntryInput[]): Promise<void> {
+    setName(name, "name");
+    checkEntries(entries);
     const [old] = await this.list(name);
     const tmp = `${name.slice(0, 20)}.${(Math.random() * 1e9 | 0).toString(36)}`;
     const spec: IpsetCreateSpec = {

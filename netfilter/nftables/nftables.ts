@@ -274,10 +274,14 @@ export class NFTables implements Disposable {
 
   /** Opens a NETLINK_NETFILTER socket (in `options.netns` when given), or shares `connection`. */
   constructor(options: NFTablesOptions = {}) {
-    const o = checkKeys(options, NFNL_OPTION_KEYS, "options") as NFTablesOptions;
-    this.#own = o.connection === undefined;
+    const { connection, ...socket } = checkKeys(
+      options,
+      NFNL_OPTION_KEYS,
+      "options",
+    ) as NFTablesOptions;
+    this.#own = connection === undefined;
     // A transaction goes to the kernel in one datagram: room for large ones.
-    this.nfnl = o.connection ?? new NfnlConnection({ ...o, sndbuf: o.sndbuf ?? 16 << 20 });
+    this.nfnl = connection ?? new NfnlConnection({ ...socket, sndbuf: socket.sndbuf ?? 16 << 20 });
   }
 
   #dump<M extends MessageSchema>(
