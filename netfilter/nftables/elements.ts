@@ -182,6 +182,18 @@ function dataOf(v: unknown, shape: SetShape, field: string): Record<string, unkn
 
 const SPEC_KEYS = new Set(["key", "data", "timeout", "comment"]);
 
+/**
+ * Refuses an unknown key of an element given as an object (`field` names the element). The
+ * keys are the same for every set, so this needs no shape: a transaction checks them when the
+ * element is queued, before the set's shape is read from the kernel.
+ */
+export function checkElementKeys(element: unknown, field: string): void {
+  if (!isPlainObject(element)) return;
+  for (const k of Object.keys(element)) {
+    if (!SPEC_KEYS.has(k)) throw new TypeError(`${field}.${k}: unknown element key`);
+  }
+}
+
 /** The comment of an element as nft stores it (userdata TLV 0: a NUL-terminated string). */
 function commentData(comment: string, field: string): Uint8Array {
   const text = new TextEncoder().encode(comment);
@@ -224,10 +236,8 @@ export function encodeElements(
   }
   const specs = elements.map((e, i) => {
     const f = `${field}[${i}]`;
+    checkElementKeys(e, f);
     const spec = (isPlainObject(e) ? e : { key: e }) as unknown as NftElementSpec;
-    for (const k of Object.keys(spec)) {
-      if (!SPEC_KEYS.has(k)) throw new TypeError(`${f}.${k}: unknown element key`);
-    }
     if (spec.key === undefined) throw new TypeError(`${f}.key: required`);
     if (shape.dataType !== undefined && spec.data === undefined && !forDelete) {
       throw new TypeError(`${f}.data: a map element needs its value`);

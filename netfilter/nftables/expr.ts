@@ -191,7 +191,7 @@ export function encodeExpr(e: unknown, field: string): Record<string, unknown> {
     const def = schema.byName.get(k);
     if (!def || def.kernelName === k) {
       throw new TypeError(
-        `${field}.${k}: not an attribute of ${type}${suggestion(k, names(schema))} (one of ${
+        `${field}.${k}: unknown attribute of ${type}${suggestion(k, names(schema))} (one of ${
           names(schema).join(", ")
         })`,
       );

@@ -25,7 +25,7 @@ import {
   priorityOf,
 } from "./names.ts";
 import type { NftFamily } from "./names.ts";
-import { encodeElements, writeElements } from "./elements.ts";
+import { checkElementKeys, encodeElements, writeElements } from "./elements.ts";
 import type { ElementInput, SetShape } from "./elements.ts";
 import {
   CHAIN_MESSAGE,
@@ -524,7 +524,7 @@ export class NftTransaction {
     if (s.elements !== undefined && s.elements.length > 0) {
       this.#elements(
         { family: s.family, table: s.table, set: s.name, elements: s.elements },
-        "addSet.elements",
+        "addSet",
         NFT_MSG.NEWSETELEM,
         id,
       );
@@ -565,6 +565,8 @@ export class NftTransaction {
       throw new TypeError(`${what}.elements: expected a non-empty array`);
     }
     const known = this.#shapes.get(`${family}/${table}/${set}`);
+    // Without the shape the elements are encoded once it is read; their keys are checked now.
+    if (!known) s.elements.forEach((e, i) => checkElementKeys(e, `${what}.elements[${i}]`));
     // Checked now when the set is known; else once its shape is read from the kernel.
     // The elements nest's length is 16 bits: many elements go in several messages, as nft
     // sends them (one transaction all the same). A chunk too large to encode is halved.
