@@ -9,6 +9,7 @@
  */
 
 import { nextTurn, starving } from "./fairness.ts";
+import { checkKeys, KeySet } from "./strict.ts";
 
 /** Where a {@link Subscription} reads from. */
 export interface SubscriptionSource<T> {
@@ -33,6 +34,8 @@ export interface SubscriptionOptions {
    */
   ready?: Promise<unknown>;
 }
+
+const OPTION_KEYS = new KeySet("subscription option", ["signal", "ready"]);
 
 /**
  * A subscribed event stream: an async iterator (one consumer; calls are served in order) with
@@ -62,6 +65,7 @@ export class Subscription<T> implements AsyncIterableIterator<T>, Disposable, As
     this.#source = typeof second === "function"
       ? iteratorSource(source as AsyncIterator<T>, second)
       : source as SubscriptionSource<T>;
+    if (typeof second !== "function" && second !== undefined) checkKeys(second, OPTION_KEYS);
     const { signal, ready } = typeof second === "function" ? {} : second ?? {};
     this.#signal = signal;
     if (ready) {

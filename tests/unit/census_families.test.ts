@@ -2,10 +2,12 @@
  * The options-key census of the other families (see census.test.ts for rtnetlink, taskstats,
  * generic netlink and IPDB): every public method of SockDiag, ProcEvents, Uevents, Conntrack,
  * NFTables (and its NftTransaction), IPSet, NfnlConnection, Ethtool, XFRM, WireGuard, MPTCP,
- * StatePlan and the rtnetlink Batch is listed, and each options object, spec or filter a
- * method takes is given one unknown key, which must be a TypeError naming it before anything
- * is sent. The sockets are opened in the current namespace and their engines sealed: nothing
- * can be sent (Ethtool reads the kernel's feature names once, before it is sealed).
+ * StatePlan, Subscription and the rtnetlink Batch is listed, and so are the exported functions
+ * taking options (the rule builders, compileFilter, nfnlMonitor, plan, apply). Each options
+ * object, spec or filter a method takes is given one unknown key, which must be a TypeError
+ * naming it before anything is sent. The sockets are opened in the current namespace and their
+ * engines sealed: nothing can be sent (Ethtool reads the kernel's feature names once, before it
+ * is sealed).
  */
 
 import { compileFilter, SockDiag } from "../../diag/mod.ts";
@@ -26,7 +28,7 @@ import { MPTCP } from "../../mptcp/mod.ts";
 import { apply, plan, StatePlan } from "../../state/mod.ts";
 import { Batch, IPRoute } from "../../rtnl/mod.ts";
 import { BatchError } from "../../rtnl/batch.ts";
-import { CTRL_MESSAGE } from "../../netlink/mod.ts";
+import { CTRL_MESSAGE, Subscription } from "../../netlink/mod.ts";
 import { lacks, named } from "../features.ts";
 import { BOGUS, bogus, census, refusesBogus, seal } from "./census_util.ts";
 import type { Entry } from "./census_util.ts";
@@ -312,6 +314,17 @@ const BATCH: Record<string, Entry<IPRoute>> = {
   tc: queued((b) => b.tc("add", "htb", and({ index: 1, handle: "1:" }))),
 };
 
+/** What monitors return (the source here is never read: the constructor refuses first). */
+const SUBSCRIPTION: Record<string, Entry<Subscription<unknown>>> = {
+  constructor: () =>
+    new Subscription({ poll: () => null, wait: () => Promise.resolve(), close() {} }, and({})),
+  closed: { none: "a getter" },
+  next: { none: "takes nothing" },
+  return: { none: "takes nothing" },
+  throw: { none: "takes nothing (closes the subscription)" },
+  close: { none: "takes nothing" },
+};
+
 const STATEPLAN: Record<string, Entry<StatePlan>> = {
   constructor: { none: "@internal: made by plan()" },
   empty: { none: "a getter" },
@@ -408,6 +421,11 @@ Deno.test("census: the other families' options objects refuse an unknown key, na
   await t.step("Batch", async () => {
     n += await census("Batch", Batch.prototype, BATCH, () => seal(new IPRoute()));
   });
+  await t.step("Subscription", async () => {
+    n += await census("Subscription", Subscription.prototype, SUBSCRIPTION, () => {
+      throw new Error("only the constructor takes options");
+    });
+  });
   await t.step("StatePlan", async () => {
     n += await census("StatePlan", StatePlan.prototype, STATEPLAN, () => {
       throw new Error("StatePlan takes no options");
@@ -442,5 +460,5 @@ Deno.test("census: the other families' options objects refuse an unknown key, na
   });
   console.log(`census: ${n} calls of the other families refuse an unknown key`);
   const skipped = why ? Object.values(ETHTOOL).filter((e) => typeof e === "function").length : 0;
-  assert.equal(n, 144 - skipped);
+  assert.equal(n, 145 - skipped);
 });
