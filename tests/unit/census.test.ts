@@ -108,7 +108,11 @@ const GENL: Record<string, Entry<GenericNetlink>> = {
 Deno.test("census: every options object refuses an unknown key, naming it", async () => {
   let n = 0;
   n += await census("IPRoute", IPRoute.prototype, IPROUTE, () => seal(new IPRoute()));
-  n += await census("TaskStats", TaskStats.prototype, TASKSTATS, () => new TaskStats());
+  n += await census("TaskStats", TaskStats.prototype, TASKSTATS, () => {
+    const ts = new TaskStats();
+    seal(ts.genl);
+    return ts;
+  });
   n += await census(
     "GenericNetlink",
     GenericNetlink.prototype,
