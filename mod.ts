@@ -86,6 +86,7 @@ export type {
   RouteCommand,
   RouteFilter,
   RouteSpec,
+  RtnlDumpOptions,
   Rule,
   RuleCommand,
   RuleFilter,

@@ -67,6 +67,15 @@ const DUMP_OPTIONS = new KeySet("dump option", [
   "retryInterrupted",
   "endOnError",
 ]);
+
+/**
+ * The options of an rtnetlink dump (`ip.dump`, `dumpIter`, `dumpPages`, `dumpList`): the
+ * engine's {@link DumpOptions} that make sense for one, and no others (they are refused).
+ */
+export type RtnlDumpOptions<T> = Pick<
+  DumpOptions<T>,
+  "decoder" | "schema" | "describe" | "signal" | "retryInterrupted" | "endOnError"
+>;
 const SPEC_KEYS = new KeySet("message spec key", ["type", "flags", "header", "attrs", "extra"]);
 
 /** Checks a dump's options and spec, and encodes its request (flags | NLM_F_DUMP). */
@@ -180,7 +189,7 @@ export class RtnlCore implements Disposable {
   dump<M extends MessageSchema>(
     schema: M,
     spec: MessageSpec,
-    opts: DumpOptions<TypedMessage<M>> = {},
+    opts: RtnlDumpOptions<TypedMessage<M>> = {},
   ): Promise<TypedMessage<M>[]> {
     const { C, bytes } = dumpRequest(schema, spec, opts);
     return this.engine.dumpAll<TypedMessage<M>>(bytes, {
@@ -200,7 +209,7 @@ export class RtnlCore implements Disposable {
   async dumpList<M extends MessageSchema>(
     schema: M,
     spec: MessageSpec,
-    opts: Omit<DumpOptions<never>, "decoder" | "collect"> = {},
+    opts: Omit<RtnlDumpOptions<never>, "decoder"> = {},
   ): Promise<MessageList<TypedMessage<M>>> {
     const { C, bytes } = dumpRequest(schema, spec, opts);
     const reply = spec.type - 2;
@@ -224,7 +233,7 @@ export class RtnlCore implements Disposable {
   dumpIter<M extends MessageSchema>(
     schema: M,
     spec: MessageSpec,
-    opts: DumpOptions<TypedMessage<M>> = {},
+    opts: RtnlDumpOptions<TypedMessage<M>> = {},
     keep?: (message: TypedMessage<M>) => boolean,
   ): AsyncGenerator<TypedMessage<M>> {
     const { C, bytes } = dumpRequest(schema, spec, opts);
@@ -243,7 +252,7 @@ export class RtnlCore implements Disposable {
   dumpPages<M extends MessageSchema>(
     schema: M,
     spec: MessageSpec,
-    opts: DumpOptions<TypedMessage<M>> = {},
+    opts: RtnlDumpOptions<TypedMessage<M>> = {},
     keep?: (message: TypedMessage<M>) => boolean,
   ): AsyncGenerator<TypedMessage<M>[]> {
     const { C, bytes } = dumpRequest(schema, spec, opts);

@@ -19,7 +19,7 @@ export type { FlagNames } from "./flags.ts";
 export type { CompatDelete, IndexArg } from "./compat.ts";
 export type { BrportSpec } from "./brport.ts";
 export { NoSuchInterfaceError, RtnlCore } from "./core.ts";
-export type { Built, IPRouteOptions } from "./core.ts";
+export type { Built, IPRouteOptions, RtnlDumpOptions } from "./core.ts";
 export type { WithSignal } from "./spec.ts";
 export type { FilterCommon, FilterValue, FlushAll, MessageFilter } from "./filter.ts";
 export type { Link, LinkCommand, LinkFilter, LinkSpec } from "./link.ts";
