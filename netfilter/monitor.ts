@@ -11,7 +11,7 @@ import type { NetnsTarget } from "../ffi/netns.ts";
 import { MessageWalk } from "../netlink/walk.ts";
 import { describeValue } from "../netlink/addr.ts";
 import { Subscription } from "../netlink/subscription.ts";
-import { checkKeys } from "./nfnetlink.ts";
+import { checkOptionalKeys, KeySet } from "../netlink/strict.ts";
 
 /** What a monitor yields besides its events: the kernel dropped events. */
 export interface Overrun {
@@ -33,7 +33,7 @@ export interface NfnlMonitorOptions {
 }
 
 /** The keys {@link NfnlMonitorOptions} accepts. */
-export const MONITOR_OPTION_KEYS: readonly string[] = ["netns", "rcvbuf", "signal"];
+export const MONITOR_OPTION_KEYS: KeySet = new KeySet("key", ["netns", "rcvbuf", "signal"]);
 
 /** Turns one event message into an event (undefined: not one of ours). */
 export type EventDecoder<E> = (
@@ -66,7 +66,7 @@ export function nfnlMonitor<E>(
   decode: EventDecoder<E>,
   options: NfnlMonitorOptions,
 ): NfnlMonitor<E> {
-  checkKeys(options, MONITOR_OPTION_KEYS, "options");
+  checkOptionalKeys(options, MONITOR_OPTION_KEYS, "options", "options.");
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw new TypeError(`signal: expected an AbortSignal, got ${describeValue(options.signal)}`);
   }

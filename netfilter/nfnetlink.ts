@@ -16,7 +16,7 @@ import type { MessageSpec } from "../netlink/encoder.ts";
 import { NLM_F } from "../netlink/constants.ts";
 import type { MessageSchema } from "../netlink/schema.ts";
 import { attrs, message } from "../netlink/schema.ts";
-import { isPlainObject, suggestion } from "../netlink/strict.ts";
+import { checkOptionalKeys, KeySet } from "../netlink/strict.ts";
 import { describeValue } from "../netlink/addr.ts";
 import { messageViewClass } from "../netlink/view.ts";
 import type { TypedMessage } from "../netlink/view.ts";
@@ -146,16 +146,24 @@ export interface NfnlOptions {
 }
 
 /** The keys {@link NfnlOptions} accepts. */
-export const NFNL_OPTION_KEYS: readonly string[] = ["netns", "rcvbuf", "sndbuf", "connection"];
+export const NFNL_OPTION_KEYS: KeySet = new KeySet("key", [
+  "netns",
+  "rcvbuf",
+  "sndbuf",
+  "connection",
+]);
 
 /** The keys {@link NfnlConnection}'s constructor accepts (a connection is not shared with it). */
-const SOCKET_KEYS: readonly string[] = ["netns", "rcvbuf", "sndbuf"];
+const SOCKET_KEYS = new KeySet("key", ["netns", "rcvbuf", "sndbuf"]);
 
 /** The keys of a message spec ({@link MessageSpec}). */
-const SPEC_KEYS: readonly string[] = ["type", "flags", "header", "attrs", "extra"];
+const SPEC_KEYS = new KeySet("key", ["type", "flags", "header", "attrs", "extra"]);
+
+/** The keys of a batch's options. */
+const BATCH_KEYS = new KeySet("key", ["genid"]);
 
 /** The keys of a dump's options ({@link DumpOptions}). */
-const DUMP_KEYS: readonly string[] = [
+const DUMP_KEYS = new KeySet("key", [
   "decoder",
   "schema",
   "describe",
@@ -166,28 +174,7 @@ const DUMP_KEYS: readonly string[] = [
   "retryInterrupted",
   "endOnError",
   "collect",
-];
-
-/**
- * Checks an options object, spec or filter against the keys its method accepts: a TypeError
- * naming the first unknown key (`field.key`, with the nearest valid name). Undefined is `{}`.
- */
-export function checkKeys(
-  options: unknown,
-  allowed: readonly string[],
-  field: string,
-): Record<string, unknown> {
-  if (options === undefined) return {};
-  if (!isPlainObject(options)) {
-    throw new TypeError(`${field}: expected an object, got ${describeValue(options)}`);
-  }
-  for (const k of Object.keys(options)) {
-    if (!allowed.includes(k)) {
-      throw new TypeError(`${field}.${k}: unknown key${suggestion(k, allowed)}`);
-    }
-  }
-  return options;
-}
+]);
 
 /** A message ready to send: its bytes, its schema and a description for errors. */
 export interface NfnlBuilt<M extends MessageSchema = MessageSchema> {
@@ -221,7 +208,7 @@ export class NfnlConnection implements Disposable {
    * `transport` (tests use a fake one that records what would be sent).
    */
   constructor(options: Omit<NfnlOptions, "connection"> = {}, transport?: Transport) {
-    checkKeys(options, SOCKET_KEYS, "options");
+    checkOptionalKeys(options, SOCKET_KEYS, "options", "options.");
     this.netns = options.netns;
     this.socket = transport ?? new NetlinkSocket(NETLINK.NETFILTER, {
       netns: options.netns,
@@ -233,7 +220,7 @@ export class NfnlConnection implements Disposable {
 
   /** Encodes one message. */
   build<M extends MessageSchema>(schema: M, spec: MessageSpec, describe: string): NfnlBuilt<M> {
-    checkKeys(spec, SPEC_KEYS, "spec");
+    checkOptionalKeys(spec, SPEC_KEYS, "spec", "spec.");
     return { bytes: encodeMessage(schema, spec), schema, describe };
   }
 
@@ -258,7 +245,7 @@ export class NfnlConnection implements Disposable {
     accept: (type: number) => boolean,
     opts: DumpOptions<TypedMessage<M>> = {},
   ): Promise<TypedMessage<M>[]> {
-    checkKeys(opts, DUMP_KEYS, "opts");
+    checkOptionalKeys(opts, DUMP_KEYS, "opts", "opts.");
     const C = messageViewClass(built.schema);
     return this.engine.dumpAll<TypedMessage<M>>(built.bytes, {
       decoder: (dv, u8, off, len, type) =>
@@ -276,7 +263,7 @@ export class NfnlConnection implements Disposable {
     accept: (type: number) => boolean,
     opts: DumpOptions<TypedMessage<M>> = {},
   ): AsyncGenerator<TypedMessage<M>> {
-    checkKeys(opts, DUMP_KEYS, "opts");
+    checkOptionalKeys(opts, DUMP_KEYS, "opts", "opts.");
     const C = messageViewClass(built.schema);
     return this.engine.dump<TypedMessage<M>>(built.bytes, {
       decoder: (dv, u8, off, len, type) =>
@@ -300,7 +287,7 @@ export class NfnlConnection implements Disposable {
     messages: readonly NfnlBuilt[],
     opts: { genid?: number } = {},
   ): Promise<BatchAnswer[]> {
-    checkKeys(opts, ["genid"], "opts");
+    checkOptionalKeys(opts, BATCH_KEYS, "opts", "opts.");
     const answers = await this.engine.requestDatagram([
       {
         bytes: batchMessage(NFNL_MSG_BATCH_BEGIN, subsys, opts.genid),

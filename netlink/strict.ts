@@ -64,27 +64,41 @@ export function suggestion(name: string, candidates: Iterable<string>): string {
   return n === undefined ? "" : ` (did you mean ${JSON.stringify(n)}?)`;
 }
 
+/** Options of a {@link KeySet}. */
+export interface KeySetOptions {
+  /**
+   * Refuse a key whose value is `undefined` (`x: undefined` is a mistake, not "not given"): for
+   * families whose specs say "leave the key out".
+   */
+  refuseUndefined?: boolean;
+}
+
 /**
  * The keys a method accepts: names, and aliases declared explicitly (alias → name). Aliases are
- * accepted wherever the name is, and {@link KeySet.canonical} maps them.
+ * accepted wherever the name is, and {@link KeySet.canonical} maps them. Build key sets once, at
+ * module level: {@link checkKeys} then allocates nothing.
  */
 export class KeySet {
-  /** What the keys are keys of, for errors ("route attribute", "monitor option"). */
+  /** What the keys are keys of, for errors ("route attribute", "monitor option", "key"). */
   readonly what: string;
   /** The accepted names (aliases not included). */
   readonly names: ReadonlySet<string>;
   /** Alias → name. */
   readonly aliases: ReadonlyMap<string, string>;
+  /** Whether a key given as `undefined` is refused (see {@link KeySetOptions}). */
+  readonly refuseUndefined: boolean;
 
   /** A key set; `aliases` maps each alias to the name it stands for. */
   constructor(
     what: string,
     names: Iterable<string>,
     aliases: Readonly<Record<string, string>> = {},
+    options: KeySetOptions = {},
   ) {
     this.what = what;
     this.names = new Set(names);
     this.aliases = new Map(Object.entries(aliases));
+    this.refuseUndefined = options.refuseUndefined ?? false;
     for (const [a, n] of this.aliases) {
       if (!this.names.has(n)) throw new Error(`KeySet ${what}: alias ${a} of unknown name ${n}`);
     }
@@ -100,12 +114,14 @@ export class KeySet {
     return this.aliases.get(key) ?? key;
   }
 
-  /** A key set with more names (and aliases). */
+  /** A key set with more names (and aliases), refusing undefined values as this one does. */
   with(names: Iterable<string>, aliases: Readonly<Record<string, string>> = {}): KeySet {
-    return new KeySet(this.what, [...this.names, ...names], {
-      ...Object.fromEntries(this.aliases),
-      ...aliases,
-    });
+    return new KeySet(
+      this.what,
+      [...this.names, ...names],
+      { ...Object.fromEntries(this.aliases), ...aliases },
+      { refuseUndefined: this.refuseUndefined },
+    );
   }
 
   /** Every accepted key (names and aliases). */
@@ -124,23 +140,41 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /**
  * Throws unless `value` is a plain object whose own keys are all in `keys`: a TypeError naming
- * the first unknown key (as `path.key`) and the nearest valid one. `field` names the object
- * itself in errors.
+ * the first unknown key (as `path` + key, e.g. `spec.` + `x`) and the nearest valid one. `field`
+ * names the object itself in errors. Returns `value`, typed as a record. Allocates nothing when
+ * every key is known (route building calls it per request).
  */
 export function checkKeys(
   value: unknown,
   keys: KeySet,
   field = "options",
   path = "",
-): void {
+): Record<string, unknown> {
   if (!isPlainObject(value)) {
     throw new TypeError(`${field}: expected an object, got ${describeValue(value)}`);
   }
-  for (const k of Object.keys(value)) {
+  // for…in makes no array (Object.keys would, per call). A plain object's prototype is Object's
+  // or null, so an inherited key can only come from a polluted Object.prototype: skipped.
+  for (const k in value) {
     if (!keys.has(k)) {
+      if (!Object.hasOwn(value, k)) continue;
       throw new TypeError(`${path}${k}: unknown ${keys.what}${suggestion(k, keys)}`);
     }
+    if (keys.refuseUndefined && value[k] === undefined) {
+      throw new TypeError(`${path}${k}: undefined (leave the key out instead)`);
+    }
   }
+  return value;
+}
+
+/** {@link checkKeys} for an optional object: `undefined` is a fresh `{}`. */
+export function checkOptionalKeys(
+  value: unknown,
+  keys: KeySet,
+  field = "options",
+  path = "",
+): Record<string, unknown> {
+  return value === undefined ? {} : checkKeys(value, keys, field, path);
 }
 
 /**

@@ -9,14 +9,8 @@
 import { NLM_F } from "../../netlink/constants.ts";
 import { NetlinkError } from "../../netlink/errors.ts";
 import type { MessageSchema } from "../../netlink/schema.ts";
-import {
-  checkKeys,
-  NFNL_OPTION_KEYS,
-  NFNL_SUBSYS,
-  NfnlConnection,
-  nfnlMsg,
-  nfnlType,
-} from "../nfnetlink.ts";
+import { checkOptionalKeys, KeySet } from "../../netlink/strict.ts";
+import { NFNL_OPTION_KEYS, NFNL_SUBSYS, NfnlConnection, nfnlMsg, nfnlType } from "../nfnetlink.ts";
 import type { NfnlBuilt, NfnlOptions } from "../nfnetlink.ts";
 import { MONITOR_OPTION_KEYS, nfnlMonitor } from "../monitor.ts";
 import type { NfnlMonitor, NfnlMonitorOptions, Overrun } from "../monitor.ts";
@@ -67,8 +61,15 @@ const EXP = (msg: number) => nfnlType(NFNL_SUBSYS.CTNETLINK_EXP, msg);
 const CT_NEW = CT(IPCTNL_MSG_CT.NEW);
 const EXP_NEW = EXP(IPCTNL_MSG_EXP.NEW);
 
-function withoutSignal(filter: unknown, allowed: readonly string[], what: string) {
-  const f = { ...checkKeys(filter, [...allowed, "signal"], what) };
+// The keys of the filters and options (an unknown key is `method.key: unknown key`).
+const DUMP_FILTER_KEYS = FILTER_KEYS.with(["signal"]);
+const FLUSH_FILTER_KEYS = FILTER_KEYS.with(["all"]);
+const EXPECTATION_FILTER_KEYS = new KeySet("key", ["family", "master"]);
+const FLUSH_EXPECTATION_KEYS = new KeySet("key", ["all", "help_name"]);
+const MONITOR_KEYS = MONITOR_OPTION_KEYS.with(["events"]);
+
+function withoutSignal(filter: unknown, what: string) {
+  const f = { ...checkOptionalKeys(filter, DUMP_FILTER_KEYS, what, `${what}.`) };
   const signal = f.signal as AbortSignal | undefined;
   delete f.signal;
   return { filter: f, signal };
@@ -108,10 +109,11 @@ export class Conntrack implements Disposable {
 
   /** Opens a NETLINK_NETFILTER socket (in `options.netns` when given), or shares `connection`. */
   constructor(options: ConntrackOptions = {}) {
-    const { connection, ...socket } = checkKeys(
+    const { connection, ...socket } = checkOptionalKeys(
       options,
       NFNL_OPTION_KEYS,
       "options",
+      "options.",
     ) as ConntrackOptions;
     this.#own = connection === undefined;
     this.nfnl = connection ?? new NfnlConnection(socket);
@@ -133,7 +135,7 @@ export class Conntrack implements Disposable {
    * tuple (`{ tuple_orig: { saddr: "10.0.0.1", proto: "tcp" } }`).
    */
   dump(filter: DumpFilter = {}): Promise<ConntrackEntry[]> {
-    const { filter: f, signal } = withoutSignal(filter, FILTER_KEYS, "dump");
+    const { filter: f, signal } = withoutSignal(filter, "dump");
     const built = this.#build(
       CT_MESSAGE,
       CT(IPCTNL_MSG_CT.GET),
@@ -146,7 +148,7 @@ export class Conntrack implements Disposable {
 
   /** Like {@link dump}, as an async iterator (tables too large to hold). */
   dumpIter(filter: DumpFilter = {}): AsyncGenerator<ConntrackEntry> {
-    const { filter: f, signal } = withoutSignal(filter, FILTER_KEYS, "dumpIter");
+    const { filter: f, signal } = withoutSignal(filter, "dumpIter");
     const built = this.#build(
       CT_MESSAGE,
       CT(IPCTNL_MSG_CT.GET),
@@ -242,7 +244,7 @@ export class Conntrack implements Disposable {
     if (filter === undefined) {
       throw new TypeError("flush: pass a filter, or { all: true } to delete every entry");
     }
-    const f = checkKeys(filter, [...FILTER_KEYS, "all"], "flush");
+    const f = checkOptionalKeys(filter, FLUSH_FILTER_KEYS, "flush", "flush.");
     if ("all" in f) {
       if (f.all !== true || Object.keys(f).length !== 1) {
         throw new TypeError("flush: all: true deletes every entry and takes no other key");
@@ -332,7 +334,7 @@ export class Conntrack implements Disposable {
   expectations(
     filter: { family?: "ipv4" | "ipv6"; master?: EntryKey["tuple_orig"] } = {},
   ): Promise<ExpectationEntry[]> {
-    const f = checkKeys(filter, ["family", "master"], "expectations");
+    const f = checkOptionalKeys(filter, EXPECTATION_FILTER_KEYS, "expectations", "expectations.");
     const req = filterRequest(f.family === undefined ? {} : { family: f.family }, "expectations");
     req.header.version = 0;
     if (f.master !== undefined) {
@@ -394,7 +396,12 @@ export class Conntrack implements Disposable {
 
   /** Deletes every expectation (`{ all: true }`) or those of one helper (`{ help_name }`). */
   async flushExpectations(filter: { all: true } | { help_name: string }): Promise<void> {
-    const f = checkKeys(filter, ["all", "help_name"], "flushExpectations");
+    const f = checkOptionalKeys(
+      filter,
+      FLUSH_EXPECTATION_KEYS,
+      "flushExpectations",
+      "flushExpectations.",
+    );
     const attrs: Record<string, unknown> = {};
     if (typeof f.help_name === "string" && f.help_name !== "" && f.all === undefined) {
       attrs.help_name = f.help_name;
@@ -434,7 +441,7 @@ export class Conntrack implements Disposable {
    * when asked for, and `{ type: "overrun" }` when the kernel dropped events.
    */
   monitor(options: ConntrackMonitorOptions = {}): NfnlMonitor<ConntrackEvent> {
-    const o = checkKeys(options, [...MONITOR_OPTION_KEYS, "events"], "monitor");
+    const o = checkOptionalKeys(options, MONITOR_KEYS, "monitor", "monitor.");
     const events = (o.events ?? ["new", "update", "destroy"]) as readonly ConntrackEventName[];
     if (!Array.isArray(events) || events.length === 0) {
       throw new TypeError("monitor.events: expected a non-empty array of event names");

@@ -7,6 +7,7 @@
 
 import { describeValue } from "../../netlink/addr.ts";
 import { checkInt } from "../../netlink/encoder.ts";
+import { checkKeys, KeySet } from "../../netlink/strict.ts";
 import type { AttrView } from "../../netlink/view.ts";
 import { familyId } from "../nfnetlink.ts";
 import { encodeTuple, labelBytes, statusBits } from "./tuple.ts";
@@ -85,7 +86,7 @@ export interface EntryFilter {
 }
 
 /** The keys of {@link EntryFilter}. */
-export const FILTER_KEYS: readonly string[] = [
+export const FILTER_KEYS: KeySet = new KeySet("key", [
   "family",
   "mark",
   "mark_mask",
@@ -94,26 +95,34 @@ export const FILTER_KEYS: readonly string[] = [
   "status_mask",
   "tuple_orig",
   "tuple_reply",
-];
-
-const SPEC_KEYS = new Set([
-  "tuple_orig",
-  "tuple_reply",
-  "timeout",
-  "status",
-  "mark",
-  "mark_mask",
-  "zone",
-  "labels",
-  "labels_mask",
-  "protoinfo",
-  "help",
-  "nat_src",
-  "nat_dst",
-  "tuple_master",
 ]);
 
-const KEY_KEYS = new Set(["tuple_orig", "tuple_reply", "zone", "id"]);
+// Specs refuse `key: undefined` (leave the key out instead).
+const DEFINED = { refuseUndefined: true };
+
+const SPEC_KEYS = new KeySet(
+  "key",
+  [
+    "tuple_orig",
+    "tuple_reply",
+    "timeout",
+    "status",
+    "mark",
+    "mark_mask",
+    "zone",
+    "labels",
+    "labels_mask",
+    "protoinfo",
+    "help",
+    "nat_src",
+    "nat_dst",
+    "tuple_master",
+  ],
+  {},
+  DEFINED,
+);
+
+const KEY_KEYS = new KeySet("key", ["tuple_orig", "tuple_reply", "zone", "id"], {}, DEFINED);
 
 /** A request ready to encode: nfgenmsg fields and CTA values. */
 export interface CtRequest {
@@ -128,15 +137,6 @@ function object(v: unknown, field: string): Record<string, unknown> {
     throw new TypeError(`${field}: expected an object, got ${describeValue(v)}`);
   }
   return v as Record<string, unknown>;
-}
-
-function checkOwnKeys(v: Record<string, unknown>, allowed: ReadonlySet<string>, field: string) {
-  for (const k of Object.keys(v)) {
-    if (!allowed.has(k)) {
-      throw new TypeError(`${field}.${k}: unknown key (one of ${[...allowed].join(", ")})`);
-    }
-    if (v[k] === undefined) throw new TypeError(`${field}.${k}: undefined (leave the key out)`);
-  }
 }
 
 function sameFamily(
@@ -168,8 +168,7 @@ function reversed(t: CtTuple, field: string): CtTuple {
 
 /** An entry to create (`create`) or change (`update`): checked and encoded. */
 export function entryRequest(spec: unknown, create: boolean, field = "spec"): CtRequest {
-  const s = object(spec, field);
-  checkOwnKeys(s, SPEC_KEYS, field);
+  const s = checkKeys(spec, SPEC_KEYS, field, `${field}.`);
   if (s.tuple_orig === undefined && s.tuple_reply === undefined) {
     throw new TypeError(`${field}.tuple_orig: required (or tuple_reply)`);
   }
@@ -224,8 +223,7 @@ export function entryRequest(spec: unknown, create: boolean, field = "spec"): Ct
 
 /** One entry by its tuple (get, delete). */
 export function keyRequest(spec: unknown, field = "spec"): CtRequest {
-  const s = object(spec, field);
-  checkOwnKeys(s, KEY_KEYS, field);
+  const s = checkKeys(spec, KEY_KEYS, field, `${field}.`);
   const attrs: Record<string, unknown> = {};
   let family: number | undefined;
   if (s.tuple_orig !== undefined) {
@@ -319,21 +317,27 @@ export interface ExpectationSpec {
   class?: number;
 }
 
-const EXP_KEYS = new Set([
-  "master",
-  "tuple",
-  "mask",
-  "timeout",
-  "help_name",
-  "zone",
-  "flags",
-  "class",
-]);
+const EXP_KEYS = new KeySet(
+  "key",
+  [
+    "master",
+    "tuple",
+    "mask",
+    "timeout",
+    "help_name",
+    "zone",
+    "flags",
+    "class",
+  ],
+  {},
+  DEFINED,
+);
+
+const EXP_KEY_KEYS = new KeySet("key", ["tuple", "zone", "id"], {}, DEFINED);
 
 /** An expectation to create, checked and encoded. */
 export function expectationRequest(spec: unknown, field = "spec"): CtRequest {
-  const s = object(spec, field);
-  checkOwnKeys(s, EXP_KEYS, field);
+  const s = checkKeys(spec, EXP_KEYS, field, `${field}.`);
   for (const k of ["master", "tuple", "mask", "timeout"]) {
     if (s[k] === undefined) throw new TypeError(`${field}.${k}: required`);
   }
@@ -361,8 +365,7 @@ export function expectationRequest(spec: unknown, field = "spec"): CtRequest {
 
 /** One expectation by its expected tuple (get, delete). */
 export function expectationKey(spec: unknown, field = "spec"): CtRequest {
-  const s = object(spec, field);
-  checkOwnKeys(s, new Set(["tuple", "zone", "id"]), field);
+  const s = checkKeys(spec, EXP_KEY_KEYS, field, `${field}.`);
   if (s.tuple === undefined) throw new TypeError(`${field}.tuple: required`);
   const t = encodeTuple(s.tuple, `${field}.tuple`, true);
   const attrs: Record<string, unknown> = { tuple: t.attrs };

@@ -11,16 +11,9 @@ import { NetlinkError } from "../../netlink/errors.ts";
 import { describeValue, parseIp } from "../../netlink/addr.ts";
 import { checkInt } from "../../netlink/encoder.ts";
 import type { AttrSchema, MessageSchema } from "../../netlink/schema.ts";
-import { isPlainObject } from "../../netlink/strict.ts";
+import { checkOptionalKeys, isPlainObject, KeySet } from "../../netlink/strict.ts";
 import type { TypedMessage } from "../../netlink/view.ts";
-import {
-  checkKeys,
-  NFNL_OPTION_KEYS,
-  NFNL_SUBSYS,
-  NfnlConnection,
-  nfnlMsg,
-  nfnlType,
-} from "../nfnetlink.ts";
+import { NFNL_OPTION_KEYS, NFNL_SUBSYS, NfnlConnection, nfnlMsg, nfnlType } from "../nfnetlink.ts";
 import type { NfnlBuilt, NfnlOptions } from "../nfnetlink.ts";
 import {
   IPSET_CADT_FLAG,
@@ -85,7 +78,13 @@ export interface IpsetAddOptions {
   comment?: string;
 }
 
-const CREATE_KEYS = [
+/** The keys of `{ all: true }` (every set) where a set name is expected. */
+const TARGET_KEYS = new KeySet("key", ["all"]);
+
+/** The keys of add's and delete's options. */
+const ADD_OPTION_KEYS = new KeySet("key", ["exist", "timeout", "comment"]);
+
+const CREATE_KEYS = new KeySet("key", [
   "type",
   "family",
   "timeout",
@@ -102,7 +101,7 @@ const CREATE_KEYS = [
   "markmask",
   "range",
   "exist",
-];
+]);
 
 /** An ipset refusal: a NetlinkError whose `code` is the errno name or `IPSET_ERR_*`. */
 export class IpsetError extends NetlinkError {
@@ -261,10 +260,11 @@ export class IPSet implements Disposable {
 
   /** Opens a NETLINK_NETFILTER socket (in `options.netns` when given), or shares `connection`. */
   constructor(options: IPSetOptions = {}) {
-    const { connection, ...socket } = checkKeys(
+    const { connection, ...socket } = checkOptionalKeys(
       options,
       NFNL_OPTION_KEYS,
       "options",
+      "options.",
     ) as IPSetOptions;
     this.#own = connection === undefined;
     this.nfnl = connection ?? new NfnlConnection(socket);
@@ -354,9 +354,11 @@ export class IPSet implements Disposable {
   /** Creates a set (`ipset create`); `exist: true` makes an identical existing set no error. */
   async create(name: string, spec: IpsetCreateSpec & { exist?: boolean }): Promise<void> {
     setName(name, "name");
-    const s = checkKeys(spec, CREATE_KEYS, "create") as unknown as IpsetCreateSpec & {
-      exist?: boolean;
-    };
+    const s = checkOptionalKeys(spec, CREATE_KEYS, "create", "create.") as unknown as
+      & IpsetCreateSpec
+      & {
+        exist?: boolean;
+      };
     if (typeof s.type !== "string") throw new TypeError('create.type: required (e.g. "hash:ip")');
     dimensionsOf(s.type, "create.type");
     const hashed = s.type.startsWith("hash:") || s.type === "bitmap:ip" ||
@@ -401,7 +403,7 @@ export class IPSet implements Disposable {
 
   #target(target: string | { all: true }, what: string): Record<string, unknown> {
     if (typeof target === "string") return { setname: setName(target, what) };
-    const t = checkKeys(target, ["all"], what);
+    const t = checkOptionalKeys(target, TARGET_KEYS, what, `${what}.`);
     if (t.all !== true) {
       throw new TypeError(`${what}: pass a set name, or { all: true } for every set`);
     }
@@ -499,7 +501,7 @@ export class IPSet implements Disposable {
     what: string,
   ): Promise<void> {
     setName(name, "name");
-    const o = checkKeys(options, ["exist", "timeout", "comment"], what) as IpsetAddOptions;
+    const o = checkOptionalKeys(options, ADD_OPTION_KEYS, what, `${what}.`) as IpsetAddOptions;
     checkEntries(entries);
     const list = Array.isArray(entries) ? entries : [entries];
     if (list.length === 0) return;

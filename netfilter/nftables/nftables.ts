@@ -12,8 +12,8 @@ import { NetlinkError } from "../../netlink/errors.ts";
 import { AttrView, decorateView, messageViewClass } from "../../netlink/view.ts";
 import type { TypedMessage } from "../../netlink/view.ts";
 import type { MessageSchema } from "../../netlink/schema.ts";
+import { checkOptionalKeys, KeySet } from "../../netlink/strict.ts";
 import {
-  checkKeys,
   NFNL_OPTION_KEYS,
   NFNL_SUBSYS,
   NfnlConnection,
@@ -43,6 +43,13 @@ import {
   TABLE_MESSAGE,
 } from "./schema.ts";
 import { NftTransaction } from "./transaction.ts";
+
+// The keys of the readers' filters and specs (an unknown key is `method.key: unknown key`).
+const FAMILY_FILTER = new KeySet("key", ["family"]);
+const TABLE_FILTER = new KeySet("key", ["family", "table"]);
+const CHAIN_FILTER = new KeySet("key", ["family", "table", "chain"]);
+const SET_SPEC_KEYS = new KeySet("key", ["family", "table", "set"]);
+const TRANSACTION_KEYS = new KeySet("key", ["genid"]);
 
 /** Options of {@link NFTables}. */
 export type NFTablesOptions = NfnlOptions;
@@ -274,10 +281,11 @@ export class NFTables implements Disposable {
 
   /** Opens a NETLINK_NETFILTER socket (in `options.netns` when given), or shares `connection`. */
   constructor(options: NFTablesOptions = {}) {
-    const { connection, ...socket } = checkKeys(
+    const { connection, ...socket } = checkOptionalKeys(
       options,
       NFNL_OPTION_KEYS,
       "options",
+      "options.",
     ) as NFTablesOptions;
     this.#own = connection === undefined;
     // A transaction goes to the kernel in one datagram: room for large ones.
@@ -299,8 +307,8 @@ export class NFTables implements Disposable {
     return this.nfnl.dump(built, (t) => nfnlMsg(t) === msg - 1);
   }
 
-  #filter(filter: unknown, keys: string[], what: string) {
-    const f = checkKeys(filter, keys, what) as NftFilter;
+  #filter(filter: unknown, keys: KeySet, what: string) {
+    const f = checkOptionalKeys(filter, keys, what, `${what}.`) as NftFilter;
     const family = f.family === undefined ? 0 : familyOf(f.family, `${what}.family`);
     return { f, family };
   }
@@ -321,13 +329,13 @@ export class NFTables implements Disposable {
 
   /** Every table (of one family). */
   getTables(filter: Pick<NftFilter, "family"> = {}): Promise<NftTable[]> {
-    const { family } = this.#filter(filter, ["family"], "getTables");
+    const { family } = this.#filter(filter, FAMILY_FILTER, "getTables");
     return this.#dump(TABLE_MESSAGE, NFT_MSG.GETTABLE, family);
   }
 
   /** Every chain (of one family, one table). */
   getChains(filter: Pick<NftFilter, "family" | "table"> = {}): Promise<NftChain[]> {
-    const { f, family } = this.#filter(filter, ["family", "table"], "getChains");
+    const { f, family } = this.#filter(filter, TABLE_FILTER, "getChains");
     return this.#dump(
       CHAIN_MESSAGE,
       NFT_MSG.GETCHAIN,
@@ -338,7 +346,7 @@ export class NFTables implements Disposable {
 
   /** Every rule (of one family, table, chain), its expressions decoded as `expr`. */
   getRules(filter: NftFilter = {}): Promise<NftRule[]> {
-    const { f, family } = this.#filter(filter, ["family", "table", "chain"], "getRules");
+    const { f, family } = this.#filter(filter, CHAIN_FILTER, "getRules");
     if (f.chain !== undefined && f.table === undefined) {
       throw new TypeError("getRules.table: required with chain");
     }
@@ -350,7 +358,7 @@ export class NFTables implements Disposable {
 
   /** Every set and map (of one family, one table). */
   getSets(filter: Pick<NftFilter, "family" | "table"> = {}): Promise<NftSet[]> {
-    const { f, family } = this.#filter(filter, ["family", "table"], "getSets");
+    const { f, family } = this.#filter(filter, TABLE_FILTER, "getSets");
     return this.#dump(
       SET_MESSAGE,
       NFT_MSG.GETSET,
@@ -365,7 +373,7 @@ export class NFTables implements Disposable {
   async getElements(
     spec: { family: NftFamily; table: string; set: string },
   ): Promise<NftElementInfo[]> {
-    const s = checkKeys(spec, ["family", "table", "set"], "getElements");
+    const s = checkOptionalKeys(spec, SET_SPEC_KEYS, "getElements", "getElements.");
     const family = familyOf(s.family, "getElements.family");
     const [set] = (await this.getSets({ family: s.family as NftFamily, table: s.table as string }))
       .filter((x) => x.name === s.set);
@@ -391,7 +399,7 @@ export class NFTables implements Disposable {
 
   /** Every stateful object (of one family, one table). */
   getObjects(filter: Pick<NftFilter, "family" | "table"> = {}): Promise<NftObject[]> {
-    const { f, family } = this.#filter(filter, ["family", "table"], "getObjects");
+    const { f, family } = this.#filter(filter, TABLE_FILTER, "getObjects");
     return this.#dump(
       OBJ_MESSAGE,
       NFT_MSG.GETOBJ,
@@ -404,7 +412,7 @@ export class NFTables implements Disposable {
 
   /** The whole ruleset (of one family) as plain objects: tables with their chains, rules, sets, objects. */
   async ruleset(filter: Pick<NftFilter, "family"> = {}): Promise<NftTableInfo[]> {
-    const { f } = this.#filter(filter, ["family"], "ruleset");
+    const { f } = this.#filter(filter, FAMILY_FILTER, "ruleset");
     const fam = f.family === undefined ? {} : { family: f.family };
     const [tables, chains, rules, sets, objects] = await Promise.all([
       this.getTables(fam),
@@ -510,7 +518,7 @@ export class NFTables implements Disposable {
     build: (tx: NftTransaction) => void | Promise<void>,
     options: { genid?: number } = {},
   ): Promise<NftTransactionResult> {
-    const o = checkKeys(options, ["genid"], "transaction");
+    const o = checkOptionalKeys(options, TRANSACTION_KEYS, "transaction", "transaction.");
     const tx = new NftTransaction(this.nfnl);
     await build(tx);
     return await this.commit(tx, o.genid as number | undefined);
@@ -545,7 +553,12 @@ export class NFTables implements Disposable {
    * dropped events. Subscribed when this call returns.
    */
   monitor(options: NfnlMonitorOptions = {}): NfnlMonitor<NftEvent> {
-    const o = checkKeys(options, MONITOR_OPTION_KEYS, "monitor") as NfnlMonitorOptions;
+    const o = checkOptionalKeys(
+      options,
+      MONITOR_OPTION_KEYS,
+      "monitor",
+      "monitor.",
+    ) as NfnlMonitorOptions;
     const m = nfnlMonitor<NftEvent>([NFNLGRP.nftables], decodeNftEvent, {
       netns: o.netns ?? this.nfnl.netns,
       rcvbuf: o.rcvbuf,

@@ -10,8 +10,8 @@ import { describeValue } from "../../netlink/addr.ts";
 import { checkInt } from "../../netlink/encoder.ts";
 import { NLM_F } from "../../netlink/constants.ts";
 import type { MessageSchema } from "../../netlink/schema.ts";
-import { isPlainObject, suggestion } from "../../netlink/strict.ts";
-import { checkKeys, NFNL_SUBSYS, nfnlType } from "../nfnetlink.ts";
+import { checkOptionalKeys, isPlainObject, KeySet, suggestion } from "../../netlink/strict.ts";
+import { NFNL_SUBSYS, nfnlType } from "../nfnetlink.ts";
 import type { NfnlBuilt, NfnlConnection } from "../nfnetlink.ts";
 import { encodeExpr } from "./expr.ts";
 import type { NftExpr, NftRawExpr } from "./expr.ts";
@@ -40,6 +40,55 @@ import {
   TABLE_MESSAGE,
 } from "./schema.ts";
 import { EXPR_SCHEMAS } from "./expr_schema.ts";
+
+// The keys each builder's spec accepts (an unknown key is `builder.key: unknown key`).
+const ADD_TABLE_KEYS = new KeySet("key", ["family", "name", "flags", "create"]);
+const DELETE_TABLE_KEYS = new KeySet("key", ["family", "name"]);
+const FLUSH_TABLE_KEYS = new KeySet("key", ["family", "table"]);
+const FLUSH_RULESET_KEYS = new KeySet("key", ["family"]);
+const ADD_CHAIN_KEYS = new KeySet("key", [
+  "family",
+  "table",
+  "name",
+  "hook",
+  "priority",
+  "type",
+  "policy",
+  "device",
+  "create",
+]);
+const DELETE_CHAIN_KEYS = new KeySet("key", ["family", "table", "name"]);
+const FLUSH_CHAIN_KEYS = new KeySet("key", ["family", "table", "chain"]);
+const RULE_KEYS = new KeySet("key", [
+  "family",
+  "table",
+  "chain",
+  "expr",
+  "position",
+  "handle",
+  "comment",
+]);
+const ADD_SET_KEYS = new KeySet("key", [
+  "family",
+  "table",
+  "name",
+  "type",
+  "map",
+  "flags",
+  "timeout",
+  "gc_interval",
+  "size",
+  "policy",
+  "elements",
+]);
+const DELETE_SET_KEYS = new KeySet("key", ["family", "table", "name"]);
+const FLUSH_SET_KEYS = new KeySet("key", ["family", "table", "set"]);
+const ELEMENTS_KEYS = new KeySet("key", ["family", "table", "set", "elements"]);
+const OBJECT_KEYS = new KeySet("key", ["family", "table", "name", "type"]);
+const COUNTER_KEYS = OBJECT_KEYS.with(["packets", "bytes"]);
+const QUOTA_KEYS = OBJECT_KEYS.with(["bytes", "over", "consumed"]);
+const LIMIT_KEYS = OBJECT_KEYS.with(["rate", "per", "burst", "bytes", "over"]);
+const DELETE_OBJECT_KEYS = OBJECT_KEYS;
 
 /** What names a table. */
 export interface NftTableRef {
@@ -257,7 +306,7 @@ export class NftTransaction {
 
   /** Adds a table (no error when it exists; `create: true` for one). */
   addTable(spec: NftTableSpec & { create?: boolean }): this {
-    const s = checkKeys(spec, ["family", "name", "flags", "create"], "addTable");
+    const s = checkOptionalKeys(spec, ADD_TABLE_KEYS, "addTable", "addTable.");
     const family = familyOf(s.family, "addTable.family");
     const attrs: Record<string, unknown> = { name: name(s.name, "addTable.name") };
     attrs.flags = s.flags === undefined ? 0 : flagsOf(s.flags, NFT_TABLE_F, "addTable.flags");
@@ -275,7 +324,7 @@ export class NftTransaction {
 
   /** Deletes a table and everything in it. */
   deleteTable(spec: { family: NftFamily; name: string }): this {
-    const s = checkKeys(spec, ["family", "name"], "deleteTable");
+    const s = checkOptionalKeys(spec, DELETE_TABLE_KEYS, "deleteTable", "deleteTable.");
     const family = familyOf(s.family, "deleteTable.family");
     this.#push(TABLE_MESSAGE, NFT_MSG.DELTABLE, 0, family, {
       name: name(s.name, "deleteTable.name"),
@@ -285,7 +334,7 @@ export class NftTransaction {
 
   /** Deletes every rule of a table (`nft flush table`). */
   flushTable(spec: NftTableRef): this {
-    const s = checkKeys(spec, ["family", "table"], "flushTable");
+    const s = checkOptionalKeys(spec, FLUSH_TABLE_KEYS, "flushTable", "flushTable.");
     this.#push(RULE_MESSAGE, NFT_MSG.DELRULE, 0, familyOf(s.family, "flushTable.family"), {
       table: name(s.table, "flushTable.table"),
     }, `flush table ${s.family} ${s.table}`);
@@ -294,7 +343,7 @@ export class NftTransaction {
 
   /** Deletes every table (of one family, or all): `nft flush ruleset`. */
   flushRuleset(spec: { family?: NftFamily } = {}): this {
-    const s = checkKeys(spec, ["family"], "flushRuleset");
+    const s = checkOptionalKeys(spec, FLUSH_RULESET_KEYS, "flushRuleset", "flushRuleset.");
     const family = s.family === undefined ? 0 : familyOf(s.family, "flushRuleset.family");
     this.#push(TABLE_MESSAGE, NFT_MSG.DELTABLE, 0, family, {}, "flush ruleset");
     return this;
@@ -302,17 +351,9 @@ export class NftTransaction {
 
   /** Adds a chain: a base chain when `hook` is given (with type, priority, policy), else a regular one. */
   addChain(spec: NftChainSpec & { create?: boolean }): this {
-    const s = checkKeys(spec, [
-      "family",
-      "table",
-      "name",
-      "hook",
-      "priority",
-      "type",
-      "policy",
-      "device",
-      "create",
-    ], "addChain") as unknown as NftChainSpec & { create?: boolean };
+    const s = checkOptionalKeys(spec, ADD_CHAIN_KEYS, "addChain", "addChain.") as unknown as
+      & NftChainSpec
+      & { create?: boolean };
     const family = familyOf(s.family, "addChain.family");
     const attrs: Record<string, unknown> = {
       table: name(s.table, "addChain.table"),
@@ -356,7 +397,7 @@ export class NftTransaction {
 
   /** Deletes a (empty, unreferenced) chain. */
   deleteChain(spec: NftTableRef & { name: string }): this {
-    const s = checkKeys(spec, ["family", "table", "name"], "deleteChain");
+    const s = checkOptionalKeys(spec, DELETE_CHAIN_KEYS, "deleteChain", "deleteChain.");
     this.#push(CHAIN_MESSAGE, NFT_MSG.DELCHAIN, 0, familyOf(s.family, "deleteChain.family"), {
       table: name(s.table, "deleteChain.table"),
       name: name(s.name, "deleteChain.name"),
@@ -366,7 +407,7 @@ export class NftTransaction {
 
   /** Deletes every rule of a chain (`nft flush chain`). */
   flushChain(spec: NftTableRef & { chain: string }): this {
-    const s = checkKeys(spec, ["family", "table", "chain"], "flushChain");
+    const s = checkOptionalKeys(spec, FLUSH_CHAIN_KEYS, "flushChain", "flushChain.");
     this.#push(RULE_MESSAGE, NFT_MSG.DELRULE, 0, familyOf(s.family, "flushChain.family"), {
       table: name(s.table, "flushChain.table"),
       chain: name(s.chain, "flushChain.chain"),
@@ -375,11 +416,7 @@ export class NftTransaction {
   }
 
   #rule(spec: NftRuleSpec, what: string, flags: number, msg: number): this {
-    const s = checkKeys(
-      spec,
-      ["family", "table", "chain", "expr", "position", "handle", "comment"],
-      what,
-    ) as unknown as NftRuleSpec;
+    const s = checkOptionalKeys(spec, RULE_KEYS, what, `${what}.`) as unknown as NftRuleSpec;
     const family = familyOf(s.family, `${what}.family`);
     const attrs: Record<string, unknown> = {
       table: name(s.table, `${what}.table`),
@@ -450,19 +487,7 @@ export class NftTransaction {
    * set made in the same transaction.
    */
   addSetWithId(spec: NftSetSpec): number {
-    const s = checkKeys(spec, [
-      "family",
-      "table",
-      "name",
-      "type",
-      "map",
-      "flags",
-      "timeout",
-      "gc_interval",
-      "size",
-      "policy",
-      "elements",
-    ], "addSet") as unknown as NftSetSpec;
+    const s = checkOptionalKeys(spec, ADD_SET_KEYS, "addSet", "addSet.") as unknown as NftSetSpec;
     const family = familyOf(s.family, "addSet.family");
     const key = dataTypeOf(s.type, "addSet.type");
     let flags = s.flags === undefined
@@ -534,7 +559,7 @@ export class NftTransaction {
 
   /** Deletes a set. */
   deleteSet(spec: NftTableRef & { name: string }): this {
-    const s = checkKeys(spec, ["family", "table", "name"], "deleteSet");
+    const s = checkOptionalKeys(spec, DELETE_SET_KEYS, "deleteSet", "deleteSet.");
     this.#push(SET_MESSAGE, NFT_MSG.DELSET, 0, familyOf(s.family, "deleteSet.family"), {
       table: name(s.table, "deleteSet.table"),
       name: name(s.name, "deleteSet.name"),
@@ -544,7 +569,7 @@ export class NftTransaction {
 
   /** Deletes every element of a set (`nft flush set`). */
   flushSet(spec: NftTableRef & { set: string }): this {
-    const s = checkKeys(spec, ["family", "table", "set"], "flushSet");
+    const s = checkOptionalKeys(spec, FLUSH_SET_KEYS, "flushSet", "flushSet.");
     this.#push(SETELEM_MESSAGE, NFT_MSG.DELSETELEM, 0, familyOf(s.family, "flushSet.family"), {
       table: name(s.table, "flushSet.table"),
       set: name(s.set, "flushSet.set"),
@@ -553,10 +578,11 @@ export class NftTransaction {
   }
 
   #elements(spec: NftElementsSpec, what: string, msg: number, setId?: number): void {
-    const s = checkKeys(
+    const s = checkOptionalKeys(
       spec,
-      ["family", "table", "set", "elements"],
+      ELEMENTS_KEYS,
       what,
+      `${what}.`,
     ) as unknown as NftElementsSpec;
     const family = familyOf(s.family, `${what}.family`);
     const table = name(s.table, `${what}.table`);
@@ -622,19 +648,18 @@ export class NftTransaction {
   addObject(spec: NftObjectSpec): this {
     const s = spec as NftObjectSpec & Record<string, unknown>;
     if (!isPlainObject(s)) throw new TypeError("addObject: expected an object spec");
-    const base = ["family", "table", "name", "type"];
     const family = familyOf(s.family, "addObject.family");
     let data: Record<string, unknown>;
     switch (s.type) {
       case "counter":
-        checkKeys(s, [...base, "packets", "bytes"], "addObject");
+        checkOptionalKeys(s, COUNTER_KEYS, "addObject", "addObject.");
         data = {
           bytes: checkInt(s.bytes ?? 0, "be64", "addObject.bytes"),
           packets: checkInt(s.packets ?? 0, "be64", "addObject.packets"),
         };
         break;
       case "quota":
-        checkKeys(s, [...base, "bytes", "over", "consumed"], "addObject");
+        checkOptionalKeys(s, QUOTA_KEYS, "addObject", "addObject.");
         data = {
           bytes: checkInt(s.bytes, "be64", "addObject.bytes"),
           consumed: checkInt(s.consumed ?? 0, "be64", "addObject.consumed"),
@@ -642,7 +667,7 @@ export class NftTransaction {
         };
         break;
       case "limit": {
-        checkKeys(s, [...base, "rate", "per", "burst", "bytes", "over"], "addObject");
+        checkOptionalKeys(s, LIMIT_KEYS, "addObject", "addObject.");
         if (!Object.hasOwn(UNIT, s.per as string)) {
           throw new TypeError(`addObject.per: expected one of ${Object.keys(UNIT).join(", ")}`);
         }
@@ -673,7 +698,7 @@ export class NftTransaction {
 
   /** Deletes a stateful object. */
   deleteObject(spec: NftTableRef & { name: string; type: keyof typeof NFT_OBJECT }): this {
-    const s = checkKeys(spec, ["family", "table", "name", "type"], "deleteObject");
+    const s = checkOptionalKeys(spec, DELETE_OBJECT_KEYS, "deleteObject", "deleteObject.");
     if (typeof s.type !== "string" || !Object.hasOwn(NFT_OBJECT, s.type)) {
       throw new TypeError(`deleteObject.type: unknown object type ${describeValue(s.type)}`);
     }
