@@ -17,7 +17,6 @@ import { NLM_F } from "../netlink/constants.ts";
 import type { MessageSchema } from "../netlink/schema.ts";
 import { attrs, message } from "../netlink/schema.ts";
 import { checkOptionalKeys, KeySet } from "../netlink/strict.ts";
-import { describeValue } from "../netlink/addr.ts";
 import { messageViewClass } from "../netlink/view.ts";
 import type { TypedMessage } from "../netlink/view.ts";
 
