@@ -12,6 +12,7 @@ import { GenericNetlink } from "../netlink/genl.ts";
 import type { GenlFamily } from "../netlink/genl.ts";
 import { NetlinkError } from "../netlink/errors.ts";
 import type { MessageSchema } from "../netlink/schema.ts";
+import { checkKeys, KeySet, REFUSE_UNDEFINED } from "../netlink/strict.ts";
 import { Subscription } from "../netlink/subscription.ts";
 import { messageViewClass } from "../netlink/view.ts";
 import type { AttrView, MessageView, TypedMessage, TypedView } from "../netlink/view.ts";
@@ -315,18 +316,6 @@ const KERNEL_NAMES = new Map<number, EthtoolMessageName>(
   Object.entries(ETHTOOL_MSG_KERNEL).map(([k, v]) => [v, k.toLowerCase() as EthtoolMessageName]),
 );
 
-function checkKeys(spec: unknown, known: ReadonlySet<string>, what: string): void {
-  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
-    throw new TypeError(`${what}: expected an object, got ${describeValue(spec)}`);
-  }
-  for (const [k, v] of Object.entries(spec)) {
-    if (!known.has(k)) {
-      throw new TypeError(`${k}: unknown ${what} key (one of ${[...known].join(", ")})`);
-    }
-    if (v === undefined) throw new TypeError(`${k}: undefined (leave the key out instead)`);
-  }
-}
-
 /** The request header of a device; TypeError/RangeError naming `dev` for bad values. */
 export function ethtoolHeader(dev: EthtoolDevice, flags = 0): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -410,6 +399,17 @@ const SETTABLE = {
 /** The kinds with plain get/set (numbers and u8 booleans). */
 type Kind = keyof typeof SETTABLE;
 
+/** The keys each set* method's values accept. */
+const SETTABLE_KEYS = Object.fromEntries(
+  Object.entries(SETTABLE).map((
+    [kind, t],
+  ) => [kind, new KeySet(`${kind} key`, Object.keys(t), {}, REFUSE_UNDEFINED)]),
+) as Record<Kind, KeySet>;
+const OPTION_KEYS = new KeySet("Ethtool option", ["netns"], {}, REFUSE_UNDEFINED);
+const PAUSE_OPTION_KEYS = new KeySet("getPause option", ["stats"], {}, REFUSE_UNDEFINED);
+const STATS_OPTION_KEYS = new KeySet("getStats option", ["groups"], {}, REFUSE_UNDEFINED);
+const MONITOR_OPTION_KEYS = new KeySet("monitor option", ["rcvbuf"], {}, REFUSE_UNDEFINED);
+
 const KIND: Record<Kind, { get: number; set: number; schema: MessageSchema }> = {
   linkinfo: {
     get: ETHTOOL_MSG.LINKINFO_GET,
@@ -485,7 +485,7 @@ export class Ethtool implements Disposable {
 
   /** Opens a generic netlink socket (in `options.netns` when given); the family resolves on first use. */
   constructor(options: EthtoolOptions = {}) {
-    checkKeys(options, new Set(["netns"]), "Ethtool option");
+    checkKeys(options, OPTION_KEYS);
     this.#options = { ...options };
     this.genl = new GenericNetlink(options.netns === undefined ? {} : { netns: options.netns });
   }
@@ -658,7 +658,7 @@ export class Ethtool implements Disposable {
   async #setKind(kind: Kind, dev: EthtoolDevice, values: object): Promise<void> {
     const table = SETTABLE[kind] as Readonly<Record<string, string>>;
     const header = ethtoolHeader(dev);
-    checkKeys(values, new Set(Object.keys(table)), kind);
+    checkKeys(values, SETTABLE_KEYS[kind], kind);
     const entries = Object.entries(values as Record<string, unknown>);
     if (entries.length === 0) throw new TypeError(`${kind}: nothing to change`);
     const k = KIND[kind];
@@ -738,7 +738,7 @@ export class Ethtool implements Disposable {
 
   /** Pause frame settings (`ethtool -a`; `{ stats: true }` asks for the counters, `-I`). */
   async getPause(dev: EthtoolDevice, opts: { stats?: boolean } = {}): Promise<EthtoolPause> {
-    checkKeys(opts, new Set(["stats"]), "getPause option");
+    checkKeys(opts, PAUSE_OPTION_KEYS, "opts");
     return await this.#getKind("pause", dev, opts.stats ? ETHTOOL_FLAG.STATS : 0) as EthtoolPause;
   }
 
@@ -807,7 +807,7 @@ export class Ethtool implements Disposable {
     opts: { groups?: readonly string[] } = {},
   ): Promise<Record<string, EthtoolStatsGroup>> {
     const header = ethtoolHeader(dev);
-    checkKeys(opts, new Set(["groups"]), "getStats option");
+    checkKeys(opts, STATS_OPTION_KEYS, "opts");
     const std = await this.getStringSet(ETH_SS.STATS_STD);
     let groups: Record<string, unknown>;
     if (opts.groups === undefined) {
@@ -869,7 +869,7 @@ export class Ethtool implements Disposable {
    * `{ type: "overrun" }` when the kernel dropped some.
    */
   async monitor(options: EthtoolMonitorOptions = {}): Promise<Subscription<EthtoolEvent>> {
-    checkKeys(options, new Set(["rcvbuf"]), "monitor option");
+    checkKeys(options, MONITOR_OPTION_KEYS);
     const fam = await this.family();
     const genl = new GenericNetlink({
       ...(this.#options.netns === undefined ? {} : { netns: this.#options.netns }),

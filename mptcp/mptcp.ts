@@ -10,6 +10,7 @@ import { checkInt } from "../netlink/encoder.ts";
 import { GenericNetlink } from "../netlink/genl.ts";
 import type { GenlEvent, GenlFamily } from "../netlink/genl.ts";
 import { NetlinkError } from "../netlink/errors.ts";
+import { checkKeys, KeySet, REFUSE_UNDEFINED } from "../netlink/strict.ts";
 import { Subscription } from "../netlink/subscription.ts";
 import type { TypedMessage } from "../netlink/view.ts";
 import type { NetnsTarget } from "../ffi/netns.ts";
@@ -103,20 +104,18 @@ const EVENT_NAMES = new Map<number, MptcpEventName>(
   Object.entries(MPTCP_EVENT).map(([k, v]) => [v, k as MptcpEventName]),
 );
 
-const SPEC_KEYS = new Set(["addr", "id", "port", "flags", "if_idx"]);
-const LIMIT_KEYS = new Set(["rcv_add_addrs", "subflows"]);
-
-function checkKeys(spec: unknown, known: ReadonlySet<string>, what: string): void {
-  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
-    throw new TypeError(`${what}: expected an object, got ${describeValue(spec)}`);
-  }
-  for (const [k, v] of Object.entries(spec)) {
-    if (!known.has(k)) {
-      throw new TypeError(`${k}: unknown ${what} key (one of ${[...known].join(", ")})`);
-    }
-    if (v === undefined) throw new TypeError(`${k}: undefined (leave the key out instead)`);
-  }
-}
+const SPEC_KEYS = new KeySet(
+  "endpoint key",
+  ["addr", "id", "port", "flags", "if_idx"],
+  {},
+  REFUSE_UNDEFINED,
+);
+const LIMIT_KEYS = new KeySet("limits key", ["rcv_add_addrs", "subflows"], {}, REFUSE_UNDEFINED);
+const SHOW_KEYS = new KeySet("endpoint show key", [], {}, REFUSE_UNDEFINED);
+const FLUSH_KEYS = new KeySet("endpoint flush key", [], {}, REFUSE_UNDEFINED);
+const LIMITS_GET_KEYS = new KeySet("limits get key", [], {}, REFUSE_UNDEFINED);
+const OPTION_KEYS = new KeySet("MPTCP option", ["netns"], {}, REFUSE_UNDEFINED);
+const MONITOR_OPTION_KEYS = new KeySet("monitor option", ["rcvbuf"], {}, REFUSE_UNDEFINED);
 
 /** Endpoint flags as bits; TypeError naming `flags` for unknown names. */
 export function mptcpFlags(flags: readonly MptcpFlagName[] | number): number {
@@ -174,7 +173,7 @@ export class MPTCP implements Disposable {
 
   /** Opens a generic netlink socket (in `options.netns` when given); the family resolves on first use. */
   constructor(options: MPTCPOptions = {}) {
-    checkKeys(options, new Set(["netns"]), "MPTCP option");
+    checkKeys(options, OPTION_KEYS);
     this.#options = { ...options };
     this.genl = new GenericNetlink(options.netns === undefined ? {} : { netns: options.netns });
   }
@@ -275,10 +274,10 @@ export class MPTCP implements Disposable {
         return await this.#command(MPTCP_PM_CMD.SET_FLAGS, { addr });
       }
       case "show":
-        checkKeys(spec, new Set(), "endpoint show");
+        checkKeys(spec, SHOW_KEYS, "endpoint show");
         return await this.#command(MPTCP_PM_CMD.GET_ADDR, {}, true);
       case "flush":
-        checkKeys(spec, new Set(), "endpoint flush");
+        checkKeys(spec, FLUSH_KEYS, "endpoint flush");
         return await this.#command(MPTCP_PM_CMD.FLUSH_ADDRS, {});
       default:
         throw new TypeError(
@@ -305,7 +304,7 @@ export class MPTCP implements Disposable {
    */
   async limits(command: "get" | "show" | "set", spec: MptcpLimits = {}): Promise<MptcpLimits> {
     if (command === "get" || command === "show") {
-      checkKeys(spec, new Set(), "limits get");
+      checkKeys(spec, LIMITS_GET_KEYS, "limits get");
       const [m] = await this.#command(MPTCP_PM_CMD.GET_LIMITS, {});
       return { rcv_add_addrs: m?.rcv_add_addrs ?? 0, subflows: m?.subflows ?? 0 };
     }
@@ -336,7 +335,7 @@ export class MPTCP implements Disposable {
    * resolves is missed. Iterate it; close it (or `using`) to stop. Needs CAP_NET_ADMIN.
    */
   async monitor(options: MptcpMonitorOptions = {}): Promise<Subscription<MptcpEvent>> {
-    checkKeys(options, new Set(["rcvbuf"]), "monitor option");
+    checkKeys(options, MONITOR_OPTION_KEYS);
     const fam = await this.family();
     const genl = new GenericNetlink({
       ...(this.#options.netns === undefined ? {} : { netns: this.#options.netns }),

@@ -73,6 +73,9 @@ export interface KeySetOptions {
   refuseUndefined?: boolean;
 }
 
+/** {@link KeySetOptions} of families whose specs say "leave the key out" (no `x: undefined`). */
+export const REFUSE_UNDEFINED: KeySetOptions = Object.freeze({ refuseUndefined: true });
+
 /**
  * The keys a method accepts: names, and aliases declared explicitly (alias → name). Aliases are
  * accepted wherever the name is, and {@link KeySet.canonical} maps them. Build key sets once, at

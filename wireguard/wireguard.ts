@@ -15,6 +15,7 @@ import { describeValue, formatIp, parseIp, parsePrefix } from "../netlink/addr.t
 import { checkInt } from "../netlink/encoder.ts";
 import { DecodeError, NetlinkError } from "../netlink/errors.ts";
 import { GenericNetlink } from "../netlink/genl.ts";
+import { checkKeys, KeySet, REFUSE_UNDEFINED } from "../netlink/strict.ts";
 import type { GenlFamily } from "../netlink/genl.ts";
 import type { TypedMessage, TypedView } from "../netlink/view.ts";
 import type { NetnsTarget } from "../ffi/netns.ts";
@@ -189,29 +190,31 @@ function allowedIp(text: unknown, field: string): Record<string, unknown> {
   return { family: p.family, ipaddr: p.bytes, cidr_mask: p.prefixlen };
 }
 
-const PEER_KEYS = [
-  "public_key",
-  "preshared_key",
-  "endpoint",
-  "persistent_keepalive_interval",
-  "allowedips",
-  "replace_allowedips",
-  "remove",
-  "update_only",
-  "protocol_version",
-];
-
-function checkKeys(spec: unknown, known: readonly string[], what: string): void {
-  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
-    throw new TypeError(`${what}: expected an object, got ${describeValue(spec)}`);
-  }
-  for (const [k, v] of Object.entries(spec)) {
-    if (!known.includes(k)) {
-      throw new TypeError(`${what}.${k}: unknown key (one of ${known.join(", ")})`);
-    }
-    if (v === undefined) throw new TypeError(`${what}.${k}: undefined (leave the key out)`);
-  }
-}
+// The keys of the specs (an unknown key is `field.key: unknown key`; `key: undefined` is refused:
+// leave the key out instead).
+const DEVICE_KEYS = new KeySet(
+  "key",
+  ["private_key", "listen_port", "fwmark", "replace_peers", "peers"],
+  {},
+  REFUSE_UNDEFINED,
+);
+const OPTION_KEYS = new KeySet("key", ["netns"], {}, REFUSE_UNDEFINED);
+const PEER_KEYS = new KeySet(
+  "key",
+  [
+    "public_key",
+    "preshared_key",
+    "endpoint",
+    "persistent_keepalive_interval",
+    "allowedips",
+    "replace_allowedips",
+    "remove",
+    "update_only",
+    "protocol_version",
+  ],
+  {},
+  REFUSE_UNDEFINED,
+);
 
 function bool(v: unknown, field: string): boolean {
   if (typeof v !== "boolean") throw new TypeError(`${field}: expected true or false`);
@@ -247,7 +250,7 @@ export function wgSetMessages(
   budget = WG_MESSAGE_BUDGET,
 ): Record<string, unknown>[] {
   const id = deviceId(dev);
-  checkKeys(spec, ["private_key", "listen_port", "fwmark", "replace_peers", "peers"], "device");
+  checkKeys(spec, DEVICE_KEYS, "device", "device.");
   const first: Record<string, unknown> = { ...id };
   if (spec.replace_peers !== undefined && bool(spec.replace_peers, "replace_peers")) {
     first.flags = WGDEVICE_F.REPLACE_PEERS;
@@ -263,7 +266,7 @@ export function wgSetMessages(
   // Every peer checked and built before anything is split or sent.
   const peers = (spec.peers ?? []).map((p, i) => {
     const f = `peers[${i}]`;
-    checkKeys(p, PEER_KEYS, f);
+    checkKeys(p, PEER_KEYS, f, `${f}.`);
     const out: Record<string, unknown> = { public_key: wgKey(p.public_key, `${f}.public_key`) };
     let flags = 0;
     if (p.remove !== undefined && bool(p.remove, `${f}.remove`)) flags |= WGPEER_F.REMOVE_ME;
@@ -397,7 +400,7 @@ export class WireGuard implements Disposable {
 
   /** Opens a generic netlink socket (in `options.netns` when given). */
   constructor(options: WireGuardOptions = {}) {
-    checkKeys(options, ["netns"], "options");
+    checkKeys(options, OPTION_KEYS, "options", "options.");
     this.genl = new GenericNetlink(options.netns === undefined ? {} : { netns: options.netns });
   }
 

@@ -10,6 +10,7 @@
 
 import { describeValue, parseIp, parsePrefix } from "../netlink/addr.ts";
 import { checkInt } from "../netlink/encoder.ts";
+import { checkKeys, KeySet, REFUSE_UNDEFINED } from "../netlink/strict.ts";
 import { encodeAlgo } from "./algorithms.ts";
 import type { XfrmAlgo } from "./algorithms.ts";
 import {
@@ -271,18 +272,6 @@ export interface XfrmRequest {
 }
 
 /** Throws unless `spec` is an object with keys from `known` and no undefined values. */
-export function checkKeys(spec: unknown, known: readonly string[], what: string): void {
-  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
-    throw new TypeError(`${what}: expected an object, got ${describeValue(spec)}`);
-  }
-  for (const [k, v] of Object.entries(spec)) {
-    if (!known.includes(k)) {
-      throw new TypeError(`${what}.${k}: unknown key (one of ${known.join(", ")})`);
-    }
-    if (v === undefined) throw new TypeError(`${what}.${k}: undefined (leave the key out)`);
-  }
-}
-
 /** An address in a 16-byte xfrm_address_t, and its family. */
 export function xfrmAddress(text: unknown, field: string): { bytes: Uint8Array; family: number } {
   const raw = parseIp(text, field);
@@ -297,20 +286,51 @@ function sameFamily(a: number, b: number, field: string): void {
   }
 }
 
-const SELECTOR_KEYS = [
-  "src",
-  "dst",
-  "family",
-  "proto",
-  "sport",
-  "dport",
-  "sport_mask",
-  "dport_mask",
-  "type",
-  "code",
-  "ifindex",
-  "user",
-];
+// The keys of XFRM's specs (an unknown key is `field.key: unknown key`; `key: undefined` is
+// refused: leave the key out instead).
+const LIFETIME_KEYS = new KeySet("key", LIFETIME_CFG_NAMES, {}, REFUSE_UNDEFINED);
+const MARK_KEYS = new KeySet("key", ["value", "mask"], {}, REFUSE_UNDEFINED);
+const ENCAP_KEYS = new KeySet("key", ["type", "sport", "dport", "oa"], {}, REFUSE_UNDEFINED);
+const OFFLOAD_KEYS = new KeySet("key", ["ifindex", "dir"], {}, REFUSE_UNDEFINED);
+const REPLAY_KEYS = new KeySet("key", ["seq", "oseq", "seq_hi", "oseq_hi"], {}, REFUSE_UNDEFINED);
+const STATE_ID_KEYS = new KeySet(
+  "key",
+  ["src", "dst", "proto", "spi", "mark"],
+  {},
+  REFUSE_UNDEFINED,
+);
+const ALLOCSPI_KEYS = new KeySet(
+  "key",
+  ["src", "dst", "proto", "mode", "reqid", "seq", "min", "max", "mark"],
+  {},
+  REFUSE_UNDEFINED,
+);
+const POLICY_ID_KEYS = new KeySet(
+  "key",
+  ["sel", "index", "dir", "ptype", "mark", "if_id"],
+  {},
+  REFUSE_UNDEFINED,
+);
+
+const SELECTOR_KEYS = new KeySet(
+  "key",
+  [
+    "src",
+    "dst",
+    "family",
+    "proto",
+    "sport",
+    "dport",
+    "sport_mask",
+    "dport_mask",
+    "type",
+    "code",
+    "ifindex",
+    "user",
+  ],
+  {},
+  REFUSE_UNDEFINED,
+);
 
 /** The struct fields of a selector (prefixed `prefix`); its family (0 when it has no address). */
 export function selectorFields(
@@ -320,7 +340,7 @@ export function selectorFields(
 ): { fields: Record<string, unknown>; family: number } {
   const out: Record<string, unknown> = {};
   if (spec === undefined) return { fields: out, family: 0 };
-  checkKeys(spec, SELECTOR_KEYS, field);
+  checkKeys(spec, SELECTOR_KEYS, field, `${field}.`);
   let family = 0;
   for (const side of ["src", "dst"] as const) {
     const v = spec[side];
@@ -411,7 +431,7 @@ export function lifetimeFields(
     out[prefix + k] = U64_INF;
   }
   if (spec === undefined) return out;
-  checkKeys(spec, LIFETIME_CFG_NAMES, field);
+  checkKeys(spec, LIFETIME_KEYS, field, `${field}.`);
   for (const [k, v] of Object.entries(spec)) out[prefix + k] = u64Bytes(v, `${field}.${k}`);
   return out;
 }
@@ -419,7 +439,7 @@ export function lifetimeFields(
 /** An `XFRMA_MARK` value. */
 export function markAttr(spec: XfrmMarkSpec, field: string): { v: number; m: number } {
   if (typeof spec === "number") return { v: checkInt(spec, "u32", field), m: 0xffffffff };
-  checkKeys(spec, ["value", "mask"], field);
+  checkKeys(spec, MARK_KEYS, field, `${field}.`);
   return {
     v: checkInt(spec.value, "u32", `${field}.value`),
     m: spec.mask === undefined ? 0xffffffff : checkInt(spec.mask, "u32", `${field}.mask`),
@@ -429,35 +449,40 @@ export function markAttr(spec: XfrmMarkSpec, field: string): { v: number; m: num
 const IPSEC = new Set([50, 51, 108]);
 const RO = new Set([43, 60]);
 
-const STATE_KEYS = [
-  "src",
-  "dst",
-  "proto",
-  "spi",
-  "mode",
-  "reqid",
-  "seq",
-  "replay_window",
-  "flags",
-  "extra_flags",
-  "sel",
-  "lifetime",
-  "auth",
-  "auth_trunc",
-  "crypt",
-  "aead",
-  "comp",
-  "encap",
-  "coaddr",
-  "mark",
-  "set_mark",
-  "set_mark_mask",
-  "if_id",
-  "tfcpad",
-  "replay",
-  "offload",
-  "sa_dir",
-];
+const STATE_KEYS = new KeySet(
+  "key",
+  [
+    "src",
+    "dst",
+    "proto",
+    "spi",
+    "mode",
+    "reqid",
+    "seq",
+    "replay_window",
+    "flags",
+    "extra_flags",
+    "sel",
+    "lifetime",
+    "auth",
+    "auth_trunc",
+    "crypt",
+    "aead",
+    "comp",
+    "encap",
+    "coaddr",
+    "mark",
+    "set_mark",
+    "set_mark_mask",
+    "if_id",
+    "tfcpad",
+    "replay",
+    "offload",
+    "sa_dir",
+  ],
+  {},
+  REFUSE_UNDEFINED,
+);
 
 /** The `xfrm_id` fields (prefixed) and family of addresses and protocol. */
 function idFields(
@@ -486,7 +511,7 @@ function idFields(
 
 /** The NEWSA/UPDSA request of a state spec. */
 export function stateRequest(spec: XfrmStateSpec): XfrmRequest {
-  checkKeys(spec, STATE_KEYS, "state");
+  checkKeys(spec, STATE_KEYS, "state", "state.");
   const id = idFields(spec.src, spec.dst, spec.proto, spec.spi, "id_", "");
   const header: Record<string, unknown> = {
     ...id.fields,
@@ -558,7 +583,7 @@ export function stateRequest(spec: XfrmStateSpec): XfrmRequest {
     if (algo !== undefined) attrs[`alg_${a}`] = encodeAlgo(a, algo, a);
   }
   if (spec.encap !== undefined) {
-    checkKeys(spec.encap, ["type", "sport", "dport", "oa"], "encap");
+    checkKeys(spec.encap, ENCAP_KEYS, "encap", "encap.");
     const e = spec.encap;
     const enc: Record<string, unknown> = {
       encap_type: nameToNumber(XFRM_ENCAP_TYPE, e.type, "u16", "encap.type"),
@@ -573,7 +598,7 @@ export function stateRequest(spec: XfrmStateSpec): XfrmRequest {
     attrs.coaddr = xfrmAddress(spec.coaddr, "coaddr").bytes;
   } else if (RO.has(id.proto)) throw new TypeError("coaddr: required with route2 and hao");
   if (spec.offload !== undefined) {
-    checkKeys(spec.offload, ["ifindex", "dir"], "offload");
+    checkKeys(spec.offload, OFFLOAD_KEYS, "offload", "offload.");
     const dir = spec.offload.dir;
     if (dir !== "in" && dir !== "out") {
       throw new TypeError(`offload.dir: expected "in" or "out", got ${describeValue(dir)}`);
@@ -584,7 +609,7 @@ export function stateRequest(spec: XfrmStateSpec): XfrmRequest {
     };
   }
   const r = spec.replay;
-  if (r !== undefined) checkKeys(r, ["seq", "oseq", "seq_hi", "oseq_hi"], "replay");
+  if (r !== undefined) checkKeys(r, REPLAY_KEYS, "replay", "replay.");
   const seq = r?.seq === undefined ? 0 : checkInt(r.seq, "u32", "replay.seq");
   const oseq = r?.oseq === undefined ? 0 : checkInt(r.oseq, "u32", "replay.oseq");
   if (flags & XFRM_STATE_FLAG.esn || window > 32) {
@@ -634,7 +659,7 @@ export function stateRequest(spec: XfrmStateSpec): XfrmRequest {
 
 /** The GETSA/DELSA request of an SA id. */
 export function stateIdRequest(spec: XfrmStateIdSpec): XfrmRequest {
-  checkKeys(spec, ["src", "dst", "proto", "spi", "mark"], "state");
+  checkKeys(spec, STATE_ID_KEYS, "state", "state.");
   if (spec.spi === undefined) throw new TypeError("spi: required to name a state");
   const id = idFields(spec.src, spec.dst, spec.proto, spec.spi, "", "");
   const header = { daddr: id.fields.daddr, spi: id.fields.spi, proto: id.proto, family: id.family };
@@ -645,11 +670,7 @@ export function stateIdRequest(spec: XfrmStateIdSpec): XfrmRequest {
 
 /** The ALLOCSPI request. */
 export function allocSpiRequest(spec: XfrmAllocSpiSpec): XfrmRequest {
-  checkKeys(
-    spec,
-    ["src", "dst", "proto", "mode", "reqid", "seq", "min", "max", "mark"],
-    "allocspi",
-  );
+  checkKeys(spec, ALLOCSPI_KEYS, "allocspi", "allocspi.");
   const id = idFields(spec.src, spec.dst, spec.proto, undefined, "id_", "");
   const header: Record<string, unknown> = {
     ...id.fields,
@@ -672,19 +693,24 @@ export function allocSpiRequest(spec: XfrmAllocSpiSpec): XfrmRequest {
   return { header, attrs };
 }
 
-const TMPL_KEYS = [
-  "src",
-  "dst",
-  "proto",
-  "spi",
-  "reqid",
-  "mode",
-  "share",
-  "optional",
-  "aalgos",
-  "ealgos",
-  "calgos",
-];
+const TMPL_KEYS = new KeySet(
+  "key",
+  [
+    "src",
+    "dst",
+    "proto",
+    "spi",
+    "reqid",
+    "mode",
+    "share",
+    "optional",
+    "aalgos",
+    "ealgos",
+    "calgos",
+  ],
+  {},
+  REFUSE_UNDEFINED,
+);
 
 /** The `XFRMA_TMPL` payload: every template's struct, one after another. */
 export function templatesPayload(tmpls: readonly XfrmTemplateSpec[], field: string): Uint8Array {
@@ -695,7 +721,7 @@ export function templatesPayload(tmpls: readonly XfrmTemplateSpec[], field: stri
   const w = new Writer(size * Math.max(1, tmpls.length));
   tmpls.forEach((t, i) => {
     const f = `${field}[${i}]`;
-    checkKeys(t, TMPL_KEYS, f);
+    checkKeys(t, TMPL_KEYS, f, `${f}.`);
     const s = t.src === undefined ? undefined : xfrmAddress(t.src, `${f}.src`);
     const d = t.dst === undefined ? undefined : xfrmAddress(t.dst, `${f}.dst`);
     if (s && d) sameFamily(s.family, d.family, `${f}.src`);
@@ -725,20 +751,25 @@ export function templatesPayload(tmpls: readonly XfrmTemplateSpec[], field: stri
   return w.finish();
 }
 
-const POLICY_KEYS = [
-  "sel",
-  "dir",
-  "action",
-  "priority",
-  "index",
-  "flags",
-  "share",
-  "lifetime",
-  "tmpl",
-  "ptype",
-  "mark",
-  "if_id",
-];
+const POLICY_KEYS = new KeySet(
+  "key",
+  [
+    "sel",
+    "dir",
+    "action",
+    "priority",
+    "index",
+    "flags",
+    "share",
+    "lifetime",
+    "tmpl",
+    "ptype",
+    "mark",
+    "if_id",
+  ],
+  {},
+  REFUSE_UNDEFINED,
+);
 
 /** The dir of a policy spec. */
 function dirOf(v: unknown): number {
@@ -763,7 +794,7 @@ function policyAttrs(
 
 /** The NEWPOLICY/UPDPOLICY request of a policy spec. */
 export function policyRequest(spec: XfrmPolicySpec): XfrmRequest {
-  checkKeys(spec, POLICY_KEYS, "policy");
+  checkKeys(spec, POLICY_KEYS, "policy", "policy.");
   const sel = selectorFields(spec.sel, "sel_", "sel");
   const header: Record<string, unknown> = {
     ...sel.fields,
@@ -789,7 +820,7 @@ export function policyRequest(spec: XfrmPolicySpec): XfrmRequest {
 
 /** The GETPOLICY/DELPOLICY request of a policy id. */
 export function policyIdRequest(spec: XfrmPolicyIdSpec): XfrmRequest {
-  checkKeys(spec, ["sel", "index", "dir", "ptype", "mark", "if_id"], "policy");
+  checkKeys(spec, POLICY_ID_KEYS, "policy", "policy.");
   if (spec.sel === undefined && spec.index === undefined) {
     throw new TypeError("sel: name the policy by its selector or its index");
   }

@@ -12,6 +12,7 @@ import { encodeMessage } from "../netlink/encoder.ts";
 import { NetlinkEngine } from "../netlink/engine.ts";
 import type { Decoder } from "../netlink/engine.ts";
 import type { MessageSchema } from "../netlink/schema.ts";
+import { checkKeys, KeySet, REFUSE_UNDEFINED } from "../netlink/strict.ts";
 import { Subscription } from "../netlink/subscription.ts";
 import { messageViewClass } from "../netlink/view.ts";
 import type { MessageView } from "../netlink/view.ts";
@@ -43,7 +44,6 @@ import {
 } from "./schema.ts";
 import {
   allocSpiRequest,
-  checkKeys,
   policyIdRequest,
   policyRequest,
   stateIdRequest,
@@ -76,6 +76,12 @@ export interface XfrmMonitorOptions {
   /** Receive buffer of the monitor's socket (default 1 MiB). */
   rcvbuf?: number;
 }
+
+// The keys of the options and filters (`key: undefined` is refused: leave the key out).
+const OPTION_KEYS = new KeySet("key", ["netns", "rcvbuf"], {}, REFUSE_UNDEFINED);
+const STATE_FILTER_KEYS = new KeySet("key", ["proto"], {}, REFUSE_UNDEFINED);
+const POLICY_FILTER_KEYS = new KeySet("key", ["ptype"], {}, REFUSE_UNDEFINED);
+const MONITOR_KEYS = new KeySet("key", ["groups", "rcvbuf"], {}, REFUSE_UNDEFINED);
 
 /**
  * What {@link XFRM.monitor} yields: the message's type name (`XFRM_MSG_*` lower-cased) with
@@ -141,7 +147,7 @@ export class XFRM implements Disposable {
 
   /** Opens a NETLINK_XFRM socket (in `options.netns` when given). */
   constructor(options: XFRMOptions = {}) {
-    checkKeys(options, ["netns", "rcvbuf"], "options");
+    checkKeys(options, OPTION_KEYS, "options", "options.");
     this.#options = { ...options };
     this.socket = new NetlinkSocket(NETLINK.XFRM, {
       netns: options.netns,
@@ -213,7 +219,7 @@ export class XFRM implements Disposable {
 
   /** Every SA (`ip xfrm state`), or those of one protocol (filtered by the kernel). */
   async getStates(filter: { proto?: keyof typeof XFRM_PROTO | number } = {}): Promise<XfrmState[]> {
-    checkKeys(filter, ["proto"], "filter");
+    checkKeys(filter, STATE_FILTER_KEYS, "filter", "filter.");
     // As ip sends it: an address filter that matches everything (family 0), and the protocol.
     const attrs: Record<string, unknown> = { address_filter: {} };
     if (filter.proto !== undefined) {
@@ -225,7 +231,7 @@ export class XFRM implements Disposable {
 
   /** Removes every SA (`ip xfrm state flush`), or those of one protocol (`proto esp`). */
   async flushStates(filter: { proto?: keyof typeof XFRM_PROTO | number } = {}): Promise<void> {
-    checkKeys(filter, ["proto"], "filter");
+    checkKeys(filter, STATE_FILTER_KEYS, "filter", "filter.");
     // 0 matches every protocol (as ip sends it).
     const proto = filter.proto === undefined
       ? 0
@@ -298,7 +304,7 @@ export class XFRM implements Disposable {
   async flushPolicies(
     filter: { ptype?: keyof typeof XFRM_POLICY_TYPE | number } = {},
   ): Promise<void> {
-    checkKeys(filter, ["ptype"], "filter");
+    checkKeys(filter, POLICY_FILTER_KEYS, "filter", "filter.");
     const attrs: Record<string, unknown> = {};
     if (filter.ptype !== undefined) {
       attrs.policy_type = {
@@ -347,7 +353,7 @@ export class XFRM implements Disposable {
    * says the kernel dropped events. Joining needs CAP_NET_ADMIN.
    */
   monitor(options: XfrmMonitorOptions = {}): Subscription<XfrmEvent> {
-    checkKeys(options, ["groups", "rcvbuf"], "monitor");
+    checkKeys(options, MONITOR_KEYS, "monitor", "monitor.");
     const names = options.groups ?? ["acquire", "expire", "sa", "policy"];
     if (!Array.isArray(names) || names.length === 0) {
       throw new TypeError(`groups: expected group names, got ${describeValue(names)}`);

@@ -7,7 +7,7 @@
 
 import { describeValue } from "../../netlink/addr.ts";
 import { checkInt } from "../../netlink/encoder.ts";
-import { checkKeys, KeySet } from "../../netlink/strict.ts";
+import { checkKeys, KeySet, REFUSE_UNDEFINED } from "../../netlink/strict.ts";
 import type { AttrView } from "../../netlink/view.ts";
 import { familyId } from "../nfnetlink.ts";
 import { encodeTuple, labelBytes, statusBits } from "./tuple.ts";
@@ -97,9 +97,6 @@ export const FILTER_KEYS: KeySet = new KeySet("key", [
   "tuple_reply",
 ]);
 
-// Specs refuse `key: undefined` (leave the key out instead).
-const DEFINED = { refuseUndefined: true };
-
 const SPEC_KEYS = new KeySet(
   "key",
   [
@@ -119,10 +116,15 @@ const SPEC_KEYS = new KeySet(
     "tuple_master",
   ],
   {},
-  DEFINED,
+  REFUSE_UNDEFINED,
 );
 
-const KEY_KEYS = new KeySet("key", ["tuple_orig", "tuple_reply", "zone", "id"], {}, DEFINED);
+const KEY_KEYS = new KeySet(
+  "key",
+  ["tuple_orig", "tuple_reply", "zone", "id"],
+  {},
+  REFUSE_UNDEFINED,
+);
 
 /** A request ready to encode: nfgenmsg fields and CTA values. */
 export interface CtRequest {
@@ -330,10 +332,10 @@ const EXP_KEYS = new KeySet(
     "class",
   ],
   {},
-  DEFINED,
+  REFUSE_UNDEFINED,
 );
 
-const EXP_KEY_KEYS = new KeySet("key", ["tuple", "zone", "id"], {}, DEFINED);
+const EXP_KEY_KEYS = new KeySet("key", ["tuple", "zone", "id"], {}, REFUSE_UNDEFINED);
 
 /** An expectation to create, checked and encoded. */
 export function expectationRequest(spec: unknown, field = "spec"): CtRequest {
