@@ -9,6 +9,7 @@
  * @module
  */
 
+import { checkKeys, KeySet } from "../netlink/strict.ts";
 import type { MessageList } from "../netlink/list.ts";
 import { describeValue, formatIp, parsePrefix } from "../netlink/addr.ts";
 import type { TypedMessage } from "../netlink/view.ts";
@@ -19,7 +20,6 @@ import { ADDR_MESSAGE, IFA_F } from "./schemas/addr.ts";
 import { scopeId } from "./names.ts";
 import {
   buildMessage,
-  checkSpec,
   commandOf,
   familyOf,
   flagsOf,
@@ -102,6 +102,7 @@ const KNOWN = new Set([
   "proto",
   "family",
 ]);
+const ADDRESS_KEYS = new KeySet("address attribute", KNOWN);
 
 const COMMANDS: Record<AddrCommand, readonly [number, number]> = {
   add: [RTM.NEWADDR, NLM_F.CREATE | NLM_F.EXCL],
@@ -130,7 +131,7 @@ export async function buildAddr(
   spec: AddrSpec,
 ): Promise<Built<typeof ADDR_MESSAGE>> {
   const [type, nlflags] = commandOf(cmd, COMMANDS, "address");
-  checkSpec(spec, KNOWN, "address");
+  checkKeys(spec, ADDRESS_KEYS, "spec");
   if (spec.address === undefined && spec.local === undefined) {
     throw new TypeError("address: required");
   }

@@ -25,7 +25,6 @@ import { nudState } from "./names.ts";
 import {
   bool,
   buildMessage,
-  checkSpec,
   commandOf,
   flagsOf,
   indexRef,
@@ -106,6 +105,7 @@ const KNOWN = new Set([
   "nh_id",
   "flags_ext",
 ]);
+const FDB_KEYS = new KeySet("fdb attribute", KNOWN);
 
 const FDB_COMMANDS: Record<FdbCommand, readonly [number, number]> = {
   add: [RTM.NEWNEIGH, NLM_F.CREATE | NLM_F.EXCL],
@@ -121,7 +121,7 @@ export async function buildFdb(
   spec: FdbSpec,
 ): Promise<Built<typeof NEIGH_MESSAGE>> {
   const [type, nlflags] = commandOf(cmd, FDB_COMMANDS, "fdb");
-  checkSpec(spec, KNOWN, "fdb");
+  checkKeys(spec, FDB_KEYS, "spec");
   if (spec.lladdr === undefined) throw new TypeError("lladdr: required (the MAC address)");
   const mac = parseMac(spec.lladdr, "lladdr");
   if (mac.length !== 6) throw new TypeError(`lladdr: expected 6 bytes, got ${mac.length}`);
@@ -259,7 +259,15 @@ export interface VlanSpec {
   self?: boolean;
 }
 
-const VLAN_KNOWN = new Set(["ifindex", "index", "vid", "untagged", "pvid", "master", "self"]);
+const VLAN_KEYS = new KeySet("vlan attribute", [
+  "ifindex",
+  "index",
+  "vid",
+  "untagged",
+  "pvid",
+  "master",
+  "self",
+]);
 
 const VLAN_COMMANDS: Record<VlanCommand, readonly [number, number]> = {
   add: [RTM.SETLINK, 0],
@@ -273,7 +281,7 @@ export async function buildVlan(
   spec: VlanSpec,
 ): Promise<Built<typeof BRIDGE_LINK_MESSAGE>> {
   const [type, nlflags] = commandOf(cmd, VLAN_COMMANDS, "vlan");
-  checkSpec(spec, VLAN_KNOWN, "vlan");
+  checkKeys(spec, VLAN_KEYS, "spec");
   const ifindex = ifindexRef(core, spec, true)!;
   if (spec.vid === undefined) throw new TypeError("vid: required (a VLAN id or range)");
   const r = typeof spec.vid === "number"

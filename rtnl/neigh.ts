@@ -7,6 +7,7 @@
  * @module
  */
 
+import { checkKeys, KeySet } from "../netlink/strict.ts";
 import type { MessageList } from "../netlink/list.ts";
 import { formatHex, formatIp, parseMac } from "../netlink/addr.ts";
 import type { TypedMessage } from "../netlink/view.ts";
@@ -18,7 +19,6 @@ import { nudState, protoId } from "./names.ts";
 import {
   bool,
   buildMessage,
-  checkSpec,
   commandOf,
   familyOf,
   flagsOf,
@@ -87,6 +87,7 @@ const KNOWN = new Set([
   "nh_id",
   "flags_ext",
 ]);
+const NEIGH_KEYS = new KeySet("neighbour attribute", KNOWN);
 
 const COMMANDS: Record<NeighCommand, readonly [number, number]> = {
   add: [RTM.NEWNEIGH, NLM_F.CREATE | NLM_F.EXCL],
@@ -126,7 +127,7 @@ export async function buildNeigh(
   spec: NeighSpec,
 ): Promise<Built<typeof NEIGH_MESSAGE>> {
   const [type, nlflags] = commandOf(cmd, COMMANDS, "neighbour");
-  checkSpec(spec, KNOWN, "neighbour");
+  checkKeys(spec, NEIGH_KEYS, "spec");
   const ifindex = ifindexRef(core, spec, true)!;
   const fam: { f?: number } = {};
   if (spec.family !== undefined) fam.f = familyOf(spec.family);
@@ -185,7 +186,13 @@ export interface NeighGetSpec {
   family?: number;
 }
 
-const GET_KEYS = new Set(["dst", "ifindex", "index", "proxy", "family"]);
+const GET_KEYS = new KeySet("neighbour get attribute", [
+  "dst",
+  "ifindex",
+  "index",
+  "proxy",
+  "family",
+]);
 
 /**
  * Builds the get request as `ip neigh get [proxy] ADDR dev DEV` sends it: the header carries
@@ -196,7 +203,7 @@ export async function buildNeighGet(
   core: RtnlCore,
   spec: NeighGetSpec,
 ): Promise<Built<typeof NEIGH_MESSAGE>> {
-  checkSpec(spec, GET_KEYS, "neighbour get");
+  checkKeys(spec, GET_KEYS, "spec");
   const proxy = spec.proxy !== undefined ? bool(spec.proxy, "proxy") : false;
   const ifindex = ifindexRef(core, spec, !proxy);
   const fam: { f?: number } = {};

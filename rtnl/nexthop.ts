@@ -9,6 +9,7 @@
  * @module
  */
 
+import { checkKeys, KeySet } from "../netlink/strict.ts";
 import { describeValue, formatIp } from "../netlink/addr.ts";
 import { decorateView } from "../netlink/view.ts";
 import type { TypedMessage } from "../netlink/view.ts";
@@ -21,7 +22,6 @@ import { protoId, scopeId } from "./names.ts";
 import {
   bool,
   buildMessage,
-  checkSpec,
   commandOf,
   familyOf,
   flagsOf,
@@ -101,6 +101,7 @@ const KNOWN = new Set([
   "scope",
   "encap",
 ]);
+const NEXTHOP_KEYS = new KeySet("nexthop attribute", KNOWN);
 
 const COMMANDS: Record<NexthopCommand, readonly [number, number]> = {
   add: [RTM.NEWNEXTHOP, NLM_F.CREATE | NLM_F.EXCL],
@@ -169,7 +170,7 @@ export async function buildNexthop(
   spec: NexthopSpec,
 ): Promise<Built<typeof NEXTHOP_MESSAGE>> {
   const [type, nlflags] = commandOf(cmd, COMMANDS, "nexthop");
-  checkSpec(spec, KNOWN, "nexthop");
+  checkKeys(spec, NEXTHOP_KEYS, "spec");
   const attrs: Record<string, unknown> = {};
   if (spec.id !== undefined) {
     attrs.id = uint(spec.id, "u32", "id");

@@ -14,6 +14,7 @@
  * @module
  */
 
+import { checkKeys, KeySet } from "../netlink/strict.ts";
 import type { MessageList } from "../netlink/list.ts";
 import { describeValue } from "../netlink/addr.ts";
 import type { TypedMessage } from "../netlink/view.ts";
@@ -22,7 +23,7 @@ import type { NetnsTarget } from "../ffi/netns.ts";
 import { RTM } from "./constants.ts";
 import type { Built, RtnlCore } from "./core.ts";
 import { NSID_MESSAGE } from "./schemas/nsid.ts";
-import { buildMessage, checkSpec, commandOf, withoutSignal } from "./spec.ts";
+import { buildMessage, commandOf, withoutSignal } from "./spec.ts";
 import type { WithSignal } from "./spec.ts";
 
 /** An nsid message view: `nsid`, and `current_nsid` when a target was asked for. */
@@ -52,6 +53,8 @@ export interface NsidFilter {
 }
 
 const KNOWN = new Set(["netns", "fd", "pid", "nsid", "target_nsid"]);
+const NSID_KEYS = new KeySet("nsid attribute", KNOWN);
+const FILTER_KEYS = new KeySet("nsid filter attribute", ["target_nsid", "signal"]);
 const COMMANDS: Record<NsidCommand, readonly [number, number]> = {
   set: [RTM.NEWNSID, 0],
   get: [RTM.GETNSID, 0],
@@ -72,7 +75,7 @@ function id(value: unknown, field: string, min: number): number {
 /** Builds an nsid request; every check runs before a namespace file is opened. */
 export function buildNsid(_core: RtnlCore, cmd: NsidCommand, spec: NsidSpec): Built {
   const [type, nlflags] = commandOf(cmd, COMMANDS, "nsid");
-  checkSpec(spec, KNOWN, "nsid");
+  checkKeys(spec, NSID_KEYS, "spec");
   const attrs: Record<string, unknown> = {};
   const selectors = (["netns", "fd", "pid"] as const).filter((k) => spec[k] !== undefined);
   if (cmd === "set") {
@@ -133,7 +136,7 @@ export async function getNsids(
   if (typeof filter !== "object" || filter === null || Array.isArray(filter)) {
     throw new TypeError(`filter: expected an object, got ${describeValue(filter)}`);
   }
-  checkSpec(filter, new Set(["target_nsid", "signal"]), "nsid filter");
+  checkKeys(filter, FILTER_KEYS, "filter");
   const [rest, signal] = withoutSignal(filter);
   const attrs: Record<string, unknown> = {};
   if (Object.hasOwn(rest, "target_nsid")) {

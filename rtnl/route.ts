@@ -25,12 +25,11 @@ import type { Built, RtnlCore } from "./core.ts";
 import { ROUTE_MESSAGE, RTA, RTAX, RTM_F, RTNEXTHOP } from "./schemas/route.ts";
 import { RTNH_F } from "./schemas/nexthop.ts";
 import { readAttrForms } from "./compat.ts";
-import { suggestion } from "../netlink/strict.ts";
+import { checkKeys, KeySet, suggestion } from "../netlink/strict.ts";
 import { protoId, routeTypeId, scopeId, tableId } from "./names.ts";
 import {
   bool,
   buildMessage,
-  checkSpec,
   commandOf,
   familyOf,
   flagsOf,
@@ -214,7 +213,7 @@ const KNOWN = new Set([
 
 /** Throws unless `spec` is an object of route spec keys (naming the first unknown one). */
 export function checkRouteSpec(spec: unknown): void {
-  checkSpec(readRouteCompat(spec as RouteSpec), KNOWN_WITH_ALIASES, "route");
+  checkKeys(readRouteCompat(spec as RouteSpec), ROUTE_KEYS, "spec");
 }
 
 /** Route attributes a spec may also give by kernel name (`RTA_GATEWAY`), as pyroute2 takes them. */
@@ -248,7 +247,7 @@ export type RouteSpecInput =
   & { [K in RouteKernelKey as `RTA_${Uppercase<K>}`]?: RouteSpec[K] };
 
 /** KNOWN and pyroute2's `mask` (an alias of `dst_len`). */
-const KNOWN_WITH_ALIASES: ReadonlySet<string> = new Set([...KNOWN, "mask"]);
+const ROUTE_KEYS = new KeySet("route attribute", KNOWN, { mask: "dst_len" });
 
 const COMMANDS: Record<RouteCommand, readonly [number, number]> = {
   add: [RTM.NEWROUTE, NLM_F.CREATE | NLM_F.EXCL],
@@ -499,7 +498,7 @@ export function appendRoute(
 ): number | Promise<Built<typeof ROUTE_MESSAGE>> {
   const [msgType, nlflags] = commandOf(cmd, COMMANDS, "route");
   spec = readRouteCompat(spec);
-  checkSpec(spec, KNOWN_WITH_ALIASES, "route");
+  checkKeys(spec, ROUTE_KEYS, "spec");
   if (spec.mask !== undefined) {
     if (spec.dst_len !== undefined && spec.dst_len !== spec.mask) {
       throw new TypeError("mask: contradicts dst_len");

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { checkKeys, KeySet } from "../netlink/strict.ts";
 import type { MessageList } from "../netlink/list.ts";
 import { describeValue, formatIp } from "../netlink/addr.ts";
 import type { TypedMessage } from "../netlink/view.ts";
@@ -19,7 +20,6 @@ import { protoId, tableId } from "./names.ts";
 import {
   bool,
   buildMessage,
-  checkSpec,
   commandOf,
   familyOf,
   flagsOf,
@@ -223,6 +223,8 @@ const FRA_ALIASES: Readonly<Record<string, string>> = Object.fromEntries(
     return def && def.name === k ? [[`FRA_${k.toUpperCase()}`, k]] : [];
   }),
 );
+const RULE_KEYS = new KeySet("rule attribute", KNOWN);
+const RULE_KEYS_WITH_ALIASES = new KeySet("rule attribute", KNOWN, FRA_ALIASES);
 
 /** pyroute2's action names (`"FR_ACT_PROHIBIT"`) beside ours (`"prohibit"`). */
 function actionOf(v: unknown): number {
@@ -250,7 +252,7 @@ function readCompat(spec: unknown): unknown {
 
 /** Throws unless `spec` is an object of rule spec keys (naming the first unknown one). */
 export function checkRuleSpec(spec: unknown): void {
-  checkSpec(readCompat(spec), KNOWN, "rule");
+  checkKeys(readCompat(spec), RULE_KEYS, "spec");
 }
 
 const COMMANDS: Record<RuleCommand, readonly [number, number]> = {
@@ -314,7 +316,7 @@ function buildRuleSync(
 ): Built<typeof RULE_MESSAGE> {
   const [type, nlflags] = commandOf(cmd, COMMANDS, "rule");
   spec = readCompat(spec) as RuleSpec;
-  checkSpec(spec, new Set([...KNOWN, ...Object.keys(FRA_ALIASES)]), "rule");
+  checkKeys(spec, RULE_KEYS_WITH_ALIASES, "spec");
   const s = spec as Record<string, unknown>;
   const fam: { f?: number } = {};
   if (spec.family !== undefined) fam.f = familyOf(spec.family);

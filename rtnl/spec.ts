@@ -10,7 +10,7 @@ import { describeValue, parsePrefix } from "../netlink/addr.ts";
 import type { Prefix } from "../netlink/addr.ts";
 import { checkInt, encodeMessage, Writer } from "../netlink/encoder.ts";
 import { NLA_HDRLEN } from "../netlink/constants.ts";
-import { isPlainObject, lookupName, suggestion } from "../netlink/strict.ts";
+import { isPlainObject, lookupName } from "../netlink/strict.ts";
 import type { MessageSpec } from "../netlink/encoder.ts";
 import type { MessageSchema } from "../netlink/schema.ts";
 import type { Built, RtnlCore } from "./core.ts";
@@ -81,23 +81,6 @@ function ip4Into(s: string, out: Uint8Array, at: number): number {
   }
   if (len > 32) return -1;
   return len | PREFIX_GIVEN;
-}
-
-/**
- * Throws unless `spec` is a plain object whose keys are all in `known`: a TypeError naming the
- * first unknown key and the nearest known one.
- */
-export function checkSpec(spec: unknown, known: ReadonlySet<string>, what: string): void {
-  if (!isPlainObject(spec)) {
-    throw new TypeError(`spec: expected an object, got ${describeValue(spec)}`);
-  }
-  // for…in over a plain object (own keys only: its prototype is Object's or null) allocates
-  // nothing, where Object.keys makes an array per request.
-  for (const k in spec) {
-    if (!known.has(k)) {
-      throw new TypeError(`${k}: unknown ${what} attribute${suggestion(k, known)}`);
-    }
-  }
 }
 
 /** What every request spec of IPRoute may also hold. */
