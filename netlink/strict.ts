@@ -90,6 +90,8 @@ export class KeySet {
   readonly aliases: ReadonlyMap<string, string>;
   /** Whether a key given as `undefined` is refused (see {@link KeySetOptions}). */
   readonly refuseUndefined: boolean;
+  /** Names and aliases in one set: one lookup per key (route building checks keys per request). */
+  readonly accepted: ReadonlySet<string>;
 
   /** A key set; `aliases` maps each alias to the name it stands for. */
   constructor(
@@ -102,6 +104,7 @@ export class KeySet {
     this.names = new Set(names);
     this.aliases = new Map(Object.entries(aliases));
     this.refuseUndefined = options.refuseUndefined ?? false;
+    this.accepted = new Set([...this.names, ...this.aliases.keys()]);
     for (const [a, n] of this.aliases) {
       if (!this.names.has(n)) throw new Error(`KeySet ${what}: alias ${a} of unknown name ${n}`);
     }
@@ -109,7 +112,7 @@ export class KeySet {
 
   /** Whether `key` is a name or an alias. */
   has(key: string): boolean {
-    return this.names.has(key) || this.aliases.has(key);
+    return this.accepted.has(key);
   }
 
   /** The name `key` stands for (itself unless it is an alias). */
@@ -158,13 +161,17 @@ export function checkKeys(
   }
   // for…in makes no array (Object.keys would, per call). A plain object's prototype is Object's
   // or null, so an inherited key can only come from a polluted Object.prototype: skipped.
+  const accepted = keys.accepted;
   for (const k in value) {
-    if (!keys.has(k)) {
-      if (!Object.hasOwn(value, k)) continue;
+    if (!accepted.has(k) && Object.hasOwn(value, k)) {
       throw new TypeError(`${path}${k}: unknown ${keys.what}${suggestion(k, keys)}`);
     }
-    if (keys.refuseUndefined && value[k] === undefined) {
-      throw new TypeError(`${path}${k}: undefined (leave the key out instead)`);
+  }
+  if (keys.refuseUndefined) {
+    for (const k in value) {
+      if (value[k] === undefined && Object.hasOwn(value, k)) {
+        throw new TypeError(`${path}${k}: undefined (leave the key out instead)`);
+      }
     }
   }
   return value;
