@@ -23,6 +23,7 @@
  */
 
 import { describeValue, parseIp, parsePrefix } from "../netlink/addr.ts";
+import { checkKeys, KeySet, REFUSE_UNDEFINED } from "../netlink/strict.ts";
 import { INET_DIAG_BC } from "./constants.ts";
 
 /** A port condition: a port (equal), or bounds and exclusions (several keys: all must hold). */
@@ -87,6 +88,9 @@ const MAX_PROGRAM = 0xfff0;
 
 /** A compiled program: bytes whose jumps are relative to each operation. */
 type Program = Uint8Array;
+
+/** The keys of an endpoint given as an object. */
+const ENDPOINT_KEYS = new KeySet("endpoint key", ["addr", "port"], {}, REFUSE_UNDEFINED);
 
 function op(code: number, yes: number, no: number, payload = 0): Program {
   const b = new Uint8Array(4 + payload);
@@ -231,12 +235,7 @@ function parseHost(m: unknown, field: string) {
       addr = text === "" || text === "*" ? undefined : text;
     }
   } else if (typeof m === "object" && m !== null && !Array.isArray(m)) {
-    for (const [k, v] of Object.entries(m)) {
-      if (k !== "addr" && k !== "port") {
-        throw new TypeError(`${field}.${k}: unknown endpoint key (addr, port)`);
-      }
-      if (v === undefined) throw new TypeError(`${field}.${k}: undefined`);
-    }
+    checkKeys(m, ENDPOINT_KEYS, field, `${field}.`);
     const o = m as { addr?: unknown; port?: unknown };
     if (o.addr !== undefined) {
       if (typeof o.addr !== "string") {

@@ -146,10 +146,17 @@ function encodeGroup(group: unknown): Uint8Array {
   return b;
 }
 
+const RES_GROUP_KEYS = new KeySet("resilient group attribute", [
+  "buckets",
+  "idle_timer",
+  "unbalanced_timer",
+]);
+
 function resGroup(v: unknown): Record<string, number> {
   if (typeof v !== "object" || v === null || Array.isArray(v)) {
     throw new TypeError(`res_group: expected an object, got ${describeValue(v)}`);
   }
+  checkKeys(v, RES_GROUP_KEYS, "res_group", "res_group.");
   const out: Record<string, number> = {};
   for (const [k, x] of Object.entries(v)) {
     if (x === undefined) continue;
@@ -158,7 +165,7 @@ function resGroup(v: unknown): Record<string, number> {
       if (out.buckets === 0) throw new RangeError("res_group.buckets: at least 1");
     } else if (k === "idle_timer" || k === "unbalanced_timer") {
       out[k] = uint(x, "u32", `res_group.${k}`);
-    } else throw new TypeError(`res_group.${k}: unknown resilient group attribute`);
+    }
   }
   return out;
 }

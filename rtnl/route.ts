@@ -270,6 +270,8 @@ const DESCRIBE: Readonly<Record<RouteCommand, string>> = {
 const SEG6_MODES = { inline: 0, encap: 1, l2encap: 2, "encap.red": 3, "l2encap.red": 4 } as const;
 const PREF = { medium: 0, high: 1, low: 3 } as const;
 
+const SEG6_KEYS = new KeySet("encap attribute", ["type", "mode", "segs"]);
+
 /**
  * Encodes a seg6 encapsulation spec into RTA_ENCAP/NHA_ENCAP attributes: `{ srh }`, a
  * `struct seg6_iptunnel_encap` with its segment routing header. Throws naming `field`.
@@ -279,11 +281,7 @@ export function encodeSeg6(encap: unknown, field: string): Record<string, unknow
     throw new TypeError(`${field}: expected { type: "seg6", mode, segs }`);
   }
   const e = encap as Partial<Seg6Encap>;
-  for (const k of Object.keys(e)) {
-    if (!["type", "mode", "segs"].includes(k)) {
-      throw new TypeError(`${field}.${k}: unknown encap attribute`);
-    }
-  }
+  checkKeys(e, SEG6_KEYS, field, `${field}.`);
   if (e.type !== "seg6") {
     throw new TypeError(`${field}.type: only "seg6" encapsulation is supported`);
   }

@@ -12,6 +12,7 @@
  */
 
 import { describeValue } from "../netlink/addr.ts";
+import { checkKeys, KeySet } from "../netlink/strict.ts";
 import { DecodeError } from "../netlink/errors.ts";
 import { decodeString } from "../netlink/view.ts";
 
@@ -142,6 +143,16 @@ export function xfrmKey(key: unknown, field: string): Uint8Array {
 
 const utf8 = new TextEncoder();
 
+// The keys of an algorithm of each kind (an unknown key is `field.key: unknown key`).
+const ALGO_KEY = new KeySet("key", ["name", "key"]);
+const ALGO_KEYS: Record<XfrmAlgoKind, KeySet> = {
+  crypt: ALGO_KEY,
+  auth: ALGO_KEY,
+  auth_trunc: ALGO_KEY.with(["trunc_len"]),
+  aead: ALGO_KEY.with(["icv_len"]),
+  comp: ALGO_KEY,
+};
+
 /**
  * The `XFRMA_ALG_*` payload of an algorithm of kind `kind`, checked: known name, key length
  * the algorithm takes, truncation/ICV length. TypeError/RangeError naming `field`.
@@ -150,14 +161,7 @@ export function encodeAlgo(kind: XfrmAlgoKind, algo: XfrmAlgo, field: string): U
   if (typeof algo !== "object" || algo === null) {
     throw new TypeError(`${field}: expected { name, key }, got ${describeValue(algo)}`);
   }
-  const allowed = new Set(["name", "key"]);
-  if (kind === "auth_trunc") allowed.add("trunc_len");
-  if (kind === "aead") allowed.add("icv_len");
-  for (const k of Object.keys(algo)) {
-    if (!allowed.has(k)) {
-      throw new TypeError(`${field}.${k}: unknown key (${[...allowed].join(", ")})`);
-    }
-  }
+  checkKeys(algo, ALGO_KEYS[kind], field, `${field}.`);
   const table = TABLES[kind];
   const name = algo.name;
   const def = typeof name === "string" && Object.hasOwn(table, name) ? table[name] : undefined;

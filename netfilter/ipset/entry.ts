@@ -7,6 +7,7 @@
  */
 
 import { describeValue, formatIp, parseIp, parseMac } from "../../netlink/addr.ts";
+import { checkKeys, KeySet, REFUSE_UNDEFINED } from "../../netlink/strict.ts";
 import { checkInt } from "../../netlink/encoder.ts";
 import type { AttrView } from "../../netlink/view.ts";
 import { IPSET_CADT_FLAG, IPSET_MAX_COMMENT_SIZE, IPSET_MAXNAMELEN } from "./schema.ts";
@@ -70,33 +71,38 @@ export interface IpsetEntry {
 /** An element: ipset's text form or parts by name. */
 export type EntryInput = string | IpsetEntry;
 
-const ENTRY_KEYS = new Set<string>([
-  "ip",
-  "cidr",
-  "ip_to",
-  "port",
-  "port_to",
-  "proto",
-  "ip2",
-  "cidr2",
-  "ip2_to",
-  "iface",
-  "physdev",
-  "mac",
-  "mark",
-  "name",
-  "before",
-  "after",
-  "nomatch",
-  "timeout",
-  "packets",
-  "bytes",
-  "comment",
-  "skbmark",
-  "skbmask",
-  "skbprio",
-  "skbqueue",
-]);
+const ENTRY_KEYS = new KeySet(
+  "element key",
+  [
+    "ip",
+    "cidr",
+    "ip_to",
+    "port",
+    "port_to",
+    "proto",
+    "ip2",
+    "cidr2",
+    "ip2_to",
+    "iface",
+    "physdev",
+    "mac",
+    "mark",
+    "name",
+    "before",
+    "after",
+    "nomatch",
+    "timeout",
+    "packets",
+    "bytes",
+    "comment",
+    "skbmark",
+    "skbmask",
+    "skbprio",
+    "skbqueue",
+  ],
+  {},
+  REFUSE_UNDEFINED,
+);
 
 /** The element options (not parts) of {@link IpsetEntry}. */
 export const ENTRY_OPTIONS: readonly string[] = [
@@ -380,10 +386,7 @@ export function checkEntry(v: unknown, field: string): IpsetEntry {
   if (typeof v !== "object" || v === null || Array.isArray(v)) {
     throw new TypeError(`${field}: expected an element (text or object), got ${describeValue(v)}`);
   }
-  for (const [k, x] of Object.entries(v)) {
-    if (!ENTRY_KEYS.has(k)) throw new TypeError(`${field}.${k}: unknown element key`);
-    if (x === undefined) throw new TypeError(`${field}.${k}: undefined (leave the key out)`);
-  }
+  checkKeys(v, ENTRY_KEYS, field, `${field}.`);
   for (const k of ["nomatch", "physdev"] as const) {
     const x = (v as IpsetEntry)[k];
     if (x !== undefined && typeof x !== "boolean") {

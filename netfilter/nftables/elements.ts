@@ -8,7 +8,7 @@
 
 import { describeValue, formatHex, formatIp, parseIp, parseMac } from "../../netlink/addr.ts";
 import { checkInt, writeAttr } from "../../netlink/encoder.ts";
-import { isPlainObject } from "../../netlink/strict.ts";
+import { checkKeys, isPlainObject, KeySet } from "../../netlink/strict.ts";
 import { checkVerdict } from "./expr.ts";
 import type { NftVerdict } from "./expr.ts";
 import { msOf } from "./names.ts";
@@ -180,7 +180,7 @@ function dataOf(v: unknown, shape: SetShape, field: string): Record<string, unkn
   throw new TypeError(`${field}: expected a map value, got ${describeValue(v)}`);
 }
 
-const SPEC_KEYS = new Set(["key", "data", "timeout", "comment"]);
+const SPEC_KEYS = new KeySet("element key", ["key", "data", "timeout", "comment"]);
 
 /**
  * Refuses an unknown key of an element given as an object (`field` names the element). The
@@ -189,9 +189,7 @@ const SPEC_KEYS = new Set(["key", "data", "timeout", "comment"]);
  */
 export function checkElementKeys(element: unknown, field: string): void {
   if (!isPlainObject(element)) return;
-  for (const k of Object.keys(element)) {
-    if (!SPEC_KEYS.has(k)) throw new TypeError(`${field}.${k}: unknown element key`);
-  }
+  checkKeys(element, SPEC_KEYS, field, `${field}.`);
 }
 
 /** The comment of an element as nft stores it (userdata TLV 0: a NUL-terminated string). */

@@ -11,7 +11,7 @@ import { describeValue } from "../../netlink/addr.ts";
 import { checkInt } from "../../netlink/encoder.ts";
 import { AttrView } from "../../netlink/view.ts";
 import type { AttrSchema, Codec, EnumCodec, ShortName } from "../../netlink/schema.ts";
-import { isPlainObject, suggestion } from "../../netlink/strict.ts";
+import { checkKeys, isPlainObject, KeySet, suggestion } from "../../netlink/strict.ts";
 import { EXPR_SCHEMAS, NFT_VERDICT } from "./expr_schema.ts";
 import type { EXPR_TABLES, ExprName } from "./expr_schema.ts";
 
@@ -85,17 +85,15 @@ function checkData(v: unknown, field: string): Record<string, unknown> {
   return { verdict: checkVerdict(v.verdict, `${field}.verdict`) };
 }
 
+const VERDICT_KEYS = new KeySet("verdict key", ["code", "chain", "chain_id"]);
+
 /** A verdict, checked: a known code, and a chain exactly for jump and goto. */
 export function checkVerdict(v: unknown, field: string): Record<string, unknown> {
   const verdict: NftVerdict = typeof v === "string" ? { code: v as VerdictName } : v as NftVerdict;
   if (!isPlainObject(verdict)) {
     throw new TypeError(`${field}: expected a verdict, got ${describeValue(v)}`);
   }
-  for (const k of Object.keys(verdict)) {
-    if (k !== "code" && k !== "chain" && k !== "chain_id") {
-      throw new TypeError(`${field}.${k}: unknown verdict key`);
-    }
-  }
+  checkKeys(verdict, VERDICT_KEYS, field, `${field}.`);
   const code = verdict.code;
   let n: number;
   if (typeof code === "string") {

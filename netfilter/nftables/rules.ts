@@ -10,7 +10,7 @@
 
 import { describeValue, parseIp } from "../../netlink/addr.ts";
 import { checkInt } from "../../netlink/encoder.ts";
-import { isPlainObject, suggestion } from "../../netlink/strict.ts";
+import { checkKeys, isPlainObject, KeySet, REFUSE_UNDEFINED } from "../../netlink/strict.ts";
 import type { NftExpr } from "./expr.ts";
 import type { NftFamily } from "./names.ts";
 
@@ -56,22 +56,27 @@ export interface RuleStatements {
 /** Options of every rule helper: what to match and the statements before the verdict. */
 export type RuleOptions = RuleMatch & RuleStatements;
 
-const MATCH_KEYS = [
-  "family",
-  "iifname",
-  "oifname",
-  "saddr",
-  "daddr",
-  "proto",
-  "sport",
-  "dport",
-  "ctState",
-  "mark",
-  "ctMark",
-  "counter",
-  "log",
-  "limit",
-];
+const MATCH_KEYS = new KeySet(
+  "key",
+  [
+    "family",
+    "iifname",
+    "oifname",
+    "saddr",
+    "daddr",
+    "proto",
+    "sport",
+    "dport",
+    "ctState",
+    "mark",
+    "ctMark",
+    "counter",
+    "log",
+    "limit",
+  ],
+  {},
+  REFUSE_UNDEFINED,
+);
 
 const PROTOS: Readonly<Record<string, number>> = {
   icmp: 1,
@@ -202,12 +207,7 @@ export function match(options: RuleOptions = {}): NftExpr[] {
   if (!isPlainObject(options)) {
     throw new TypeError(`rule: expected an options object, got ${describeValue(options)}`);
   }
-  for (const [k, v] of Object.entries(options)) {
-    if (!MATCH_KEYS.includes(k)) {
-      throw new TypeError(`rule.${k}: unknown key${suggestion(k, MATCH_KEYS)}`);
-    }
-    if (v === undefined) throw new TypeError(`rule.${k}: undefined (leave the key out)`);
-  }
+  checkKeys(options, MATCH_KEYS, "rule", "rule.");
   const m = options as RuleOptions;
   const out: NftExpr[] = [];
   for (const dir of ["iifname", "oifname"] as const) {
