@@ -19,6 +19,7 @@ import { IFA_F } from "../rtnl/schemas/addr.ts";
 import {
   compact,
   entry,
+  entryKeys,
   familyOf,
   ifname,
   ip,
@@ -38,7 +39,7 @@ const IFA_F_SECONDARY = IFA_F.secondary;
 /** IPv6's IFA_F_TEMPORARY (a privacy address): the same bit as IFA_F_SECONDARY. */
 const IFA_F_TEMPORARY = IFA_F.secondary;
 const RT_SCOPE_HOST = RT_SCOPE.host;
-const KEYS = ["dev", "address", "label", "broadcast", "peer", "flags"];
+const KEYS = entryKeys(["dev", "address", "label", "broadcast", "peer", "flags"]);
 /** The flags an address is configured with (the others are its state: tentative, deprecated…). */
 const FLAGS: Record<string, number> = {
   nodad: IFA_F.nodad,

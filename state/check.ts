@@ -7,18 +7,43 @@
  */
 
 import { describeValue, formatIp, parseIp, parseMac, parsePrefix } from "../netlink/addr.ts";
-import { isPlainObject, suggestion } from "../netlink/strict.ts";
+import {
+  checkKeys,
+  isPlainObject,
+  KeySet,
+  REFUSE_UNDEFINED,
+  suggestion,
+} from "../netlink/strict.ts";
+
+/**
+ * The keys of a document's entry: an unknown key is `path.key: unknown key` (with the nearest
+ * name), `key: undefined` is refused (leave the key out instead).
+ */
+export function entryKeys(names: Iterable<string>): KeySet {
+  return new KeySet("key", names, {}, REFUSE_UNDEFINED);
+}
+
+/** {@link entryKeys} of each table's names (kind → option names). */
+export function entryKeysOf(
+  table: Readonly<Record<string, Iterable<string>>>,
+): Record<string, KeySet> {
+  return Object.fromEntries(Object.entries(table).map(([k, v]) => [k, entryKeys(v)]));
+}
 
 /** Checks that `v` is a plain object whose keys are among `keys`; returns it. */
-export function entry(v: unknown, path: string, keys: readonly string[]): Record<string, unknown> {
+export function entry(v: unknown, path: string, keys: KeySet): Record<string, unknown> {
+  return checkKeys(v, keys, path, `${path}.`);
+}
+
+/** Checks that `v` is a plain object (any keys: names of the document's own), none undefined. */
+export function record(v: unknown, path: string): Record<string, unknown> {
   if (!isPlainObject(v)) {
     throw new TypeError(`${path}: expected an object, got ${describeValue(v)}`);
   }
   for (const k of Object.keys(v)) {
-    if (!keys.includes(k)) {
-      throw new TypeError(`${path}.${k}: unknown key${suggestion(k, keys)}`);
+    if (v[k] === undefined) {
+      throw new TypeError(`${path}.${k}: undefined (leave the key out instead)`);
     }
-    if (v[k] === undefined) throw new TypeError(`${path}.${k}: undefined (leave the key out)`);
   }
   return v;
 }

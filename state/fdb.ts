@@ -8,19 +8,21 @@
  */
 
 import type { FdbEntry } from "../rtnl/bridge.ts";
-import { compact, entry, ifname, int, mac, sameJson } from "./check.ts";
+import { compact, entry, entryKeys, ifname, int, mac, sameJson } from "./check.ts";
 import type { FdbState } from "./document.ts";
 import type { Kind, NamespaceContext, Request } from "./kind.ts";
 import { PHASE } from "./kind.ts";
 import { simpleKind } from "./simple.ts";
 import type { SimpleKind } from "./simple.ts";
 
+const KEYS = entryKeys(["dev", "lladdr", "master", "vlan"]);
+
 const NUD_NOARP = 0x40;
 const NUD_PERMANENT = 0x80;
 const NTF_SELF = 0x02;
 
 function check(v: unknown, path: string): FdbState {
-  const o = entry(v, path, ["dev", "lladdr", "master", "vlan"]);
+  const o = entry(v, path, KEYS);
   if (o.master === undefined) throw new TypeError(`${path}.master: the bridge is needed`);
   return compact({
     dev: ifname(o.dev, `${path}.dev`),

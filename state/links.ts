@@ -14,14 +14,41 @@
 
 import { IFF } from "../rtnl/constants.ts";
 import type { Link } from "../rtnl/link.ts";
-import { compact, entry, ifname, int, mac, oneOf, sameJson, stableJson, text } from "./check.ts";
+import {
+  compact,
+  entry,
+  entryKeys,
+  entryKeysOf,
+  ifname,
+  int,
+  mac,
+  oneOf,
+  sameJson,
+  stableJson,
+  text,
+} from "./check.ts";
 import type { LinkState, PeerRef } from "./document.ts";
 import type { Kind, NamespaceContext, PlanContext, PlanStep, Request } from "./kind.ts";
 import { PHASE } from "./kind.ts";
 import { DATA_REFS, dataNotKept, LINK_DATA } from "./link_data.ts";
 import { attrNames } from "./unmanaged.ts";
 
-const KEYS = ["ifname", "kind", "mtu", "address", "state", "master", "parent", "peer", "data"];
+const KEYS = entryKeys([
+  "ifname",
+  "kind",
+  "mtu",
+  "address",
+  "state",
+  "master",
+  "parent",
+  "peer",
+  "data",
+]);
+const PEER_KEYS = entryKeys(["ifname", "netns"]);
+/** The keys of each kind's data. */
+const DATA_KEYS = entryKeysOf(
+  Object.fromEntries(Object.entries(LINK_DATA).map(([k, t]) => [k, Object.keys(t)])),
+);
 /** Kinds whose IFLA_LINK is the interface they sit on. */
 const PARENT_KINDS = new Set(["macvlan", "macvtap", "vlan", "ipvlan"]);
 
@@ -35,7 +62,7 @@ export function netnsTarget(name: string): string | { pid: number } {
 
 function checkPeer(v: unknown, path: string): string | PeerRef {
   if (typeof v === "string") return ifname(v, path);
-  const o = entry(v, path, ["ifname", "netns"]);
+  const o = entry(v, path, PEER_KEYS);
   if (typeof o.netns !== "string") {
     throw new TypeError(`${path}.netns: expected a namespace name of the document`);
   }
@@ -50,7 +77,7 @@ function checkData(kind: string | undefined, v: unknown, path: string): LinkStat
         ` (kinds with data: ${Object.keys(LINK_DATA).join(", ")})`,
     );
   }
-  const o = entry(v, path, Object.keys(keys));
+  const o = entry(v, path, DATA_KEYS[kind!]);
   const out: Record<string, string | number> = {};
   for (const k of Object.keys(o).sort()) {
     const x = o[k];

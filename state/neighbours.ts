@@ -7,18 +7,20 @@
  */
 
 import type { Neigh } from "../rtnl/neigh.ts";
-import { compact, entry, ifname, ip, mac, sameJson } from "./check.ts";
+import { compact, entry, entryKeys, ifname, ip, mac, sameJson } from "./check.ts";
 import type { NeighbourState } from "./document.ts";
 import type { Kind, NamespaceContext, Request } from "./kind.ts";
 import { PHASE } from "./kind.ts";
 import { simpleKind } from "./simple.ts";
 import type { SimpleKind } from "./simple.ts";
 
+const KEYS = entryKeys(["dev", "dst", "lladdr"]);
+
 const NUD_PERMANENT = 0x80;
 const NTF_PROXY = 0x08;
 
 function check(v: unknown, path: string): NeighbourState {
-  const o = entry(v, path, ["dev", "dst", "lladdr"]);
+  const o = entry(v, path, KEYS);
   return {
     dev: ifname(o.dev, `${path}.dev`),
     dst: ip(o.dst, `${path}.dst`),

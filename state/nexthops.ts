@@ -9,22 +9,25 @@
  */
 
 import type { Nexthop } from "../rtnl/nexthop.ts";
-import { bool, compact, entry, ifname, int, ip, list, sameJson } from "./check.ts";
+import { bool, compact, entry, entryKeys, ifname, int, ip, list, sameJson } from "./check.ts";
 import type { NexthopState } from "./document.ts";
 import type { Kind, NamespaceContext, PlanContext, Request } from "./kind.ts";
 import { PHASE } from "./kind.ts";
 import { simpleSteps } from "./simple.ts";
 import type { SimpleKind } from "./simple.ts";
 
+const KEYS = entryKeys(["id", "gateway", "dev", "blackhole", "group"]);
+const MEMBER_KEYS = entryKeys(["id", "weight"]);
+
 function check(v: unknown, path: string): NexthopState {
-  const o = entry(v, path, ["id", "gateway", "dev", "blackhole", "group"]);
+  const o = entry(v, path, KEYS);
   const e: NexthopState = compact({
     id: int(o.id, `${path}.id`, 1),
     gateway: o.gateway === undefined ? undefined : ip(o.gateway, `${path}.gateway`),
     dev: o.dev === undefined ? undefined : ifname(o.dev, `${path}.dev`),
     blackhole: o.blackhole === undefined ? undefined : bool(o.blackhole, `${path}.blackhole`),
     group: o.group === undefined ? undefined : list(o.group, `${path}.group`, (m, p) => {
-      const g = entry(m, p, ["id", "weight"]);
+      const g = entry(m, p, MEMBER_KEYS);
       const w = g.weight === undefined ? undefined : int(g.weight, `${p}.weight`, 1, 256);
       return compact({ id: int(g.id, `${p}.id`, 1), weight: w === 1 ? undefined : w });
     }),

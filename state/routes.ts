@@ -20,6 +20,7 @@ import type { Route } from "../rtnl/route.ts";
 import {
   compact,
   entry,
+  entryKeys,
   familyOf,
   ifname,
   int,
@@ -52,6 +53,8 @@ const KEYS = [
   "nhid",
   "multipath",
 ];
+const ENTRY_KEYS = entryKeys(KEYS);
+const HOP_KEYS = entryKeys(["gateway", "dev", "weight"]);
 const TYPES = ["unicast", "blackhole", "unreachable", "prohibit", "throw"] as const;
 /** Route type names by number (RTN_*). */
 const TYPE_NAMES = namesByNumber(RTN);
@@ -69,7 +72,7 @@ function inferredScope(e: RouteState): number {
 }
 
 function check(v: unknown, path: string): RouteState {
-  const o = entry(v, path, KEYS);
+  const o = entry(v, path, ENTRY_KEYS);
   const dst = network(o.dst, `${path}.dst`);
   const fam = familyOf(dst);
   const e: RouteState = compact({
@@ -87,7 +90,7 @@ function check(v: unknown, path: string): RouteState {
     multipath: o.multipath === undefined
       ? undefined
       : list(o.multipath, `${path}.multipath`, (h, p) => {
-        const x = entry(h, p, ["gateway", "dev", "weight"]);
+        const x = entry(h, p, HOP_KEYS);
         const weight = x.weight === undefined ? undefined : int(x.weight, `${p}.weight`, 1, 256);
         return compact({
           gateway: x.gateway === undefined ? undefined : ip(x.gateway, `${p}.gateway`),

@@ -15,6 +15,7 @@ import { FR_ACT } from "../rtnl/schemas/rule.ts";
 import {
   compact,
   entry,
+  entryKeys,
   familyOf,
   ifname,
   int,
@@ -29,7 +30,7 @@ import { PHASE } from "./kind.ts";
 import { simpleKind } from "./simple.ts";
 import type { SimpleKind } from "./simple.ts";
 
-const KEYS = [
+const KEYS = entryKeys([
   "priority",
   "family",
   "table",
@@ -41,7 +42,7 @@ const KEYS = [
   "fwmark",
   "fwmask",
   "tos",
-];
+]);
 const ACTIONS = ["to_tbl", "nop", "blackhole", "unreachable", "prohibit"] as const;
 /** Rule action names by number (FR_ACT_*). */
 const ACTION_NAMES = namesByNumber(FR_ACT);

@@ -27,7 +27,19 @@ import {
 } from "../rtnl/tc/handles.ts";
 import type { TcMessage } from "../rtnl/tc/mod.ts";
 import { xmitsize, xmittime } from "../rtnl/tc/units.ts";
-import { compact, entry, ifname, int, list, oneOf, sameJson, stableJson, text } from "./check.ts";
+import {
+  compact,
+  entry,
+  entryKeys,
+  entryKeysOf,
+  ifname,
+  int,
+  list,
+  oneOf,
+  sameJson,
+  stableJson,
+  text,
+} from "./check.ts";
 import type { TcState } from "./document.ts";
 import type { Kind, NamespaceContext, PlanContext, Request } from "./kind.ts";
 import { PHASE } from "./kind.ts";
@@ -47,6 +59,21 @@ const QDISC_OPTIONS: Record<string, readonly string[]> = {
 const CLASS_OPTIONS: Record<string, readonly string[]> = { htb: ["rate", "ceil", "prio"] };
 const FILTER_OPTIONS: Record<string, readonly string[]> = { u32: ["keys", "classid"] };
 const TABLES = { qdisc: QDISC_OPTIONS, class: CLASS_OPTIONS, filter: FILTER_OPTIONS };
+const OPTION_KEYS = {
+  qdisc: entryKeysOf(QDISC_OPTIONS),
+  class: entryKeysOf(CLASS_OPTIONS),
+  filter: entryKeysOf(FILTER_OPTIONS),
+};
+const KEYS = entryKeys([
+  "object",
+  "dev",
+  "kind",
+  "handle",
+  "parent",
+  "priority",
+  "protocol",
+  "options",
+]);
 
 /** A u32 filter handle ("800::800": hash table, bucket, node) from its number. */
 function u32Handle(h: number): string {
@@ -92,7 +119,7 @@ function checkHandle(v: unknown, path: string, what: "qdisc" | "class" | "parent
 
 function checkFilter(o: Record<string, unknown>, path: string): TcState {
   const kind = oneOf(o.kind, `${path}.kind`, Object.keys(FILTER_OPTIONS));
-  const opts = entry(o.options, `${path}.options`, FILTER_OPTIONS[kind]);
+  const opts = entry(o.options, `${path}.options`, OPTION_KEYS.filter[kind]);
   const handle = text(o.handle, `${path}.handle`);
   const options: Record<string, string | string[]> = {
     keys: list(opts.keys, `${path}.options.keys`, checkU32Key),
@@ -113,16 +140,7 @@ function checkFilter(o: Record<string, unknown>, path: string): TcState {
 }
 
 function check(v: unknown, path: string): TcState {
-  const o = entry(v, path, [
-    "object",
-    "dev",
-    "kind",
-    "handle",
-    "parent",
-    "priority",
-    "protocol",
-    "options",
-  ]);
+  const o = entry(v, path, KEYS);
   const object = oneOf(o.object, `${path}.object`, ["qdisc", "class", "filter"] as const);
   if (object === "filter") return checkFilter(o, path);
   for (const k of ["priority", "protocol"]) {
@@ -132,7 +150,7 @@ function check(v: unknown, path: string): TcState {
   const kind = oneOf(o.kind, `${path}.kind`, Object.keys(table));
   const opts = o.options === undefined
     ? undefined
-    : entry(o.options, `${path}.options`, table[kind]);
+    : entry(o.options, `${path}.options`, OPTION_KEYS[object][kind]);
   const options: Record<string, number> = {};
   for (const k of Object.keys(opts ?? {}).sort()) {
     options[k] = int(opts![k], `${path}.options.${k}`, 0, Number.MAX_SAFE_INTEGER);

@@ -9,9 +9,11 @@
  * @module
  */
 
-import { entry, ifname, oneOf, text } from "./check.ts";
+import { entry, entryKeys, ifname, oneOf, text } from "./check.ts";
 import type { KindName, UnmanagedState } from "./document.ts";
 import { KINDS } from "./document.ts";
+
+const KEYS = entryKeys(["kind", "dev", "object", "reason"]);
 
 /** What the kinds report while they read one namespace. */
 export class UnmanagedSink {
@@ -53,7 +55,7 @@ export function attrNames(v: unknown): string[] {
 
 /** Checks a desired document's `unmanaged` entry (it is then ignored). */
 export function checkUnmanaged(v: unknown, path: string): UnmanagedState {
-  const o = entry(v, path, ["kind", "dev", "object", "reason"]);
+  const o = entry(v, path, KEYS);
   const e: UnmanagedState = {
     kind: oneOf(o.kind, `${path}.kind`, KINDS),
     object: text(o.object, `${path}.object`),

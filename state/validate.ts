@@ -8,11 +8,14 @@
  */
 
 import { describeValue } from "../netlink/addr.ts";
-import { entry, list } from "./check.ts";
+import { entry, entryKeys, list, record } from "./check.ts";
 import type { NamespaceState, StateDocument } from "./document.ts";
 import { KINDS } from "./document.ts";
 import { KIND_TABLE } from "./kinds.ts";
 import { checkUnmanaged } from "./unmanaged.ts";
+
+const DOCUMENT_KEYS = entryKeys(["version", "namespaces"]);
+const NAMESPACE_KEYS = entryKeys([...KINDS, "unmanaged"]);
 
 const SINGULAR: Record<string, string> = {
   links: "link",
@@ -27,15 +30,15 @@ const SINGULAR: Record<string, string> = {
 
 /** Checks `doc` and returns it in canonical form (a copy; the input is not changed). */
 export function checkDocument(doc: unknown): StateDocument {
-  const o = entry(doc, "desired", ["version", "namespaces"]);
+  const o = entry(doc, "desired", DOCUMENT_KEYS);
   if (o.version !== 1) {
     throw new TypeError(`desired.version: expected 1, got ${describeValue(o.version)}`);
   }
-  const nss = entry(o.namespaces, "desired.namespaces", Object.keys(o.namespaces ?? {}));
+  const nss = record(o.namespaces, "desired.namespaces");
   const out: StateDocument = { version: 1, namespaces: {} };
   for (const name of Object.keys(nss).sort()) {
     const path = `namespaces.${JSON.stringify(name)}`;
-    const ns = entry(nss[name], path, [...KINDS, "unmanaged"]);
+    const ns = entry(nss[name], path, NAMESPACE_KEYS);
     // A snapshot's list of what it does not model may come back: checked, then ignored.
     if (ns.unmanaged !== undefined) list(ns.unmanaged, `${path}.unmanaged`, checkUnmanaged);
     const state: NamespaceState = {};
