@@ -121,9 +121,7 @@ function encodeGroup(group: unknown): Uint8Array {
     let id: unknown, weight: unknown = 1;
     if (typeof m === "number") id = m;
     else if (typeof m === "object" && m !== null && !Array.isArray(m)) {
-      for (const k of Object.keys(m)) {
-        if (k !== "id" && k !== "weight") throw new TypeError(`${field}.${k}: unknown field`);
-      }
+      checkKeys(m, MEMBER_KEYS, field, `${field}.`);
       ({ id, weight = 1 } = m as { id?: unknown; weight?: unknown });
     } else {
       throw new TypeError(
@@ -146,6 +144,7 @@ function encodeGroup(group: unknown): Uint8Array {
   return b;
 }
 
+const MEMBER_KEYS = new KeySet("field", ["id", "weight"]);
 const RES_GROUP_KEYS = new KeySet("resilient group attribute", [
   "buckets",
   "idle_timer",

@@ -25,7 +25,7 @@ import type { Built, RtnlCore } from "./core.ts";
 import { ROUTE_MESSAGE, RTA, RTAX, RTM_F, RTNEXTHOP } from "./schemas/route.ts";
 import { RTNH_F } from "./schemas/nexthop.ts";
 import { readAttrForms } from "./compat.ts";
-import { checkKeys, KeySet, suggestion } from "../netlink/strict.ts";
+import { checkKeys, KeySet } from "../netlink/strict.ts";
 import { protoId, routeTypeId, scopeId, tableId } from "./names.ts";
 import {
   bool,
@@ -333,6 +333,7 @@ const HOP_KEYS: ReadonlySet<string> = new Set([
   "flags",
   "encap",
 ]);
+const HOP_KEY_SET = new KeySet("next hop attribute", HOP_KEYS);
 
 function planMultipath(
   core: RtnlCore,
@@ -348,11 +349,7 @@ function planMultipath(
       throw new TypeError(`${field}: expected an object, got ${describeValue(hop)}`);
     }
     hop = readAttrForms(hop, RTA, HOP_KEYS, `${field}.`);
-    for (const k of Object.keys(hop)) {
-      if (!HOP_KEYS.has(k)) {
-        throw new TypeError(`${field}.${k}: unknown next hop attribute${suggestion(k, HOP_KEYS)}`);
-      }
-    }
+    checkKeys(hop, HOP_KEY_SET, field, `${field}.`);
     const h = hop as NextHopSpec;
     if (h.hops !== undefined) {
       if (h.weight !== undefined && h.weight !== h.hops + 1) {

@@ -8,6 +8,7 @@
 
 import { describeValue, parseIp } from "../../netlink/addr.ts";
 import { checkInt } from "../../netlink/encoder.ts";
+import { checkKeys, KeySet, REFUSE_UNDEFINED } from "../../netlink/strict.ts";
 import { AttrView } from "../../netlink/view.ts";
 import { CTA_FILTER_F, IPS } from "./schema.ts";
 import type { StatusName } from "./schema.ts";
@@ -49,17 +50,22 @@ export interface CtTuple {
   zone?: number;
 }
 
-const TUPLE_KEYS = new Set([
-  "saddr",
-  "daddr",
-  "proto",
-  "sport",
-  "dport",
-  "icmp_id",
-  "icmp_type",
-  "icmp_code",
-  "zone",
-]);
+const TUPLE_KEYS = new KeySet(
+  "tuple field",
+  [
+    "saddr",
+    "daddr",
+    "proto",
+    "sport",
+    "dport",
+    "icmp_id",
+    "icmp_type",
+    "icmp_code",
+    "zone",
+  ],
+  {},
+  REFUSE_UNDEFINED,
+);
 
 /** A protocol number from a name or number; TypeError naming `field` otherwise. */
 export function protoNumber(v: unknown, field: string): number {
@@ -105,14 +111,7 @@ export function encodeTuple(value: unknown, field: string, exact: boolean): Enco
   }
   const v = value as Record<string, unknown>;
   if (typeof v.ip === "object" || typeof v.proto === "object") return nestedTuple(v, field, exact);
-  for (const k of Object.keys(v)) {
-    if (!TUPLE_KEYS.has(k)) {
-      throw new TypeError(
-        `${field}.${k}: unknown tuple field (one of ${[...TUPLE_KEYS].join(", ")})`,
-      );
-    }
-    if (v[k] === undefined) throw new TypeError(`${field}.${k}: undefined (leave the key out)`);
-  }
+  checkKeys(v, TUPLE_KEYS, field, `${field}.`);
   const out: Record<string, unknown> = {};
   let flags = 0;
   let family: number | undefined;

@@ -35,6 +35,11 @@ import {
   xmittime,
 } from "./units.ts";
 import { describeValue } from "../../netlink/addr.ts";
+import { checkKeys, KeySet } from "../../netlink/strict.ts";
+
+// The keys of an HFSC curve: two-piece `{ m1, d, m2 }`, or `{ rate, umax, dmax }`.
+const CURVE_KEYS = new KeySet("option", ["m1", "d", "m2"]);
+const RATE_CURVE_KEYS = new KeySet("option", ["rate", "umax", "dmax"]);
 
 /** A queueing discipline kind: how its qdisc and (if classful) class options are built. */
 export interface QdiscKind {
@@ -440,9 +445,7 @@ function serviceCurve(v: unknown, f: string): { m1: number; d: number; m2: numbe
     return n;
   };
   if (o.m2 !== undefined || o.m1 !== undefined || o.d !== undefined) {
-    for (const k of Object.keys(o)) {
-      if (!["m1", "d", "m2"].includes(k)) throw new TypeError(`${f}.${k}: unknown option`);
-    }
+    checkKeys(o, CURVE_KEYS, f, `${f}.`);
     if (o.m2 === undefined) throw new TypeError(`${f}.m2: required`);
     return {
       m1: o.m1 === undefined ? 0 : u32(parseRate(o.m1, `${f}.m1`), "m1"),
@@ -450,9 +453,7 @@ function serviceCurve(v: unknown, f: string): { m1: number; d: number; m2: numbe
       m2: u32(parseRate(o.m2, `${f}.m2`), "m2"),
     };
   }
-  for (const k of Object.keys(o)) {
-    if (!["rate", "umax", "dmax"].includes(k)) throw new TypeError(`${f}.${k}: unknown option`);
-  }
+  checkKeys(o, RATE_CURVE_KEYS, f, `${f}.`);
   if (o.rate === undefined) throw new TypeError(`${f}.rate: required`);
   const rate = u32(parseRate(o.rate, `${f}.rate`), "rate");
   const umax = o.umax === undefined ? 0 : parseSizeAndCell(o.umax, `${f}.umax`)[0];
