@@ -73,6 +73,31 @@ export interface NetlinkSocketOptions {
   userGroups?: readonly number[];
 }
 
+// The keys NetlinkSocketOptions has. ffi/ is below netlink/strict.ts (it may not import it), so
+// this is a plain set; the message has strict.ts's shape (`key: unknown …`).
+const SOCKET_OPTIONS: ReadonlySet<string> = new Set([
+  "groups",
+  "rcvbuf",
+  "sndbuf",
+  "netns",
+  "strict",
+  "userGroups",
+]);
+
+/** Throws a TypeError naming the first key of `options` that is not a socket option. */
+function checkSocketOptions(options: NetlinkSocketOptions): void {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError(
+      `options: expected an object, got ${options === null ? "null" : typeof options}`,
+    );
+  }
+  for (const k in options) {
+    if (!SOCKET_OPTIONS.has(k) && Object.hasOwn(options, k)) {
+      throw new TypeError(`${k}: unknown socket option (one of ${[...SOCKET_OPTIONS].join(", ")})`);
+    }
+  }
+}
+
 /** Thrown by operations on a closed socket. */
 export class SocketClosedError extends Error {
   /** The error name. */
@@ -107,6 +132,7 @@ export class NetlinkSocket implements Disposable {
 
   /** Opens and binds a socket of `protocol` (in `options.netns` when given). */
   constructor(protocol: number, options: NetlinkSocketOptions = {}) {
+    checkSocketOptions(options);
     const c = libc();
     this.protocol = protocol;
     this.#fd = withNetns(

@@ -2,11 +2,13 @@
  * One mechanism refuses unknown keys everywhere (netlink/strict.ts's `KeySet` + `checkKeys`):
  * its own behaviour (aliases, undefined values, inherited keys, optional objects), and the
  * families that had their own copies (netfilter, ethtool, MPTCP, WireGuard, XFRM, rtnl specs)
- * now name the nearest valid key the same way. Nothing here opens a socket.
+ * now name the nearest valid key the same way; NetlinkSocket's options are checked too. Only
+ * the last test opens a socket (in the current namespace; nothing is sent).
  */
 
 import assert from "node:assert/strict";
 import { checkKeys, checkOptionalKeys, KeySet, REFUSE_UNDEFINED } from "../../netlink/strict.ts";
+import { NETLINK, NetlinkSocket } from "../../ffi/socket.ts";
 import { keyRequest } from "../../netfilter/conntrack/spec.ts";
 import { stateRequest } from "../../xfrm/spec.ts";
 import { wgSetMessages } from "../../wireguard/wireguard.ts";
@@ -95,4 +97,15 @@ Deno.test("strict keys: the families name the nearest key (they had their own ch
       /^device\.fwmark: undefined \(leave the key out instead\)$/,
     );
   });
+});
+
+Deno.test("strict keys: NetlinkSocket's options (ffi/, below strict.ts: its own check)", () => {
+  // Refused before a socket is opened: nothing to close.
+  throwsMsg(
+    () => new NetlinkSocket(NETLINK.ROUTE, { rcvbuff: 1 << 20 } as never),
+    /^rcvbuff: unknown socket option \(one of groups, rcvbuf, sndbuf, netns, strict, userGroups\)$/,
+  );
+  throwsMsg(() => new NetlinkSocket(NETLINK.ROUTE, null as never), /^options: expected an object/);
+  using s = new NetlinkSocket(NETLINK.ROUTE, { rcvbuf: 1 << 16, strict: true });
+  assert.ok(s.portId > 0);
 });
