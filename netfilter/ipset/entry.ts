@@ -71,6 +71,19 @@ export interface IpsetEntry {
 /** An element: ipset's text form or parts by name. */
 export type EntryInput = string | IpsetEntry;
 
+/** The element options (not parts) of {@link IpsetEntry}. */
+export const ENTRY_OPTIONS: readonly string[] = [
+  "nomatch",
+  "timeout",
+  "packets",
+  "bytes",
+  "comment",
+  "skbmark",
+  "skbmask",
+  "skbprio",
+  "skbqueue",
+];
+
 const ENTRY_KEYS = new KeySet(
   "element key",
   [
@@ -90,32 +103,11 @@ const ENTRY_KEYS = new KeySet(
     "name",
     "before",
     "after",
-    "nomatch",
-    "timeout",
-    "packets",
-    "bytes",
-    "comment",
-    "skbmark",
-    "skbmask",
-    "skbprio",
-    "skbqueue",
+    ...ENTRY_OPTIONS,
   ],
   {},
   REFUSE_UNDEFINED,
 );
-
-/** The element options (not parts) of {@link IpsetEntry}. */
-export const ENTRY_OPTIONS: readonly string[] = [
-  "nomatch",
-  "timeout",
-  "packets",
-  "bytes",
-  "comment",
-  "skbmark",
-  "skbmask",
-  "skbprio",
-  "skbqueue",
-];
 
 /** The dimensions of a set type; TypeError naming `field` for an unknown type. */
 export function dimensionsOf(type: string, field: string): readonly Dimension[] {
