@@ -6,24 +6,14 @@
  * @module
  */
 
-import { checkKeys, KeySet } from "../netlink/strict.ts";
-
-const sets = new Map<string, KeySet>();
+import { checkOptionalKeys } from "../netlink/strict.ts";
+import type { KeySet } from "../netlink/strict.ts";
 
 /**
- * Checks an options object (`what` names it in errors, e.g. "inet query option"): undefined
- * is `{}`; anything but a plain object, or a key not in `allowed`, is a TypeError. Keys whose
- * value is undefined count as absent.
+ * Checks an options object against `keys` (whose `what` names it in errors, e.g. "inet query
+ * option"): undefined is `{}`; anything but a plain object, or a key not in `keys`, is a
+ * TypeError. Keys whose value is undefined count as absent.
  */
-export function checkOptions<T extends object>(
-  value: T | undefined,
-  allowed: readonly string[],
-  what: string,
-): Partial<T> {
-  if (value === undefined) return {};
-  const id = `${what}\0${allowed.join(",")}`;
-  let keys = sets.get(id);
-  if (!keys) sets.set(id, keys = new KeySet(what, allowed));
-  checkKeys(value, keys, what);
-  return value;
+export function checkOptions<T extends object>(value: T | undefined, keys: KeySet): Partial<T> {
+  return checkOptionalKeys(value, keys, keys.what) as Partial<T>;
 }

@@ -32,6 +32,7 @@ import type {
 import { compileFilter } from "./filter.ts";
 import type { SockFilter } from "./filter.ts";
 import { checkOptions } from "./options.ts";
+import { KeySet } from "../netlink/strict.ts";
 import {
   INET_DIAG_MESSAGE,
   INET_DIAG_REQUEST,
@@ -156,7 +157,7 @@ export interface NetlinkQuery {
   signal?: AbortSignal;
 }
 
-const INET_KEYS = [
+const INET_KEYS = new KeySet("inet query option", [
   "family",
   "protocol",
   "rawProtocol",
@@ -164,8 +165,19 @@ const INET_KEYS = [
   "filter",
   "extensions",
   "signal",
-] as const;
-const TUPLE_KEYS = ["protocol", "src", "sport", "dst", "dport", "if", "cookie"] as const;
+]);
+const TUPLE_KEYS = new KeySet("socket key", [
+  "protocol",
+  "src",
+  "sport",
+  "dst",
+  "dport",
+  "if",
+  "cookie",
+]);
+const UNIX_KEYS = new KeySet("unix query option", ["states", "show", "inode", "signal"]);
+const PACKET_KEYS = new KeySet("packet query option", ["show", "signal"]);
+const NETLINK_KEYS = new KeySet("netlink query option", ["protocol", "show", "signal"]);
 /** `INET_DIAG_NOCOOKIE` twice: any socket with the tuple. */
 const NOCOOKIE = new Uint8Array(8).fill(0xff);
 const NDIAG_PROTO_ALL = 255;
@@ -287,7 +299,7 @@ export interface InetDump {
 
 /** Checks and encodes an inet dump query (one request per family). */
 export function inetDump(query: InetQuery = {}): InetDump {
-  const q = checkOptions(query, INET_KEYS, "inet query option");
+  const q = checkOptions(query, INET_KEYS);
   const families = familiesOf(q.family);
   const protocol = q.protocol === undefined
     ? INET_PROTOCOL.tcp
@@ -361,7 +373,7 @@ export function inetExact(
       cookie: view.cookie,
     };
   } else {
-    t = checkOptions(socket as InetTuple, TUPLE_KEYS, "socket key");
+    t = checkOptions(socket as InetTuple, TUPLE_KEYS);
     protocol = t.protocol === undefined
       ? INET_PROTOCOL.tcp
       : protocolNumber(t.protocol, "protocol");
@@ -403,7 +415,7 @@ export function unixRequest(query: UnixQuery = {}): {
   one: boolean;
   signal?: AbortSignal;
 } {
-  const q = checkOptions(query, ["states", "show", "inode", "signal"], "unix query option");
+  const q = checkOptions(query, UNIX_KEYS);
   const states = q.states === undefined ? ALL_STATES : stateMask(q.states);
   const show = flagMask(q.show ?? "all", UDIAG_SHOW, "show");
   const ino = q.inode === undefined ? 0 : checkUint(q.inode, 0xffffffff, "inode");
@@ -419,7 +431,7 @@ export function unixRequest(query: UnixQuery = {}): {
 export function packetRequest(
   query: PacketQuery = {},
 ): { bytes: Uint8Array; signal?: AbortSignal } {
-  const q = checkOptions(query, ["show", "signal"], "packet query option");
+  const q = checkOptions(query, PACKET_KEYS);
   const show = flagMask(q.show ?? "all", PACKET_SHOW, "show");
   const bytes = encodeMessage(PACKET_DIAG_REQUEST, {
     type: SOCK_DIAG_BY_FAMILY,
@@ -433,7 +445,7 @@ export function packetRequest(
 export function netlinkRequest(
   query: NetlinkQuery = {},
 ): { bytes: Uint8Array; signal?: AbortSignal } {
-  const q = checkOptions(query, ["protocol", "show", "signal"], "netlink query option");
+  const q = checkOptions(query, NETLINK_KEYS);
   let protocol: number = NDIAG_PROTO_ALL;
   if (typeof q.protocol === "string") {
     if (!Object.hasOwn(NETLINK_PROTOCOL, q.protocol)) {

@@ -19,7 +19,7 @@ import type { InetProtocolName } from "./constants.ts";
 import { SocketListBuilder } from "./list.ts";
 import type { SocketList, SocketViewCtor } from "./list.ts";
 import { checkOptions } from "./options.ts";
-import { checkArgs } from "../netlink/strict.ts";
+import { checkArgs, KeySet } from "../netlink/strict.ts";
 import {
   abortSignal,
   extMask,
@@ -46,6 +46,10 @@ import type { MptcpInfo, TcpInfo } from "./tcp_info.ts";
 // The views decode what is not attributes (addresses, tcp_info, names) once imported.
 import "./views.ts";
 import type { InetSocket, NetlinkSocketInfo, PacketSocket, UnixSocket } from "./views.ts";
+
+const OPTION_KEYS = new KeySet("SockDiag option", ["netns", "rcvbuf"]);
+const GET_KEYS = new KeySet("get option", ["extensions", "signal"]);
+const DESTROY_KEYS = new KeySet("destroy option", ["signal"]);
 
 /** Options of {@link SockDiag}. */
 export interface SockDiagOptions {
@@ -96,7 +100,7 @@ export class SockDiag implements Disposable {
   /** Opens a NETLINK_SOCK_DIAG socket (in `options.netns` when given). */
   constructor(options: SockDiagOptions = {}) {
     checkArgs("SockDiag", 1, arguments.length);
-    const o = checkOptions(options, ["netns", "rcvbuf"], "SockDiag option");
+    const o = checkOptions(options, OPTION_KEYS);
     this.socket = new NetlinkSocket(NETLINK.SOCK_DIAG, {
       netns: o.netns,
       rcvbuf: o.rcvbuf ?? 1 << 20,
@@ -170,7 +174,7 @@ export class SockDiag implements Disposable {
     options: InetGetOptions = {},
   ): Promise<InetSocket | undefined> {
     checkArgs("get", 2, arguments.length);
-    const o = checkOptions(options, ["extensions", "signal"], "get option");
+    const o = checkOptions(options, GET_KEYS);
     const { bytes, protocol } = inetExact(SOCK_DIAG_BY_FAMILY, socket, extMask(o.extensions));
     const list = await this.#list<InetSocket>(
       [bytes],
@@ -193,7 +197,7 @@ export class SockDiag implements Disposable {
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
     checkArgs("destroy", 2, arguments.length);
-    const o = checkOptions(options, ["signal"], "destroy option");
+    const o = checkOptions(options, DESTROY_KEYS);
     const { bytes } = inetExact(SOCK_DESTROY, socket, 0);
     await this.engine.request(bytes, { describe: "SOCK_DESTROY", signal: abortSignal(o.signal) });
   }

@@ -14,8 +14,11 @@ import { MessageWalk } from "../netlink/walk.ts";
 import { DecodeError, NetlinkError } from "../netlink/errors.ts";
 import { decodeString } from "../netlink/view.ts";
 import { checkOptions } from "../diag/options.ts";
+import { KeySet } from "../netlink/strict.ts";
 import { EventStream } from "./stream.ts";
 import type { Overrun } from "./stream.ts";
+
+const OPTION_KEYS = new KeySet("ProcEvents option", ["rcvbuf", "signal"]);
 
 /** `CN_IDX_PROC`/`CN_VAL_PROC`: the proc connector's id, and its multicast group. */
 export const CN_IDX_PROC = 1;
@@ -368,7 +371,7 @@ export class ProcEvents extends EventStream<ProcEvent> {
 
   /** Subscribes (the object returned is already receiving events). */
   constructor(options: ProcEventsOptions = {}) {
-    const o = checkOptions(options, ["rcvbuf", "signal"], "ProcEvents option");
+    const o = checkOptions(options, OPTION_KEYS);
     if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
       throw new TypeError("signal: expected an AbortSignal");
     }

@@ -12,8 +12,11 @@ import type { NetnsTarget } from "../ffi/netns.ts";
 import { describeValue } from "../netlink/addr.ts";
 import { DecodeError } from "../netlink/errors.ts";
 import { checkOptions } from "../diag/options.ts";
+import { KeySet } from "../netlink/strict.ts";
 import { EventStream } from "./stream.ts";
 import type { Overrun } from "./stream.ts";
+
+const OPTION_KEYS = new KeySet("Uevents option", ["groups", "netns", "rcvbuf", "signal"]);
 
 /** The uevent multicast groups: the kernel's own, and udev's re-broadcast. */
 export const UEVENT_GROUP = { kernel: 1, udev: 2 } as const;
@@ -121,7 +124,7 @@ export interface UeventsOptions {
 export class Uevents extends EventStream<Uevent> {
   /** Subscribes (the object returned is already receiving events). */
   constructor(options: UeventsOptions = {}) {
-    const o = checkOptions(options, ["groups", "netns", "rcvbuf", "signal"], "Uevents option");
+    const o = checkOptions(options, OPTION_KEYS);
     const names = o.groups ?? ["kernel"];
     if (!Array.isArray(names) || names.length === 0) {
       throw new TypeError(`groups: expected a non-empty array of "kernel", "udev"`);
