@@ -8,7 +8,8 @@
  */
 
 import { describeValue, formatIp, parseIp, parsePrefix } from "../netlink/addr.ts";
-import { checkRouteSpec, multipathOf } from "../rtnl/route.ts";
+import { multipathOf } from "../rtnl/route.ts";
+import { checkRouteSpec } from "../rtnl/route_request.ts";
 import type { NextHopSpec, Route, RouteSpec } from "../rtnl/route.ts";
 import { protoId, routeTypeId, tableId } from "../rtnl/names.ts";
 import { routeId } from "./store.ts";

@@ -14,7 +14,7 @@ import type { RequestList } from "../netlink/engine.ts";
 import type { LinkCommand, LinkSpec } from "./link.ts";
 import { buildLink } from "./link.ts";
 import type { RouteCommand, RouteSpec } from "./route.ts";
-import { appendRoute } from "./route.ts";
+import { appendRoute } from "./route_request.ts";
 import type { RuleCommand, RuleSpec } from "./rule.ts";
 import { buildRule } from "./rule.ts";
 import type { NeighCommand, NeighSpec } from "./neigh.ts";

@@ -36,7 +36,7 @@ import type { WithSignal } from "./spec.ts";
 import { filterKeys, passes, readFilter } from "./filter.ts";
 import type { FilterCommon, FilterValue, MessageFilter } from "./filter.ts";
 import type { IndexRef } from "./spec.ts";
-import { encodeSeg6 } from "./route.ts";
+import { encodeSeg6 } from "./route_request.ts";
 import type { Seg6Encap } from "./route.ts";
 
 /** One member of a nexthop group. */

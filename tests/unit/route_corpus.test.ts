@@ -10,7 +10,7 @@
  */
 
 import assert from "node:assert/strict";
-import { buildRoute } from "../../rtnl/route.ts";
+import { buildRoute } from "../../rtnl/route_request.ts";
 import type { RouteCommand, RouteSpec } from "../../rtnl/route.ts";
 import { Batch } from "../../rtnl/batch.ts";
 import { fakeIPRoute } from "./rtnl_golden.ts";

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { buildAddr } from "../../rtnl/addr.ts";
 import type { AddrCommand, AddrSpec } from "../../rtnl/addr.ts";
-import { buildRoute, multipathOf } from "../../rtnl/route.ts";
+import { multipathOf } from "../../rtnl/route.ts";
+import { buildRoute } from "../../rtnl/route_request.ts";
 import type { Route, RouteCommand, RouteSpec } from "../../rtnl/route.ts";
 import { ROUTE_MESSAGE } from "../../rtnl/schemas/route.ts";
 import { messageViewClass } from "../../netlink/view.ts";
