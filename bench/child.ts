@@ -4,7 +4,7 @@
  *
  *     deno run --allow-all bench/child.ts OP ITERATIONS [ARG]
  *
- * OP is one of route-lazy, route-pages, route-floor, route-lazy-core, route-full, idle, link-full, addr-full, add-awaited, add-batch, ipdb-open,
+ * OP is one of route-lazy, route-pages, route-floor, route-floor-views, route-lazy-core, route-full, idle, link-full, addr-full, add-awaited, add-batch, ipdb-open,
  * ipdb-commit. The first iteration runs in a cold process (nothing compiled yet); the rest are
  * warm. Prints one JSON line: `{ op, count, seconds: [first, ...rest], hwmKiB, hwmFirstKiB }`,
  * where hwmFirstKiB is the peak RSS right after the first iteration, while its result is still
@@ -18,6 +18,7 @@ import { ROUTE_MESSAGE, RTM } from "../rtnl/schemas/mod.ts";
 import { NetlinkSocket } from "../ffi/socket.ts";
 import { encodeMessage } from "../netlink/encoder.ts";
 import { NLM_F } from "../netlink/constants.ts";
+import { messageViewClass } from "../netlink/view.ts";
 
 const [op, iterArg, arg] = Deno.args;
 const iterations = Math.max(1, Number(iterArg ?? 1));
@@ -52,9 +53,11 @@ async function makeOp(ip: IPRoute): Promise<Op> {
         return { count: index > 0 ? 1 : 0 };
       };
     case "route-floor":
+    case "route-floor-views":
       // Not the library: the least a `for await` per route costs over the same socket. A
       // hand-written iterator hands out one small object per message straight from each
-      // datagram (no engine, no views, no checks): the floor under the lazy row.
+      // datagram (no engine, no checks): the floor under the lazy row; with "-views", the
+      // library's route view instead of the small object (a one-pass iterator's best).
       return async () => {
         using sock = new NetlinkSocket(0);
         const request = encodeMessage(ROUTE_MESSAGE, {
@@ -65,7 +68,8 @@ async function makeOp(ip: IPRoute): Promise<Op> {
         request[8] = 1; // nlmsg_seq
         sock.send(request);
         let count = 0;
-        for await (const _ of floorMessages(sock)) count++;
+        const views = op === "route-floor-views";
+        for await (const _ of floorMessages(sock, views)) count++;
         return { count };
       };
     case "route-lazy-core":
@@ -137,13 +141,19 @@ class Floor {
   constructor(readonly dv: DataView, readonly offset: number) {}
 }
 
-/** The messages of a dump up to NLMSG_DONE, one resolved promise each (see "route-floor"). */
-function floorMessages(sock: NetlinkSocket): AsyncIterableIterator<Floor> {
+const RouteView = messageViewClass(ROUTE_MESSAGE);
+
+/**
+ * The messages of a dump up to NLMSG_DONE, one resolved promise each (see "route-floor"): a
+ * small object each, or the library's route view when `views`.
+ */
+function floorMessages(sock: NetlinkSocket, views: boolean): AsyncIterableIterator<unknown> {
   let dv = new DataView(new ArrayBuffer(0));
+  let u8 = new Uint8Array(0);
   let at = 0;
   let ended = false;
-  const it: AsyncIterableIterator<Floor> = {
-    async next(): Promise<IteratorResult<Floor>> {
+  const it: AsyncIterableIterator<unknown> = {
+    async next(): Promise<IteratorResult<unknown>> {
       for (;;) {
         if (ended) return { value: undefined, done: true };
         if (at + 16 <= dv.byteLength) {
@@ -152,7 +162,7 @@ function floorMessages(sock: NetlinkSocket): AsyncIterableIterator<Floor> {
             ended = true;
             continue;
           }
-          const value = new Floor(dv, at);
+          const value = views ? new RouteView(dv, u8, at, len) : new Floor(dv, at);
           at += (len + 3) & ~3;
           return { value, done: false };
         }
@@ -162,6 +172,7 @@ function floorMessages(sock: NetlinkSocket): AsyncIterableIterator<Floor> {
           continue;
         }
         dv = new DataView(buf);
+        u8 = new Uint8Array(buf);
         at = 0;
       }
     },

@@ -455,6 +455,8 @@ async function batchInto(ns: string, lines: string[]): Promise<void> {
 
 /** The row of bench/child.ts's "route-floor": a `for await` per route and nothing else. */
 const FLOOR = "floor: a for await per route over the same socket, nothing else (not the library)";
+/** bench/child.ts's "route-floor-views": the same with the library's route view per route. */
+const FLOOR_VIEWS = "floor with views: the same, a route view per route (not the library)";
 
 async function routeDumps(o: Options, peers: Peers): Promise<void> {
   for (const n of o.sizes) {
@@ -484,6 +486,7 @@ async function routeDumps(o: Options, peers: Peers): Promise<void> {
           coldRow: false,
         });
         await ours(scenario, FLOOR, ns, "route-floor", iters, { coldRow: false });
+        await ours(scenario, FLOOR_VIEWS, ns, "route-floor-views", iters, { coldRow: false });
       }
       await ours(scenario, "ours full (getRoutes + dst/gateway/oif)", ns, "route-full", iters);
       // pyroute2 needs a minute and 4 GB for 1M routes: once is enough there.
@@ -806,6 +809,7 @@ function targets(): Target[] {
   const context: [string, string][] = [
     ["ours lazy pages (iterRoutePages)", "100k lazy pages (one await per datagram)"],
     [FLOOR, "100k floor (a for await per route, nothing else)"],
+    [FLOOR_VIEWS, "100k floor with views (a one-pass iterator's best)"],
   ];
   for (const [tool, what] of context) {
     if (!has(d100, tool) || !has(d100, "c-raw")) continue;
