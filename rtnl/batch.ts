@@ -101,10 +101,7 @@ export class Batch {
     const m = this.#meta;
     return `${this.#labels[m[4 * i + 2]]} ${label(this.#labels[m[4 * i + 3]])}`;
   }
-  /**
-   * @internal Request `i`'s size, and its place in the arena (-1 when it has bytes of its own),
-   * read without a view of it.
-   */
+  /** @internal Request `i`'s size in bytes, read without making a view of it. */
   sizeOf(i: number): number {
     if (this.states.has(i)) return this.bytes(i).byteLength;
     return this.#meta[4 * i + 1] - this.#meta[4 * i];
