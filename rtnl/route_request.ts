@@ -542,7 +542,8 @@ function writeRoute(
     if (oi !== undefined) out.attrU32(RTA_OIF, oi);
     if (ii !== undefined) out.attrU32(RTA_IIF, ii);
     out.dv.setUint32(to, out.length - to, true);
-    const bytes = out instanceof Arena ? out.bytes(to, out.length) : out.finish();
+    // A batch's requests are views of its arena; a request alone gets its own exact copy.
+    const bytes = out instanceof Arena ? out.bytes(to, out.length) : out.u8.slice(to, out.length);
     return { bytes, schema: ROUTE_MESSAGE, describe: DESCRIBE[cmd] };
   })();
 }
