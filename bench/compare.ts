@@ -28,6 +28,8 @@
  * @module
  */
 
+import { median, routesNamespaceLines } from "./util.ts";
+
 const HERE = new URL(".", import.meta.url).pathname;
 const SHARED = Deno.env.get("NLBENCH_SHARED") ?? `${HERE}../../shared/bench`;
 
@@ -186,12 +188,6 @@ function row(scenario: string, tool: string): Row {
   let r = rows.find((x) => x.scenario === scenario && x.tool === tool);
   if (!r) rows.push(r = { scenario, tool, seconds: [], rssKiB: [] });
   return r;
-}
-
-function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -427,19 +423,7 @@ async function setupNetns(ns: string, n: number): Promise<void> {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
   await sh("ip", ["netns", "add", ns]);
-  const lines = [
-    "link add v0 type veth peer name v1",
-    "link set lo up",
-    "link set v0 up",
-    "link set v1 up",
-    "addr add 10.0.0.1/16 dev v0",
-  ];
-  for (let i = 0; i < n; i++) {
-    lines.push(
-      `route add 20.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32 via 10.0.0.2 dev v0`,
-    );
-  }
-  await batchInto(ns, lines);
+  await batchInto(ns, routesNamespaceLines(n));
 }
 
 /** ip -batch lines into a namespace (links, addresses). */
